@@ -1,0 +1,423 @@
+//! Atomic commits: how new files enter the lake without ever leaving it half-written.
+//!
+//! 1. Workers write each input's rows to `_staging/<txn>/_sources/<file id>/...` (readers
+//!    that glob `posts/**/*.parquet` never see staging).
+//! 2. [`Txn::commit`] computes the new manifest and the visible parts of every partition
+//!    the change touches: a part of a source file is hard-linked into
+//!    `<table>/platform=<p>/` when all its rows are live, or copied without the rows that a
+//!    later input supersedes (same `post_id`, same keyed action, same account-day: LAKE.md).
+//!    Such copies are written under staging too.
+//! 3. The plan (new manifest + file operations) is written to `_staging/<txn>/_commit.json`
+//!    with an atomic rename: this is the commit point.
+//! 4. The operations are applied (renames, links, deletes, each idempotent), the manifest
+//!    replaced, staging removed.
+//!
+//! A kill before step 3 leaves staging without a plan: the next open deletes it and the old
+//! lake is intact. A kill after step 3 leaves a plan: the next open applies it again
+//! (roll forward). Only a reader that globs the folders while step 4 runs (milliseconds of
+//! renames) or after a kill inside it, before any rallylens command opened the lake again,
+//! can see a partial state; `rallylens lake DIR` completes it.
+//!
+//! Keeping each input's own rows under `_sources/` means that when the winner of a duplicate
+//! is later replaced or removed, the loser's row comes back: nothing is ever lost to
+//! de-duplication.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Builder, StringBuilder};
+use arrow::datatypes::{DataType, Date32Type, Field, Int64Type, Schema, TimestampMicrosecondType};
+use arrow::record_batch::RecordBatch;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::{ArrowWriter, ProjectionMask};
+use serde::{Deserialize, Serialize};
+
+use super::manifest::{sync_dir, write_atomic, FileEntry, Manifest, MANIFEST};
+use super::parts::writer_props;
+use crate::ingest::Reject;
+use crate::model::dedup_key;
+
+pub const STAGING: &str = "_staging";
+pub const COMMIT: &str = "_commit.json";
+
+/// One file operation of a commit plan. Every operation can be applied twice.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// Rename a file or folder; done when `from` is gone.
+    Move { from: String, to: String },
+    /// Hard-link `from` at `to` (a copy where links are not supported), atomically replacing `to`.
+    Link { from: String, to: String },
+    /// Remove a file or folder if it exists.
+    Delete { path: String },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Plan {
+    manifest: Manifest,
+    ops: Vec<Op>,
+}
+
+/// A new input, staged, ready to commit.
+pub struct StagedFile {
+    pub entry: FileEntry,
+    /// With global line numbers.
+    pub rejects: Vec<Reject>,
+}
+
+pub struct Txn {
+    pub root: PathBuf,
+    pub id: String,
+    pub dir: PathBuf,
+}
+
+impl Txn {
+    pub fn begin(root: &Path) -> Result<Txn> {
+        let id = format!("{}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f"), std::process::id());
+        let dir = root.join(STAGING).join(&id);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(Txn { root: root.to_path_buf(), id, dir })
+    }
+
+    fn rel(&self) -> String {
+        format!("{STAGING}/{}", self.id)
+    }
+
+    /// Where a new file's parts are staged.
+    pub fn source_dir(&self, file_id: &str) -> PathBuf {
+        self.dir.join("_sources").join(file_id)
+    }
+
+    /// Commits the staged files: `old` minus the entries in `remove` (ids), plus `added`.
+    /// Returns the new manifest. With nothing to add or remove it only drops staging.
+    pub fn commit(self, old: &Manifest, added: Vec<StagedFile>, remove: &BTreeSet<String>) -> Result<Manifest> {
+        if added.is_empty() && remove.is_empty() {
+            std::fs::remove_dir_all(&self.dir).ok();
+            return Ok(old.clone());
+        }
+        let mut manifest = old.clone();
+        let removed: Vec<FileEntry> = manifest.files.iter().filter(|f| remove.contains(&f.id)).cloned().collect();
+        manifest.files.retain(|f| !remove.contains(&f.id));
+        let new_ids: BTreeSet<String> = added.iter().map(|s| s.entry.id.clone()).collect();
+        let mut ops = Vec::new();
+
+        // New sources move into place first: the visible links below point at them.
+        for s in &added {
+            ops.push(Op::Move { from: format!("{}/_sources/{}", self.rel(), s.entry.id), to: format!("_sources/{}", s.entry.id) });
+        }
+        for s in &added {
+            manifest.next_seq = manifest.next_seq.max(s.entry.seq + 1);
+            manifest.files.push(s.entry.clone());
+        }
+        manifest.files.sort_by_key(|f| f.seq);
+
+        // Partitions the change touches.
+        let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
+        for f in removed.iter().chain(added.iter().map(|s| &s.entry)) {
+            for p in &f.parts {
+                touched.insert((p.table.clone(), p.platform.clone()));
+            }
+        }
+        for (table, platform) in &touched {
+            self.plan_partition(&mut manifest, table, platform, &new_ids, &mut ops)?;
+        }
+        for f in &removed {
+            for p in &f.parts {
+                ops.push(Op::Delete { path: p.visible_rel(&f.id) });
+            }
+            ops.push(Op::Delete { path: format!("_sources/{}", f.id) });
+            ops.push(Op::Delete { path: format!("_rejects/{}.parquet", f.id) });
+        }
+        for s in &added {
+            if !s.rejects.is_empty() {
+                let rel = format!("{}/_rejects/{}.parquet", self.rel(), s.entry.id);
+                write_rejects(&self.root.join(&rel), &s.entry.path, &s.rejects)?;
+                ops.push(Op::Move { from: rel, to: format!("_rejects/{}.parquet", s.entry.id) });
+            }
+        }
+
+        let plan = Plan { manifest, ops };
+        let json = serde_json::to_vec_pretty(&plan)?;
+        write_atomic(&self.dir.join(COMMIT), &json).context("writing the commit record")?;
+        apply(&self.root, &self.dir)?;
+        Ok(plan.manifest)
+    }
+
+    /// De-duplicates one partition and plans its visible parts.
+    fn plan_partition(
+        &self,
+        manifest: &mut Manifest,
+        table: &str,
+        platform: &str,
+        new_ids: &BTreeSet<String>,
+        ops: &mut Vec<Op>,
+    ) -> Result<()> {
+        // Live parts of the partition, oldest input first.
+        let mut live: Vec<(usize, usize, PathBuf)> = Vec::new();
+        for (fi, f) in manifest.files.iter().enumerate() {
+            for (pi, p) in f.parts.iter().enumerate() {
+                if p.table == table && p.platform == platform {
+                    let path = if new_ids.contains(&f.id) {
+                        self.dir.join(p.source_rel(&f.id))
+                    } else {
+                        self.root.join(p.source_rel(&f.id))
+                    };
+                    live.push((fi, pi, path));
+                }
+            }
+        }
+        let paths: Vec<&Path> = live.iter().map(|(_, _, p)| p.as_path()).collect();
+        let masks = keep_masks(table, &paths)?;
+        for ((fi, pi, src), mask) in live.iter().zip(masks) {
+            let f = &manifest.files[*fi];
+            let part = &f.parts[*pi];
+            let kept = mask.iter().filter(|k| **k).count() as u64;
+            let visible = part.visible_rel(&f.id);
+            let is_new = new_ids.contains(&f.id);
+            let was_whole = part.visible_rows == part.rows;
+            if kept == 0 {
+                ops.push(Op::Delete { path: visible });
+            } else if kept == part.rows {
+                if is_new || !was_whole {
+                    ops.push(Op::Link { from: part.source_rel(&f.id), to: visible });
+                }
+            } else {
+                let staged = format!("{}/visible/{visible}", self.rel());
+                write_filtered(src, &self.root.join(&staged), &mask)
+                    .with_context(|| format!("de-duplicating {}", src.display()))?;
+                ops.push(Op::Move { from: staged, to: visible });
+            }
+            manifest.files[*fi].parts[*pi].visible_rows = kept;
+        }
+        Ok(())
+    }
+}
+
+/// Which rows of each part stay visible: for keyed tables, the last row of each key in
+/// input order (for `accounts`, the largest follower count, later inputs winning ties).
+fn keep_masks(table: &str, parts: &[&Path]) -> Result<Vec<Vec<bool>>> {
+    let key = dedup_key(table);
+    let mut masks: Vec<Vec<bool>> = Vec::with_capacity(parts.len());
+    let mut winners: HashMap<u128, (u32, u32, Option<i64>)> = HashMap::new();
+    let by_max = table == "accounts";
+    for (pi, path) in parts.iter().enumerate() {
+        let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
+        let mut cols: Vec<&str> = key.to_vec();
+        if by_max {
+            cols.push("followers");
+        }
+        let schema = builder.parquet_schema();
+        let idx: Vec<usize> = (0..schema.num_columns()).filter(|i| cols.contains(&schema.column(*i).name())).collect();
+        let reader = builder.with_projection(ProjectionMask::leaves(schema, idx)).with_batch_size(65536).build()?;
+        let mut mask = Vec::new();
+        for batch in reader {
+            let batch = batch?;
+            let key_cols: Vec<&ArrayRef> = key.iter().filter_map(|k| batch.column_by_name(k)).collect();
+            let followers = if by_max { batch.column_by_name("followers").map(|c| c.as_primitive::<Int64Type>().clone()) } else { None };
+            for row in 0..batch.num_rows() {
+                let row_idx = mask.len() as u32;
+                match hash_key(&key_cols, row) {
+                    None => mask.push(true),
+                    Some(h) => {
+                        mask.push(false);
+                        let fol = followers.as_ref().and_then(|f| f.is_valid(row).then(|| f.value(row)));
+                        let e = winners.entry(h).or_insert((pi as u32, row_idx, fol));
+                        if !by_max || fol >= e.2 {
+                            *e = (pi as u32, row_idx, fol);
+                        }
+                    }
+                }
+            }
+        }
+        masks.push(mask);
+    }
+    for (pi, row, _) in winners.into_values() {
+        masks[pi as usize][row as usize] = true;
+    }
+    Ok(masks)
+}
+
+/// A 128-bit hash of a row's key columns; `None` when every key column is null (no identity).
+fn hash_key(cols: &[&ArrayRef], row: usize) -> Option<u128> {
+    let mut buf: Vec<u8> = Vec::with_capacity(64);
+    let mut any = false;
+    for c in cols {
+        if c.is_null(row) {
+            buf.push(0xFF);
+            continue;
+        }
+        any = true;
+        match c.data_type() {
+            DataType::Utf8 => buf.extend_from_slice(c.as_string::<i32>().value(row).as_bytes()),
+            DataType::Date32 => buf.extend_from_slice(&c.as_primitive::<Date32Type>().value(row).to_le_bytes()),
+            DataType::Int64 => buf.extend_from_slice(&c.as_primitive::<Int64Type>().value(row).to_le_bytes()),
+            DataType::Timestamp(..) => {
+                buf.extend_from_slice(&c.as_primitive::<TimestampMicrosecondType>().value(row).to_le_bytes())
+            }
+            other => unreachable!("key column of type {other}"),
+        }
+        buf.push(0xFE);
+    }
+    any.then(|| xxhash_rust::xxh3::xxh3_128(&buf))
+}
+
+/// Copies a part without the rows whose mask is false, batch by batch.
+fn write_filtered(src: &Path, dst: &Path, mask: &[bool]) -> Result<()> {
+    if let Some(d) = dst.parent() {
+        std::fs::create_dir_all(d)?;
+    }
+    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(src)?)?.with_batch_size(8192).build()?;
+    let mut writer = ArrowWriter::try_new(File::create(dst)?, reader.schema(), Some(writer_props()))?;
+    let mut offset = 0;
+    for batch in reader {
+        let batch = batch?;
+        let n = batch.num_rows();
+        let keep = BooleanArray::from(mask[offset..offset + n].to_vec());
+        offset += n;
+        writer.write(&arrow::compute::filter_record_batch(&batch, &keep)?)?;
+    }
+    writer.into_inner()?.sync_all()?;
+    Ok(())
+}
+
+/// `_rejects/<file id>.parquet`: source_file, line, field, error, raw (null for supporter exports).
+fn write_rejects(path: &Path, source_file: &str, rejects: &[Reject]) -> Result<()> {
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d)?;
+    }
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("source_file", DataType::Utf8, false),
+        Field::new("line", DataType::Int64, false),
+        Field::new("field", DataType::Utf8, false),
+        Field::new("error", DataType::Utf8, false),
+        Field::new("raw", DataType::Utf8, true),
+    ]));
+    let mut file = StringBuilder::new();
+    let mut line = Int64Builder::new();
+    let mut field = StringBuilder::new();
+    let mut error = StringBuilder::new();
+    let mut raw = StringBuilder::new();
+    for r in rejects {
+        file.append_value(source_file);
+        line.append_value(r.line as i64);
+        field.append_value(&r.field);
+        error.append_value(&r.error);
+        raw.append_option(r.raw.as_deref());
+    }
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(file.finish()),
+        Arc::new(line.finish()),
+        Arc::new(field.finish()),
+        Arc::new(error.finish()),
+        Arc::new(raw.finish()),
+    ];
+    let batch = RecordBatch::try_new(schema.clone(), cols)?;
+    let mut w = ArrowWriter::try_new(File::create(path)?, schema, Some(writer_props()))?;
+    w.write(&batch)?;
+    w.into_inner()?.sync_all()?;
+    Ok(())
+}
+
+/// Applies the plan in `staging` (which must hold `_commit.json`), then installs its
+/// manifest and removes `staging`. Safe to run again after a kill at any point.
+pub fn apply(root: &Path, staging: &Path) -> Result<()> {
+    let plan: Plan = serde_json::from_slice(&std::fs::read(staging.join(COMMIT))?)
+        .with_context(|| format!("{}: unreadable commit record", staging.join(COMMIT).display()))?;
+    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    for op in &plan.ops {
+        match op {
+            Op::Move { from, to } => {
+                let (from, to) = (root.join(from), root.join(to));
+                if from.exists() {
+                    if let Some(d) = to.parent() {
+                        std::fs::create_dir_all(d)?;
+                        dirs.insert(d.to_path_buf());
+                    }
+                    if to.is_dir() {
+                        std::fs::remove_dir_all(&to)?;
+                    }
+                    std::fs::rename(&from, &to).with_context(|| format!("moving {} to {}", from.display(), to.display()))?;
+                }
+            }
+            Op::Link { from, to } => {
+                let (from, to) = (root.join(from), root.join(to));
+                if same_file(&from, &to) {
+                    continue;
+                }
+                let d = to.parent().expect("part path has a parent");
+                std::fs::create_dir_all(d)?;
+                dirs.insert(d.to_path_buf());
+                let tmp = d.join(format!(".{}.link.tmp", to.file_name().unwrap_or_default().to_string_lossy()));
+                std::fs::remove_file(&tmp).ok();
+                if std::fs::hard_link(&from, &tmp).is_err() {
+                    std::fs::copy(&from, &tmp).with_context(|| format!("copying {}", from.display()))?;
+                }
+                std::fs::rename(&tmp, &to)?;
+            }
+            Op::Delete { path } => {
+                let p = root.join(path);
+                if p.is_dir() {
+                    std::fs::remove_dir_all(&p)?;
+                } else if p.exists() {
+                    std::fs::remove_file(&p)?;
+                }
+                if let Some(d) = p.parent() {
+                    dirs.insert(d.to_path_buf());
+                }
+            }
+        }
+    }
+    for d in &dirs {
+        sync_dir(d);
+    }
+    write_atomic(&root.join(MANIFEST), plan.manifest.to_json().as_bytes()).context("writing the manifest")?;
+    std::fs::remove_dir_all(staging).with_context(|| format!("removing {}", staging.display()))?;
+    remove_empty_partitions(root);
+    Ok(())
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    let _ = (a, b);
+    false
+}
+
+/// Drops `platform=` folders left empty by a replacement, so the summary lists no ghosts.
+fn remove_empty_partitions(root: &Path) {
+    for t in crate::model::TABLES {
+        if let Ok(rd) = std::fs::read_dir(root.join(t)) {
+            for e in rd.flatten() {
+                let _ = std::fs::remove_dir(e.path()); // fails unless empty
+            }
+        }
+    }
+}
+
+/// Finishes or rolls back what an interrupted run left in `_staging/`.
+pub fn recover(root: &Path) -> Result<Vec<String>> {
+    let mut said = Vec::new();
+    let Ok(rd) = std::fs::read_dir(root.join(STAGING)) else { return Ok(said) };
+    let mut dirs: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+    dirs.sort();
+    for d in dirs {
+        if d.join(COMMIT).exists() {
+            apply(root, &d)?;
+            said.push(format!("completed an interrupted commit ({})", d.display()));
+        } else {
+            std::fs::remove_dir_all(&d).with_context(|| format!("removing {}", d.display()))?;
+            said.push(format!("discarded the staging of an interrupted ingest ({})", d.display()));
+        }
+    }
+    std::fs::remove_dir(root.join(STAGING)).ok();
+    Ok(said)
+}

@@ -1,0 +1,119 @@
+//! `_manifest.json`: every ingested file, what it wrote and where (LAKE.md "The manifest").
+//!
+//! The manifest is the lake's source of truth: a part file is live exactly when an entry
+//! lists it. It is replaced atomically (temp file, fsync, rename) as the last step of a
+//! commit.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+pub const MANIFEST: &str = "_manifest.json";
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    pub format_version: u32,
+    /// The sequence number the next ingested file gets: later inputs win ties.
+    pub next_seq: u64,
+    pub files: Vec<FileEntry>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FileEntry {
+    /// Order of ingestion; later files win when the same row is in several.
+    pub seq: u64,
+    /// Names this file's parts: `f<seq>-<sha prefix>`.
+    pub id: String,
+    /// The path as given (the `source_file` column).
+    pub path: String,
+    /// Absolute path: the file's identity; a changed file at the same path replaces its rows.
+    pub abs_path: String,
+    pub size: u64,
+    pub sha256: String,
+    pub format: String,
+    /// Hash of the options that change what is written (campaign, time zone, ...): the same
+    /// bytes read with other options are re-ingested.
+    pub options: String,
+    pub campaign: Option<String>,
+    pub ingested_at: String,
+    /// Input records read (lines, rows, objects), good or bad.
+    pub rows_read: u64,
+    pub rejected: u64,
+    /// Rows written per table (before de-duplication against other files).
+    pub tables: BTreeMap<String, u64>,
+    pub parts: Vec<PartEntry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PartEntry {
+    pub table: String,
+    pub platform: String,
+    /// File name, the same under `_sources/<id>/<table>/platform=<p>/` and, prefixed by the
+    /// file id, under `<table>/platform=<p>/`.
+    pub name: String,
+    pub rows: u64,
+    /// Rows of this part in the visible table after de-duplication.
+    pub visible_rows: u64,
+}
+
+impl PartEntry {
+    pub fn source_rel(&self, file_id: &str) -> String {
+        format!("_sources/{file_id}/{}/platform={}/{}", self.table, self.platform, self.name)
+    }
+    pub fn visible_rel(&self, file_id: &str) -> String {
+        format!("{}/platform={}/{file_id}-{}", self.table, self.platform, self.name)
+    }
+}
+
+impl Manifest {
+    pub fn new() -> Self {
+        Manifest { format_version: 1, next_seq: 1, files: Vec::new() }
+    }
+
+    pub fn load(lake: &Path) -> anyhow::Result<Manifest> {
+        let p = lake.join(MANIFEST);
+        if !p.exists() {
+            return Ok(Manifest::new());
+        }
+        let text = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{}: not a rallylens manifest", p.display()))
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("manifest serializes") + "\n"
+    }
+
+    pub fn total_rejected(&self) -> u64 {
+        self.files.iter().map(|f| f.rejected).sum()
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temp file beside it, fsync, rename, fsync the folder.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        std::process::id()
+    ));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    sync_dir(dir);
+    Ok(())
+}
+
+/// fsyncs a directory so that renames in it survive a power loss (best effort).
+pub fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}

@@ -1,0 +1,243 @@
+//! Streaming Parquet part writer: records in, zstd Parquet files out, one row group at a
+//! time, so memory is bounded by the batch and row-group size, not by the input.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+
+use crate::ingest::{derive_post_action, stamp_action, stamp_post, stamp_traffic, Ctx, Out, Reject};
+use crate::model::{AccountSnap, Action, Day, Post, Table, TableBuilder, Traffic};
+
+/// Rows buffered per table before they are handed to the Parquet writer.
+pub const BATCH_ROWS: usize = 8192;
+/// Rows per row group: large enough for scans, small enough to keep memory flat.
+pub const ROW_GROUP_ROWS: usize = 128 * 1024;
+
+pub fn writer_props() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).expect("valid level")))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_created_by(format!("rallylens {}", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// One open part file of one table and platform.
+struct PartWriter<R: Table> {
+    builder: R::Builder,
+    writer: ArrowWriter<File>,
+    path: PathBuf,
+    rows: u64,
+}
+
+impl<R: Table> PartWriter<R> {
+    fn create(path: PathBuf) -> std::io::Result<Self> {
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d)?;
+        }
+        let file = File::create(&path)?;
+        let writer = ArrowWriter::try_new(file, R::schema(), Some(writer_props())).map_err(std::io::Error::other)?;
+        Ok(PartWriter { builder: R::Builder::with_capacity(BATCH_ROWS), writer, path, rows: 0 })
+    }
+
+    fn push(&mut self, r: &R) -> std::io::Result<()> {
+        self.builder.push(r);
+        self.rows += 1;
+        if self.builder.len() >= BATCH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.builder.is_empty() {
+            let batch = self.builder.finish();
+            self.writer.write(&batch).map_err(std::io::Error::other)?;
+        }
+        Ok(())
+    }
+
+    fn close(mut self) -> std::io::Result<(PathBuf, u64)> {
+        self.flush()?;
+        let file = self.writer.into_inner().map_err(std::io::Error::other)?;
+        file.sync_all()?;
+        Ok((self.path, self.rows))
+    }
+}
+
+/// A part written by a [`PartSink`]: table, platform, path, rows.
+#[derive(Debug, Clone)]
+pub struct WrittenPart {
+    pub table: &'static str,
+    pub platform: String,
+    pub path: PathBuf,
+    pub rows: u64,
+}
+
+/// What one chunk of one input produced.
+#[derive(Debug, Default)]
+pub struct ChunkResult {
+    pub parts: Vec<WrittenPart>,
+    pub rows: u64,
+    pub lines: u64,
+    pub rejects: Vec<Reject>,
+    pub warnings: Vec<String>,
+}
+
+/// An [`Out`] that streams one chunk's records into part files under `dir`
+/// (`<table>/platform=<p>/part-<chunk>.parquet`).
+pub struct PartSink<'c, 'a> {
+    cx: &'c Ctx<'a>,
+    dir: PathBuf,
+    chunk: usize,
+    posts: HashMap<String, PartWriter<Post>>,
+    actions: HashMap<String, PartWriter<Action>>,
+    traffic: HashMap<String, PartWriter<Traffic>>,
+    /// One row per (platform, account, day): the largest count seen; written at the end.
+    accounts: HashMap<(String, String, Option<Day>), AccountSnap>,
+    result: ChunkResult,
+    error: Option<std::io::Error>,
+}
+
+impl<'c, 'a> PartSink<'c, 'a> {
+    pub fn new(cx: &'c Ctx<'a>, dir: &Path, chunk: usize) -> Self {
+        PartSink {
+            cx,
+            dir: dir.to_path_buf(),
+            chunk,
+            posts: HashMap::new(),
+            actions: HashMap::new(),
+            traffic: HashMap::new(),
+            accounts: HashMap::new(),
+            result: ChunkResult::default(),
+            error: None,
+        }
+    }
+
+    fn part_path(&self, table: &str, platform: &str) -> PathBuf {
+        self.dir.join(table).join(format!("platform={}", partition_value(platform))).join(part_name(self.chunk))
+    }
+
+    fn put<R: Table>(
+        map: &mut HashMap<String, PartWriter<R>>,
+        path: impl FnOnce() -> PathBuf,
+        r: &R,
+        error: &mut Option<std::io::Error>,
+    ) {
+        if error.is_some() {
+            return;
+        }
+        let w = match map.get_mut(r.platform()) {
+            Some(w) => w,
+            None => match PartWriter::<R>::create(path()) {
+                Ok(w) => map.entry(r.platform().to_string()).or_insert(w),
+                Err(e) => {
+                    *error = Some(e);
+                    return;
+                }
+            },
+        };
+        if let Err(e) = w.push(r) {
+            *error = Some(e);
+        }
+    }
+
+    /// Closes every part file and returns what was written.
+    pub fn finish(mut self) -> std::io::Result<ChunkResult> {
+        let mut accounts: Vec<AccountSnap> = std::mem::take(&mut self.accounts).into_values().collect();
+        accounts.sort_by(|a, b| (&a.platform, &a.account_id, a.date).cmp(&(&b.platform, &b.account_id, b.date)));
+        let mut acc_writers: HashMap<String, PartWriter<AccountSnap>> = HashMap::new();
+        for a in &accounts {
+            let path = self.part_path(AccountSnap::NAME, &a.platform);
+            Self::put(&mut acc_writers, || path, a, &mut self.error);
+        }
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let mut parts = Vec::new();
+        fn close_all<R: Table>(m: HashMap<String, PartWriter<R>>, parts: &mut Vec<WrittenPart>) -> std::io::Result<()> {
+            let mut ws: Vec<_> = m.into_iter().collect();
+            ws.sort_by(|a, b| a.0.cmp(&b.0));
+            for (platform, w) in ws {
+                let (path, rows) = w.close()?;
+                parts.push(WrittenPart { table: R::NAME, platform, path, rows });
+            }
+            Ok(())
+        }
+        close_all(std::mem::take(&mut self.posts), &mut parts)?;
+        close_all(std::mem::take(&mut self.actions), &mut parts)?;
+        close_all(std::mem::take(&mut self.traffic), &mut parts)?;
+        close_all(acc_writers, &mut parts)?;
+        self.result.parts = parts;
+        Ok(self.result)
+    }
+
+    pub fn set_lines(&mut self, lines: u64) {
+        self.result.lines = lines;
+    }
+}
+
+/// A platform name as a hive partition value: lower-case `[a-z0-9_-]`, anything else `_`.
+pub fn partition_value(p: &str) -> String {
+    let v: String = p
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+        .collect();
+    if v.is_empty() { "unknown".into() } else { v }
+}
+
+pub fn part_name(chunk: usize) -> String {
+    format!("part-{chunk:04}.parquet")
+}
+
+impl Out for PartSink<'_, '_> {
+    fn post(&mut self, mut p: Post) {
+        stamp_post(&mut p, self.cx);
+        if let Some(a) = derive_post_action(&p, self.cx) {
+            let path = self.part_path(Action::NAME, &a.platform);
+            Self::put(&mut self.actions, || path, &a, &mut self.error);
+        }
+        let path = self.part_path(Post::NAME, &p.platform);
+        Self::put(&mut self.posts, || path, &p, &mut self.error);
+    }
+    fn action(&mut self, mut a: Action) {
+        stamp_action(&mut a, self.cx);
+        let path = self.part_path(Action::NAME, &a.platform);
+        Self::put(&mut self.actions, || path, &a, &mut self.error);
+    }
+    fn account(&mut self, a: AccountSnap) {
+        let key = (a.platform.clone(), a.account_id.clone(), a.date);
+        match self.accounts.get_mut(&key) {
+            Some(old) => {
+                if a.followers > old.followers {
+                    old.followers = a.followers;
+                }
+                if old.account_handle.is_none() {
+                    old.account_handle = a.account_handle;
+                }
+            }
+            None => {
+                self.accounts.insert(key, a);
+            }
+        }
+    }
+    fn traffic(&mut self, mut t: Traffic) {
+        stamp_traffic(&mut t, self.cx);
+        let path = self.part_path(Traffic::NAME, &t.platform);
+        Self::put(&mut self.traffic, || path, &t, &mut self.error);
+    }
+    fn rows(&mut self, n: u64) {
+        self.result.rows += n;
+    }
+    fn reject(&mut self, r: Reject) {
+        self.result.rejects.push(r);
+    }
+    fn warn(&mut self, msg: String) {
+        self.result.warnings.push(msg);
+    }
+}

@@ -1,0 +1,11 @@
+//! rallylens: did the campaign work?
+//!
+//! `exports --ingest--> lake (Parquet) --analyze--> metric tables --render--> charts + report`
+//!
+//! - [`ingest`]: one adapter per export format, detected from content.
+//! - [`lake`]: the hive-partitioned Parquet lake, its manifest and atomic commits.
+//! - [`model`]: the canonical tables (LAKE.md) as Rust records and Arrow schemas.
+
+pub mod ingest;
+pub mod model;
+pub mod pseudo;
