@@ -9,3 +9,5 @@
 pub mod ingest;
 pub mod model;
 pub mod pseudo;
+pub mod lake;
+pub mod cli;

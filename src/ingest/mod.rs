@@ -9,6 +9,7 @@
 //! the file in byte ranges on several threads, each line independently, so memory stays
 //! bounded by the batch size whatever the file size.
 
+pub mod driver;
 pub mod util;
 
 use std::fmt;

@@ -96,6 +96,7 @@ impl Txn {
     pub fn commit(self, old: &Manifest, added: Vec<StagedFile>, remove: &BTreeSet<String>) -> Result<Manifest> {
         if added.is_empty() && remove.is_empty() {
             std::fs::remove_dir_all(&self.dir).ok();
+            std::fs::remove_dir(self.root.join(STAGING)).ok();
             return Ok(old.clone());
         }
         let mut manifest = old.clone();
@@ -210,9 +211,9 @@ fn keep_masks(table: &str, parts: &[&Path]) -> Result<Vec<Vec<bool>>> {
         if by_max {
             cols.push("followers");
         }
-        let schema = builder.parquet_schema();
+        let schema = builder.parquet_schema().clone();
         let idx: Vec<usize> = (0..schema.num_columns()).filter(|i| cols.contains(&schema.column(*i).name())).collect();
-        let reader = builder.with_projection(ProjectionMask::leaves(schema, idx)).with_batch_size(65536).build()?;
+        let reader = builder.with_projection(ProjectionMask::leaves(&schema, idx)).with_batch_size(65536).build()?;
         let mut mask = Vec::new();
         for batch in reader {
             let batch = batch?;
@@ -270,8 +271,10 @@ fn write_filtered(src: &Path, dst: &Path, mask: &[bool]) -> Result<()> {
     if let Some(d) = dst.parent() {
         std::fs::create_dir_all(d)?;
     }
-    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(src)?)?.with_batch_size(8192).build()?;
-    let mut writer = ArrowWriter::try_new(File::create(dst)?, reader.schema(), Some(writer_props()))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(src)?)?;
+    let schema = builder.schema().clone();
+    let reader = builder.with_batch_size(8192).build()?;
+    let mut writer = ArrowWriter::try_new(File::create(dst)?, schema, Some(writer_props()))?;
     let mut offset = 0;
     for batch in reader {
         let batch = batch?;
@@ -376,6 +379,7 @@ pub fn apply(root: &Path, staging: &Path) -> Result<()> {
     }
     write_atomic(&root.join(MANIFEST), plan.manifest.to_json().as_bytes()).context("writing the manifest")?;
     std::fs::remove_dir_all(staging).with_context(|| format!("removing {}", staging.display()))?;
+    std::fs::remove_dir(root.join(STAGING)).ok(); // only when no other staging is left
     remove_empty_partitions(root);
     Ok(())
 }

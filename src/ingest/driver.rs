@@ -1,0 +1,519 @@
+//! The ingest run: inputs → detected adapters → parallel chunk readers → one atomic commit.
+//!
+//! Work items are (input, byte range) pairs: whole files for most formats, ~64 MiB ranges of
+//! line-oriented files, so one large JSONL collection uses every core. Each item streams its
+//! records into its own part files under the transaction's staging folder; nothing is held
+//! in memory beyond a batch per open part. When all items are done, each input is judged on
+//! its reject rate, and the inputs that pass are committed together.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::{detect, probe_input, by_name, names, Adapter, Ctx, FileError, Input, Probe, Reject};
+use crate::lake::commit::{StagedFile, Txn};
+use crate::lake::manifest::{FileEntry, PartEntry};
+use crate::lake::parts::{ChunkResult, PartSink};
+use crate::lake::Lake;
+use crate::model::Micros;
+use crate::pseudo::Pseudonymizer;
+
+/// How one input is read: the per-input settings of the CLI or a pipeline file.
+#[derive(Clone, Debug, Default)]
+pub struct InputOptions {
+    /// Forces a format (`--format`); detected from content otherwise.
+    pub format: Option<String>,
+    pub campaign: Option<String>,
+    pub platform: Option<String>,
+    /// IANA zone name; UTC when absent.
+    pub tz: Option<String>,
+    pub action: Option<String>,
+    pub targets: Vec<String>,
+    pub date_range: Option<(NaiveDate, NaiveDate)>,
+    pub mapping: Option<toml::Table>,
+}
+
+impl InputOptions {
+    /// A fingerprint of everything that changes what is written: the same bytes read with
+    /// other options are ingested again (replacing what they wrote before).
+    fn fingerprint(&self) -> String {
+        let mut h = Sha256::new();
+        let s = format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
+            self.format,
+            self.campaign,
+            self.platform,
+            self.tz,
+            self.action,
+            self.targets,
+            self.date_range,
+            self.mapping.as_ref().map(|m| m.to_string()).unwrap_or_default()
+        );
+        h.update(s.as_bytes());
+        hex::encode(&h.finalize()[..8])
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct InputSpec {
+    pub path: PathBuf,
+    pub options: InputOptions,
+}
+
+/// Settings of the run itself.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub lake: PathBuf,
+    /// Largest share of an input's records that may be rejected before the input is refused.
+    pub max_reject_rate: f64,
+    pub key_file: Option<PathBuf>,
+    /// Byte size of the ranges a line-oriented file is split into.
+    pub chunk_bytes: u64,
+    /// Re-read inputs even when unchanged.
+    pub force: bool,
+    pub quiet: bool,
+    pub progress: bool,
+}
+
+impl RunOptions {
+    pub fn new(lake: impl Into<PathBuf>) -> Self {
+        RunOptions {
+            lake: lake.into(),
+            max_reject_rate: 0.01,
+            key_file: None,
+            chunk_bytes: 64 << 20,
+            force: false,
+            quiet: true,
+            progress: false,
+        }
+    }
+}
+
+/// What happened to one input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Ingested { format: String, rows: u64, tables: BTreeMap<String, u64>, rejected: u64, replaced: bool },
+    Unchanged,
+    Failed(String),
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Per input, in the order given.
+    pub inputs: Vec<(String, Outcome)>,
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    pub fn failed(&self) -> usize {
+        self.inputs.iter().filter(|(_, o)| matches!(o, Outcome::Failed(_))).count()
+    }
+}
+
+/// An input ready to be read.
+struct Planned {
+    input: Input,
+    abs: String,
+    size: u64,
+    sha256: String,
+    adapter: &'static dyn Adapter,
+    options: InputOptions,
+    fingerprint: String,
+    tz: chrono_tz::Tz,
+    seq: u64,
+    id: String,
+    replaces: Option<String>,
+    /// Index into the report.
+    slot: usize,
+}
+
+/// Expands folders into the inputs they hold: a folder that an archive format recognises
+/// (a Twitter archive) is one input, any other folder its files, recursively, sorted.
+pub fn expand(spec: &InputSpec) -> Result<Vec<(PathBuf, String)>, FileError> {
+    let shown = spec.path.to_string_lossy().into_owned();
+    let meta = std::fs::metadata(&spec.path).map_err(|e| FileError::new(&shown, format!("cannot read: {e}")))?;
+    if !meta.is_dir() {
+        return Ok(vec![(spec.path.clone(), relative(&spec.path))]);
+    }
+    if let Ok((true, head, entries)) = probe_input(&spec.path) {
+        let probe = Probe { path: &spec.path, is_dir: true, head: &head, entries: &entries };
+        let forced = spec.options.format.as_deref().and_then(by_name);
+        if forced.is_some_and(|a| a.detect(&probe) > 0) || (forced.is_none() && detect(&probe).is_some()) {
+            return Ok(vec![(spec.path.clone(), relative(&spec.path))]);
+        }
+    }
+    let mut files = Vec::new();
+    walk(&spec.path, &mut files);
+    files.sort();
+    if files.is_empty() {
+        return Err(FileError::new(&shown, "the folder holds no files to ingest"));
+    }
+    Ok(files.into_iter().map(|p| {
+        let r = relative(&p);
+        (p, r)
+    }).collect())
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    for e in rd.flatten() {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// The path as shown and stored in `source_file`: relative to the working folder when inside it.
+fn relative(p: &Path) -> String {
+    if p.is_absolute() {
+        if let Ok(cwd) = std::env::current_dir() {
+            if let Ok(r) = p.strip_prefix(&cwd) {
+                return r.to_string_lossy().into_owned();
+            }
+        }
+    }
+    p.to_string_lossy().into_owned()
+}
+
+fn sha256_file(path: &Path) -> std::io::Result<(u64, String)> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0u64;
+    loop {
+        let k = f.read(&mut buf)?;
+        if k == 0 {
+            break;
+        }
+        n += k as u64;
+        h.update(&buf[..k]);
+    }
+    Ok((n, hex::encode(h.finalize())))
+}
+
+fn sha256_dir(dir: &Path) -> std::io::Result<(u64, String)> {
+    let mut files = Vec::new();
+    walk(dir, &mut files);
+    files.sort();
+    let mut h = Sha256::new();
+    let mut total = 0;
+    for f in files {
+        let (n, s) = sha256_file(&f)?;
+        total += n;
+        h.update(f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().as_bytes());
+        h.update(s.as_bytes());
+    }
+    Ok((total, hex::encode(h.finalize())))
+}
+
+fn choose_adapter(path: &Path, shown: &str, opts: &InputOptions) -> Result<&'static dyn Adapter, FileError> {
+    if let Some(name) = &opts.format {
+        return by_name(name).ok_or_else(|| {
+            FileError::new(shown, format!("unknown format '{name}'; the formats are: {}", names().join(", ")))
+        });
+    }
+    let (is_dir, head, entries) = probe_input(path).map_err(|e| FileError::io(shown, &e))?;
+    if !is_dir && head.trim().is_empty() {
+        return Err(FileError::new(shown, "the file is empty"));
+    }
+    let probe = Probe { path, is_dir, head: &head, entries: &entries };
+    detect(&probe).map(|(a, _)| a).ok_or_else(|| {
+        let first = probe.first_line();
+        FileError::new(
+            shown,
+            format!(
+                "unknown format: no adapter recognises this content (it starts with {:?}); \
+                 name one with --format NAME, one of: {}",
+                super::util::cut(first, 80),
+                names().join(", ")
+            ),
+        )
+    })
+}
+
+/// Ingests `specs` into the lake. Inputs that fail are reported and not committed; the
+/// others are committed together. Never leaves the lake half-written.
+pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
+    let lake = Lake::open_for_write(&run.lake, run.quiet)?;
+    let key_path = run.key_file.clone().unwrap_or_else(|| Pseudonymizer::key_path(&run.lake));
+    let pseudo = Pseudonymizer::load_or_create(&key_path)?;
+    let old = lake.manifest()?;
+    let mut report = Report::default();
+
+    // 1. Expand, hash, decide what to read.
+    let mut listed: Vec<(PathBuf, String, InputOptions)> = Vec::new();
+    for spec in specs {
+        match expand(spec) {
+            Ok(v) => listed.extend(v.into_iter().map(|(p, s)| (p, s, spec.options.clone()))),
+            Err(e) => report.inputs.push((e.file.clone(), Outcome::Failed(e.to_string()))),
+        }
+    }
+    let hashed: Vec<std::io::Result<(u64, String)>> = listed
+        .par_iter()
+        .map(|(p, _, _)| if p.is_dir() { sha256_dir(p) } else { sha256_file(p) })
+        .collect();
+    let mut planned: Vec<Planned> = Vec::new();
+    let mut seq = old.next_seq;
+    let mut seen_abs: BTreeSet<String> = BTreeSet::new();
+    for ((path, shown, options), hashed) in listed.into_iter().zip(hashed) {
+        let slot = report.inputs.len();
+        report.inputs.push((shown.clone(), Outcome::Unchanged));
+        let (size, sha) = match hashed {
+            Ok(x) => x,
+            Err(e) => {
+                report.inputs[slot].1 = Outcome::Failed(FileError::io(&shown, &e).to_string());
+                continue;
+            }
+        };
+        let abs = std::fs::canonicalize(&path).unwrap_or(path.clone()).to_string_lossy().into_owned();
+        if !seen_abs.insert(abs.clone()) {
+            continue; // the same file twice on one command line: read once
+        }
+        let fingerprint = options.fingerprint();
+        if !run.force && old.files.iter().any(|f| f.sha256 == sha && f.options == fingerprint) {
+            continue; // Outcome::Unchanged
+        }
+        let adapter = match choose_adapter(&path, &shown, &options) {
+            Ok(a) => a,
+            Err(e) => {
+                report.inputs[slot].1 = Outcome::Failed(e.to_string());
+                continue;
+            }
+        };
+        let tz = match options.tz.as_deref().map(|z| z.parse::<chrono_tz::Tz>()) {
+            None => chrono_tz::UTC,
+            Some(Ok(tz)) => tz,
+            Some(Err(_)) => {
+                let msg = format!("unknown time zone '{}'; expected an IANA name like Europe/London", options.tz.as_deref().unwrap_or(""));
+                report.inputs[slot].1 = Outcome::Failed(FileError::new(&shown, msg).to_string());
+                continue;
+            }
+        };
+        let replaces = old.files.iter().find(|f| f.abs_path == abs).map(|f| f.id.clone());
+        let id = format!("f{seq:06}-{}", &sha[..8]);
+        planned.push(Planned {
+            input: Input { path: path.clone(), display: shown },
+            abs,
+            size,
+            sha256: sha,
+            adapter,
+            options,
+            fingerprint,
+            tz,
+            seq,
+            id,
+            replaces,
+            slot,
+        });
+        seq += 1;
+    }
+
+    // 2. Read everything in parallel into staging.
+    let txn = Txn::begin(&run.lake)?;
+    let ingested_at = Micros(chrono::Utc::now().timestamp_micros());
+    let ctxs: Vec<Ctx> = planned
+        .iter()
+        .map(|p| Ctx {
+            source_file: p.input.display.clone(),
+            campaign: p.options.campaign.clone(),
+            platform: p.options.platform.clone(),
+            tz: p.tz,
+            action: p.options.action.clone(),
+            targets: p.options.targets.iter().map(|t| super::util::handle(t)).collect(),
+            date_range: p.options.date_range,
+            mapping: p.options.mapping.clone(),
+            ingested_at,
+            pseudo: &pseudo,
+        })
+        .collect();
+    let mut tasks: Vec<(usize, usize, u64, u64)> = Vec::new(); // (planned idx, chunk, start, end)
+    for (i, p) in planned.iter().enumerate() {
+        if p.adapter.lines().is_some() && p.size > run.chunk_bytes && !p.input.path.is_dir() {
+            let n = p.size.div_ceil(run.chunk_bytes);
+            for c in 0..n {
+                tasks.push((i, c as usize, c * run.chunk_bytes, ((c + 1) * run.chunk_bytes).min(p.size)));
+            }
+        } else {
+            tasks.push((i, 0, 0, p.size));
+        }
+    }
+    let total_bytes: u64 = planned.iter().map(|p| p.size).sum();
+    let bar = progress_bar(run, total_bytes);
+    let done = AtomicU64::new(0);
+    let results: Vec<Result<ChunkResult, FileError>> = tasks
+        .par_iter()
+        .map(|&(i, chunk, start, end)| {
+            let p = &planned[i];
+            let cx = &ctxs[i];
+            let dir = txn.source_dir(&p.id);
+            let mut sink = PartSink::new(cx, &dir, chunk);
+            let r = match p.adapter.lines() {
+                Some(la) if !p.input.path.is_dir() => {
+                    let file = p.input.open()?;
+                    let lines = super::read_line_range(la, p.adapter.personal_data(), file, start, end, p.size, cx, &mut sink)?;
+                    sink.set_lines(lines);
+                    Ok(())
+                }
+                _ => p.adapter.read(&p.input, cx, &mut sink),
+            };
+            let d = done.fetch_add(end - start, Ordering::Relaxed) + (end - start);
+            if let Some(b) = &bar {
+                b.set_position(d);
+            }
+            r?;
+            sink.finish().map_err(|e| FileError::new(&p.input.display, format!("writing the lake: {e}")))
+        })
+        .collect();
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+
+    // 3. Judge each input, build its manifest entry.
+    let mut per_file: Vec<Vec<(usize, ChunkResult)>> = (0..planned.len()).map(|_| Vec::new()).collect();
+    let mut failed: Vec<Option<String>> = vec![None; planned.len()];
+    for (&(i, chunk, _, _), r) in tasks.iter().zip(results) {
+        match r {
+            Ok(c) => per_file[i].push((chunk, c)),
+            Err(e) => {
+                failed[i].get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    let mut staged = Vec::new();
+    let mut remove: BTreeSet<String> = BTreeSet::new();
+    for (i, p) in planned.iter().enumerate() {
+        let slot = p.slot;
+        if let Some(msg) = failed[i].take() {
+            report.inputs[slot].1 = Outcome::Failed(msg);
+            std::fs::remove_dir_all(txn.source_dir(&p.id)).ok();
+            continue;
+        }
+        let mut chunks = std::mem::take(&mut per_file[i]);
+        chunks.sort_by_key(|(c, _)| *c);
+        let mut rows = 0;
+        let mut line_offset = 0;
+        let mut rejects: Vec<Reject> = Vec::new();
+        let mut warnings = Vec::new();
+        let mut parts = Vec::new();
+        let mut tables: BTreeMap<String, u64> = BTreeMap::new();
+        for (_, c) in chunks {
+            rows += c.rows;
+            rejects.extend(c.rejects.into_iter().map(|mut r| {
+                r.line += line_offset;
+                r
+            }));
+            warnings.extend(c.warnings.into_iter().map(|w| fix_line_in_warning(&w, line_offset)));
+            line_offset += c.lines;
+            for wp in c.parts {
+                *tables.entry(wp.table.to_string()).or_default() += wp.rows;
+                parts.push(PartEntry {
+                    table: wp.table.to_string(),
+                    platform: wp.path.parent().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().trim_start_matches("platform=").to_string()).unwrap_or_default(),
+                    name: wp.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                    rows: wp.rows,
+                    visible_rows: 0,
+                });
+            }
+        }
+        let rejected = rejects.len() as u64;
+        if rows > 0 && rejected as f64 > run.max_reject_rate * rows as f64 {
+            let mut msg = format!(
+                "{}: {} of {} records ({:.1}%) could not be read, more than the --max-reject-rate of {}%; \
+                 the file was not ingested. First problems:",
+                p.input.display,
+                rejected,
+                rows,
+                100.0 * rejected as f64 / rows as f64,
+                run.max_reject_rate * 100.0
+            );
+            for r in rejects.iter().take(5) {
+                msg.push_str(&format!("\n  line {}, field '{}': {}", r.line, r.field, r.error));
+            }
+            report.inputs[slot].1 = Outcome::Failed(msg);
+            std::fs::remove_dir_all(txn.source_dir(&p.id)).ok();
+            continue;
+        }
+        for w in &warnings {
+            report.warnings.push(w.clone());
+        }
+        if rows == 0 && tables.is_empty() {
+            report.warnings.push(format!("{}: no rows to ingest", p.input.display));
+        }
+        if let Some(old_id) = &p.replaces {
+            remove.insert(old_id.clone());
+        }
+        report.inputs[slot].1 = Outcome::Ingested {
+            format: p.adapter.name().to_string(),
+            rows,
+            tables: tables.clone(),
+            rejected,
+            replaced: p.replaces.is_some(),
+        };
+        staged.push(StagedFile {
+            entry: FileEntry {
+                seq: p.seq,
+                id: p.id.clone(),
+                path: p.input.display.clone(),
+                abs_path: p.abs.clone(),
+                size: p.size,
+                sha256: p.sha256.clone(),
+                format: p.adapter.name().to_string(),
+                options: p.fingerprint.clone(),
+                campaign: p.options.campaign.clone(),
+                ingested_at: ingested_at.to_datetime().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                rows_read: rows,
+                rejected,
+                tables,
+                parts,
+                warnings: warnings.into_iter().take(20).collect(),
+            },
+            rejects,
+        });
+    }
+
+    // 4. Commit what passed, in one step.
+    txn.commit(&old, staged, &remove).context("committing to the lake")?;
+    Ok(report)
+}
+
+/// Warnings from a chunk name chunk-relative lines ("…, line 7: …"); make them file lines.
+fn fix_line_in_warning(w: &str, offset: u64) -> String {
+    if offset == 0 {
+        return w.to_string();
+    }
+    if let Some(i) = w.find(", line ") {
+        let rest = &w[i + 7..];
+        let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if let Ok(n) = digits.parse::<u64>() {
+            return format!("{}, line {}{}", &w[..i], n + offset, &rest[digits.len()..]);
+        }
+    }
+    w.to_string()
+}
+
+fn progress_bar(run: &RunOptions, total: u64) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if run.quiet || !run.progress || !std::io::stderr().is_terminal() || total < (8 << 20) {
+        return None;
+    }
+    let b = indicatif::ProgressBar::new(total);
+    b.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} ingest [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    Some(b)
+}
