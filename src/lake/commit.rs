@@ -143,6 +143,7 @@ impl Txn {
         let plan = Plan { manifest, ops };
         let json = serde_json::to_vec_pretty(&plan)?;
         write_atomic(&self.dir.join(COMMIT), &json).context("writing the commit record")?;
+        fault("after-commit-record");
         apply(&self.root, &self.dir)?;
         Ok(plan.manifest)
     }
@@ -331,7 +332,10 @@ pub fn apply(root: &Path, staging: &Path) -> Result<()> {
     let plan: Plan = serde_json::from_slice(&std::fs::read(staging.join(COMMIT))?)
         .with_context(|| format!("{}: unreadable commit record", staging.join(COMMIT).display()))?;
     let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
-    for op in &plan.ops {
+    for (i, op) in plan.ops.iter().enumerate() {
+        if i == plan.ops.len() / 2 {
+            fault("mid-apply");
+        }
         match op {
             Op::Move { from, to } => {
                 let (from, to) = (root.join(from), root.join(to));
@@ -382,6 +386,15 @@ pub fn apply(root: &Path, staging: &Path) -> Result<()> {
     std::fs::remove_dir(root.join(STAGING)).ok(); // only when no other staging is left
     remove_empty_partitions(root);
     Ok(())
+}
+
+/// Fault injection for the crash tests: `RALLYLENS_FAULT=<point>` aborts the process
+/// there, as a kill would.
+fn fault(point: &str) {
+    if std::env::var("RALLYLENS_FAULT").is_ok_and(|v| v == point) {
+        eprintln!("rallylens: RALLYLENS_FAULT={point}: aborting");
+        std::process::abort();
+    }
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

@@ -1,0 +1,206 @@
+//! `rallylens ingest` and `rallylens lake` end to end on the real samples: incremental
+//! re-ingest, replacement, de-duplication across encodings, and every kind of bad input.
+
+use crate::common::{rows, s, sample, Workdir};
+
+/// The lake's visible state: the summary without ingest times.
+fn state(w: &Workdir) -> serde_json::Value {
+    let mut v = w.summary();
+    for f in v["files"].as_array_mut().unwrap() {
+        f.as_object_mut().unwrap().remove("ingested_at");
+    }
+    v
+}
+
+#[test]
+fn unchanged_file_is_skipped_and_lake_is_untouched() {
+    let w = Workdir::new();
+    let src = sample("twitter-v2/brexit.jsonl");
+    let lake = w.lake();
+    w.ok(&["ingest", s(&src), "--lake", s(&lake)]);
+    let sum = w.summary();
+    // brexit.jsonl is one twarc2 search page of 100 tweets (python: len(page["data"]) == 100).
+    assert_eq!(rows(&sum, "posts", "twitter"), 100);
+    let manifest = std::fs::read(lake.join("_manifest.json")).unwrap();
+    let out = w.ok(&["ingest", s(&src), "--lake", s(&lake)]);
+    assert!(out.contains("unchanged"), "{out}");
+    assert_eq!(std::fs::read(lake.join("_manifest.json")).unwrap(), manifest, "an unchanged file must not touch the manifest");
+    assert_eq!(w.summary(), sum);
+}
+
+#[test]
+fn one_collection_in_two_encodings_counts_once() {
+    let w = Workdir::new();
+    let lake = w.lake();
+    // twitter-csv/brexit.csv is twarc-csv's output for twitter-v2/brexit.jsonl: the same 100 posts.
+    w.ok(&["ingest", s(&sample("twitter-v2/brexit.jsonl")), s(&sample("twitter-csv/brexit.csv")), "--lake", s(&lake)]);
+    let sum = w.summary();
+    assert_eq!(rows(&sum, "posts", "twitter"), 100);
+    assert_eq!(sum["files_ingested"], 2);
+}
+
+#[test]
+fn changed_file_replaces_the_rows_it_wrote() {
+    let w = Workdir::new();
+    let lake = w.lake();
+    let flat = std::fs::read_to_string(sample("twitter-v2/flat.jsonl")).unwrap();
+    let lines: Vec<&str> = flat.lines().collect();
+    // First export: the first 10 flattened tweets; re-exported later with only the first 4.
+    let f = w.write("exports/stream.jsonl", lines[..10].join("\n") + "\n");
+    w.ok(&["ingest", "exports/stream.jsonl", "--lake", s(&lake)]);
+    let before = rows(&w.summary(), "posts", "twitter");
+    assert_eq!(before, 10);
+    std::fs::write(&f, lines[..4].join("\n") + "\n").unwrap();
+    let out = w.ok(&["ingest", "exports/stream.jsonl", "--lake", s(&lake)]);
+    assert!(out.contains("replaced"), "{out}");
+    let sum = w.summary();
+    assert_eq!(rows(&sum, "posts", "twitter"), 4);
+    assert_eq!(sum["files_ingested"], 1);
+    // source_file is the path as given, relative.
+    assert_eq!(sum["files"][0]["path"], "exports/stream.jsonl");
+}
+
+#[test]
+fn a_bad_line_is_rejected_with_its_line_and_the_rest_ingested() {
+    let w = Workdir::new();
+    let lake = w.lake();
+    let flat = std::fs::read_to_string(sample("twitter-v2/flat.jsonl")).unwrap();
+    let mut lines: Vec<String> = flat.lines().map(String::from).collect();
+    // 100 good lines and one broken one at line 51: 1 of 101 records = 0.99% <= 1%.
+    lines.insert(50, r#"{"id": "1", "text": "broken"#.to_string());
+    w.write("bad.jsonl", lines.join("\n") + "\n");
+    let (code, out, err) = w.run(&["ingest", "bad.jsonl", "--lake", s(&lake), "--format", "twitter-v2-jsonl"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("1 rejected"), "{out}");
+    let sum = w.summary();
+    assert_eq!(rows(&sum, "posts", "twitter"), 100);
+    assert_eq!(sum["rows_rejected"], 1);
+    let rejects: Vec<_> = std::fs::read_dir(lake.join("_rejects")).unwrap().flatten().collect();
+    assert_eq!(rejects.len(), 1);
+    let py = format!(
+        "import duckdb; print(duckdb.sql(\"select line, field, raw from read_parquet('{}')\").fetchall())",
+        rejects[0].path().display()
+    );
+    let o = std::process::Command::new("python3").args(["-c", &py]).output().unwrap();
+    let got = String::from_utf8_lossy(&o.stdout);
+    assert!(got.contains("(51, "), "reject should name line 51: {got} {}", String::from_utf8_lossy(&o.stderr));
+    assert!(got.contains("broken"), "social rejects keep the raw row: {got}");
+}
+
+#[test]
+fn too_many_bad_lines_refuse_the_file_and_keep_the_lake() {
+    let w = Workdir::new();
+    let lake = w.lake();
+    w.ok(&["ingest", s(&sample("twitter-v2/two_tweets.jsonl")), "--lake", s(&lake)]);
+    let before = state(&w);
+    let flat = std::fs::read_to_string(sample("twitter-v2/flat.jsonl")).unwrap();
+    let mut lines: Vec<String> = flat.lines().map(String::from).collect();
+    // 2 broken of 102 records = 1.96% > 1%: the file is refused whole.
+    lines.insert(10, "{not json".into());
+    lines.insert(20, "[1, 2".into());
+    w.write("worse.jsonl", lines.join("\n") + "\n");
+    let (code, _out, err) = w.run(&["ingest", "worse.jsonl", "--lake", s(&lake), "--format", "twitter-v2-jsonl"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("worse.jsonl") && err.contains("line 11") && err.contains("not ingested"), "{err}");
+    assert_eq!(state(&w), before, "a refused file must leave the lake as it was");
+    // A higher threshold lets it in.
+    w.ok(&["ingest", "worse.jsonl", "--lake", s(&lake), "--format", "twitter-v2-jsonl", "--max-reject-rate", "5%"]);
+}
+
+#[test]
+fn truncated_last_line_is_a_warning() {
+    let w = Workdir::new();
+    let lake = w.lake();
+    // The stream was interrupted mid-line: a warning, not a reject, exit 0.
+    let (code, _out, err) = w.run(&["ingest", s(&sample("twitter-v2/streaming_output_with_error.jsonl")), "--lake", s(&lake)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("truncated") && err.contains("line 7"), "{err}");
+    assert_eq!(w.summary()["rows_rejected"], 0);
+}
+
+#[test]
+fn unknown_format_empty_folder_and_bad_flags_are_named() {
+    let w = Workdir::new();
+    let lake = w.lake();
+    w.write("notes.txt", "meeting notes, not an export\n");
+    let (code, _, err) = w.run(&["ingest", "notes.txt", "--lake", s(&lake)]);
+    assert_eq!(code, 3);
+    assert!(err.contains("notes.txt") && err.contains("unknown format") && err.contains("--format"), "{err}");
+
+    std::fs::create_dir_all(w.path("empty")).unwrap();
+    let (code, _, err) = w.run(&["ingest", "empty", "--lake", s(&lake)]);
+    assert_eq!(code, 3);
+    assert!(err.contains("empty") && err.contains("no files"), "{err}");
+
+    let (code, _, err) = w.run(&["ingest", "notes.txt", "--lake", s(&lake), "--format", "nope"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("unknown format 'nope'") && err.contains("twitter-v2-jsonl"), "{err}");
+
+    let (code, _, err) = w.run(&["ingest", "notes.txt", "--lake", s(&lake), "--max-reject-rate", "150%"]);
+    assert_eq!(code, 2, "{err}");
+
+    let (code, _, err) = w.run(&["lake", "nowhere"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("not a rallylens lake"), "{err}");
+}
+
+#[test]
+fn header_only_and_utf16_and_renamed_columns() {
+    let w = Workdir::new();
+    let lake = w.lake();
+    let src = std::fs::read_to_string(sample("twitter-analytics/tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv")).unwrap();
+    let header = src.lines().next().unwrap();
+    let data_rows = src.lines().skip(1).filter(|l| !l.trim().is_empty()).count() as u64;
+
+    // A header-only export: no rows, not an error.
+    w.write("header.csv", format!("{header}\n"));
+    let (code, _, err) = w.run(&["ingest", "header.csv", "--lake", s(&lake)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("no rows"), "{err}");
+
+    // The same export saved as UTF-16LE with a BOM (Excel's "Unicode text") reads the same.
+    let mut utf16 = vec![0xFF, 0xFE];
+    for u in src.encode_utf16() {
+        utf16.extend_from_slice(&u.to_le_bytes());
+    }
+    w.write("utf16.csv", utf16);
+    w.ok(&["ingest", "utf16.csv", "--lake", s(&lake)]);
+    assert_eq!(rows(&w.summary(), "posts", "twitter"), data_rows);
+
+    // A renamed required column: the error names it and lists the file's columns.
+    w.write("renamed.csv", src.replacen("\"time\"", "\"Time (UTC)\"", 1));
+    let (code, _, err) = w.run(&["ingest", "renamed.csv", "--lake", s(&lake), "--format", "twitter-analytics-csv"]);
+    assert_eq!(code, 3);
+    assert!(err.contains("renamed.csv") && err.contains("time") && err.contains("Time (UTC)"), "{err}");
+}
+
+#[test]
+fn every_social_sample_ingests() {
+    let w = Workdir::new();
+    let lake = w.lake();
+    let folders = [
+        "twitter-v2",
+        "twitter-csv",
+        "twitter-v1",
+        "twitter-analytics",
+        "facebook-insights",
+        "facebook-graph",
+        "instagram-graph",
+    ];
+    let mut args = vec!["ingest".to_string()];
+    args.extend(folders.iter().map(|f| s(&sample(f)).to_string()));
+    args.extend(["--lake".into(), s(&lake).into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = w.run(&args);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let sum = w.summary();
+    let n_files: usize = folders.iter().map(|f| std::fs::read_dir(sample(f)).unwrap().count()).sum();
+    assert_eq!(sum["files_ingested"].as_u64().unwrap() as usize, n_files, "{out}");
+    for (t, p) in [("posts", "twitter"), ("posts", "facebook"), ("posts", "instagram"), ("accounts", "twitter"), ("actions", "twitter")] {
+        assert!(rows(&sum, t, p) > 0, "no {t} for {p}: {sum}");
+    }
+    // The pseudonymisation key is beside the lake, not in it.
+    assert!(w.path("lake.key").exists());
+    let key = std::fs::read_to_string(w.path("lake.key")).unwrap();
+    assert_eq!(key.trim().len(), 64);
+}

@@ -1,0 +1,7 @@
+//! Integration tests: one binary (every test binary links the whole crate), one module
+//! per area.
+
+mod common;
+mod duckdb;
+mod ingest_cli;
+mod kill;
