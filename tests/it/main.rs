@@ -3,5 +3,6 @@
 
 mod common;
 mod duckdb;
+mod help;
 mod ingest_cli;
 mod kill;

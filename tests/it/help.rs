@@ -1,0 +1,15 @@
+//! What users read first: `--help` texts, snapshotted (insta) so that a change to a flag
+//! or to the exit codes is a reviewed change.
+
+use crate::common::Workdir;
+
+#[test]
+fn help_texts() {
+    let w = Workdir::new();
+    let (code, top, _) = w.run(&["--help"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("help", top);
+    let (code, ingest, _) = w.run(&["ingest", "--help"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("ingest_help", ingest);
+}
