@@ -11,6 +11,7 @@
 
 pub mod driver;
 pub mod util;
+pub mod twitter_v1_json;
 
 use std::fmt;
 use std::io::Read;
@@ -23,6 +24,7 @@ use crate::pseudo::Pseudonymizer;
 
 /// Every export format, in detection order (earlier wins a tie).
 pub static REGISTRY: &[&dyn Adapter] = &[
+    &crate::ingest::twitter_v1_json::ADAPTER,
 ];
 
 /// Looks a format up by its `--format` name.
