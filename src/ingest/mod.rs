@@ -12,6 +12,7 @@
 pub mod driver;
 pub mod util;
 pub mod twitter_v1_json;
+pub mod twitter_analytics_csv;
 
 use std::fmt;
 use std::io::Read;
@@ -25,6 +26,7 @@ use crate::pseudo::Pseudonymizer;
 /// Every export format, in detection order (earlier wins a tie).
 pub static REGISTRY: &[&dyn Adapter] = &[
     &crate::ingest::twitter_v1_json::ADAPTER,
+    &crate::ingest::twitter_analytics_csv::ADAPTER,
 ];
 
 /// Looks a format up by its `--format` name.
