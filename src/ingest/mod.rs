@@ -13,6 +13,7 @@ pub mod driver;
 pub mod util;
 pub mod twitter_v1_json;
 pub mod twitter_analytics_csv;
+pub mod twitter_archive;
 
 use std::fmt;
 use std::io::Read;
@@ -27,6 +28,7 @@ use crate::pseudo::Pseudonymizer;
 pub static REGISTRY: &[&dyn Adapter] = &[
     &crate::ingest::twitter_v1_json::ADAPTER,
     &crate::ingest::twitter_analytics_csv::ADAPTER,
+    &crate::ingest::twitter_archive::ADAPTER,
 ];
 
 /// Looks a format up by its `--format` name.
