@@ -57,6 +57,9 @@ fn permalink_re() -> &'static Regex {
     RE.get_or_init(|| Regex::new(r"^https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/([A-Za-z0-9_]+)/status/").expect("static regex"))
 }
 
+/// Sets one figure of a post.
+type SetFigure = fn(&mut Post, Option<i64>);
+
 /// `2015-09-30 18:42 +0000` (also with seconds, or any ISO layout util knows).
 fn parse_time(s: &str) -> Option<Micros> {
     let s = s.trim();
@@ -112,10 +115,10 @@ impl Adapter for TwitterAnalyticsCsv {
         let c_time = need("time")?;
         let c_link = col("tweet permalink");
         let c_text = col("tweet text");
-        // (column, Post field setter): every figure column mapped, by export name.
+        // (column, export name, Post field setter) of every figure column the file has.
         let likes = col("likes").map(|i| (i, "likes")).or_else(|| col("favorites").map(|i| (i, "favorites")));
-        let figures: Vec<(usize, &str, fn(&mut Post, Option<i64>))> = [
-            (col("impressions").map(|i| (i, "impressions")), (|p: &mut Post, v| p.impressions = v) as fn(&mut Post, Option<i64>)),
+        let figures: Vec<(usize, &str, SetFigure)> = [
+            (col("impressions").map(|i| (i, "impressions")), (|p: &mut Post, v| p.impressions = v) as SetFigure),
             (likes, |p: &mut Post, v| p.reactions = v),
             (col("replies").map(|i| (i, "replies")), |p: &mut Post, v| p.comments = v),
             (col("retweets").map(|i| (i, "retweets")), |p: &mut Post, v| p.shares = v),

@@ -13,6 +13,7 @@
 //! - `data/account.js`: `[{"account": {accountId, username, ...}}]`, the author of every tweet
 //!   (tweets in an archive carry no user); the manifest's `userInfo` is the fallback.
 //! - `data/follower.js` (and parts): one entry per follower at generation time.
+//!
 //! Entries may sit under one top folder (a re-zipped folder); that prefix is found and kept.
 //!
 //! Mapping: `id_str` (string ids, never numbers), `created_at` in the v1.1 layout,
