@@ -14,6 +14,7 @@ pub mod util;
 pub mod twitter_v1_json;
 pub mod twitter_analytics_csv;
 pub mod twitter_archive;
+pub mod actions_csv;
 
 use std::fmt;
 use std::io::Read;
@@ -29,6 +30,7 @@ pub static REGISTRY: &[&dyn Adapter] = &[
     &crate::ingest::twitter_v1_json::ADAPTER,
     &crate::ingest::twitter_analytics_csv::ADAPTER,
     &crate::ingest::twitter_archive::ADAPTER,
+    &crate::ingest::actions_csv::ADAPTER,
 ];
 
 /// Looks a format up by its `--format` name.

@@ -1,0 +1,470 @@
+//! `actions-csv`: the canonical `actions` table written as CSV, for any CRM or spreadsheet
+//! (EveryAction, ControlShift, a volunteer sheet). FORMATS.md "Supporter actions":
+//!
+//! ```text
+//! actor,action,occurred_at[,platform,post_id,campaign,source,medium,action_key]
+//! ```
+//!
+//! Columns are matched by name, case-insensitively and in any order; other columns are
+//! ignored (never read, so a `name` or `phone` column stays out of the lake).
+//!
+//! - `actor`: an e-mail (it contains `@` after its first character) becomes
+//!   `pseudo.email(actor)`; `@handle` becomes `pseudo.id(platform, handle)` with the handle
+//!   lower-cased without `@` (as collected posts name their authors); anything else is a
+//!   platform user id, `pseudo.id(platform, id)`. The raw value is never stored.
+//! - `action`: lower-cased and trimmed; verbs outside LAKE.md's list are kept (LAKE allows
+//!   others), a blank action is a reject.
+//! - `occurred_at`: ISO 8601 with an offset (`2024-03-05T14:22:31Z`), or a local
+//!   `YYYY-MM-DD HH:MM[:SS]` / `YYYY-MM-DDTHH:MM[:SS]` / `YYYY-MM-DD` read in the input's
+//!   time zone (`cx.tz`). A blank cell is a null time; an unreadable one a reject.
+//! - `platform`: lower-cased; blank or absent is the input's forced platform (`cx.platform`)
+//!   when one is given, else `crm` (METRICS.md §10.7).
+//! - `action_key`: the file's own `action_key` column when it has one, else a keyed hash
+//!   of (actor, action, time, platform, post_id): the same action listed in two files counts
+//!   once, and the key reveals nothing of the actor. A row without a time gets no key
+//!   (two undated rows of one actor cannot be told apart from two real actions).
+//!
+//! This is a supporter export: rejects keep the row number and the field, never the row,
+//! and no message quotes a cell.
+//!
+//! The small helpers shared by the supporter adapters (header lookup, actor pseudonyms,
+//! time parsing, the verb list) live here too, as `pub(crate)`.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use csv::StringRecord;
+
+use super::{util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
+use crate::model::{Action, Micros};
+
+pub struct ActionsCsv;
+pub static ADAPTER: ActionsCsv = ActionsCsv;
+
+/// LAKE.md's canonical action verbs (others are allowed).
+pub(crate) const VERBS: &[&str] = &[
+    "like",
+    "reaction",
+    "favorite",
+    "follow",
+    "share",
+    "retweet",
+    "quote",
+    "post",
+    "comment",
+    "reply",
+    "mention_target",
+    "email_target",
+    "call_target",
+    "sign_petition",
+    "pledge",
+    "donate",
+    "attend_event",
+    "volunteer",
+    "host_event",
+    "organize",
+];
+
+/// Says the row's content is deliberately left out of a message.
+pub(crate) const NOT_SHOWN: &str = "the value is not shown: supporter exports hold personal data";
+
+// ---------------------------------------------------------------- shared helpers
+
+/// The header of a CSV file, for lookups by name.
+pub(crate) struct Columns {
+    pub names: Vec<String>,
+}
+
+impl Columns {
+    pub fn new(rec: &StringRecord) -> Self {
+        Columns { names: rec.iter().map(|s| s.trim().to_string()).collect() }
+    }
+    /// The index of the first column whose name is one of `any` (case-insensitive).
+    pub fn find(&self, any: &[&str]) -> Option<usize> {
+        any.iter().find_map(|want| self.names.iter().position(|n| n.eq_ignore_ascii_case(want)))
+    }
+    pub fn has_prefix(&self, prefix: &str) -> bool {
+        self.names.iter().any(|n| n.to_ascii_lowercase().starts_with(prefix))
+    }
+    /// The column names, for error messages (names only, never cells).
+    pub fn list(&self) -> String {
+        self.names.join(", ")
+    }
+}
+
+/// A trimmed cell; `""` when the column is absent or the row is short.
+pub(crate) fn cell(rec: &StringRecord, i: Option<usize>) -> &str {
+    i.and_then(|i| rec.get(i)).map(str::trim).unwrap_or("")
+}
+
+/// The header fields of a probe's first line (for detection).
+pub(crate) fn probe_header(probe: &Probe, sep: u8) -> Columns {
+    let line = probe.first_line();
+    let mut r = csv::ReaderBuilder::new().has_headers(false).delimiter(sep).from_reader(line.as_bytes());
+    let rec = r.records().next().and_then(Result::ok).unwrap_or_default();
+    Columns::new(&rec)
+}
+
+/// A CSV reader over decoded text: the first record is the header, short rows are allowed.
+pub(crate) fn reader(text: &str, sep: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new().delimiter(sep).flexible(true).from_reader(text.as_bytes())
+}
+
+/// The header of a CSV file, or a FileError saying why there is none.
+pub(crate) fn header(r: &mut csv::Reader<&[u8]>, cx: &Ctx) -> Result<Columns, FileError> {
+    let h = r.headers().map_err(|e| cx.err_at(1, "(header)", format!("cannot read the CSV header: {e}")))?;
+    Ok(Columns::new(h))
+}
+
+/// The 1-based line where a record starts (the header is line 1).
+pub(crate) fn line_of(rec: &StringRecord, fallback: u64) -> u64 {
+    rec.position().map(|p| p.line()).unwrap_or(fallback)
+}
+
+/// The verb list for messages.
+pub(crate) fn verb_list() -> String {
+    VERBS.join(", ")
+}
+
+/// True for a cell holding an e-mail address (an `@` after the first character).
+pub(crate) fn is_email(s: &str) -> bool {
+    s.find('@').is_some_and(|i| i > 0 && i + 1 < s.len())
+}
+
+/// The pseudonym of an actor cell: e-mail, `@handle` or platform user id (see the module doc).
+pub(crate) fn actor_id(cx: &Ctx, platform: &str, raw: &str) -> String {
+    let t = raw.trim();
+    if is_email(t) {
+        cx.pseudo.email(t)
+    } else if t.starts_with('@') {
+        cx.pseudo.id(platform, &util::handle(t))
+    } else {
+        cx.pseudo.id(platform, t)
+    }
+}
+
+/// A supporter-export time: ISO 8601 with an offset; `... UTC`; or a local time in `tz`
+/// (`YYYY-MM-DD HH:MM[:SS[.f]]`, with `T` or a space, or a bare date at 00:00). With
+/// `us_dates`, also `MM/DD/YYYY HH:MM[:SS]` (24 h or with AM/PM) and `MM/DD/YYYY`.
+/// Blank is `Ok(None)`; anything else `Err(())` (the caller must not quote the cell).
+pub(crate) fn parse_time(s: &str, tz: chrono_tz::Tz, us_dates: bool) -> Result<Option<Micros>, ()> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    if let Some(m) = util::parse_iso(t) {
+        return Ok(Some(m));
+    }
+    let (body, zone) = match t.strip_suffix(" UTC").or_else(|| t.strip_suffix(" GMT")) {
+        Some(b) => (b.trim_end(), chrono_tz::UTC),
+        None => (t, tz),
+    };
+    const ISO_LOCAL: &[&str] =
+        &["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"];
+    const US_LOCAL: &[&str] =
+        &["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p"];
+    let layouts = ISO_LOCAL.iter().chain(if us_dates { US_LOCAL } else { &[] });
+    for f in layouts {
+        if let Ok(n) = NaiveDateTime::parse_from_str(body, f) {
+            return util::local_to_utc(n, zone).map(Some).ok_or(());
+        }
+    }
+    let dates: &[&str] = if us_dates { &["%Y-%m-%d", "%m/%d/%Y"] } else { &["%Y-%m-%d"] };
+    for f in dates {
+        if let Ok(d) = NaiveDate::parse_from_str(body, f) {
+            return util::local_to_utc(d.and_time(chrono::NaiveTime::MIN), zone).map(Some).ok_or(());
+        }
+    }
+    Err(())
+}
+
+/// What the time layouts accepted by [`parse_time`] look like, for reject messages.
+pub(crate) fn time_layouts(us_dates: bool) -> &'static str {
+    if us_dates {
+        "expected a date and time like 2024-03-05 14:22:31, 2024-03-05T14:22:31Z or 03/05/2024 14:22"
+    } else {
+        "expected a date and time like 2024-03-05 14:22:31 or 2024-03-05T14:22:31Z"
+    }
+}
+
+/// Non-blank text, else None.
+pub(crate) fn opt(s: &str) -> Option<String> {
+    util::non_empty(s)
+}
+
+/// The de-duplication key of a canonical action row without its own key: a keyed hash of
+/// (actor pseudonym, verb, time, platform, post id), so the same action listed by two
+/// inputs counts once and the key reveals nothing.
+pub(crate) fn row_key(cx: &Ctx, actor_id: &str, verb: &str, t: Micros, platform: &str, post_id: Option<&str>) -> String {
+    let parts = [actor_id, verb, &t.0.to_string(), platform, post_id.unwrap_or("")];
+    format!("crm:{}", cx.pseudo.id("actions_csv_row", &parts.join("\u{1f}")))
+}
+
+// ---------------------------------------------------------------- the adapter
+
+const ACTOR: &[&str] = &["actor"];
+const ACTION: &[&str] = &["action"];
+const OCCURRED: &[&str] = &["occurred_at"];
+const PLATFORM: &[&str] = &["platform"];
+const POST_ID: &[&str] = &["post_id"];
+const CAMPAIGN: &[&str] = &["campaign"];
+const SOURCE: &[&str] = &["source"];
+const MEDIUM: &[&str] = &["medium"];
+const KEY: &[&str] = &["action_key"];
+
+impl Adapter for ActionsCsv {
+    fn name(&self) -> &'static str {
+        "actions-csv"
+    }
+    fn about(&self) -> &'static str {
+        "Supporter actions as CSV (actor,action,occurred_at[,platform,post_id,campaign,source,medium]) from any CRM"
+    }
+    fn writes(&self) -> Writes {
+        Writes::Actions
+    }
+    fn detect(&self, probe: &Probe) -> u8 {
+        if probe.is_dir {
+            return 0;
+        }
+        let h = probe_header(probe, b',');
+        let has = |c: &[&str]| h.find(c).is_some();
+        if !(has(ACTOR) && has(ACTION) && has(OCCURRED)) {
+            return 0;
+        }
+        let first3: Vec<String> = h.names.iter().take(3).map(|n| n.to_ascii_lowercase()).collect();
+        if first3 == ["actor", "action", "occurred_at"] {
+            90
+        } else {
+            70
+        }
+    }
+    fn personal_data(&self) -> bool {
+        true
+    }
+    fn read(&self, input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
+        let text = input.read_text()?;
+        let mut r = reader(&text, b',');
+        let h = header(&mut r, cx)?;
+        let missing: Vec<&str> =
+            [("actor", ACTOR), ("action", ACTION), ("occurred_at", OCCURRED)]
+                .iter()
+                .filter(|(_, c)| h.find(c).is_none())
+                .map(|(n, _)| *n)
+                .collect();
+        if !missing.is_empty() {
+            return Err(cx.err_at(
+                1,
+                missing.join(", "),
+                format!(
+                    "missing column{} '{}' (actions-csv needs actor, action, occurred_at); the file's columns are: {}",
+                    if missing.len() > 1 { "s" } else { "" },
+                    missing.join("', '"),
+                    h.list()
+                ),
+            ));
+        }
+        let (actor, action, occurred) = (h.find(ACTOR), h.find(ACTION), h.find(OCCURRED));
+        let (platform, post_id, campaign) = (h.find(PLATFORM), h.find(POST_ID), h.find(CAMPAIGN));
+        let (source, medium, key) = (h.find(SOURCE), h.find(MEDIUM), h.find(KEY));
+        let default_platform = cx.platform.as_deref().map(str::to_lowercase).unwrap_or_else(|| "crm".into());
+        let mut rec = StringRecord::new();
+        let mut last_line = 1;
+        loop {
+            match r.read_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e.position().map(|p| p.line()).unwrap_or(last_line + 1);
+                    out.rows(1);
+                    out.reject(Reject { line, field: "(csv)".into(), error: format!("unreadable CSV row: {e}"), raw: None });
+                    continue;
+                }
+            }
+            let line = line_of(&rec, last_line + 1);
+            last_line = line;
+            out.rows(1);
+            let reject = |out: &mut dyn Out, field: &str, error: String| {
+                out.reject(Reject { line, field: field.into(), error, raw: None })
+            };
+            let platform = match cell(&rec, platform) {
+                "" => default_platform.clone(),
+                p => p.to_lowercase(),
+            };
+            let who = cell(&rec, actor);
+            if who.is_empty() || who == "@" {
+                reject(out, "actor", "blank actor: expected an e-mail address or a platform user id".into());
+                continue;
+            }
+            let verb = cell(&rec, action).to_lowercase();
+            if verb.is_empty() {
+                reject(out, "action", format!("blank action: expected a verb such as {}", verb_list()));
+                continue;
+            }
+            let occurred_at = match parse_time(cell(&rec, occurred), cx.tz, false) {
+                Ok(t) => t,
+                Err(()) => {
+                    reject(out, "occurred_at", format!("{}; {NOT_SHOWN}", time_layouts(false)));
+                    continue;
+                }
+            };
+            let actor_id = actor_id(cx, &platform, who);
+            let post_id = opt(cell(&rec, post_id));
+            let action_key = opt(cell(&rec, key))
+                .or_else(|| occurred_at.map(|t| row_key(cx, &actor_id, &verb, t, &platform, post_id.as_deref())));
+            out.action(Action {
+                platform,
+                actor_id,
+                action: verb,
+                occurred_at,
+                post_id,
+                campaign: opt(cell(&rec, campaign)),
+                source: opt(cell(&rec, source)),
+                medium: opt(cell(&rec, medium)),
+                action_key,
+                ..Default::default()
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::ingest::{collect, Collected};
+    use crate::pseudo::Pseudonymizer;
+
+    pub(crate) fn fixture(rel: &str) -> Input {
+        Input::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/").to_string() + rel)
+    }
+    pub(crate) fn sample(rel: &str) -> std::path::PathBuf {
+        std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/").to_string() + rel)
+    }
+    pub(crate) fn key() -> Pseudonymizer {
+        Pseudonymizer::from_key(b"rallylens-test-key-0123456789")
+    }
+    /// Runs the detector of `a` on a file.
+    pub(crate) fn detect_file(a: &dyn Adapter, path: &std::path::Path) -> u8 {
+        let (is_dir, head, entries) = crate::ingest::probe_input(path).unwrap();
+        a.detect(&Probe { path, is_dir, head: &head, entries: &entries })
+    }
+    /// Samples of formats that are not supporter actions.
+    pub(crate) const OTHER_SAMPLES: &[&str] = &[
+        "twitter-csv/brexit.csv",
+        "twitter-csv/small_sample_2021.csv",
+        "twitter-csv/users.csv",
+        "twitter-v2/two_tweets.jsonl",
+        "twitter-v1/get_search.json",
+        "twitter-analytics/tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv",
+        "facebook-insights/Facebook Insights Data Export (Post Level) - USC Clinical Trials - 2017-01-19.csv",
+        "facebook-graph/v2_6-post-with-reactions.json",
+        "instagram-graph/instagram-media-image.json",
+        "ua/google-metrics-all.csv",
+        "ga4/ga4_source_categories.csv",
+        "uci-facebook-metrics/dataset_Facebook.csv",
+    ];
+    /// Everything an adapter produced, as text, to search for personal data.
+    pub(crate) fn debug_all(got: &Collected) -> String {
+        format!("{:?}\n{:?}\n{:?}\n{:?}\n{:?}", got.actions, got.posts, got.accounts, got.rejects, got.warnings)
+    }
+
+    fn run(rel: &str, tz: &str) -> Collected {
+        let pseudo = key();
+        let mut cx = Ctx::new(rel, &pseudo);
+        cx.tz = tz.parse().unwrap();
+        collect(&ADAPTER, &fixture(rel), &cx).unwrap()
+    }
+
+    #[test]
+    fn reads_the_canonical_table() {
+        let got = run("actions-csv/crm_actions.csv", "Europe/Lisbon");
+        let pseudo = key();
+        // 9 data rows (lines 2-10): 2 rejects (line 8 blank action, line 9 bad time), 7 actions.
+        assert_eq!(got.rows, 9);
+        assert_eq!(got.actions.len(), 7);
+        let a = &got.actions[0];
+        // Line 2: `Ana.Costa@Example.org` -> the e-mail pseudonym (lower-cased), platform defaults to crm.
+        assert_eq!(a.actor_id, pseudo.email("ana.costa@example.org"));
+        assert_eq!(a.platform, "crm");
+        assert_eq!(a.action, "sign_petition");
+        // 2024-03-05T14:22:31Z = 1709648551 s.
+        assert_eq!(a.occurred_at, Some(Micros(1_709_648_551_000_000)));
+        assert_eq!(a.campaign.as_deref(), Some("clean-air"));
+        assert_eq!(a.source.as_deref(), Some("newsletter"));
+        assert_eq!(a.medium.as_deref(), Some("email"));
+        assert!(a.action_key.as_deref().is_some_and(|k| k.starts_with("crm:") && k.len() == 36));
+        // Line 3: `2024-03-05 15:00` local Lisbon (WET = UTC+0 in March) -> 15:00Z = 1709650800;
+        // the verb is lower-cased; an id actor with platform twitter.
+        let b = &got.actions[1];
+        assert_eq!(b.action, "retweet");
+        assert_eq!(b.platform, "twitter");
+        assert_eq!(b.actor_id, pseudo.id("twitter", "1234567890"));
+        assert_eq!(b.post_id.as_deref(), Some("1765001234567890123"));
+        assert_eq!(b.occurred_at, Some(Micros(1_709_650_800_000_000)));
+        // Line 4: `@Ana_Tweets` is a handle: lower-cased, no @, the twitter namespace.
+        assert_eq!(got.actions[2].actor_id, pseudo.id("twitter", "ana_tweets"));
+        // Line 5: 2024-07-01 10:00 in Lisbon is WEST (UTC+1): 09:00Z = 1719824400; unknown verb kept.
+        assert_eq!(got.actions[3].action, "knock_doors");
+        assert_eq!(got.actions[3].occurred_at, Some(Micros(1_719_824_400_000_000)));
+        // Line 6: blank time -> null time and no key.
+        assert_eq!(got.actions[4].occurred_at, None);
+        assert_eq!(got.actions[4].action_key, None);
+        // Line 7: the file's own action_key is kept.
+        assert_eq!(got.actions[5].action_key.as_deref(), Some("ea-000123"));
+        // Line 10: the same e-mail as line 2 in other case: the same actor.
+        assert_eq!(got.actions[6].actor_id, got.actions[0].actor_id);
+        let rej: Vec<(u64, &str)> = got.rejects.iter().map(|r| (r.line, r.field.as_str())).collect();
+        assert_eq!(rej, vec![(8, "action"), (9, "occurred_at")]);
+        assert!(got.rejects.iter().all(|r| r.raw.is_none()));
+        // The bad time is not quoted.
+        assert!(!got.rejects[1].error.contains("2024-13"), "{}", got.rejects[1].error);
+    }
+
+    #[test]
+    fn nothing_personal_leaves_the_adapter() {
+        let got = run("actions-csv/crm_actions.csv", "UTC");
+        let all = debug_all(&got).to_lowercase();
+        for needle in ["ana.costa", "example.org", "ana_tweets", "bruno@", "maria", "silva", "+351", "rua das flores"] {
+            assert!(!all.contains(needle), "{needle} leaked");
+        }
+    }
+
+    #[test]
+    fn the_input_platform_is_the_default() {
+        let pseudo = key();
+        let mut cx = Ctx::new("crm_actions.csv", &pseudo);
+        cx.platform = Some("EveryAction".into());
+        let got = collect(&ADAPTER, &fixture("actions-csv/crm_actions.csv"), &cx).unwrap();
+        // Line 2 has no platform cell, line 3 says twitter.
+        assert_eq!((got.actions[0].platform.as_str(), got.actions[1].platform.as_str()), ("everyaction", "twitter"));
+    }
+
+    #[test]
+    fn a_missing_column_is_a_file_error() {
+        let pseudo = key();
+        let cx = Ctx::new("no_time.csv", &pseudo);
+        let e = collect(&ADAPTER, &fixture("actions-csv/no_time.csv"), &cx).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("occurred_at"));
+        assert!(e.msg.contains("missing column 'occurred_at'"), "{e}");
+        assert!(e.msg.contains("the file's columns are: actor, action, when, platform"), "{e}");
+    }
+
+    #[test]
+    fn detection() {
+        assert_eq!(detect_file(&ADAPTER, fixture("actions-csv/crm_actions.csv").path.as_path()), 90);
+        for s in OTHER_SAMPLES {
+            assert_eq!(detect_file(&ADAPTER, &sample(s)), 0, "{s}");
+        }
+    }
+
+    #[test]
+    fn times() {
+        let ny: chrono_tz::Tz = "America/New_York".parse().unwrap();
+        // 2024-03-05 09:22:31 EST (UTC-5) = 14:22:31Z = 1709648551.
+        assert_eq!(parse_time("2024-03-05 09:22:31", ny, false), Ok(Some(Micros(1_709_648_551_000_000))));
+        assert_eq!(parse_time("2024-03-05 14:22:31 UTC", ny, false), Ok(Some(Micros(1_709_648_551_000_000))));
+        assert_eq!(parse_time("03/05/2024 9:22:31 AM", ny, true), Ok(Some(Micros(1_709_648_551_000_000))));
+        assert_eq!(parse_time("03/05/2024 09:22", ny, false), Err(()));
+        assert_eq!(parse_time("", ny, false), Ok(None));
+        // A bare date is local midnight: 2024-03-05 00:00 EST = 05:00Z = 1709614800.
+        assert_eq!(parse_time("2024-03-05", ny, false), Ok(Some(Micros(1_709_614_800_000_000))));
+    }
+}
