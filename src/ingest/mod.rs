@@ -15,6 +15,7 @@ pub mod twitter_v1_json;
 pub mod twitter_analytics_csv;
 pub mod twitter_archive;
 pub mod actions_csv;
+pub mod action_network_csv;
 
 use std::fmt;
 use std::io::Read;
@@ -31,6 +32,7 @@ pub static REGISTRY: &[&dyn Adapter] = &[
     &crate::ingest::twitter_analytics_csv::ADAPTER,
     &crate::ingest::twitter_archive::ADAPTER,
     &crate::ingest::actions_csv::ADAPTER,
+    &crate::ingest::action_network_csv::ADAPTER,
 ];
 
 /// Looks a format up by its `--format` name.

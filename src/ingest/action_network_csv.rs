@@ -1,0 +1,323 @@
+//! `action-network-csv`: the CSV an Action Network admin downloads from a petition, form,
+//! event or fundraising page (or a report over one). FORMATS.md "Supporter actions";
+//! METRICS.md §10.7.
+//!
+//! Layout (Action Network's download; no real file could be had, the column names follow
+//! the exports seen in public tools that read them): one row per action taker, the
+//! activist's `uuid`, `first_name`, `last_name`, `email`, `zip_code`, `can2_*` columns
+//! (`can2_user_address`, `can2_user_city`, `can2_state_abbreviated`, `can2_county`,
+//! `can2_phone`, `can2_sms_status`, `can2_subscription_status`, `can2_user_tags`, ...),
+//! the action's time (`created_date` or `created_at`), the `source` code and the
+//! `referrer` code, and any custom questions. Only these columns are read: e-mail, uuid,
+//! time, source, referrer (names matched case-insensitively). Names, phones, addresses and
+//! answers are never read, so they cannot reach the lake.
+//!
+//! Readings of the spec:
+//! - The action is not in the file: it comes from the input (`--action sign_petition`,
+//!   `action = "..."` in the pipeline); without it the file is refused.
+//! - platform `action_network`; actor = `pseudo.email(email)` (lower-cased); a row without
+//!   an e-mail but with the activist's `uuid` gets `pseudo.id("action_network", uuid)`,
+//!   the same pseudonym `action-network-json` gives a person known only by id.
+//! - `uuid` in these exports is the activist's id, not the action's (one person, one uuid,
+//!   in every export). So it is not used bare as `action_key` (it would merge a person's
+//!   signatures of two petitions, and FORMATS.md says the uuid is pseudonymised): the key is
+//!   `an:` + keyed hash of (uuid, or the e-mail when there is no uuid; the action time; the
+//!   verb). A row without a time gets no key.
+//! - Times: ISO 8601 with an offset, `YYYY-MM-DD HH:MM[:SS]` (also with `T`, or a trailing
+//!   ` UTC`), `MM/DD/YYYY HH:MM[:SS]` (24 h or AM/PM; Action Network is a US product, so
+//!   slashed dates are month first), or a bare date at 00:00. Times without a zone are read
+//!   in the input's time zone (`cx.tz`, default UTC). No time column: a warning, and null
+//!   times.
+//! - `source`: the source code as exported; `none` (what Action Network writes for "no
+//!   code") is null. `medium`: from the referrer code, which names who referred the
+//!   action; a group's code (`group-...`) is kept, a person's code (built from the
+//!   person's name, e.g. `jane-doe`) is personal data, so only the fact is kept: `referral`.
+//! - A row with neither an e-mail nor a uuid, or an e-mail cell without `@`, or an
+//!   unreadable time, is rejected with its line and column; messages never quote a cell.
+
+use csv::StringRecord;
+
+use super::actions_csv::{self as shared, cell, opt, Columns, NOT_SHOWN};
+use super::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
+use crate::model::Action;
+
+pub struct ActionNetworkCsv;
+pub static ADAPTER: ActionNetworkCsv = ActionNetworkCsv;
+
+const EMAIL: &[&str] = &["email", "email_address", "e-mail", "can2_email"];
+const UUID: &[&str] = &["uuid"];
+const TIME: &[&str] = &["created_date", "created_at", "created", "timestamp", "date"];
+const SOURCE: &[&str] = &["source", "source_code"];
+const REFERRER: &[&str] = &["referrer", "referrer_code"];
+
+/// `medium` from an Action Network referrer code (see the module doc).
+pub(crate) fn referrer_medium(code: &str) -> Option<String> {
+    let c = code.trim();
+    if c.is_empty() || c.eq_ignore_ascii_case("none") {
+        None
+    } else if c.to_ascii_lowercase().starts_with("group-") {
+        Some(c.to_lowercase())
+    } else {
+        Some("referral".into())
+    }
+}
+
+/// A source code, with Action Network's `none` as null.
+pub(crate) fn source_code(code: &str) -> Option<String> {
+    opt(code).filter(|c| !c.eq_ignore_ascii_case("none"))
+}
+
+/// The action verb the input gives, or the error telling how to give one.
+pub(crate) fn verb_from_input(cx: &Ctx) -> Option<String> {
+    cx.action.as_deref().map(|a| a.trim().to_lowercase()).filter(|a| !a.is_empty())
+}
+
+impl Adapter for ActionNetworkCsv {
+    fn name(&self) -> &'static str {
+        "action-network-csv"
+    }
+    fn about(&self) -> &'static str {
+        "Action Network petition/form/event/donation download (CSV); the action is given with --action"
+    }
+    fn writes(&self) -> Writes {
+        Writes::Actions
+    }
+    fn detect(&self, probe: &Probe) -> u8 {
+        if probe.is_dir {
+            return 0;
+        }
+        let h = shared::probe_header(probe, b',');
+        let can2 = h.has_prefix("can2_");
+        let email = h.find(EMAIL).is_some();
+        match (can2, email) {
+            (true, true) => 90,
+            // An export stripped of its e-mail column: still ours, `read` says what is missing.
+            (true, false) if h.find(UUID).is_some() || h.find(&["first_name"]).is_some() => 60,
+            (false, true) if h.find(&["first_name"]).is_some() && h.find(&["zip_code"]).is_some() => 50,
+            _ => 0,
+        }
+    }
+    fn personal_data(&self) -> bool {
+        true
+    }
+    fn read(&self, input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
+        let text = input.read_text()?;
+        let mut r = shared::reader(&text, b',');
+        let h: Columns = shared::header(&mut r, cx)?;
+        let (email, uuid) = (h.find(EMAIL), h.find(UUID));
+        if email.is_none() && uuid.is_none() {
+            return Err(cx.err_at(
+                1,
+                "email",
+                format!(
+                    "an e-mail column is required (`email`, or at least the activist `uuid`) to \
+                     pseudonymise who acted; the file's columns are: {}",
+                    h.list()
+                ),
+            ));
+        }
+        let Some(verb) = verb_from_input(cx) else {
+            return Err(cx.err(format!(
+                "an Action Network export does not say which action its rows are: pass --action VERB \
+                 (or `action = \"VERB\"` on the pipeline input), e.g. one of {}",
+                shared::verb_list()
+            )));
+        };
+        let (time, source, referrer) = (h.find(TIME), h.find(SOURCE), h.find(REFERRER));
+        let time_name = time.map(|i| h.names[i].clone()).unwrap_or_default();
+        if time.is_none() {
+            out.warn(format!(
+                "{}: no action time column (created_date or created_at); occurred_at is null for every row, \
+                 so these actions cannot be placed in a campaign window",
+                cx.source_file
+            ));
+        }
+        let mut rec = StringRecord::new();
+        let mut last_line = 1;
+        loop {
+            match r.read_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e.position().map(|p| p.line()).unwrap_or(last_line + 1);
+                    out.rows(1);
+                    out.reject(Reject { line, field: "(csv)".into(), error: format!("unreadable CSV row: {e}"), raw: None });
+                    continue;
+                }
+            }
+            let line = shared::line_of(&rec, last_line + 1);
+            last_line = line;
+            out.rows(1);
+            let reject = |out: &mut dyn Out, field: &str, error: String| {
+                out.reject(Reject { line, field: field.into(), error, raw: None })
+            };
+            let (mail, id) = (cell(&rec, email), cell(&rec, uuid));
+            let (actor_id, person) = if !mail.is_empty() {
+                if !shared::is_email(mail) {
+                    reject(out, "email", format!("expected an e-mail address (with '@'); {NOT_SHOWN}"));
+                    continue;
+                }
+                let p = if id.is_empty() { mail.to_lowercase() } else { id.to_string() };
+                (cx.pseudo.email(mail), p)
+            } else if !id.is_empty() {
+                (cx.pseudo.id("action_network", id), id.to_string())
+            } else {
+                reject(out, "email", "blank e-mail and no activist uuid: the row names nobody who acted".into());
+                continue;
+            };
+            let occurred_at = match shared::parse_time(cell(&rec, time), cx.tz, true) {
+                Ok(t) => t,
+                Err(()) => {
+                    reject(out, &time_name, format!("{}; {NOT_SHOWN}", shared::time_layouts(true)));
+                    continue;
+                }
+            };
+            let action_key = occurred_at.map(|t| {
+                let parts = [person.as_str(), &t.0.to_string(), &verb];
+                format!("an:{}", cx.pseudo.id("action_network_row", &parts.join("\u{1f}")))
+            });
+            out.action(Action {
+                platform: "action_network".into(),
+                actor_id,
+                action: verb.clone(),
+                occurred_at,
+                source: source_code(cell(&rec, source)),
+                medium: referrer_medium(cell(&rec, referrer)),
+                action_key,
+                ..Default::default()
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::actions_csv::tests::{debug_all, detect_file, fixture, key, sample, OTHER_SAMPLES};
+    use crate::ingest::{collect, Collected};
+    use crate::model::Micros;
+
+    fn run(rel: &str, action: Option<&str>, tz: &str) -> Result<Collected, FileError> {
+        let pseudo = key();
+        let mut cx = Ctx::new(rel, &pseudo);
+        cx.tz = tz.parse().unwrap();
+        cx.action = action.map(str::to_string);
+        collect(&ADAPTER, &fixture(rel), &cx)
+    }
+
+    #[test]
+    fn petition_export() {
+        let got = run("action-network-csv/petition_signatures.csv", Some("Sign_Petition "), "America/New_York").unwrap();
+        let pseudo = key();
+        // 7 rows (lines 2-3, 4, 5, 6, 7, 8, 9): 3 rejected (6 bad date, 7 e-mail without @,
+        // 8 neither e-mail nor uuid), 4 actions.
+        assert_eq!(got.rows, 7);
+        assert_eq!(got.actions.len(), 4);
+        assert!(got.actions.iter().all(|a| a.platform == "action_network" && a.action == "sign_petition"));
+        let a = &got.actions[0];
+        assert_eq!(a.actor_id, pseudo.email("janelle.dorsey@example.com"));
+        // 2024-03-05 09:22:31 in New York (EST, UTC-5) = 14:22:31Z = 1709648551 s.
+        assert_eq!(a.occurred_at, Some(Micros(1_709_648_551_000_000)));
+        assert_eq!(a.source.as_deref(), Some("facebook"));
+        // A group's referrer code is kept.
+        assert_eq!(a.medium.as_deref(), Some("group-clean-air-ny"));
+        // The key is keyed on (uuid, time, verb), not the bare uuid.
+        let k = format!(
+            "an:{}",
+            pseudo.id("action_network_row", "0b9c2a6e-1f4d-4c1e-9a43-7d1f5e2b8c01\u{1f}1709648551000000\u{1f}sign_petition")
+        );
+        assert_eq!(a.action_key.as_deref(), Some(k.as_str()));
+        // Line 4: an upper-case e-mail is lower-cased; 10:00 EST = 15:00Z = 1709650800; a
+        // person's referrer code becomes `referral`.
+        let b = &got.actions[1];
+        assert_eq!(b.actor_id, pseudo.email("jonah.whitfield@example.com"));
+        assert_eq!(b.occurred_at, Some(Micros(1_709_650_800_000_000)));
+        assert_eq!((b.source.as_deref(), b.medium.as_deref()), (Some("email_0305"), Some("referral")));
+        // Line 5: no e-mail, the uuid's pseudonym; `none` codes are null; 18:45 EST = 23:45Z = 1709768700.
+        let c = &got.actions[2];
+        assert_eq!(c.actor_id, pseudo.id("action_network", "7a8b9c0d-1e2f-4a5b-8c6d-7e8f9a0b1c2d"));
+        assert_eq!((c.source.as_deref(), c.medium.as_deref()), (None, None));
+        assert_eq!(c.occurred_at, Some(Micros(1_709_768_700_000_000)));
+        // Line 9: an explicit Z is UTC whatever cx.tz: 2024-03-08T15:30:00Z = 1709911800.
+        assert_eq!(got.actions[3].occurred_at, Some(Micros(1_709_911_800_000_000)));
+        let rej: Vec<(u64, &str)> = got.rejects.iter().map(|r| (r.line, r.field.as_str())).collect();
+        assert_eq!(rej, vec![(6, "created_date"), (7, "email"), (8, "email")]);
+        assert!(got.rejects.iter().all(|r| r.raw.is_none()));
+        assert!(got.rejects[0].error.contains("expected a date and time"));
+        assert!(!got.rejects[0].error.contains("2024-03-40"), "the bad cell is quoted: {}", got.rejects[0].error);
+    }
+
+    #[test]
+    fn event_export_with_bom_crlf_and_us_dates() {
+        let got = run("action-network-csv/event_rsvps.csv", Some("attend_event"), "America/Los_Angeles").unwrap();
+        let pseudo = key();
+        assert_eq!((got.rows, got.actions.len(), got.rejects.len()), (2, 2, 0));
+        // 03/09/2024 18:30 PST (UTC-8) = 2024-03-10 02:30Z = 1710037800.
+        assert_eq!(got.actions[0].occurred_at, Some(Micros(1_710_037_800_000_000)));
+        assert_eq!(got.actions[0].actor_id, pseudo.email("samuel.rivera@example.com"));
+        assert_eq!(got.actions[0].source.as_deref(), Some("instagram"));
+        // 03/10/2024 11:05 AM is after the 2 am switch to PDT (UTC-7): 18:05Z = 1710093900.
+        assert_eq!(got.actions[1].occurred_at, Some(Micros(1_710_093_900_000_000)));
+        assert_eq!(got.actions[1].medium.as_deref(), Some("group-la-clean-air"));
+        assert!(got.actions.iter().all(|a| a.action == "attend_event"));
+    }
+
+    #[test]
+    fn no_email_column_is_a_file_error() {
+        let e = run("action-network-csv/no_email.csv", Some("sign_petition"), "UTC").unwrap_err();
+        assert_eq!(e.file, "action-network-csv/no_email.csv");
+        assert_eq!((e.line, e.field.as_deref()), (Some(1), Some("email")));
+        assert!(e.msg.contains("an e-mail column is required"), "{e}");
+        assert!(e.msg.contains("the file's columns are: first_name, last_name, zip_code, can2_phone, can2_user_tags, created_date"), "{e}");
+        let shown = e.to_string();
+        for cellv in ["Janelle", "Dorsey", "10023", "2125550143"] {
+            assert!(!shown.contains(cellv), "{cellv} in {shown}");
+        }
+    }
+
+    #[test]
+    fn the_action_must_be_given() {
+        let e = run("action-network-csv/petition_signatures.csv", None, "UTC").unwrap_err();
+        assert!(e.msg.contains("--action VERB"), "{e}");
+        assert!(e.msg.contains("sign_petition, pledge, donate, attend_event, volunteer, host_event"), "{e}");
+    }
+
+    #[test]
+    fn nothing_personal_leaves_the_adapter() {
+        let mut all = String::new();
+        for (f, verb) in [("petition_signatures.csv", "sign_petition"), ("event_rsvps.csv", "attend_event")] {
+            let got = run(&format!("action-network-csv/{f}"), Some(verb), "UTC").unwrap();
+            all += &debug_all(&got);
+        }
+        let e = run("action-network-csv/no_email.csv", Some("x"), "UTC").unwrap_err();
+        all += &format!("{e:?}");
+        // Every e-mail, name, phone, street, zip and free text of the fixtures.
+        let needles = [
+            "janelle", "dorsey", "jonah", "whitfield", "marisol", "quintero", "weiming", "zhao", "oluwaseun",
+            "adeyemi", "priyanka", "venkataraman", "anabel", "lozano", "samuel", "rivera", "leandra", "kimball",
+            "example.", "2125550143", "4155550198", "3125550117", "6175550160", "4045550101", "2135550175",
+            "72nd", "mission street", "evergreen", "peachtree", "10023", "94110", "60614", "98101", "02139",
+            "30303", "78701", "90012", "90026", "kids breathe",
+        ];
+        let lower = all.to_lowercase();
+        for n in needles {
+            assert!(!lower.contains(n), "'{n}' leaked into: {all}");
+        }
+    }
+
+    #[test]
+    fn detection() {
+        for f in ["petition_signatures.csv", "event_rsvps.csv"] {
+            assert!(detect_file(&ADAPTER, &fixture(&format!("action-network-csv/{f}")).path) >= 50, "{f}");
+        }
+        assert_eq!(detect_file(&ADAPTER, &fixture("action-network-csv/no_email.csv").path), 60);
+        for s in OTHER_SAMPLES {
+            assert_eq!(detect_file(&ADAPTER, &sample(s)), 0, "{s}");
+        }
+        assert_eq!(detect_file(&ADAPTER, &fixture("actions-csv/crm_actions.csv").path), 0);
+        // ... and the canonical table's detector does not take these.
+        let canonical = &crate::ingest::actions_csv::ADAPTER;
+        assert_eq!(detect_file(canonical, &fixture("action-network-csv/petition_signatures.csv").path), 0);
+    }
+}
