@@ -16,6 +16,7 @@ pub mod twitter_analytics_csv;
 pub mod twitter_archive;
 pub mod actions_csv;
 pub mod action_network_csv;
+pub mod action_network_json;
 
 use std::fmt;
 use std::io::Read;
@@ -33,6 +34,7 @@ pub static REGISTRY: &[&dyn Adapter] = &[
     &crate::ingest::twitter_archive::ADAPTER,
     &crate::ingest::actions_csv::ADAPTER,
     &crate::ingest::action_network_csv::ADAPTER,
+    &crate::ingest::action_network_json::ADAPTER,
 ];
 
 /// Looks a format up by its `--format` name.
