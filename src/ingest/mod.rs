@@ -17,6 +17,7 @@ pub mod twitter_archive;
 pub mod actions_csv;
 pub mod action_network_csv;
 pub mod action_network_json;
+pub mod custom_csv;
 
 use std::fmt;
 use std::io::Read;
@@ -35,6 +36,7 @@ pub static REGISTRY: &[&dyn Adapter] = &[
     &crate::ingest::actions_csv::ADAPTER,
     &crate::ingest::action_network_csv::ADAPTER,
     &crate::ingest::action_network_json::ADAPTER,
+    &crate::ingest::custom_csv::ADAPTER,
 ];
 
 /// Looks a format up by its `--format` name.
