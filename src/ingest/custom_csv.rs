@@ -110,8 +110,8 @@ const CHANNELS: &[&str] = &[
     "referral", "other",
 ];
 
-/// Reads a mapping file and checks it: the CLI and the pipeline loader call this so that
-/// a bad mapping fails before any input is read.
+/// Reads a mapping file and checks it, for the CLI and the pipeline loader to call so that
+/// a bad mapping fails before any input is read (the adapter checks it again anyway).
 pub fn load_mapping(path: impl AsRef<Path>) -> anyhow::Result<toml::Table> {
     let path = path.as_ref();
     let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read mapping {}: {e}", path.display()))?;
@@ -350,8 +350,8 @@ impl Adapter for CustomCsv {
     fn read(&self, input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
         let Some(table) = &cx.mapping else {
             return Err(cx.err(
-                "custom-csv needs a column mapping (a mapping file on the command line or `mapping` on the pipeline \
-                 input); see pipelines/mappings/uci-facebook-metrics.toml",
+                "custom-csv needs a column mapping (--mapping FILE, or `mapping` on the pipeline input); \
+                 see pipelines/mappings/uci-facebook-metrics.toml",
             ));
         };
         let m = Mapping::from_table(table).map_err(|e| cx.err(format!("column mapping: {e}")))?;
