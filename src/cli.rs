@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
@@ -44,7 +44,7 @@ pub struct Cli {
 pub enum Command {
     /// Read export files into the lake (new and changed files only).
     #[command(after_help = EXIT_CODES)]
-    Ingest(IngestArgs),
+    Ingest(Box<IngestArgs>),
     /// Summarise a lake: tables, rows per platform, date ranges, files, rejects.
     #[command(after_help = EXIT_CODES)]
     Lake(LakeArgs),
@@ -151,7 +151,7 @@ pub fn run(cli: Cli) -> Result<()> {
         rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().ok();
     }
     match cli.command {
-        Command::Ingest(a) => cmd_ingest(a, cli.quiet),
+        Command::Ingest(a) => cmd_ingest(*a, cli.quiet),
         Command::Lake(a) => cmd_lake(a, cli.quiet),
         Command::Formats => {
             print!("{}", formats_table());
@@ -176,7 +176,7 @@ pub fn formats_table() -> String {
 
 fn cmd_ingest(a: IngestArgs, quiet: bool) -> Result<()> {
     let mapping = match &a.mapping {
-        Some(p) => Some(load_mapping(p)?),
+        Some(p) => Some(crate::ingest::custom_csv::load_mapping(p)?),
         None => None,
     };
     if let Some(f) = &a.format {
@@ -244,12 +244,6 @@ fn cmd_ingest(a: IngestArgs, quiet: bool) -> Result<()> {
         .into());
     }
     Ok(())
-}
-
-/// Reads a custom-csv mapping file (TOML).
-pub fn load_mapping(p: &std::path::Path) -> Result<toml::Table> {
-    let text = std::fs::read_to_string(p).with_context(|| format!("reading the mapping {}", p.display()))?;
-    text.parse::<toml::Table>().with_context(|| format!("{}: not valid TOML", p.display()))
 }
 
 fn cmd_lake(a: LakeArgs, quiet: bool) -> Result<()> {

@@ -220,7 +220,9 @@ fn sha256_dir(dir: &Path) -> std::io::Result<(u64, String)> {
 }
 
 fn choose_adapter(path: &Path, shown: &str, opts: &InputOptions) -> Result<&'static dyn Adapter, FileError> {
-    if let Some(name) = &opts.format {
+    // A column mapping only makes sense for custom-csv: it selects that format.
+    let forced = opts.format.as_deref().or(opts.mapping.as_ref().map(|_| "custom-csv"));
+    if let Some(name) = forced {
         return by_name(name).ok_or_else(|| {
             FileError::new(shown, format!("unknown format '{name}'; the formats are: {}", names().join(", ")))
         });
