@@ -150,7 +150,8 @@ fn header_only_and_utf16_and_renamed_columns() {
     let lake = w.lake();
     let src = std::fs::read_to_string(sample("twitter-analytics/tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv")).unwrap();
     let header = src.lines().next().unwrap();
-    let data_rows = src.lines().skip(1).filter(|l| !l.trim().is_empty()).count() as u64;
+    // 12 physical lines = header + 10 tweets, one of whose text spans two lines.
+    let data_rows = 10;
 
     // A header-only export: no rows, not an error.
     w.write("header.csv", format!("{header}\n"));
