@@ -9,6 +9,7 @@
 //! the file in byte ranges on several threads, each line independently, so memory stays
 //! bounded by the batch size whatever the file size.
 
+pub mod facebook_insights_csv;
 pub mod util;
 
 use std::fmt;
@@ -22,6 +23,7 @@ use crate::pseudo::Pseudonymizer;
 
 /// Every export format, in detection order (earlier wins a tie).
 pub static REGISTRY: &[&dyn Adapter] = &[
+    &crate::ingest::facebook_insights_csv::ADAPTER,
 ];
 
 /// Looks a format up by its `--format` name.
