@@ -10,6 +10,7 @@
 //! bounded by the batch size whatever the file size.
 
 pub mod facebook_insights_csv;
+pub mod meta_business_suite_csv;
 pub mod util;
 
 use std::fmt;
@@ -24,6 +25,7 @@ use crate::pseudo::Pseudonymizer;
 /// Every export format, in detection order (earlier wins a tie).
 pub static REGISTRY: &[&dyn Adapter] = &[
     &crate::ingest::facebook_insights_csv::ADAPTER,
+    &crate::ingest::meta_business_suite_csv::ADAPTER,
 ];
 
 /// Looks a format up by its `--format` name.
