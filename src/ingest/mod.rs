@@ -9,7 +9,9 @@
 //! the file in byte ranges on several threads, each line independently, so memory stays
 //! bounded by the batch size whatever the file size.
 
+pub mod facebook_graph_json;
 pub mod facebook_insights_csv;
+pub mod instagram_graph_json;
 pub mod meta_business_suite_csv;
 pub mod util;
 
@@ -26,6 +28,8 @@ use crate::pseudo::Pseudonymizer;
 pub static REGISTRY: &[&dyn Adapter] = &[
     &crate::ingest::facebook_insights_csv::ADAPTER,
     &crate::ingest::meta_business_suite_csv::ADAPTER,
+    &crate::ingest::facebook_graph_json::ADAPTER,
+    &crate::ingest::instagram_graph_json::ADAPTER,
 ];
 
 /// Looks a format up by its `--format` name.
