@@ -11,6 +11,7 @@
 
 pub mod facebook_graph_json;
 pub mod facebook_insights_csv;
+pub mod flickr_json;
 pub mod instagram_dyi_json;
 pub mod instagram_graph_json;
 pub mod meta_business_suite_csv;
@@ -32,6 +33,7 @@ pub static REGISTRY: &[&dyn Adapter] = &[
     &crate::ingest::facebook_graph_json::ADAPTER,
     &crate::ingest::instagram_graph_json::ADAPTER,
     &crate::ingest::instagram_dyi_json::ADAPTER,
+    &crate::ingest::flickr_json::ADAPTER,
 ];
 
 /// Looks a format up by its `--format` name.
