@@ -610,6 +610,71 @@ mod tests {
         }
     }
 
+    /// Every real sample and fixture: among the six Meta/Instagram/Flickr adapters, only the
+    /// format's own detector claims it (the other five, and all six on other platforms'
+    /// samples, return 0).
+    #[test]
+    fn six_detectors_on_every_sample() {
+        use crate::ingest::{
+            facebook_graph_json, flickr_json, instagram_dyi_json, instagram_graph_json, meta_business_suite_csv,
+        };
+        let ours: [&dyn Adapter; 6] = [
+            &ADAPTER,
+            &meta_business_suite_csv::ADAPTER,
+            &facebook_graph_json::ADAPTER,
+            &instagram_graph_json::ADAPTER,
+            &instagram_dyi_json::ADAPTER,
+            &flickr_json::ADAPTER,
+        ];
+        let root = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+        let mut inputs: Vec<(String, Option<&str>)> = Vec::new();
+        let mut files = Vec::new();
+        crate::ingest::util::walk_rel(&root.join("shared/samples"), &root.join("shared/samples"), &mut files, 2);
+        for f in files {
+            let own = match f.split('/').next().unwrap_or("") {
+                "facebook-insights" => Some("facebook-insights-csv"),
+                "facebook-graph" => Some("facebook-graph-json"),
+                "instagram-graph" => Some("instagram-graph-json"),
+                _ => None,
+            };
+            if f.ends_with(".md") || f.starts_with("licenses/") {
+                continue;
+            }
+            inputs.push((format!("{}/shared/samples/{f}", root.display()), own));
+        }
+        for (f, own) in [
+            ("facebook-insights-csv/posts.csv", "facebook-insights-csv"),
+            ("facebook-insights-csv/posts.xlsx", "facebook-insights-csv"),
+            ("meta-business-suite-csv/facebook.csv", "meta-business-suite-csv"),
+            ("meta-business-suite-csv/instagram.csv", "meta-business-suite-csv"),
+            ("facebook-graph-json/page-insights.json", "facebook-graph-json"),
+            ("facebook-graph-json/posts-with-insights.json", "facebook-graph-json"),
+            ("instagram-graph-json/media-list.json", "instagram-graph-json"),
+            ("instagram-dyi-json/posts_1.json", "instagram-dyi-json"),
+            ("instagram-dyi-json/dump", "instagram-dyi-json"),
+            ("flickr-json/search.json", "flickr-json"),
+            ("flickr-json/getinfo.json", "flickr-json"),
+            ("flickr-json/photo_52217925276.json", "flickr-json"),
+            ("flickr-json/export", "flickr-json"),
+        ] {
+            inputs.push((format!("{}/tests/fixtures/{f}", env!("CARGO_MANIFEST_DIR")), Some(own)));
+        }
+        assert!(inputs.len() > 60, "{}", inputs.len());
+        for (f, own) in inputs {
+            let p = std::path::PathBuf::from(&f);
+            let (is_dir, head, entries) = crate::ingest::probe_input(&p).unwrap();
+            let probe = Probe { path: &p, is_dir, head: &head, entries: &entries };
+            for a in ours {
+                let s = a.detect(&probe);
+                if Some(a.name()) == own {
+                    assert!(s >= 60, "{} on {f}: {s}", a.name());
+                } else {
+                    assert_eq!(s, 0, "{} on {f}", a.name());
+                }
+            }
+        }
+    }
+
     #[test]
     fn permalink_handles() {
         assert_eq!(fb_handle_from_permalink("https://www.facebook.com/USCTrials/posts/1"), Some("usctrials".into()));
