@@ -9,15 +9,21 @@
 //! the file in byte ranges on several threads, each line independently, so memory stays
 //! bounded by the batch size whatever the file size.
 
-pub mod driver;
-pub mod util;
-pub mod twitter_v1_json;
-pub mod twitter_analytics_csv;
-pub mod twitter_archive;
-pub mod actions_csv;
 pub mod action_network_csv;
 pub mod action_network_json;
+pub mod actions_csv;
 pub mod custom_csv;
+pub mod driver;
+pub mod facebook_graph_json;
+pub mod facebook_insights_csv;
+pub mod flickr_json;
+pub mod instagram_dyi_json;
+pub mod instagram_graph_json;
+pub mod meta_business_suite_csv;
+pub mod twitter_analytics_csv;
+pub mod twitter_archive;
+pub mod twitter_v1_json;
+pub mod util;
 
 use std::fmt;
 use std::io::Read;
@@ -31,11 +37,17 @@ use crate::pseudo::Pseudonymizer;
 /// Every export format, in detection order (earlier wins a tie).
 pub static REGISTRY: &[&dyn Adapter] = &[
     &crate::ingest::twitter_v1_json::ADAPTER,
-    &crate::ingest::twitter_analytics_csv::ADAPTER,
     &crate::ingest::twitter_archive::ADAPTER,
-    &crate::ingest::actions_csv::ADAPTER,
+    &crate::ingest::twitter_analytics_csv::ADAPTER,
+    &crate::ingest::facebook_insights_csv::ADAPTER,
+    &crate::ingest::meta_business_suite_csv::ADAPTER,
+    &crate::ingest::facebook_graph_json::ADAPTER,
+    &crate::ingest::instagram_graph_json::ADAPTER,
+    &crate::ingest::instagram_dyi_json::ADAPTER,
+    &crate::ingest::flickr_json::ADAPTER,
     &crate::ingest::action_network_csv::ADAPTER,
     &crate::ingest::action_network_json::ADAPTER,
+    &crate::ingest::actions_csv::ADAPTER,
     &crate::ingest::custom_csv::ADAPTER,
 ];
 
