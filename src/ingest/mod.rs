@@ -22,7 +22,9 @@ pub mod instagram_graph_json;
 pub mod meta_business_suite_csv;
 pub mod twitter_analytics_csv;
 pub mod twitter_archive;
+pub mod twitter_csv;
 pub mod twitter_v1_json;
+pub mod twitter_v2_jsonl;
 pub mod util;
 
 use std::fmt;
@@ -38,6 +40,8 @@ use crate::pseudo::Pseudonymizer;
 pub static REGISTRY: &[&dyn Adapter] = &[
     &crate::ingest::twitter_v1_json::ADAPTER,
     &crate::ingest::twitter_archive::ADAPTER,
+    &crate::ingest::twitter_v2_jsonl::ADAPTER,
+    &crate::ingest::twitter_csv::ADAPTER,
     &crate::ingest::twitter_analytics_csv::ADAPTER,
     &crate::ingest::facebook_insights_csv::ADAPTER,
     &crate::ingest::meta_business_suite_csv::ADAPTER,

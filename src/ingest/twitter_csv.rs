@@ -1,0 +1,514 @@
+//! `twitter-csv`: the CSV files of twarc-csv (DocNow/twarc-csv), made from twarc2 output
+//! (FORMATS.md). Collected posts, platform `twitter`.
+//!
+//! Column sets read (samples in `samples/twitter-csv/`):
+//! - the current tweet set (twarc-csv 0.7, 84 dotted columns: `id`, `author_id`,
+//!   `referenced_tweets.retweeted.id`, `in_reply_to_username`, `public_metrics.like_count`,
+//!   `entities.hashtags` as `["#Tag"]`, `attachments.media_keys`, `author.username`,
+//!   `author.public_metrics.followers_count`, `__twarc.retrieved_at`, …): text has its
+//!   line breaks written as the two characters `\n` (turned back into line breaks here);
+//! - the early set (2021, `small_sample_2021.csv`): entities as lists of API objects
+//!   (`[{"tag": …}]`), a `referenced_tweets` column holding the API list, text JSON-encoded
+//!   (`"…"` with `\u2019` escapes, decoded here), and a `type` column that is non-empty on
+//!   rows twarc-csv inlined because another row references them: those are not tweets of
+//!   the collection and, like `includes.tweets` (METRICS.md §10.3), become no posts (one
+//!   warning gives their number; their authors' follower counts are still kept);
+//! - a user set (`twarc2 users` etc. through twarc-csv: `id`, `username`,
+//!   `public_metrics.followers_count`, …) -> `accounts` rows only; when `__twarc.url` is a
+//!   `liking_users` / `retweeted_by` listing, each user is also a `like` / `retweet` action
+//!   (as in `twitter-v2-jsonl`);
+//! - a counts set (`start`, `end`, `tweet_count`): recognised, no posts, one warning.
+//!
+//! The mapping is the one of `twitter-v2-jsonl` (its module doc gives the readings chosen),
+//! so that one collection in both encodings gives the same posts. twarc-csv's default
+//! `--merge-retweets` writes the retweeted tweet's text, entities, media and metrics on a
+//! retweet row: the text/entities/media are kept (the JSON adapter merges the same way),
+//! the metrics are dropped: a retweet's engagement fields are null (METRICS.md §10.3).
+//! One difference remains: for a URL entity of a medium twarc-csv writes the
+//! `display_url` (`pic.twitter.com/…`) where the JSON has the `expanded_url`, so `urls`
+//! differ on posts with media (`content_type` is unaffected).
+//! `in_reply_to_account` is `in_reply_to_username` (lower-cased), else `in_reply_to_user_id`.
+//! Follower counts go to `accounts` dated by `__twarc.retrieved_at`, else by `created_at`.
+//! Rejects carry the physical line where the record starts (records may span lines).
+
+use std::io::{BufRead, BufReader, Read};
+
+use serde::Deserialize;
+
+use crate::ingest::twitter_v2_jsonl::{
+    content_type, engager_action, engagers_endpoint, media_type_of_key, push_tag, push_url, warn_counts_once,
+};
+use crate::ingest::{util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
+use crate::model::{AccountSnap, Day, Post};
+
+pub struct TwitterCsv;
+
+pub static ADAPTER: TwitterCsv = TwitterCsv;
+
+impl Adapter for TwitterCsv {
+    fn name(&self) -> &'static str {
+        "twitter-csv"
+    }
+    fn about(&self) -> &'static str {
+        "twarc-csv output: tweets (current 84-column and early column sets), users, counts"
+    }
+    fn writes(&self) -> Writes {
+        Writes::Posts
+    }
+    fn detect(&self, probe: &Probe) -> u8 {
+        let cols = header_of(probe.first_line());
+        let has = |c: &str| cols.iter().any(|h| h == c);
+        let any_prefix = |p: &str| cols.iter().any(|h| h.starts_with(p));
+        match kind_of(&cols) {
+            Some(Kind::Tweets) if any_prefix("public_metrics.") || any_prefix("author.") => 95,
+            Some(Kind::Users) if has("public_metrics.followers_count") => 90,
+            Some(Kind::Counts) if any_prefix("__twarc.") => 90,
+            _ => 0,
+        }
+    }
+    fn read(&self, input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
+        let file = input.open()?;
+        let mut r = BufReader::with_capacity(1 << 20, file);
+        let head = r.fill_buf().map_err(|e| FileError::io(&cx.source_file, &e))?;
+        if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+            // Not what twarc-csv writes, but a re-saved file may be UTF-16.
+            let text = input.read_text()?;
+            return read_csv(text.as_bytes(), cx, out);
+        }
+        if head.starts_with(b"\xEF\xBB\xBF") {
+            r.consume(3);
+        }
+        read_csv(r, cx, out)
+    }
+}
+
+fn header_of(line: &str) -> Vec<String> {
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(line.as_bytes());
+    let mut rec = csv::StringRecord::new();
+    match rdr.read_record(&mut rec) {
+        Ok(true) => rec.iter().map(|s| s.trim().to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Kind {
+    Tweets,
+    Users,
+    Counts,
+}
+
+fn kind_of(cols: &[String]) -> Option<Kind> {
+    let has = |c: &str| cols.iter().any(|h| h == c);
+    if has("id") && (has("text") || has("author_id") || has("author.id")) && !has("username") {
+        Some(Kind::Tweets)
+    } else if has("id") && has("username") && !has("text") {
+        Some(Kind::Users)
+    } else if has("tweet_count") && has("start") && has("end") {
+        Some(Kind::Counts)
+    } else {
+        None
+    }
+}
+
+/// Column positions, by name.
+#[derive(Default)]
+struct Cols {
+    id: Option<usize>,
+    author_id: Option<usize>,
+    author_id2: Option<usize>,
+    username: Option<usize>,
+    created_at: Option<usize>,
+    text: Option<usize>,
+    lang: Option<usize>,
+    retweeted: Option<usize>,
+    quoted: Option<usize>,
+    replied: Option<usize>,
+    referenced: Option<usize>,
+    inlined_type: Option<usize>,
+    reply_user_id: Option<usize>,
+    reply_username: Option<usize>,
+    hashtags: Option<usize>,
+    mentions: Option<usize>,
+    urls: Option<usize>,
+    media: Option<usize>,
+    media_keys: Option<usize>,
+    followers: Option<usize>,
+    retrieved_at: Option<usize>,
+    twarc_url: Option<usize>,
+    likes: Option<usize>,
+    replies: Option<usize>,
+    retweets: Option<usize>,
+    quotes: Option<usize>,
+    bookmarks: Option<usize>,
+    impressions: Option<usize>,
+}
+
+impl Cols {
+    fn new(names: &[String], kind: Kind) -> Cols {
+        let at = |n: &str| names.iter().position(|h| h == n);
+        let mut c = Cols { id: at("id"), retrieved_at: at("__twarc.retrieved_at"), twarc_url: at("__twarc.url"), ..Cols::default() };
+        match kind {
+            Kind::Tweets => {
+                c.author_id = at("author_id");
+                c.author_id2 = at("author.id");
+                c.username = at("author.username");
+                c.created_at = at("created_at");
+                c.text = at("text");
+                c.lang = at("lang");
+                c.retweeted = at("referenced_tweets.retweeted.id");
+                c.quoted = at("referenced_tweets.quoted.id");
+                c.replied = at("referenced_tweets.replied_to.id");
+                c.referenced = at("referenced_tweets");
+                c.inlined_type = at("type");
+                c.reply_user_id = at("in_reply_to_user_id");
+                c.reply_username = at("in_reply_to_username");
+                c.hashtags = at("entities.hashtags");
+                c.mentions = at("entities.mentions");
+                c.urls = at("entities.urls");
+                c.media = at("attachments.media");
+                c.media_keys = at("attachments.media_keys");
+                c.followers = at("author.public_metrics.followers_count");
+                c.likes = at("public_metrics.like_count");
+                c.replies = at("public_metrics.reply_count");
+                c.retweets = at("public_metrics.retweet_count");
+                c.quotes = at("public_metrics.quote_count");
+                c.bookmarks = at("public_metrics.bookmark_count");
+                c.impressions = at("public_metrics.impression_count");
+            }
+            Kind::Users => {
+                c.username = at("username");
+                c.followers = at("public_metrics.followers_count");
+            }
+            Kind::Counts => {}
+        }
+        c
+    }
+}
+
+/// A record being read: cells by position, as UTF-8.
+struct Row<'r> {
+    rec: &'r csv::ByteRecord,
+    names: &'r [String],
+}
+
+type Bad = (String, String);
+
+impl Row<'_> {
+    /// The cell of a column (`None` when the file lacks the column or the cell is blank).
+    fn get(&self, col: Option<usize>) -> Result<Option<&str>, Bad> {
+        let Some(i) = col else { return Ok(None) };
+        let Some(b) = self.rec.get(i) else { return Ok(None) };
+        let s = std::str::from_utf8(b)
+            .map_err(|e| (self.names[i].clone(), format!("expected UTF-8 text, found an invalid byte at offset {}", e.valid_up_to())))?;
+        let s = s.trim();
+        Ok((!s.is_empty()).then_some(s))
+    }
+    fn count(&self, col: Option<usize>) -> Result<Option<i64>, Bad> {
+        match self.get(col)? {
+            None => Ok(None),
+            Some(s) => util::parse_count(s).map_err(|e| (self.name(col), e)),
+        }
+    }
+    fn name(&self, col: Option<usize>) -> String {
+        col.and_then(|i| self.names.get(i)).cloned().unwrap_or_default()
+    }
+    /// A cell holding a JSON list (blank: empty).
+    fn json_list<'s, T: Deserialize<'s>>(&'s self, col: Option<usize>) -> Result<Vec<T>, Bad> {
+        match self.get(col)? {
+            None => Ok(Vec::new()),
+            Some(s) => serde_json::from_str(s)
+                .map_err(|e| (self.name(col), format!("expected a JSON list, found '{}' ({e})", util::cut(s, 80)))),
+        }
+    }
+}
+
+/// An entity as twarc-csv writes it: `"#Tag"` / `"@user"` / a URL (current set), or the
+/// API object (early set).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Entity {
+    Text(String),
+    Obj {
+        tag: Option<String>,
+        username: Option<String>,
+        url: Option<String>,
+        expanded_url: Option<String>,
+    },
+}
+
+#[derive(Deserialize)]
+struct MediaCell {
+    media_key: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RefCell {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    id: Option<String>,
+}
+
+fn read_csv<R: Read>(r: R, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(r);
+    let mut rec = csv::ByteRecord::new();
+    let got = rdr.read_byte_record(&mut rec).map_err(|e| csv_error(cx, &e))?;
+    if !got {
+        return Err(cx.err("empty file: expected a twarc-csv header line (id, text, author_id, …)"));
+    }
+    let names: Vec<String> = rec.iter().map(|c| String::from_utf8_lossy(c).trim().to_string()).collect();
+    let Some(kind) = kind_of(&names) else {
+        let missing = if names.iter().any(|n| n == "id") { "text" } else { "id" };
+        return Err(FileError::at(
+            &cx.source_file,
+            1,
+            missing,
+            format!(
+                "missing column '{missing}': expected twarc-csv tweets (id, text, author_id), users (id, username) \
+                 or counts (start, end, tweet_count); the file's columns are: {}",
+                names.join(", ")
+            ),
+        ));
+    };
+    if kind == Kind::Tweets && !names.iter().any(|n| n == "created_at") {
+        return Err(FileError::at(
+            &cx.source_file,
+            1,
+            "created_at",
+            format!("missing column 'created_at'; the file's columns are: {}", names.join(", ")),
+        ));
+    }
+    let cols = Cols::new(&names, kind);
+    let early = cols.referenced.is_some() && cols.retweeted.is_none();
+    let mut inlined = 0u64;
+    let mut warned_counts = false;
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                // A broken record (bad quoting at the end of the file): report, then stop or go on.
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                out.rows(1);
+                out.reject(Reject { line, field: "(csv)".into(), error: format!("unreadable CSV record: {e}"), raw: None });
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    return Err(csv_error(cx, &e));
+                }
+                continue;
+            }
+        }
+        out.rows(1);
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let row = Row { rec: &rec, names: &names };
+        let res = if rec.len() != names.len() {
+            Err(("(row)".to_string(), format!("expected {} fields as in the header, found {}", names.len(), rec.len())))
+        } else {
+            match kind {
+                Kind::Tweets => tweet_row(&row, &cols, early, out).map(|skipped| inlined += skipped as u64),
+                Kind::Users => user_row(&row, &cols, cx, out),
+                Kind::Counts => {
+                    if !warned_counts {
+                        warned_counts = true;
+                        warn_counts_once(cx, out);
+                    }
+                    Ok(())
+                }
+            }
+        };
+        if let Err((field, error)) = res {
+            out.reject(Reject { line, field, error, raw: Some(raw_row(&rec)) });
+        }
+    }
+    if inlined > 0 {
+        out.warn(format!(
+            "{}: {inlined} rows are referenced tweets that twarc-csv inlined (column 'type' set); \
+             they are not tweets of the collection and became no posts",
+            cx.source_file
+        ));
+    }
+    Ok(())
+}
+
+fn csv_error(cx: &Ctx, e: &csv::Error) -> FileError {
+    match e.position() {
+        Some(p) => FileError::at(&cx.source_file, p.line(), "(csv)", format!("cannot read the CSV: {e}")),
+        None => cx.err(format!("cannot read the CSV: {e}")),
+    }
+}
+
+/// The record as CSV text again, for `_rejects/`.
+fn raw_row(rec: &csv::ByteRecord) -> String {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let _ = w.write_byte_record(rec);
+    let bytes = w.into_inner().unwrap_or_default();
+    util::cut(String::from_utf8_lossy(&bytes).trim_end_matches('\n'), MAX_RAW_REJECT)
+}
+
+fn day_of(s: Option<&str>) -> Option<Day> {
+    s.and_then(util::parse_iso).map(|m| m.utc_day())
+}
+
+/// The tweet text as exported: early files JSON-encode it; current ones write line breaks
+/// as `\n`.
+fn text_of(s: &str, early: bool) -> String {
+    if early && s.len() >= 2 && s.starts_with('"') && s.ends_with('"') {
+        if let Ok(t) = serde_json::from_str::<String>(s) {
+            return t;
+        }
+    }
+    s.replace("\\n", "\n")
+}
+
+/// One tweet row. Ok(true): an inlined referenced tweet, skipped.
+fn tweet_row(row: &Row, c: &Cols, early: bool, out: &mut dyn Out) -> Result<bool, Bad> {
+    let Some(id) = row.get(c.id)? else {
+        return Err(("id".into(), "expected a tweet id, found an empty cell".into()));
+    };
+    let account_id = row.get(c.author_id)?.or(row.get(c.author_id2)?);
+    let handle = row.get(c.username)?.map(util::handle);
+    let created_raw = row.get(c.created_at)?;
+    let created_at = match created_raw {
+        None => None,
+        Some(s) => Some(util::parse_iso(s).ok_or_else(|| {
+            ("created_at".to_string(), format!("expected an ISO 8601 time like 2021-09-22T16:37:29.000Z, found '{s}'"))
+        })?),
+    };
+    let followers = row.count(c.followers)?;
+    let snap_day = day_of(row.get(c.retrieved_at)?).or(created_at.map(|m| m.utc_day()));
+    let snap = |out: &mut dyn Out| {
+        if let (Some(a), Some(f)) = (account_id, followers) {
+            out.account(AccountSnap {
+                platform: "twitter".into(),
+                account_id: a.to_string(),
+                account_handle: handle.clone(),
+                date: snap_day,
+                followers: Some(f),
+            });
+        }
+    };
+    if row.get(c.inlined_type)?.is_some() {
+        snap(out);
+        return Ok(true);
+    }
+
+    let (mut reposted, mut quoted, mut replied) =
+        (row.get(c.retweeted)?.map(str::to_string), row.get(c.quoted)?.map(str::to_string), row.get(c.replied)?.map(str::to_string));
+    for r in row.json_list::<RefCell>(c.referenced)? {
+        let slot = match r.kind.as_deref() {
+            Some("retweeted") => &mut reposted,
+            Some("quoted") => &mut quoted,
+            Some("replied_to") => &mut replied,
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = r.id;
+        }
+    }
+    let is_repost = reposted.is_some();
+
+    let mut hashtags = Vec::new();
+    for e in row.json_list::<Entity>(c.hashtags)? {
+        match e {
+            Entity::Text(t) => push_tag(&mut hashtags, &t, '#'),
+            Entity::Obj { tag: Some(t), .. } => push_tag(&mut hashtags, &t, '#'),
+            _ => {}
+        }
+    }
+    let mut mentions = Vec::new();
+    for e in row.json_list::<Entity>(c.mentions)? {
+        match e {
+            Entity::Text(t) => push_tag(&mut mentions, &t, '@'),
+            Entity::Obj { username: Some(u), .. } => push_tag(&mut mentions, &u, '@'),
+            _ => {}
+        }
+    }
+    let mut urls = Vec::new();
+    for e in row.json_list::<Entity>(c.urls)? {
+        match e {
+            Entity::Text(u) => push_url(&mut urls, &u),
+            Entity::Obj { expanded_url, url, .. } => {
+                if let Some(u) = expanded_url.or(url) {
+                    push_url(&mut urls, &u);
+                }
+            }
+        }
+    }
+    let keys: Vec<String> = row.json_list(c.media_keys)?;
+    let media: Vec<MediaCell> = row.json_list(c.media)?;
+    let kinds: Vec<Option<&str>> = if keys.is_empty() {
+        media.iter().map(|m| m.kind.as_deref().or_else(|| m.media_key.as_deref().and_then(media_type_of_key))).collect()
+    } else {
+        keys.iter()
+            .map(|k| {
+                media
+                    .iter()
+                    .find(|m| m.media_key.as_deref() == Some(k))
+                    .and_then(|m| m.kind.as_deref())
+                    .or_else(|| media_type_of_key(k))
+            })
+            .collect()
+    };
+    let content_type = content_type(&kinds, &urls);
+
+    let in_reply_to_account =
+        row.get(c.reply_username)?.map(util::handle).or(row.get(c.reply_user_id)?.map(str::to_string));
+
+    // Read every figure (a malformed one is a reject even on a retweet), then drop the
+    // merged-in figures of retweets.
+    let figures = [c.likes, c.replies, c.retweets, c.quotes, c.bookmarks, c.impressions].map(|col| row.count(col));
+    let [likes, replies, retweets, quotes, bookmarks, impressions] = figures;
+    let keep = |v: Result<Option<i64>, Bad>| v.map(|v| if is_repost { None } else { v });
+
+    let post = Post {
+        platform: "twitter".into(),
+        post_id: id.to_string(),
+        origin: "collected",
+        account_id: account_id.map(str::to_string),
+        account_handle: handle.clone(),
+        created_at,
+        content_type,
+        text: row.get(c.text)?.map(|s| text_of(s, early)),
+        lang: row.get(c.lang)?.map(str::to_string),
+        hashtags,
+        mentions,
+        urls,
+        is_repost: Some(is_repost),
+        in_reply_to_account,
+        quoted_post_id: quoted,
+        in_reply_to_post_id: replied,
+        reposted_post_id: reposted,
+        followers,
+        impressions: keep(impressions)?,
+        reactions: keep(likes)?,
+        comments: keep(replies)?,
+        shares: keep(retweets)?,
+        quotes: keep(quotes)?,
+        saves: keep(bookmarks)?,
+        ..Default::default()
+    };
+    out.post(post);
+    snap(out);
+    Ok(false)
+}
+
+fn user_row(row: &Row, c: &Cols, cx: &Ctx, out: &mut dyn Out) -> Result<(), Bad> {
+    let Some(id) = row.get(c.id)? else {
+        return Err(("id".into(), "expected a user id, found an empty cell".into()));
+    };
+    let followers = row.count(c.followers)?;
+    if let Some((verb, post)) = row.get(c.twarc_url)?.and_then(engagers_endpoint) {
+        out.action(engager_action(verb, post, id, cx));
+    }
+    if let Some(f) = followers {
+        out.account(AccountSnap {
+            platform: "twitter".into(),
+            account_id: id.to_string(),
+            account_handle: row.get(c.username)?.map(util::handle),
+            date: day_of(row.get(c.retrieved_at)?),
+            followers: Some(f),
+        });
+    }
+    Ok(())
+}
