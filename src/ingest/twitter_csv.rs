@@ -512,3 +512,206 @@ fn user_row(row: &Row, c: &Cols, cx: &Ctx, out: &mut dyn Out) -> Result<(), Bad>
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::twitter_v2_jsonl::tests::{day, detect_file, run, sample};
+    use crate::ingest::{collect, Collected};
+    use crate::pseudo::Pseudonymizer;
+
+    fn fixture(rel: &str) -> String {
+        format!("{}/tests/fixtures/twitter-csv/{rel}", env!("CARGO_MANIFEST_DIR"))
+    }
+    fn post<'c>(got: &'c Collected, id: &str) -> &'c Post {
+        got.posts.iter().find(|p| p.post_id == id).unwrap_or_else(|| panic!("no post {id}"))
+    }
+
+    /// The fields both encodings of one collection must agree on.
+    #[allow(clippy::type_complexity)]
+    fn comparable(
+        p: &Post,
+    ) -> (
+        String,
+        Option<String>,
+        Option<crate::model::Micros>,
+        Option<bool>,
+        [Option<String>; 3],
+        Vec<String>,
+        Vec<String>,
+        [Option<i64>; 5],
+        &'static str,
+        Option<String>,
+        Option<String>,
+    ) {
+        (
+            p.post_id.clone(),
+            p.account_handle.clone(),
+            p.created_at,
+            p.is_repost,
+            [p.reposted_post_id.clone(), p.quoted_post_id.clone(), p.in_reply_to_post_id.clone()],
+            p.hashtags.clone(),
+            p.mentions.clone(),
+            [p.reactions, p.comments, p.shares, p.quotes, p.followers],
+            p.content_type,
+            p.in_reply_to_account.clone(),
+            p.lang.clone(),
+        )
+    }
+
+    #[test]
+    fn brexit_csv_and_jsonl_give_the_same_posts() {
+        let csv = run(&ADAPTER, &sample("twitter-csv/brexit.csv"));
+        let json = run(&crate::ingest::twitter_v2_jsonl::ADAPTER, &sample("twitter-v2/brexit.jsonl"));
+        assert_eq!(csv.posts.len(), 100);
+        let ids = |g: &Collected| g.posts.iter().map(|p| p.post_id.clone()).collect::<std::collections::BTreeSet<_>>();
+        assert_eq!(ids(&csv), ids(&json));
+        for j in &json.posts {
+            let c = post(&csv, &j.post_id);
+            assert_eq!(comparable(c), comparable(j), "post {}", j.post_id);
+            // urls agree except on media links, which twarc-csv writes as display_url.
+            if j.content_type != "photo" && j.content_type != "video" && j.content_type != "album" {
+                assert_eq!(c.urls, j.urls, "post {}", j.post_id);
+            }
+        }
+        // The text too, once twarc-csv's `\n` escapes are undone.
+        let t = post(&csv, "1440716895355764743").text.as_deref().unwrap();
+        assert_eq!(Some(t), post(&json, "1440716895355764743").text.as_deref());
+        assert!(t.contains("leader.\n\nTypical"));
+    }
+
+    #[test]
+    fn brexit_csv() {
+        let got = run(&ADAPTER, &sample("twitter-csv/brexit.csv"));
+        // 101 physical lines: header + 100 records.
+        assert_eq!(got.rows, 100);
+        assert!(got.rejects.is_empty(), "{:?}", got.rejects);
+        // 67 rows with referenced_tweets.retweeted.id: merged-in metrics dropped.
+        let rts: Vec<&Post> = got.posts.iter().filter(|p| p.is_repost == Some(true)).collect();
+        assert_eq!(rts.len(), 67);
+        assert!(rts.iter().all(|p| [p.reactions, p.comments, p.shares, p.quotes, p.saves, p.impressions].iter().all(Option::is_none)));
+        let rt = post(&got, "1440716856763977732");
+        // The CSV row holds the original's like_count 20 and retweet_count 22: not counted.
+        assert_eq!((rt.reactions, rt.shares), (None, None));
+        assert_eq!(rt.followers, Some(2485));
+        let p = post(&got, "1440716895355764743");
+        assert_eq!((p.followers, p.account_handle.as_deref()), (Some(34920), Some("warmongerhodges")));
+        // blank public_metrics.bookmark_count / impression_count: null.
+        assert_eq!((p.reactions, p.saves, p.impressions), (Some(0), None, None));
+        // One author snapshot per row, on the retrieval day.
+        assert_eq!(got.accounts.len(), 100);
+        assert!(got.accounts.iter().all(|a| a.date == Some(day(2021, 9, 22))));
+    }
+
+    #[test]
+    fn early_column_set() {
+        let got = run(&ADAPTER, &sample("twitter-csv/small_sample_2021.csv"));
+        // 4 records; the 3rd (`type` = quoted) is the tweet the 4th quotes, inlined: no post.
+        assert_eq!(got.rows, 4);
+        assert_eq!(got.posts.len(), 3);
+        assert!(got.rejects.is_empty(), "{:?}", got.rejects);
+        assert_eq!(got.warnings.len(), 1);
+        assert!(got.warnings[0].contains("1 rows are referenced tweets"), "{}", got.warnings[0]);
+        let p = post(&got, "1170073690492588037");
+        assert_eq!(p.mentions, vec!["alphaxsc2", "sector_six", "24hourfitness", "dreamhacksc2", "gamestop", "ebgamescanada"]);
+        // JSON-encoded text decoded: \u2019 and \n.
+        assert!(p.text.as_deref().unwrap().starts_with("After a long quest to the Motel; we have arrived safely to Montreal! can\u{2019}t wait"));
+        assert!(p.text.as_deref().unwrap().contains("weekend! \n@AlphaXsc2"));
+        assert_eq!((p.followers, p.account_handle.as_deref()), (Some(453), Some("axsnipersc")));
+        assert_eq!(p.reactions, Some(3));
+        assert_eq!(post(&got, "1171208136721620992").hashtags, vec!["destiny"]);
+        let q = post(&got, "1169968866866466817");
+        assert_eq!(q.quoted_post_id.as_deref(), Some("1169734611666198528"));
+        // Its only URL is the quoted tweet's: not a link post.
+        assert_eq!(q.urls, vec!["https://twitter.com/GameStop/status/1169734611666198528"]);
+        assert_eq!(q.content_type, "text");
+        // No __twarc columns: snapshots dated by created_at; the inlined tweet's author too.
+        assert_eq!(got.accounts.len(), 4);
+        let gs = got.accounts.iter().find(|a| a.account_id == "22258315").unwrap();
+        assert_eq!((gs.followers, gs.date), (Some(1660222), Some(day(2019, 9, 5))));
+    }
+
+    #[test]
+    fn users_and_small_samples() {
+        let got = run(&ADAPTER, &sample("twitter-csv/users.csv"));
+        // 91 user rows (users.jsonl's 96 users minus 5 repeats).
+        assert_eq!((got.rows, got.accounts.len(), got.posts.len()), (91, 91, 0));
+        let a = got.accounts.iter().find(|a| a.account_id == "119369819").unwrap();
+        assert_eq!((a.account_handle.as_deref(), a.followers, a.date), (Some("dodirty78"), Some(580), Some(day(2021, 10, 23))));
+
+        let m = run(&ADAPTER, &sample("twitter-csv/media_tweet.csv"));
+        assert_eq!(m.posts[0].content_type, "video");
+        assert_eq!(m.posts[0].urls, vec!["pic.twitter.com/uXqSAGWkWJ"]);
+        let t = run(&ADAPTER, &sample("twitter-csv/two_tweets.csv"));
+        assert_eq!((t.posts.len(), t.posts[0].is_repost, t.posts[0].shares), (1, Some(true), None));
+        let u = run(&ADAPTER, &sample("twitter-csv/many_urls.csv"));
+        assert_eq!(u.posts[0].in_reply_to_post_id.as_deref(), Some("1610623087061471232"));
+    }
+
+    #[test]
+    fn bad_rows_are_rejected_with_their_line() {
+        let got = run(&ADAPTER, &fixture("bad_rows.csv"));
+        // Records start on lines 2, 3 (a quoted text spanning lines 3-4), 5, 6 and 7.
+        assert_eq!(got.rows, 5);
+        assert_eq!(got.posts.len(), 3);
+        assert_eq!(got.rejects.len(), 2);
+        let r = &got.rejects[0];
+        assert_eq!((r.line, r.field.as_str()), (5, "public_metrics.like_count"));
+        assert_eq!(r.error, "expected a number, found 'many'");
+        assert!(r.raw.as_deref().unwrap().starts_with("1394735776701816902,"));
+        let r = &got.rejects[1];
+        assert_eq!((r.line, r.field.as_str()), (6, "created_at"));
+        assert!(r.error.contains("found '18/05/2021 19:24'"), "{}", r.error);
+        let b = post(&got, "1394735776701816901");
+        assert_eq!(b.text.as_deref(), Some("a text that a spreadsheet\nsplit over two lines"));
+        assert_eq!((b.reactions, b.is_repost), (Some(5), Some(false)));
+        assert_eq!(post(&got, "1394735776701816904").reactions, Some(7));
+    }
+
+    #[test]
+    fn missing_column_is_a_file_error() {
+        let pseudo = Pseudonymizer::from_key(b"0123456789abcdef");
+        let path = fixture("no_created_at.csv");
+        let cx = Ctx::new("no_created_at.csv", &pseudo);
+        let e = collect(&ADAPTER, &Input::new(&path), &cx).unwrap_err();
+        assert_eq!((e.file.as_str(), e.line, e.field.as_deref()), ("no_created_at.csv", Some(1), Some("created_at")));
+        assert!(e.msg.starts_with("missing column 'created_at'; the file's columns are: id, conversation_id,"), "{}", e.msg);
+
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        std::fs::write(&p, "tweet,likes\n1,2\n").unwrap();
+        let e = collect(&ADAPTER, &Input::new(&p), &cx).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("id"));
+        assert!(e.msg.contains("the file's columns are: tweet, likes"), "{}", e.msg);
+    }
+
+    #[test]
+    fn counts_and_engagers_in_csv() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("counts.csv");
+        std::fs::write(&p, "start,end,tweet_count,__twarc.retrieved_at,__twarc.url,__twarc.version\n\
+             2021-10-16T18:21:34.000Z,2021-10-16T19:00:00.000Z,3961,2021-10-23T19:36:18+00:00,https://api.twitter.com/2/tweets/counts/recent?query=dogs,2.7.3\n").unwrap();
+        let got = run(&ADAPTER, p.to_str().unwrap());
+        assert_eq!((got.rows, got.posts.len(), got.rejects.len(), got.warnings.len()), (1, 0, 0, 1));
+        let p = dir.path().join("liking.csv");
+        std::fs::write(&p, "id,created_at,username,public_metrics.followers_count,__twarc.retrieved_at,__twarc.url\n\
+             900000000000000001,2015-02-01T10:00:00.000Z,LikerOne,120,2021-09-23T08:00:00+00:00,https://api.twitter.com/2/tweets/1440716895355764743/liking_users?max_results=100\n").unwrap();
+        let got = run(&ADAPTER, p.to_str().unwrap());
+        assert_eq!(got.actions.len(), 1);
+        assert_eq!(got.actions[0].action_key.as_deref(), Some("like:1440716895355764743:900000000000000001"));
+        assert_eq!(got.accounts[0].followers, Some(120));
+    }
+
+    #[test]
+    fn detects_its_samples_and_not_others() {
+        for f in ["brexit.csv", "many_urls.csv", "media_tweet.csv", "small_sample_2021.csv", "two_tweets.csv", "users.csv"] {
+            assert!(detect_file(&ADAPTER, &sample(&format!("twitter-csv/{f}"))) >= 90, "{f}");
+        }
+        for dir in ["twitter-v2", "twitter-v1", "twitter-analytics", "facebook-graph", "facebook-insights", "instagram-graph", "ua", "ga4", "uci-facebook-metrics"] {
+            for e in std::fs::read_dir(sample(dir)).unwrap() {
+                let p = e.unwrap().path();
+                assert_eq!(detect_file(&ADAPTER, p.to_str().unwrap()), 0, "{}", p.display());
+            }
+        }
+    }
+}

@@ -753,3 +753,297 @@ fn build_post(t: &Obj, lk: &Lookup) -> Result<Post, (String, String)> {
         ..Default::default()
     })
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::ingest::{collect, probe_input, Collected};
+    use crate::pseudo::Pseudonymizer;
+
+    pub(crate) fn sample(rel: &str) -> String {
+        format!("{}/../shared/samples/{rel}", env!("CARGO_MANIFEST_DIR"))
+    }
+    fn fixture(rel: &str) -> String {
+        format!("{}/tests/fixtures/twitter-v2-jsonl/{rel}", env!("CARGO_MANIFEST_DIR"))
+    }
+    pub(crate) fn run(adapter: &dyn Adapter, path: &str) -> Collected {
+        let pseudo = Pseudonymizer::from_key(b"0123456789abcdef");
+        let cx = Ctx::new(path, &pseudo);
+        collect(adapter, &Input::new(path), &cx).unwrap_or_else(|e| panic!("{e}"))
+    }
+    pub(crate) fn day(y: i32, m: u32, d: u32) -> Day {
+        Day::from_naive(chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap())
+    }
+    pub(crate) fn detect_file(adapter: &dyn Adapter, path: &str) -> u8 {
+        let (is_dir, head, entries) = probe_input(std::path::Path::new(path)).unwrap();
+        adapter.detect(&Probe { path: std::path::Path::new(path), is_dir, head: &head, entries: &entries })
+    }
+    fn post<'c>(got: &'c Collected, id: &str) -> &'c Post {
+        got.posts.iter().find(|p| p.post_id == id).unwrap_or_else(|| panic!("no post {id}"))
+    }
+    fn count_by<F: Fn(&Post) -> bool>(got: &Collected, f: F) -> usize {
+        got.posts.iter().filter(|p| f(p)).count()
+    }
+
+    #[test]
+    fn brexit_search_page() {
+        let got = run(&ADAPTER, &sample("twitter-v2/brexit.jsonl"));
+        // One line: a search page of `data` = 100 tweets; no errors.
+        assert_eq!(got.rows, 1);
+        assert!(got.rejects.is_empty(), "{:?}", got.rejects);
+        assert_eq!(got.posts.len(), 100);
+        // referenced_tweets types over data[]: 67 retweeted, 11 quoted, 10 replied_to, 12 none.
+        assert_eq!(count_by(&got, |p| p.is_repost == Some(true)), 67);
+        assert_eq!(count_by(&got, |p| p.is_repost == Some(false)), 33);
+        assert_eq!(count_by(&got, |p| p.quoted_post_id.is_some()), 11);
+        assert_eq!(count_by(&got, |p| p.in_reply_to_post_id.is_some()), 10);
+        // Every retweet has all engagement figures null (METRICS §10.3).
+        assert_eq!(
+            count_by(&got, |p| p.is_repost == Some(true)
+                && [p.reactions, p.comments, p.shares, p.quotes, p.saves, p.impressions].iter().all(Option::is_none)),
+            67
+        );
+        // The 33 others: like_count sums to 22 and retweet_count to 8 (jq over non-retweets);
+        // no bookmark/impression counts in this 2021 page.
+        assert_eq!(got.posts.iter().filter_map(|p| p.reactions).sum::<i64>(), 22);
+        assert_eq!(got.posts.iter().filter_map(|p| p.shares).sum::<i64>(), 8);
+        assert_eq!(count_by(&got, |p| p.saves.is_some() || p.impressions.is_some()), 0);
+        // Content types: 3 gifs -> video; 3 photos in one tweet -> album (2: it and its
+        // retweet); media of retweeted tweets by key prefix `3_` -> photo (29).
+        let ct = |c: &str| count_by(&got, |p| p.content_type == c);
+        assert_eq!((ct("text"), ct("photo"), ct("link"), ct("video"), ct("album")), (50, 29, 16, 3, 2));
+        // lang as exported: en 92, de 4, und 3, es 1.
+        assert_eq!(count_by(&got, |p| p.lang.as_deref() == Some("und")), 3);
+        assert!(got.posts.iter().all(|p| p.origin == "collected" && p.platform == "twitter"));
+
+        let p = post(&got, "1440716895355764743");
+        assert_eq!(p.account_id.as_deref(), Some("4203239195"));
+        assert_eq!(p.account_handle.as_deref(), Some("warmongerhodges"));
+        assert_eq!(p.followers, Some(34920));
+        assert_eq!(p.hashtags, vec!["peoplesvote", "brexit"]);
+        assert_eq!((p.reactions, p.comments, p.shares, p.quotes, p.saves), (Some(0), Some(0), Some(0), Some(0), None));
+        assert_eq!(p.created_at, util::parse_iso("2021-09-22T16:37:29Z"));
+
+        // A retweet: the original's text and entities (#Brexit and #brexit once), its own author.
+        let rt = post(&got, "1440716856763977732");
+        assert_eq!(rt.reposted_post_id.as_deref(), Some("1440713161355583489"));
+        assert_eq!(rt.account_handle.as_deref(), Some("jacquip537"));
+        assert_eq!(rt.followers, Some(2485));
+        assert_eq!(rt.hashtags, vec!["borisjohnson", "universalcredit", "brexit", "johnsonout", "boristheliar"]);
+        assert!(rt.text.as_deref().unwrap().starts_with(". #BorisJohnson has revealed"));
+        assert!(rt.mentions.is_empty());
+        assert_eq!(rt.content_type, "photo");
+
+        // A reply with an animated GIF; the replied-to user resolved to a handle.
+        let re = post(&got, "1440716745577140229");
+        assert_eq!(re.in_reply_to_post_id.as_deref(), Some("1440621713281093641"));
+        assert_eq!(re.in_reply_to_account.as_deref(), Some("andrewknight226"));
+        assert_eq!(re.content_type, "video");
+
+        let album = post(&got, "1440713966649417731");
+        assert_eq!(album.content_type, "album");
+        assert_eq!(album.quoted_post_id.as_deref(), Some("1440670794103754762"));
+        assert_eq!(album.mentions, vec!["kwasikwarteng", "beisgovuk", "ofgem"]);
+        let link = post(&got, "1440714938054418436");
+        assert_eq!(link.content_type, "link");
+        assert_eq!(link.hashtags, vec!["großbritannien", "usa", "handelsabkommen", "brexit"]);
+        assert_eq!((link.reactions, link.comments, link.shares), (Some(18), Some(2), Some(3)));
+
+        // includes.users: 177 users, all with public_metrics, dated by __twarc.retrieved_at.
+        assert_eq!(got.accounts.len(), 177);
+        assert!(got.accounts.iter().all(|a| a.date == Some(day(2021, 9, 22))));
+        let a = got.accounts.iter().find(|a| a.account_id == "4203239195").unwrap();
+        assert_eq!((a.account_handle.as_deref(), a.followers), (Some("warmongerhodges"), Some(34920)));
+        // One derived action per collected post (made by the Out, not here).
+        assert_eq!(got.actions.len(), 100);
+    }
+
+    #[test]
+    fn stream_with_truncated_last_line() {
+        let got = run(&ADAPTER, &sample("twitter-v2/streaming_output_with_error.jsonl"));
+        // 8 lines: 7 stream objects, the 8th cut after 44 bytes at the end of the file.
+        assert_eq!(got.posts.len(), 7);
+        assert_eq!(got.rows, 7);
+        assert!(got.rejects.is_empty(), "{:?}", got.rejects);
+        assert_eq!(got.warnings.len(), 1);
+        assert!(got.warnings[0].contains("line 8") && got.warnings[0].contains("truncated"), "{}", got.warnings[0]);
+        assert_eq!(count_by(&got, |p| p.in_reply_to_post_id.is_some()), 3);
+        assert_eq!(count_by(&got, |p| p.quoted_post_id.is_some()), 1);
+        // Line 1: a quote with a photo; line 4: a photo.
+        assert_eq!(post(&got, "1377650090978992134").content_type, "photo");
+        assert_eq!(post(&got, "1377650387579248643").content_type, "photo");
+        // 11 included users over the 7 lines (2+2+1+1+2+2+1).
+        assert_eq!(got.accounts.len(), 11);
+        assert_eq!(got.accounts[0].date, Some(day(2021, 4, 1)));
+    }
+
+    #[test]
+    fn flattened_tweets() {
+        let got = run(&ADAPTER, &sample("twitter-v2/flat.jsonl"));
+        assert_eq!((got.rows, got.posts.len()), (100, 100));
+        assert!(got.rejects.is_empty(), "{:?}", got.rejects);
+        // jq: 47 retweeted, 8 quoted, 31 replied_to.
+        assert_eq!(count_by(&got, |p| p.is_repost == Some(true)), 47);
+        assert_eq!(count_by(&got, |p| p.quoted_post_id.is_some()), 8);
+        assert_eq!(count_by(&got, |p| p.in_reply_to_post_id.is_some()), 31);
+        let ct = |c: &str| count_by(&got, |p| p.content_type == c);
+        assert_eq!((ct("text"), ct("link"), ct("photo"), ct("video"), ct("album")), (66, 14, 11, 8, 1));
+        let p = post(&got, "1380242611781386245");
+        assert_eq!(p.account_handle.as_deref(), Some("alexandravm12"));
+        assert_eq!(p.followers, Some(58));
+        assert_eq!(p.reposted_post_id.as_deref(), Some("1380175475545362437"));
+        assert_eq!(p.shares, None);
+        // 32 tweets reply to a user: all resolved through the embedded in_reply_to_user.
+        assert_eq!(count_by(&got, |p| p.in_reply_to_account.as_deref().is_some_and(|a| !a.bytes().all(|b| b.is_ascii_digit()))), 32);
+        // Embedded users (author, replied-to, mentioned, referenced authors): 221 per-line
+        // distinct snapshots of 178 accounts, all on the retrieval day.
+        assert_eq!(got.accounts.len(), 221);
+        assert!(got.accounts.iter().all(|a| a.date == Some(day(2021, 4, 8))));
+    }
+
+    #[test]
+    fn user_lookup_with_errors() {
+        let got = run(&ADAPTER, &sample("twitter-v2/users.jsonl"));
+        // data: 96 users, 91 distinct ids; errors: 8 objects -> 8 rejects, 1 line + 8 rows.
+        assert!(got.posts.is_empty());
+        assert_eq!(got.accounts.len(), 91);
+        assert_eq!(got.rejects.len(), 8);
+        assert_eq!(got.rows, 9);
+        let r = &got.rejects[0];
+        assert_eq!((r.line, r.field.as_str()), (1, "errors"));
+        assert_eq!(r.error, "API error: Not Found Error: Could not find tweet with pinned_tweet_id: [851951598326689792].");
+        assert!(r.raw.as_deref().unwrap().contains("\"resource_id\": \"851951598326689792\""));
+        let a = got.accounts.iter().find(|a| a.account_id == "119369819").unwrap();
+        assert_eq!((a.account_handle.as_deref(), a.followers, a.date), (Some("dodirty78"), Some(580), Some(day(2021, 10, 23))));
+        assert!(got.actions.is_empty());
+    }
+
+    #[test]
+    fn counts_hold_no_posts() {
+        let got = run(&ADAPTER, &sample("twitter-v2/counts.jsonl"));
+        assert_eq!(got.rows, 1);
+        assert!(got.posts.is_empty() && got.accounts.is_empty() && got.rejects.is_empty());
+        assert_eq!(got.warnings.len(), 1);
+        assert!(got.warnings[0].contains("counts"), "{}", got.warnings[0]);
+    }
+
+    #[test]
+    fn single_tweet_samples() {
+        let v = run(&ADAPTER, &sample("twitter-v2/verified_type.jsonl"));
+        let p = &v.posts[0];
+        // 2022: impression_count present.
+        assert_eq!((p.impressions, p.reactions, p.comments, p.shares, p.quotes), (Some(139075), Some(745), Some(37), Some(104), Some(24)));
+        let m = run(&ADAPTER, &sample("twitter-v2/media_tweet.jsonl"));
+        assert_eq!(m.posts[0].content_type, "video");
+        let q = run(&ADAPTER, &sample("twitter-v2/quoted_edit.jsonl"));
+        let p = &q.posts[0];
+        assert_eq!(p.quoted_post_id.as_deref(), Some("1576994746135764992"));
+        assert_eq!(p.in_reply_to_post_id.as_deref(), Some("1576994789110992896"));
+        let e = run(&ADAPTER, &sample("twitter-v2/edited.jsonl"));
+        // includes.tweets holds the edit history: still one post; `qst` kept as exported.
+        assert_eq!(e.posts.len(), 1);
+        assert_eq!(e.posts[0].lang.as_deref(), Some("qst"));
+        let g = run(&ADAPTER, &sample("twitter-v2/geo_tweets.jsonl"));
+        assert_eq!(g.posts.len(), 2);
+        // 13 hashtag entities, `harrypotter` twice: 12 distinct.
+        assert_eq!(g.posts[0].hashtags.len(), 12);
+        let t = run(&ADAPTER, &sample("twitter-v2/two_tweets.jsonl"));
+        assert_eq!((t.posts.len(), t.posts[0].is_repost, t.posts[0].lang.as_deref()), (1, Some(true), Some("und")));
+        for f in ["cotweet.jsonl", "many_urls.jsonl", "mentions_tweet.jsonl"] {
+            let got = run(&ADAPTER, &sample(&format!("twitter-v2/{f}")));
+            assert_eq!((got.posts.len(), got.rejects.len()), (1, 0), "{f}");
+        }
+    }
+
+    #[test]
+    fn liking_users_and_retweeters_are_actions() {
+        let got = run(&ADAPTER, &fixture("liking_users.jsonl"));
+        // 2 pages: 3 + 2 users who liked tweet 1440716895355764743.
+        assert_eq!(got.rows, 2);
+        assert!(got.posts.is_empty());
+        assert_eq!(got.actions.len(), 5);
+        let pseudo = Pseudonymizer::from_key(b"0123456789abcdef");
+        let a = &got.actions[0];
+        assert_eq!(a.action, "like");
+        assert_eq!(a.post_id.as_deref(), Some("1440716895355764743"));
+        assert_eq!(a.actor_id, pseudo.id("twitter", "900000000000000001"));
+        assert_eq!(a.occurred_at, None);
+        assert_eq!(a.action_key.as_deref(), Some("like:1440716895355764743:900000000000000001"));
+        assert!(got.actions.iter().all(|a| a.action == "like" && a.platform == "twitter"));
+        // Their follower counts on the retrieval day; the pinned tweet in includes is no post.
+        assert_eq!(got.accounts.len(), 5);
+        let two = got.accounts.iter().find(|a| a.account_id == "900000000000000002").unwrap();
+        assert_eq!((two.account_handle.as_deref(), two.followers, two.date), (Some("liker_two"), Some(4500), Some(day(2021, 9, 23))));
+
+        let rt = run(&ADAPTER, &fixture("retweeted_by.jsonl"));
+        assert_eq!(rt.actions.len(), 2);
+        assert!(rt.actions.iter().all(|a| a.action == "retweet" && a.post_id.as_deref() == Some("1440713161355583489")));
+        assert_eq!(rt.actions[1].action_key.as_deref(), Some("retweet:1440713161355583489:900000000000000001"));
+    }
+
+    #[test]
+    fn malformed_line_is_rejected_and_the_rest_read() {
+        let got = run(&ADAPTER, &fixture("malformed.jsonl"));
+        // Line 1: two_tweets page (1 tweet); line 2: a missing comma; line 3: a stream object.
+        assert_eq!(got.rows, 3);
+        assert_eq!(got.posts.len(), 2);
+        assert_eq!(got.rejects.len(), 1);
+        let r = &got.rejects[0];
+        assert_eq!((r.line, r.field.as_str()), (2, "(json)"));
+        assert!(r.error.starts_with("invalid JSON: expected `,` or `}`"), "{}", r.error);
+        assert!(r.raw.as_deref().unwrap().contains("a page cut and glued"));
+        assert!(got.warnings.is_empty());
+    }
+
+    #[test]
+    fn unknown_objects_and_bad_tweets() {
+        let pseudo = Pseudonymizer::from_key(b"0123456789abcdef");
+        let cx = Ctx::new("x.jsonl", &pseudo);
+        let mut out = crate::ingest::CollectOut { cx: &cx, got: Collected::default() };
+        let e = ADAPTER.line(br#"{"foo": 1}"#, 1, &cx, &mut out).unwrap_err();
+        assert_eq!(e.field, "data");
+        let e = ADAPTER.line(br#"{"data": 3}"#, 1, &cx, &mut out).unwrap_err();
+        assert!(e.error.starts_with("unexpected JSON value: invalid type: integer `3`"), "{}", e.error);
+        // A page whose second tweet has a bad time: that tweet is rejected, the first kept.
+        let page = br#"{"data": [{"id": "1", "text": "a", "author_id": "9", "created_at": "2021-09-22T16:37:29.000Z"},
+                                 {"id": "2", "text": "b", "author_id": "9", "created_at": "yesterday"}]}"#;
+        ADAPTER.line(page, 4, &cx, &mut out).unwrap();
+        assert_eq!(out.got.posts.len(), 1);
+        assert_eq!(out.got.rows, 1);
+        let r = &out.got.rejects[0];
+        assert_eq!((r.line, r.field.as_str()), (4, "data[1].created_at"));
+        assert!(r.error.contains("found 'yesterday'"));
+    }
+
+    #[test]
+    fn detects_its_samples_and_not_others() {
+        for f in [
+            "brexit.jsonl", "cotweet.jsonl", "counts.jsonl", "edited.jsonl", "flat.jsonl", "geo_tweets.jsonl",
+            "many_urls.jsonl", "media_tweet.jsonl", "mentions_tweet.jsonl", "quoted_edit.jsonl",
+            "streaming_output_with_error.jsonl", "two_tweets.jsonl", "users.jsonl", "verified_type.jsonl",
+        ] {
+            assert!(detect_file(&ADAPTER, &sample(&format!("twitter-v2/{f}"))) >= 70, "{f}");
+        }
+        for dir in ["twitter-v1", "twitter-csv", "twitter-analytics", "facebook-graph", "facebook-insights", "instagram-graph", "ua", "ga4", "uci-facebook-metrics"] {
+            for e in std::fs::read_dir(sample(dir)).unwrap() {
+                let p = e.unwrap().path();
+                assert_eq!(detect_file(&ADAPTER, p.to_str().unwrap()), 0, "{}", p.display());
+            }
+        }
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(engagers_endpoint("https://api.twitter.com/2/tweets/123/liking_users?x=1"), Some(("like", "123")));
+        assert_eq!(engagers_endpoint("https://api.twitter.com/2/tweets/123/retweeted_by"), Some(("retweet", "123")));
+        assert_eq!(engagers_endpoint("https://api.twitter.com/2/tweets/search/recent?q=a"), None);
+        assert_eq!(engagers_endpoint("https://api.twitter.com/2/users/123/followers"), None);
+        assert!(is_twitter_url("https://twitter.com/a/status/1/photo/1"));
+        assert!(is_twitter_url("pic.twitter.com/uXqSAGWkWJ"));
+        assert!(!is_twitter_url("https://t.co/abc"));
+        assert!(!is_twitter_url("http://www.tagesschau.de/x"));
+        assert_eq!(content_type(&[Some("photo"), None], &[]), "album");
+        assert_eq!(content_type(&[None], &[]), "other");
+        assert_eq!(content_type(&[], &["https://twitter.com/a/status/1".into()]), "text");
+    }
+}
