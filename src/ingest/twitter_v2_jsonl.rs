@@ -437,7 +437,9 @@ pub(crate) fn engager_action(verb: &str, post_id: &str, user_id: &str, cx: &Ctx)
 /// Warnings that must not repeat for every line of an input, even when the driver reads the
 /// file in several ranges on several threads: how often each kind was given, by (source
 /// file, ingest time, kind).
-static NOTED: Mutex<Option<HashMap<(String, i64, &'static str), u32>>> = Mutex::new(None);
+static NOTED: Mutex<Option<HashMap<NoteKey, u32>>> = Mutex::new(None);
+
+type NoteKey = (String, i64, &'static str);
 
 /// How many times `kind` was noted for this input before (0: this is the first time).
 fn noted_before(cx: &Ctx, kind: &'static str) -> u32 {
