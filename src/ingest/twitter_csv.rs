@@ -285,19 +285,9 @@ fn read_csv<R: Read>(r: R, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError>
     let mut inlined = 0u64;
     let mut warned_counts = false;
     loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                // A broken record (bad quoting at the end of the file): report, then stop or go on.
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                out.rows(1);
-                out.reject(Reject { line, field: "(csv)".into(), error: format!("unreadable CSV record: {e}"), raw: None });
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    return Err(csv_error(cx, &e));
-                }
-                continue;
-            }
+        // Byte records of a flexible reader fail only on I/O errors.
+        if !rdr.read_byte_record(&mut rec).map_err(|e| csv_error(cx, &e))? {
+            break;
         }
         out.rows(1);
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
@@ -651,10 +641,10 @@ mod tests {
     #[test]
     fn bad_rows_are_rejected_with_their_line() {
         let got = run(&ADAPTER, &fixture("bad_rows.csv"));
-        // Records start on lines 2, 3 (a quoted text spanning lines 3-4), 5, 6 and 7.
-        assert_eq!(got.rows, 5);
+        // Records start on lines 2, 3 (a quoted text spanning lines 3-4), 5, 6, 7 and 8.
+        assert_eq!(got.rows, 6);
         assert_eq!(got.posts.len(), 3);
-        assert_eq!(got.rejects.len(), 2);
+        assert_eq!(got.rejects.len(), 3);
         let r = &got.rejects[0];
         assert_eq!((r.line, r.field.as_str()), (5, "public_metrics.like_count"));
         assert_eq!(r.error, "expected a number, found 'many'");
@@ -662,6 +652,9 @@ mod tests {
         let r = &got.rejects[1];
         assert_eq!((r.line, r.field.as_str()), (6, "created_at"));
         assert!(r.error.contains("found '18/05/2021 19:24'"), "{}", r.error);
+        let r = &got.rejects[2];
+        assert_eq!((r.line, r.field.as_str(), r.error.as_str()), (8, "(row)", "expected 84 fields as in the header, found 2"));
+        assert_eq!(r.raw.as_deref(), Some("1394735776701816905,cut short"));
         let b = post(&got, "1394735776701816901");
         assert_eq!(b.text.as_deref(), Some("a text that a spreadsheet\nsplit over two lines"));
         assert_eq!((b.reactions, b.is_repost), (Some(5), Some(false)));

@@ -41,11 +41,11 @@
 //!   are lower-cased, `urls` are `expanded_url` else `url`; each list without repeats, in
 //!   order of first use. `lang` as exported (`und` kept), null when absent.
 //! - `errors[]` objects are reported as warnings, not rejects (the team brief asked for one
-//!   reject each; see below): they are the API's account of what it could not return (a
+//!   reject each): they are the API's account of what it could not return (a
 //!   deleted tweet behind a retweet, a pinned tweet, a suspended user in a lookup), not
 //!   rows of the file that could not be read, and as rejects they would count against
-//!   `--max-reject-rate`: `users.jsonl` (96 users, 8 errors about pinned tweets and one
-//!   unknown id) and any hydration of an old dataset (many deleted tweets) would be
+//!   `--max-reject-rate`: `users.jsonl` (96 users; 8 errors: 7 pinned tweets, one
+//!   unknown user id) and any hydration of an old dataset (many deleted tweets) would be
 //!   refused whole. One warning per line that has them (first error's title and detail,
 //!   and their number), for the first ten such lines of an input; the page's data is read.
 //!   A line the JSON parser cannot read is a reject, a truncated last line a warning (the
