@@ -622,11 +622,13 @@ impl LineReader<'_, '_> {
         if counts {
             warn_counts_once(self.cx, self.out);
         }
-        for (id, u) in &lk.users {
-            if seen_users.contains(id) {
+        // In the page's order, so that a page always gives the same rows in the same order.
+        let included = page.includes.as_deref().map(|i| list(&i.users)).unwrap_or_default();
+        for u in included {
+            let (Some(id), Some(f)) = (u.id.as_deref(), u.public_metrics.as_ref().and_then(|m| m.followers_count)) else {
                 continue;
-            }
-            if let Some(f) = u.public_metrics.as_ref().and_then(|m| m.followers_count) {
+            };
+            if seen_users.insert(id) {
                 self.out.account(snap(id, u.username.as_deref(), day, Some(f)));
             }
         }
@@ -885,8 +887,9 @@ pub(crate) mod tests {
         // includes.users: 177 users, all with public_metrics, dated by __twarc.retrieved_at.
         assert_eq!(got.accounts.len(), 177);
         assert!(got.accounts.iter().all(|a| a.date == Some(day(2021, 9, 22))));
-        let a = got.accounts.iter().find(|a| a.account_id == "4203239195").unwrap();
-        assert_eq!((a.account_handle.as_deref(), a.followers), (Some("warmongerhodges"), Some(34920)));
+        // In includes.users' order: the first is the first tweet's author.
+        let a = &got.accounts[0];
+        assert_eq!((a.account_id.as_str(), a.account_handle.as_deref(), a.followers), ("4203239195", Some("warmongerhodges"), Some(34920)));
         // One derived action per collected post (made by the Out, not here).
         assert_eq!(got.actions.len(), 100);
     }
