@@ -6,7 +6,8 @@
 //!   `referenced_tweets.retweeted.id`, `in_reply_to_username`, `public_metrics.like_count`,
 //!   `entities.hashtags` as `["#Tag"]`, `attachments.media_keys`, `author.username`,
 //!   `author.public_metrics.followers_count`, `__twarc.retrieved_at`, …): text has its
-//!   line breaks written as the two characters `\n` (turned back into line breaks here);
+//!   line breaks written as the two characters `\n`, turned back into line breaks here (a
+//!   `\n` typed in a tweet becomes a line break too: twarc-csv made them indistinguishable);
 //! - the early set (2021, `small_sample_2021.csv`): entities as lists of API objects
 //!   (`[{"tag": …}]`), a `referenced_tweets` column holding the API list, text JSON-encoded
 //!   (`"…"` with `\u2019` escapes, decoded here), and a `type` column that is non-empty on
@@ -27,7 +28,9 @@
 //! One difference remains: for a URL entity of a medium twarc-csv writes the
 //! `display_url` (`pic.twitter.com/…`) where the JSON has the `expanded_url`, so `urls`
 //! differ on posts with media (`content_type` is unaffected).
-//! `in_reply_to_account` is `in_reply_to_username` (lower-cased), else `in_reply_to_user_id`.
+//! `in_reply_to_account` is `in_reply_to_username` (lower-cased), else `in_reply_to_user_id`:
+//! twarc-csv fills the username from the replied-to tweet's author, so when that tweet was
+//! unavailable the CSV gives the id where the JSON adapter may still have the handle.
 //! Follower counts go to `accounts` dated by `__twarc.retrieved_at`, else by `created_at`.
 //! Rejects carry the physical line where the record starts (records may span lines).
 
