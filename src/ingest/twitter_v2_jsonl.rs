@@ -476,8 +476,14 @@ impl LineAdapter for TwitterV2Jsonl {
         } else if obj.is_tweet() {
             r.flat_tweet(&obj).map_err(|(field, error)| LineError::new(field, error))?;
         } else if obj.is_user() {
-            let followers = obj.public_metrics.as_ref().and_then(|m| m.followers_count);
-            if let (Some(id), Some(f)) = (obj.id.as_deref(), followers) {
+            // A flattened user line (twarc2 flatten of a users listing keeps `__twarc`).
+            let Some(id) = obj.id.as_deref() else {
+                return Err(LineError::new("id", "expected a user id, found none"));
+            };
+            if let Some((verb, post)) = obj.twarc.as_ref().and_then(|t| t.url.as_deref()).and_then(engagers_endpoint) {
+                r.out.action(engager_action(verb, post, id, cx));
+            }
+            if let Some(f) = obj.public_metrics.as_ref().and_then(|m| m.followers_count) {
                 r.out.account(snap(id, obj.username.as_deref(), r.retrieved, Some(f)));
             }
         } else if obj.is_count() {
@@ -1032,6 +1038,23 @@ pub(crate) mod tests {
         assert_eq!(got.accounts.len(), 5);
         let two = got.accounts.iter().find(|a| a.account_id == "900000000000000002").unwrap();
         assert_eq!((two.account_handle.as_deref(), two.followers, two.date), (Some("liker_two"), Some(4500), Some(day(2021, 9, 23))));
+
+        // The same listing flattened (one user per line, `__twarc` on each): the same actions.
+        let pseudo2 = Pseudonymizer::from_key(b"0123456789abcdef");
+        let cx = Ctx::new("flat_likers.jsonl", &pseudo2);
+        let mut out = crate::ingest::CollectOut { cx: &cx, got: Collected::default() };
+        let page: serde_json::Value = serde_json::from_str(
+            std::fs::read_to_string(fixture("liking_users.jsonl")).unwrap().lines().next().unwrap(),
+        )
+        .unwrap();
+        for (i, u) in page["data"].as_array().unwrap().iter().enumerate() {
+            let mut u = u.clone();
+            u["__twarc"] = page["__twarc"].clone();
+            ADAPTER.line(u.to_string().as_bytes(), i as u64 + 1, &cx, &mut out).unwrap();
+        }
+        let keys: Vec<_> = out.got.actions.iter().map(|a| a.action_key.clone().unwrap()).collect();
+        assert_eq!(keys, got.actions[..3].iter().map(|a| a.action_key.clone().unwrap()).collect::<Vec<_>>());
+        assert_eq!(out.got.accounts.len(), 3);
 
         let rt = run(&ADAPTER, &fixture("retweeted_by.jsonl"));
         assert_eq!(rt.actions.len(), 2);
