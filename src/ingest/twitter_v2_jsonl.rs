@@ -591,15 +591,17 @@ impl LineReader<'_, '_> {
                 }
             }
         }
-        let newest = items.iter().filter(|t| t.is_tweet()).filter_map(|t| t.created_at.as_deref()).filter_map(util::parse_iso).max();
-        let day = self.retrieved.or(newest.map(|m| m.utc_day()));
+        let mut newest = None;
         let engagers = page.twarc.as_ref().and_then(|t| t.url.as_deref()).and_then(engagers_endpoint);
         let mut seen_users: HashSet<&str> = HashSet::new();
         let mut counts = false;
         for (i, t) in items.iter().enumerate() {
             if t.is_tweet() {
                 match build_post(t, &lk) {
-                    Ok(p) => self.out.post(p),
+                    Ok(p) => {
+                        newest = newest.max(p.created_at);
+                        self.out.post(p)
+                    }
                     Err((field, error)) => self.reject_item(format!("data[{i}].{field}"), error),
                 }
             } else if t.is_user() {
@@ -614,7 +616,7 @@ impl LineReader<'_, '_> {
                     self.out.action(engager_action(verb, post, id, self.cx));
                 }
                 if let Some(f) = t.public_metrics.as_ref().and_then(|m| m.followers_count) {
-                    self.out.account(snap(id, t.username.as_deref(), day, Some(f)));
+                    self.out.account(snap(id, t.username.as_deref(), self.retrieved, Some(f)));
                 }
             } else if t.is_count() {
                 counts = true;
@@ -628,6 +630,7 @@ impl LineReader<'_, '_> {
         if counts {
             warn_counts_once(self.cx, self.out);
         }
+        let day = self.retrieved.or(newest.map(|m| m.utc_day()));
         // In the page's order, so that a page always gives the same rows in the same order.
         let included = page.includes.as_deref().map(|i| list(&i.users)).unwrap_or_default();
         for u in included {
@@ -1086,10 +1089,14 @@ pub(crate) mod tests {
         let e = ADAPTER.line(br#"{"data": 3}"#, 1, &cx, &mut out).unwrap_err();
         assert!(e.error.starts_with("unexpected JSON value: invalid type: integer `3`"), "{}", e.error);
         // A page whose second tweet has a bad time: that tweet is rejected, the first kept.
-        let page = br#"{"data": [{"id": "1", "text": "a", "author_id": "9", "created_at": "2021-09-22T16:37:29.000Z"},
-                                 {"id": "2", "text": "b", "author_id": "9", "created_at": "yesterday"}]}"#;
+        // No __twarc: the author's follower count is dated by the newest tweet's day.
+        let page = br#"{"data": [{"id": "1", "text": "a", "author_id": "9", "created_at": "2021-09-22T23:37:29.000Z"},
+                                 {"id": "2", "text": "b", "author_id": "9", "created_at": "yesterday"}],
+                        "includes": {"users": [{"id": "9", "username": "Nine", "public_metrics": {"followers_count": 12}}]}}"#;
         ADAPTER.line(page, 4, &cx, &mut out).unwrap();
         assert_eq!(out.got.posts.len(), 1);
+        assert_eq!(out.got.posts[0].followers, Some(12));
+        assert_eq!(out.got.accounts, vec![snap("9", Some("Nine"), Some(day(2021, 9, 22)), Some(12))]);
         assert_eq!(out.got.rows, 1);
         let r = &out.got.rejects[0];
         assert_eq!((r.line, r.field.as_str()), (4, "data[1].created_at"));
