@@ -1103,6 +1103,42 @@ pub(crate) mod tests {
         assert!(r.error.contains("found 'yesterday'"));
     }
 
+    /// Inputs of the other formats: their real samples, and the fixtures of the other
+    /// adapters (files, and the folders that are one input, like a Twitter archive).
+    pub(crate) fn other_inputs(own: &[&str]) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(sample("")).unwrap().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.path().is_dir() && !own.contains(&name.as_str()) && name != "licenses" {
+                let mut files = Vec::new();
+                util::walk_rel(&e.path(), &e.path(), &mut files, 4);
+                out.extend(files.iter().map(|f| e.path().join(f).to_string_lossy().into_owned()));
+            }
+        }
+        let fixtures = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+        for e in std::fs::read_dir(&fixtures).unwrap().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if own.contains(&name.as_str()) {
+                continue;
+            }
+            let mut files = Vec::new();
+            util::walk_rel(&e.path(), &e.path(), &mut files, 6);
+            out.extend(files.iter().map(|f| e.path().join(f).to_string_lossy().into_owned()));
+            for d in std::fs::read_dir(e.path()).unwrap().flatten() {
+                if d.path().is_dir() {
+                    out.push(d.path().to_string_lossy().into_owned());
+                }
+            }
+        }
+        out
+    }
+
+    /// The format the whole registry picks for an input.
+    pub(crate) fn detected(path: &str) -> Option<&'static str> {
+        let (is_dir, head, entries) = probe_input(std::path::Path::new(path)).unwrap();
+        crate::ingest::detect(&Probe { path: std::path::Path::new(path), is_dir, head: &head, entries: &entries }).map(|(a, _)| a.name())
+    }
+
     #[test]
     fn detects_its_samples_and_not_others() {
         for f in [
@@ -1110,13 +1146,18 @@ pub(crate) mod tests {
             "many_urls.jsonl", "media_tweet.jsonl", "mentions_tweet.jsonl", "quoted_edit.jsonl",
             "streaming_output_with_error.jsonl", "two_tweets.jsonl", "users.jsonl", "verified_type.jsonl",
         ] {
-            assert!(detect_file(&ADAPTER, &sample(&format!("twitter-v2/{f}"))) >= 70, "{f}");
+            let path = sample(&format!("twitter-v2/{f}"));
+            assert!(detect_file(&ADAPTER, &path) >= 70, "{f}");
+            // The whole registry agrees (no other adapter claims it more strongly).
+            assert_eq!(detected(&path), Some("twitter-v2-jsonl"), "{f}");
         }
-        for dir in ["twitter-v1", "twitter-csv", "twitter-analytics", "facebook-graph", "facebook-insights", "instagram-graph", "ua", "ga4", "uci-facebook-metrics"] {
-            for e in std::fs::read_dir(sample(dir)).unwrap() {
-                let p = e.unwrap().path();
-                assert_eq!(detect_file(&ADAPTER, p.to_str().unwrap()), 0, "{}", p.display());
-            }
+        for f in ["liking_users.jsonl", "retweeted_by.jsonl", "malformed.jsonl"] {
+            assert_eq!(detected(&fixture(f)), Some("twitter-v2-jsonl"), "{f}");
+        }
+        let others = other_inputs(&["twitter-v2", "twitter-v2-jsonl"]);
+        assert!(others.len() > 40, "{others:?}");
+        for p in others {
+            assert_eq!(detect_file(&ADAPTER, &p), 0, "{p}");
         }
     }
 
