@@ -26,7 +26,7 @@ pub fn duckdb_count(lake: &Path, table: &str) -> u64 {
     }
     duckdb(
         lake,
-        &format!("print(duckdb.sql(f\"select count(*) from read_parquet('{{LAKE}}/{table}/*/*.parquet', hive_partitioning=true)\").fetchone()[0])"),
+        &format!("print(duckdb.sql(f\"select count(*) from read_parquet('{{LAKE}}/{table}/*/*.parquet', hive_partitioning=true)\").fetchall()[0][0])"),
     )
     .parse()
     .unwrap()
@@ -51,7 +51,8 @@ fn lake_opens_in_duckdb_with_lake_md_types() {
 res = {}
 for t in ["posts", "actions", "accounts"]:
     rel = duckdb.sql(f"select * from read_parquet('{LAKE}/{t}/*/*.parquet', hive_partitioning=true)")
-    res[t] = {"types": dict(zip(rel.columns, [str(x) for x in rel.types])), "rows": rel.count("*").fetchone()[0]}
+    n = duckdb.sql(f"select count(*) from read_parquet('{LAKE}/{t}/*/*.parquet', hive_partitioning=true)").fetchall()[0][0]
+    res[t] = {"types": dict(zip(rel.columns, [str(x) for x in rel.types])), "rows": n}
 print(json.dumps(res))
 "#,
     );
@@ -85,6 +86,6 @@ print(json.dumps(res))
     }
     // The partition column reads as the platform.
     assert!(rows(&sum, "posts", "facebook") > 0);
-    let fb = duckdb(&lake, "print(duckdb.sql(f\"select count(*) from read_parquet('{LAKE}/posts/*/*.parquet', hive_partitioning=true) where platform = 'facebook'\").fetchone()[0])");
+    let fb = duckdb(&lake, "print(duckdb.sql(f\"select count(*) from read_parquet('{LAKE}/posts/*/*.parquet', hive_partitioning=true) where platform = 'facebook'\").fetchall()[0][0])");
     assert_eq!(fb.parse::<u64>().unwrap(), rows(&sum, "posts", "facebook"));
 }

@@ -111,10 +111,11 @@ fn too_many_bad_lines_refuse_the_file_and_keep_the_lake() {
 fn truncated_last_line_is_a_warning() {
     let w = Workdir::new();
     let lake = w.lake();
-    // The stream was interrupted mid-line: a warning, not a reject, exit 0.
+    // The stream was interrupted mid-line: 7 whole lines, then 44 bytes of an 8th with no
+    // newline. A warning naming line 8, not a reject; exit 0.
     let (code, _out, err) = w.run(&["ingest", s(&sample("twitter-v2/streaming_output_with_error.jsonl")), "--lake", s(&lake)]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("truncated") && err.contains("line 7"), "{err}");
+    assert!(err.contains("truncated") && err.contains("line 8"), "{err}");
     assert_eq!(w.summary()["rows_rejected"], 0);
 }
 
