@@ -17,9 +17,16 @@ pub const BATCH_ROWS: usize = 8192;
 /// Rows per row group: large enough for scans, small enough to keep memory flat.
 pub const ROW_GROUP_ROWS: usize = 128 * 1024;
 
+/// zstd level 1: most of zstd's ratio at a fraction of its cost. `RALLYLENS_PARQUET_COMPRESSION=none`
+/// writes uncompressed files (for debugging, and for the test that searches every byte of a
+/// lake for personal data).
 pub fn writer_props() -> WriterProperties {
+    let compression = match std::env::var("RALLYLENS_PARQUET_COMPRESSION").as_deref() {
+        Ok("none") => Compression::UNCOMPRESSED,
+        _ => Compression::ZSTD(ZstdLevel::try_new(1).expect("valid level")),
+    };
     WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).expect("valid level")))
+        .set_compression(compression)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_statistics_enabled(EnabledStatistics::Page)
         .set_created_by(format!("rallylens {}", env!("CARGO_PKG_VERSION")))

@@ -6,3 +6,4 @@ mod duckdb;
 mod help;
 mod ingest_cli;
 mod kill;
+mod privacy;
