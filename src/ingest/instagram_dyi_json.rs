@@ -318,20 +318,16 @@ fn old_media(raw: &RawValue, kind: &'static str, cx: &Ctx) -> Result<Post, (Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{collect, Collected};
-    use crate::pseudo::Pseudonymizer;
+    use crate::ingest::Collected;
+    
 
     const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/instagram-dyi-json/");
 
     fn run(path: &str) -> Result<Collected, FileError> {
-        let pseudo = Pseudonymizer::from_key(b"0123456789abcdef");
-        let cx = Ctx::new(path, &pseudo);
-        collect(&ADAPTER, &Input::new(path), &cx)
+        crate::ingest::testkit::collect_path(&ADAPTER, path)
     }
     fn probe(path: &str) -> u8 {
-        let p = std::path::Path::new(path);
-        let (is_dir, head, entries) = crate::ingest::probe_input(p).unwrap();
-        ADAPTER.detect(&Probe { path: p, is_dir, head: &head, entries: &entries })
+        crate::ingest::testkit::score(&ADAPTER, path)
     }
 
     #[test]

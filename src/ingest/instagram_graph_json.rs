@@ -345,17 +345,15 @@ fn media(o: &Map<String, Value>) -> Result<Post, (String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{collect, Collected};
+    use crate::ingest::Collected;
     use crate::model::Micros;
-    use crate::pseudo::Pseudonymizer;
+    
 
     const S: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/");
     const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/instagram-graph-json/");
 
     fn run(path: &str) -> Result<Collected, FileError> {
-        let pseudo = Pseudonymizer::from_key(b"0123456789abcdef");
-        let cx = Ctx::new(path, &pseudo);
-        collect(&ADAPTER, &Input::new(path), &cx)
+        crate::ingest::testkit::collect_path(&ADAPTER, path)
     }
     fn sample(name: &str) -> Collected {
         let got = run(&format!("{S}instagram-graph/{name}")).unwrap();
@@ -363,9 +361,7 @@ mod tests {
         got
     }
     fn probe(path: &str) -> u8 {
-        let p = std::path::Path::new(path);
-        let (is_dir, head, entries) = crate::ingest::probe_input(p).unwrap();
-        ADAPTER.detect(&Probe { path: p, is_dir, head: &head, entries: &entries })
+        crate::ingest::testkit::score(&ADAPTER, path)
     }
 
     #[test]

@@ -263,9 +263,7 @@ mod tests {
     }
 
     fn probe(path: &str) -> u8 {
-        let p = std::path::Path::new(path);
-        let (is_dir, head, entries) = crate::ingest::probe_input(p).unwrap();
-        ADAPTER.detect(&Probe { path: p, is_dir, head: &head, entries: &entries })
+        crate::ingest::testkit::score(&ADAPTER, path)
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub mod twitter_archive;
 pub mod twitter_csv;
 pub mod twitter_v1_json;
 pub mod twitter_v2_jsonl;
+#[cfg(test)]
+pub mod testkit;
 pub mod util;
 
 use std::fmt;

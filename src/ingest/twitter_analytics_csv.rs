@@ -219,17 +219,15 @@ impl Adapter for TwitterAnalyticsCsv {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{collect, Collected};
-    use crate::pseudo::Pseudonymizer;
+    use crate::ingest::Collected;
+    
 
     const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/twitter-analytics/");
     const Y2017: &str = "tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv";
     const Y2015: &str = "twitter_activity_metrics_20150901_20151001.csv";
 
     fn run_path(path: &str) -> Result<Collected, FileError> {
-        let key = Pseudonymizer::from_key(b"0123456789abcdef");
-        let cx = Ctx::new(path, &key);
-        collect(&ADAPTER, &Input::new(path), &cx)
+        crate::ingest::testkit::collect_path(&ADAPTER, path)
     }
 
     fn post<'a>(c: &'a Collected, id: &str) -> &'a Post {
@@ -237,9 +235,7 @@ mod tests {
     }
 
     fn probe_score(path: &str) -> u8 {
-        let p = std::path::Path::new(path);
-        let (is_dir, head, entries) = crate::ingest::probe_input(p).unwrap();
-        ADAPTER.detect(&Probe { path: p, is_dir, head: &head, entries: &entries })
+        crate::ingest::testkit::score(&ADAPTER, path)
     }
 
     #[test]

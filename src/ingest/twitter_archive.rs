@@ -469,18 +469,16 @@ impl Archive {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{collect, Collected};
+    use crate::ingest::Collected;
     use crate::model::{Day, Micros};
-    use crate::pseudo::Pseudonymizer;
+    
     use std::io::Write;
     use std::path::Path;
 
     const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/twitter-archive/twitter-2024-03-10-rally_org");
 
     fn run_path(path: &Path) -> Result<Collected, FileError> {
-        let key = Pseudonymizer::from_key(b"0123456789abcdef");
-        let cx = Ctx::new(path.to_string_lossy(), &key);
-        collect(&ADAPTER, &Input::new(path), &cx)
+        crate::ingest::testkit::collect_path(&ADAPTER, path)
     }
 
     fn post<'a>(c: &'a Collected, id: &str) -> &'a Post {
@@ -488,8 +486,7 @@ mod tests {
     }
 
     fn probe_score(path: &Path) -> u8 {
-        let (is_dir, head, entries) = crate::ingest::probe_input(path).unwrap();
-        ADAPTER.detect(&Probe { path, is_dir, head: &head, entries: &entries })
+        crate::ingest::testkit::score(&ADAPTER, path)
     }
 
     /// Zips the fixture folder (entries `data/...`, like X's zip), replacing some files.

@@ -586,15 +586,13 @@ fn status(v: &Value) -> Result<(Post, Vec<AccountSnap>), FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{collect, Collected};
-    use crate::pseudo::Pseudonymizer;
+    use crate::ingest::Collected;
+    
 
     const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/twitter-v1/");
 
     fn run_path(path: &str) -> Result<Collected, FileError> {
-        let key = Pseudonymizer::from_key(b"0123456789abcdef");
-        let cx = Ctx::new(path, &key);
-        collect(&ADAPTER, &Input::new(path), &cx)
+        crate::ingest::testkit::collect_path(&ADAPTER, path)
     }
 
     fn run(name: &str) -> Collected {
@@ -606,9 +604,7 @@ mod tests {
     }
 
     fn probe_score(path: &str) -> u8 {
-        let p = std::path::Path::new(path);
-        let (is_dir, head, entries) = crate::ingest::probe_input(p).unwrap();
-        ADAPTER.detect(&Probe { path: p, is_dir, head: &head, entries: &entries })
+        crate::ingest::testkit::score(&ADAPTER, path)
     }
 
     #[test]
