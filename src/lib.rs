@@ -6,6 +6,7 @@
 //! - [`lake`]: the hive-partitioned Parquet lake, its manifest and atomic commits.
 //! - [`model`]: the canonical tables (LAKE.md) as Rust records and Arrow schemas.
 
+pub mod channel;
 pub mod ingest;
 pub mod model;
 pub mod pseudo;
