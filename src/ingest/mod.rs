@@ -20,13 +20,15 @@ pub mod flickr_json;
 pub mod instagram_dyi_json;
 pub mod instagram_graph_json;
 pub mod meta_business_suite_csv;
+pub mod traffic_util;
 pub mod twitter_analytics_csv;
 pub mod twitter_archive;
 pub mod twitter_csv;
 pub mod twitter_v1_json;
-pub mod twitter_v2_jsonl;
 #[cfg(test)]
 pub mod testkit;
+pub mod twitter_v2_jsonl;
+pub mod ua_csv;
 pub mod util;
 
 use std::fmt;
@@ -54,6 +56,7 @@ pub static REGISTRY: &[&dyn Adapter] = &[
     &crate::ingest::action_network_csv::ADAPTER,
     &crate::ingest::action_network_json::ADAPTER,
     &crate::ingest::actions_csv::ADAPTER,
+    &crate::ingest::ua_csv::ADAPTER,
     &crate::ingest::custom_csv::ADAPTER,
 ];
 
