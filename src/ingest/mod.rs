@@ -20,6 +20,7 @@ pub mod flickr_json;
 pub mod instagram_dyi_json;
 pub mod instagram_graph_json;
 pub mod meta_business_suite_csv;
+pub mod plausible_csv;
 pub mod traffic_util;
 pub mod twitter_analytics_csv;
 pub mod twitter_archive;
@@ -57,6 +58,7 @@ pub static REGISTRY: &[&dyn Adapter] = &[
     &crate::ingest::action_network_json::ADAPTER,
     &crate::ingest::actions_csv::ADAPTER,
     &crate::ingest::ua_csv::ADAPTER,
+    &crate::ingest::plausible_csv::ADAPTER,
     &crate::ingest::custom_csv::ADAPTER,
 ];
 

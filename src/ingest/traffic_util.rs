@@ -113,7 +113,7 @@ impl Rollup {
     pub fn emit(self, cx: &Ctx, out: &mut dyn Out) {
         if self.merged > 0 {
             out.warn(format!(
-                "{}: {} rows repeated the date, source, medium, referrer, landing page and campaign of \
+                "{}: {} row(s) repeated the date, source, medium, referrer, landing page and campaign of \
                  another row (they differ in a column the lake does not keep) and were summed into it; \
                  their users are summed too, which counts a person seen in both twice",
                 cx.source_file, self.merged
