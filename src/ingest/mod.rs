@@ -19,6 +19,7 @@ pub mod facebook_insights_csv;
 pub mod flickr_json;
 pub mod instagram_dyi_json;
 pub mod instagram_graph_json;
+pub mod matomo_csv;
 pub mod meta_business_suite_csv;
 pub mod plausible_csv;
 pub mod traffic_util;
@@ -59,6 +60,7 @@ pub static REGISTRY: &[&dyn Adapter] = &[
     &crate::ingest::actions_csv::ADAPTER,
     &crate::ingest::ua_csv::ADAPTER,
     &crate::ingest::plausible_csv::ADAPTER,
+    &crate::ingest::matomo_csv::ADAPTER,
     &crate::ingest::custom_csv::ADAPTER,
 ];
 

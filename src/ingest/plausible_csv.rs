@@ -440,6 +440,9 @@ mod tests {
         for other in OTHER_FORMATS.iter().chain(&["ua/google-metrics-all-referrer.csv", "ua/google-metrics-all.csv"]) {
             assert_eq!(detect(&ADAPTER, &sample(other)), 0, "{other}");
         }
+        for other in ["matomo-csv/referrers_getall_utf16le.csv", "ua-csv/ui_export_source_medium.csv"] {
+            assert_eq!(detect(&ADAPTER, &fixture(other)), 0, "{other}");
+        }
         assert_eq!(site_of(Path::new("/x/plausible_io_20241231.zip")).as_deref(), Some("plausible.io"));
         assert_eq!(site_of(Path::new("export.zip")), None);
     }

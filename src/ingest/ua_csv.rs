@@ -606,5 +606,12 @@ mod tests {
         for other in OTHER_FORMATS {
             assert_eq!(detect(&ADAPTER, &sample(other)), 0, "{other}");
         }
+        for other in [
+            "plausible-csv/imported_sources_20240301_20240302.csv",
+            "matomo-csv/referrers_getall_utf16le.csv",
+            "matomo-csv/referrers_getsocials_daily_utf16le.csv",
+        ] {
+            assert_eq!(detect(&ADAPTER, &fixture(other)), 0, "{other}");
+        }
     }
 }
