@@ -17,6 +17,7 @@ pub mod driver;
 pub mod facebook_graph_json;
 pub mod facebook_insights_csv;
 pub mod flickr_json;
+pub mod ga4_bigquery_jsonl;
 pub mod instagram_dyi_json;
 pub mod instagram_graph_json;
 pub mod matomo_csv;
@@ -61,6 +62,7 @@ pub static REGISTRY: &[&dyn Adapter] = &[
     &crate::ingest::ua_csv::ADAPTER,
     &crate::ingest::plausible_csv::ADAPTER,
     &crate::ingest::matomo_csv::ADAPTER,
+    &crate::ingest::ga4_bigquery_jsonl::ADAPTER,
     &crate::ingest::custom_csv::ADAPTER,
 ];
 

@@ -1,0 +1,600 @@
+//! `ga4-bigquery-jsonl`: Google Analytics 4 events from the BigQuery export, as newline-
+//! delimited JSON (`bq extract --destination_format NEWLINE_DELIMITED_JSON` of
+//! `events_YYYYMMDD` tables), rolled up to days (FORMATS.md "Website traffic").
+//!
+//! Layout (Google's "[GA4] BigQuery Export schema"): one event per line with `event_date`
+//! (`YYYYMMDD` in the property's time zone), `event_timestamp` (µs), `event_name`,
+//! `user_pseudo_id`, `event_params: [{key, value: {string_value, int_value, float_value,
+//! double_value}}]` (`ga_session_id`, `page_location`, `page_referrer`, `ignore_referrer`,
+//! and in older exports `source`/`medium`/`campaign`), `stream_id`,
+//! `collected_traffic_source {manual_source, manual_medium, manual_campaign_name, gclid, ...}`
+//! (since 2023), `session_traffic_source_last_click.manual_campaign {source, medium,
+//! campaign_name, ...}` (since 2024), and `traffic_source`, `device`, `geo`, `items`, ...
+//! BigQuery writes INT64 as JSON strings (`"int_value":"1709283600"`); numbers are accepted
+//! too, and null fields may be present or left out.
+//!
+//! Roll-up (one traffic row per stream, day, source, medium, campaign):
+//! - a session is a distinct (`user_pseudo_id`, `ga_session_id`); `sessions` counts those
+//!   with a `session_start`, on the day of that event;
+//! - its source/medium/campaign, by FORMATS.md's order: `session_traffic_source_last_click.
+//!   manual_campaign`; else the session's earliest `collected_traffic_source` (a `gclid`
+//!   alone is `google / cpc`); else the earliest `source`/`medium` event params of older
+//!   exports; else the host of the `page_referrer` of the session's first page (not when it
+//!   is the site's own host or `ignore_referrer` is set) with medium `referral` (that host is
+//!   also the row's `referrer`); else `(direct) / (none)`. `traffic_source` is the user's
+//!   *first* acquisition, not the session's, and is not used. Campaign names in parentheses
+//!   (`(direct)`, `(organic)`, `(referral)`) are GA's placeholders: null;
+//! - `users` = distinct `user_pseudo_id` per row; `pageviews` = `page_view` events and
+//!   `conversions` = `purchase`, `sign_up` and `generate_lead` events (GA4's recommended
+//!   lead/sign-up/purchase events: the export does not flag which events a property marks
+//!   as key events), each on its own event day, under its session's source; either is null
+//!   for the whole file when the file has no such event at all (a figure the export lacks,
+//!   not 0);
+//! - `landing_page` is left null: it would split every (day, source) into one row per page,
+//!   and users could then no longer be added up per source;
+//! - `site` = `stream_id`.
+//!
+//! Events without `user_pseudo_id` or `ga_session_id` (consent-mode pings) belong to no
+//! session: they are counted in one warning and otherwise left out.
+//!
+//! Memory: sessions cannot be finished line by line (a session's events are spread over the
+//! file), so the reader keeps one small record per distinct (user, session) until the end,
+//! plus one id per distinct user: a day of a site with a million sessions needs a few
+//! hundred MB. Lines are read one at a time (never the whole file), which is why this
+//! format does not offer `lines()` for parallel splitting: the lines are not independent.
+//! Rows hold user pseudonyms, pages and places, so the adapter is `personal_data`: rejects
+//! keep no raw line.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::channel::{channel, host};
+use crate::ingest::traffic_util::check_date;
+use crate::ingest::{read_lines, Adapter, Ctx, FileError, Input, LineAdapter, LineError, Out, Probe, Writes};
+use crate::model::{Day, Traffic};
+
+pub struct Ga4BigqueryJsonl;
+
+pub static ADAPTER: Ga4BigqueryJsonl = Ga4BigqueryJsonl;
+
+/// Events counted as `conversions`.
+const CONVERSION_EVENTS: [&str; 3] = ["purchase", "sign_up", "generate_lead"];
+
+impl Adapter for Ga4BigqueryJsonl {
+    fn name(&self) -> &'static str {
+        "ga4-bigquery-jsonl"
+    }
+
+    fn about(&self) -> &'static str {
+        "GA4 BigQuery export events as newline-delimited JSON, rolled up to sessions per day and source"
+    }
+
+    fn writes(&self) -> Writes {
+        Writes::Traffic
+    }
+
+    fn detect(&self, probe: &Probe) -> u8 {
+        let first = probe.head.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+        let has = |k: &str| first.contains(&format!("\"{k}\":"));
+        if first.starts_with('{')
+            && has("event_date")
+            && has("event_name")
+            && (has("user_pseudo_id") || has("event_params"))
+        {
+            95
+        } else {
+            0
+        }
+    }
+
+    fn personal_data(&self) -> bool {
+        true
+    }
+
+    fn read(&self, input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
+        let acc = Accumulator(Mutex::new(State::default()));
+        read_lines(&acc, true, input, cx, out)?;
+        let state = acc.0.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.emit(cx, out);
+        Ok(())
+    }
+}
+
+/// Collects the events of a file, line by line, for [`read_lines`] (which counts lines and
+/// records rejects). The lock is never contended: one thread reads the file.
+struct Accumulator(Mutex<State>);
+
+impl LineAdapter for Accumulator {
+    fn line(&self, line: &[u8], _lineno: u64, _cx: &Ctx, _out: &mut dyn Out) -> Result<(), LineError> {
+        let ev: Event = serde_json::from_slice(line).map_err(|e| LineError::json(&e))?;
+        let date = ev.event_date.as_deref().ok_or_else(|| LineError::new("event_date", "missing"))?;
+        let day = NaiveDate::parse_from_str(date, "%Y%m%d")
+            .map_err(|_| format!("expected a date like 20240301, found '{date}'"))
+            .and_then(check_date)
+            .map_err(|e| LineError::new("event_date", e))?;
+        let name = ev.event_name.as_deref().ok_or_else(|| LineError::new("event_name", "missing"))?;
+        let params = Params::of(&ev.event_params);
+        let mut st = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (Some(user), Some(sid)) = (ev.user_pseudo_id.as_deref(), params.session_id) else {
+            st.no_session += 1;
+            return Ok(());
+        };
+        let ts = ev.event_timestamp.as_ref().and_then(Num::as_i64).unwrap_or(i64::MAX);
+        let next = st.users.len() as u32;
+        let uid = *st.users.entry(user.to_string()).or_insert(next);
+        let s = st.sessions.entry((uid, sid)).or_insert_with(|| Session::new(ts, day));
+        if ts < s.first.0 {
+            s.first = (ts, day);
+        }
+        if s.site.is_none() {
+            s.site = ev.stream_id.as_ref().map(Num::text);
+        }
+        if name == "session_start" {
+            s.start_day = Some(s.start_day.map_or(day, |d| d.min(day)));
+        }
+        if s.last_click.is_none() {
+            s.last_click = ev
+                .session_traffic_source_last_click
+                .and_then(|l| l.manual_campaign)
+                .and_then(|m| Attr::new(m.source, m.medium, m.campaign_name));
+        }
+        if let Some(c) = ev.collected_traffic_source {
+            let attr = Attr::new(c.manual_source, c.manual_medium, c.manual_campaign_name).or_else(|| {
+                c.gclid.is_some().then(|| Attr {
+                    source: Some("google".into()),
+                    medium: Some("cpc".into()),
+                    campaign: None,
+                })
+            });
+            earliest(&mut s.collected, ts, attr);
+        }
+        earliest(&mut s.params, ts, Attr::new(params.source, params.medium, params.campaign));
+        if let Some(page) = params.page_location {
+            let own = host(page);
+            let external = params
+                .page_referrer
+                .filter(|_| !params.ignore_referrer)
+                .and_then(host)
+                .filter(|h| Some(h) != own.as_ref());
+            let better = match &s.entry {
+                None => true,
+                Some((t, r)) => ts < *t || (ts == *t && r.is_none() && external.is_some()),
+            };
+            if better {
+                s.entry = Some((ts, external));
+            }
+        }
+        let page_view = name == "page_view";
+        let conversion = CONVERSION_EVENTS.contains(&name);
+        if page_view || conversion {
+            let i = match s.days.iter().position(|(d, _, _)| *d == day) {
+                Some(i) => i,
+                None => {
+                    s.days.push((day, 0, 0));
+                    s.days.len() - 1
+                }
+            };
+            s.days[i].1 += page_view as i64;
+            s.days[i].2 += conversion as i64;
+        }
+        st.saw_page_view |= page_view;
+        st.saw_conversion |= conversion;
+        Ok(())
+    }
+}
+
+/// Keeps the attribution of the earliest event that has one.
+fn earliest(slot: &mut Option<(i64, Attr)>, ts: i64, attr: Option<Attr>) {
+    if let Some(a) = attr {
+        if slot.as_ref().is_none_or(|(t, _)| ts < *t) {
+            *slot = Some((ts, a));
+        }
+    }
+}
+
+#[derive(Default)]
+struct State {
+    /// `user_pseudo_id` -> a small number, so sessions don't each keep the string.
+    users: HashMap<String, u32>,
+    sessions: HashMap<(u32, String), Session>,
+    no_session: u64,
+    saw_page_view: bool,
+    saw_conversion: bool,
+}
+
+struct Session {
+    site: Option<String>,
+    /// The day of the `session_start` event; `None`: the session started before the export.
+    start_day: Option<Day>,
+    /// The earliest event: its timestamp and day.
+    first: (i64, Day),
+    last_click: Option<Attr>,
+    collected: Option<(i64, Attr)>,
+    params: Option<(i64, Attr)>,
+    /// The earliest event with a `page_location`, and its external referrer host.
+    entry: Option<(i64, Option<String>)>,
+    /// Page views and conversions per event day.
+    days: Vec<(Day, i64, i64)>,
+}
+
+impl Session {
+    fn new(ts: i64, day: Day) -> Session {
+        Session {
+            site: None,
+            start_day: None,
+            first: (ts, day),
+            last_click: None,
+            collected: None,
+            params: None,
+            entry: None,
+            days: Vec::new(),
+        }
+    }
+
+    /// Source, medium and campaign by FORMATS.md's order, and the referrer host when the
+    /// referrer decided.
+    fn attribution(&self) -> (Attr, Option<String>) {
+        if let Some(a) =
+            self.last_click.clone().or_else(|| self.collected.as_ref().or(self.params.as_ref()).map(|(_, a)| a.clone()))
+        {
+            return (a, None);
+        }
+        match self.entry.as_ref().and_then(|(_, r)| r.clone()) {
+            Some(h) => (Attr { source: Some(h.clone()), medium: Some("referral".into()), campaign: None }, Some(h)),
+            None => (Attr { source: Some("(direct)".into()), medium: Some("(none)".into()), campaign: None }, None),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Attr {
+    source: Option<String>,
+    medium: Option<String>,
+    campaign: Option<String>,
+}
+
+impl Attr {
+    /// `None` when neither source nor medium is given.
+    fn new(source: Option<String>, medium: Option<String>, campaign: Option<String>) -> Option<Attr> {
+        let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let (source, medium) = (clean(source), clean(medium));
+        let campaign = clean(campaign).filter(|c| !(c.starts_with('(') && c.ends_with(')')));
+        (source.is_some() || medium.is_some()).then_some(Attr { source, medium, campaign })
+    }
+}
+
+type RowKey = (Option<String>, Day, Attr, Option<String>);
+
+#[derive(Default)]
+struct Row {
+    sessions: i64,
+    users: HashSet<u32>,
+    pageviews: i64,
+    conversions: i64,
+}
+
+impl State {
+    fn emit(self, cx: &Ctx, out: &mut dyn Out) {
+        if self.no_session > 0 {
+            out.warn(format!(
+                "{}: {} events have no user_pseudo_id or ga_session_id (consent-mode pings?): they belong \
+                 to no session and are not counted",
+                cx.source_file, self.no_session
+            ));
+        }
+        let mut rows: BTreeMap<RowKey, Row> = BTreeMap::new();
+        for ((uid, _), s) in self.sessions {
+            let (attr, referrer) = s.attribution();
+            let key = |day: Day| (s.site.clone(), day, attr.clone(), referrer.clone());
+            let r = rows.entry(key(s.start_day.unwrap_or(s.first.1))).or_default();
+            r.users.insert(uid);
+            r.sessions += s.start_day.is_some() as i64;
+            for &(day, pageviews, conversions) in &s.days {
+                let r = rows.entry(key(day)).or_default();
+                r.users.insert(uid);
+                r.pageviews += pageviews;
+                r.conversions += conversions;
+            }
+        }
+        for ((site, day, attr, referrer), r) in rows {
+            out.traffic(Traffic {
+                platform: "web".into(),
+                date_start: Some(day),
+                date_end: Some(day),
+                site,
+                channel: channel(attr.source.as_deref(), attr.medium.as_deref(), referrer.as_deref()),
+                source: attr.source,
+                medium: attr.medium,
+                referrer,
+                campaign_tag: attr.campaign,
+                sessions: Some(r.sessions),
+                users: Some(r.users.len() as i64),
+                pageviews: self.saw_page_view.then_some(r.pageviews),
+                conversions: self.saw_conversion.then_some(r.conversions),
+                ..Default::default()
+            });
+        }
+    }
+}
+
+// ---------------------------------------------------------------- the export's rows
+
+/// The fields of an export row this adapter reads (the others are skipped by serde).
+#[derive(Deserialize)]
+struct Event {
+    event_date: Option<String>,
+    event_timestamp: Option<Num>,
+    event_name: Option<String>,
+    event_params: Option<Vec<Param>>,
+    user_pseudo_id: Option<String>,
+    stream_id: Option<Num>,
+    collected_traffic_source: Option<CollectedSource>,
+    session_traffic_source_last_click: Option<LastClick>,
+}
+
+#[derive(Deserialize)]
+struct Param {
+    key: Option<String>,
+    value: Option<ParamValue>,
+}
+
+#[derive(Deserialize)]
+struct ParamValue {
+    string_value: Option<String>,
+    int_value: Option<Num>,
+    float_value: Option<Num>,
+    double_value: Option<Num>,
+}
+
+#[derive(Deserialize)]
+struct CollectedSource {
+    manual_source: Option<String>,
+    manual_medium: Option<String>,
+    manual_campaign_name: Option<String>,
+    gclid: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LastClick {
+    manual_campaign: Option<ManualCampaign>,
+}
+
+#[derive(Deserialize)]
+struct ManualCampaign {
+    source: Option<String>,
+    medium: Option<String>,
+    campaign_name: Option<String>,
+}
+
+/// An INT64 as BigQuery writes it in JSON (a string), or as a number.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Num {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl Num {
+    fn as_i64(&self) -> Option<i64> {
+        match self {
+            Num::Int(i) => Some(*i),
+            Num::Float(f) => (f.fract() == 0.0).then_some(*f as i64),
+            Num::Text(s) => s.trim().parse().ok(),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Num::Int(i) => i.to_string(),
+            Num::Float(f) => f.to_string(),
+            Num::Text(s) => s.clone(),
+        }
+    }
+}
+
+/// The event params this adapter reads.
+#[derive(Default)]
+struct Params<'a> {
+    session_id: Option<String>,
+    page_location: Option<&'a str>,
+    page_referrer: Option<&'a str>,
+    ignore_referrer: bool,
+    source: Option<String>,
+    medium: Option<String>,
+    campaign: Option<String>,
+}
+
+impl<'a> Params<'a> {
+    fn of(params: &'a Option<Vec<Param>>) -> Params<'a> {
+        let mut p = Params::default();
+        for param in params.iter().flatten() {
+            let (Some(key), Some(v)) = (param.key.as_deref(), param.value.as_ref()) else { continue };
+            let text = v.string_value.as_deref().filter(|s| !s.is_empty());
+            match key {
+                // Usually an int_value; string and float forms are taken as they come.
+                "ga_session_id" => {
+                    p.session_id =
+                        v.int_value.as_ref().map(Num::text).or_else(|| text.map(str::to_string)).or_else(|| {
+                            v.double_value
+                                .as_ref()
+                                .or(v.float_value.as_ref())
+                                .and_then(Num::as_i64)
+                                .map(|i| i.to_string())
+                        })
+                }
+                "page_location" => p.page_location = text,
+                "page_referrer" => p.page_referrer = text,
+                "ignore_referrer" => p.ignore_referrer = text == Some("true"),
+                "source" => p.source = text.map(str::to_string),
+                "medium" => p.medium = text.map(str::to_string),
+                "campaign" => p.campaign = text.map(str::to_string),
+                _ => {}
+            }
+        }
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::traffic_util::testing::{detect, fixture, sample, OTHER_FORMATS};
+    use crate::ingest::{collect, Collected};
+    use crate::pseudo::Pseudonymizer;
+
+    fn run(path: &str) -> Collected {
+        let pseudo = Pseudonymizer::from_key(b"test-key");
+        let cx = Ctx::new(path, &pseudo);
+        collect(&ADAPTER, &Input::new(path), &cx).unwrap()
+    }
+
+    fn day(s: &str) -> Option<Day> {
+        Some(Day::from_naive(NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()))
+    }
+
+    #[test]
+    fn events_roll_up_to_sessions_per_day_and_source() {
+        // tests/fixtures/ga4-bigquery-jsonl/events_20240301_20240302.jsonl, 16 lines:
+        // line 11 is cut mid-object, line 12 has event_date "2024-03-02"; line 10 is a
+        // consent-mode ping (no user, no session). The 13 other events are 5 sessions:
+        //  S1 user A 03-01: session_start, 2 page_view, generate_lead; tagged facebook/social/spring_appeal
+        //  S2 user B 03-01: session_start, page_view, user_engagement; referrer t.co, no attribution records
+        //  S5 user B 03-01: page_view, session_start; referrer t.co again
+        //  S3 user A 03-02: session_start, page_view; last click (direct)/(none)
+        //  S4 user C 03-02: session_start, page_view; older params source=google, medium=organic
+        let got = run(&fixture("ga4-bigquery-jsonl/events_20240301_20240302.jsonl"));
+        assert_eq!(got.rows, 16);
+        let rj: Vec<(u64, &str)> = got.rejects.iter().map(|r| (r.line, r.field.as_str())).collect();
+        assert_eq!(rj, vec![(11, "(json)"), (12, "event_date")]);
+        assert!(got.rejects.iter().all(|r| r.raw.is_none()), "personal data: no raw lines");
+        assert!(got.warnings.iter().any(|w| w.contains("1 events have no user_pseudo_id")), "{:?}", got.warnings);
+        let rows: Vec<_> = got
+            .traffic
+            .iter()
+            .map(|t| {
+                (
+                    t.date_start,
+                    t.source.as_deref(),
+                    t.medium.as_deref(),
+                    t.campaign_tag.as_deref(),
+                    t.channel,
+                    t.sessions,
+                    t.users,
+                    t.pageviews,
+                    t.conversions,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                // S1: 1 session, 2 page views, 1 generate_lead.
+                (
+                    day("2024-03-01"),
+                    Some("facebook"),
+                    Some("social"),
+                    Some("spring_appeal"),
+                    "facebook",
+                    Some(1),
+                    Some(1),
+                    Some(2),
+                    Some(1)
+                ),
+                // S2 + S5: 2 sessions of one user, 1 page view each.
+                (
+                    day("2024-03-01"),
+                    Some("t.co"),
+                    Some("referral"),
+                    None,
+                    "twitter",
+                    Some(2),
+                    Some(1),
+                    Some(2),
+                    Some(0)
+                ),
+                // S3: the campaign "(direct)" is GA's placeholder: null.
+                (
+                    day("2024-03-02"),
+                    Some("(direct)"),
+                    Some("(none)"),
+                    None,
+                    "direct",
+                    Some(1),
+                    Some(1),
+                    Some(1),
+                    Some(0)
+                ),
+                (
+                    day("2024-03-02"),
+                    Some("google"),
+                    Some("organic"),
+                    None,
+                    "search",
+                    Some(1),
+                    Some(1),
+                    Some(1),
+                    Some(0)
+                ),
+            ]
+        );
+        // 3 sessions on 03-01, 2 on 03-02: 5 in all.
+        assert_eq!(got.traffic.iter().map(|t| t.sessions.unwrap()).sum::<i64>(), 5);
+        assert!(got.traffic.iter().all(|t| t.site.as_deref() == Some("4178290915") && t.date_start == t.date_end));
+        assert_eq!(got.traffic[1].referrer.as_deref(), Some("t.co"));
+        assert!(got.traffic.iter().all(|t| t.landing_page.is_none()));
+    }
+
+    #[test]
+    fn attribution_order() {
+        let ts = 10;
+        let d = day("2024-03-01").unwrap();
+        let a = |s: &str, m: &str| Attr::new(Some(s.into()), Some(m.into()), None).unwrap();
+        let mut s = Session::new(ts, d);
+        s.entry = Some((ts, Some("l.facebook.com".into())));
+        assert_eq!(s.attribution(), (a("l.facebook.com", "referral"), Some("l.facebook.com".into())));
+        s.params = Some((ts, a("google", "organic")));
+        assert_eq!(s.attribution().0, a("google", "organic"));
+        s.collected = Some((ts, a("newsletter", "email")));
+        assert_eq!(s.attribution().0, a("newsletter", "email"));
+        s.last_click = Some(a("facebook", "social"));
+        assert_eq!(s.attribution(), (a("facebook", "social"), None));
+        let none = Session::new(ts, d);
+        assert_eq!(none.attribution().0, a("(direct)", "(none)"));
+    }
+
+    #[test]
+    fn a_file_without_page_views_or_conversions_has_null_figures() {
+        // Two events of one session, neither a page_view nor a conversion (ints as numbers).
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("events.jsonl");
+        let line = |name: &str| {
+            format!(
+                r#"{{"event_date":"20240301","event_timestamp":1709283600000000,"event_name":"{name}","event_params":[{{"key":"ga_session_id","value":{{"int_value":1709283600}}}}],"user_pseudo_id":"9.9","stream_id":"1"}}"#
+            )
+        };
+        std::fs::write(&p, format!("{}\n{}\n", line("session_start"), line("user_engagement"))).unwrap();
+        let got = run(&p.to_string_lossy());
+        assert_eq!(got.traffic.len(), 1);
+        let t = &got.traffic[0];
+        assert_eq!(
+            (t.sessions, t.users, t.pageviews, t.conversions, t.channel),
+            (Some(1), Some(1), None, None, "direct")
+        );
+    }
+
+    #[test]
+    fn detection() {
+        assert_eq!(detect(&ADAPTER, &fixture("ga4-bigquery-jsonl/events_20240301_20240302.jsonl")), 95);
+        for other in OTHER_FORMATS.iter().chain(&["ua/google-metrics-all.csv"]) {
+            assert_eq!(detect(&ADAPTER, &sample(other)), 0, "{other}");
+        }
+        for other in ["plausible-csv/imported_sources_20240301_20240302.csv", "matomo-csv/referrers_getall_utf16le.csv"]
+        {
+            assert_eq!(detect(&ADAPTER, &fixture(other)), 0, "{other}");
+        }
+    }
+}
