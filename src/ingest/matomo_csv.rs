@@ -36,8 +36,8 @@
 use chrono::NaiveDate;
 
 use crate::channel::channel;
-use crate::ingest::traffic_util::{check_date, report_range, Rollup};
-use crate::ingest::util::{decode_text, parse_count};
+use crate::ingest::traffic_util::{add, check_date, count, raw_line, report_range, Rollup};
+use crate::ingest::util::{decode_text, non_empty};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Day, Traffic};
 
@@ -173,12 +173,7 @@ impl Adapter for MatomoCsv {
             out.rows(1);
             let cell = |i: Option<usize>| i.and_then(|i| rec.get(i)).map(str::trim).filter(|s| !s.is_empty());
             let reject = |out: &mut dyn Out, col: usize, error: String| {
-                out.reject(Reject {
-                    line,
-                    field: header[col].clone(),
-                    error,
-                    raw: lines.get(line as usize - 1).map(|l| l.to_string()),
-                })
+                out.reject(Reject { line, field: header[col].clone(), error, raw: raw_line(&lines, line) })
             };
             let (date_start, date_end) = match when {
                 When::Column(c) => match period(cell(Some(c)).unwrap_or("")) {
@@ -206,7 +201,7 @@ impl Adapter for MatomoCsv {
             if !bad && conversions_col.is_none() {
                 for &g in &goal_cols {
                     match count(cell(Some(g))) {
-                        Ok(v) => counts[2] = sum(counts[2], v),
+                        Ok(v) => counts[2] = add(counts[2], v),
                         Err(e) => {
                             reject(out, g, e);
                             bad = true;
@@ -240,15 +235,15 @@ impl Adapter for MatomoCsv {
                 (Some(t), _) => (None, None, t.channel()),
                 // getAll lists search keywords under the search type, not engines.
                 (None, Some(RefType::Search)) if type_col.is_some() => (None, None, "search"),
-                (None, Some(RefType::Search)) => (set(label), None, channel(Some(label), Some("organic"), url)),
-                (None, Some(RefType::Website)) => (set(label), None, channel(Some(label), Some("referral"), url)),
-                (None, Some(RefType::Social)) => (set(label), None, channel(Some(label), Some("social"), url)),
+                (None, Some(RefType::Search)) => (non_empty(label), None, channel(Some(label), Some("organic"), url)),
+                (None, Some(RefType::Website)) => (non_empty(label), None, channel(Some(label), Some("referral"), url)),
+                (None, Some(RefType::Social)) => (non_empty(label), None, channel(Some(label), Some("social"), url)),
                 (None, Some(RefType::Direct)) => (None, None, "direct"),
                 (None, Some(RefType::Campaign)) => {
                     let ch = channel(Some(label), None, None);
-                    (None, set(label), if ch == "direct" { "other" } else { ch })
+                    (None, non_empty(label), if ch == "direct" { "other" } else { ch })
                 }
-                (None, None) => (set(label), None, channel(Some(label), None, url)),
+                (None, None) => (non_empty(label), None, channel(Some(label), None, url)),
             };
             let [sessions, users, conversions] = counts;
             rollup.add(Traffic {
@@ -298,25 +293,6 @@ fn period(v: &str) -> Result<(Day, Day), String> {
         return Err(bad());
     }
     Ok((check_date(from)?, check_date(to)?))
-}
-
-fn set(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
-}
-
-fn count(cell: Option<&str>) -> Result<Option<i64>, String> {
-    match parse_count(cell.unwrap_or(""))? {
-        Some(v) if v < 0 => Err(format!("expected a count of 0 or more, found {v}")),
-        v => Ok(v),
-    }
-}
-
-fn sum(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x + y),
-        (x, y) => x.or(y),
-    }
 }
 
 #[cfg(test)]

@@ -27,8 +27,8 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::channel::channel;
-use crate::ingest::traffic_util::{check_date, Rollup};
-use crate::ingest::util::{decode_text, parse_count, walk_rel};
+use crate::ingest::traffic_util::{check_date, count, raw_line, Rollup};
+use crate::ingest::util::{decode_text, walk_rel};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::Traffic;
 
@@ -221,12 +221,7 @@ fn read_sources(
         out.rows(1);
         let cell = |i: Option<usize>| i.and_then(|i| rec.get(i)).map(str::trim).filter(|s| !s.is_empty());
         let reject = |out: &mut dyn Out, field: &str, error: String| {
-            out.reject(Reject {
-                line,
-                field: field.to_string(),
-                error: within(error),
-                raw: lines.get(line as usize - 1).map(|l| l.to_string()),
-            })
+            out.reject(Reject { line, field: field.to_string(), error: within(error), raw: raw_line(&lines, line) })
         };
         let date = cell(Some(date_col)).unwrap_or("");
         let day = match NaiveDate::parse_from_str(date, "%Y-%m-%d") {
@@ -247,12 +242,7 @@ fn read_sources(
             ("visitors", visitors_col),
             ("pageviews", pageviews_col),
         ]) {
-            match cell(c).map(parse_count).transpose().map(Option::flatten) {
-                Ok(Some(v)) if v < 0 => {
-                    reject(out, name, format!("expected a count of 0 or more, found {v}"));
-                    bad = true;
-                    break;
-                }
+            match count(cell(c)) {
                 Ok(v) => *slot = v,
                 Err(e) => {
                     reject(out, name, e);

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
+use crate::ingest::util::parse_count;
 use crate::ingest::{Ctx, FileError, Out};
 use crate::model::{Day, Traffic};
 
@@ -18,6 +19,28 @@ pub fn check_date(d: NaiveDate) -> Result<Day, String> {
         return Err(format!("expected a date between 2000-01-01 and {hi}, found {d}"));
     }
     Ok(Day::from_naive(d))
+}
+
+/// A count cell (`util::parse_count`: `"1,234"`, `"12.0"`, blank is null) that must not be
+/// negative.
+pub fn count(cell: Option<&str>) -> Result<Option<i64>, String> {
+    match parse_count(cell.unwrap_or(""))? {
+        Some(v) if v < 0 => Err(format!("expected a count of 0 or more, found {v}")),
+        v => Ok(v),
+    }
+}
+
+/// The sum of two figures that may be missing: null only when both are.
+pub fn add(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x + y),
+        (x, y) => x.or(y),
+    }
+}
+
+/// Line `line` (1-based) of a decoded file, for a reject's `raw`.
+pub fn raw_line(lines: &[&str], line: u64) -> Option<String> {
+    line.checked_sub(1).and_then(|i| lines.get(i as usize)).map(|l| l.to_string())
 }
 
 /// The days a report without a date column covers: the `--date-range` of the input, else
@@ -99,10 +122,7 @@ impl Rollup {
                     (&mut r.pageviews, t.pageviews),
                     (&mut r.conversions, t.conversions),
                 ] {
-                    *a = match (*a, b) {
-                        (Some(x), Some(y)) => Some(x + y),
-                        (x, y) => x.or(y),
-                    };
+                    *a = add(*a, b);
                 }
                 self.merged += 1;
             }
@@ -122,6 +142,26 @@ impl Rollup {
         for t in self.rows.into_values() {
             out.traffic(t);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_dates_and_sums() {
+        assert_eq!(count(Some("1,234")), Ok(Some(1234)));
+        assert_eq!(count(None), Ok(None));
+        assert!(count(Some("-3")).unwrap_err().contains("0 or more"));
+        assert!(count(Some("12.5")).unwrap_err().contains("whole number"));
+        assert_eq!((add(Some(2), None), add(None, None), add(Some(2), Some(3))), (Some(2), None, Some(5)));
+        assert!(check_date(NaiveDate::from_ymd_opt(1999, 12, 31).unwrap()).is_err());
+        assert!(check_date(NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()).is_ok());
+        let far = chrono::Utc::now().date_naive() + chrono::Days::new(400);
+        assert!(check_date(far).is_err());
+        assert_eq!(raw_line(&["a", "b"], 2).as_deref(), Some("b"));
+        assert_eq!(raw_line(&["a"], 0), None);
     }
 }
 

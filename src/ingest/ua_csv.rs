@@ -43,8 +43,7 @@
 use chrono::NaiveDate;
 
 use crate::channel::channel;
-use crate::ingest::traffic_util::{check_date, report_range, Rollup};
-use crate::ingest::util::parse_count;
+use crate::ingest::traffic_util::{add, check_date, count, raw_line, report_range, Rollup};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Day, Traffic};
 
@@ -141,12 +140,7 @@ impl Adapter for UaCsv {
                 }
                 out.rows(1);
                 let reject = |out: &mut dyn Out, col: usize, error: String| {
-                    out.reject(Reject {
-                        line: *line,
-                        field: header[col].clone(),
-                        error,
-                        raw: lines.get(*line as usize - 1).map(|l| l.to_string()),
-                    })
+                    out.reject(Reject { line: *line, field: header[col].clone(), error, raw: raw_line(&lines, *line) })
                 };
                 let days = if let Some(i) = cols.date {
                     let v = cell(Some(i)).unwrap_or("");
@@ -188,7 +182,7 @@ impl Adapter for UaCsv {
                 if !bad && cols.goal_total.is_none() {
                     for &g in &cols.goals {
                         match count(cell(Some(g))) {
-                            Ok(v) => counts[3] = sum(counts[3], v),
+                            Ok(v) => counts[3] = add(counts[3], v),
                             Err(e) => {
                                 reject(out, g, e);
                                 bad = true;
@@ -359,20 +353,6 @@ fn stated_range(lines: &[&str]) -> Option<(NaiveDate, NaiveDate)> {
 fn set(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty() && !t.eq_ignore_ascii_case("(not set)")).then(|| t.to_string())
-}
-
-fn count(cell: Option<&str>) -> Result<Option<i64>, String> {
-    match parse_count(cell.unwrap_or(""))? {
-        Some(v) if v < 0 => Err(format!("expected a count of 0 or more, found {v}")),
-        v => Ok(v),
-    }
-}
-
-fn sum(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x + y),
-        (x, y) => x.or(y),
-    }
 }
 
 /// How a `Day Index` column writes its days.
