@@ -163,6 +163,66 @@ mod tests {
         assert_eq!(raw_line(&["a", "b"], 2).as_deref(), Some("b"));
         assert_eq!(raw_line(&["a"], 0), None);
     }
+
+    /// Every real sample and every fixture in tests/fixtures (all formats): among the four
+    /// traffic detectors only the input's own claims it, and on the traffic inputs the
+    /// whole registry's detection picks that format.
+    #[test]
+    fn four_traffic_detectors_on_every_sample_and_fixture() {
+        use crate::ingest::{
+            detect, ga4_bigquery_jsonl, matomo_csv, plausible_csv, probe_input, ua_csv, Adapter, Probe,
+        };
+        let ours: [&dyn Adapter; 4] =
+            [&ua_csv::ADAPTER, &plausible_csv::ADAPTER, &matomo_csv::ADAPTER, &ga4_bigquery_jsonl::ADAPTER];
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let mut inputs: Vec<(std::path::PathBuf, Option<&str>)> = Vec::new();
+        for (dir, depth) in [(root.join("../shared/samples"), 2), (root.join("tests/fixtures"), 5)] {
+            let mut files = Vec::new();
+            crate::ingest::util::walk_rel(&dir, &dir, &mut files, depth);
+            for f in files {
+                if f.ends_with(".md") || f.ends_with(".py") || f.starts_with("licenses/") {
+                    continue;
+                }
+                let own = match f.split('/').next().unwrap_or("") {
+                    "ua" | "ua-csv" => Some("ua-csv"),
+                    "plausible-csv" => Some("plausible-csv"),
+                    "matomo-csv" => Some("matomo-csv"),
+                    "ga4-bigquery-jsonl" => Some("ga4-bigquery-jsonl"),
+                    _ => None,
+                };
+                inputs.push((dir.join(&f), own));
+            }
+        }
+        assert!(inputs.len() > 100, "{}", inputs.len());
+        let mut claimed = 0;
+        for (p, own) in &inputs {
+            let (is_dir, head, entries) = probe_input(p).unwrap();
+            let probe = Probe { path: p, is_dir, head: &head, entries: &entries };
+            let name = p.file_name().unwrap().to_string_lossy();
+            // By design: a table without Sessions, and Plausible's other tables (read as
+            // "skipped, not traffic by source"), are below the auto-detection bar.
+            let own_floor = match &*name {
+                "no_sessions.csv" => 0,
+                n if n.starts_with("imported_") && !n.starts_with("imported_sources") => 50,
+                _ => 60,
+            };
+            for a in ours {
+                let s = a.detect(&probe);
+                if Some(a.name()) == *own {
+                    assert!(s >= own_floor, "{} on {}: {s}", a.name(), p.display());
+                } else {
+                    assert_eq!(s, 0, "{} on {}", a.name(), p.display());
+                }
+            }
+            if own.is_some() && own_floor >= 60 {
+                let (best, _) = detect(&probe).unwrap_or_else(|| panic!("nothing detects {}", p.display()));
+                assert_eq!(Some(best.name()), *own, "{}", p.display());
+                claimed += 1;
+            }
+        }
+        // 2 UA samples + 2 UA fixtures + 2 Plausible + 4 Matomo + 1 GA4.
+        assert_eq!(claimed, 11);
+    }
 }
 
 /// Test helpers: detection on real files, and the real samples of other formats that a
