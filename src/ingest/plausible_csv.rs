@@ -5,7 +5,8 @@
 //! CSV per table, `imported_<table>_<from>_<to>.csv` (`imported_sources_20240101_20241231.csv`),
 //! the tables `visitors, sources, pages, entry_pages, exit_pages, custom_events, locations,
 //! devices, browsers, operating_systems`. Accepted inputs: the zip (read directly, not
-//! unpacked), the unpacked folder, or a single `imported_sources*.csv`.
+//! unpacked), the unpacked folder (when it holds nothing but the export's tables), or a single
+//! `imported_sources*.csv`.
 //!
 //! Traffic comes from `imported_sources` only (METRICS.md §10.6; `imported_visitors` holds
 //! the site's daily totals and would count every session twice). Its columns are
@@ -51,13 +52,15 @@ impl Adapter for PlausibleCsv {
 
     fn detect(&self, probe: &Probe) -> u8 {
         if !probe.entries.is_empty() {
+            // Only a zip or folder that is a Plausible export (nothing but its tables): a folder
+            // of mixed exports must be read file by file, not swallowed whole.
             let names: Vec<String> = probe.entries.iter().map(|e| base_name(e).to_lowercase()).collect();
-            return if names.iter().any(|n| is_table(n, "imported_sources")) {
-                95
-            } else if names.iter().any(|n| is_table(n, "imported_")) {
-                50
-            } else {
+            return if !names.iter().all(|n| is_table(n, "imported_")) {
                 0
+            } else if names.iter().any(|n| is_table(n, "imported_sources")) {
+                95
+            } else {
+                50
             };
         }
         let cols: Vec<String> =
@@ -396,6 +399,10 @@ mod tests {
         let got = run(&folder).unwrap();
         check_sources(&got, Some("example.org"));
         assert_eq!(detect(&ADAPTER, &folder.to_string_lossy()), 95);
+        // A folder that also holds another export is not one Plausible input: the driver
+        // then reads its files one by one.
+        std::fs::copy(sample("ua/google-metrics-all.csv"), folder.join("google-metrics-all.csv")).unwrap();
+        assert_eq!(detect(&ADAPTER, &folder.to_string_lossy()), 0);
     }
 
     #[test]
