@@ -54,7 +54,8 @@ impl Adapter for PlausibleCsv {
         if !probe.entries.is_empty() {
             // Only a zip or folder that is a Plausible export (nothing but its tables): a folder
             // of mixed exports must be read file by file, not swallowed whole.
-            let names: Vec<String> = probe.entries.iter().map(|e| base_name(e).to_lowercase()).collect();
+            let names: Vec<String> =
+                probe.entries.iter().filter(|e| !is_clutter(e)).map(|e| base_name(e).to_lowercase()).collect();
             return if !names.iter().all(|n| is_table(n, "imported_")) {
                 0
             } else if names.iter().any(|n| is_table(n, "imported_sources")) {
@@ -142,6 +143,11 @@ fn is_zip(input: &Input) -> Result<bool, FileError> {
     let mut magic = [0u8; 4];
     let n = input.open()?.read(&mut magic).map_err(|e| FileError::io(&input.display, &e))?;
     Ok(n == 4 && &magic == b"PK\x03\x04")
+}
+
+/// Zip folder entries and what macOS adds when it re-zips (`__MACOSX/`, `.DS_Store`).
+fn is_clutter(entry: &str) -> bool {
+    entry.ends_with('/') || entry.starts_with("__MACOSX/") || base_name(entry).starts_with('.')
 }
 
 fn base_name(entry: &str) -> &str {
@@ -310,8 +316,10 @@ mod tests {
     fn export_zip(dir: &Path) -> std::path::PathBuf {
         let path = dir.join("example_org_20240303.zip");
         let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        // A folder entry, as zip tools that archive a folder write it.
+        z.add_directory("example_org_20240303/", zip::write::SimpleFileOptions::default()).unwrap();
         for t in TABLES {
-            z.start_file(t, zip::write::SimpleFileOptions::default()).unwrap();
+            z.start_file(format!("example_org_20240303/{t}"), zip::write::SimpleFileOptions::default()).unwrap();
             z.write_all(&std::fs::read(fixture(&format!("plausible-csv/{t}"))).unwrap()).unwrap();
         }
         z.finish().unwrap();
@@ -384,7 +392,7 @@ mod tests {
             got.warnings
         );
         // Rejects in a zip name the entry.
-        assert!(got.rejects[0].error.starts_with("imported_sources_20240301_20240302.csv: "));
+        assert!(got.rejects[0].error.starts_with("example_org_20240303/imported_sources_20240301_20240302.csv: "));
         assert_eq!(detect(&ADAPTER, &zip.to_string_lossy()), 95);
     }
 
