@@ -36,7 +36,7 @@
 use chrono::NaiveDate;
 
 use crate::channel::channel;
-use crate::ingest::traffic_util::{add, check_date, count, raw_line, report_range, Rollup};
+use crate::ingest::traffic_util::{check_date, raw_line, report_range, row_counts, Rollup};
 use crate::ingest::util::{decode_text, non_empty};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Day, Traffic};
@@ -185,34 +185,14 @@ impl Adapter for MatomoCsv {
                 },
                 When::Range(r) => r,
             };
-            let mut counts = [None; 3];
-            let mut bad = false;
-            for (slot, c) in counts.iter_mut().zip([Some(visits_col), users_col, conversions_col]) {
-                match c.map(|c| (c, count(cell(Some(c))))) {
-                    Some((_, Ok(v))) => *slot = v,
-                    Some((c, Err(e))) => {
+            let [sessions, users, conversions] =
+                match row_counts(|c| cell(Some(c)), [Some(visits_col), users_col, conversions_col], &goal_cols) {
+                    Ok(counts) => counts,
+                    Err((c, e)) => {
                         reject(out, c, e);
-                        bad = true;
-                        break;
+                        continue;
                     }
-                    None => {}
-                }
-            }
-            if !bad && conversions_col.is_none() {
-                for &g in &goal_cols {
-                    match count(cell(Some(g))) {
-                        Ok(v) => counts[2] = add(counts[2], v),
-                        Err(e) => {
-                            reject(out, g, e);
-                            bad = true;
-                            break;
-                        }
-                    }
-                }
-            }
-            if bad {
-                continue;
-            }
+                };
             let label = cell(Some(label_col)).unwrap_or("");
             let segment = cell(segment_col).unwrap_or("");
             let url = cell(url_col);
@@ -245,7 +225,6 @@ impl Adapter for MatomoCsv {
                 }
                 (None, None) => (non_empty(label), None, channel(Some(label), None, url)),
             };
-            let [sessions, users, conversions] = counts;
             rollup.add(Traffic {
                 platform: "web".into(),
                 date_start: Some(date_start),

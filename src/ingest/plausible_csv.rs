@@ -28,7 +28,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::channel::channel;
-use crate::ingest::traffic_util::{check_date, count, raw_line, Rollup};
+use crate::ingest::traffic_util::{check_date, raw_line, row_counts, Rollup};
 use crate::ingest::util::{decode_text, walk_rel};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::Traffic;
@@ -244,29 +244,17 @@ fn read_sources(
                 continue;
             }
         };
-        let mut counts = [None; 3];
-        let mut bad = false;
-        for (slot, (name, c)) in counts.iter_mut().zip([
-            ("visits", Some(visits_col)),
-            ("visitors", visitors_col),
-            ("pageviews", pageviews_col),
-        ]) {
-            match count(cell(c)) {
-                Ok(v) => *slot = v,
-                Err(e) => {
-                    reject(out, name, e);
-                    bad = true;
-                    break;
+        let [sessions, users, pageviews] =
+            match row_counts(|c| cell(Some(c)), [Some(visits_col), visitors_col, pageviews_col], &[]) {
+                Ok(counts) => counts,
+                Err((c, e)) => {
+                    reject(out, &header[c], e);
+                    continue;
                 }
-            }
-        }
-        if bad {
-            continue;
-        }
+            };
         let source = cell(source_col).or(cell(utm_source_col)).map(str::to_string);
         let medium = cell(medium_col).map(str::to_string);
         let referrer = cell(referrer_col).map(str::to_string);
-        let [sessions, users, pageviews] = counts;
         rollup.add(Traffic {
             platform: "web".into(),
             date_start: Some(day),

@@ -30,6 +30,28 @@ pub fn count(cell: Option<&str>) -> Result<Option<i64>, String> {
     }
 }
 
+/// The counts of one row: slot `i` from column `cols[i]` (null when the report lacks the
+/// column); when the last column is missing, the last slot is the sum of the `parts`
+/// columns instead (per-goal completions). `Err((column, message))` names the first bad cell.
+pub fn row_counts<'a, const N: usize>(
+    cell: impl Fn(usize) -> Option<&'a str>,
+    cols: [Option<usize>; N],
+    parts: &[usize],
+) -> Result<[Option<i64>; N], (usize, String)> {
+    let mut out = [None; N];
+    for (slot, col) in out.iter_mut().zip(cols) {
+        if let Some(c) = col {
+            *slot = count(cell(c)).map_err(|e| (c, e))?;
+        }
+    }
+    if cols[N - 1].is_none() {
+        for &c in parts {
+            out[N - 1] = add(out[N - 1], count(cell(c)).map_err(|e| (c, e))?);
+        }
+    }
+    Ok(out)
+}
+
 /// The sum of two figures that may be missing: null only when both are.
 pub fn add(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     match (a, b) {
@@ -162,6 +184,11 @@ mod tests {
         assert!(check_date(far).is_err());
         assert_eq!(raw_line(&["a", "b"], 2).as_deref(), Some("b"));
         assert_eq!(raw_line(&["a"], 0), None);
+        // Sessions, users, conversions; the conversions column is missing: goals 2 + 1.
+        let row = ["12", "", "2", "1"];
+        assert_eq!(row_counts(|c| Some(row[c]), [Some(0), Some(1), None], &[2, 3]), Ok([Some(12), None, Some(3)]));
+        let bad = ["12.5", "3"];
+        assert_eq!(row_counts(|c| Some(bad[c]), [Some(0), Some(1)], &[]).unwrap_err().0, 0);
     }
 
     /// Every real sample and every fixture in tests/fixtures (all formats): among the four

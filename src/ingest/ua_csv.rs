@@ -43,7 +43,7 @@
 use chrono::NaiveDate;
 
 use crate::channel::channel;
-use crate::ingest::traffic_util::{add, check_date, count, raw_line, report_range, Rollup};
+use crate::ingest::traffic_util::{check_date, raw_line, report_range, row_counts, Rollup};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Day, Traffic};
 
@@ -164,36 +164,15 @@ impl Adapter for UaCsv {
                         continue;
                     }
                 };
-                let mut counts = [None; 4];
-                let mut bad = false;
                 let count_cols = [Some(sessions_col), cols.users, cols.pageviews, cols.goal_total];
-                for (slot, col) in counts.iter_mut().zip(count_cols) {
-                    if let Some(c) = col {
-                        match count(cell(Some(c))) {
-                            Ok(v) => *slot = v,
-                            Err(e) => {
-                                reject(out, c, e);
-                                bad = true;
-                                break;
-                            }
+                let [sessions, users, pageviews, conversions] =
+                    match row_counts(|c| cell(Some(c)), count_cols, &cols.goals) {
+                        Ok(counts) => counts,
+                        Err((c, e)) => {
+                            reject(out, c, e);
+                            continue;
                         }
-                    }
-                }
-                if !bad && cols.goal_total.is_none() {
-                    for &g in &cols.goals {
-                        match count(cell(Some(g))) {
-                            Ok(v) => counts[3] = add(counts[3], v),
-                            Err(e) => {
-                                reject(out, g, e);
-                                bad = true;
-                                break;
-                            }
-                        }
-                    }
-                }
-                if bad {
-                    continue;
-                }
+                    };
                 let (source, medium) = match cell(cols.source_medium) {
                     Some(sm) => match sm.rsplit_once(" / ") {
                         Some((s, m)) => (set(s), set(m)),
@@ -202,7 +181,6 @@ impl Adapter for UaCsv {
                     None => (cell(cols.source).and_then(set), cell(cols.medium).and_then(set)),
                 };
                 let referrer = cell(cols.referrer).and_then(set);
-                let [sessions, users, pageviews, conversions] = counts;
                 rollup.add(Traffic {
                     platform: "web".into(),
                     date_start: Some(date_start),
