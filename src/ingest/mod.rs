@@ -28,9 +28,9 @@ pub mod twitter_analytics_csv;
 pub mod twitter_archive;
 pub mod twitter_csv;
 pub mod twitter_v1_json;
+pub mod twitter_v2_jsonl;
 #[cfg(test)]
 pub mod testkit;
-pub mod twitter_v2_jsonl;
 pub mod ua_csv;
 pub mod util;
 
