@@ -277,19 +277,15 @@ fn period(v: &str) -> Result<(Day, Day), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::traffic_util::testing::{detect, fixture, sample, OTHER_FORMATS};
-    use crate::ingest::{collect, Collected};
-    use crate::pseudo::Pseudonymizer;
+    use crate::ingest::testkit::{collect_with, score, FIXTURES};
+    use crate::ingest::Collected;
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
     fn run(path: &str, range: Option<(&str, &str)>) -> Result<Collected, FileError> {
-        let pseudo = Pseudonymizer::from_key(b"test-key");
-        let mut cx = Ctx::new(path, &pseudo);
-        cx.date_range = range.map(|(a, b)| (d(a), d(b)));
-        collect(&ADAPTER, &Input::new(path), &cx)
+        collect_with(&ADAPTER, path, |cx| cx.date_range = range.map(|(a, b)| (d(a), d(b))))
     }
 
     type Row<'a> = (&'static str, Option<&'a str>, Option<i64>, Option<i64>);
@@ -301,10 +297,10 @@ mod tests {
     #[test]
     fn get_all_one_day_utf16le_and_utf8_agree() {
         let day = Some(("2024-03-05", "2024-03-05"));
-        let wide = run(&fixture("matomo-csv/referrers_getall_utf16le.csv"), day).unwrap();
-        let utf8 = run(&fixture("matomo-csv/referrers_getall_utf8.csv"), day).unwrap();
+        let wide = run(&format!("{FIXTURES}matomo-csv/referrers_getall_utf16le.csv"), day).unwrap();
+        let utf8 = run(&format!("{FIXTURES}matomo-csv/referrers_getall_utf8.csv"), day).unwrap();
         // The UTF-16LE file really is UTF-16LE with a BOM.
-        assert!(std::fs::read(fixture("matomo-csv/referrers_getall_utf16le.csv"))
+        assert!(std::fs::read(format!("{FIXTURES}matomo-csv/referrers_getall_utf16le.csv"))
             .unwrap()
             .starts_with(b"\xFF\xFEl\0a\0"));
         let strip = |c: &Collected| {
@@ -347,7 +343,7 @@ mod tests {
 
     #[test]
     fn get_all_without_a_range_asks_for_one() {
-        let e = run(&fixture("matomo-csv/referrers_getall_utf8.csv"), None).unwrap_err();
+        let e = run(&format!("{FIXTURES}matomo-csv/referrers_getall_utf8.csv"), None).unwrap_err();
         assert!(e.msg.contains("--date-range FROM..TO"), "{e}");
     }
 
@@ -355,7 +351,7 @@ mod tests {
     fn get_socials_per_day_with_bad_rows() {
         // tests/fixtures/matomo-csv/referrers_getsocials_daily_utf16le.csv, period=day over 3 days:
         // 7 rows; line 7 has nb_visits "x", line 8 the day 2024-02-30: 5 traffic rows.
-        let got = run(&fixture("matomo-csv/referrers_getsocials_daily_utf16le.csv"), None).unwrap();
+        let got = run(&format!("{FIXTURES}matomo-csv/referrers_getsocials_daily_utf16le.csv"), None).unwrap();
         assert_eq!(got.rows, 7);
         let rj: Vec<(u64, &str)> = got.rejects.iter().map(|r| (r.line, r.field.as_str())).collect();
         assert_eq!(rj, vec![(7, "nb_visits"), (8, "date")]);
@@ -374,7 +370,7 @@ mod tests {
     #[test]
     fn referrer_types_per_week_from_segments() {
         // Referrers.getReferrerType, period=week: the labels are the types.
-        let got = run(&fixture("matomo-csv/referrers_getreferrertype_weekly_utf8.csv"), None).unwrap();
+        let got = run(&format!("{FIXTURES}matomo-csv/referrers_getreferrertype_weekly_utf8.csv"), None).unwrap();
         let mut rows: Vec<(&str, Option<i64>)> = got.traffic.iter().map(|t| (t.channel, t.sessions)).collect();
         rows.sort();
         assert_eq!(
@@ -421,15 +417,9 @@ mod tests {
 
     #[test]
     fn detection() {
-        assert_eq!(detect(&ADAPTER, &fixture("matomo-csv/referrers_getall_utf16le.csv")), 90);
-        assert_eq!(detect(&ADAPTER, &fixture("matomo-csv/referrers_getall_utf8.csv")), 90);
-        assert_eq!(detect(&ADAPTER, &fixture("matomo-csv/referrers_getsocials_daily_utf16le.csv")), 80);
-        assert_eq!(detect(&ADAPTER, &fixture("matomo-csv/referrers_getreferrertype_weekly_utf8.csv")), 85);
-        for other in OTHER_FORMATS.iter().chain(&["ua/google-metrics-all-referrer.csv", "ua/google-metrics-all.csv"]) {
-            assert_eq!(detect(&ADAPTER, &sample(other)), 0, "{other}");
-        }
-        for other in ["plausible-csv/imported_sources_20240301_20240302.csv", "ua-csv/ui_export_source_medium.csv"] {
-            assert_eq!(detect(&ADAPTER, &fixture(other)), 0, "{other}");
-        }
+        assert_eq!(score(&ADAPTER, format!("{FIXTURES}matomo-csv/referrers_getall_utf16le.csv")), 90);
+        assert_eq!(score(&ADAPTER, format!("{FIXTURES}matomo-csv/referrers_getall_utf8.csv")), 90);
+        assert_eq!(score(&ADAPTER, format!("{FIXTURES}matomo-csv/referrers_getsocials_daily_utf16le.csv")), 80);
+        assert_eq!(score(&ADAPTER, format!("{FIXTURES}matomo-csv/referrers_getreferrertype_weekly_utf8.csv")), 85);
     }
 }

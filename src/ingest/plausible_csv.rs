@@ -279,15 +279,12 @@ mod tests {
     use std::io::Write;
 
     use super::*;
-    use crate::ingest::traffic_util::testing::{detect, fixture, sample, OTHER_FORMATS};
-    use crate::ingest::{collect, Collected};
+    use crate::ingest::testkit::{collect_path, score, FIXTURES, SAMPLES};
+    use crate::ingest::Collected;
     use crate::model::Day;
-    use crate::pseudo::Pseudonymizer;
 
     fn run(path: &Path) -> Result<Collected, FileError> {
-        let pseudo = Pseudonymizer::from_key(b"test-key");
-        let cx = Ctx::new(path.to_string_lossy(), &pseudo);
-        collect(&ADAPTER, &Input::new(path), &cx)
+        collect_path(&ADAPTER, path)
     }
 
     fn day(s: &str) -> Option<Day> {
@@ -308,7 +305,7 @@ mod tests {
         z.add_directory("example_org_20240303/", zip::write::SimpleFileOptions::default()).unwrap();
         for t in TABLES {
             z.start_file(format!("example_org_20240303/{t}"), zip::write::SimpleFileOptions::default()).unwrap();
-            z.write_all(&std::fs::read(fixture(&format!("plausible-csv/{t}"))).unwrap()).unwrap();
+            z.write_all(&std::fs::read(format!("{FIXTURES}plausible-csv/{t}")).unwrap()).unwrap();
         }
         z.finish().unwrap();
         path
@@ -364,7 +361,7 @@ mod tests {
 
     #[test]
     fn single_imported_sources_csv() {
-        let got = run(Path::new(&fixture("plausible-csv/imported_sources_20240301_20240302.csv"))).unwrap();
+        let got = run(Path::new(&format!("{FIXTURES}plausible-csv/imported_sources_20240301_20240302.csv"))).unwrap();
         check_sources(&got, None);
     }
 
@@ -381,7 +378,7 @@ mod tests {
         );
         // Rejects in a zip name the entry.
         assert!(got.rejects[0].error.starts_with("example_org_20240303/imported_sources_20240301_20240302.csv: "));
-        assert_eq!(detect(&ADAPTER, &zip.to_string_lossy()), 95);
+        assert_eq!(score(&ADAPTER, &zip), 95);
     }
 
     #[test]
@@ -390,22 +387,22 @@ mod tests {
         let folder = dir.path().join("example_org_20240303");
         std::fs::create_dir(&folder).unwrap();
         for t in TABLES {
-            std::fs::copy(fixture(&format!("plausible-csv/{t}")), folder.join(t)).unwrap();
+            std::fs::copy(format!("{FIXTURES}plausible-csv/{t}"), folder.join(t)).unwrap();
         }
         let got = run(&folder).unwrap();
         check_sources(&got, Some("example.org"));
-        assert_eq!(detect(&ADAPTER, &folder.to_string_lossy()), 95);
+        assert_eq!(score(&ADAPTER, &folder), 95);
         // A folder that also holds another export is not one Plausible input: the driver
         // then reads its files one by one.
-        std::fs::copy(sample("ua/google-metrics-all.csv"), folder.join("google-metrics-all.csv")).unwrap();
-        assert_eq!(detect(&ADAPTER, &folder.to_string_lossy()), 0);
+        std::fs::copy(format!("{SAMPLES}ua/google-metrics-all.csv"), folder.join("google-metrics-all.csv")).unwrap();
+        assert_eq!(score(&ADAPTER, &folder), 0);
     }
 
     #[test]
     fn older_layout_without_referrer_and_pageviews() {
         // The column set of Plausible's importer tests (no referrer, utm_source, pageviews):
         // 3 rows, pageviews null, Google / organic is search.
-        let got = run(Path::new(&fixture("plausible-csv/imported_sources_old_layout.csv"))).unwrap();
+        let got = run(Path::new(&format!("{FIXTURES}plausible-csv/imported_sources_old_layout.csv"))).unwrap();
         assert_eq!((got.rows, got.traffic.len()), (3, 3));
         assert!(got.traffic.iter().all(|t| t.pageviews.is_none() && t.referrer.is_none()));
         let google = got.traffic.iter().find(|t| t.source.as_deref() == Some("Google")).unwrap();
@@ -415,10 +412,10 @@ mod tests {
 
     #[test]
     fn other_tables_alone_are_skipped_and_missing_visits_is_an_error() {
-        let got = run(Path::new(&fixture("plausible-csv/imported_visitors_20240301_20240302.csv"))).unwrap();
+        let got = run(Path::new(&format!("{FIXTURES}plausible-csv/imported_visitors_20240301_20240302.csv"))).unwrap();
         assert!(got.traffic.is_empty() && got.rows == 0);
         assert!(got.warnings[0].contains("only imported_sources"), "{:?}", got.warnings);
-        assert_eq!(detect(&ADAPTER, &fixture("plausible-csv/imported_visitors_20240301_20240302.csv")), 50);
+        assert_eq!(score(&ADAPTER, format!("{FIXTURES}plausible-csv/imported_visitors_20240301_20240302.csv")), 50);
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("imported_sources_20240301_20240301.csv");
         std::fs::write(&p, "\"date\",\"source\",\"visitors\"\n\"2024-03-01\",\"Google\",3\n").unwrap();
@@ -429,13 +426,7 @@ mod tests {
 
     #[test]
     fn detection() {
-        assert_eq!(detect(&ADAPTER, &fixture("plausible-csv/imported_sources_20240301_20240302.csv")), 90);
-        for other in OTHER_FORMATS.iter().chain(&["ua/google-metrics-all-referrer.csv", "ua/google-metrics-all.csv"]) {
-            assert_eq!(detect(&ADAPTER, &sample(other)), 0, "{other}");
-        }
-        for other in ["matomo-csv/referrers_getall_utf16le.csv", "ua-csv/ui_export_source_medium.csv"] {
-            assert_eq!(detect(&ADAPTER, &fixture(other)), 0, "{other}");
-        }
+        assert_eq!(score(&ADAPTER, format!("{FIXTURES}plausible-csv/imported_sources_20240301_20240302.csv")), 90);
         assert_eq!(site_of(Path::new("/x/plausible_io_20241231.zip")).as_deref(), Some("plausible.io"));
         assert_eq!(site_of(Path::new("export.zip")), None);
     }

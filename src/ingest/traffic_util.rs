@@ -193,7 +193,8 @@ mod tests {
 
     /// Every real sample and every fixture in tests/fixtures (all formats): among the four
     /// traffic detectors only the input's own claims it, and on the traffic inputs the
-    /// whole registry's detection picks that format.
+    /// whole registry's detection picks that format. (The adapters' own `detection` tests
+    /// check only their scores on their inputs; this one checks everything else.)
     #[test]
     fn four_traffic_detectors_on_every_sample_and_fixture() {
         use crate::ingest::{
@@ -250,43 +251,4 @@ mod tests {
         // 2 UA samples + 2 UA fixtures + 2 Plausible + 4 Matomo + 1 GA4.
         assert_eq!(claimed, 11);
     }
-}
-
-/// Test helpers: detection on real files, and the real samples of other formats that a
-/// traffic detector must not claim.
-#[cfg(test)]
-pub mod testing {
-    use std::path::Path;
-
-    use crate::ingest::{probe_input, Adapter, Probe};
-
-    pub fn sample(rel: &str) -> String {
-        format!("{}/../shared/samples/{rel}", env!("CARGO_MANIFEST_DIR"))
-    }
-
-    pub fn fixture(rel: &str) -> String {
-        format!("{}/tests/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"))
-    }
-
-    pub fn detect(a: &dyn Adapter, path: &str) -> u8 {
-        let p = Path::new(path);
-        let (is_dir, head, entries) = probe_input(p).unwrap_or_else(|e| panic!("{path}: {e}"));
-        a.detect(&Probe { path: p, is_dir, head: &head, entries: &entries })
-    }
-
-    /// One real sample of each non-traffic format, plus Google's source list (a CSV with a
-    /// `source` column).
-    pub const OTHER_FORMATS: &[&str] = &[
-        "twitter-v2/brexit.jsonl",
-        "twitter-v2/users.jsonl",
-        "twitter-csv/two_tweets.csv",
-        "twitter-csv/small_sample_2021.csv",
-        "twitter-v1/get_user_timeline.json",
-        "twitter-analytics/tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv",
-        "facebook-insights/Facebook Insights Data Export (Post Level) - USC Clinical Trials - 2017-01-19.csv",
-        "facebook-graph/v2_6-post-with-reactions.json",
-        "instagram-graph/instagram-media-image.json",
-        "uci-facebook-metrics/dataset_Facebook.csv",
-        "ga4/ga4_source_categories.csv",
-    ];
 }

@@ -395,19 +395,15 @@ fn parse_day_index(v: &str, order: DayOrder) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::traffic_util::testing::{detect, fixture, sample, OTHER_FORMATS};
-    use crate::ingest::{collect, Collected};
-    use crate::pseudo::Pseudonymizer;
+    use crate::ingest::testkit::{collect_with, score, FIXTURES, SAMPLES};
+    use crate::ingest::Collected;
 
     fn d(s: &str) -> Day {
         Day::from_naive(NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap())
     }
 
     fn run(path: &str, range: Option<(&str, &str)>) -> Result<Collected, FileError> {
-        let pseudo = Pseudonymizer::from_key(b"test-key");
-        let mut cx = Ctx::new(path, &pseudo);
-        cx.date_range = range.map(|(a, b)| (d(a).to_naive(), d(b).to_naive()));
-        collect(&ADAPTER, &Input::new(path), &cx)
+        collect_with(&ADAPTER, path, |cx| cx.date_range = range.map(|(a, b)| (d(a).to_naive(), d(b).to_naive())))
     }
 
     fn row<'a>(got: &'a Collected, source: &str, medium: &str) -> &'a Traffic {
@@ -422,7 +418,8 @@ mod tests {
 
     #[test]
     fn real_referrer_report_over_a_date_range() {
-        let got = run(&sample("ua/google-metrics-all-referrer.csv"), Some(("2017-01-01", "2017-01-31"))).unwrap();
+        let got =
+            run(&format!("{SAMPLES}ua/google-metrics-all-referrer.csv"), Some(("2017-01-01", "2017-01-31"))).unwrap();
         // 41 lines: the header and 40 rows, each a distinct (referrer, source / medium).
         assert_eq!(got.rows, 40);
         assert_eq!(got.traffic.len(), 40);
@@ -462,7 +459,7 @@ mod tests {
 
     #[test]
     fn real_campaign_report_over_a_date_range() {
-        let got = run(&sample("ua/google-metrics-all.csv"), Some(("2017-01-01", "2017-01-31"))).unwrap();
+        let got = run(&format!("{SAMPLES}ua/google-metrics-all.csv"), Some(("2017-01-01", "2017-01-31"))).unwrap();
         // 27 lines: the header and 26 rows.
         assert_eq!((got.rows, got.traffic.len()), (26, 26));
         assert!(got.rejects.is_empty());
@@ -481,7 +478,7 @@ mod tests {
 
     #[test]
     fn a_range_export_without_a_range_asks_for_one() {
-        let e = run(&sample("ua/google-metrics-all.csv"), None).unwrap_err();
+        let e = run(&format!("{SAMPLES}ua/google-metrics-all.csv"), None).unwrap_err();
         assert!(e.msg.contains("--date-range FROM..TO"), "{e}");
         assert!(e.to_string().contains("google-metrics-all.csv"), "{e}");
     }
@@ -490,7 +487,7 @@ mod tests {
     fn ui_export_with_comment_header_totals_and_chart() {
         // tests/fixtures/ua-csv/ui_export_source_medium.csv: the UI's layout, range 20170101-20170131
         // in the `#` header, 3 rows, a totals row, then the "Day Index" chart section.
-        let got = run(&fixture("ua-csv/ui_export_source_medium.csv"), None).unwrap();
+        let got = run(&format!("{FIXTURES}ua-csv/ui_export_source_medium.csv"), None).unwrap();
         assert_eq!(got.rows, 3);
         assert_eq!(got.traffic.len(), 3);
         let google = row(&got, "google", "organic");
@@ -505,7 +502,8 @@ mod tests {
         assert!(got.warnings.iter().any(|w| w.contains("Day Index")), "{:?}", got.warnings);
         assert!(got.warnings.iter().any(|w| w.contains("1 totals row")), "{:?}", got.warnings);
         // A --date-range wins over the header, with a warning.
-        let got = run(&fixture("ua-csv/ui_export_source_medium.csv"), Some(("2017-01-02", "2017-01-03"))).unwrap();
+        let got =
+            run(&format!("{FIXTURES}ua-csv/ui_export_source_medium.csv"), Some(("2017-01-02", "2017-01-03"))).unwrap();
         assert_eq!(got.traffic[0].date_start, Some(d("2017-01-02")));
         assert!(got.warnings.iter().any(|w| w.contains("2017-01-01..2017-01-31")));
     }
@@ -515,7 +513,7 @@ mod tests {
         // tests/fixtures/ua-csv/daily_day_index.csv: Day Index (M/D/YY) x Source / Medium, 6 rows:
         // 3 good, one with Sessions "12.5" (line 5), one dated 1/1/99 (line 6: 2099, after today + 1y),
         // one with a day that does not exist, 2/30/17 (line 7).
-        let got = run(&fixture("ua-csv/daily_day_index.csv"), None).unwrap();
+        let got = run(&format!("{FIXTURES}ua-csv/daily_day_index.csv"), None).unwrap();
         assert_eq!(got.rows, 6);
         assert_eq!(got.traffic.len(), 3);
         let rj: Vec<(u64, &str)> = got.rejects.iter().map(|r| (r.line, r.field.as_str())).collect();
@@ -551,25 +549,15 @@ mod tests {
     #[test]
     fn missing_sessions_is_a_file_error_listing_the_columns() {
         // tests/fixtures/ua-csv/no_sessions.csv: Source / Medium with Users only.
-        let e = run(&fixture("ua-csv/no_sessions.csv"), Some(("2017-01-01", "2017-01-31"))).unwrap_err();
+        let e = run(&format!("{FIXTURES}ua-csv/no_sessions.csv"), Some(("2017-01-01", "2017-01-31"))).unwrap_err();
         assert_eq!((e.line, e.field.as_deref()), (Some(1), Some("Sessions")));
         assert!(e.msg.contains("missing column 'Sessions'") && e.msg.contains("Source / Medium, Users"), "{e}");
     }
 
     #[test]
     fn detection() {
-        assert_eq!(detect(&ADAPTER, &sample("ua/google-metrics-all-referrer.csv")), 85);
-        assert_eq!(detect(&ADAPTER, &sample("ua/google-metrics-all.csv")), 85);
-        assert_eq!(detect(&ADAPTER, &fixture("ua-csv/ui_export_source_medium.csv")), 95);
-        for other in OTHER_FORMATS {
-            assert_eq!(detect(&ADAPTER, &sample(other)), 0, "{other}");
-        }
-        for other in [
-            "plausible-csv/imported_sources_20240301_20240302.csv",
-            "matomo-csv/referrers_getall_utf16le.csv",
-            "matomo-csv/referrers_getsocials_daily_utf16le.csv",
-        ] {
-            assert_eq!(detect(&ADAPTER, &fixture(other)), 0, "{other}");
-        }
+        assert_eq!(score(&ADAPTER, format!("{SAMPLES}ua/google-metrics-all-referrer.csv")), 85);
+        assert_eq!(score(&ADAPTER, format!("{SAMPLES}ua/google-metrics-all.csv")), 85);
+        assert_eq!(score(&ADAPTER, format!("{FIXTURES}ua-csv/ui_export_source_medium.csv")), 95);
     }
 }
