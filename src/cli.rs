@@ -78,7 +78,7 @@ pub struct IngestArgs {
     /// A target account (handle): collected posts mentioning it become `mention_target` actions. Repeatable.
     #[arg(long = "target", value_name = "HANDLE")]
     pub targets: Vec<String>,
-    /// The days a report without a date column covers (UA range exports), FROM..TO inclusive, e.g. 2017-01-01..2017-01-31.
+    /// The days a report without a date column covers (UA range exports, Matomo getAll), FROM..TO inclusive, e.g. 2017-01-01..2017-01-31.
     #[arg(long, value_name = "FROM..TO", value_parser = parse_range)]
     pub date_range: Option<(NaiveDate, NaiveDate)>,
     /// Column mapping of a custom-csv input (a TOML file; see pipelines/mappings/).

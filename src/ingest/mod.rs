@@ -45,10 +45,10 @@ use crate::pseudo::Pseudonymizer;
 
 /// Every export format, in detection order (earlier wins a tie).
 pub static REGISTRY: &[&dyn Adapter] = &[
-    &crate::ingest::twitter_v1_json::ADAPTER,
-    &crate::ingest::twitter_archive::ADAPTER,
     &crate::ingest::twitter_v2_jsonl::ADAPTER,
     &crate::ingest::twitter_csv::ADAPTER,
+    &crate::ingest::twitter_v1_json::ADAPTER,
+    &crate::ingest::twitter_archive::ADAPTER,
     &crate::ingest::twitter_analytics_csv::ADAPTER,
     &crate::ingest::facebook_insights_csv::ADAPTER,
     &crate::ingest::meta_business_suite_csv::ADAPTER,
@@ -56,13 +56,13 @@ pub static REGISTRY: &[&dyn Adapter] = &[
     &crate::ingest::instagram_graph_json::ADAPTER,
     &crate::ingest::instagram_dyi_json::ADAPTER,
     &crate::ingest::flickr_json::ADAPTER,
-    &crate::ingest::action_network_csv::ADAPTER,
-    &crate::ingest::action_network_json::ADAPTER,
-    &crate::ingest::actions_csv::ADAPTER,
+    &crate::ingest::ga4_bigquery_jsonl::ADAPTER,
     &crate::ingest::ua_csv::ADAPTER,
     &crate::ingest::plausible_csv::ADAPTER,
     &crate::ingest::matomo_csv::ADAPTER,
-    &crate::ingest::ga4_bigquery_jsonl::ADAPTER,
+    &crate::ingest::action_network_csv::ADAPTER,
+    &crate::ingest::action_network_json::ADAPTER,
+    &crate::ingest::actions_csv::ADAPTER,
     &crate::ingest::custom_csv::ADAPTER,
 ];
 

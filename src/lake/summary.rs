@@ -45,13 +45,14 @@ pub struct FileSummary {
     pub ingested_at: String,
 }
 
-/// The time column whose range the summary shows, per table.
-fn time_column(table: &str) -> &'static str {
+/// The columns whose minimum and maximum give a table's range in the summary: traffic rows
+/// that cover a range start at `date_start` and end at `date_end`.
+fn time_columns(table: &str) -> (&'static str, &'static str) {
     match table {
-        "posts" => "created_at",
-        "actions" => "occurred_at",
-        "traffic" => "date_start",
-        _ => "date",
+        "posts" => ("created_at", "created_at"),
+        "actions" => ("occurred_at", "occurred_at"),
+        "traffic" => ("date_start", "date_end"),
+        _ => ("date", "date"),
     }
 }
 
@@ -72,7 +73,7 @@ pub fn summarize(root: &Path, manifest: &Manifest) -> Result<Summary> {
                 to: None,
             });
             let path = root.join(p.visible_rel(&f.id));
-            let (rows, range) = footer(&path, time_column(&p.table))?;
+            let (rows, range) = footer(&path, time_columns(&p.table))?;
             e.rows += rows;
             e.files += 1;
             if let Some((lo, hi)) = range {
@@ -107,36 +108,36 @@ pub fn summarize(root: &Path, manifest: &Manifest) -> Result<Summary> {
     })
 }
 
-/// Rows of a part and the (min, max) day of a time column, from its footer.
-fn footer(path: &Path, column: &str) -> Result<(u64, Option<(String, String)>)> {
+/// Rows of a part and the (min of `lo`, max of `hi`) day, from its footer's statistics.
+fn footer(path: &Path, (lo_col, hi_col): (&str, &str)) -> Result<(u64, Option<(String, String)>)> {
     let file = File::open(path).with_context(|| format!("{}: listed in the manifest but missing", path.display()))?;
     let reader = SerializedFileReader::new(file).with_context(|| format!("{}: not a readable Parquet file", path.display()))?;
     let meta = reader.metadata();
     let rows = meta.file_metadata().num_rows() as u64;
     let schema = meta.file_metadata().schema_descr();
-    let Some(ci) = (0..schema.num_columns()).find(|i| schema.column(*i).name() == column) else {
+    let find = |name: &str| (0..schema.num_columns()).find(|i| schema.column(*i).name() == name);
+    let (Some(li), Some(hi_i)) = (find(lo_col), find(hi_col)) else {
         return Ok((rows, None));
+    };
+    let stat = |s: Option<&Statistics>, max: bool| -> Option<i64> {
+        match s? {
+            Statistics::Int64(s) => if max { s.max_opt().copied() } else { s.min_opt().copied() },
+            Statistics::Int32(s) => if max { s.max_opt().map(|v| *v as i64) } else { s.min_opt().map(|v| *v as i64) },
+            _ => None,
+        }
     };
     let (mut lo, mut hi): (Option<i64>, Option<i64>) = (None, None);
     for rg in meta.row_groups() {
-        let (a, b) = match rg.column(ci).statistics() {
-            Some(Statistics::Int64(s)) => (s.min_opt().copied(), s.max_opt().copied()),
-            Some(Statistics::Int32(s)) => (s.min_opt().map(|v| *v as i64), s.max_opt().map(|v| *v as i64)),
-            _ => (None, None),
-        };
-        if let Some(a) = a {
+        if let Some(a) = stat(rg.column(li).statistics(), false) {
             lo = Some(lo.map_or(a, |l| l.min(a)));
         }
-        if let Some(b) = b {
+        if let Some(b) = stat(rg.column(hi_i).statistics(), true) {
             hi = Some(hi.map_or(b, |h| h.max(b)));
         }
     }
+    let is_date = matches!(lo_col, "date" | "date_start");
     let show = |v: i64| -> String {
-        if column == "date" || column == "date_start" {
-            Day(v as i32).to_naive().to_string()
-        } else {
-            Micros(v).to_datetime().date_naive().to_string()
-        }
+        if is_date { Day(v as i32).to_naive().to_string() } else { Micros(v).to_datetime().date_naive().to_string() }
     };
     Ok((rows, lo.zip(hi).map(|(a, b)| (show(a), show(b)))))
 }
