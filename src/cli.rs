@@ -94,7 +94,7 @@ pub struct IngestArgs {
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
     /// Split line-oriented files (JSONL) into ranges of this many MiB, read in parallel.
-    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    #[arg(long, default_value_t = 32, value_name = "MIB")]
     pub chunk_mib: u64,
 }
 
@@ -219,7 +219,11 @@ fn cmd_ingest(a: IngestArgs, quiet: bool) -> Result<()> {
                         if *replaced { "replaced " } else { "" },
                         thousands(*rows),
                         if t.is_empty() { "nothing".to_string() } else { t.join(", ") },
-                        if *rejected > 0 { format!("; {} rejected (see _rejects/)", thousands(*rejected)) } else { String::new() }
+                        if *rejected > 0 {
+                            format!("; {} rejected (see _rejects/)", thousands(*rejected))
+                        } else {
+                            String::new()
+                        }
                     );
                 }
             }

@@ -7,8 +7,8 @@
 //! - [`model`]: the canonical tables (LAKE.md) as Rust records and Arrow schemas.
 
 pub mod channel;
+pub mod cli;
 pub mod ingest;
+pub mod lake;
 pub mod model;
 pub mod pseudo;
-pub mod lake;
-pub mod cli;

@@ -80,16 +80,34 @@ fn utc_ts() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
 }
 
-cell!(String, StringBuilder, DataType::Utf8, false, |s, b| b.append_value(s), |c| StringBuilder::with_capacity(c, c * 16));
-cell!(Option<String>, StringBuilder, DataType::Utf8, true, |s, b| b.append_option(s.as_deref()), |c| StringBuilder::with_capacity(c, c * 16));
-cell!(&'static str, StringBuilder, DataType::Utf8, false, |s, b| b.append_value(s), |c| StringBuilder::with_capacity(c, c * 8));
-cell!(Option<&'static str>, StringBuilder, DataType::Utf8, true, |s, b| b.append_option(*s), |c| StringBuilder::with_capacity(c, c * 8));
+cell!(String, StringBuilder, DataType::Utf8, false, |s, b| b.append_value(s), |c| StringBuilder::with_capacity(
+    c,
+    c * 16
+));
+cell!(Option<String>, StringBuilder, DataType::Utf8, true, |s, b| b.append_option(s.as_deref()), |c| {
+    StringBuilder::with_capacity(c, c * 16)
+});
+cell!(&'static str, StringBuilder, DataType::Utf8, false, |s, b| b.append_value(s), |c| StringBuilder::with_capacity(
+    c,
+    c * 8
+));
+cell!(Option<&'static str>, StringBuilder, DataType::Utf8, true, |s, b| b.append_option(*s), |c| {
+    StringBuilder::with_capacity(c, c * 8)
+});
 cell!(Option<i64>, Int64Builder, DataType::Int64, true, |s, b| b.append_option(*s), |c| Int64Builder::with_capacity(c));
-cell!(Option<bool>, BooleanBuilder, DataType::Boolean, true, |s, b| b.append_option(*s), |c| BooleanBuilder::with_capacity(c));
-cell!(Micros, TimestampMicrosecondBuilder, utc_ts(), false, |s, b| b.append_value(s.0), |c| TimestampMicrosecondBuilder::with_capacity(c).with_timezone("UTC"));
-cell!(Option<Micros>, TimestampMicrosecondBuilder, utc_ts(), true, |s, b| b.append_option(s.map(|m| m.0)), |c| TimestampMicrosecondBuilder::with_capacity(c).with_timezone("UTC"));
+cell!(Option<bool>, BooleanBuilder, DataType::Boolean, true, |s, b| b.append_option(*s), |c| {
+    BooleanBuilder::with_capacity(c)
+});
+cell!(Micros, TimestampMicrosecondBuilder, utc_ts(), false, |s, b| b.append_value(s.0), |c| {
+    TimestampMicrosecondBuilder::with_capacity(c).with_timezone("UTC")
+});
+cell!(Option<Micros>, TimestampMicrosecondBuilder, utc_ts(), true, |s, b| b.append_option(s.map(|m| m.0)), |c| {
+    TimestampMicrosecondBuilder::with_capacity(c).with_timezone("UTC")
+});
 cell!(Day, Date32Builder, DataType::Date32, false, |s, b| b.append_value(s.0), |c| Date32Builder::with_capacity(c));
-cell!(Option<Day>, Date32Builder, DataType::Date32, true, |s, b| b.append_option(s.map(|d| d.0)), |c| Date32Builder::with_capacity(c));
+cell!(Option<Day>, Date32Builder, DataType::Date32, true, |s, b| b.append_option(s.map(|d| d.0)), |c| {
+    Date32Builder::with_capacity(c)
+});
 cell!(
     Vec<String>,
     ListBuilder<StringBuilder>,
@@ -286,7 +304,9 @@ pub fn dedup_key(table: &str) -> &'static [&'static str] {
     match table {
         "posts" => &["post_id"],
         "actions" => &["action_key"],
-        "traffic" => &["site", "date_start", "date_end", "source", "medium", "referrer", "landing_page", "campaign_tag"],
+        "traffic" => {
+            &["site", "date_start", "date_end", "source", "medium", "referrer", "landing_page", "campaign_tag"]
+        }
         "accounts" => &["account_id", "date"],
         _ => &[],
     }

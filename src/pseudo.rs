@@ -29,7 +29,8 @@ impl Pseudonymizer {
     pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
         use anyhow::Context;
         if path.exists() {
-            let hexkey = std::fs::read_to_string(path).with_context(|| format!("reading key file {}", path.display()))?;
+            let hexkey =
+                std::fs::read_to_string(path).with_context(|| format!("reading key file {}", path.display()))?;
             let key = hex::decode(hexkey.trim())
                 .with_context(|| format!("key file {}: expected 64 hex digits", path.display()))?;
             anyhow::ensure!(key.len() >= 16, "key file {}: key too short ({} bytes)", path.display(), key.len());
@@ -42,7 +43,8 @@ impl Pseudonymizer {
             std::fs::create_dir_all(dir).ok();
         }
         let tmp = path.with_extension("key.tmp");
-        std::fs::write(&tmp, format!("{}\n", hex::encode(key))).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::write(&tmp, format!("{}\n", hex::encode(key)))
+            .with_context(|| format!("writing {}", tmp.display()))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

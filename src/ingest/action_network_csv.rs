@@ -141,7 +141,12 @@ impl Adapter for ActionNetworkCsv {
                 Err(e) => {
                     let line = e.position().map(|p| p.line()).unwrap_or(last_line + 1);
                     out.rows(1);
-                    out.reject(Reject { line, field: "(csv)".into(), error: format!("unreadable CSV row: {e}"), raw: None });
+                    out.reject(Reject {
+                        line,
+                        field: "(csv)".into(),
+                        error: format!("unreadable CSV row: {e}"),
+                        raw: None,
+                    });
                     continue;
                 }
             }
@@ -208,7 +213,8 @@ mod tests {
 
     #[test]
     fn petition_export() {
-        let got = run("action-network-csv/petition_signatures.csv", Some("Sign_Petition "), "America/New_York").unwrap();
+        let got =
+            run("action-network-csv/petition_signatures.csv", Some("Sign_Petition "), "America/New_York").unwrap();
         let pseudo = key();
         // 7 rows (lines 2-3, 4, 5, 6, 7, 8, 9): 3 rejected (6 bad date, 7 e-mail without @,
         // 8 neither e-mail nor uuid), 4 actions.
@@ -225,7 +231,10 @@ mod tests {
         // The key is keyed on (uuid, time, verb), not the bare uuid.
         let k = format!(
             "an:{}",
-            pseudo.id("action_network_row", "0b9c2a6e-1f4d-4c1e-9a43-7d1f5e2b8c01\u{1f}1709648551000000\u{1f}sign_petition")
+            pseudo.id(
+                "action_network_row",
+                "0b9c2a6e-1f4d-4c1e-9a43-7d1f5e2b8c01\u{1f}1709648551000000\u{1f}sign_petition"
+            )
         );
         assert_eq!(a.action_key.as_deref(), Some(k.as_str()));
         // Line 4: an upper-case e-mail is lower-cased; 10:00 EST = 15:00Z = 1709650800; a
@@ -269,7 +278,12 @@ mod tests {
         assert_eq!(e.file, "action-network-csv/no_email.csv");
         assert_eq!((e.line, e.field.as_deref()), (Some(1), Some("email")));
         assert!(e.msg.contains("an e-mail column is required"), "{e}");
-        assert!(e.msg.contains("the file's columns are: first_name, last_name, zip_code, can2_phone, can2_user_tags, created_date"), "{e}");
+        assert!(
+            e.msg.contains(
+                "the file's columns are: first_name, last_name, zip_code, can2_phone, can2_user_tags, created_date"
+            ),
+            "{e}"
+        );
         let shown = e.to_string();
         for cellv in ["Janelle", "Dorsey", "10023", "2125550143"] {
             assert!(!shown.contains(cellv), "{cellv} in {shown}");
@@ -294,11 +308,45 @@ mod tests {
         all += &format!("{e:?}");
         // Every e-mail, name, phone, street, zip and free text of the fixtures.
         let needles = [
-            "janelle", "dorsey", "jonah", "whitfield", "marisol", "quintero", "weiming", "zhao", "oluwaseun",
-            "adeyemi", "priyanka", "venkataraman", "anabel", "lozano", "samuel", "rivera", "leandra", "kimball",
-            "example.", "2125550143", "4155550198", "3125550117", "6175550160", "4045550101", "2135550175",
-            "72nd", "mission street", "evergreen", "peachtree", "10023", "94110", "60614", "98101", "02139",
-            "30303", "78701", "90012", "90026", "kids breathe",
+            "janelle",
+            "dorsey",
+            "jonah",
+            "whitfield",
+            "marisol",
+            "quintero",
+            "weiming",
+            "zhao",
+            "oluwaseun",
+            "adeyemi",
+            "priyanka",
+            "venkataraman",
+            "anabel",
+            "lozano",
+            "samuel",
+            "rivera",
+            "leandra",
+            "kimball",
+            "example.",
+            "2125550143",
+            "4155550198",
+            "3125550117",
+            "6175550160",
+            "4045550101",
+            "2135550175",
+            "72nd",
+            "mission street",
+            "evergreen",
+            "peachtree",
+            "10023",
+            "94110",
+            "60614",
+            "98101",
+            "02139",
+            "30303",
+            "78701",
+            "90012",
+            "90026",
+            "kids breathe",
         ];
         let lower = all.to_lowercase();
         for n in needles {

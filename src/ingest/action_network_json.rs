@@ -65,7 +65,13 @@ const KINDS: &[(&str, &str, &str, &str, Kind)] = &[
     ("osdi:attendances", "osdi:attendance", "osdi:event", "action_network:event_id", Kind::Attendance),
     ("osdi:donations", "osdi:donation", "osdi:fundraising_page", "action_network:fundraising_page_id", Kind::Donation),
     ("osdi:submissions", "osdi:submission", "osdi:form", "action_network:form_id", Kind::Submission),
-    ("osdi:outreaches", "osdi:outreach", "osdi:advocacy_campaign", "action_network:advocacy_campaign_id", Kind::Outreach),
+    (
+        "osdi:outreaches",
+        "osdi:outreach",
+        "osdi:advocacy_campaign",
+        "action_network:advocacy_campaign_id",
+        Kind::Outreach,
+    ),
 ];
 
 /// Maps byte offsets of sub-slices of the text to 1-based line numbers (offsets visited in
@@ -241,10 +247,7 @@ impl<'t> Reader<'_, '_, 't> {
 fn bare_kind(obj: &HashMap<String, &RawValue>) -> Option<Kind> {
     let links: HashMap<String, &RawValue> =
         obj.get("_links").and_then(|l| serde_json::from_str(l.get()).ok()).unwrap_or_default();
-    KINDS
-        .iter()
-        .find(|(_, _, link, id, _)| links.contains_key(*link) || obj.contains_key(*id))
-        .map(|k| k.4)
+    KINDS.iter().find(|(_, _, link, id, _)| links.contains_key(*link) || obj.contains_key(*id)).map(|k| k.4)
 }
 
 fn str_at<'v>(v: &'v Value, ptr: &str) -> Option<&'v str> {
@@ -269,7 +272,8 @@ fn actor(cx: &Ctx, v: &Value) -> Option<String> {
             return Some(cx.pseudo.email(mail));
         }
     }
-    let from_href = |h: &str| h.split(['?', '#']).next().unwrap_or("").trim_end_matches('/').rsplit('/').next().map(str::to_string);
+    let from_href =
+        |h: &str| h.split(['?', '#']).next().unwrap_or("").trim_end_matches('/').rsplit('/').next().map(str::to_string);
     let id = str_at(v, "/action_network:person_id")
         .map(str::to_string)
         .or_else(|| str_at(v, "/_links/osdi:person/href").and_then(from_href))
@@ -307,7 +311,8 @@ impl Adapter for ActionNetworkJson {
     }
     fn read(&self, input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
         let text = input.read_text()?;
-        let mut rd = Reader { cx, lines: Lines { text: &text, off: 0, line: 1 }, declined: 0, skipped: BTreeMap::new() };
+        let mut rd =
+            Reader { cx, lines: Lines { text: &text, off: 0, line: 1 }, declined: 0, skipped: BTreeMap::new() };
         // The whole file as a sequence of JSON values (one document, or JSON Lines).
         let values: Result<Vec<&RawValue>, serde_json::Error> =
             serde_json::Deserializer::from_str(&text).into_iter::<&RawValue>().collect();
@@ -418,7 +423,8 @@ mod tests {
         assert_eq!(a.actor_id, pseudo.id("action_network", "f2a1c9de-0b8e-4c57-9b4b-2d4a7a6f0e11"));
         assert_eq!(secs(a), Some(1_709_648_551)); // 2024-03-05T14:22:31Z
         assert_eq!((a.source.as_deref(), a.medium.as_deref()), (Some("facebook"), Some("group-clean-air-ny")));
-        let k = format!("an:{}", pseudo.id("action_network_action", "action_network:d91b4b2e-ae0e-4cd3-9ed7-d0ec501b0bc3"));
+        let k =
+            format!("an:{}", pseudo.id("action_network_action", "action_network:d91b4b2e-ae0e-4cd3-9ed7-d0ec501b0bc3"));
         assert_eq!(a.action_key.as_deref(), Some(k.as_str()));
         // The second only links its person: the id is the href's last segment; `none` codes are null.
         let b = &got.actions[1];
@@ -499,11 +505,46 @@ mod tests {
             all += &debug_all(&run(&format!("action-network-json/{f}"), None).unwrap());
         }
         let needles = [
-            "harriet", "okonkwo", "harbor lane", "rodrigo", "castellanos", "ingrid", "lindqvist", "tobias",
-            "abernathy", "juniper", "constance", "fairweather", "keiko", "nakagawa", "lucinda", "thornbury",
-            "quarry hill", "bartholomew", "ngata", "perpetua", "oyelaran", "gwendolyn", "gwen@", "example.",
-            "2025550148", "13125550199", "18025550123", "11201", "60614", "78701", "05401", "desmond",
-            "achterberg", "evelyn", "marchetti", "daughter", "senator", "f2a1c9de", "0a7b3c5d", "8c9d0e1f",
+            "harriet",
+            "okonkwo",
+            "harbor lane",
+            "rodrigo",
+            "castellanos",
+            "ingrid",
+            "lindqvist",
+            "tobias",
+            "abernathy",
+            "juniper",
+            "constance",
+            "fairweather",
+            "keiko",
+            "nakagawa",
+            "lucinda",
+            "thornbury",
+            "quarry hill",
+            "bartholomew",
+            "ngata",
+            "perpetua",
+            "oyelaran",
+            "gwendolyn",
+            "gwen@",
+            "example.",
+            "2025550148",
+            "13125550199",
+            "18025550123",
+            "11201",
+            "60614",
+            "78701",
+            "05401",
+            "desmond",
+            "achterberg",
+            "evelyn",
+            "marchetti",
+            "daughter",
+            "senator",
+            "f2a1c9de",
+            "0a7b3c5d",
+            "8c9d0e1f",
         ];
         let lower = all.to_lowercase();
         for n in needles {
@@ -532,7 +573,8 @@ mod tests {
         for s in OTHER_SAMPLES {
             assert_eq!(detect_file(&ADAPTER, &sample(s)), 0, "{s}");
         }
-        for other in [&crate::ingest::actions_csv::ADAPTER as &dyn Adapter, &crate::ingest::action_network_csv::ADAPTER] {
+        for other in [&crate::ingest::actions_csv::ADAPTER as &dyn Adapter, &crate::ingest::action_network_csv::ADAPTER]
+        {
             assert_eq!(detect_file(other, &fixture("action-network-json/webhook_batch.json").path), 0);
         }
         for dir in ["facebook-graph", "instagram-graph", "twitter-v1", "twitter-v2"] {

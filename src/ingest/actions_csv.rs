@@ -157,10 +157,8 @@ pub(crate) fn parse_time(s: &str, tz: chrono_tz::Tz, us_dates: bool) -> Result<O
         Some(b) => (b.trim_end(), chrono_tz::UTC),
         None => (t, tz),
     };
-    const ISO_LOCAL: &[&str] =
-        &["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"];
-    const US_LOCAL: &[&str] =
-        &["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p"];
+    const ISO_LOCAL: &[&str] = &["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"];
+    const US_LOCAL: &[&str] = &["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p"];
     let layouts = ISO_LOCAL.iter().chain(if us_dates { US_LOCAL } else { &[] });
     for f in layouts {
         if let Ok(n) = NaiveDateTime::parse_from_str(body, f) {
@@ -193,7 +191,14 @@ pub(crate) fn opt(s: &str) -> Option<String> {
 /// The de-duplication key of a canonical action row without its own key: a keyed hash of
 /// (actor pseudonym, verb, time, platform, post id), so the same action listed by two
 /// inputs counts once and the key reveals nothing.
-pub(crate) fn row_key(cx: &Ctx, actor_id: &str, verb: &str, t: Micros, platform: &str, post_id: Option<&str>) -> String {
+pub(crate) fn row_key(
+    cx: &Ctx,
+    actor_id: &str,
+    verb: &str,
+    t: Micros,
+    platform: &str,
+    post_id: Option<&str>,
+) -> String {
     let parts = [actor_id, verb, &t.0.to_string(), platform, post_id.unwrap_or("")];
     format!("crm:{}", cx.pseudo.id("actions_csv_row", &parts.join("\u{1f}")))
 }
@@ -243,12 +248,11 @@ impl Adapter for ActionsCsv {
         let text = input.read_text()?;
         let mut r = reader(&text, b',');
         let h = header(&mut r, cx)?;
-        let missing: Vec<&str> =
-            [("actor", ACTOR), ("action", ACTION), ("occurred_at", OCCURRED)]
-                .iter()
-                .filter(|(_, c)| h.find(c).is_none())
-                .map(|(n, _)| *n)
-                .collect();
+        let missing: Vec<&str> = [("actor", ACTOR), ("action", ACTION), ("occurred_at", OCCURRED)]
+            .iter()
+            .filter(|(_, c)| h.find(c).is_none())
+            .map(|(n, _)| *n)
+            .collect();
         if !missing.is_empty() {
             return Err(cx.err_at(
                 1,
@@ -274,7 +278,12 @@ impl Adapter for ActionsCsv {
                 Err(e) => {
                     let line = e.position().map(|p| p.line()).unwrap_or(last_line + 1);
                     out.rows(1);
-                    out.reject(Reject { line, field: "(csv)".into(), error: format!("unreadable CSV row: {e}"), raw: None });
+                    out.reject(Reject {
+                        line,
+                        field: "(csv)".into(),
+                        error: format!("unreadable CSV row: {e}"),
+                        raw: None,
+                    });
                     continue;
                 }
             }

@@ -93,28 +93,79 @@ pub struct Mapping {
 }
 
 const POST_COLS: &[&str] = &[
-    "platform", "post_id", "origin", "account_id", "account_handle", "created_at", "content_type", "text", "lang",
-    "hashtags", "mentions", "urls", "is_repost", "in_reply_to_account", "quoted_post_id", "in_reply_to_post_id",
-    "reposted_post_id", "followers", "impressions", "reach", "reactions", "comments", "shares", "quotes", "saves",
-    "clicks", "link_clicks", "video_views", "permalink", "campaign",
+    "platform",
+    "post_id",
+    "origin",
+    "account_id",
+    "account_handle",
+    "created_at",
+    "content_type",
+    "text",
+    "lang",
+    "hashtags",
+    "mentions",
+    "urls",
+    "is_repost",
+    "in_reply_to_account",
+    "quoted_post_id",
+    "in_reply_to_post_id",
+    "reposted_post_id",
+    "followers",
+    "impressions",
+    "reach",
+    "reactions",
+    "comments",
+    "shares",
+    "quotes",
+    "saves",
+    "clicks",
+    "link_clicks",
+    "video_views",
+    "permalink",
+    "campaign",
 ];
 const ACTION_COLS: &[&str] =
     &["platform", "actor", "action", "occurred_at", "post_id", "campaign", "source", "medium", "action_key"];
 const TRAFFIC_COLS: &[&str] = &[
-    "platform", "date", "date_start", "date_end", "site", "source", "medium", "referrer", "channel", "landing_page",
-    "campaign_tag", "sessions", "users", "pageviews", "conversions", "campaign",
+    "platform",
+    "date",
+    "date_start",
+    "date_end",
+    "site",
+    "source",
+    "medium",
+    "referrer",
+    "channel",
+    "landing_page",
+    "campaign_tag",
+    "sessions",
+    "users",
+    "pageviews",
+    "conversions",
+    "campaign",
 ];
 const CONTENT_TYPES: &[&str] = &["photo", "video", "link", "text", "album", "event", "other"];
 const CHANNELS: &[&str] = &[
-    "facebook", "twitter", "instagram", "flickr", "youtube", "linkedin", "other_social", "search", "email", "direct",
-    "referral", "other",
+    "facebook",
+    "twitter",
+    "instagram",
+    "flickr",
+    "youtube",
+    "linkedin",
+    "other_social",
+    "search",
+    "email",
+    "direct",
+    "referral",
+    "other",
 ];
 
 /// Reads a mapping file and checks it, for the CLI and the pipeline loader to call so that
 /// a bad mapping fails before any input is read (the adapter checks it again anyway).
 pub fn load_mapping(path: impl AsRef<Path>) -> anyhow::Result<toml::Table> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read mapping {}: {e}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read mapping {}: {e}", path.display()))?;
     let table: toml::Table = toml::from_str(&text).map_err(|e| anyhow::anyhow!("mapping {}: {e}", path.display()))?;
     Mapping::from_table(&table).map_err(|e| anyhow::anyhow!("mapping {}: {e}", path.display()))?;
     Ok(table)
@@ -123,7 +174,8 @@ pub fn load_mapping(path: impl AsRef<Path>) -> anyhow::Result<toml::Table> {
 impl Mapping {
     /// Parses and checks a mapping table; the error says what is wrong.
     pub fn from_table(t: &toml::Table) -> Result<Mapping, String> {
-        let m: Mapping = toml::Value::Table(t.clone()).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+        let m: Mapping =
+            toml::Value::Table(t.clone()).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
         m.check()?;
         Ok(m)
     }
@@ -153,7 +205,10 @@ impl Mapping {
             ("values", self.values.keys().collect()),
         ] {
             if let Some(k) = keys.iter().find(|k| !known.contains(&k.as_str())) {
-                return Err(format!("[{section}] names '{k}', not a column of table {t}; its columns are: {}", known.join(", ")));
+                return Err(format!(
+                    "[{section}] names '{k}', not a column of table {t}; its columns are: {}",
+                    known.join(", ")
+                ));
             }
         }
         if let Some(k) = self.columns.keys().find(|k| self.constants.contains_key(*k)) {
@@ -202,7 +257,9 @@ impl Mapping {
     fn tz(&self, default: chrono_tz::Tz) -> Result<chrono_tz::Tz, String> {
         match &self.timezone {
             None => Ok(default),
-            Some(z) => z.parse().map_err(|_| format!("timezone '{z}' is not an IANA time zone name (e.g. Europe/Lisbon)")),
+            Some(z) => {
+                z.parse().map_err(|_| format!("timezone '{z}' is not an IANA time zone name (e.g. Europe/Lisbon)"))
+            }
         }
     }
 }
@@ -262,7 +319,13 @@ impl Plan<'_> {
 
     fn count(&self, g: &Got) -> Result<Option<i64>, String> {
         let parsed = if self.m.decimal_comma { comma_count(&g.v) } else { util::parse_count(&g.v) };
-        parsed.map_err(|_| format!("expected a whole number{}, {}", if self.m.decimal_comma { " (decimal comma)" } else { "" }, self.shown(g)))
+        parsed.map_err(|_| {
+            format!(
+                "expected a whole number{}, {}",
+                if self.m.decimal_comma { " (decimal comma)" } else { "" },
+                self.shown(g)
+            )
+        })
     }
 
     fn time(&self, g: &Got) -> Result<Micros, String> {
@@ -415,7 +478,12 @@ impl Adapter for CustomCsv {
                     let line = skip + e.position().map(|p| p.line()).unwrap_or(last_line + 1 - skip);
                     out.rows(1);
                     row += 1;
-                    out.reject(Reject { line, field: "(csv)".into(), error: format!("unreadable CSV row: {e}"), raw: None });
+                    out.reject(Reject {
+                        line,
+                        field: "(csv)".into(),
+                        error: format!("unreadable CSV row: {e}"),
+                        raw: None,
+                    });
                     continue;
                 }
             }
@@ -482,8 +550,17 @@ fn post_row(p: &Plan, rec: &StringRecord, row: u64, file_name: &str, out: &mut d
     let created_at = get("created_at").map(|g| p.time(&g).map_err(|e| (g.field.clone(), e))).transpose()?;
     let mut counts = BTreeMap::new();
     for c in [
-        "followers", "impressions", "reach", "reactions", "comments", "shares", "quotes", "saves", "clicks",
-        "link_clicks", "video_views",
+        "followers",
+        "impressions",
+        "reach",
+        "reactions",
+        "comments",
+        "shares",
+        "quotes",
+        "saves",
+        "clicks",
+        "link_clicks",
+        "video_views",
     ] {
         if let Some(g) = get(c) {
             counts.insert(c, p.count(&g).map_err(|e| (g.field.clone(), e))?);
@@ -492,7 +569,9 @@ fn post_row(p: &Plan, rec: &StringRecord, row: u64, file_name: &str, out: &mut d
     let n = |c: &str| counts.get(c).copied().flatten();
     let is_repost = match get("is_repost") {
         None => None,
-        Some(g) => Some(bool_of(&g.v).ok_or_else(|| (g.field.clone(), format!("expected true or false, {}", p.shown(&g))))?),
+        Some(g) => {
+            Some(bool_of(&g.v).ok_or_else(|| (g.field.clone(), format!("expected true or false, {}", p.shown(&g))))?)
+        }
     };
     let text = text_of("text");
     let list = |c: &str, from_text: fn(&str) -> Vec<String>| match get(c) {
@@ -501,7 +580,11 @@ fn post_row(p: &Plan, rec: &StringRecord, row: u64, file_name: &str, out: &mut d
     };
     let hashtags = list("hashtags", util::hashtags);
     let mentions = list("mentions", util::mentions);
-    let urls = get("urls").map(|g| g.v.split(|c: char| c.is_whitespace() || c == '|').filter(|u| !u.is_empty()).map(str::to_string).collect()).unwrap_or_default();
+    let urls = get("urls")
+        .map(|g| {
+            g.v.split(|c: char| c.is_whitespace() || c == '|').filter(|u| !u.is_empty()).map(str::to_string).collect()
+        })
+        .unwrap_or_default();
     let account_id = text_of("account_id");
     let account_handle = text_of("account_handle").map(|h| util::handle(&h)).filter(|h| !h.is_empty());
     let followers = n("followers");
@@ -598,7 +681,11 @@ fn traffic_row(p: &Plan, rec: &StringRecord, row: u64, out: &mut dyn Out) -> Row
     let channel = canonical(CHANNELS, &ch.v).ok_or_else(|| {
         (
             ch.field.clone(),
-            format!("expected a channel ({}; map the file's values with [values.channel]), {}", CHANNELS.join(", "), p.shown(&ch)),
+            format!(
+                "expected a channel ({}; map the file's values with [values.channel]), {}",
+                CHANNELS.join(", "),
+                p.shown(&ch)
+            ),
         )
     })?;
     let mut counts = BTreeMap::new();
@@ -682,10 +769,16 @@ mod tests {
         assert_eq!((sum(|p| p.reactions), nulls(|p| p.reactions)), (88_795, 1));
         assert_eq!((sum(|p| p.shares), nulls(|p| p.shares)), (13_524, 4));
         // Blank cells are null, not 0: data rows 112, 121, 125, 165 (lines 113, 122, 126, 166).
-        let blank_shares: Vec<&str> = got.posts.iter().filter(|p| p.shares.is_none()).map(|p| p.post_id.as_str()).collect();
+        let blank_shares: Vec<&str> =
+            got.posts.iter().filter(|p| p.shares.is_none()).map(|p| p.post_id.as_str()).collect();
         assert_eq!(
             blank_shares,
-            ["uci-facebook-metrics:112", "uci-facebook-metrics:121", "uci-facebook-metrics:125", "uci-facebook-metrics:165"]
+            [
+                "uci-facebook-metrics:112",
+                "uci-facebook-metrics:121",
+                "uci-facebook-metrics:125",
+                "uci-facebook-metrics:165"
+            ]
         );
         assert_eq!(got.posts[111].reactions, None);
         // Type: Photo 426, Status 45, Link 22, Video 7.
@@ -726,9 +819,16 @@ mod tests {
         assert_eq!((got.rows, got.posts.len()), (5, 2));
         let rej: Vec<(u64, &str)> = got.rejects.iter().map(|r| (r.line, r.field.as_str())).collect();
         assert_eq!(rej, vec![(6, "Impressions"), (7, "Media"), (8, "Published")]);
-        assert!(got.rejects[0].error.contains("expected a whole number (decimal comma), found '1.234,5'"), "{}", got.rejects[0].error);
+        assert!(
+            got.rejects[0].error.contains("expected a whole number (decimal comma), found '1.234,5'"),
+            "{}",
+            got.rejects[0].error
+        );
         // Posts: the raw row is kept in the reject.
-        assert_eq!(got.rejects[1].raw.as_deref(), Some("C-3;02/04/2024 09:00;Story;@Clean_Air_PT;Stop the smog;10;1;0;12.345"));
+        assert_eq!(
+            got.rejects[1].raw.as_deref(),
+            Some("C-3;02/04/2024 09:00;Story;@Clean_Air_PT;Stop the smog;10;1;0;12.345")
+        );
         let p = &got.posts[0];
         assert_eq!(p.post_id, "C-1");
         assert_eq!(p.platform, "instagram");
@@ -766,7 +866,9 @@ mod tests {
         let check = |s: &str| Mapping::from_table(&toml::from_str(s).unwrap()).unwrap_err();
         let e = check("table = \"posts\"\ncolum = 1");
         assert!(e.contains("unknown field `colum`"), "{e}");
-        let e = check("[columns]\npost_id = \"id\"\nreach_total = \"r\"\n[constants]\nplatform = \"x\"\norigin = \"owned\"");
+        let e = check(
+            "[columns]\npost_id = \"id\"\nreach_total = \"r\"\n[constants]\nplatform = \"x\"\norigin = \"owned\"",
+        );
         assert!(e.contains("[columns] names 'reach_total', not a column of table posts"), "{e}");
         let e = check("[columns]\npost_id = \"id\"\n[constants]\norigin = \"owned\"");
         assert!(e.contains("table posts needs 'platform'"), "{e}");
@@ -812,7 +914,20 @@ mod tests {
         assert_eq!(rej, vec![(4, "Datum"), (5, "Aktion")]);
         assert!(got.rejects.iter().all(|r| r.raw.is_none()));
         let all = debug_all(&got).to_lowercase();
-        for n in ["klara", "hoffmann", "example.de", "jürgen", "weißenberg", "schillerstraße", "0301234567", "31.02.2024", "lindenweg", "anna klein", "ben roth", "weissenberg"] {
+        for n in [
+            "klara",
+            "hoffmann",
+            "example.de",
+            "jürgen",
+            "weißenberg",
+            "schillerstraße",
+            "0301234567",
+            "31.02.2024",
+            "lindenweg",
+            "anna klein",
+            "ben roth",
+            "weissenberg",
+        ] {
             assert!(!all.contains(n), "'{n}' leaked into {all}");
         }
     }

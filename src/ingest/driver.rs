@@ -1,13 +1,12 @@
 //! The ingest run: inputs → detected adapters → parallel chunk readers → one atomic commit.
 //!
-//! Work items are (input, byte range) pairs: whole files for most formats, ~64 MiB ranges of
+//! Work items are (input, byte range) pairs: whole files for most formats, ~32 MiB ranges of
 //! line-oriented files, so one large JSONL collection uses every core. Each item streams its
 //! records into its own part files under the transaction's staging folder; nothing is held
 //! in memory beyond a batch per open part. When all items are done, each input is judged on
 //! its reject rate, and the inputs that pass are committed together.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -16,7 +15,7 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::{detect, probe_input, by_name, names, Adapter, Ctx, FileError, Input, Probe, Reject};
+use super::{by_name, detect, names, probe_input, Adapter, Ctx, FileError, Input, Probe, Reject};
 use crate::lake::commit::{StagedFile, Txn};
 use crate::lake::manifest::{FileEntry, PartEntry};
 use crate::lake::parts::{ChunkResult, PartSink};
@@ -87,7 +86,7 @@ impl RunOptions {
             lake: lake.into(),
             max_reject_rate: 0.01,
             key_file: None,
-            chunk_bytes: 64 << 20,
+            chunk_bytes: 32 << 20,
             force: false,
             quiet: true,
             progress: false,
@@ -121,7 +120,9 @@ struct Planned {
     input: Input,
     abs: String,
     size: u64,
-    sha256: String,
+    mtime: Option<i64>,
+    /// Known before reading for probably-unchanged files, after it for the others.
+    sha256: Option<String>,
     adapter: &'static dyn Adapter,
     options: InputOptions,
     fingerprint: String,
@@ -154,10 +155,13 @@ pub fn expand(spec: &InputSpec) -> Result<Vec<(PathBuf, String)>, FileError> {
     if files.is_empty() {
         return Err(FileError::new(&shown, "the folder holds no files to ingest"));
     }
-    Ok(files.into_iter().map(|p| {
-        let r = relative(&p);
-        (p, r)
-    }).collect())
+    Ok(files
+        .into_iter()
+        .map(|p| {
+            let r = relative(&p);
+            (p, r)
+        })
+        .collect())
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -188,20 +192,38 @@ fn relative(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// SHA-256 of a file, read through 64 MiB memory maps: no copy into a buffer, and the
+/// resident set stays bounded by one window whatever the file size. (A file truncated by
+/// another process while it is mapped would fault; exports are not written in place.)
 fn sha256_file(path: &Path) -> std::io::Result<(u64, String)> {
-    let mut f = std::fs::File::open(path)?;
+    const WINDOW: u64 = 64 << 20;
+    let f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
     let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut n = 0u64;
-    loop {
-        let k = f.read(&mut buf)?;
-        if k == 0 {
-            break;
-        }
-        n += k as u64;
-        h.update(&buf[..k]);
+    let mut off = 0;
+    while off < len {
+        let n = WINDOW.min(len - off);
+        // SAFETY: read-only map of a regular file; see the note above on truncation.
+        let map = unsafe { memmap2::MmapOptions::new().offset(off).len(n as usize).map(&f)? };
+        let _ = map.advise(memmap2::Advice::Sequential);
+        h.update(&map[..]);
+        off += n;
     }
-    Ok((n, hex::encode(h.finalize())))
+    Ok((len, hex::encode(h.finalize())))
+}
+
+fn hash_input(path: &Path) -> std::io::Result<(u64, String)> {
+    if path.is_dir() {
+        sha256_dir(path)
+    } else {
+        sha256_file(path)
+    }
+}
+
+fn mtime_ns(meta: &std::fs::Metadata) -> Option<i64> {
+    let t = meta.modified().ok()?;
+    let d = t.duration_since(std::time::UNIX_EPOCH).ok()?;
+    i64::try_from(d.as_nanos()).ok()
 }
 
 fn sha256_dir(dir: &Path) -> std::io::Result<(u64, String)> {
@@ -249,13 +271,24 @@ fn choose_adapter(path: &Path, shown: &str, opts: &InputOptions) -> Result<&'sta
 /// Ingests `specs` into the lake. Inputs that fail are reported and not committed; the
 /// others are committed together. Never leaves the lake half-written.
 pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
+    let timing = std::env::var_os("RALLYLENS_TIMING").is_some();
+    let t0 = std::time::Instant::now();
+    let phase = |name: &str| {
+        if timing {
+            eprintln!("timing: {name} done at {:.3} s", t0.elapsed().as_secs_f64());
+        }
+    };
     let lake = Lake::open_for_write(&run.lake, run.quiet)?;
     let key_path = run.key_file.clone().unwrap_or_else(|| Pseudonymizer::key_path(&run.lake));
     let pseudo = Pseudonymizer::load_or_create(&key_path)?;
     let old = lake.manifest()?;
     let mut report = Report::default();
 
-    // 1. Expand, hash, decide what to read.
+    // 1. Expand, stat, decide what to read. A file whose path, size and modification time
+    // match the manifest is probably unchanged: hash it first and skip it if so. Any other
+    // file is read at once and hashed at the same time (SHA-256 is sequential and costs as
+    // much as a third of the parse); if its hash then turns out to be listed, its staged
+    // rows are dropped, so the outcome is the same as hashing first.
     let mut listed: Vec<(PathBuf, String, InputOptions)> = Vec::new();
     for spec in specs {
         match expand(spec) {
@@ -263,18 +296,15 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
             Err(e) => report.inputs.push((e.file.clone(), Outcome::Failed(e.to_string()))),
         }
     }
-    let hashed: Vec<std::io::Result<(u64, String)>> = listed
-        .par_iter()
-        .map(|(p, _, _)| if p.is_dir() { sha256_dir(p) } else { sha256_file(p) })
-        .collect();
     let mut planned: Vec<Planned> = Vec::new();
     let mut seq = old.next_seq;
     let mut seen_abs: BTreeSet<String> = BTreeSet::new();
-    for ((path, shown, options), hashed) in listed.into_iter().zip(hashed) {
+    let mut probably_unchanged: Vec<usize> = Vec::new();
+    for (path, shown, options) in listed {
         let slot = report.inputs.len();
         report.inputs.push((shown.clone(), Outcome::Unchanged));
-        let (size, sha) = match hashed {
-            Ok(x) => x,
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) => m,
             Err(e) => {
                 report.inputs[slot].1 = Outcome::Failed(FileError::io(&shown, &e).to_string());
                 continue;
@@ -285,9 +315,7 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
             continue; // the same file twice on one command line: read once
         }
         let fingerprint = options.fingerprint();
-        if !run.force && old.files.iter().any(|f| f.sha256 == sha && f.options == fingerprint) {
-            continue; // Outcome::Unchanged
-        }
+        let mtime = mtime_ns(&meta);
         let adapter = match choose_adapter(&path, &shown, &options) {
             Ok(a) => a,
             Err(e) => {
@@ -299,31 +327,68 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
             None => chrono_tz::UTC,
             Some(Ok(tz)) => tz,
             Some(Err(_)) => {
-                let msg = format!("unknown time zone '{}'; expected an IANA name like Europe/London", options.tz.as_deref().unwrap_or(""));
+                let msg = format!(
+                    "unknown time zone '{}'; expected an IANA name like Europe/London",
+                    options.tz.as_deref().unwrap_or("")
+                );
                 report.inputs[slot].1 = Outcome::Failed(FileError::new(&shown, msg).to_string());
                 continue;
             }
         };
+        if meta.is_dir()
+            || old
+                .files
+                .iter()
+                .any(|f| f.abs_path == abs && f.size == meta.len() && f.mtime == mtime && f.options == fingerprint)
+        {
+            probably_unchanged.push(planned.len());
+        }
         let replaces = old.files.iter().find(|f| f.abs_path == abs).map(|f| f.id.clone());
-        let id = format!("f{seq:06}-{}", &sha[..8]);
         planned.push(Planned {
             input: Input { path: path.clone(), display: shown },
             abs,
-            size,
-            sha256: sha,
+            size: meta.len(),
+            mtime,
+            sha256: None,
             adapter,
             options,
             fingerprint,
             tz,
-            seq,
-            id,
+            seq: 0,
+            id: String::new(),
             replaces,
             slot,
         });
+    }
+    let hashed: Vec<std::io::Result<(u64, String)>> =
+        probably_unchanged.par_iter().map(|&i| hash_input(&planned[i].input.path)).collect();
+    let mut skip: BTreeSet<usize> = BTreeSet::new();
+    for (&i, h) in probably_unchanged.iter().zip(hashed) {
+        let p = &mut planned[i];
+        match h {
+            Ok((size, sha)) => {
+                if !run.force && old.files.iter().any(|f| f.sha256 == sha && f.options == p.fingerprint) {
+                    skip.insert(i); // Outcome::Unchanged
+                }
+                p.size = size;
+                p.sha256 = Some(sha);
+            }
+            Err(e) => {
+                report.inputs[p.slot].1 = Outcome::Failed(FileError::io(&p.input.display, &e).to_string());
+                skip.insert(i);
+            }
+        }
+    }
+    let mut planned: Vec<Planned> =
+        planned.into_iter().enumerate().filter(|(i, _)| !skip.contains(i)).map(|(_, p)| p).collect();
+    for p in &mut planned {
+        p.seq = seq;
+        p.id = format!("f{seq:06}");
         seq += 1;
     }
 
-    // 2. Read everything in parallel into staging.
+    phase("plan");
+    // 2. Read everything in parallel into staging, hashing the new files meanwhile.
     let txn = Txn::begin(&run.lake)?;
     let ingested_at = Micros(chrono::Utc::now().timestamp_micros());
     let ctxs: Vec<Ctx> = planned
@@ -355,34 +420,66 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
     let total_bytes: u64 = planned.iter().map(|p| p.size).sum();
     let bar = progress_bar(run, total_bytes);
     let done = AtomicU64::new(0);
-    let results: Vec<Result<ChunkResult, FileError>> = tasks
-        .par_iter()
-        .map(|&(i, chunk, start, end)| {
-            let p = &planned[i];
-            let cx = &ctxs[i];
-            let dir = txn.source_dir(&p.id);
-            let mut sink = PartSink::new(cx, &dir, chunk);
-            let r = match p.adapter.lines() {
-                Some(la) if !p.input.path.is_dir() => {
-                    let file = p.input.open()?;
-                    let lines = super::read_line_range(la, p.adapter.personal_data(), file, start, end, p.size, cx, &mut sink)?;
-                    sink.set_lines(lines);
-                    Ok(())
-                }
-                _ => p.adapter.read(&p.input, cx, &mut sink),
-            };
-            let d = done.fetch_add(end - start, Ordering::Relaxed) + (end - start);
-            if let Some(b) = &bar {
-                b.set_position(d);
-            }
-            r?;
-            sink.finish().map_err(|e| FileError::new(&p.input.display, format!("writing the lake: {e}")))
-        })
-        .collect();
+    let (late_hashes, results): (Vec<Option<std::io::Result<(u64, String)>>>, Vec<Result<ChunkResult, FileError>>) =
+        rayon::join(
+            || planned.iter().map(|p| p.sha256.is_none().then(|| hash_input(&p.input.path))).collect(),
+            || {
+                tasks
+                    .par_iter()
+                    .map(|&(i, chunk, start, end)| {
+                        let p = &planned[i];
+                        let cx = &ctxs[i];
+                        let dir = txn.source_dir(&p.id);
+                        let mut sink = PartSink::new(cx, &dir, chunk);
+                        let r = match p.adapter.lines() {
+                            Some(la) if !p.input.path.is_dir() => {
+                                let file = p.input.open()?;
+                                let lines = super::read_line_range(
+                                    la,
+                                    p.adapter.personal_data(),
+                                    file,
+                                    start,
+                                    end,
+                                    p.size,
+                                    cx,
+                                    &mut sink,
+                                )?;
+                                sink.set_lines(lines);
+                                Ok(())
+                            }
+                            _ => p.adapter.read(&p.input, cx, &mut sink),
+                        };
+                        let d = done.fetch_add(end - start, Ordering::Relaxed) + (end - start);
+                        if let Some(b) = &bar {
+                            b.set_position(d);
+                        }
+                        r?;
+                        sink.finish().map_err(|e| FileError::new(&p.input.display, format!("writing the lake: {e}")))
+                    })
+                    .collect()
+            },
+        );
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    // The late hashes: a file whose content is already listed (or was read earlier in this
+    // run) under the same options is unchanged after all.
+    let mut this_run: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut late_skip: Vec<Option<Outcome>> = (0..planned.len()).map(|_| None).collect();
+    for (i, (p, h)) in planned.iter_mut().zip(late_hashes).enumerate() {
+        match h {
+            Some(Ok((_, sha))) => p.sha256 = Some(sha),
+            Some(Err(e)) => late_skip[i] = Some(Outcome::Failed(FileError::io(&p.input.display, &e).to_string())),
+            None => {}
+        }
+        let sha = p.sha256.clone().unwrap_or_default();
+        let listed = old.files.iter().any(|f| f.sha256 == sha && f.options == p.fingerprint);
+        if late_skip[i].is_none() && !this_run.insert((sha, p.fingerprint.clone())) || (!run.force && listed) {
+            late_skip[i].get_or_insert(Outcome::Unchanged);
+        }
+    }
 
+    phase("read");
     // 3. Judge each input, build its manifest entry.
     let mut per_file: Vec<Vec<(usize, ChunkResult)>> = (0..planned.len()).map(|_| Vec::new()).collect();
     let mut failed: Vec<Option<String>> = vec![None; planned.len()];
@@ -398,6 +495,11 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
     let mut remove: BTreeSet<String> = BTreeSet::new();
     for (i, p) in planned.iter().enumerate() {
         let slot = p.slot;
+        if let Some(outcome) = late_skip[i].take() {
+            report.inputs[slot].1 = outcome;
+            std::fs::remove_dir_all(txn.source_dir(&p.id)).ok();
+            continue;
+        }
         if let Some(msg) = failed[i].take() {
             report.inputs[slot].1 = Outcome::Failed(msg);
             std::fs::remove_dir_all(txn.source_dir(&p.id)).ok();
@@ -423,7 +525,12 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
                 *tables.entry(wp.table.to_string()).or_default() += wp.rows;
                 parts.push(PartEntry {
                     table: wp.table.to_string(),
-                    platform: wp.path.parent().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().trim_start_matches("platform=").to_string()).unwrap_or_default(),
+                    platform: wp
+                        .path
+                        .parent()
+                        .and_then(|d| d.file_name())
+                        .map(|n| n.to_string_lossy().trim_start_matches("platform=").to_string())
+                        .unwrap_or_default(),
                     name: wp.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
                     rows: wp.rows,
                     visible_rows: 0,
@@ -471,7 +578,8 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
                 path: p.input.display.clone(),
                 abs_path: p.abs.clone(),
                 size: p.size,
-                sha256: p.sha256.clone(),
+                sha256: p.sha256.clone().unwrap_or_default(),
+                mtime: p.mtime,
                 format: p.adapter.name().to_string(),
                 options: p.fingerprint.clone(),
                 campaign: p.options.campaign.clone(),
@@ -488,6 +596,7 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
 
     // 4. Commit what passed, in one step.
     txn.commit(&old, staged, &remove).context("committing to the lake")?;
+    phase("commit");
     Ok(report)
 }
 
@@ -513,9 +622,11 @@ fn progress_bar(run: &RunOptions, total: u64) -> Option<indicatif::ProgressBar> 
     }
     let b = indicatif::ProgressBar::new(total);
     b.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} ingest [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-            .expect("valid template")
-            .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} ingest [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     Some(b)
 }

@@ -622,7 +622,6 @@ pub(crate) fn kind_of(raw: &RawValue) -> &'static str {
 mod tests {
     use super::*;
     use crate::ingest::Collected;
-    
 
     const S: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/");
     const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/facebook-graph-json/");

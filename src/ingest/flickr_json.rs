@@ -390,7 +390,6 @@ fn photo(raw: &RawValue, list_owner: Option<&Map<String, Value>>, cx: &Ctx) -> R
 mod tests {
     use super::*;
     use crate::ingest::Collected;
-    
 
     const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/flickr-json/");
 

@@ -319,7 +319,6 @@ fn old_media(raw: &RawValue, kind: &'static str, cx: &Ctx) -> Result<Post, (Stri
 mod tests {
     use super::*;
     use crate::ingest::Collected;
-    
 
     const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/instagram-dyi-json/");
 

@@ -347,7 +347,6 @@ mod tests {
     use super::*;
     use crate::ingest::Collected;
     use crate::model::Micros;
-    
 
     const S: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/");
     const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/instagram-graph-json/");

@@ -23,14 +23,14 @@ pub mod instagram_graph_json;
 pub mod matomo_csv;
 pub mod meta_business_suite_csv;
 pub mod plausible_csv;
+#[cfg(test)]
+pub mod testkit;
 pub mod traffic_util;
 pub mod twitter_analytics_csv;
 pub mod twitter_archive;
 pub mod twitter_csv;
 pub mod twitter_v1_json;
 pub mod twitter_v2_jsonl;
-#[cfg(test)]
-pub mod testkit;
 pub mod ua_csv;
 pub mod util;
 

@@ -11,7 +11,11 @@ pub const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/sample
 pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
 
 /// Runs `adapter` on `path` with default settings, after `set` adjusts the context.
-pub fn collect_with(adapter: &dyn Adapter, path: impl AsRef<Path>, set: impl FnOnce(&mut Ctx)) -> Result<Collected, FileError> {
+pub fn collect_with(
+    adapter: &dyn Adapter,
+    path: impl AsRef<Path>,
+    set: impl FnOnce(&mut Ctx),
+) -> Result<Collected, FileError> {
     let path = path.as_ref();
     let key = Pseudonymizer::from_key(b"0123456789abcdef");
     let mut cx = Ctx::new(path.to_string_lossy(), &key);

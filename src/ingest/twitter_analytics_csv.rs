@@ -54,7 +54,9 @@ fn url_re() -> &'static Regex {
 
 fn permalink_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"^https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/([A-Za-z0-9_]+)/status/").expect("static regex"))
+    RE.get_or_init(|| {
+        Regex::new(r"^https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/([A-Za-z0-9_]+)/status/").expect("static regex")
+    })
 }
 
 /// Sets one figure of a post.
@@ -95,10 +97,8 @@ impl Adapter for TwitterAnalyticsCsv {
     fn read(&self, input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
         let text = input.read_text()?;
         let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
-        let headers = rdr
-            .headers()
-            .map_err(|e| cx.err_at(1, "(header)", format!("cannot read the header: {e}")))?
-            .clone();
+        let headers =
+            rdr.headers().map_err(|e| cx.err_at(1, "(header)", format!("cannot read the header: {e}")))?.clone();
         // The first column of a name wins.
         let mut cols: HashMap<String, usize> = HashMap::new();
         for (i, h) in headers.iter().enumerate() {
@@ -127,8 +127,12 @@ impl Adapter for TwitterAnalyticsCsv {
         .into_iter()
         .filter_map(|(c, f)| c.map(|(i, name)| (i, name, f)))
         .collect();
-        let promoted: Vec<usize> =
-            headers.iter().enumerate().filter(|(_, h)| h.trim().to_lowercase().starts_with("promoted ")).map(|(i, _)| i).collect();
+        let promoted: Vec<usize> = headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.trim().to_lowercase().starts_with("promoted "))
+            .map(|(i, _)| i)
+            .collect();
         let mut promoted_rows = 0u64;
 
         let mut rec = csv::StringRecord::new();
@@ -156,22 +160,24 @@ impl Adapter for TwitterAnalyticsCsv {
                 continue;
             }
             let Some(created) = parse_time(cell(c_time)) else {
-                reject(out, "time", format!("expected a time like '2015-09-30 18:42 +0000', found '{}'", cell(c_time).trim()));
+                reject(
+                    out,
+                    "time",
+                    format!("expected a time like '2015-09-30 18:42 +0000', found '{}'", cell(c_time).trim()),
+                );
                 continue;
             };
             let text = c_text.map(|i| cell(i).to_string()).filter(|t| !t.trim().is_empty());
             let permalink = c_link.and_then(|i| util::non_empty(cell(i)));
-            let handle = permalink
-                .as_deref()
-                .and_then(|l| permalink_re().captures(l))
-                .map(|c| util::handle(&c[1]));
+            let handle = permalink.as_deref().and_then(|l| permalink_re().captures(l)).map(|c| util::handle(&c[1]));
             let t = text.as_deref().unwrap_or("");
-            let urls: Vec<String> = url_re().find_iter(t).map(|m| m.as_str().to_string()).fold(Vec::new(), |mut v, u| {
-                if !v.contains(&u) {
-                    v.push(u);
-                }
-                v
-            });
+            let urls: Vec<String> =
+                url_re().find_iter(t).map(|m| m.as_str().to_string()).fold(Vec::new(), |mut v, u| {
+                    if !v.contains(&u) {
+                        v.push(u);
+                    }
+                    v
+                });
             let mut p = Post {
                 platform: "twitter".into(),
                 post_id: id.to_string(),
@@ -220,7 +226,6 @@ impl Adapter for TwitterAnalyticsCsv {
 mod tests {
     use super::*;
     use crate::ingest::Collected;
-    
 
     const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/twitter-analytics/");
     const Y2017: &str = "tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv";
@@ -305,7 +310,10 @@ mod tests {
         assert_eq!((c.rows, c.posts.len()), (4, 2));
         let p = post(&c, "1");
         // "-" is no figure: null, not 0.
-        assert_eq!((p.impressions, p.shares, p.comments, p.reactions, p.link_clicks), (None, None, Some(0), Some(3), None));
+        assert_eq!(
+            (p.impressions, p.shares, p.comments, p.reactions, p.link_clicks),
+            (None, None, Some(0), Some(3), None)
+        );
         assert_eq!(p.content_type, "text");
         let r: Vec<_> = c.rejects.iter().map(|r| (r.line, r.field.as_str())).collect();
         assert_eq!(r, vec![(3, "impressions"), (5, "time")]);

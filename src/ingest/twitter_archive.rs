@@ -215,7 +215,10 @@ fn owner(ar: &mut Archive, manifest: Option<&Value>, cx: &Ctx, out: &mut dyn Out
         }
     }
     if o.id.is_none() && o.handle.is_none() {
-        out.warn(format!("{}: no data/account.js nor manifest userInfo: the tweets' author is unknown", cx.source_file));
+        out.warn(format!(
+            "{}: no data/account.js nor manifest userInfo: the tweets' author is unknown",
+            cx.source_file
+        ));
     }
     Ok(o)
 }
@@ -278,7 +281,8 @@ fn followers(ar: &mut Archive, manifest: Option<&Value>, owner: &Owner, out: &mu
         if ar.find(&rel).is_none() {
             return;
         }
-        let parsed = ar.read(&rel).and_then(|(label, text)| parse_js::<Vec<&RawValue>>(&text, &label).map(|(v, _)| v.len()));
+        let parsed =
+            ar.read(&rel).and_then(|(label, text)| parse_js::<Vec<&RawValue>>(&text, &label).map(|(v, _)| v.len()));
         match parsed {
             Ok(k) => n += k as i64,
             Err(e) => {
@@ -301,7 +305,8 @@ fn tweet(t: &Value, owner: &Owner) -> Result<(Post, String), FieldError> {
     if !t.is_object() {
         return Err(("tweet".into(), format!("expected a tweet object, found {}", v1::json_kind(t))));
     }
-    let post_id = v1::id_field(t, "id_str", "id")?.ok_or_else(|| ("id_str".to_string(), "a tweet without an id".to_string()))?;
+    let post_id =
+        v1::id_field(t, "id_str", "id")?.ok_or_else(|| ("id_str".to_string(), "a tweet without an id".to_string()))?;
     let text = v1::status_text(t);
     let is_rt = text.as_deref().is_some_and(|s| s.starts_with("RT @"));
     let ents = v1::entities(t);
@@ -320,7 +325,11 @@ fn tweet(t: &Value, owner: &Owner) -> Result<(Post, String), FieldError> {
         text,
         lang: t.get("lang").and_then(Value::as_str).and_then(util::non_empty),
         is_repost: Some(is_rt),
-        in_reply_to_account: t.get("in_reply_to_screen_name").and_then(Value::as_str).map(util::handle).filter(|h| !h.is_empty()),
+        in_reply_to_account: t
+            .get("in_reply_to_screen_name")
+            .and_then(Value::as_str)
+            .map(util::handle)
+            .filter(|h| !h.is_empty()),
         quoted_post_id: quoted,
         in_reply_to_post_id: v1::id_field(t, "in_reply_to_status_id_str", "in_reply_to_status_id")?,
         hashtags: ents.hashtags,
@@ -351,10 +360,20 @@ fn tweet(t: &Value, owner: &Owner) -> Result<(Post, String), FieldError> {
 fn parse_js<'a, T: serde::Deserialize<'a>>(text: &'a str, label: &str) -> Result<(T, u64), FileError> {
     let found = || util::cut(text.trim_start().lines().next().unwrap_or(""), 60);
     let Some(eq) = text.find('=') else {
-        return Err(FileError::at(label, 1, "(js)", format!("expected 'window.YTD.<type>.part0 = [...]', found '{}'", found())));
+        return Err(FileError::at(
+            label,
+            1,
+            "(js)",
+            format!("expected 'window.YTD.<type>.part0 = [...]', found '{}'", found()),
+        ));
     };
     if !text[..eq].trim().starts_with("window.") {
-        return Err(FileError::at(label, 1, "(js)", format!("expected 'window.YTD.<type>.part0 = [...]', found '{}'", found())));
+        return Err(FileError::at(
+            label,
+            1,
+            "(js)",
+            format!("expected 'window.YTD.<type>.part0 = [...]', found '{}'", found()),
+        ));
     }
     let line0 = 1 + memchr::memchr_iter(b'\n', &text.as_bytes()[..eq]).count() as u64;
     let body = text[eq + 1..].trim_end();
@@ -398,7 +417,13 @@ impl Archive {
                 let names = z.file_names().map(str::to_string).collect();
                 (Source::Zip(Box::new(z)), names)
             } else {
-                return Ok(Archive { src: Source::File(input.path.clone()), display, prefix: String::new(), names: vec![], lone: true });
+                return Ok(Archive {
+                    src: Source::File(input.path.clone()),
+                    display,
+                    prefix: String::new(),
+                    names: vec![],
+                    lone: true,
+                });
             }
         };
         names.sort();
@@ -452,10 +477,13 @@ impl Archive {
         }
         let bytes = match &mut self.src {
             Source::File(p) => std::fs::read(p).map_err(|e| FileError::io(&label, &e))?,
-            Source::Dir(root) => std::fs::read(root.join(format!("{}{}", self.prefix, rel))).map_err(|e| FileError::io(&label, &e))?,
+            Source::Dir(root) => {
+                std::fs::read(root.join(format!("{}{}", self.prefix, rel))).map_err(|e| FileError::io(&label, &e))?
+            }
             Source::Zip(z) => {
                 let full = format!("{}{}", self.prefix, rel);
-                let mut f = z.by_name(&full).map_err(|e| FileError::new(&label, format!("cannot read from the zip: {e}")))?;
+                let mut f =
+                    z.by_name(&full).map_err(|e| FileError::new(&label, format!("cannot read from the zip: {e}")))?;
                 let mut b = Vec::new();
                 f.read_to_end(&mut b).map_err(|e| FileError::io(&label, &e))?;
                 b
@@ -471,11 +499,12 @@ mod tests {
     use super::*;
     use crate::ingest::Collected;
     use crate::model::{Day, Micros};
-    
+
     use std::io::Write;
     use std::path::Path;
 
-    const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/twitter-archive/twitter-2024-03-10-rally_org");
+    const FIXTURE: &str =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/twitter-archive/twitter-2024-03-10-rally_org");
 
     fn run_path(path: &Path) -> Result<Collected, FileError> {
         crate::ingest::testkit::collect_path(&ADAPTER, path)
@@ -587,7 +616,8 @@ mod tests {
     fn malformed_tweets_js_names_the_file_inside_the_archive() {
         let dir = tempfile::tempdir().unwrap();
         let zp = dir.path().join("archive.zip");
-        let bad = "window.YTD.tweets.part0 = [\n  {\n    \"tweet\" : {\n      \"id_str\" : \"1\",\n      oops\n    }\n  }\n]";
+        let bad =
+            "window.YTD.tweets.part0 = [\n  {\n    \"tweet\" : {\n      \"id_str\" : \"1\",\n      oops\n    }\n  }\n]";
         zip_fixture(&zp, "", &[("data/tweets.js", bad)]);
         let e = run_path(&zp).unwrap_err();
         assert_eq!(e.file, format!("{}/data/tweets.js", zp.display()));
@@ -640,12 +670,22 @@ mod tests {
         let t = |id: &str, text: &str| {
             format!("{{\"id_str\" : \"{id}\", \"id\" : \"{id}\", \"created_at\" : \"Wed Oct 10 20:19:24 +0000 2018\", \"full_text\" : \"{text}\", \"favorite_count\" : \"1\", \"retweet_count\" : \"0\", \"entities\" : {{\"hashtags\" : [ ], \"user_mentions\" : [ ], \"urls\" : [ ]}}}}")
         };
-        std::fs::write(root.join("data/tweet.js"), format!("window.YTD.tweet.part0 = [ {{\n  \"tweet\" : {}\n}} ]", t("10", "a"))).unwrap();
-        std::fs::write(root.join("data/tweet-part1.js"), format!("window.YTD.tweet.part1 = [ {} ]", t("9", "b"))).unwrap();
-        std::fs::write(root.join("data/account.js"), "window.YTD.account.part0 = [ { \"account\" : { \"username\" : \"Old_Org\", \"accountId\" : \"77\" } } ]").unwrap();
+        std::fs::write(
+            root.join("data/tweet.js"),
+            format!("window.YTD.tweet.part0 = [ {{\n  \"tweet\" : {}\n}} ]", t("10", "a")),
+        )
+        .unwrap();
+        std::fs::write(root.join("data/tweet-part1.js"), format!("window.YTD.tweet.part1 = [ {} ]", t("9", "b")))
+            .unwrap();
+        std::fs::write(
+            root.join("data/account.js"),
+            "window.YTD.account.part0 = [ { \"account\" : { \"username\" : \"Old_Org\", \"accountId\" : \"77\" } } ]",
+        )
+        .unwrap();
         assert_eq!(probe_score(&root), 95);
         let c = run_path(&root).unwrap();
-        let ids: Vec<_> = c.posts.iter().map(|p| (p.post_id.as_str(), p.account_handle.as_deref(), p.reactions)).collect();
+        let ids: Vec<_> =
+            c.posts.iter().map(|p| (p.post_id.as_str(), p.account_handle.as_deref(), p.reactions)).collect();
         assert_eq!(ids, vec![("10", Some("old_org"), Some(1)), ("9", Some("old_org"), Some(1))]);
         // No manifest: no generation date, so no follower snap.
         assert!(c.accounts.is_empty());

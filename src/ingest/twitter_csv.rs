@@ -150,7 +150,12 @@ struct Cols {
 impl Cols {
     fn new(names: &[String], kind: Kind) -> Cols {
         let at = |n: &str| names.iter().position(|h| h == n);
-        let mut c = Cols { id: at("id"), retrieved_at: at("__twarc.retrieved_at"), twarc_url: at("__twarc.url"), ..Cols::default() };
+        let mut c = Cols {
+            id: at("id"),
+            retrieved_at: at("__twarc.retrieved_at"),
+            twarc_url: at("__twarc.url"),
+            ..Cols::default()
+        };
         match kind {
             Kind::Tweets => {
                 c.author_id = at("author_id");
@@ -202,8 +207,9 @@ impl Row<'_> {
     fn get(&self, col: Option<usize>) -> Result<Option<&str>, Bad> {
         let Some(i) = col else { return Ok(None) };
         let Some(b) = self.rec.get(i) else { return Ok(None) };
-        let s = std::str::from_utf8(b)
-            .map_err(|e| (self.names[i].clone(), format!("expected UTF-8 text, found an invalid byte at offset {}", e.valid_up_to())))?;
+        let s = std::str::from_utf8(b).map_err(|e| {
+            (self.names[i].clone(), format!("expected UTF-8 text, found an invalid byte at offset {}", e.valid_up_to()))
+        })?;
         let s = s.trim();
         Ok((!s.is_empty()).then_some(s))
     }
@@ -232,12 +238,7 @@ impl Row<'_> {
 #[serde(untagged)]
 enum Entity {
     Text(String),
-    Obj {
-        tag: Option<String>,
-        username: Option<String>,
-        url: Option<String>,
-        expanded_url: Option<String>,
-    },
+    Obj { tag: Option<String>, username: Option<String>, url: Option<String>, expanded_url: Option<String> },
 }
 
 #[derive(Deserialize)]
@@ -386,8 +387,11 @@ fn tweet_row(row: &Row, c: &Cols, early: bool, out: &mut dyn Out) -> Result<bool
         return Ok(true);
     }
 
-    let (mut reposted, mut quoted, mut replied) =
-        (row.get(c.retweeted)?.map(str::to_string), row.get(c.quoted)?.map(str::to_string), row.get(c.replied)?.map(str::to_string));
+    let (mut reposted, mut quoted, mut replied) = (
+        row.get(c.retweeted)?.map(str::to_string),
+        row.get(c.quoted)?.map(str::to_string),
+        row.get(c.replied)?.map(str::to_string),
+    );
     for r in row.json_list::<RefCell>(c.referenced)? {
         let slot = match r.kind.as_deref() {
             Some("retweeted") => &mut reposted,
@@ -582,7 +586,9 @@ mod tests {
         // 67 rows with referenced_tweets.retweeted.id: merged-in metrics dropped.
         let rts: Vec<&Post> = got.posts.iter().filter(|p| p.is_repost == Some(true)).collect();
         assert_eq!(rts.len(), 67);
-        assert!(rts.iter().all(|p| [p.reactions, p.comments, p.shares, p.quotes, p.saves, p.impressions].iter().all(Option::is_none)));
+        assert!(rts.iter().all(|p| [p.reactions, p.comments, p.shares, p.quotes, p.saves, p.impressions]
+            .iter()
+            .all(Option::is_none)));
         let rt = post(&got, "1440716856763977732");
         // The CSV row holds the original's like_count 20 and retweet_count 22: not counted.
         assert_eq!((rt.reactions, rt.shares), (None, None));
@@ -606,9 +612,16 @@ mod tests {
         assert_eq!(got.warnings.len(), 1);
         assert!(got.warnings[0].contains("1 rows are referenced tweets"), "{}", got.warnings[0]);
         let p = post(&got, "1170073690492588037");
-        assert_eq!(p.mentions, vec!["alphaxsc2", "sector_six", "24hourfitness", "dreamhacksc2", "gamestop", "ebgamescanada"]);
+        assert_eq!(
+            p.mentions,
+            vec!["alphaxsc2", "sector_six", "24hourfitness", "dreamhacksc2", "gamestop", "ebgamescanada"]
+        );
         // JSON-encoded text decoded: \u2019 and \n.
-        assert!(p.text.as_deref().unwrap().starts_with("After a long quest to the Motel; we have arrived safely to Montreal! can\u{2019}t wait"));
+        assert!(p
+            .text
+            .as_deref()
+            .unwrap()
+            .starts_with("After a long quest to the Motel; we have arrived safely to Montreal! can\u{2019}t wait"));
         assert!(p.text.as_deref().unwrap().contains("weekend! \n@AlphaXsc2"));
         assert_eq!((p.followers, p.account_handle.as_deref()), (Some(453), Some("axsnipersc")));
         assert_eq!(p.reactions, Some(3));
@@ -630,7 +643,10 @@ mod tests {
         // 91 user rows (users.jsonl's 96 users minus 5 repeats).
         assert_eq!((got.rows, got.accounts.len(), got.posts.len()), (91, 91, 0));
         let a = got.accounts.iter().find(|a| a.account_id == "119369819").unwrap();
-        assert_eq!((a.account_handle.as_deref(), a.followers, a.date), (Some("dodirty78"), Some(580), Some(day(2021, 10, 23))));
+        assert_eq!(
+            (a.account_handle.as_deref(), a.followers, a.date),
+            (Some("dodirty78"), Some(580), Some(day(2021, 10, 23)))
+        );
 
         let m = run(&ADAPTER, &sample("twitter-csv/media_tweet.csv"));
         assert_eq!(m.posts[0].content_type, "video");
@@ -656,7 +672,10 @@ mod tests {
         assert_eq!((r.line, r.field.as_str()), (6, "created_at"));
         assert!(r.error.contains("found '18/05/2021 19:24'"), "{}", r.error);
         let r = &got.rejects[2];
-        assert_eq!((r.line, r.field.as_str(), r.error.as_str()), (8, "(row)", "expected 84 fields as in the header, found 2"));
+        assert_eq!(
+            (r.line, r.field.as_str(), r.error.as_str()),
+            (8, "(row)", "expected 84 fields as in the header, found 2")
+        );
         assert_eq!(r.raw.as_deref(), Some("1394735776701816905,cut short"));
         let b = post(&got, "1394735776701816901");
         assert_eq!(b.text.as_deref(), Some("a text that a spreadsheet\nsplit over two lines"));
@@ -671,7 +690,11 @@ mod tests {
         let cx = Ctx::new("no_created_at.csv", &pseudo);
         let e = collect(&ADAPTER, &Input::new(&path), &cx).unwrap_err();
         assert_eq!((e.file.as_str(), e.line, e.field.as_deref()), ("no_created_at.csv", Some(1), Some("created_at")));
-        assert!(e.msg.starts_with("missing column 'created_at'; the file's columns are: id, conversation_id,"), "{}", e.msg);
+        assert!(
+            e.msg.starts_with("missing column 'created_at'; the file's columns are: id, conversation_id,"),
+            "{}",
+            e.msg
+        );
 
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.csv");
@@ -700,7 +723,9 @@ mod tests {
 
     #[test]
     fn detects_its_samples_and_not_others() {
-        for f in ["brexit.csv", "many_urls.csv", "media_tweet.csv", "small_sample_2021.csv", "two_tweets.csv", "users.csv"] {
+        for f in
+            ["brexit.csv", "many_urls.csv", "media_tweet.csv", "small_sample_2021.csv", "two_tweets.csv", "users.csv"]
+        {
             let path = sample(&format!("twitter-csv/{f}"));
             assert!(detect_file(&ADAPTER, &path) >= 90, "{f}");
             assert_eq!(detected(&path), Some("twitter-csv"), "{f}");

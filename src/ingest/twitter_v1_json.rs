@@ -160,7 +160,13 @@ impl Stats {
 }
 
 /// Chooses between whole-file and line-by-line reading from the first line.
-fn read_stream(file: std::fs::File, input: &Input, cx: &Ctx, out: &mut dyn Out, st: &mut Stats) -> Result<(), FileError> {
+fn read_stream(
+    file: std::fs::File,
+    input: &Input,
+    cx: &Ctx,
+    out: &mut dyn Out,
+    st: &mut Stats,
+) -> Result<(), FileError> {
     let mut r = BufReader::with_capacity(1 << 20, file);
     let mut first = Vec::new();
     r.read_until(b'\n', &mut first).map_err(|e| FileError::io(&cx.source_file, &e))?;
@@ -437,12 +443,9 @@ fn push_unique(list: &mut Vec<String>, s: String) {
 
 pub(crate) fn entities(v: &Value) -> Entities {
     let ext = v.get("extended_tweet").filter(|e| e.is_object());
-    let ents = ext
-        .and_then(|e| e.get("entities"))
-        .or_else(|| v.get("entities"))
-        .filter(|e| e.is_object())
-        .unwrap_or(v);
-    let list = |o: &Value, key: &str| -> Vec<Value> { o.get(key).and_then(Value::as_array).cloned().unwrap_or_default() };
+    let ents = ext.and_then(|e| e.get("entities")).or_else(|| v.get("entities")).filter(|e| e.is_object()).unwrap_or(v);
+    let list =
+        |o: &Value, key: &str| -> Vec<Value> { o.get(key).and_then(Value::as_array).cloned().unwrap_or_default() };
     let mut e = Entities::default();
     for h in list(ents, "hashtags") {
         let t = h.get("text").and_then(Value::as_str).or(h.as_str()).unwrap_or("");
@@ -459,7 +462,8 @@ pub(crate) fn entities(v: &Value) -> Entities {
             push_unique(&mut e.urls, url.trim().to_string());
         }
     }
-    let media_of = |o: Option<&Value>| o.and_then(|x| x.get("media")).and_then(Value::as_array).filter(|a| !a.is_empty()).cloned();
+    let media_of =
+        |o: Option<&Value>| o.and_then(|x| x.get("media")).and_then(Value::as_array).filter(|a| !a.is_empty()).cloned();
     let media = media_of(ext.and_then(|x| x.get("extended_entities")))
         .or_else(|| media_of(v.get("extended_entities")))
         .or_else(|| media_of(Some(ents)))
@@ -490,10 +494,9 @@ pub(crate) fn status_text(v: &Value) -> Option<String> {
 pub(crate) fn created_at(v: &Value) -> Result<Option<Micros>, FieldError> {
     match v.get("created_at") {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => util::parse_twitter_v1(s)
-            .or_else(|| util::parse_iso(s))
-            .map(Some)
-            .ok_or_else(|| ferr("created_at", format!("expected a time like 'Thu Nov 03 08:50:26 +0000 2022', found '{s}'"))),
+        Some(Value::String(s)) => util::parse_twitter_v1(s).or_else(|| util::parse_iso(s)).map(Some).ok_or_else(|| {
+            ferr("created_at", format!("expected a time like 'Thu Nov 03 08:50:26 +0000 2022', found '{s}'"))
+        }),
         Some(other) => Err(ferr("created_at", format!("expected a time string, found {}", json_kind(other)))),
     }
 }
@@ -516,7 +519,8 @@ fn user_snap(u: &Value, day: Option<Day>) -> Result<Option<AccountSnap>, FieldEr
 
 /// One v1.1 status as a collected post, with the follower snaps it carries.
 fn status(v: &Value) -> Result<(Post, Vec<AccountSnap>), FieldError> {
-    let post_id = id_field(v, "id_str", "id")?.ok_or_else(|| ferr("id_str", "a status without an id (no id_str, no id)"))?;
+    let post_id =
+        id_field(v, "id_str", "id")?.ok_or_else(|| ferr("id_str", "a status without an id (no id_str, no id)"))?;
     let created = created_at(v)?;
     let user = v.get("user").filter(|u| u.is_object());
     let (account_id, handle, followers) = match user {
@@ -587,7 +591,6 @@ fn status(v: &Value) -> Result<(Post, Vec<AccountSnap>), FieldError> {
 mod tests {
     use super::*;
     use crate::ingest::Collected;
-    
 
     const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/twitter-v1/");
 
@@ -710,7 +713,10 @@ mod tests {
         assert_eq!(p.content_type, "photo");
         // Streaming with extended_tweet: the full text, not the truncated `text`.
         let c = run("streaming-streaming_extended_tweet.json");
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(format!("{DIR}streaming-streaming_extended_tweet.json")).unwrap()).unwrap();
+        let v: Value = serde_json::from_str(
+            &std::fs::read_to_string(format!("{DIR}streaming-streaming_extended_tweet.json")).unwrap(),
+        )
+        .unwrap();
         assert_eq!(c.posts[0].text.as_deref(), v["extended_tweet"]["full_text"].as_str());
         assert_ne!(c.posts[0].text.as_deref(), v["text"].as_str());
         // The streaming payload has reply_count and quote_count (0 here, not null).
@@ -746,7 +752,10 @@ mod tests {
         // The author (15571) and the quoted status's author (iamodeal, 2680), both on 2018-10-13.
         let day = Day::from_naive(chrono::NaiveDate::from_ymd_opt(2018, 10, 13).unwrap());
         let got: Vec<_> = c.accounts.iter().map(|a| (a.account_handle.as_deref(), a.followers, a.date)).collect();
-        assert_eq!(got, vec![(Some("haleypaolini"), Some(15571), Some(day)), (Some("iamodeal"), Some(2680), Some(day))]);
+        assert_eq!(
+            got,
+            vec![(Some("haleypaolini"), Some(15571), Some(day)), (Some("iamodeal"), Some(2680), Some(day))]
+        );
     }
 
     #[test]
@@ -757,7 +766,10 @@ mod tests {
             assert_eq!(c.accounts.len(), 1);
             let a = &c.accounts[0];
             // kesuke (718443): 22 followers; no observation date in a user object.
-            assert_eq!((a.account_id.as_str(), a.account_handle.as_deref(), a.followers, a.date), ("718443", Some("kesuke"), Some(22), None));
+            assert_eq!(
+                (a.account_id.as_str(), a.account_handle.as_deref(), a.followers, a.date),
+                ("718443", Some("kesuke"), Some(22), None)
+            );
         }
     }
 

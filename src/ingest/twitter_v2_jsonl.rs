@@ -56,7 +56,9 @@
 //! strings (no `serde_json::Value`); fields we don't read are skipped by serde.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Mutex;
@@ -548,9 +550,9 @@ fn snap(id: &str, username: Option<&str>, date: Option<Day>, followers: Option<i
 /// What a tweet needs from the rest of its page.
 #[derive(Default)]
 struct Lookup<'p, 'a> {
-    users: HashMap<&'p str, &'p User<'a>>,
-    tweets: HashMap<&'p str, &'p Obj<'a>>,
-    media: HashMap<&'p str, &'p str>,
+    users: FxHashMap<&'p str, &'p User<'a>>,
+    tweets: FxHashMap<&'p str, &'p Obj<'a>>,
+    media: FxHashMap<&'p str, &'p str>,
 }
 
 struct LineReader<'r, 'x> {
@@ -593,7 +595,7 @@ impl LineReader<'_, '_> {
         }
         let mut newest = None;
         let engagers = page.twarc.as_ref().and_then(|t| t.url.as_deref()).and_then(engagers_endpoint);
-        let mut seen_users: HashSet<&str> = HashSet::new();
+        let mut seen_users: FxHashSet<&str> = FxHashSet::default();
         let mut counts = false;
         for (i, t) in items.iter().enumerate() {
             if t.is_tweet() {
@@ -634,7 +636,8 @@ impl LineReader<'_, '_> {
         // In the page's order, so that a page always gives the same rows in the same order.
         let included = page.includes.as_deref().map(|i| list(&i.users)).unwrap_or_default();
         for u in included {
-            let (Some(id), Some(f)) = (u.id.as_deref(), u.public_metrics.as_ref().and_then(|m| m.followers_count)) else {
+            let (Some(id), Some(f)) = (u.id.as_deref(), u.public_metrics.as_ref().and_then(|m| m.followers_count))
+            else {
                 continue;
             };
             if seen_users.insert(id) {
@@ -650,9 +653,10 @@ impl LineReader<'_, '_> {
         self.out.post(p);
         let mut users: Vec<&User> = Vec::new();
         embedded_users(t, &mut users, 0);
-        let mut seen: HashSet<&str> = HashSet::new();
+        let mut seen: FxHashSet<&str> = FxHashSet::default();
         for u in users {
-            let (Some(id), Some(f)) = (u.id.as_deref(), u.public_metrics.as_ref().and_then(|m| m.followers_count)) else {
+            let (Some(id), Some(f)) = (u.id.as_deref(), u.public_metrics.as_ref().and_then(|m| m.followers_count))
+            else {
                 continue;
             };
             if seen.insert(id) {
@@ -701,7 +705,8 @@ fn build_post(t: &Obj, lk: &Lookup) -> Result<Post, (String, String)> {
         match r.kind.as_deref() {
             Some("retweeted") => {
                 // Flattened: the referenced tweet is embedded whole; pages: look it up.
-                original = if r.text.is_some() { Some(r) } else { r.id.as_deref().and_then(|i| lk.tweets.get(i).copied()) };
+                original =
+                    if r.text.is_some() { Some(r) } else { r.id.as_deref().and_then(|i| lk.tweets.get(i).copied()) };
                 reposted = rid;
             }
             Some("quoted") => quoted = rid,
@@ -742,7 +747,9 @@ fn build_post(t: &Obj, lk: &Lookup) -> Result<Post, (String, String)> {
         let embedded = list(&a.media);
         let keys = list(&a.media_keys);
         if keys.is_empty() {
-            media.extend(embedded.iter().map(|m| m.kind.as_deref().or(m.media_key.as_deref().and_then(media_type_of_key))));
+            media.extend(
+                embedded.iter().map(|m| m.kind.as_deref().or(m.media_key.as_deref().and_then(media_type_of_key))),
+            );
         } else {
             for k in keys {
                 let k: &str = k;
@@ -898,7 +905,10 @@ pub(crate) mod tests {
         assert!(got.accounts.iter().all(|a| a.date == Some(day(2021, 9, 22))));
         // In includes.users' order: the first is the first tweet's author.
         let a = &got.accounts[0];
-        assert_eq!((a.account_id.as_str(), a.account_handle.as_deref(), a.followers), ("4203239195", Some("warmongerhodges"), Some(34920)));
+        assert_eq!(
+            (a.account_id.as_str(), a.account_handle.as_deref(), a.followers),
+            ("4203239195", Some("warmongerhodges"), Some(34920))
+        );
         // One derived action per collected post (made by the Out, not here).
         assert_eq!(got.actions.len(), 100);
     }
@@ -939,7 +949,13 @@ pub(crate) mod tests {
         assert_eq!(p.reposted_post_id.as_deref(), Some("1380175475545362437"));
         assert_eq!(p.shares, None);
         // 32 tweets reply to a user: all resolved through the embedded in_reply_to_user.
-        assert_eq!(count_by(&got, |p| p.in_reply_to_account.as_deref().is_some_and(|a| !a.bytes().all(|b| b.is_ascii_digit()))), 32);
+        assert_eq!(
+            count_by(&got, |p| p
+                .in_reply_to_account
+                .as_deref()
+                .is_some_and(|a| !a.bytes().all(|b| b.is_ascii_digit()))),
+            32
+        );
         // Embedded users (author, replied-to, mentioned, referenced authors): 221 per-line
         // distinct snapshots of 178 accounts, all on the retrieval day.
         assert_eq!(got.accounts.len(), 221);
@@ -958,9 +974,15 @@ pub(crate) mod tests {
         assert_eq!(got.warnings.len(), 1);
         let w = &got.warnings[0];
         assert!(w.contains(", line 1: the API reported 8 error objects"), "{w}");
-        assert!(w.ends_with("first: Not Found Error: Could not find tweet with pinned_tweet_id: [851951598326689792]."), "{w}");
+        assert!(
+            w.ends_with("first: Not Found Error: Could not find tweet with pinned_tweet_id: [851951598326689792]."),
+            "{w}"
+        );
         let a = got.accounts.iter().find(|a| a.account_id == "119369819").unwrap();
-        assert_eq!((a.account_handle.as_deref(), a.followers, a.date), (Some("dodirty78"), Some(580), Some(day(2021, 10, 23))));
+        assert_eq!(
+            (a.account_handle.as_deref(), a.followers, a.date),
+            (Some("dodirty78"), Some(580), Some(day(2021, 10, 23)))
+        );
         assert!(got.actions.is_empty());
     }
 
@@ -999,7 +1021,10 @@ pub(crate) mod tests {
         let v = run(&ADAPTER, &sample("twitter-v2/verified_type.jsonl"));
         let p = &v.posts[0];
         // 2022: impression_count present.
-        assert_eq!((p.impressions, p.reactions, p.comments, p.shares, p.quotes), (Some(139075), Some(745), Some(37), Some(104), Some(24)));
+        assert_eq!(
+            (p.impressions, p.reactions, p.comments, p.shares, p.quotes),
+            (Some(139075), Some(745), Some(37), Some(104), Some(24))
+        );
         let m = run(&ADAPTER, &sample("twitter-v2/media_tweet.jsonl"));
         assert_eq!(m.posts[0].content_type, "video");
         let q = run(&ADAPTER, &sample("twitter-v2/quoted_edit.jsonl"));
@@ -1040,7 +1065,10 @@ pub(crate) mod tests {
         // Their follower counts on the retrieval day; the pinned tweet in includes is no post.
         assert_eq!(got.accounts.len(), 5);
         let two = got.accounts.iter().find(|a| a.account_id == "900000000000000002").unwrap();
-        assert_eq!((two.account_handle.as_deref(), two.followers, two.date), (Some("liker_two"), Some(4500), Some(day(2021, 9, 23))));
+        assert_eq!(
+            (two.account_handle.as_deref(), two.followers, two.date),
+            (Some("liker_two"), Some(4500), Some(day(2021, 9, 23)))
+        );
 
         // The same listing flattened (one user per line, `__twarc` on each): the same actions.
         let pseudo2 = Pseudonymizer::from_key(b"0123456789abcdef");
@@ -1061,7 +1089,10 @@ pub(crate) mod tests {
 
         let rt = run(&ADAPTER, &fixture("retweeted_by.jsonl"));
         assert_eq!(rt.actions.len(), 2);
-        assert!(rt.actions.iter().all(|a| a.action == "retweet" && a.post_id.as_deref() == Some("1440713161355583489")));
+        assert!(rt
+            .actions
+            .iter()
+            .all(|a| a.action == "retweet" && a.post_id.as_deref() == Some("1440713161355583489")));
         assert_eq!(rt.actions[1].action_key.as_deref(), Some("retweet:1440713161355583489:900000000000000001"));
     }
 
@@ -1136,15 +1167,27 @@ pub(crate) mod tests {
     /// The format the whole registry picks for an input.
     pub(crate) fn detected(path: &str) -> Option<&'static str> {
         let (is_dir, head, entries) = probe_input(std::path::Path::new(path)).unwrap();
-        crate::ingest::detect(&Probe { path: std::path::Path::new(path), is_dir, head: &head, entries: &entries }).map(|(a, _)| a.name())
+        crate::ingest::detect(&Probe { path: std::path::Path::new(path), is_dir, head: &head, entries: &entries })
+            .map(|(a, _)| a.name())
     }
 
     #[test]
     fn detects_its_samples_and_not_others() {
         for f in [
-            "brexit.jsonl", "cotweet.jsonl", "counts.jsonl", "edited.jsonl", "flat.jsonl", "geo_tweets.jsonl",
-            "many_urls.jsonl", "media_tweet.jsonl", "mentions_tweet.jsonl", "quoted_edit.jsonl",
-            "streaming_output_with_error.jsonl", "two_tweets.jsonl", "users.jsonl", "verified_type.jsonl",
+            "brexit.jsonl",
+            "cotweet.jsonl",
+            "counts.jsonl",
+            "edited.jsonl",
+            "flat.jsonl",
+            "geo_tweets.jsonl",
+            "many_urls.jsonl",
+            "media_tweet.jsonl",
+            "mentions_tweet.jsonl",
+            "quoted_edit.jsonl",
+            "streaming_output_with_error.jsonl",
+            "two_tweets.jsonl",
+            "users.jsonl",
+            "verified_type.jsonl",
         ] {
             let path = sample(&format!("twitter-v2/{f}"));
             assert!(detect_file(&ADAPTER, &path) >= 70, "{f}");

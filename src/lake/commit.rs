@@ -22,7 +22,7 @@
 //! is later replaced or removed, the loser's row comes back: nothing is ever lost to
 //! de-duplication.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -107,7 +107,10 @@ impl Txn {
 
         // New sources move into place first: the visible links below point at them.
         for s in &added {
-            ops.push(Op::Move { from: format!("{}/_sources/{}", self.rel(), s.entry.id), to: format!("_sources/{}", s.entry.id) });
+            ops.push(Op::Move {
+                from: format!("{}/_sources/{}", self.rel(), s.entry.id),
+                to: format!("_sources/{}", s.entry.id),
+            });
         }
         for s in &added {
             manifest.next_seq = manifest.next_seq.max(s.entry.seq + 1);
@@ -122,8 +125,20 @@ impl Txn {
                 touched.insert((p.table.clone(), p.platform.clone()));
             }
         }
-        for (table, platform) in &touched {
-            self.plan_partition(&mut manifest, table, platform, &new_ids, &mut ops)?;
+        // Which rows stay visible: the reading and hashing of key columns runs per partition
+        // in parallel; planning the files is quick and sequential.
+        use rayon::prelude::*;
+        let masks: Vec<Result<PartitionMasks>> = touched
+            .par_iter()
+            .map(|(table, platform)| {
+                let live = self.live_parts(&manifest, table, platform, &new_ids);
+                let paths: Vec<&Path> = live.iter().map(|(_, _, p)| p.as_path()).collect();
+                let masks = keep_masks(table, &paths)?;
+                Ok(live.into_iter().zip(masks).collect())
+            })
+            .collect();
+        for m in masks {
+            self.plan_partition(&mut manifest, m?, &new_ids, &mut ops)?;
         }
         for f in &removed {
             for p in &f.parts {
@@ -148,34 +163,37 @@ impl Txn {
         Ok(plan.manifest)
     }
 
-    /// De-duplicates one partition and plans its visible parts.
-    fn plan_partition(
+    /// Live parts of a partition, oldest input first: (file index, part index, source path).
+    fn live_parts(
         &self,
-        manifest: &mut Manifest,
+        manifest: &Manifest,
         table: &str,
         platform: &str,
         new_ids: &BTreeSet<String>,
-        ops: &mut Vec<Op>,
-    ) -> Result<()> {
-        // Live parts of the partition, oldest input first.
-        let mut live: Vec<(usize, usize, PathBuf)> = Vec::new();
+    ) -> Vec<(usize, usize, PathBuf)> {
+        let mut live = Vec::new();
         for (fi, f) in manifest.files.iter().enumerate() {
             for (pi, p) in f.parts.iter().enumerate() {
                 if p.table == table && p.platform == platform {
-                    let path = if new_ids.contains(&f.id) {
-                        self.dir.join(p.source_rel(&f.id))
-                    } else {
-                        self.root.join(p.source_rel(&f.id))
-                    };
-                    live.push((fi, pi, path));
+                    let base = if new_ids.contains(&f.id) { &self.dir } else { &self.root };
+                    live.push((fi, pi, base.join(p.source_rel(&f.id))));
                 }
             }
         }
-        let paths: Vec<&Path> = live.iter().map(|(_, _, p)| p.as_path()).collect();
-        let masks = keep_masks(table, &paths)?;
-        for ((fi, pi, src), mask) in live.iter().zip(masks) {
-            let f = &manifest.files[*fi];
-            let part = &f.parts[*pi];
+        live
+    }
+
+    /// Plans the visible parts of one de-duplicated partition.
+    fn plan_partition(
+        &self,
+        manifest: &mut Manifest,
+        parts: PartitionMasks,
+        new_ids: &BTreeSet<String>,
+        ops: &mut Vec<Op>,
+    ) -> Result<()> {
+        for ((fi, pi, src), mask) in parts {
+            let f = &manifest.files[fi];
+            let part = &f.parts[pi];
             let kept = mask.iter().filter(|k| **k).count() as u64;
             let visible = part.visible_rel(&f.id);
             let is_new = new_ids.contains(&f.id);
@@ -188,22 +206,26 @@ impl Txn {
                 }
             } else {
                 let staged = format!("{}/visible/{visible}", self.rel());
-                write_filtered(src, &self.root.join(&staged), &mask)
+                write_filtered(&src, &self.root.join(&staged), &mask)
                     .with_context(|| format!("de-duplicating {}", src.display()))?;
                 ops.push(Op::Move { from: staged, to: visible });
             }
-            manifest.files[*fi].parts[*pi].visible_rows = kept;
+            manifest.files[fi].parts[pi].visible_rows = kept;
         }
         Ok(())
     }
 }
+
+/// Each live part of a partition with the mask of its rows that stay visible.
+type PartitionMasks = Vec<((usize, usize, PathBuf), Vec<bool>)>;
 
 /// Which rows of each part stay visible: for keyed tables, the last row of each key in
 /// input order (for `accounts`, the largest follower count, later inputs winning ties).
 fn keep_masks(table: &str, parts: &[&Path]) -> Result<Vec<Vec<bool>>> {
     let key = dedup_key(table);
     let mut masks: Vec<Vec<bool>> = Vec::with_capacity(parts.len());
-    let mut winners: HashMap<u128, (u32, u32, Option<i64>)> = HashMap::new();
+    // Keys are already xxh3 hashes: Fx mixing is plenty.
+    let mut winners: rustc_hash::FxHashMap<u128, (u32, u32, Option<i64>)> = Default::default();
     let by_max = table == "accounts";
     for (pi, path) in parts.iter().enumerate() {
         let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
@@ -219,7 +241,11 @@ fn keep_masks(table: &str, parts: &[&Path]) -> Result<Vec<Vec<bool>>> {
         for batch in reader {
             let batch = batch?;
             let key_cols: Vec<&ArrayRef> = key.iter().filter_map(|k| batch.column_by_name(k)).collect();
-            let followers = if by_max { batch.column_by_name("followers").map(|c| c.as_primitive::<Int64Type>().clone()) } else { None };
+            let followers = if by_max {
+                batch.column_by_name("followers").map(|c| c.as_primitive::<Int64Type>().clone())
+            } else {
+                None
+            };
             for row in 0..batch.num_rows() {
                 let row_idx = mask.len() as u32;
                 match hash_key(&key_cols, row) {
@@ -347,7 +373,8 @@ pub fn apply(root: &Path, staging: &Path) -> Result<()> {
                     if to.is_dir() {
                         std::fs::remove_dir_all(&to)?;
                     }
-                    std::fs::rename(&from, &to).with_context(|| format!("moving {} to {}", from.display(), to.display()))?;
+                    std::fs::rename(&from, &to)
+                        .with_context(|| format!("moving {} to {}", from.display(), to.display()))?;
                 }
             }
             Op::Link { from, to } => {

@@ -31,6 +31,10 @@ pub struct FileEntry {
     /// Absolute path: the file's identity; a changed file at the same path replaces its rows.
     pub abs_path: String,
     pub size: u64,
+    /// Modification time (ns since the epoch) when ingested: with the size, tells which
+    /// files are worth hashing before reading.
+    #[serde(default)]
+    pub mtime: Option<i64>,
     pub sha256: String,
     pub format: String,
     /// Hash of the options that change what is written (campaign, time zone, ...): the same

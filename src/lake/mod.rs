@@ -67,10 +67,7 @@ fn lock(root: &Path, quiet: bool) -> Result<File> {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
             if !quiet {
-                eprintln!(
-                    "rallylens: another rallylens is writing to {}; waiting for it to finish…",
-                    root.display()
-                );
+                eprintln!("rallylens: another rallylens is writing to {}; waiting for it to finish…", root.display());
             }
             f.lock().with_context(|| format!("locking {}", path.display()))?;
         }

@@ -10,7 +10,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
 use crate::ingest::{derive_post_action, stamp_action, stamp_post, stamp_traffic, Ctx, Out, Reject};
-use crate::model::{AccountSnap, Action, Day, Post, Table, TableBuilder, Traffic};
+use crate::model::{AccountSnap, Action, Post, Table, TableBuilder, Traffic};
 
 /// Rows buffered per table before they are handed to the Parquet writer.
 pub const BATCH_ROWS: usize = 8192;
@@ -30,6 +30,12 @@ pub fn writer_props() -> WriterProperties {
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_statistics_enabled(EnabledStatistics::Page)
         .set_created_by(format!("rallylens {}", env!("CARGO_PKG_VERSION")))
+        // Columns whose values are (nearly) all distinct gain nothing from a dictionary.
+        .set_column_dictionary_enabled("post_id".into(), false)
+        .set_column_dictionary_enabled("text".into(), false)
+        .set_column_dictionary_enabled("permalink".into(), false)
+        .set_column_dictionary_enabled("action_key".into(), false)
+        .set_column_dictionary_enabled("actor_id".into(), false)
         .build()
 }
 
@@ -105,7 +111,8 @@ pub struct PartSink<'c, 'a> {
     actions: HashMap<String, PartWriter<Action>>,
     traffic: HashMap<String, PartWriter<Traffic>>,
     /// One row per (platform, account, day): the largest count seen; written at the end.
-    accounts: HashMap<(String, String, Option<Day>), AccountSnap>,
+    /// Bucketed by a hash of the key so that a repeat sighting allocates nothing.
+    accounts: rustc_hash::FxHashMap<u64, Vec<AccountSnap>>,
     result: ChunkResult,
     error: Option<std::io::Error>,
 }
@@ -119,14 +126,10 @@ impl<'c, 'a> PartSink<'c, 'a> {
             posts: HashMap::new(),
             actions: HashMap::new(),
             traffic: HashMap::new(),
-            accounts: HashMap::new(),
+            accounts: Default::default(),
             result: ChunkResult::default(),
             error: None,
         }
-    }
-
-    fn part_path(&self, table: &str, platform: &str) -> PathBuf {
-        self.dir.join(table).join(format!("platform={}", partition_value(platform))).join(part_name(self.chunk))
     }
 
     fn put<R: Table>(
@@ -155,12 +158,16 @@ impl<'c, 'a> PartSink<'c, 'a> {
 
     /// Closes every part file and returns what was written.
     pub fn finish(mut self) -> std::io::Result<ChunkResult> {
-        let mut accounts: Vec<AccountSnap> = std::mem::take(&mut self.accounts).into_values().collect();
+        let mut accounts: Vec<AccountSnap> = std::mem::take(&mut self.accounts).into_values().flatten().collect();
         accounts.sort_by(|a, b| (&a.platform, &a.account_id, a.date).cmp(&(&b.platform, &b.account_id, b.date)));
         let mut acc_writers: HashMap<String, PartWriter<AccountSnap>> = HashMap::new();
         for a in &accounts {
-            let path = self.part_path(AccountSnap::NAME, &a.platform);
-            Self::put(&mut acc_writers, || path, a, &mut self.error);
+            Self::put(
+                &mut acc_writers,
+                || part_path(&self.dir, self.chunk, AccountSnap::NAME, &a.platform),
+                a,
+                &mut self.error,
+            );
         }
         if let Some(e) = self.error.take() {
             return Err(e);
@@ -195,7 +202,16 @@ pub fn partition_value(p: &str) -> String {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
         .collect();
-    if v.is_empty() { "unknown".into() } else { v }
+    if v.is_empty() {
+        "unknown".into()
+    } else {
+        v
+    }
+}
+
+/// `<dir>/<table>/platform=<p>/part-<chunk>.parquet`
+fn part_path(dir: &Path, chunk: usize, table: &str, platform: &str) -> PathBuf {
+    dir.join(table).join(format!("platform={}", partition_value(platform))).join(part_name(chunk))
 }
 
 pub fn part_name(chunk: usize) -> String {
@@ -205,21 +221,23 @@ pub fn part_name(chunk: usize) -> String {
 impl Out for PartSink<'_, '_> {
     fn post(&mut self, mut p: Post) {
         stamp_post(&mut p, self.cx);
+        let (dir, chunk) = (&self.dir, self.chunk);
         if let Some(a) = derive_post_action(&p, self.cx) {
-            let path = self.part_path(Action::NAME, &a.platform);
-            Self::put(&mut self.actions, || path, &a, &mut self.error);
+            Self::put(&mut self.actions, || part_path(dir, chunk, Action::NAME, &a.platform), &a, &mut self.error);
         }
-        let path = self.part_path(Post::NAME, &p.platform);
-        Self::put(&mut self.posts, || path, &p, &mut self.error);
+        Self::put(&mut self.posts, || part_path(dir, chunk, Post::NAME, &p.platform), &p, &mut self.error);
     }
     fn action(&mut self, mut a: Action) {
         stamp_action(&mut a, self.cx);
-        let path = self.part_path(Action::NAME, &a.platform);
-        Self::put(&mut self.actions, || path, &a, &mut self.error);
+        let (dir, chunk) = (&self.dir, self.chunk);
+        Self::put(&mut self.actions, || part_path(dir, chunk, Action::NAME, &a.platform), &a, &mut self.error);
     }
     fn account(&mut self, a: AccountSnap) {
-        let key = (a.platform.clone(), a.account_id.clone(), a.date);
-        match self.accounts.get_mut(&key) {
+        use std::hash::{Hash, Hasher};
+        let mut h = rustc_hash::FxHasher::default();
+        (&a.platform, &a.account_id, a.date).hash(&mut h);
+        let bucket = self.accounts.entry(h.finish()).or_default();
+        match bucket.iter_mut().find(|o| o.account_id == a.account_id && o.date == a.date && o.platform == a.platform) {
             Some(old) => {
                 if a.followers > old.followers {
                     old.followers = a.followers;
@@ -228,15 +246,13 @@ impl Out for PartSink<'_, '_> {
                     old.account_handle = a.account_handle;
                 }
             }
-            None => {
-                self.accounts.insert(key, a);
-            }
+            None => bucket.push(a),
         }
     }
     fn traffic(&mut self, mut t: Traffic) {
         stamp_traffic(&mut t, self.cx);
-        let path = self.part_path(Traffic::NAME, &t.platform);
-        Self::put(&mut self.traffic, || path, &t, &mut self.error);
+        let (dir, chunk) = (&self.dir, self.chunk);
+        Self::put(&mut self.traffic, || part_path(dir, chunk, Traffic::NAME, &t.platform), &t, &mut self.error);
     }
     fn rows(&mut self, n: u64) {
         self.result.rows += n;

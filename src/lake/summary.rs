@@ -111,7 +111,8 @@ pub fn summarize(root: &Path, manifest: &Manifest) -> Result<Summary> {
 /// Rows of a part and the (min of `lo`, max of `hi`) day, from its footer's statistics.
 fn footer(path: &Path, (lo_col, hi_col): (&str, &str)) -> Result<(u64, Option<(String, String)>)> {
     let file = File::open(path).with_context(|| format!("{}: listed in the manifest but missing", path.display()))?;
-    let reader = SerializedFileReader::new(file).with_context(|| format!("{}: not a readable Parquet file", path.display()))?;
+    let reader =
+        SerializedFileReader::new(file).with_context(|| format!("{}: not a readable Parquet file", path.display()))?;
     let meta = reader.metadata();
     let rows = meta.file_metadata().num_rows() as u64;
     let schema = meta.file_metadata().schema_descr();
@@ -121,8 +122,20 @@ fn footer(path: &Path, (lo_col, hi_col): (&str, &str)) -> Result<(u64, Option<(S
     };
     let stat = |s: Option<&Statistics>, max: bool| -> Option<i64> {
         match s? {
-            Statistics::Int64(s) => if max { s.max_opt().copied() } else { s.min_opt().copied() },
-            Statistics::Int32(s) => if max { s.max_opt().map(|v| *v as i64) } else { s.min_opt().map(|v| *v as i64) },
+            Statistics::Int64(s) => {
+                if max {
+                    s.max_opt().copied()
+                } else {
+                    s.min_opt().copied()
+                }
+            }
+            Statistics::Int32(s) => {
+                if max {
+                    s.max_opt().map(|v| *v as i64)
+                } else {
+                    s.min_opt().map(|v| *v as i64)
+                }
+            }
             _ => None,
         }
     };
@@ -137,7 +150,11 @@ fn footer(path: &Path, (lo_col, hi_col): (&str, &str)) -> Result<(u64, Option<(S
     }
     let is_date = matches!(lo_col, "date" | "date_start");
     let show = |v: i64| -> String {
-        if is_date { Day(v as i32).to_naive().to_string() } else { Micros(v).to_datetime().date_naive().to_string() }
+        if is_date {
+            Day(v as i32).to_naive().to_string()
+        } else {
+            Micros(v).to_datetime().date_naive().to_string()
+        }
     };
     Ok((rows, lo.zip(hi).map(|(a, b)| (show(a), show(b)))))
 }
@@ -167,7 +184,11 @@ impl Summary {
             thousands(self.rows_rejected)
         );
         let _ = writeln!(o);
-        let _ = writeln!(o, "{:<9} {:<16} {:>12} {:>6}  {:<10}  {:<10}", "table", "platform", "rows", "files", "from", "to");
+        let _ = writeln!(
+            o,
+            "{:<9} {:<16} {:>12} {:>6}  {:<10}  {:<10}",
+            "table", "platform", "rows", "files", "from", "to"
+        );
         for p in &self.partitions {
             let _ = writeln!(
                 o,
@@ -183,7 +204,8 @@ impl Summary {
         let _ = writeln!(o);
         let _ = writeln!(o, "{:<26} {:>10} {:>9}  file", "format", "rows read", "rejected");
         for f in &self.files {
-            let _ = writeln!(o, "{:<26} {:>10} {:>9}  {}", f.format, thousands(f.rows_read), thousands(f.rejected), f.path);
+            let _ =
+                writeln!(o, "{:<26} {:>10} {:>9}  {}", f.format, thousands(f.rows_read), thousands(f.rejected), f.path);
         }
         o
     }

@@ -15,7 +15,14 @@ use crate::model::{AccountSnap, Day, Post};
 use crate::pseudo::Pseudonymizer;
 
 fn post(id: &str, likes: i64) -> Post {
-    Post { platform: "twitter".into(), post_id: id.into(), origin: "owned", content_type: "text", reactions: Some(likes), ..Default::default() }
+    Post {
+        platform: "twitter".into(),
+        post_id: id.into(),
+        origin: "owned",
+        content_type: "text",
+        reactions: Some(likes),
+        ..Default::default()
+    }
 }
 
 /// Stages one input holding `posts` and `accounts` as file number `seq`.
@@ -50,6 +57,7 @@ fn stage(txn: &Txn, seq: u64, abs: &str, posts: &[Post], accounts: &[AccountSnap
             path: abs.into(),
             abs_path: abs.into(),
             size: 0,
+            mtime: None,
             sha256: format!("sha{seq}"),
             format: "test".into(),
             options: String::new(),
@@ -69,7 +77,8 @@ fn stage(txn: &Txn, seq: u64, abs: &str, posts: &[Post], accounts: &[AccountSnap
 fn visible_posts(root: &Path) -> Vec<(String, i64)> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(root.join("posts/platform=twitter")).unwrap().flatten() {
-        let r = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(e.path()).unwrap()).unwrap().build().unwrap();
+        let r =
+            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(e.path()).unwrap()).unwrap().build().unwrap();
         for b in r {
             let b = b.unwrap();
             let ids = b.column_by_name("post_id").unwrap().as_string::<i32>().clone();
@@ -121,7 +130,13 @@ fn duplicate_within_one_input_keeps_the_last() {
 #[test]
 fn accounts_keep_the_largest_count_of_the_day() {
     let d = tempfile::tempdir().unwrap();
-    let snap = |f: i64| AccountSnap { platform: "twitter".into(), account_id: "u1".into(), account_handle: None, date: Some(Day(100)), followers: Some(f) };
+    let snap = |f: i64| AccountSnap {
+        platform: "twitter".into(),
+        account_id: "u1".into(),
+        account_handle: None,
+        date: Some(Day(100)),
+        followers: Some(f),
+    };
     let txn = Txn::begin(d.path()).unwrap();
     let a = stage(&txn, 1, "/a", &[], &[snap(50), snap(70)]);
     let b = stage(&txn, 2, "/b", &[], &[snap(60)]);

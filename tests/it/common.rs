@@ -25,7 +25,11 @@ impl Workdir {
     /// Runs rallylens with `args`; returns (exit code, stdout, stderr).
     pub fn run(&self, args: &[&str]) -> (i32, String, String) {
         let o: Output = self.cmd().args(args).output().expect("run rallylens");
-        (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into(),
+            String::from_utf8_lossy(&o.stderr).into(),
+        )
     }
     /// Runs and asserts success.
     pub fn ok(&self, args: &[&str]) -> String {

@@ -81,7 +81,13 @@ print(json.dumps(res))
         assert_eq!(got[t]["types"][c], ty, "{t}.{c}: {}", got[t]["types"]);
     }
     for t in ["posts", "actions", "accounts"] {
-        let total: u64 = sum["partitions"].as_array().unwrap().iter().filter(|p| p["table"] == t).map(|p| p["rows"].as_u64().unwrap()).sum();
+        let total: u64 = sum["partitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["table"] == t)
+            .map(|p| p["rows"].as_u64().unwrap())
+            .sum();
         assert_eq!(got[t]["rows"].as_u64().unwrap(), total, "{t}: DuckDB and `rallylens lake` disagree");
     }
     // The partition column reads as the platform.

@@ -24,8 +24,27 @@ fn unchanged_file_is_skipped_and_lake_is_untouched() {
     let manifest = std::fs::read(lake.join("_manifest.json")).unwrap();
     let out = w.ok(&["ingest", s(&src), "--lake", s(&lake)]);
     assert!(out.contains("unchanged"), "{out}");
-    assert_eq!(std::fs::read(lake.join("_manifest.json")).unwrap(), manifest, "an unchanged file must not touch the manifest");
+    assert_eq!(
+        std::fs::read(lake.join("_manifest.json")).unwrap(),
+        manifest,
+        "an unchanged file must not touch the manifest"
+    );
     assert_eq!(w.summary(), sum);
+
+    // The same bytes under another name, or touched without a change, are read (their size
+    // and time don't match the manifest) but found listed by their SHA-256: nothing changes.
+    let copy = w.path("copy-of-brexit.jsonl");
+    std::fs::copy(&src, &copy).unwrap();
+    let out = w.ok(&["ingest", s(&copy), "--lake", s(&lake)]);
+    assert!(out.contains("unchanged"), "{out}");
+    std::fs::File::options().append(true).open(&copy).unwrap().set_modified(std::time::SystemTime::now()).unwrap();
+    let out = w.ok(&["ingest", s(&copy), "--lake", s(&lake)]);
+    assert!(out.contains("unchanged"), "{out}");
+    assert_eq!(std::fs::read(lake.join("_manifest.json")).unwrap(), manifest);
+    assert!(
+        !lake.join("_sources/f000002").exists() && !lake.join("_staging").exists(),
+        "nothing staged is left behind"
+    );
 }
 
 #[test]
@@ -113,7 +132,8 @@ fn truncated_last_line_is_a_warning() {
     let lake = w.lake();
     // The stream was interrupted mid-line: 7 whole lines, then 44 bytes of an 8th with no
     // newline. A warning naming line 8, not a reject; exit 0.
-    let (code, _out, err) = w.run(&["ingest", s(&sample("twitter-v2/streaming_output_with_error.jsonl")), "--lake", s(&lake)]);
+    let (code, _out, err) =
+        w.run(&["ingest", s(&sample("twitter-v2/streaming_output_with_error.jsonl")), "--lake", s(&lake)]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("truncated") && err.contains("line 8"), "{err}");
     assert_eq!(w.summary()["rows_rejected"], 0);
@@ -149,7 +169,10 @@ fn unknown_format_empty_folder_and_bad_flags_are_named() {
 fn header_only_and_utf16_and_renamed_columns() {
     let w = Workdir::new();
     let lake = w.lake();
-    let src = std::fs::read_to_string(sample("twitter-analytics/tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv")).unwrap();
+    let src = std::fs::read_to_string(sample(
+        "twitter-analytics/tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv",
+    ))
+    .unwrap();
     let header = src.lines().next().unwrap();
     // 12 physical lines = header + 10 tweets, one of whose text spans two lines.
     let data_rows = 10;
@@ -198,7 +221,13 @@ fn every_social_sample_ingests() {
     let sum = w.summary();
     let n_files: usize = folders.iter().map(|f| std::fs::read_dir(sample(f)).unwrap().count()).sum();
     assert_eq!(sum["files_ingested"].as_u64().unwrap() as usize, n_files, "{out}");
-    for (t, p) in [("posts", "twitter"), ("posts", "facebook"), ("posts", "instagram"), ("accounts", "twitter"), ("actions", "twitter")] {
+    for (t, p) in [
+        ("posts", "twitter"),
+        ("posts", "facebook"),
+        ("posts", "instagram"),
+        ("accounts", "twitter"),
+        ("actions", "twitter"),
+    ] {
         assert!(rows(&sum, t, p) > 0, "no {t} for {p}: {sum}");
     }
     // The pseudonymisation key is beside the lake, not in it.
@@ -219,7 +248,10 @@ fn ua_range_exports_and_the_uci_dataset_through_the_cli() {
     w.ok(&["ingest", s(&sample("ua")), "--date-range", "2017-01-01..2017-01-31", "--lake", s(&lake)]);
     let sum = w.summary();
     let web = sum["partitions"].as_array().unwrap().iter().find(|p| p["table"] == "traffic").unwrap().clone();
-    assert_eq!((web["platform"].as_str(), web["from"].as_str(), web["to"].as_str()), (Some("web"), Some("2017-01-01"), Some("2017-01-31")));
+    assert_eq!(
+        (web["platform"].as_str(), web["from"].as_str(), web["to"].as_str()),
+        (Some("web"), Some("2017-01-01"), Some("2017-01-31"))
+    );
     // Both reports total 1,224 sessions over the range; by channel (checked by hand against
     // the CSVs' Sessions column) facebook 187 and twitter 40.
     let by_channel = crate::duckdb::duckdb(
@@ -237,6 +269,13 @@ fn ua_range_exports_and_the_uci_dataset_through_the_cli() {
 
     // The UCI research dataset through custom-csv with the mapping kept in the repo: 500 posts.
     let mapping = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/mappings/uci-facebook-metrics.toml");
-    w.ok(&["ingest", s(&sample("uci-facebook-metrics/dataset_Facebook.csv")), "--mapping", s(&mapping), "--lake", s(&lake)]);
+    w.ok(&[
+        "ingest",
+        s(&sample("uci-facebook-metrics/dataset_Facebook.csv")),
+        "--mapping",
+        s(&mapping),
+        "--lake",
+        s(&lake),
+    ]);
     assert_eq!(rows(&w.summary(), "posts", "facebook"), 500);
 }

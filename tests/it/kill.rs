@@ -48,11 +48,8 @@ fn sigkill_during_a_large_ingest_keeps_the_previous_lake() {
     let big = big_collection(&w);
     let mut killed_midway = 0;
     for delay_ms in [50u64, 300, 900, 2000] {
-        let mut child = w
-            .cmd()
-            .args(["--quiet", "ingest", s(&big), "--lake", s(&lake), "--chunk-mib", "4"])
-            .spawn()
-            .unwrap();
+        let mut child =
+            w.cmd().args(["--quiet", "ingest", s(&big), "--lake", s(&lake), "--chunk-mib", "4"]).spawn().unwrap();
         std::thread::sleep(Duration::from_millis(delay_ms));
         let finished = child.try_wait().unwrap().is_some();
         child.kill().ok(); // SIGKILL

@@ -15,7 +15,17 @@ fn fixture(rel: &str) -> String {
 fn personal_values() -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let email = regex::Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}").unwrap();
-    let personal_cols = ["email", "first_name", "last_name", "can2_phone", "can2_user_address", "full_name", "phone", "street", "actor"];
+    let personal_cols = [
+        "email",
+        "first_name",
+        "last_name",
+        "can2_phone",
+        "can2_user_address",
+        "full_name",
+        "phone",
+        "street",
+        "actor",
+    ];
     for rel in [
         "action-network-csv/petition_signatures.csv",
         "action-network-csv/event_rsvps.csv",
@@ -28,7 +38,10 @@ fn personal_values() -> Vec<String> {
             let rec = rec.unwrap();
             for (h, v) in headers.iter().zip(rec.iter()) {
                 // Numeric actors are platform ids, not personal data.
-                if personal_cols.contains(&h) && v.len() >= 4 && !(h == "actor" && v.chars().all(|c| c.is_ascii_digit())) {
+                if personal_cols.contains(&h)
+                    && v.len() >= 4
+                    && !(h == "actor" && v.chars().all(|c| c.is_ascii_digit()))
+                {
                     out.push(v.to_string());
                 }
             }
@@ -90,7 +103,15 @@ fn no_personal_data_anywhere_under_the_lake() {
     plain(&["ingest", "petition.csv", "--action", "sign_petition", "--lake", s(&lake), "--max-reject-rate", "50%"]);
     plain(&["ingest", &fixture("action-network-csv/event_rsvps.csv"), "--action", "attend_event", "--lake", s(&lake)]);
     // These fixtures carry deliberately bad records too (up to 1 in 3).
-    plain(&["ingest", &fixture("action-network-json"), &fixture("actions-csv/crm_actions.csv"), "--lake", s(&lake), "--max-reject-rate", "50%"]);
+    plain(&[
+        "ingest",
+        &fixture("action-network-json"),
+        &fixture("actions-csv/crm_actions.csv"),
+        "--lake",
+        s(&lake),
+        "--max-reject-rate",
+        "50%",
+    ]);
     let sum = w.summary();
     assert!(sum["rows_rejected"].as_u64().unwrap() >= 1, "the broken row should be rejected: {sum}");
     assert!(lake.join("_rejects").exists());
