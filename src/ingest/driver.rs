@@ -212,7 +212,10 @@ fn sha256_file(path: &Path) -> std::io::Result<(u64, String)> {
     Ok((len, hex::encode(h.finalize())))
 }
 
-fn hash_input(path: &Path) -> std::io::Result<(u64, String)> {
+/// (bytes, SHA-256 hex) of an input.
+type HashResult = std::io::Result<(u64, String)>;
+
+fn hash_input(path: &Path) -> HashResult {
     if path.is_dir() {
         sha256_dir(path)
     } else {
@@ -420,7 +423,7 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
     let total_bytes: u64 = planned.iter().map(|p| p.size).sum();
     let bar = progress_bar(run, total_bytes);
     let done = AtomicU64::new(0);
-    let (late_hashes, results): (Vec<Option<std::io::Result<(u64, String)>>>, Vec<Result<ChunkResult, FileError>>) =
+    let (late_hashes, results): (Vec<Option<HashResult>>, Vec<Result<ChunkResult, FileError>>) =
         rayon::join(
             || planned.iter().map(|p| p.sha256.is_none().then(|| hash_input(&p.input.path))).collect(),
             || {
