@@ -18,7 +18,7 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  error: the lake or a file could not be written or read, or an internal error
-  2  usage: unknown flag, bad value
+  2  usage: unknown flag, bad value, or an invalid pipeline file
   3  bad input: at least one input was not ingested (unknown format, unreadable, more
      rejected rows than --max-reject-rate); the other inputs were committed";
 
@@ -48,6 +48,12 @@ pub enum Command {
     /// Summarise a lake: tables, rows per platform, date ranges, files, rejects.
     #[command(after_help = EXIT_CODES)]
     Lake(LakeArgs),
+    /// Check a pipeline file and print what a run of it would do.
+    #[command(after_help = EXIT_CODES)]
+    Validate {
+        /// The pipeline file (pipelines/*.toml).
+        pipeline: PathBuf,
+    },
     /// List the export formats rallylens reads.
     Formats,
 }
@@ -79,7 +85,7 @@ pub struct IngestArgs {
     #[arg(long = "target", value_name = "HANDLE")]
     pub targets: Vec<String>,
     /// The days a report without a date column covers (UA range exports, Matomo getAll), FROM..TO inclusive, e.g. 2017-01-01..2017-01-31.
-    #[arg(long, value_name = "FROM..TO", value_parser = parse_range)]
+    #[arg(long, value_name = "FROM..TO", value_parser = crate::pipeline::parse_range)]
     pub date_range: Option<(NaiveDate, NaiveDate)>,
     /// Column mapping of a custom-csv input (a TOML file; see pipelines/mappings/).
     #[arg(long, value_name = "FILE")]
@@ -107,18 +113,6 @@ pub struct LakeArgs {
     pub json: bool,
 }
 
-fn parse_range(s: &str) -> Result<(NaiveDate, NaiveDate), String> {
-    let (a, b) = s.split_once("..").ok_or("expected FROM..TO, e.g. 2017-01-01..2017-01-31")?;
-    let d = |x: &str| {
-        NaiveDate::parse_from_str(x.trim(), "%Y-%m-%d").map_err(|_| format!("'{x}' is not a date like 2017-01-31"))
-    };
-    let (a, b) = (d(a)?, d(b)?);
-    if b < a {
-        return Err(format!("the range ends ({b}) before it starts ({a})"));
-    }
-    Ok((a, b))
-}
-
 fn parse_rate(s: &str) -> Result<f64, String> {
     let (num, pct) = match s.strip_suffix('%') {
         Some(n) => (n, true),
@@ -141,6 +135,8 @@ pub struct BadInput(pub String);
 pub fn exit_code(e: &anyhow::Error) -> ExitCode {
     if e.downcast_ref::<BadInput>().is_some() {
         ExitCode::from(3)
+    } else if e.downcast_ref::<crate::pipeline::PipelineError>().is_some() {
+        ExitCode::from(2)
     } else {
         ExitCode::from(1)
     }
@@ -153,6 +149,13 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Ingest(a) => cmd_ingest(*a, cli.quiet),
         Command::Lake(a) => cmd_lake(a, cli.quiet),
+        Command::Validate { pipeline } => {
+            let p = crate::pipeline::Pipeline::load(&pipeline)?;
+            if !cli.quiet {
+                print!("{}", p.describe());
+            }
+            Ok(())
+        }
         Command::Formats => {
             print!("{}", formats_table());
             Ok(())

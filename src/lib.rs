@@ -12,3 +12,4 @@ pub mod ingest;
 pub mod lake;
 pub mod model;
 pub mod pseudo;
+pub mod pipeline;

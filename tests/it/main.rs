@@ -6,4 +6,5 @@ mod duckdb;
 mod help;
 mod ingest_cli;
 mod kill;
+mod pipeline;
 mod privacy;

@@ -1,0 +1,101 @@
+//! Pipeline files: every error names the key and the line.
+
+use std::path::Path;
+
+use super::*;
+
+const KENYA: &str = r##"
+[output]
+dir = "out"
+
+[[campaigns]]
+id = "kenya"
+name = "Reach Out for Kenya"
+start = 2008-02-27
+end = 2008-03-27
+tz = "Africa/Nairobi"
+hashtags = ["#ReachOutForKenya"]
+own_accounts = { facebook = ["AmnestyInternational"] }
+"##;
+
+fn parse(text: &str) -> Result<Pipeline, PipelineError> {
+    Pipeline::parse(Path::new("pipelines/test.toml"), text)
+}
+
+#[test]
+fn defaults_and_normalisation() {
+    let p = parse(KENYA).unwrap();
+    let c = &p.campaigns[0];
+    // Baseline default: the 28 days before start, 2008-01-30..2008-02-26.
+    assert_eq!((c.baseline_start.to_string(), c.baseline_end.to_string()), ("2008-01-30".into(), "2008-02-26".into()));
+    // 27 Feb .. 27 Mar 2008 (leap year): 3 + 27 = 30 days.
+    assert_eq!(c.days(), 30);
+    assert_eq!(c.hashtags, vec!["reachoutforkenya"]);
+    assert_eq!(c.own_accounts["facebook"], vec!["amnestyinternational"]);
+    assert_eq!(p.ladder, Ladder::default());
+    assert_eq!(p.ladder.rungs.len(), 5);
+    // pipelines/x.toml: paths are relative to the project folder.
+    assert_eq!(p.output, Path::new("out"));
+    assert_eq!(p.lake, Path::new("out/lake"));
+}
+
+#[test]
+fn unknown_key_is_named_with_its_line() {
+    let e = parse(&KENYA.replace("hashtags =", "hashtag =")).unwrap_err();
+    // KENYA starts with a blank line: `hashtag` is on line 11.
+    assert_eq!(e.line, 11, "{e}");
+    assert_eq!(e.key, "hashtag");
+    assert!(e.to_string().contains("unknown field"), "{e}");
+}
+
+#[test]
+fn impossible_and_reversed_dates() {
+    // Lines of KENYA: 1 blank, 2 [output], 3 dir, 4 blank, 5 [[campaigns]], 6 id, 7 name,
+    // 8 start, 9 end. February 2008 has no 30th: toml itself refuses it.
+    let e = parse(&KENYA.replace("end = 2008-03-27", "end = 2008-02-30")).unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("end", 9), "{e}");
+    let e = parse(&KENYA.replace("end = 2008-03-27", "end = 2008-02-01")).unwrap_err();
+    assert_eq!(e.key, "campaigns[0].end");
+    assert!(e.msg.contains("before it starts"), "{e}");
+}
+
+#[test]
+fn baselines_must_not_overlap_a_window() {
+    // Shell runs 2008-02-10..2008-02-20, inside Kenya's default baseline 2008-01-30..2008-02-26.
+    let two = format!("{KENYA}\n[[campaigns]]\nid = \"shell\"\nstart = 2008-02-10\nend = 2008-02-20\nbaseline = {{ start = 2007-12-01, end = 2007-12-31 }}\n");
+    let e = parse(&two).unwrap_err();
+    assert_eq!(e.key, "campaigns[0].baseline");
+    assert!(e.msg.contains("'kenya'") && e.msg.contains("'shell'"), "{e}");
+    // Its own window inside its baseline is an error too.
+    let e = parse(&KENYA.replace("tz =", "baseline = { start = 2008-03-01, end = 2008-03-10 }\ntz =")).unwrap_err();
+    assert!(e.msg.contains("overlaps the campaign's own window"), "{e}");
+}
+
+#[test]
+fn ladder_rungs_are_checked() {
+    let l = format!("{KENYA}\n[ladder]\nperiod_days = 14\n[[ladder.rungs]]\nname = \"react\"\nactions = [\"like\"]\n[[ladder.rungs]]\nname = \"act\"\nactions = []\n");
+    let e = parse(&l).unwrap_err();
+    assert_eq!(e.key, "ladder.rungs[1].actions");
+    // KENYA is 12 lines; then 13 blank, 14 [ladder], 15 period_days, 16-18 the first rung,
+    // 19 the second rung's [[ladder.rungs]].
+    assert_eq!(e.line, 19, "{e}");
+    let ok = parse(&l.replace("actions = []", "actions = [\"Sign_Petition\"]")).unwrap();
+    assert_eq!(ok.ladder.period_days, 14);
+    assert_eq!(ok.ladder.rungs[1].actions, vec!["sign_petition"]);
+    let dup = parse(&l.replace("actions = []", "actions = [\"like\"]")).unwrap_err();
+    assert!(dup.msg.contains("on two rungs"), "{dup}");
+}
+
+#[test]
+fn inputs_carry_their_options_and_the_campaign_targets() {
+    let t = format!(
+        "{KENYA}targets = [\"@Shell\"]\n[[inputs]]\npath = \"data/ua.csv\"\ndate_range = \"2008-01-01..2008-03-31\"\ncampaign = \"kenya\"\n"
+    );
+    let p = parse(&t).unwrap();
+    let i = &p.inputs[0];
+    assert_eq!(i.path, Path::new("data/ua.csv"));
+    assert_eq!(i.options.targets, vec!["shell"]);
+    assert_eq!(i.options.date_range.map(|(a, b)| (a.to_string(), b.to_string())), Some(("2008-01-01".into(), "2008-03-31".into())));
+    let e = parse(&t.replace("2008-01-01..2008-03-31", "2008-03-31..2008-01-01")).unwrap_err();
+    assert_eq!(e.key, "inputs[0].date_range");
+}
