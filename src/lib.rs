@@ -13,3 +13,4 @@ pub mod lake;
 pub mod model;
 pub mod pseudo;
 pub mod pipeline;
+pub mod metrics;

@@ -1,0 +1,91 @@
+//! Analyze: every metric of METRICS.md as polars lazy queries over the lake.
+//!
+//! [`Lake`] scans the visible part files the manifest lists; [`Scope`] adds, for one
+//! campaign, the columns every metric needs (its days, own posts, campaign membership,
+//! ladder rungs); each metric module is `Scope in, LazyFrame out`, one per output table of
+//! METRICS.md §9. Output tables are sorted by their key so that the same inputs give the
+//! same bytes.
+
+pub mod scope;
+pub mod stats;
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+
+pub use scope::Scope;
+
+/// The lake's four tables as lazy scans.
+#[derive(Clone)]
+pub struct Lake {
+    pub posts: LazyFrame,
+    pub actions: LazyFrame,
+    pub traffic: LazyFrame,
+    pub accounts: LazyFrame,
+}
+
+impl Lake {
+    /// Scans the lake at `dir`: exactly the visible part files its manifest lists.
+    pub fn open(dir: &Path) -> Result<Lake> {
+        let manifest = crate::lake::open_for_read(dir, true)?;
+        let scan = |table: &str| -> Result<LazyFrame> {
+            let mut files: Vec<String> = Vec::new();
+            for f in &manifest.files {
+                for p in f.parts.iter().filter(|p| p.table == table && p.visible_rows > 0) {
+                    files.push(dir.join(p.visible_rel(&f.id)).to_string_lossy().into_owned());
+                }
+            }
+            files.sort();
+            if files.is_empty() {
+                return Ok(empty_table(table));
+            }
+            let args = ScanArgsParquet { allow_missing_columns: true, ..Default::default() };
+            anyhow::Context::with_context(
+                LazyFrame::scan_parquet_files(files.iter().map(|f| PlRefPath::new(f.as_str())).collect(), args),
+                || format!("scanning the {table} table of {}", dir.display()),
+            )
+        };
+        Ok(Lake { posts: scan("posts")?, actions: scan("actions")?, traffic: scan("traffic")?, accounts: scan("accounts")? })
+    }
+}
+
+/// The polars schema of a lake table (model.rs), for tables with no rows yet.
+pub fn table_schema(table: &str) -> Schema {
+    let arrow = crate::model::schema_of(table).expect("known table");
+    arrow
+        .fields()
+        .iter()
+        .map(|f| {
+            use arrow::datatypes::DataType as A;
+            let dt = match f.data_type() {
+                A::Utf8 => DataType::String,
+                A::Int64 => DataType::Int64,
+                A::Boolean => DataType::Boolean,
+                A::Date32 => DataType::Date,
+                A::Timestamp(_, _) => DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)),
+                A::List(_) => DataType::List(Box::new(DataType::String)),
+                other => unreachable!("lake column of type {other}"),
+            };
+            Field::new(f.name().as_str().into(), dt)
+        })
+        .collect()
+}
+
+fn empty_table(table: &str) -> LazyFrame {
+    DataFrame::empty_with_schema(&table_schema(table)).lazy()
+}
+
+/// Writes a metric table to `path` (Parquet, zstd) through a temp file renamed into place.
+pub fn write_table(df: &mut DataFrame, path: &Path) -> Result<()> {
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d)?;
+    }
+    let tmp = path.with_extension("parquet.tmp");
+    {
+        let f = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        ParquetWriter::new(f).with_compression(ParquetCompression::Zstd(None)).finish(df)?;
+    }
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}

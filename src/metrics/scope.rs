@@ -1,0 +1,292 @@
+//! One campaign's view of the lake: the columns every metric needs, added once.
+//!
+//! - posts: `day` (calendar day in the campaign's time zone), `engagements` (METRICS.md §1),
+//!   `own` (§10.9), `member` (tagged, uses a campaign hashtag, links to a campaign URL, or
+//!   mentions/replies to a target), `in_window`, `campaign_post` (= member and in window).
+//! - actions: `day`, `in_campaign` (§10.1: tagged, answers a campaign post, or derived from a
+//!   collected campaign post), `excluded` (the actor is an own account or a target),
+//!   `rung` (1…K on the pipeline's ladder, 0 when the verb is on none).
+//! - traffic: the pipeline's site only, when it names one (§10.13).
+//!
+//! Own accounts and targets are named by handle in the pipeline; actions carry keyed
+//! pseudonyms of platform user ids, so the exclusion set is the pseudonyms of every id the
+//! lake knows for those handles (and of the handles themselves).
+
+use polars::prelude::*;
+
+use crate::pipeline::{Campaign, Ladder};
+use crate::pseudo::Pseudonymizer;
+
+/// Everything the metrics read for one campaign.
+#[derive(Clone)]
+pub struct Scope<'a> {
+    pub campaign: &'a Campaign,
+    pub ladder: &'a Ladder,
+    pub posts: LazyFrame,
+    pub actions: LazyFrame,
+    pub traffic: LazyFrame,
+    pub accounts: LazyFrame,
+}
+
+fn str_series(name: &str, v: &[String]) -> Series {
+    Series::new(name.into(), v.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// `x` is one of `values` (false for null).
+fn one_of(x: Expr, values: &[String]) -> Expr {
+    if values.is_empty() {
+        return lit(false);
+    }
+    x.is_in(lit(str_series("", values)).implode(false), false).fill_null(lit(false))
+}
+
+/// The calendar day of a UTC timestamp column in `tz`.
+pub fn local_day(col_name: &str, tz: &chrono_tz::Tz) -> Expr {
+    col(col_name).dt().convert_time_zone(TimeZone::from_chrono(tz)).dt().date()
+}
+
+/// METRICS.md §1: reactions + comments + shares + quotes + saves over the non-null fields;
+/// null when all five are null.
+pub fn engagements() -> Expr {
+    let parts = ["reactions", "comments", "shares", "quotes", "saves"];
+    let all_null = parts.iter().map(|p| col(*p).is_null()).reduce(|a, b| a.and(b)).expect("five parts");
+    when(all_null)
+        .then(lit(NULL).cast(DataType::Int64))
+        .otherwise(polars::lazy::dsl::sum_horizontal(parts.iter().map(|p| col(*p)).collect::<Vec<_>>(), true).expect("sum").cast(DataType::Int64))
+}
+
+impl<'a> Scope<'a> {
+    /// Scopes the lake to `campaign`. `site` restricts traffic; `pseudo` is the lake's key
+    /// (to recognise own accounts and targets among actors).
+    pub fn new(
+        lake: &super::Lake,
+        campaign: &'a Campaign,
+        ladder: &'a Ladder,
+        site: Option<&str>,
+        pseudo: &Pseudonymizer,
+    ) -> PolarsResult<Scope<'a>> {
+        let c = campaign;
+        let tz = &c.tz;
+        let key = [col("platform"), col("post_id")];
+
+        // Own posts: an owned export, or the author is one of the campaign's own accounts.
+        let mut own = col("origin").eq(lit("owned"));
+        for (platform, accts) in &c.own_accounts {
+            let by_author = one_of(col("account_handle").str().to_lowercase(), accts)
+                .or(one_of(col("account_id").str().to_lowercase(), accts));
+            own = own.or(col("platform").eq(lit(platform.as_str())).and(by_author));
+        }
+
+        // Membership through list columns: explode, match, mark.
+        let mark = |list_col: &str, matches: Expr, name: &str| -> LazyFrame {
+            lake.posts
+                .clone()
+                .select([col("platform"), col("post_id"), col(list_col)])
+                .explode(cols([list_col]), ExplodeOptions { empty_as_null: true, keep_nulls: true })
+                .filter(matches)
+                .select([col("platform"), col("post_id")])
+                .unique(None, UniqueKeepStrategy::Any)
+                .with_column(lit(true).alias(name))
+        };
+        let by_tag = mark("hashtags", one_of(col("hashtags"), &c.hashtags), "_m_tag");
+        let by_target = mark("mentions", one_of(col("mentions"), &c.targets), "_m_target");
+        let url_match = c
+            .url_prefixes
+            .iter()
+            .map(|p| col("urls").str().starts_with(lit(p.as_str())))
+            .reduce(|a, b| a.or(b))
+            .unwrap_or(lit(false));
+        let by_url = mark("urls", url_match.fill_null(lit(false)), "_m_url");
+        let join_mark = |lf: LazyFrame, m: LazyFrame| lf.join(m, key.clone(), key.clone(), JoinArgs::new(JoinType::Left));
+        let posts = join_mark(join_mark(join_mark(lake.posts.clone(), by_tag), by_target), by_url);
+        let member = col("campaign")
+            .eq(lit(c.id.as_str()))
+            .fill_null(lit(false))
+            .or(col("_m_tag").fill_null(lit(false)))
+            .or(col("_m_target").fill_null(lit(false)))
+            .or(col("_m_url").fill_null(lit(false)))
+            .or(one_of(col("in_reply_to_account").str().to_lowercase(), &c.targets));
+        let in_window = col("day").gt_eq(lit(c.start)).and(col("day").lt_eq(lit(c.end))).fill_null(lit(false));
+        let posts = posts
+            .with_columns([
+                local_day("created_at", tz).alias("day"),
+                engagements().alias("engagements"),
+                own.fill_null(lit(false)).alias("own"),
+                member.alias("member"),
+            ])
+            .with_column(in_window.alias("in_window"))
+            .with_column(col("member").and(col("in_window")).alias("campaign_post"))
+            .drop(cols(["_m_tag", "_m_target", "_m_url"]));
+
+        // Campaign actions (§10.1).
+        let campaign_posts = posts.clone().filter(col("campaign_post")).select([col("platform"), col("post_id")]);
+        let answers = campaign_posts.clone().with_column(lit(true).alias("_answers"));
+        let derived = campaign_posts.with_column(lit(true).alias("_derived")).rename(["post_id"], ["_derived_post"], true);
+        let ladder_df = {
+            let mut verbs = Vec::new();
+            let mut rungs = Vec::new();
+            for (i, r) in ladder.rungs.iter().enumerate() {
+                for a in &r.actions {
+                    verbs.push(a.clone());
+                    rungs.push(i as i32 + 1);
+                }
+            }
+            df!("action" => verbs, "rung" => rungs)?.lazy()
+        };
+        let excluded_ids = excluded_actor_ids(lake, c, pseudo)?;
+        let actions = lake
+            .actions
+            .clone()
+            .with_column(
+                when(col("action_key").str().starts_with(lit("post:")))
+                    .then(col("action_key").str().slice(lit(5), lit(NULL)))
+                    .otherwise(lit(NULL).cast(DataType::String))
+                    .alias("_derived_post"),
+            )
+            .join(answers, key.clone(), key.clone(), JoinArgs::new(JoinType::Left))
+            .join(
+                derived,
+                [col("platform"), col("_derived_post")],
+                [col("platform"), col("_derived_post")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .join(ladder_df, [col("action")], [col("action")], JoinArgs::new(JoinType::Left))
+            .with_columns([
+                local_day("occurred_at", tz).alias("day"),
+                col("campaign")
+                    .eq(lit(c.id.as_str()))
+                    .fill_null(lit(false))
+                    .or(col("_answers").fill_null(lit(false)))
+                    .or(col("_derived").fill_null(lit(false)))
+                    .alias("in_campaign"),
+                one_of(col("actor_id"), &excluded_ids).alias("excluded"),
+                col("rung").fill_null(lit(0)),
+            ])
+            .drop(cols(["_answers", "_derived", "_derived_post"]));
+
+        let traffic = match site {
+            Some(s) => lake.traffic.clone().filter(col("site").eq(lit(s))),
+            None => lake.traffic.clone(),
+        };
+        Ok(Scope { campaign, ladder, posts, actions, traffic, accounts: lake.accounts.clone() })
+    }
+}
+
+/// Pseudonyms of the campaign's own accounts and targets: every account id the lake knows
+/// for their handles (posts and follower tables), and the handles themselves.
+fn excluded_actor_ids(lake: &super::Lake, c: &Campaign, pseudo: &Pseudonymizer) -> PolarsResult<Vec<String>> {
+    let mut named: Vec<(Option<String>, String)> = Vec::new(); // (platform or any, handle)
+    for (p, accts) in &c.own_accounts {
+        named.extend(accts.iter().map(|a| (Some(p.clone()), a.clone())));
+    }
+    named.extend(c.targets.iter().map(|t| (None, t.clone())));
+    if named.is_empty() {
+        return Ok(Vec::new());
+    }
+    let handles: Vec<String> = named.iter().map(|(_, h)| h.clone()).collect();
+    let known = concat(
+        [
+            lake.posts.clone().select([col("platform"), col("account_id"), col("account_handle")]),
+            lake.accounts.clone().select([col("platform"), col("account_id"), col("account_handle")]),
+        ],
+        UnionArgs::default(),
+    )?
+    .filter(one_of(col("account_handle").str().to_lowercase(), &handles))
+    .unique(None, UniqueKeepStrategy::Any)
+    .collect()?;
+    let mut out: Vec<String> = Vec::new();
+    let platforms: Vec<String> = ["twitter", "facebook", "instagram", "flickr"].iter().map(|s| s.to_string()).collect();
+    for (p, h) in &named {
+        let ps: Vec<String> = p.iter().cloned().chain(if p.is_none() { platforms.clone() } else { vec![] }).collect();
+        for platform in &ps {
+            out.push(pseudo.id(platform, h));
+        }
+    }
+    let plat = known.column("platform")?.str()?.clone();
+    let id = known.column("account_id")?.str()?.clone();
+    let handle = known.column("account_handle")?.str()?.clone();
+    for i in 0..known.height() {
+        let (Some(p), Some(idv), Some(h)) = (plat.get(i), id.get(i), handle.get(i)) else { continue };
+        let h = h.to_lowercase();
+        if named.iter().any(|(np, nh)| *nh == h && np.as_deref().is_none_or(|x| x == p)) {
+            out.push(pseudo.id(p, idv));
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Action, Micros, Post};
+    use crate::pipeline::Pipeline;
+
+    fn ts(s: &str) -> Option<Micros> {
+        crate::ingest::util::parse_iso(s)
+    }
+
+    #[test]
+    fn membership_own_posts_days_and_rungs() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("lake");
+        let p = |id: &str, origin: &'static str, handle: &str, at: &str| Post {
+            platform: "twitter".into(),
+            post_id: id.into(),
+            origin,
+            account_id: Some(format!("u-{handle}")),
+            account_handle: Some(handle.into()),
+            created_at: ts(at),
+            content_type: "text",
+            ..Default::default()
+        };
+        let mut tagged = p("1", "collected", "ann", "2008-02-27T22:30:00Z");
+        tagged.hashtags = vec!["makethefuture".into()];
+        tagged.reactions = Some(3);
+        tagged.shares = Some(2);
+        let mut mention = p("2", "collected", "bob", "2008-02-28T10:00:00Z");
+        mention.mentions = vec!["shell".into()];
+        let own = p("3", "collected", "amnesty", "2008-02-28T11:00:00Z");
+        let outside = p("4", "collected", "cat", "2008-02-28T12:00:00Z");
+        let mut late = p("5", "collected", "dan", "2008-04-01T12:00:00Z");
+        late.hashtags = vec!["makethefuture".into()];
+        let signed = Action {
+            platform: "petition".into(),
+            actor_id: "x1".into(),
+            action: "sign_petition".into(),
+            occurred_at: ts("2008-03-01T09:00:00Z"),
+            campaign: Some("shell".into()),
+            ..Default::default()
+        };
+        crate::lake::write_records(&root, "t", &[tagged, mention, own, outside, late], &[signed], &[], &[]).unwrap();
+        let pipe = Pipeline::parse(
+            std::path::Path::new("p.toml"),
+            "[output]\ndir='o'\n[[campaigns]]\nid='shell'\nstart=2008-02-28\nend=2008-03-27\ntz='Africa/Nairobi'\nhashtags=['makethefuture']\ntargets=['shell']\nown_accounts={twitter=['Amnesty']}\n",
+        )
+        .unwrap();
+        let lake = crate::metrics::Lake::open(&root).unwrap();
+        let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
+        let s = Scope::new(&lake, &pipe.campaigns[0], &pipe.ladder, None, &key).unwrap();
+        let posts = s.posts.sort(["post_id"], Default::default()).collect().unwrap();
+        let b = |c: &str| posts.column(c).unwrap().bool().unwrap().iter().map(|v| v.unwrap()).collect::<Vec<_>>();
+        // Post 1 was made 22:30 UTC on the 27th = 01:30 on the 28th in Nairobi (UTC+3): inside.
+        assert_eq!(b("campaign_post"), vec![true, true, false, false, false]);
+        assert_eq!(b("own"), vec![false, false, true, false, false]);
+        assert_eq!(b("member"), vec![true, true, false, false, true]);
+        // Engagements of post 1: 3 reactions + 2 shares = 5; the others have no figures: null.
+        let e: Vec<Option<i64>> = posts.column("engagements").unwrap().i64().unwrap().iter().collect();
+        assert_eq!(e, vec![Some(5), None, None, None, None]);
+        let acts = s.actions.sort(["action"], Default::default()).collect().unwrap();
+        // Derived: 5 collected posts -> 5 `post` actions (post 2 mentions no *ingest* target),
+        // plus the signature. Campaign actions: posts 1 and 2 (campaign posts) and the tagged signature.
+        let in_c = acts.column("in_campaign").unwrap().bool().unwrap().iter().filter(|v| *v == Some(true)).count();
+        assert_eq!((acts.height(), in_c), (6, 3));
+        let rung: Vec<i32> = acts.column("rung").unwrap().i32().unwrap().iter().map(|v| v.unwrap()).collect();
+        // `post` is on rung 2 (amplify), sign_petition on rung 4.
+        assert_eq!(rung, vec![2, 2, 2, 2, 2, 4]);
+        // The own account's derived action is excluded.
+        let ex = acts.column("excluded").unwrap().bool().unwrap().iter().filter(|v| *v == Some(true)).count();
+        assert_eq!(ex, 1);
+    }
+}
