@@ -1,0 +1,244 @@
+//! `campaign_comparison` (METRICS.md §8, §10.15): campaigns side by side by day since launch.
+//!
+//! One row per (campaign, day_since_launch) for k = 0 … (longest window − 1): `date`
+//! (start + k), `in_window`, `followers_at_launch`, and per day: `engagements` (own campaign
+//! posts, attributed to their creation day), `unique_actors` (distinct campaign actors that
+//! day; `unique_actors_cum` counts each actor once, on their first day), `signups`
+//! (`sign_petition` campaign actions), `social_sessions` (daily traffic rows of social
+//! channels); each also `_cum`, and every one of those `_per_1k` (per 1,000 followers at
+//! launch).
+//!
+//! Choices: inside a window, a day without posts, actors, sign-ups or social traffic is 0
+//! (the lake was read and holds nothing that day); days beyond a campaign's own window are
+//! null (§10.15). `social_sessions` is null for every day when the lake has no daily
+//! traffic rows in the window at all (a range-only export cannot be split into days).
+//! Followers at launch: for each own account, the latest count on or before the start
+//! (accounts table, dated rows only), summed; null when no own account has one, and then
+//! every `_per_1k` column is null.
+
+use polars::prelude::*;
+
+use super::scope::Scope;
+use crate::model::Day;
+
+/// The social channels of the traffic table (LAKE.md).
+pub const SOCIAL: [&str; 7] = ["facebook", "twitter", "instagram", "flickr", "youtube", "linkedin", "other_social"];
+
+const MEASURES: [&str; 4] = ["engagements", "unique_actors", "signups", "social_sessions"];
+
+/// Sum over own accounts of the latest follower count on or before the campaign's start.
+pub fn followers_at_launch(s: &Scope) -> PolarsResult<Option<i64>> {
+    let c = s.campaign;
+    let mut own = lit(false);
+    for (platform, accts) in &c.own_accounts {
+        if accts.is_empty() {
+            continue;
+        }
+        let list = lit(Series::new("".into(), accts.clone())).implode(false);
+        let who = col("account_handle").str().to_lowercase().is_in(list.clone(), false).fill_null(lit(false))
+            .or(col("account_id").str().to_lowercase().is_in(list, false).fill_null(lit(false)));
+        own = own.or(col("platform").eq(lit(platform.as_str())).and(who));
+    }
+    let df = s
+        .accounts
+        .clone()
+        .filter(own.and(col("date").lt_eq(lit(c.start))).and(col("followers").is_not_null()))
+        .sort(["date"], Default::default())
+        .group_by([col("platform"), col("account_id")])
+        .agg([col("followers").last()])
+        .select([col("followers").sum().alias("total"), col("followers").count().alias("n")])
+        .collect()?;
+    let n = df.column("n")?.u32()?.get(0).unwrap_or(0);
+    Ok(if n == 0 { None } else { df.column("total")?.i64()?.get(0) })
+}
+
+fn daily(s: &Scope) -> PolarsResult<[LazyFrame; 4]> {
+    let c = s.campaign;
+    let in_window = |d: &str| col(d).gt_eq(lit(c.start)).and(col(d).lt_eq(lit(c.end)));
+    let engagements = s
+        .posts
+        .clone()
+        .filter(col("campaign_post").and(col("own")))
+        .group_by([col("day")])
+        .agg([col("engagements").sum().alias("engagements")]);
+    let actors = s.actions.clone().filter(col("in_campaign").and(col("excluded").not()).and(in_window("day")));
+    let unique_actors = actors.clone().group_by([col("day")]).agg([col("actor_id").n_unique().cast(DataType::Int64).alias("unique_actors")]);
+    let first_days = actors
+        .group_by([col("actor_id")])
+        .agg([col("day").min()])
+        .group_by([col("day")])
+        .agg([len().cast(DataType::Int64).alias("_new_actors")]);
+    let unique_actors = unique_actors.join(first_days, [col("day")], [col("day")], JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns));
+    let signups = s
+        .actions
+        .clone()
+        .filter(col("in_campaign").and(col("action").eq(lit("sign_petition"))).and(in_window("day")))
+        .group_by([col("day")])
+        .agg([len().cast(DataType::Int64).alias("signups")]);
+    let social = lit(Series::new("".into(), SOCIAL.to_vec())).implode(false);
+    let social_sessions = s
+        .traffic
+        .clone()
+        .filter(col("date_start").eq(col("date_end")).and(in_window("date_start")).and(col("channel").is_in(social, false)))
+        .group_by([col("date_start").alias("day")])
+        .agg([col("sessions").sum().alias("social_sessions")]);
+    Ok([engagements, unique_actors, signups, social_sessions])
+}
+
+/// Whether the lake has any daily traffic row inside the campaign's window.
+fn has_daily_traffic(s: &Scope) -> PolarsResult<bool> {
+    let c = s.campaign;
+    let n = s
+        .traffic
+        .clone()
+        .filter(col("date_start").eq(col("date_end")).and(col("date_start").gt_eq(lit(c.start))).and(col("date_start").lt_eq(lit(c.end))))
+        .select([len()])
+        .collect()?;
+    Ok(n.column("len")?.u32()?.get(0).unwrap_or(0) > 0)
+}
+
+pub fn campaign_comparison(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
+    let longest = scopes.iter().map(|s| s.campaign.days()).max().unwrap_or(0);
+    let mut frames = Vec::new();
+    for s in scopes {
+        let c = s.campaign;
+        let days = c.days();
+        let start = Day::from_naive(c.start).0;
+        let ks: Vec<i64> = (0..longest).collect();
+        let grid = df!(
+            "campaign" => vec![c.id.clone(); ks.len()],
+            "day_since_launch" => ks.clone(),
+            "date" => ks.iter().map(|k| start + *k as i32).collect::<Vec<i32>>(),
+            "in_window" => ks.iter().map(|k| *k < days).collect::<Vec<bool>>(),
+        )?
+        .lazy()
+        .with_column(col("date").cast(DataType::Date));
+        let followers = followers_at_launch(s)?;
+        let [eng, actors, signups, social] = daily(s)?;
+        let daily_traffic = has_daily_traffic(s)?;
+        let on = |lf: LazyFrame, other: LazyFrame| lf.join(other, [col("date")], [col("day")], JoinArgs::new(JoinType::Left));
+        let mut lf = on(on(on(on(grid, eng), actors), signups), social).sort(["day_since_launch"], Default::default());
+        // Zero inside the window, null beyond it.
+        let within = |e: Expr| when(col("in_window")).then(e.fill_null(lit(0i64))).otherwise(lit(NULL).cast(DataType::Int64));
+        lf = lf.with_columns([
+            within(col("engagements")).alias("engagements"),
+            within(col("unique_actors")).alias("unique_actors"),
+            within(col("_new_actors")).alias("_new_actors"),
+            within(col("signups")).alias("signups"),
+            if daily_traffic { within(col("social_sessions")) } else { lit(NULL).cast(DataType::Int64) }.alias("social_sessions"),
+        ]);
+        let cum = |name: &str| when(col("in_window")).then(col(name).cum_sum(false)).otherwise(lit(NULL).cast(DataType::Int64));
+        lf = lf.with_columns([
+            cum("engagements").alias("engagements_cum"),
+            cum("_new_actors").alias("unique_actors_cum"),
+            cum("signups").alias("signups_cum"),
+            cum("social_sessions").alias("social_sessions_cum"),
+            match followers { Some(f) => lit(f), None => lit(NULL) }.cast(DataType::Int64).alias("followers_at_launch"),
+        ]);
+        let mut per_1k = Vec::new();
+        for m in MEASURES {
+            for name in [m.to_string(), format!("{m}_cum")] {
+                per_1k.push(match followers {
+                    Some(f) if f > 0 => (col(name.as_str()).cast(DataType::Float64) * lit(1000.0) / lit(f as f64)).alias(format!("{name}_per_1k")),
+                    _ => lit(NULL).cast(DataType::Float64).alias(format!("{name}_per_1k")),
+                });
+            }
+        }
+        lf = lf.with_columns(per_1k).drop(cols(["_new_actors"]));
+        frames.push(lf);
+    }
+    if frames.is_empty() {
+        return Ok(DataFrame::empty().lazy());
+    }
+    Ok(concat(frames, UnionArgs::default())?.sort(["campaign", "day_since_launch"], Default::default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Lake;
+    use crate::model::{AccountSnap, Action, Day, Micros, Post, Traffic};
+    use crate::pipeline::Pipeline;
+    use crate::pseudo::Pseudonymizer;
+
+    fn ts(s: &str) -> Option<Micros> {
+        crate::ingest::util::parse_iso(s)
+    }
+
+    #[test]
+    fn two_campaigns_aligned_by_day_since_launch() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("lake");
+        let post = |id: &str, at: &str, likes: i64| Post {
+            platform: "twitter".into(),
+            post_id: id.into(),
+            origin: "owned",
+            account_id: Some("1".into()),
+            account_handle: Some("amnesty".into()),
+            created_at: ts(at),
+            content_type: "text",
+            reactions: Some(likes),
+            campaign: Some("kenya".into()),
+            ..Default::default()
+        };
+        let act = |who: &str, verb: &str, at: &str, camp: &str| Action {
+            platform: "crm".into(),
+            actor_id: who.into(),
+            action: verb.into(),
+            occurred_at: ts(at),
+            campaign: Some(camp.into()),
+            ..Default::default()
+        };
+        let posts = [post("p1", "2008-02-28T10:00:00Z", 10), post("p2", "2008-03-01T10:00:00Z", 5)];
+        let actions = [
+            act("x", "like", "2008-02-27T09:00:00Z", "kenya"),
+            act("x", "like", "2008-02-29T09:00:00Z", "kenya"),
+            act("y", "sign_petition", "2008-02-29T12:00:00Z", "kenya"),
+            act("z", "like", "2010-05-11T12:00:00Z", "shell"),
+        ];
+        let day = |s: &str| Some(Day::from_naive(s.parse().unwrap()));
+        let traffic = [Traffic {
+            platform: "web".into(),
+            date_start: day("2008-02-27"),
+            date_end: day("2008-02-27"),
+            channel: "facebook",
+            sessions: Some(7),
+            ..Default::default()
+        }];
+        let snap = |date: &str, f: i64| AccountSnap { platform: "twitter".into(), account_id: "1".into(), account_handle: Some("amnesty".into()), date: day(date), followers: Some(f) };
+        crate::lake::write_records(&root, "t", &posts, &actions, &traffic, &[snap("2008-02-20", 2000), snap("2008-02-28", 4000)]).unwrap();
+        let pipe = Pipeline::parse(
+            std::path::Path::new("p.toml"),
+            "[output]\ndir='o'\n[[campaigns]]\nid='kenya'\nstart=2008-02-27\nend=2008-03-01\nown_accounts={twitter=['amnesty']}\n\
+             [[campaigns]]\nid='shell'\nstart=2010-05-10\nend=2010-05-11\n",
+        )
+        .unwrap();
+        let lake = Lake::open(&root).unwrap();
+        let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
+        let scopes: Vec<Scope> = pipe.campaigns.iter().map(|c| Scope::new(&lake, c, &pipe.ladder, None, &key).unwrap()).collect();
+        let df = campaign_comparison(&scopes).unwrap().collect().unwrap();
+        // Kenya: 27 Feb .. 1 Mar 2008 (a leap year) = 4 days; Shell 2 days; 4 rows each.
+        assert_eq!(df.height(), 8);
+        let i64s = |c: &str| df.column(c).unwrap().i64().unwrap().iter().collect::<Vec<_>>();
+        let f64s = |c: &str| df.column(c).unwrap().f64().unwrap().iter().collect::<Vec<_>>();
+        // Own engagements: 10 on day 1 (28 Feb), 5 on day 3 (1 Mar); cumulative 0, 10, 10, 15.
+        assert_eq!(i64s("engagements")[..4], [Some(0), Some(10), Some(0), Some(5)]);
+        assert_eq!(i64s("engagements_cum")[..4], [Some(0), Some(10), Some(10), Some(15)]);
+        // Actors: x on days 0 and 2, y on day 2: daily 1, 0, 2, 0; distinct so far 1, 1, 2, 2.
+        assert_eq!(i64s("unique_actors")[..4], [Some(1), Some(0), Some(2), Some(0)]);
+        assert_eq!(i64s("unique_actors_cum")[..4], [Some(1), Some(1), Some(2), Some(2)]);
+        assert_eq!(i64s("signups")[..4], [Some(0), Some(0), Some(1), Some(0)]);
+        assert_eq!(i64s("social_sessions")[..4], [Some(7), Some(0), Some(0), Some(0)]);
+        // Followers at launch: 2,000 on 20 Feb (the 4,000 of 28 Feb is after the start).
+        // Cumulative engagements per 1k on day 3: 15 * 1000 / 2000 = 7.5.
+        assert_eq!(i64s("followers_at_launch")[0], Some(2000));
+        assert_eq!(f64s("engagements_cum_per_1k")[3], Some(7.5));
+        // Shell: z on day 1; days 2 and 3 are beyond its window: null, not 0. No own
+        // accounts: per-1k null. No traffic at all in its window: social sessions null.
+        assert_eq!(i64s("unique_actors")[4..], [Some(0), Some(1), None, None]);
+        assert_eq!(f64s("unique_actors_per_1k")[4..], [None, None, None, None]);
+        assert_eq!(i64s("social_sessions")[4..], [None, None, None, None]);
+        let in_window: Vec<Option<bool>> = df.column("in_window").unwrap().bool().unwrap().iter().collect();
+        assert_eq!(in_window[4..], [Some(true), Some(true), Some(false), Some(false)]);
+    }
+}
