@@ -145,20 +145,7 @@ const TRAFFIC_COLS: &[&str] = &[
     "campaign",
 ];
 const CONTENT_TYPES: &[&str] = &["photo", "video", "link", "text", "album", "event", "other"];
-const CHANNELS: &[&str] = &[
-    "facebook",
-    "twitter",
-    "instagram",
-    "flickr",
-    "youtube",
-    "linkedin",
-    "other_social",
-    "search",
-    "email",
-    "direct",
-    "referral",
-    "other",
-];
+use crate::channel::CHANNELS;
 
 /// Reads a mapping file and checks it, for the CLI and the pipeline loader to call so that
 /// a bad mapping fails before any input is read (the adapter checks it again anyway).
@@ -678,7 +665,7 @@ fn traffic_row(p: &Plan, rec: &StringRecord, row: u64, out: &mut dyn Out) -> Row
         return Err((f, "blank date: every traffic row needs its day".into()));
     }
     let ch = get("channel").ok_or_else(|| (p.src["channel"].1.clone(), "blank channel".to_string()))?;
-    let channel = canonical(CHANNELS, &ch.v).ok_or_else(|| {
+    let channel = canonical(&CHANNELS, &ch.v).ok_or_else(|| {
         (
             ch.field.clone(),
             format!(
