@@ -8,6 +8,7 @@
 
 pub mod scope;
 pub mod stats;
+pub mod uplift;
 
 use std::path::Path;
 
