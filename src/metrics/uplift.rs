@@ -295,20 +295,22 @@ fn side(u: &Used, lo: NaiveDate, hi: NaiveDate) -> Option<Side<'_>> {
     if !daily.is_empty() {
         return Some(Side::Daily(daily));
     }
-    let ranges: Vec<(i64, &Counts)> = u
-        .ranges
-        .iter()
-        .filter(|((a, b), _)| *a >= lo && *b <= hi)
-        .map(|((a, b), c)| ((b - a) as i64 + 1, c))
-        .collect();
+    let ranges: Vec<(i64, &Counts)> =
+        u.ranges.iter().filter(|((a, b), _)| *a >= lo && *b <= hi).map(|((a, b), c)| ((b - a) as i64 + 1, c)).collect();
     (!ranges.is_empty()).then_some(Side::Range(ranges))
 }
 
 fn campaign_rows(scope: &Scope) -> PolarsResult<Vec<Row>> {
     let c = scope.campaign;
     let used = load(scope)?;
-    let mut socials: Vec<&str> =
-        used.daily.values().chain(used.ranges.values()).flat_map(|m| m.keys()).map(String::as_str).filter(|ch| is_social(ch)).collect();
+    let mut socials: Vec<&str> = used
+        .daily
+        .values()
+        .chain(used.ranges.values())
+        .flat_map(|m| m.keys())
+        .map(String::as_str)
+        .filter(|ch| is_social(ch))
+        .collect();
     socials.sort();
     socials.dedup();
     let mut sels = vec![("all_social".to_string(), Sel::AllSocial)];
@@ -422,6 +424,360 @@ pub fn referral_uplift(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     )?;
     Ok(df
         .lazy()
-        .with_columns([lit(stats::SEED as i64).alias("seed"), lit(stats::RESAMPLES as i64).alias("resamples")])
+        .with_columns([
+            lit(stats::SEED as i64).cast(DataType::Int64).alias("seed"),
+            lit(stats::RESAMPLES as i64).cast(DataType::Int64).alias("resamples"),
+        ])
         .sort(["campaign", "channel"], SortMultipleOptions::default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Lake;
+    use crate::model::Traffic;
+    use crate::pipeline::{Campaign, Ladder};
+    use crate::pseudo::Pseudonymizer;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    /// A row over `from..=to` (daily when equal); `source` keeps rows of one day apart.
+    fn row(from: &str, to: &str, channel: &'static str, source: &str, sessions: i64) -> Traffic {
+        Traffic {
+            platform: "web".into(),
+            date_start: Some(Day::from_naive(d(from))),
+            date_end: Some(Day::from_naive(d(to))),
+            site: Some("site".into()),
+            source: Some(source.into()),
+            channel,
+            sessions: Some(sessions),
+            ..Default::default()
+        }
+    }
+
+    fn daily(day: &str, channel: &'static str, sessions: i64) -> Traffic {
+        row(day, day, channel, channel, sessions)
+    }
+
+    fn campaign(id: &str, baseline: (&str, &str), window: (&str, &str)) -> Campaign {
+        Campaign {
+            id: id.into(),
+            name: id.into(),
+            start: d(window.0),
+            end: d(window.1),
+            baseline_start: d(baseline.0),
+            baseline_end: d(baseline.1),
+            tz: chrono_tz::UTC,
+            own_accounts: Default::default(),
+            hashtags: vec![],
+            targets: vec![],
+            url_prefixes: vec![],
+        }
+    }
+
+    fn run(traffic: &[Traffic], campaigns: &[Campaign]) -> PolarsResult<DataFrame> {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("lake");
+        crate::lake::write_records(&root, "t", &[], &[], traffic, &[]).unwrap();
+        let lake = Lake::open(&root).unwrap();
+        let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
+        let ladder = Ladder::default();
+        let scopes: Vec<Scope> = campaigns.iter().map(|c| Scope::new(&lake, c, &ladder, None, &key).unwrap()).collect();
+        referral_uplift(&scopes)?.collect()
+    }
+
+    /// The row of (campaign, channel).
+    fn at(df: &DataFrame, campaign: &str, channel: &str) -> usize {
+        let c = df.column("campaign").unwrap().str().unwrap();
+        let ch = df.column("channel").unwrap().str().unwrap();
+        (0..df.height()).find(|i| c.get(*i) == Some(campaign) && ch.get(*i) == Some(channel)).expect("row")
+    }
+    fn f(df: &DataFrame, campaign: &str, channel: &str, name: &str) -> Option<f64> {
+        df.column(name).unwrap().f64().unwrap().get(at(df, campaign, channel))
+    }
+    fn i(df: &DataFrame, campaign: &str, channel: &str, name: &str) -> Option<i64> {
+        df.column(name).unwrap().i64().unwrap().get(at(df, campaign, channel))
+    }
+    fn s(df: &DataFrame, campaign: &str, channel: &str, name: &str) -> Option<String> {
+        df.column(name).unwrap().str().unwrap().get(at(df, campaign, channel)).map(str::to_string)
+    }
+    fn close(a: Option<f64>, b: f64) {
+        let a = a.expect("a figure, not null");
+        assert!((a - b).abs() <= 1e-9 * b.abs().max(1e-9), "{a} != {b}");
+    }
+    fn channels(df: &DataFrame) -> Vec<(String, String)> {
+        let c = df.column("campaign").unwrap().str().unwrap();
+        let ch = df.column("channel").unwrap().str().unwrap();
+        (0..df.height()).map(|i| (c.get(i).unwrap().to_string(), ch.get(i).unwrap().to_string())).collect()
+    }
+    /// The §10.13 draws, recomputed here: observed − (expected + Σ of |P| drawn residuals).
+    fn draws(uplift: f64, residuals: &[f64], p_days: usize) -> Vec<f64> {
+        stats::draw_indices(residuals.len(), p_days, stats::RESAMPLES, stats::SEED)
+            .iter()
+            .map(|idx| uplift - idx.iter().map(|i| residuals[*i]).sum::<f64>())
+            .collect()
+    }
+
+    #[test]
+    fn control_ols_clamp_interval_and_same_bytes() {
+        // B = Jan 1–14 (14 days with data), P = Jan 15–17. Control (search): 20 on days 1–7,
+        // 40 on days 8–14; facebook scatters ±1 around 5 and 15.
+        let fb_b = [4, 6, 4, 6, 4, 6, 5, 14, 16, 14, 16, 14, 16, 15];
+        let mut t = Vec::new();
+        for (k, fb) in fb_b.iter().enumerate() {
+            let day = format!("2024-01-{:02}", k + 1);
+            t.push(daily(&day, "search", if k < 7 { 20 } else { 40 }));
+            t.push(daily(&day, "facebook", *fb));
+        }
+        for (day, c, fb) in [("2024-01-15", 4, 2), ("2024-01-16", 40, 20), ("2024-01-17", 60, 30)] {
+            t.push(daily(day, "search", c));
+            t.push(daily(day, "facebook", fb));
+        }
+        let camp = [campaign("c", ("2024-01-01", "2024-01-14"), ("2024-01-15", "2024-01-17"))];
+        let df = run(&t, &camp).unwrap();
+        assert_eq!(channels(&df), vec![("c".into(), "all_social".into()), ("c".into(), "facebook".into())]);
+        assert_eq!(s(&df, "c", "facebook", "method").as_deref(), Some("control"));
+        assert_eq!(
+            (i(&df, "c", "facebook", "baseline_days"), i(&df, "c", "facebook", "campaign_days")),
+            (Some(14), Some(3))
+        );
+        // OLS: mean c = 30, mean s = 10; sxy = (−10)(35 − 70) + (10)(105 − 70) = 700,
+        // sxx = 14·10² = 1400: β = 0.5, α = 10 − 0.5·30 = −5.
+        close(f(&df, "c", "facebook", "alpha"), -5.0);
+        close(f(&df, "c", "facebook", "beta"), 0.5);
+        // Fitted in P: −5 + 0.5·4 = −3 → clamped to 0; −5 + 20 = 15; −5 + 30 = 25.
+        // expected = 0 + 15 + 25 = 40 (37 without the clamp).
+        close(f(&df, "c", "facebook", "expected"), 40.0);
+        assert_eq!(i(&df, "c", "facebook", "observed"), Some(52)); // 2 + 20 + 30
+        close(f(&df, "c", "facebook", "uplift_sessions"), 12.0); // 52 − 40
+        close(f(&df, "c", "facebook", "uplift_rel"), 0.3); // 12 / 40
+                                                           // Total = facebook + search: OLS gives β = 1.5, α = −5; in P: −5 + 6 = 1, −5 + 60 = 55,
+                                                           // −5 + 90 = 85: expected total 141.
+        close(f(&df, "c", "facebook", "expected_total"), 141.0);
+        close(f(&df, "c", "facebook", "total_traffic_uplift_rel"), 12.0 / 141.0);
+        // Residuals (day order): −1, 1, −1, 1, −1, 1, 0 twice. Draws: 12 − Σ of 3 residuals,
+        // within [9, 15]: never ≤ 0.
+        let r = [-1.0, 1.0, -1.0, 1.0, -1.0, 1.0, 0.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, 0.0];
+        let ups = draws(12.0, &r, 3);
+        close(f(&df, "c", "facebook", "ci_low"), stats::percentile(&ups, 2.5).unwrap());
+        close(f(&df, "c", "facebook", "ci_high"), stats::percentile(&ups, 97.5).unwrap());
+        assert!(
+            f(&df, "c", "facebook", "ci_low").unwrap() >= 9.0 && f(&df, "c", "facebook", "ci_high").unwrap() <= 15.0
+        );
+        assert_eq!(f(&df, "c", "facebook", "p_no_effect"), Some(0.0));
+        assert_eq!(s(&df, "c", "facebook", "reason"), None);
+        // Only facebook is social: all_social is the same series.
+        close(f(&df, "c", "all_social", "expected"), 40.0);
+        // The same inputs give the same bytes.
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.parquet"), dir.path().join("b.parquet"));
+        crate::metrics::write_table(&mut run(&t, &camp).unwrap(), &a).unwrap();
+        crate::metrics::write_table(&mut run(&t, &camp).unwrap(), &b).unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    }
+
+    #[test]
+    fn dow_mean_when_the_baseline_is_short_or_control_constant() {
+        // 2024-01-01 is a Monday. Search is 100 every day (constant control).
+        // Facebook: Mon 1st 4, Tue 2nd 10, Mon 8th 8, Tue 9th 20, every other day 1.
+        let mut t = Vec::new();
+        for k in 1..=16 {
+            let day = format!("2024-01-{k:02}");
+            t.push(daily(&day, "search", 100));
+            let fb = match k {
+                1 => 4,
+                2 => 10,
+                8 => 8,
+                9 => 20,
+                15 => 7,
+                16 => 14,
+                _ => 1,
+            };
+            t.push(daily(&day, "facebook", fb));
+        }
+        let camps = [
+            // B = Jan 1–10: 10 days < 14.
+            campaign("short", ("2024-01-01", "2024-01-10"), ("2024-01-15", "2024-01-16")),
+            // B = Jan 1–14: 14 days, but the control is constant.
+            campaign("flat", ("2024-01-01", "2024-01-14"), ("2024-01-15", "2024-01-16")),
+        ];
+        let df = run(&t, &camps).unwrap();
+        for c in ["flat", "short"] {
+            assert_eq!(s(&df, c, "facebook", "method").as_deref(), Some("dow_mean"));
+            assert_eq!((f(&df, c, "facebook", "alpha"), f(&df, c, "facebook", "beta")), (None, None));
+            // P = Mon 15th, Tue 16th: mean(4, 8) + mean(10, 20) = 6 + 15 = 21.
+            close(f(&df, c, "facebook", "expected"), 21.0);
+            assert_eq!(i(&df, c, "facebook", "observed"), Some(21)); // 7 + 14
+            close(f(&df, c, "facebook", "uplift_sessions"), 0.0);
+            close(f(&df, c, "facebook", "uplift_rel"), 0.0);
+            // Total: Mon mean 106 + Tue mean 115 = 221.
+            close(f(&df, c, "facebook", "expected_total"), 221.0);
+            close(f(&df, c, "facebook", "total_traffic_uplift_rel"), 0.0);
+        }
+        assert_eq!(i(&df, "short", "facebook", "baseline_days"), Some(10));
+        assert_eq!(i(&df, "flat", "facebook", "baseline_days"), Some(14));
+        // Residuals of "short" (day order Jan 1–10): −2, −5, 0, 0, 0, 0, 0, 2, 5, 0. The uplift
+        // of a draw is 0 − Σ of 2 residuals: ≤ 0 whenever the sum is ≥ 0.
+        let ups = draws(0.0, &[-2.0, -5.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 5.0, 0.0], 2);
+        let p = ups.iter().filter(|u| **u <= 0.0).count() as f64 / 2000.0;
+        close(f(&df, "short", "facebook", "p_no_effect"), p);
+        assert!(p > 0.0 && p < 1.0, "{p}");
+        close(f(&df, "short", "facebook", "ci_low"), stats::percentile(&ups, 2.5).unwrap());
+        close(f(&df, "short", "facebook", "ci_high"), stats::percentile(&ups, 97.5).unwrap());
+    }
+
+    #[test]
+    fn mean_fallback_missing_vs_zero_days_all_social_and_no_baseline() {
+        // B = Mon Jan 1 – Fri Jan 5, P = Sat Jan 13 – Sun Jan 14: Saturday never occurs in B.
+        let t = [
+            daily("2024-01-01", "facebook", 10),
+            daily("2024-01-01", "twitter", 1),
+            daily("2024-01-01", "search", 100),
+            daily("2024-01-02", "facebook", 20),
+            daily("2024-01-02", "search", 100),
+            // Wed 3rd: rows, but none social: facebook and twitter are 0 that day.
+            daily("2024-01-03", "search", 100),
+            // Thu 4th: no rows at all: missing, left out.
+            daily("2024-01-05", "facebook", 30),
+            daily("2024-01-05", "twitter", 3),
+            daily("2024-01-05", "referral", 100), // referral is control, not social
+            daily("2024-01-13", "facebook", 40),
+            daily("2024-01-13", "twitter", 5),
+            daily("2024-01-13", "search", 100),
+            // Sun 14th: missing.
+        ];
+        let camps = [
+            campaign("m", ("2024-01-01", "2024-01-05"), ("2024-01-13", "2024-01-14")),
+            campaign("nobase", ("2023-11-01", "2023-11-28"), ("2024-01-13", "2024-01-14")),
+        ];
+        let df = run(&t, &camps).unwrap();
+        let names = |c: &str| {
+            vec![(c.to_string(), "all_social".to_string()), (c.into(), "facebook".into()), (c.into(), "twitter".into())]
+        };
+        assert_eq!(channels(&df), [names("m"), names("nobase")].concat());
+        assert_eq!(s(&df, "m", "facebook", "method").as_deref(), Some("mean"));
+        // Days with data: B = Mon, Tue, Wed, Fri (4); P = Sat (1).
+        assert_eq!(
+            (i(&df, "m", "facebook", "baseline_days"), i(&df, "m", "facebook", "campaign_days")),
+            (Some(4), Some(1))
+        );
+        // facebook: mean_B = (10 + 20 + 0 + 30) / 4 = 15 (12 if Thu counted as 0, 20 if Wed
+        // were left out); expected = 15 · 1.
+        close(f(&df, "m", "facebook", "expected"), 15.0);
+        assert_eq!(i(&df, "m", "facebook", "observed"), Some(40));
+        close(f(&df, "m", "facebook", "uplift_sessions"), 25.0);
+        close(f(&df, "m", "facebook", "uplift_rel"), 25.0 / 15.0);
+        // twitter: (1 + 0 + 0 + 3) / 4 = 1; observed 5: uplift 4, rel 4.
+        close(f(&df, "m", "twitter", "expected"), 1.0);
+        close(f(&df, "m", "twitter", "uplift_rel"), 4.0);
+        // all_social = facebook + twitter: B 11, 20, 0, 33 → mean 16; observed 45; uplift 29.
+        close(f(&df, "m", "all_social", "expected"), 16.0);
+        assert_eq!(i(&df, "m", "all_social", "observed"), Some(45));
+        close(f(&df, "m", "all_social", "uplift_sessions"), 29.0);
+        // Total (all channels): B 111, 120, 100, 133 → mean 116, times |P| = 1.
+        close(f(&df, "m", "all_social", "expected_total"), 116.0);
+        close(f(&df, "m", "all_social", "total_traffic_uplift_rel"), 29.0 / 116.0);
+        close(f(&df, "m", "facebook", "total_traffic_uplift_rel"), 25.0 / 116.0);
+        // facebook residuals −5, 5, −15, 15; a draw is 25 − one residual ∈ {30, 20, 40, 10}.
+        let p = f(&df, "m", "facebook", "p_no_effect").unwrap();
+        assert!((0.0..=1.0).contains(&p) && p == 0.0);
+        let ups = draws(25.0, &[-5.0, 5.0, -15.0, 15.0], 1);
+        close(f(&df, "m", "facebook", "ci_low"), stats::percentile(&ups, 2.5).unwrap());
+        close(f(&df, "m", "facebook", "ci_high"), stats::percentile(&ups, 97.5).unwrap());
+        // No traffic in November: a reason, and every figure null (not 0).
+        for ch in ["all_social", "facebook", "twitter"] {
+            assert_eq!(s(&df, "nobase", ch, "reason").as_deref(), Some(NO_BASELINE));
+            assert_eq!(s(&df, "nobase", ch, "method"), None);
+            assert_eq!(i(&df, "nobase", ch, "observed"), None);
+            for col in [
+                "alpha",
+                "beta",
+                "expected",
+                "uplift_sessions",
+                "uplift_rel",
+                "ci_low",
+                "ci_high",
+                "p_no_effect",
+                "expected_total",
+                "total_traffic_uplift_rel",
+            ] {
+                assert_eq!(f(&df, "nobase", ch, col), None, "{col}");
+            }
+            assert_eq!(
+                (i(&df, "nobase", ch, "baseline_days"), i(&df, "nobase", ch, "campaign_days")),
+                (Some(0), Some(1))
+            );
+            assert_eq!(s(&df, "m", ch, "reason"), None);
+        }
+    }
+
+    #[test]
+    fn range_only_ua_export_uses_mean() {
+        // UA exports over a range, no date column: B = Jan 1–28 (28 days), P = Jan 29 – Feb 4 (7).
+        let t = [
+            row("2024-01-01", "2024-01-28", "facebook", "l.facebook.com", 200),
+            row("2024-01-01", "2024-01-28", "facebook", "m.facebook.com", 80),
+            row("2024-01-01", "2024-01-28", "search", "google", 1400),
+            row("2024-01-29", "2024-02-04", "facebook", "l.facebook.com", 140),
+            row("2024-01-29", "2024-02-04", "search", "google", 350),
+            // Straddles B and P: cannot be split, left out.
+            row("2024-01-20", "2024-02-02", "facebook", "l.facebook.com", 9999),
+        ];
+        let df = run(&t, &[campaign("ua", ("2024-01-01", "2024-01-28"), ("2024-01-29", "2024-02-04"))]).unwrap();
+        assert_eq!(s(&df, "ua", "facebook", "method").as_deref(), Some("mean"));
+        assert_eq!(s(&df, "ua", "facebook", "baseline_basis").as_deref(), Some("range"));
+        assert_eq!(
+            (i(&df, "ua", "facebook", "baseline_days"), i(&df, "ua", "facebook", "campaign_days")),
+            (Some(28), Some(7))
+        );
+        // mean_B = (200 + 80) / 28 = 10 per day; expected = 10 · 7 = 70; observed 140.
+        close(f(&df, "ua", "facebook", "expected"), 70.0);
+        assert_eq!(i(&df, "ua", "facebook", "observed"), Some(140));
+        close(f(&df, "ua", "facebook", "uplift_sessions"), 70.0);
+        close(f(&df, "ua", "facebook", "uplift_rel"), 1.0);
+        // Total: (280 + 1400) / 28 = 60 per day, · 7 = 420; 70 / 420.
+        close(f(&df, "ua", "facebook", "expected_total"), 420.0);
+        close(f(&df, "ua", "facebook", "total_traffic_uplift_rel"), 70.0 / 420.0);
+        // No daily residuals: no interval, and the reason says so.
+        assert_eq!((f(&df, "ua", "facebook", "ci_low"), f(&df, "ua", "facebook", "p_no_effect")), (None, None));
+        assert_eq!(s(&df, "ua", "facebook", "ci_reason").as_deref(), Some(RANGE_BASELINE_NO_CI));
+        assert_eq!(s(&df, "ua", "facebook", "reason"), None);
+        // §9 columns and dtypes: counts Int64, figures Float64, labels String.
+        for (name, dt) in [
+            ("campaign", DataType::String),
+            ("channel", DataType::String),
+            ("method", DataType::String),
+            ("baseline_days", DataType::Int64),
+            ("campaign_days", DataType::Int64),
+            ("alpha", DataType::Float64),
+            ("beta", DataType::Float64),
+            ("observed", DataType::Int64),
+            ("expected", DataType::Float64),
+            ("uplift_sessions", DataType::Float64),
+            ("uplift_rel", DataType::Float64),
+            ("ci_low", DataType::Float64),
+            ("ci_high", DataType::Float64),
+            ("p_no_effect", DataType::Float64),
+            ("expected_total", DataType::Float64),
+            ("total_traffic_uplift_rel", DataType::Float64),
+            ("reason", DataType::String),
+            ("seed", DataType::Int64),
+            ("resamples", DataType::Int64),
+        ] {
+            assert_eq!(df.column(name).unwrap().dtype(), &dt, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_baseline_over_another_window_is_an_error() {
+        let t = [daily("2024-01-01", "search", 1)];
+        let camps = [
+            campaign("a", ("2023-12-01", "2023-12-28"), ("2024-01-01", "2024-01-10")),
+            campaign("b", ("2024-01-05", "2024-01-20"), ("2024-02-01", "2024-02-10")),
+        ];
+        let err = run(&t, &camps).unwrap_err().to_string();
+        assert!(err.contains("'b'") && err.contains("'a'"), "{err}");
+    }
 }
