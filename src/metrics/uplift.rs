@@ -92,7 +92,7 @@ enum Sel<'a> {
 }
 
 impl Sel<'_> {
-    fn sum(self, c: &Counts) -> f64 {
+    fn sum_i64(self, c: &Counts) -> i64 {
         c.iter()
             .filter(|(ch, _)| match self {
                 Sel::Channel(x) => ch.as_str() == x,
@@ -100,8 +100,11 @@ impl Sel<'_> {
                 Sel::Control => !is_social(ch),
                 Sel::Total => true,
             })
-            .map(|(_, v)| *v as f64)
+            .map(|(_, v)| *v)
             .sum()
+    }
+    fn sum(self, c: &Counts) -> f64 {
+        self.sum_i64(c) as f64
     }
 }
 
@@ -340,7 +343,10 @@ fn campaign_rows(scope: &Scope) -> PolarsResult<Vec<Row>> {
     let mut rows = Vec::new();
     for (ch, sel) in &sels {
         let est = estimate(method, b, p, *sel);
-        let observed: i64 = p.ys(*sel).iter().sum::<f64>() as i64;
+        let observed: i64 = match p {
+            Side::Daily(v) => v.iter().map(|(_, c)| sel.sum_i64(c)).sum(),
+            Side::Range(v) => v.iter().map(|(_, c)| sel.sum_i64(c)).sum(),
+        };
         let uplift = observed as f64 - est.expected;
         let mut row = Row {
             method: Some(method.name().into()),
@@ -714,7 +720,7 @@ mod tests {
     }
 
     #[test]
-    fn range_only_ua_export_uses_mean() {
+    fn range_only_ua_export_uses_mean_and_a_daily_baseline_serves_a_range_window() {
         // UA exports over a range, no date column: B = Jan 1–28 (28 days), P = Jan 29 – Feb 4 (7).
         let t = [
             row("2024-01-01", "2024-01-28", "facebook", "l.facebook.com", 200),
@@ -724,8 +730,41 @@ mod tests {
             row("2024-01-29", "2024-02-04", "search", "google", 350),
             // Straddles B and P: cannot be split, left out.
             row("2024-01-20", "2024-02-02", "facebook", "l.facebook.com", 9999),
+            // "mix": a daily baseline (Mon Mar 4 – Thu Mar 7) and a range-only window (Mar 11–13).
+            daily("2024-03-04", "facebook", 2),
+            daily("2024-03-05", "facebook", 4),
+            daily("2024-03-06", "facebook", 6),
+            daily("2024-03-07", "facebook", 8),
+            daily("2024-03-04", "search", 10),
+            daily("2024-03-05", "search", 10),
+            daily("2024-03-06", "search", 10),
+            daily("2024-03-07", "search", 10),
+            row("2024-03-11", "2024-03-13", "facebook", "l.facebook.com", 30),
+            row("2024-03-11", "2024-03-13", "search", "google", 30),
+            // A daily row without sessions says nothing: the window stays range-only.
+            Traffic { sessions: None, ..daily("2024-03-12", "facebook", 0) },
         ];
-        let df = run(&t, &[campaign("ua", ("2024-01-01", "2024-01-28"), ("2024-01-29", "2024-02-04"))]).unwrap();
+        let camps = [
+            campaign("ua", ("2024-01-01", "2024-01-28"), ("2024-01-29", "2024-02-04")),
+            campaign("mix", ("2024-03-04", "2024-03-07"), ("2024-03-11", "2024-03-13")),
+        ];
+        let df = run(&t, &camps).unwrap();
+        // mix: mean method (P has no days), mean_B = (2 + 4 + 6 + 8) / 4 = 5, |P| = 3 days of
+        // the range: expected 15, observed 30, uplift 15. Total: mean(12, 14, 16, 18) = 15,
+        // · 3 = 45. Residuals −3, −1, 1, 3: a draw is 15 − Σ of 3 ∈ [6, 24], never ≤ 0.
+        assert_eq!(s(&df, "mix", "facebook", "method").as_deref(), Some("mean"));
+        assert_eq!(s(&df, "mix", "facebook", "campaign_basis").as_deref(), Some("range"));
+        assert_eq!(
+            (i(&df, "mix", "facebook", "baseline_days"), i(&df, "mix", "facebook", "campaign_days")),
+            (Some(4), Some(3))
+        );
+        close(f(&df, "mix", "facebook", "expected"), 15.0);
+        assert_eq!(i(&df, "mix", "facebook", "observed"), Some(30));
+        close(f(&df, "mix", "facebook", "total_traffic_uplift_rel"), 15.0 / 45.0);
+        let ups = draws(15.0, &[-3.0, -1.0, 1.0, 3.0], 3);
+        close(f(&df, "mix", "facebook", "ci_low"), stats::percentile(&ups, 2.5).unwrap());
+        close(f(&df, "mix", "facebook", "ci_high"), stats::percentile(&ups, 97.5).unwrap());
+        assert_eq!(f(&df, "mix", "facebook", "p_no_effect"), Some(0.0));
         assert_eq!(s(&df, "ua", "facebook", "method").as_deref(), Some("mean"));
         assert_eq!(s(&df, "ua", "facebook", "baseline_basis").as_deref(), Some("range"));
         assert_eq!(
