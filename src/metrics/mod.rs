@@ -9,6 +9,7 @@
 pub mod comparison;
 pub mod scope;
 pub mod stats;
+pub mod uplift;
 
 use std::path::Path;
 

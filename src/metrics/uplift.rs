@@ -1,0 +1,822 @@
+//! Traffic referral uplift (METRICS.md §4, §10.13): table `referral_uplift`, one row per
+//! (campaign, channel) for every social channel with traffic and for `all_social`.
+//!
+//! For a campaign and a series X (one social channel, or all social channels summed):
+//! `s_d` = sessions from X on day d (0 when the site has rows that day but none from X; a day
+//! with no rows at all is missing and left out), `c_d` = sessions from all non-social
+//! channels (`search, email, direct, referral, other`), B = baseline days, P = campaign days.
+//! - `control` when B has ≥ 14 days with data and `c` is not constant over them (and P is
+//!   daily, see below): OLS `s = α + β·c` on B ([`stats::ols`]),
+//!   `expected = Σ_{d∈P} max(0, α + β·c_d)`.
+//! - else `dow_mean` when every weekday of P occurs in B:
+//!   `expected = Σ_{d∈P} mean(s over B's days with d's weekday)`.
+//! - else `mean`: `expected = mean_B(s) · |P|`.
+//! - `observed = Σ_{d∈P} s_d`, `uplift_sessions = observed − expected`,
+//!   `uplift_rel = uplift_sessions / expected` (null when expected is 0).
+//! - `ci_low, ci_high`: 2.5th and 97.5th percentiles (numpy linear) of 2000 draws
+//!   `observed − (expected + Σ of |P| baseline residuals drawn with replacement)` (§10.13),
+//!   indices from [`stats::draw_indices`] with [`stats::SEED`]; residuals are the OLS
+//!   residuals `s_d − (α + β·c_d)` (unclamped fit) for `control`, `s_d − mean of its
+//!   weekday` for `dow_mean`, `s_d − mean_B(s)` for `mean`. `p_no_effect` = share of the
+//!   draws with uplift ≤ 0.
+//! - `expected_total`: the site's expected total sessions (all channels) in P by the same
+//!   method as the row (for `control`, its own OLS of the total on `c`);
+//!   `total_traffic_uplift_rel = uplift_sessions / expected_total` (null when it is 0).
+//!
+//! Choices where METRICS.md leaves room (also in the report's Method section):
+//! - Days are the traffic table's `date_start`/`date_end`: exports already give calendar days
+//!   of the analytics property, so they are not shifted by the campaign's time zone.
+//! - All sites of the scope's traffic are summed (the scope is already site-filtered, §10.13).
+//!   Rows with null sessions or null dates are left out (they say nothing about sessions);
+//!   a day whose only rows have null sessions is therefore missing, not zero.
+//! - A row is used only when it lies fully inside B or fully inside P. Daily rows
+//!   (`date_start == date_end`) give the per-day series. Range rows (`date_start <
+//!   date_end`, UA exports over a range) are used only by `mean`, and only for a window with
+//!   no daily rows at all (daily rows win per window, so a range never double-counts days
+//!   a daily export already covers). A range row partially inside a window is left out: it
+//!   cannot be split without assuming the sessions are spread evenly.
+//! - Range baseline: `mean_B(s) = Σ_r s_r / Σ_r len_r` over the distinct ranges r fully
+//!   inside B (`s_r` = sessions of X in the range, 0 when the range has rows but none from
+//!   X; `len_r` its days, inclusive). Range window: `observed = Σ_r s_r` and
+//!   `|P| = campaign_days = Σ_r len_r` over the distinct ranges fully inside P. Two
+//!   overlapping range exports of one window both count (their days add up).
+//! - A window with range rows only makes the method `mean` (no per-day control or weekday).
+//!   With a range baseline there are no daily residuals: `ci_low`, `ci_high`, `p_no_effect`
+//!   are null and the extra column `ci_reason` says why.
+//! - `baseline_days`, `campaign_days` count the days with data (daily: days with rows;
+//!   range: Σ len_r). They are counts, 0 when a window has no data; every other figure of a
+//!   row that cannot be computed is null and `reason` says why ("no traffic rows in the
+//!   baseline window", "no traffic rows in the campaign window").
+//! - Channels: each social channel with a used row (daily or range, non-null sessions) in
+//!   B or P, plus `all_social` always.
+//! - The method is decided once per campaign (it depends on the days with data and on `c`,
+//!   not on X), so every row of a campaign has the same method.
+//! - Every series of a campaign uses the same draw indices (same seed): the intervals are
+//!   reproducible and comparable across channels.
+//! - A campaign's baseline that overlaps another campaign's window is an error naming both
+//!   (§4), also checked by `Pipeline::check`.
+//!
+//! Extra columns: `reason`, `ci_reason`, `baseline_basis`, `campaign_basis` (`daily` or
+//! `range`), `seed`, `resamples`.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use polars::prelude::*;
+
+use super::stats;
+use super::Scope;
+use crate::model::Day;
+
+/// Social channels (LAKE.md `traffic.channel`); every other channel is the control.
+pub const SOCIAL: [&str; 7] = ["facebook", "twitter", "instagram", "flickr", "youtube", "linkedin", "other_social"];
+
+pub const NO_BASELINE: &str = "no traffic rows in the baseline window";
+pub const NO_WINDOW: &str = "no traffic rows in the campaign window";
+pub const RANGE_BASELINE_NO_CI: &str = "baseline from range rows only: no daily residuals to draw";
+
+fn is_social(ch: &str) -> bool {
+    SOCIAL.contains(&ch)
+}
+
+/// Sessions per channel of one day or one range.
+type Counts = BTreeMap<String, i64>;
+
+/// Which channels a series sums.
+#[derive(Clone, Copy)]
+enum Sel<'a> {
+    Channel(&'a str),
+    AllSocial,
+    Control,
+    Total,
+}
+
+impl Sel<'_> {
+    fn sum_i64(self, c: &Counts) -> i64 {
+        c.iter()
+            .filter(|(ch, _)| match self {
+                Sel::Channel(x) => ch.as_str() == x,
+                Sel::AllSocial => is_social(ch),
+                Sel::Control => !is_social(ch),
+                Sel::Total => true,
+            })
+            .map(|(_, v)| *v)
+            .sum()
+    }
+    fn sum(self, c: &Counts) -> f64 {
+        self.sum_i64(c) as f64
+    }
+}
+
+/// One window's data: per-day counts (daily rows) or per-range counts (range rows only).
+enum Side<'a> {
+    /// (epoch day, counts) of the days with daily rows.
+    Daily(Vec<(i32, &'a Counts)>),
+    /// (length in days, counts) of the distinct ranges fully inside the window.
+    Range(Vec<(i64, &'a Counts)>),
+}
+
+impl Side<'_> {
+    fn days(&self) -> i64 {
+        match self {
+            Side::Daily(v) => v.len() as i64,
+            Side::Range(v) => v.iter().map(|(l, _)| *l).sum(),
+        }
+    }
+    fn ys(&self, sel: Sel) -> Vec<f64> {
+        match self {
+            Side::Daily(v) => v.iter().map(|(_, c)| sel.sum(c)).collect(),
+            Side::Range(v) => v.iter().map(|(_, c)| sel.sum(c)).collect(),
+        }
+    }
+    fn basis(&self) -> &'static str {
+        match self {
+            Side::Daily(_) => "daily",
+            Side::Range(_) => "range",
+        }
+    }
+}
+
+fn weekday(day: i32) -> usize {
+    Day(day).to_naive().weekday().num_days_from_monday() as usize
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Method {
+    Control,
+    DowMean,
+    Mean,
+}
+
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Method::Control => "control",
+            Method::DowMean => "dow_mean",
+            Method::Mean => "mean",
+        }
+    }
+}
+
+/// The method for a campaign's B and P (§4), decided on the control series.
+fn choose(b: &Side, p: &Side) -> Method {
+    if let (Side::Daily(bd), Side::Daily(pd)) = (b, p) {
+        let c = b.ys(Sel::Control);
+        if bd.len() >= 14 && stats::ols(&c, &c).is_some() {
+            return Method::Control;
+        }
+        let seen: Vec<usize> = bd.iter().map(|(d, _)| weekday(*d)).collect();
+        if pd.iter().all(|(d, _)| seen.contains(&weekday(*d))) {
+            return Method::DowMean;
+        }
+    }
+    Method::Mean
+}
+
+/// Expected sessions of a series in P, the fit, and the baseline residuals (None when the
+/// baseline has no daily values).
+struct Est {
+    alpha: Option<f64>,
+    beta: Option<f64>,
+    expected: f64,
+    residuals: Option<Vec<f64>>,
+}
+
+fn estimate(method: Method, b: &Side, p: &Side, sel: Sel) -> Est {
+    let yb = b.ys(sel);
+    match (method, b, p) {
+        (Method::Control, Side::Daily(_), Side::Daily(_)) => {
+            let (cb, cp) = (b.ys(Sel::Control), p.ys(Sel::Control));
+            let (a, beta) = stats::ols(&cb, &yb).expect("control chosen on a non-constant c");
+            let expected = cp.iter().map(|c| (a + beta * c).max(0.0)).sum();
+            let residuals = yb.iter().zip(&cb).map(|(y, c)| y - (a + beta * c)).collect();
+            Est { alpha: Some(a), beta: Some(beta), expected, residuals: Some(residuals) }
+        }
+        (Method::DowMean, Side::Daily(bd), Side::Daily(pd)) => {
+            let mut by_wd: [Vec<f64>; 7] = Default::default();
+            for ((d, _), y) in bd.iter().zip(&yb) {
+                by_wd[weekday(*d)].push(*y);
+            }
+            let means: Vec<Option<f64>> = by_wd.iter().map(|v| stats::mean(v)).collect();
+            let expected = pd.iter().map(|(d, _)| means[weekday(*d)].expect("weekday seen in B")).sum();
+            let residuals =
+                bd.iter().zip(&yb).map(|((d, _), y)| y - means[weekday(*d)].expect("own weekday")).collect();
+            Est { alpha: None, beta: None, expected, residuals: Some(residuals) }
+        }
+        _ => {
+            let (mean_b, residuals) = match b {
+                Side::Daily(_) => {
+                    let m = stats::mean(&yb).expect("baseline has days");
+                    (m, Some(yb.iter().map(|y| y - m).collect()))
+                }
+                Side::Range(_) => (yb.iter().sum::<f64>() / b.days() as f64, None),
+            };
+            Est { alpha: None, beta: None, expected: mean_b * p.days() as f64, residuals }
+        }
+    }
+}
+
+/// One output row.
+#[derive(Default)]
+struct Row {
+    campaign: String,
+    channel: String,
+    method: Option<String>,
+    baseline_days: i64,
+    campaign_days: i64,
+    alpha: Option<f64>,
+    beta: Option<f64>,
+    observed: Option<i64>,
+    expected: Option<f64>,
+    uplift_sessions: Option<f64>,
+    uplift_rel: Option<f64>,
+    ci_low: Option<f64>,
+    ci_high: Option<f64>,
+    p_no_effect: Option<f64>,
+    expected_total: Option<f64>,
+    total_traffic_uplift_rel: Option<f64>,
+    reason: Option<String>,
+    ci_reason: Option<String>,
+    baseline_basis: Option<String>,
+    campaign_basis: Option<String>,
+}
+
+fn ratio(a: f64, b: f64) -> Option<f64> {
+    (b != 0.0).then(|| a / b)
+}
+
+/// The used traffic of one scope: daily counts per day, range counts per (start, end).
+struct Used {
+    daily: BTreeMap<i32, Counts>,
+    ranges: BTreeMap<(i32, i32), Counts>,
+}
+
+fn load(scope: &Scope) -> PolarsResult<Used> {
+    let c = scope.campaign;
+    let inside = |lo: NaiveDate, hi: NaiveDate| col("date_start").gt_eq(lit(lo)).and(col("date_end").lt_eq(lit(hi)));
+    let used = inside(c.baseline_start, c.baseline_end).or(inside(c.start, c.end));
+    let t = scope
+        .traffic
+        .clone()
+        .filter(
+            col("sessions")
+                .is_not_null()
+                .and(col("date_start").is_not_null())
+                .and(col("date_end").is_not_null())
+                .and(used),
+        )
+        .select([
+            col("date_start").cast(DataType::Int32).alias("d0"),
+            col("date_end").cast(DataType::Int32).alias("d1"),
+            col("channel"),
+            col("sessions").cast(DataType::Int64),
+        ]);
+    // Daily and range rows in one group-by on (start, end, channel); ranges with end < start
+    // (malformed) are dropped.
+    let df = t
+        .filter(col("d0").lt_eq(col("d1")))
+        .group_by([col("d0"), col("d1"), col("channel")])
+        .agg([col("sessions").sum().alias("sessions")])
+        .collect()?;
+    let d0 = df.column("d0")?.i32()?;
+    let d1 = df.column("d1")?.i32()?;
+    let ch = df.column("channel")?.str()?;
+    let n = df.column("sessions")?.i64()?;
+    let mut out = Used { daily: BTreeMap::new(), ranges: BTreeMap::new() };
+    for i in 0..df.height() {
+        let (Some(a), Some(b), Some(ch), Some(n)) = (d0.get(i), d1.get(i), ch.get(i), n.get(i)) else { continue };
+        let m = if a == b { out.daily.entry(a).or_default() } else { out.ranges.entry((a, b)).or_default() };
+        *m.entry(ch.to_string()).or_default() += n;
+    }
+    Ok(out)
+}
+
+/// The side of a window: its daily days, else its ranges, else None.
+fn side(u: &Used, lo: NaiveDate, hi: NaiveDate) -> Option<Side<'_>> {
+    let (lo, hi) = (Day::from_naive(lo).0, Day::from_naive(hi).0);
+    let daily: Vec<(i32, &Counts)> = u.daily.range(lo..=hi).map(|(d, c)| (*d, c)).collect();
+    if !daily.is_empty() {
+        return Some(Side::Daily(daily));
+    }
+    let ranges: Vec<(i64, &Counts)> =
+        u.ranges.iter().filter(|((a, b), _)| *a >= lo && *b <= hi).map(|((a, b), c)| ((b - a) as i64 + 1, c)).collect();
+    (!ranges.is_empty()).then_some(Side::Range(ranges))
+}
+
+fn campaign_rows(scope: &Scope) -> PolarsResult<Vec<Row>> {
+    let c = scope.campaign;
+    let used = load(scope)?;
+    let mut socials: Vec<&str> = used
+        .daily
+        .values()
+        .chain(used.ranges.values())
+        .flat_map(|m| m.keys())
+        .map(String::as_str)
+        .filter(|ch| is_social(ch))
+        .collect();
+    socials.sort();
+    socials.dedup();
+    let mut sels = vec![("all_social".to_string(), Sel::AllSocial)];
+    sels.extend(socials.iter().map(|s| (s.to_string(), Sel::Channel(s))));
+
+    let b = side(&used, c.baseline_start, c.baseline_end);
+    let p = side(&used, c.start, c.end);
+    let base = |channel: &str| Row {
+        campaign: c.id.clone(),
+        channel: channel.to_string(),
+        baseline_days: b.as_ref().map_or(0, Side::days),
+        campaign_days: p.as_ref().map_or(0, Side::days),
+        ..Default::default()
+    };
+    let (Some(b), Some(p)) = (&b, &p) else {
+        let reason = if b.is_none() { NO_BASELINE } else { NO_WINDOW };
+        return Ok(sels.iter().map(|(ch, _)| Row { reason: Some(reason.into()), ..base(ch) }).collect());
+    };
+
+    let method = choose(b, p);
+    let total = estimate(method, b, p, Sel::Total);
+    let n_b = match b {
+        Side::Daily(v) => v.len(),
+        Side::Range(_) => 0,
+    };
+    let draws = (n_b > 0).then(|| stats::draw_indices(n_b, p.days() as usize, stats::RESAMPLES, stats::SEED));
+    let mut rows = Vec::new();
+    for (ch, sel) in &sels {
+        let est = estimate(method, b, p, *sel);
+        let observed: i64 = match p {
+            Side::Daily(v) => v.iter().map(|(_, c)| sel.sum_i64(c)).sum(),
+            Side::Range(v) => v.iter().map(|(_, c)| sel.sum_i64(c)).sum(),
+        };
+        let uplift = observed as f64 - est.expected;
+        let mut row = Row {
+            method: Some(method.name().into()),
+            alpha: est.alpha,
+            beta: est.beta,
+            observed: Some(observed),
+            expected: Some(est.expected),
+            uplift_sessions: Some(uplift),
+            uplift_rel: ratio(uplift, est.expected),
+            expected_total: Some(total.expected),
+            total_traffic_uplift_rel: ratio(uplift, total.expected),
+            baseline_basis: Some(b.basis().into()),
+            campaign_basis: Some(p.basis().into()),
+            ..base(ch)
+        };
+        match (&est.residuals, &draws) {
+            (Some(r), Some(draws)) => {
+                let ups: Vec<f64> = draws
+                    .iter()
+                    .map(|idx| observed as f64 - (est.expected + idx.iter().map(|i| r[*i]).sum::<f64>()))
+                    .collect();
+                row.ci_low = stats::percentile(&ups, 2.5);
+                row.ci_high = stats::percentile(&ups, 97.5);
+                row.p_no_effect = Some(ups.iter().filter(|u| **u <= 0.0).count() as f64 / ups.len() as f64);
+            }
+            _ => row.ci_reason = Some(RANGE_BASELINE_NO_CI.into()),
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// §4: a campaign's baseline must not overlap another campaign's window.
+fn check_baselines(scopes: &[Scope]) -> PolarsResult<()> {
+    for a in scopes {
+        for w in scopes {
+            let (a, w) = (a.campaign, w.campaign);
+            if a.id != w.id && a.baseline_start <= w.end && w.start <= a.baseline_end {
+                polars_bail!(ComputeError:
+                    "the baseline of '{}' ({}..{}) overlaps the window of '{}' ({}..{}): that window is not a neutral baseline",
+                    a.id, a.baseline_start, a.baseline_end, w.id, w.start, w.end);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// METRICS.md §9 `referral_uplift`: key (campaign, channel), sorted by it.
+pub fn referral_uplift(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
+    check_baselines(scopes)?;
+    let mut rows = Vec::new();
+    for s in scopes {
+        rows.extend(campaign_rows(s)?);
+    }
+    macro_rules! column {
+        ($f:ident) => {
+            rows.iter().map(|r| r.$f.clone()).collect::<Vec<_>>()
+        };
+    }
+    let df = df!(
+        "campaign" => column!(campaign),
+        "channel" => column!(channel),
+        "method" => column!(method),
+        "baseline_days" => column!(baseline_days),
+        "campaign_days" => column!(campaign_days),
+        "alpha" => column!(alpha),
+        "beta" => column!(beta),
+        "observed" => column!(observed),
+        "expected" => column!(expected),
+        "uplift_sessions" => column!(uplift_sessions),
+        "uplift_rel" => column!(uplift_rel),
+        "ci_low" => column!(ci_low),
+        "ci_high" => column!(ci_high),
+        "p_no_effect" => column!(p_no_effect),
+        "expected_total" => column!(expected_total),
+        "total_traffic_uplift_rel" => column!(total_traffic_uplift_rel),
+        "reason" => column!(reason),
+        "ci_reason" => column!(ci_reason),
+        "baseline_basis" => column!(baseline_basis),
+        "campaign_basis" => column!(campaign_basis),
+    )?;
+    Ok(df
+        .lazy()
+        .with_columns([
+            lit(stats::SEED as i64).cast(DataType::Int64).alias("seed"),
+            lit(stats::RESAMPLES as i64).cast(DataType::Int64).alias("resamples"),
+        ])
+        .sort(["campaign", "channel"], SortMultipleOptions::default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Lake;
+    use crate::model::Traffic;
+    use crate::pipeline::{Campaign, Ladder};
+    use crate::pseudo::Pseudonymizer;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    /// A row over `from..=to` (daily when equal); `source` keeps rows of one day apart.
+    fn row(from: &str, to: &str, channel: &'static str, source: &str, sessions: i64) -> Traffic {
+        Traffic {
+            platform: "web".into(),
+            date_start: Some(Day::from_naive(d(from))),
+            date_end: Some(Day::from_naive(d(to))),
+            site: Some("site".into()),
+            source: Some(source.into()),
+            channel,
+            sessions: Some(sessions),
+            ..Default::default()
+        }
+    }
+
+    fn daily(day: &str, channel: &'static str, sessions: i64) -> Traffic {
+        row(day, day, channel, channel, sessions)
+    }
+
+    fn campaign(id: &str, baseline: (&str, &str), window: (&str, &str)) -> Campaign {
+        Campaign {
+            id: id.into(),
+            name: id.into(),
+            start: d(window.0),
+            end: d(window.1),
+            baseline_start: d(baseline.0),
+            baseline_end: d(baseline.1),
+            tz: chrono_tz::UTC,
+            own_accounts: Default::default(),
+            hashtags: vec![],
+            targets: vec![],
+            url_prefixes: vec![],
+        }
+    }
+
+    fn run(traffic: &[Traffic], campaigns: &[Campaign]) -> PolarsResult<DataFrame> {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("lake");
+        crate::lake::write_records(&root, "t", &[], &[], traffic, &[]).unwrap();
+        let lake = Lake::open(&root).unwrap();
+        let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
+        let ladder = Ladder::default();
+        let scopes: Vec<Scope> = campaigns.iter().map(|c| Scope::new(&lake, c, &ladder, None, &key).unwrap()).collect();
+        referral_uplift(&scopes)?.collect()
+    }
+
+    /// The row of (campaign, channel).
+    fn at(df: &DataFrame, campaign: &str, channel: &str) -> usize {
+        let c = df.column("campaign").unwrap().str().unwrap();
+        let ch = df.column("channel").unwrap().str().unwrap();
+        (0..df.height()).find(|i| c.get(*i) == Some(campaign) && ch.get(*i) == Some(channel)).expect("row")
+    }
+    fn f(df: &DataFrame, campaign: &str, channel: &str, name: &str) -> Option<f64> {
+        df.column(name).unwrap().f64().unwrap().get(at(df, campaign, channel))
+    }
+    fn i(df: &DataFrame, campaign: &str, channel: &str, name: &str) -> Option<i64> {
+        df.column(name).unwrap().i64().unwrap().get(at(df, campaign, channel))
+    }
+    fn s(df: &DataFrame, campaign: &str, channel: &str, name: &str) -> Option<String> {
+        df.column(name).unwrap().str().unwrap().get(at(df, campaign, channel)).map(str::to_string)
+    }
+    fn close(a: Option<f64>, b: f64) {
+        let a = a.expect("a figure, not null");
+        assert!((a - b).abs() <= 1e-9 * b.abs().max(1e-9), "{a} != {b}");
+    }
+    fn channels(df: &DataFrame) -> Vec<(String, String)> {
+        let c = df.column("campaign").unwrap().str().unwrap();
+        let ch = df.column("channel").unwrap().str().unwrap();
+        (0..df.height()).map(|i| (c.get(i).unwrap().to_string(), ch.get(i).unwrap().to_string())).collect()
+    }
+    /// The §10.13 draws, recomputed here: observed − (expected + Σ of |P| drawn residuals).
+    fn draws(uplift: f64, residuals: &[f64], p_days: usize) -> Vec<f64> {
+        stats::draw_indices(residuals.len(), p_days, stats::RESAMPLES, stats::SEED)
+            .iter()
+            .map(|idx| uplift - idx.iter().map(|i| residuals[*i]).sum::<f64>())
+            .collect()
+    }
+
+    #[test]
+    fn control_ols_clamp_interval_and_same_bytes() {
+        // B = Jan 1–14 (14 days with data), P = Jan 15–17. Control (search): 20 on days 1–7,
+        // 40 on days 8–14; facebook scatters ±1 around 5 and 15.
+        let fb_b = [4, 6, 4, 6, 4, 6, 5, 14, 16, 14, 16, 14, 16, 15];
+        let mut t = Vec::new();
+        for (k, fb) in fb_b.iter().enumerate() {
+            let day = format!("2024-01-{:02}", k + 1);
+            t.push(daily(&day, "search", if k < 7 { 20 } else { 40 }));
+            t.push(daily(&day, "facebook", *fb));
+        }
+        for (day, c, fb) in [("2024-01-15", 4, 2), ("2024-01-16", 40, 20), ("2024-01-17", 60, 30)] {
+            t.push(daily(day, "search", c));
+            t.push(daily(day, "facebook", fb));
+        }
+        let camp = [campaign("c", ("2024-01-01", "2024-01-14"), ("2024-01-15", "2024-01-17"))];
+        let df = run(&t, &camp).unwrap();
+        assert_eq!(channels(&df), vec![("c".into(), "all_social".into()), ("c".into(), "facebook".into())]);
+        assert_eq!(s(&df, "c", "facebook", "method").as_deref(), Some("control"));
+        assert_eq!(
+            (i(&df, "c", "facebook", "baseline_days"), i(&df, "c", "facebook", "campaign_days")),
+            (Some(14), Some(3))
+        );
+        // OLS: mean c = 30, mean s = 10; sxy = (−10)(35 − 70) + (10)(105 − 70) = 700,
+        // sxx = 14·10² = 1400: β = 0.5, α = 10 − 0.5·30 = −5.
+        close(f(&df, "c", "facebook", "alpha"), -5.0);
+        close(f(&df, "c", "facebook", "beta"), 0.5);
+        // Fitted in P: −5 + 0.5·4 = −3 → clamped to 0; −5 + 20 = 15; −5 + 30 = 25.
+        // expected = 0 + 15 + 25 = 40 (37 without the clamp).
+        close(f(&df, "c", "facebook", "expected"), 40.0);
+        assert_eq!(i(&df, "c", "facebook", "observed"), Some(52)); // 2 + 20 + 30
+        close(f(&df, "c", "facebook", "uplift_sessions"), 12.0); // 52 − 40
+        close(f(&df, "c", "facebook", "uplift_rel"), 0.3); // 12 / 40
+                                                           // Total = facebook + search: OLS gives β = 1.5, α = −5; in P: −5 + 6 = 1, −5 + 60 = 55,
+                                                           // −5 + 90 = 85: expected total 141.
+        close(f(&df, "c", "facebook", "expected_total"), 141.0);
+        close(f(&df, "c", "facebook", "total_traffic_uplift_rel"), 12.0 / 141.0);
+        // Residuals (day order): −1, 1, −1, 1, −1, 1, 0 twice. Draws: 12 − Σ of 3 residuals,
+        // within [9, 15]: never ≤ 0.
+        let r = [-1.0, 1.0, -1.0, 1.0, -1.0, 1.0, 0.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, 0.0];
+        let ups = draws(12.0, &r, 3);
+        close(f(&df, "c", "facebook", "ci_low"), stats::percentile(&ups, 2.5).unwrap());
+        close(f(&df, "c", "facebook", "ci_high"), stats::percentile(&ups, 97.5).unwrap());
+        assert!(
+            f(&df, "c", "facebook", "ci_low").unwrap() >= 9.0 && f(&df, "c", "facebook", "ci_high").unwrap() <= 15.0
+        );
+        assert_eq!(f(&df, "c", "facebook", "p_no_effect"), Some(0.0));
+        assert_eq!(s(&df, "c", "facebook", "reason"), None);
+        // Only facebook is social: all_social is the same series.
+        close(f(&df, "c", "all_social", "expected"), 40.0);
+        // The same inputs give the same bytes.
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.parquet"), dir.path().join("b.parquet"));
+        crate::metrics::write_table(&mut run(&t, &camp).unwrap(), &a).unwrap();
+        crate::metrics::write_table(&mut run(&t, &camp).unwrap(), &b).unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    }
+
+    #[test]
+    fn dow_mean_when_the_baseline_is_short_or_control_constant() {
+        // 2024-01-01 is a Monday. Search is 100 every day (constant control).
+        // Facebook: Mon 1st 4, Tue 2nd 10, Mon 8th 8, Tue 9th 20, every other day 1.
+        let mut t = Vec::new();
+        for k in 1..=16 {
+            let day = format!("2024-01-{k:02}");
+            t.push(daily(&day, "search", 100));
+            let fb = match k {
+                1 => 4,
+                2 => 10,
+                8 => 8,
+                9 => 20,
+                15 => 7,
+                16 => 14,
+                _ => 1,
+            };
+            t.push(daily(&day, "facebook", fb));
+        }
+        let camps = [
+            // B = Jan 1–10: 10 days < 14.
+            campaign("short", ("2024-01-01", "2024-01-10"), ("2024-01-15", "2024-01-16")),
+            // B = Jan 1–14: 14 days, but the control is constant.
+            campaign("flat", ("2024-01-01", "2024-01-14"), ("2024-01-15", "2024-01-16")),
+        ];
+        let df = run(&t, &camps).unwrap();
+        for c in ["flat", "short"] {
+            assert_eq!(s(&df, c, "facebook", "method").as_deref(), Some("dow_mean"));
+            assert_eq!((f(&df, c, "facebook", "alpha"), f(&df, c, "facebook", "beta")), (None, None));
+            // P = Mon 15th, Tue 16th: mean(4, 8) + mean(10, 20) = 6 + 15 = 21.
+            close(f(&df, c, "facebook", "expected"), 21.0);
+            assert_eq!(i(&df, c, "facebook", "observed"), Some(21)); // 7 + 14
+            close(f(&df, c, "facebook", "uplift_sessions"), 0.0);
+            close(f(&df, c, "facebook", "uplift_rel"), 0.0);
+            // Total: Mon mean 106 + Tue mean 115 = 221.
+            close(f(&df, c, "facebook", "expected_total"), 221.0);
+            close(f(&df, c, "facebook", "total_traffic_uplift_rel"), 0.0);
+        }
+        assert_eq!(i(&df, "short", "facebook", "baseline_days"), Some(10));
+        assert_eq!(i(&df, "flat", "facebook", "baseline_days"), Some(14));
+        // Residuals of "short" (day order Jan 1–10): −2, −5, 0, 0, 0, 0, 0, 2, 5, 0. The uplift
+        // of a draw is 0 − Σ of 2 residuals: ≤ 0 whenever the sum is ≥ 0.
+        let ups = draws(0.0, &[-2.0, -5.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 5.0, 0.0], 2);
+        let p = ups.iter().filter(|u| **u <= 0.0).count() as f64 / 2000.0;
+        close(f(&df, "short", "facebook", "p_no_effect"), p);
+        assert!(p > 0.0 && p < 1.0, "{p}");
+        close(f(&df, "short", "facebook", "ci_low"), stats::percentile(&ups, 2.5).unwrap());
+        close(f(&df, "short", "facebook", "ci_high"), stats::percentile(&ups, 97.5).unwrap());
+    }
+
+    #[test]
+    fn mean_fallback_missing_vs_zero_days_all_social_and_no_baseline() {
+        // B = Mon Jan 1 – Fri Jan 5, P = Sat Jan 13 – Sun Jan 14: Saturday never occurs in B.
+        let t = [
+            daily("2024-01-01", "facebook", 10),
+            daily("2024-01-01", "twitter", 1),
+            daily("2024-01-01", "search", 100),
+            daily("2024-01-02", "facebook", 20),
+            daily("2024-01-02", "search", 100),
+            // Wed 3rd: rows, but none social: facebook and twitter are 0 that day.
+            daily("2024-01-03", "search", 100),
+            // Thu 4th: no rows at all: missing, left out.
+            daily("2024-01-05", "facebook", 30),
+            daily("2024-01-05", "twitter", 3),
+            daily("2024-01-05", "referral", 100), // referral is control, not social
+            daily("2024-01-13", "facebook", 40),
+            daily("2024-01-13", "twitter", 5),
+            daily("2024-01-13", "search", 100),
+            // Sun 14th: missing.
+        ];
+        let camps = [
+            campaign("m", ("2024-01-01", "2024-01-05"), ("2024-01-13", "2024-01-14")),
+            campaign("nobase", ("2023-11-01", "2023-11-28"), ("2024-01-13", "2024-01-14")),
+        ];
+        let df = run(&t, &camps).unwrap();
+        let names = |c: &str| {
+            vec![(c.to_string(), "all_social".to_string()), (c.into(), "facebook".into()), (c.into(), "twitter".into())]
+        };
+        assert_eq!(channels(&df), [names("m"), names("nobase")].concat());
+        assert_eq!(s(&df, "m", "facebook", "method").as_deref(), Some("mean"));
+        // Days with data: B = Mon, Tue, Wed, Fri (4); P = Sat (1).
+        assert_eq!(
+            (i(&df, "m", "facebook", "baseline_days"), i(&df, "m", "facebook", "campaign_days")),
+            (Some(4), Some(1))
+        );
+        // facebook: mean_B = (10 + 20 + 0 + 30) / 4 = 15 (12 if Thu counted as 0, 20 if Wed
+        // were left out); expected = 15 · 1.
+        close(f(&df, "m", "facebook", "expected"), 15.0);
+        assert_eq!(i(&df, "m", "facebook", "observed"), Some(40));
+        close(f(&df, "m", "facebook", "uplift_sessions"), 25.0);
+        close(f(&df, "m", "facebook", "uplift_rel"), 25.0 / 15.0);
+        // twitter: (1 + 0 + 0 + 3) / 4 = 1; observed 5: uplift 4, rel 4.
+        close(f(&df, "m", "twitter", "expected"), 1.0);
+        close(f(&df, "m", "twitter", "uplift_rel"), 4.0);
+        // all_social = facebook + twitter: B 11, 20, 0, 33 → mean 16; observed 45; uplift 29.
+        close(f(&df, "m", "all_social", "expected"), 16.0);
+        assert_eq!(i(&df, "m", "all_social", "observed"), Some(45));
+        close(f(&df, "m", "all_social", "uplift_sessions"), 29.0);
+        // Total (all channels): B 111, 120, 100, 133 → mean 116, times |P| = 1.
+        close(f(&df, "m", "all_social", "expected_total"), 116.0);
+        close(f(&df, "m", "all_social", "total_traffic_uplift_rel"), 29.0 / 116.0);
+        close(f(&df, "m", "facebook", "total_traffic_uplift_rel"), 25.0 / 116.0);
+        // facebook residuals −5, 5, −15, 15; a draw is 25 − one residual ∈ {30, 20, 40, 10}.
+        let p = f(&df, "m", "facebook", "p_no_effect").unwrap();
+        assert!((0.0..=1.0).contains(&p) && p == 0.0);
+        let ups = draws(25.0, &[-5.0, 5.0, -15.0, 15.0], 1);
+        close(f(&df, "m", "facebook", "ci_low"), stats::percentile(&ups, 2.5).unwrap());
+        close(f(&df, "m", "facebook", "ci_high"), stats::percentile(&ups, 97.5).unwrap());
+        // No traffic in November: a reason, and every figure null (not 0).
+        for ch in ["all_social", "facebook", "twitter"] {
+            assert_eq!(s(&df, "nobase", ch, "reason").as_deref(), Some(NO_BASELINE));
+            assert_eq!(s(&df, "nobase", ch, "method"), None);
+            assert_eq!(i(&df, "nobase", ch, "observed"), None);
+            for col in [
+                "alpha",
+                "beta",
+                "expected",
+                "uplift_sessions",
+                "uplift_rel",
+                "ci_low",
+                "ci_high",
+                "p_no_effect",
+                "expected_total",
+                "total_traffic_uplift_rel",
+            ] {
+                assert_eq!(f(&df, "nobase", ch, col), None, "{col}");
+            }
+            assert_eq!(
+                (i(&df, "nobase", ch, "baseline_days"), i(&df, "nobase", ch, "campaign_days")),
+                (Some(0), Some(1))
+            );
+            assert_eq!(s(&df, "m", ch, "reason"), None);
+        }
+    }
+
+    #[test]
+    fn range_only_ua_export_uses_mean_and_a_daily_baseline_serves_a_range_window() {
+        // UA exports over a range, no date column: B = Jan 1–28 (28 days), P = Jan 29 – Feb 4 (7).
+        let t = [
+            row("2024-01-01", "2024-01-28", "facebook", "l.facebook.com", 200),
+            row("2024-01-01", "2024-01-28", "facebook", "m.facebook.com", 80),
+            row("2024-01-01", "2024-01-28", "search", "google", 1400),
+            row("2024-01-29", "2024-02-04", "facebook", "l.facebook.com", 140),
+            row("2024-01-29", "2024-02-04", "search", "google", 350),
+            // Straddles B and P: cannot be split, left out.
+            row("2024-01-20", "2024-02-02", "facebook", "l.facebook.com", 9999),
+            // "mix": a daily baseline (Mon Mar 4 – Thu Mar 7) and a range-only window (Mar 11–13).
+            daily("2024-03-04", "facebook", 2),
+            daily("2024-03-05", "facebook", 4),
+            daily("2024-03-06", "facebook", 6),
+            daily("2024-03-07", "facebook", 8),
+            daily("2024-03-04", "search", 10),
+            daily("2024-03-05", "search", 10),
+            daily("2024-03-06", "search", 10),
+            daily("2024-03-07", "search", 10),
+            row("2024-03-11", "2024-03-13", "facebook", "l.facebook.com", 30),
+            row("2024-03-11", "2024-03-13", "search", "google", 30),
+            // A daily row without sessions says nothing: the window stays range-only.
+            Traffic { sessions: None, ..daily("2024-03-12", "facebook", 0) },
+        ];
+        let camps = [
+            campaign("ua", ("2024-01-01", "2024-01-28"), ("2024-01-29", "2024-02-04")),
+            campaign("mix", ("2024-03-04", "2024-03-07"), ("2024-03-11", "2024-03-13")),
+        ];
+        let df = run(&t, &camps).unwrap();
+        // mix: mean method (P has no days), mean_B = (2 + 4 + 6 + 8) / 4 = 5, |P| = 3 days of
+        // the range: expected 15, observed 30, uplift 15. Total: mean(12, 14, 16, 18) = 15,
+        // · 3 = 45. Residuals −3, −1, 1, 3: a draw is 15 − Σ of 3 ∈ [6, 24], never ≤ 0.
+        assert_eq!(s(&df, "mix", "facebook", "method").as_deref(), Some("mean"));
+        assert_eq!(s(&df, "mix", "facebook", "campaign_basis").as_deref(), Some("range"));
+        assert_eq!(
+            (i(&df, "mix", "facebook", "baseline_days"), i(&df, "mix", "facebook", "campaign_days")),
+            (Some(4), Some(3))
+        );
+        close(f(&df, "mix", "facebook", "expected"), 15.0);
+        assert_eq!(i(&df, "mix", "facebook", "observed"), Some(30));
+        close(f(&df, "mix", "facebook", "total_traffic_uplift_rel"), 15.0 / 45.0);
+        let ups = draws(15.0, &[-3.0, -1.0, 1.0, 3.0], 3);
+        close(f(&df, "mix", "facebook", "ci_low"), stats::percentile(&ups, 2.5).unwrap());
+        close(f(&df, "mix", "facebook", "ci_high"), stats::percentile(&ups, 97.5).unwrap());
+        assert_eq!(f(&df, "mix", "facebook", "p_no_effect"), Some(0.0));
+        assert_eq!(s(&df, "ua", "facebook", "method").as_deref(), Some("mean"));
+        assert_eq!(s(&df, "ua", "facebook", "baseline_basis").as_deref(), Some("range"));
+        assert_eq!(
+            (i(&df, "ua", "facebook", "baseline_days"), i(&df, "ua", "facebook", "campaign_days")),
+            (Some(28), Some(7))
+        );
+        // mean_B = (200 + 80) / 28 = 10 per day; expected = 10 · 7 = 70; observed 140.
+        close(f(&df, "ua", "facebook", "expected"), 70.0);
+        assert_eq!(i(&df, "ua", "facebook", "observed"), Some(140));
+        close(f(&df, "ua", "facebook", "uplift_sessions"), 70.0);
+        close(f(&df, "ua", "facebook", "uplift_rel"), 1.0);
+        // Total: (280 + 1400) / 28 = 60 per day, · 7 = 420; 70 / 420.
+        close(f(&df, "ua", "facebook", "expected_total"), 420.0);
+        close(f(&df, "ua", "facebook", "total_traffic_uplift_rel"), 70.0 / 420.0);
+        // No daily residuals: no interval, and the reason says so.
+        assert_eq!((f(&df, "ua", "facebook", "ci_low"), f(&df, "ua", "facebook", "p_no_effect")), (None, None));
+        assert_eq!(s(&df, "ua", "facebook", "ci_reason").as_deref(), Some(RANGE_BASELINE_NO_CI));
+        assert_eq!(s(&df, "ua", "facebook", "reason"), None);
+        // §9 columns and dtypes: counts Int64, figures Float64, labels String.
+        for (name, dt) in [
+            ("campaign", DataType::String),
+            ("channel", DataType::String),
+            ("method", DataType::String),
+            ("baseline_days", DataType::Int64),
+            ("campaign_days", DataType::Int64),
+            ("alpha", DataType::Float64),
+            ("beta", DataType::Float64),
+            ("observed", DataType::Int64),
+            ("expected", DataType::Float64),
+            ("uplift_sessions", DataType::Float64),
+            ("uplift_rel", DataType::Float64),
+            ("ci_low", DataType::Float64),
+            ("ci_high", DataType::Float64),
+            ("p_no_effect", DataType::Float64),
+            ("expected_total", DataType::Float64),
+            ("total_traffic_uplift_rel", DataType::Float64),
+            ("reason", DataType::String),
+            ("seed", DataType::Int64),
+            ("resamples", DataType::Int64),
+        ] {
+            assert_eq!(df.column(name).unwrap().dtype(), &dt, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_baseline_over_another_window_is_an_error() {
+        let t = [daily("2024-01-01", "search", 1)];
+        let camps = [
+            campaign("a", ("2023-12-01", "2023-12-28"), ("2024-01-01", "2024-01-10")),
+            campaign("b", ("2024-01-05", "2024-01-20"), ("2024-02-01", "2024-02-10")),
+        ];
+        let err = run(&t, &camps).unwrap_err().to_string();
+        assert!(err.contains("'b'") && err.contains("'a'"), "{err}");
+    }
+}
