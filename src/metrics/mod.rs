@@ -6,6 +6,8 @@
 //! METRICS.md §9. Output tables are sorted by their key so that the same inputs give the
 //! same bytes.
 
+pub mod engagement;
+pub mod reach;
 pub mod scope;
 pub mod stats;
 
