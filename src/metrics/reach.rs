@@ -175,3 +175,207 @@ pub fn hashtag_potential_reach(scope: &Scope) -> PolarsResult<LazyFrame> {
             col("_max_followers").count().cast(DataType::Int64).alias("hashtag_authors_with_followers"),
         ]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Action, Micros, Post};
+    use crate::pipeline::Pipeline;
+    use crate::pseudo::Pseudonymizer;
+
+    fn ts(s: &str) -> Option<Micros> {
+        crate::ingest::util::parse_iso(s)
+    }
+
+    const PIPE: &str = "[output]\ndir='o'\n[[campaigns]]\nid='c1'\nstart=2024-03-01\nend=2024-03-31\nhashtags=['climate']\ntargets=['bigoil']\nown_accounts={facebook=['ourpage']}\n[[campaigns]]\nid='c2'\nstart=2024-03-01\nend=2024-03-31\nhashtags=['nothing']\n";
+
+    fn own(platform: &str, id: &str, at: &str) -> Post {
+        Post {
+            platform: platform.into(),
+            post_id: id.into(),
+            origin: "owned",
+            account_id: Some("page-1".into()),
+            account_handle: Some("ourpage".into()),
+            created_at: ts(&format!("{at}T12:00:00Z")),
+            content_type: "photo",
+            campaign: Some("c1".into()),
+            ..Default::default()
+        }
+    }
+
+    fn act(platform: &str, actor: &str, action: &str, at: &str, campaign: Option<&str>) -> Action {
+        Action {
+            platform: platform.into(),
+            actor_id: actor.into(),
+            action: action.into(),
+            occurred_at: ts(&format!("{at}T09:00:00Z")),
+            campaign: campaign.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    /// Builds the lake with `posts`, then actions made by `actions(key)`; returns c1's tables.
+    fn tables(posts: &[Post], actions: impl Fn(&Pseudonymizer) -> Vec<Action>) -> (DataFrame, DataFrame) {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("lake");
+        crate::lake::write_records(&root, "posts", posts, &[], &[], &[]).unwrap();
+        let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
+        crate::lake::write_records(&root, "actions", &[], &actions(&key), &[], &[]).unwrap();
+        let pipe = Pipeline::parse(std::path::Path::new("p.toml"), PIPE).unwrap();
+        let lake = crate::metrics::Lake::open(&root).unwrap();
+        let s = Scope::new(&lake, &pipe.campaigns[0], &pipe.ladder, None, &key).unwrap();
+        let scopes = [s];
+        (reach_daily(&scopes).unwrap().collect().unwrap(), reach_window(&scopes).unwrap().collect().unwrap())
+    }
+
+    /// Own posts: facebook f1 (03-05, reach 100, impr. 300, 10 reactions), f2 (03-05, reach
+    /// 250, impr. 400, 5 comments), f3 (03-06, reach 50, no impressions, 2 reactions), f4
+    /// (04-10, after the window, reach 9999); twitter t1 (03-05, 3 reactions, no reach, no
+    /// impressions). Actions (facebook): a on 03-05 and 03-06, b on 03-05, c on 03-07
+    /// (tagged c1); the own page on 03-08 (excluded); d on 03-05 untagged; e on 02-20
+    /// (before the window).
+    fn fixture() -> (DataFrame, DataFrame) {
+        let mut f1 = own("facebook", "f1", "2024-03-05");
+        (f1.reach, f1.impressions, f1.reactions) = (Some(100), Some(300), Some(10));
+        let mut f2 = own("facebook", "f2", "2024-03-05");
+        (f2.reach, f2.impressions, f2.comments) = (Some(250), Some(400), Some(5));
+        let mut f3 = own("facebook", "f3", "2024-03-06");
+        (f3.reach, f3.reactions) = (Some(50), Some(2));
+        let mut f4 = own("facebook", "f4", "2024-04-10");
+        (f4.reach, f4.impressions, f4.reactions) = (Some(9999), Some(9999), Some(9999));
+        let mut t1 = own("twitter", "t1", "2024-03-05");
+        t1.reactions = Some(3);
+        tables(&[f1, f2, f3, f4, t1], |key| {
+            let c = Some("c1");
+            vec![
+                act("facebook", "a", "like", "2024-03-05", c),
+                act("facebook", "a", "comment", "2024-03-06", c),
+                act("facebook", "b", "like", "2024-03-05", c),
+                act("facebook", "c", "share", "2024-03-07", c),
+                act("facebook", &key.id("facebook", "ourpage"), "comment", "2024-03-08", c),
+                act("facebook", "d", "like", "2024-03-05", None),
+                act("facebook", "e", "like", "2024-02-20", c),
+            ]
+        })
+    }
+
+    fn ints(df: &DataFrame, name: &str) -> Vec<Option<i64>> {
+        df.column(name).unwrap().i64().unwrap().iter().collect()
+    }
+    fn strs(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+        df.column(name).unwrap().str().unwrap().iter().map(|v| v.map(str::to_string)).collect()
+    }
+
+    #[test]
+    fn daily_rows_sums_and_nulls() {
+        let (daily, _) = fixture();
+        let days: Vec<String> = daily
+            .column("day")
+            .unwrap()
+            .cast(&DataType::String)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|d| d.unwrap().into())
+            .collect();
+        let platforms: Vec<String> = strs(&daily, "platform").into_iter().map(Option::unwrap).collect();
+        // Rows: facebook 03-05, 03-06 (posts and actions), 03-07 (an action only); not 03-08
+        // (only the excluded own page acted), not 02-20 or 04-10 (outside the window);
+        // twitter 03-05 (a post only).
+        assert_eq!(
+            platforms.iter().zip(&days).map(|(p, d)| format!("{p} {d}")).collect::<Vec<_>>(),
+            ["facebook 2024-03-05", "facebook 2024-03-06", "facebook 2024-03-07", "twitter 2024-03-05"]
+        );
+        assert_eq!(daily.column("day").unwrap().dtype(), &DataType::Date);
+        assert_eq!(ints(&daily, "posts"), [Some(2), Some(1), Some(0), Some(1)]);
+        // facebook 03-05: 300 + 400 = 700; 03-06: f3 has no impressions -> null, not 0;
+        // 03-07: no posts -> null; twitter exports no impressions -> null, not 0.
+        assert_eq!(ints(&daily, "impressions"), [Some(700), None, None, None]);
+        // post reach: 100 + 250 = 350; 50; none; twitter none.
+        assert_eq!(ints(&daily, "post_reach_sum"), [Some(350), Some(50), None, None]);
+        // engagements: 10 + 5 = 15; 2; none; 3.
+        assert_eq!(ints(&daily, "engagements"), [Some(15), Some(2), None, Some(3)]);
+        // 03-05: a and b (d is not a campaign action); 03-06: a; 03-07: c; twitter: none.
+        assert_eq!(ints(&daily, "unique_actors"), [Some(2), Some(1), Some(1), Some(0)]);
+    }
+
+    #[test]
+    fn window_unique_actors_and_reach_bounds() {
+        let (daily, window) = fixture();
+        assert_eq!(strs(&window, "platform"), [Some("facebook".into()), Some("twitter".into())]);
+        assert_eq!(ints(&window, "posts"), [Some(3), Some(1)]);
+        // facebook: 300 + 400 (f3 null) = 700; twitter: no impressions at all -> null, not 0.
+        assert_eq!(ints(&window, "impressions"), [Some(700), None]);
+        assert_eq!(ints(&window, "engagements"), [Some(17), Some(3)]);
+        // a acts on 03-05 and 03-06: distinct over the window {a, b, c} = 3 < sum of the
+        // daily counts 2 + 1 + 1 = 4.
+        assert_eq!(ints(&window, "unique_actors"), [Some(3), Some(0)]);
+        let fb_daily_sum: i64 = ints(&daily, "unique_actors")[..3].iter().map(|v| v.unwrap()).sum();
+        assert_eq!(fb_daily_sum, 4);
+        // Bounds: largest post reach max(100, 250, 50) = 250 ≤ unique ≤ 100 + 250 + 50 = 400;
+        // twitter has no reach: both null, no method.
+        assert_eq!(ints(&window, "unique_reach_low"), [Some(250), None]);
+        assert_eq!(ints(&window, "unique_reach_high"), [Some(400), None]);
+        assert_eq!(ints(&window, "post_reach_sum"), [Some(400), None]);
+        assert_eq!(strs(&window, "unique_reach_method"), [Some("post_reach_bounds".into()), None]);
+        assert!(strs(&window, "campaign").iter().all(|c| c.as_deref() == Some("c1")));
+    }
+
+    #[test]
+    fn no_campaigns_give_empty_typed_tables() {
+        let (d, w) = (reach_daily(&[]).unwrap().collect().unwrap(), reach_window(&[]).unwrap().collect().unwrap());
+        assert_eq!((d.height(), w.height()), (0, 0));
+        assert_eq!(d.column("day").unwrap().dtype(), &DataType::Date);
+        assert_eq!(w.column("unique_reach_low").unwrap().dtype(), &DataType::Int64);
+    }
+
+    #[test]
+    fn hashtag_potential_reach_sums_each_authors_largest_followers() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("lake");
+        let p = |platform: &str, id: &str, author: &str, followers: Option<i64>, tag: &str, day: &str| Post {
+            platform: platform.into(),
+            post_id: id.into(),
+            origin: "collected",
+            account_id: Some(author.into()),
+            account_handle: Some(format!("h-{author}")),
+            created_at: ts(&format!("{day}T12:00:00Z")),
+            content_type: "text",
+            hashtags: vec![tag.into()],
+            followers,
+            ..Default::default()
+        };
+        let mut own = p("facebook", "o1", "page-1", Some(300), "climate", "2024-03-03");
+        own.origin = "owned";
+        let posts = [
+            p("twitter", "h1", "u1", Some(100), "climate", "2024-03-02"),
+            p("twitter", "h2", "u1", Some(150), "climate", "2024-03-10"),
+            p("twitter", "h3", "u2", Some(40), "climate", "2024-03-04"),
+            p("twitter", "h4", "u3", Some(1000), "other", "2024-03-04"),
+            p("twitter", "h5", "u4", Some(5000), "climate", "2024-04-05"),
+            p("instagram", "i1", "u1", Some(7), "climate", "2024-03-04"),
+            p("twitter", "h6", "u5", None, "climate", "2024-03-04"),
+            own,
+        ];
+        crate::lake::write_records(&root, "t", &posts, &[], &[], &[]).unwrap();
+        let pipe = Pipeline::parse(std::path::Path::new("p.toml"), PIPE).unwrap();
+        let lake = crate::metrics::Lake::open(&root).unwrap();
+        let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
+        let s = Scope::new(&lake, &pipe.campaigns[0], &pipe.ladder, None, &key).unwrap();
+        let df = hashtag_potential_reach(&s).unwrap().collect().unwrap();
+        // twitter u1: max(100, 150) = 150; u2: 40; u3 has no campaign hashtag; u4 posted after
+        // the window; instagram u1 is another author: 7; u5 has no follower count; the own
+        // page: 300. 150 + 40 + 7 + 300 = 497 over 5 authors, 4 with a count.
+        assert_eq!(strs(&df, "campaign"), [Some("c1".into())]);
+        assert_eq!(ints(&df, "hashtag_potential_reach"), [Some(497)]);
+        assert_eq!(ints(&df, "hashtag_authors"), [Some(5)]);
+        assert_eq!(ints(&df, "hashtag_authors_with_followers"), [Some(4)]);
+        // c2's hashtag is used by no post: one row, null (not 0).
+        let s2 = Scope::new(&lake, &pipe.campaigns[1], &pipe.ladder, None, &key).unwrap();
+        let df2 = hashtag_potential_reach(&s2).unwrap().collect().unwrap();
+        assert_eq!(strs(&df2, "campaign"), [Some("c2".into())]);
+        assert_eq!(ints(&df2, "hashtag_potential_reach"), [None]);
+        assert_eq!(ints(&df2, "hashtag_authors"), [Some(0)]);
+    }
+}
