@@ -290,6 +290,8 @@ mod tests {
     /// | x1   | photo | 1000, collected, not own (hashtag only)  reach 1 |  left out
     /// | x2   | photo | 1000, own but after the window           reach 1 |  left out
     /// | t1   | text  | twitter, 5 (5 re)   | null  | 100   | null |
+    /// | t2   | video | twitter, 9 (9 re)   | null  | null  | null |  no basis at all
+    /// | z1   | photo | 4 (4 re), tagged c2 | 40    | null  | null |  campaign c2 only
     fn fixture(root: &std::path::Path) {
         let mut p1 = own("facebook", "p1", "photo");
         (p1.reactions, p1.comments, p1.reach, p1.impressions, p1.followers) =
@@ -314,7 +316,11 @@ mod tests {
         (x2.reactions, x2.reach) = (Some(1000), Some(1));
         let mut t1 = own("twitter", "t1", "text");
         (t1.reactions, t1.impressions) = (Some(5), Some(100));
-        crate::lake::write_records(root, "t", &[p1, p2, p3, v1, v2, l1, x1, x2, t1], &[], &[], &[]).unwrap();
+        let mut t2 = own("twitter", "t2", "video");
+        t2.reactions = Some(9);
+        let mut z1 = own("facebook", "z1", "photo");
+        (z1.campaign, z1.reactions, z1.reach) = (Some("c2".into()), Some(4), Some(40));
+        crate::lake::write_records(root, "t", &[p1, p2, p3, v1, v2, l1, x1, x2, t1, t2, z1], &[], &[], &[]).unwrap();
     }
 
     fn table() -> DataFrame {
@@ -352,7 +358,13 @@ mod tests {
         let key: Vec<(String, String)> =
             (0..df.height()).map(|r| (s(&df, r, "platform").unwrap(), s(&df, r, "content_type").unwrap())).collect();
         // Sorted by the key; x1 (collected) and x2 (after the window) make no group of their own.
-        let want = [("facebook", "link"), ("facebook", "photo"), ("facebook", "video"), ("twitter", "text")];
+        let want = [
+            ("facebook", "link"),
+            ("facebook", "photo"),
+            ("facebook", "video"),
+            ("twitter", "text"),
+            ("twitter", "video"),
+        ];
         assert_eq!(key, want.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>());
         for (c, t) in [
             ("posts", DataType::Int64),
@@ -498,5 +510,48 @@ mod tests {
         let empty = engagement_by_content_type(&[]).unwrap().collect().unwrap();
         assert_eq!(empty.height(), 0);
         assert!(empty.column("index_vs_platform").is_ok());
+    }
+
+    #[test]
+    fn no_basis_gives_nulls_not_zeros() {
+        let df = table();
+        // t2: 9 engagements but no reach, impressions or followers: every rate is null.
+        let r = row(&df, "twitter", "video");
+        assert_eq!((i(&df, r, "posts"), i(&df, r, "engagements")), (Some(1), Some(9)));
+        assert_eq!((s(&df, r, "rate_basis"), i(&df, r, "basis_total")), (None, None));
+        for c in [
+            "engagement_rate",
+            "median_post_rate",
+            "ci_low",
+            "rate_by_reach",
+            "rate_by_impressions",
+            "rate_by_followers",
+            "index_vs_platform",
+        ] {
+            assert_eq!(f(&df, r, c), None, "{c}");
+        }
+        // t2 has no impressions, so twitter's impression rate is over t1 alone: 5/100, t1's index 1.
+        assert!(close(f(&df, row(&df, "twitter", "text"), "platform_rate"), 0.05));
+    }
+
+    #[test]
+    fn every_campaign_gets_its_rows() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("lake");
+        fixture(&root);
+        let two = format!("{PIPE}[[campaigns]]\nid='c2'\nstart=2024-03-01\nend=2024-03-31\n");
+        let pipe = Pipeline::parse(std::path::Path::new("p.toml"), &two).unwrap();
+        let lake = crate::metrics::Lake::open(&root).unwrap();
+        let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
+        // c2 first in the slice: the output is still sorted by the key.
+        let scopes: Vec<Scope> =
+            [1, 0].iter().map(|&k| Scope::new(&lake, &pipe.campaigns[k], &pipe.ladder, None, &key).unwrap()).collect();
+        let df = engagement_by_content_type(&scopes).unwrap().collect().unwrap();
+        let camps: Vec<String> = (0..df.height()).map(|r| s(&df, r, "campaign").unwrap()).collect();
+        assert_eq!(camps, ["c1", "c1", "c1", "c1", "c1", "c2"]);
+        // c2: z1 alone, 4/40 = 0.1 on reach; its platform is z1 alone: index 1. z1 is not in c1's photo group.
+        assert!(close(f(&df, 5, "engagement_rate"), 0.1));
+        assert!(close(f(&df, 5, "index_vs_platform"), 1.0));
+        assert_eq!(i(&df, 1, "posts"), Some(2));
     }
 }

@@ -223,8 +223,9 @@ mod tests {
         crate::lake::write_records(&root, "actions", &[], &actions(&key), &[], &[]).unwrap();
         let pipe = Pipeline::parse(std::path::Path::new("p.toml"), PIPE).unwrap();
         let lake = crate::metrics::Lake::open(&root).unwrap();
-        let s = Scope::new(&lake, &pipe.campaigns[0], &pipe.ladder, None, &key).unwrap();
-        let scopes = [s];
+        // c2 first: the output is sorted by the key all the same.
+        let scopes: Vec<Scope> =
+            [1, 0].iter().map(|&k| Scope::new(&lake, &pipe.campaigns[k], &pipe.ladder, None, &key).unwrap()).collect();
         (reach_daily(&scopes).unwrap().collect().unwrap(), reach_window(&scopes).unwrap().collect().unwrap())
     }
 
@@ -233,7 +234,7 @@ mod tests {
     /// (04-10, after the window, reach 9999); twitter t1 (03-05, 3 reactions, no reach, no
     /// impressions). Actions (facebook): a on 03-05 and 03-06, b on 03-05, c on 03-07
     /// (tagged c1); the own page on 03-08 (excluded); d on 03-05 untagged; e on 02-20
-    /// (before the window).
+    /// (before the window); petition: a on 03-09, tagged c2.
     fn fixture() -> (DataFrame, DataFrame) {
         let mut f1 = own("facebook", "f1", "2024-03-05");
         (f1.reach, f1.impressions, f1.reactions) = (Some(100), Some(300), Some(10));
@@ -255,8 +256,29 @@ mod tests {
                 act("facebook", &key.id("facebook", "ourpage"), "comment", "2024-03-08", c),
                 act("facebook", "d", "like", "2024-03-05", None),
                 act("facebook", "e", "like", "2024-02-20", c),
+                act("petition", "a", "sign_petition", "2024-03-09", Some("c2")),
             ]
         })
+    }
+
+    /// The rows of campaign `c`, checking that every campaign's rows come sorted by campaign.
+    fn of(df: &DataFrame, c: &str) -> DataFrame {
+        let camps = strs(df, "campaign");
+        assert!(camps.windows(2).all(|w| w[0] <= w[1]));
+        df.clone().lazy().filter(col("campaign").eq(lit(c))).collect().unwrap()
+    }
+
+    #[test]
+    fn every_campaign_gets_its_rows() {
+        let (daily, window) = fixture();
+        // c2: no own posts; a's signature on 03-09 makes a petition row with 0 posts, null sums.
+        let (d2, w2) = (of(&daily, "c2"), of(&window, "c2"));
+        assert_eq!(strs(&d2, "platform"), [Some("petition".into())]);
+        assert_eq!((ints(&d2, "posts"), ints(&d2, "impressions")), (vec![Some(0)], vec![None]));
+        assert_eq!(ints(&d2, "unique_actors"), [Some(1)]);
+        assert_eq!((ints(&w2, "unique_actors"), ints(&w2, "unique_reach_low")), (vec![Some(1)], vec![None]));
+        // c1 has no petition row: the signature is c2's.
+        assert!(!strs(&of(&window, "c1"), "platform").contains(&Some("petition".into())));
     }
 
     fn ints(df: &DataFrame, name: &str) -> Vec<Option<i64>> {
@@ -268,7 +290,7 @@ mod tests {
 
     #[test]
     fn daily_rows_sums_and_nulls() {
-        let (daily, _) = fixture();
+        let daily = of(&fixture().0, "c1");
         let days: Vec<String> = daily
             .column("day")
             .unwrap()
@@ -303,6 +325,7 @@ mod tests {
     #[test]
     fn window_unique_actors_and_reach_bounds() {
         let (daily, window) = fixture();
+        let (daily, window) = (of(&daily, "c1"), of(&window, "c1"));
         assert_eq!(strs(&window, "platform"), [Some("facebook".into()), Some("twitter".into())]);
         assert_eq!(ints(&window, "posts"), [Some(3), Some(1)]);
         // facebook: 300 + 400 (f3 null) = 700; twitter: no impressions at all -> null, not 0.
