@@ -24,8 +24,9 @@
 //!   replacement (`stats::bootstrap_indices`); null for groups of fewer than 2 posts. The
 //!   posts are ordered by `post_id` before resampling, and each group has its own seed
 //!   `ci_seed = stats::SEED XOR xxh3_64("<campaign>\x1f<platform>\x1f<content_type>")`
-//!   (extra column), so intervals of different groups are not drawn from the same index
-//!   sequences and the same inputs always give the same bytes.
+//!   (extra column, UInt64; extra `ci_resamples`, Int64, is 2000 where there is an
+//!   interval), so intervals of different groups are not drawn from the same index
+//!   sequences, and the same inputs always give the same bytes.
 //! - `index_vs_platform` = `engagement_rate` / the platform rate on the same basis, where
 //!   the platform rate is `Σ e_i / Σ b_i` over all own campaign posts of that campaign and
 //!   platform (every content type) **for which that basis is available** (choice: posts
