@@ -7,6 +7,8 @@
 //! same bytes.
 
 pub mod comparison;
+pub mod engagement;
+pub mod reach;
 pub mod scope;
 pub mod stats;
 pub mod uplift;
