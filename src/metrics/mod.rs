@@ -8,6 +8,7 @@
 
 pub mod comparison;
 pub mod engagement;
+pub mod hashtags;
 pub mod reach;
 pub mod scope;
 pub mod stats;

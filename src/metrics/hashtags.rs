@@ -1,0 +1,475 @@
+//! Hashtag pick-up and target responses (METRICS.md §6, §10.11, §10.12).
+//!
+//! ## `hashtag_daily` — per (campaign, hashtag, day)
+//! Input: every post created inside the window (`in_window`: its day in the campaign's time
+//! zone is between start and end), own and collected (§10.11), whose hashtags hold one of
+//! the campaign's hashtags. Hashtags are compared lower-cased and without a leading `#` on
+//! both sides (the lake's are already so; hand-made or older lakes may not be). A post that
+//! lists the same hashtag twice (`#MakeTheFuture … #makethefuture`) counts once.
+//! - `posts`: originals, i.e. posts with `is_repost` not true (null counts as original);
+//! - `reposts`: posts with `is_repost = true`;
+//! - `authors`: distinct authors that day (originals and reposts alike: a repost spreads the
+//!   hashtag to the reposter's followers);
+//! - `new_authors`: authors whose first use of the hashtag *in the window* is that day (a
+//!   use before the window does not make an author old);
+//! - `potential_reach`: Σ over the day's distinct authors of each author's largest
+//!   `posts.followers` that day; null when none of the day's authors has a count. Authors
+//!   without a count add nothing (the sum is then a lower bound): `authors_with_followers`
+//!   (extra column) says how many authors the sum covers.
+//!
+//! An author is `platform:account_id`, or `platform:@handle` when the post has no id; posts
+//! with neither count in `posts`/`reposts` but not among authors. The same person on two
+//! platforms is two authors (nothing in the lake links them).
+//! Rows exist only for (hashtag, day) pairs with at least one use: a missing day means no
+//! collected or own post used the hashtag that day (the lake cannot tell whether a
+//! collection covered the day, so no zero rows are invented).
+//!
+//! ## `target_response` — per (campaign, target), one row for every target
+//! - `mentions`: collected posts (not own, §10.9), created in the window, not reposts
+//!   (§10.2), not written by the target itself, whose `mentions` hold the target or that
+//!   reply to one of the target's accounts: `in_reply_to_account` (any case) is the
+//!   target's handle, or an `account_id` the lake associates with that handle on the same
+//!   platform (posts or accounts table). Such posts are campaign posts by §6's membership
+//!   rule; the scope's `member` flag recognises replies by handle only, so replies by id
+//!   are added here (see the report).
+//! - `mentioning_authors`: distinct authors of those posts (same author key as above);
+//!   `first_mention_at`: the earliest.
+//! - The target's posts: lower-cased `account_handle` is the target, or (platform,
+//!   `account_id`) is one of the target's ids. A *response* is a target post, not a repost,
+//!   whose day (campaign tz) is between the start and end + 7 days inclusive (i.e. before
+//!   00:00 of end + 8 days local time), which is a reply to (`in_reply_to_post_id`) or a
+//!   quote of (`quoted_post_id`) a campaign post of the same platform, or mentions an own
+//!   account of its platform (in `mentions`, or as `in_reply_to_account`), or uses a
+//!   campaign hashtag. Reposts by the target are not responses (they carry the original's
+//!   hashtags and mentions, and are not the target speaking).
+//! - `responded` = there is a response; `first_response_at`, `response_post_id` (ties on
+//!   time broken by the smaller post id) and `response_kind` (extra: `reply`, `quote`,
+//!   `mention_own` or `hashtag`, first that applies in that order) describe the earliest.
+//! - `latency_hours` = (first_response_at − first_mention_at) in hours (Float64); null when
+//!   there is no mention or no response. It is negative when the target's first response
+//!   came before anyone mentioned it (a response needs no mention, by §6).
+//! - `platform`: the platforms (sorted, comma-joined) where the target was mentioned or
+//!   where the lake knows an account with its handle; null when neither.
+//! - `target_posts` (extra): the target's posts (reposts included) in the response
+//!   window. `responded = false` with `target_posts = 0` means the lake holds none of the
+//!   target's posts for that time: read it as "no response seen", not as proof of silence.
+
+use polars::prelude::*;
+
+use super::scope::Scope;
+
+fn str_series(name: &str, v: &[String]) -> Series {
+    Series::new(name.into(), v.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// `x` is one of `values` (false for null).
+fn one_of(x: Expr, values: &[String]) -> Expr {
+    if values.is_empty() {
+        return lit(false);
+    }
+    x.is_in(lit(str_series("", values)).implode(false), false).fill_null(lit(false))
+}
+
+/// `platform:account_id`, else `platform:@handle`, else null.
+pub(crate) fn author_key() -> Expr {
+    let who = coalesce(&[col("account_id"), concat_str([lit("@"), col("account_handle").str().to_lowercase()], "", false)]);
+    concat_str([col("platform"), who], ":", false)
+}
+
+/// A hashtag value lower-cased without a leading `#`.
+fn norm_tag(e: Expr) -> Expr {
+    e.str().to_lowercase().str().strip_chars_start(lit("#"))
+}
+
+fn not_repost() -> Expr {
+    col("is_repost").fill_null(lit(false)).not()
+}
+
+fn concat_all(frames: Vec<LazyFrame>, schema: Schema) -> PolarsResult<LazyFrame> {
+    if frames.is_empty() {
+        return Ok(DataFrame::empty_with_schema(&schema).lazy());
+    }
+    concat(frames, UnionArgs::default())
+}
+
+fn utc() -> DataType {
+    DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+}
+
+/// METRICS.md §6 `hashtag_daily` for every campaign, sorted by (campaign, hashtag, day).
+pub fn hashtag_daily(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
+    let frames = scopes.iter().map(hashtag_daily_one).collect::<PolarsResult<Vec<_>>>()?;
+    let schema = Schema::from_iter([
+        Field::new("campaign".into(), DataType::String),
+        Field::new("hashtag".into(), DataType::String),
+        Field::new("day".into(), DataType::Date),
+        Field::new("posts".into(), DataType::Int64),
+        Field::new("reposts".into(), DataType::Int64),
+        Field::new("authors".into(), DataType::Int64),
+        Field::new("new_authors".into(), DataType::Int64),
+        Field::new("potential_reach".into(), DataType::Int64),
+        Field::new("authors_with_followers".into(), DataType::Int64),
+    ]);
+    Ok(concat_all(frames, schema)?.sort(["campaign", "hashtag", "day"], Default::default()))
+}
+
+fn hashtag_daily_one(s: &Scope) -> PolarsResult<LazyFrame> {
+    let c = s.campaign;
+    // One row per (post, campaign hashtag it uses).
+    let uses = s
+        .posts
+        .clone()
+        .filter(col("in_window"))
+        .select([
+            col("platform"),
+            col("post_id"),
+            col("day"),
+            col("hashtags"),
+            col("is_repost"),
+            col("followers"),
+            author_key().alias("author"),
+        ])
+        .explode(cols(["hashtags"]), ExplodeOptions { empty_as_null: true, keep_nulls: false })
+        .with_column(norm_tag(col("hashtags")).alias("hashtag"))
+        .filter(one_of(col("hashtag"), &c.hashtags))
+        .unique(Some(cols(["platform", "post_id", "hashtag"])), UniqueKeepStrategy::First)
+        .drop(cols(["hashtags"]));
+    let base = uses.clone().group_by([col("hashtag"), col("day")]).agg([
+        not_repost().cast(DataType::Int64).sum().alias("posts"),
+        not_repost().not().cast(DataType::Int64).sum().alias("reposts"),
+        col("author").drop_nulls().n_unique().cast(DataType::Int64).alias("authors"),
+    ]);
+    let authored = uses.filter(col("author").is_not_null());
+    let new_authors = authored
+        .clone()
+        .group_by([col("hashtag"), col("author")])
+        .agg([col("day").min().alias("day")])
+        .group_by([col("hashtag"), col("day")])
+        .agg([len().cast(DataType::Int64).alias("new_authors")]);
+    let reach = authored
+        .group_by([col("hashtag"), col("day"), col("author")])
+        .agg([col("followers").max().alias("f")])
+        .group_by([col("hashtag"), col("day")])
+        .agg([col("f").sum().alias("_sum"), col("f").count().cast(DataType::Int64).alias("authors_with_followers")])
+        .with_column(
+            when(col("authors_with_followers").gt(lit(0)))
+                .then(col("_sum").cast(DataType::Int64))
+                .otherwise(lit(NULL).cast(DataType::Int64))
+                .alias("potential_reach"),
+        );
+    let key = [col("hashtag"), col("day")];
+    Ok(base
+        .join(new_authors, key.clone(), key.clone(), JoinArgs::new(JoinType::Left))
+        .join(reach, key.clone(), key, JoinArgs::new(JoinType::Left))
+        .select([
+            lit(c.id.as_str()).alias("campaign"),
+            col("hashtag"),
+            col("day"),
+            col("posts"),
+            col("reposts"),
+            col("authors"),
+            col("new_authors").fill_null(lit(0i64)),
+            col("potential_reach"),
+            col("authors_with_followers").fill_null(lit(0i64)),
+        ]))
+}
+
+/// METRICS.md §6 `target_response` for every campaign, sorted by (campaign, target).
+pub fn target_response(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
+    let frames = scopes.iter().map(target_response_one).collect::<PolarsResult<Vec<_>>>()?;
+    Ok(concat_all(frames, target_schema())?.sort(["campaign", "target"], Default::default()))
+}
+
+fn target_schema() -> Schema {
+    Schema::from_iter([
+        Field::new("campaign".into(), DataType::String),
+        Field::new("target".into(), DataType::String),
+        Field::new("platform".into(), DataType::String),
+        Field::new("mentions".into(), DataType::Int64),
+        Field::new("mentioning_authors".into(), DataType::Int64),
+        Field::new("first_mention_at".into(), utc()),
+        Field::new("responded".into(), DataType::Boolean),
+        Field::new("first_response_at".into(), utc()),
+        Field::new("response_post_id".into(), DataType::String),
+        Field::new("latency_hours".into(), DataType::Float64),
+        Field::new("response_kind".into(), DataType::String),
+        Field::new("target_posts".into(), DataType::Int64),
+])
+}
+
+fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
+    let c = s.campaign;
+    if c.targets.is_empty() {
+        return Ok(DataFrame::empty_with_schema(&target_schema()).lazy());
+    }
+    let targets = df!("target" => c.targets.clone())?.lazy();
+    let lower_handle = col("account_handle").str().to_lowercase();
+
+    // The target's accounts: (platform, account_id, target).
+    let ids = concat(
+        [
+            s.posts.clone().select([col("platform"), col("account_id"), lower_handle.clone().alias("target")]),
+            s.accounts.clone().select([col("platform"), col("account_id"), lower_handle.clone().alias("target")]),
+        ],
+        UnionArgs::default(),
+    )?
+    .filter(one_of(col("target"), &c.targets).and(col("account_id").is_not_null()))
+    .unique(None, UniqueKeepStrategy::Any);
+    let pid = [col("platform"), col("account_id")];
+
+    // The target's posts (any time): by handle or by a known id.
+    let tcols = [
+        col("platform"),
+        col("post_id"),
+        col("target"),
+        col("created_at"),
+        col("day"),
+        col("is_repost"),
+        col("in_reply_to_post_id"),
+        col("quoted_post_id"),
+        col("in_reply_to_account"),
+        col("mentions"),
+        col("hashtags"),
+    ];
+    let by_handle = s.posts.clone().filter(one_of(lower_handle.clone(), &c.targets)).with_column(lower_handle.alias("target"));
+    let by_id = s.posts.clone().join(ids.clone(), pid.clone(), pid.clone(), JoinArgs::new(JoinType::Inner));
+    let tposts = concat([by_handle.select(tcols.clone()), by_id.select(tcols)], UnionArgs::default())?
+        .unique(Some(cols(["platform", "post_id", "target"])), UniqueKeepStrategy::Any);
+
+    // Mentions: collected, in window, not reposts; by `mentions`, reply to handle, reply to id.
+    let cand = s.posts.clone().filter(col("in_window").and(col("own").not()).and(not_repost()));
+    let m_list = cand
+        .clone()
+        .select([col("platform"), col("post_id"), col("mentions")])
+        .explode(cols(["mentions"]), ExplodeOptions { empty_as_null: true, keep_nulls: false })
+        .select([col("platform"), col("post_id"), col("mentions").str().to_lowercase().str().strip_chars_start(lit("@")).alias("target")]);
+    let reply_to = col("in_reply_to_account").str().to_lowercase().str().strip_chars_start(lit("@"));
+    let m_handle = cand.clone().select([col("platform"), col("post_id"), reply_to.clone().alias("target")]);
+    let m_id = cand
+        .clone()
+        .select([col("platform"), col("post_id"), col("in_reply_to_account").alias("account_id")])
+        .join(ids.clone(), pid.clone(), pid, JoinArgs::new(JoinType::Inner))
+        .select([col("platform"), col("post_id"), col("target")]);
+    let pkt = [col("platform"), col("post_id"), col("target")];
+    let pk = [col("platform"), col("post_id")];
+    let mentions = concat([m_list, m_handle, m_id], UnionArgs::default())?
+        .filter(one_of(col("target"), &c.targets))
+        .unique(None, UniqueKeepStrategy::Any)
+        // not the target writing about itself
+        .join(tposts.clone().select(pkt.clone()), pkt.clone(), pkt.clone(), JoinArgs::new(JoinType::Anti))
+        .join(
+            cand.select([col("platform"), col("post_id"), col("created_at"), author_key().alias("author")]),
+            pk.clone(),
+            pk.clone(),
+            JoinArgs::new(JoinType::Inner),
+        );
+    let mention_agg = mentions.clone().group_by([col("target")]).agg([
+        len().cast(DataType::Int64).alias("mentions"),
+        col("author").drop_nulls().n_unique().cast(DataType::Int64).alias("mentioning_authors"),
+        col("created_at").min().alias("first_mention_at"),
+    ]);
+
+    // Responses.
+    let last = c.end + chrono::Duration::days(7);
+    let in_resp = tposts.filter(col("day").gt_eq(lit(c.start)).and(col("day").lt_eq(lit(last))).fill_null(lit(false)));
+    let posts_agg = in_resp.clone().group_by([col("target")]).agg([len().cast(DataType::Int64).alias("target_posts")]);
+    let resp = in_resp.filter(not_repost());
+    let campaign_posts = |flag: &str| {
+        s.posts.clone().filter(col("campaign_post")).select([col("platform"), col("post_id").alias("_ref"), lit(true).alias(flag)])
+    };
+    let own_match = |e: Expr| -> Expr {
+        c.own_accounts
+            .iter()
+            .map(|(p, accts)| col("platform").eq(lit(p.as_str())).and(one_of(e.clone(), accts)))
+            .reduce(|a, b| a.or(b))
+            .unwrap_or(lit(false))
+            .fill_null(lit(false))
+    };
+    let mark = |list_col: &str, m: Expr, flag: &str| {
+        resp.clone()
+            .select([col("platform"), col("post_id"), col(list_col)])
+            .explode(cols([list_col]), ExplodeOptions { empty_as_null: true, keep_nulls: false })
+            .filter(m)
+            .select([col("platform"), col("post_id")])
+            .unique(None, UniqueKeepStrategy::Any)
+            .with_column(lit(true).alias(flag))
+    };
+    let by_mention = mark(
+        "mentions",
+        own_match(col("mentions").str().to_lowercase().str().strip_chars_start(lit("@"))),
+        "_own_m",
+    );
+    let by_tag = mark("hashtags", one_of(norm_tag(col("hashtags")), &c.hashtags), "_tag");
+    let left = JoinArgs::new(JoinType::Left);
+    let flag = |f: &str| col(f).fill_null(lit(false));
+    let resp = resp
+        .clone()
+        .join(campaign_posts("_reply"), [col("platform"), col("in_reply_to_post_id")], [col("platform"), col("_ref")], left.clone())
+        .join(campaign_posts("_quote"), [col("platform"), col("quoted_post_id")], [col("platform"), col("_ref")], left.clone())
+        .join(by_mention, pk.clone(), pk.clone(), left.clone())
+        .join(by_tag, pk.clone(), pk, left.clone())
+        .with_column(
+            when(flag("_reply"))
+                .then(lit("reply"))
+                .when(flag("_quote"))
+                .then(lit("quote"))
+                .when(flag("_own_m").or(own_match(reply_to)))
+                .then(lit("mention_own"))
+                .when(flag("_tag"))
+                .then(lit("hashtag"))
+                .otherwise(lit(NULL).cast(DataType::String))
+                .alias("response_kind"),
+        )
+        .filter(col("response_kind").is_not_null());
+    let order = || [col("created_at"), col("post_id")];
+    let resp_agg = resp.group_by([col("target")]).agg([
+        col("created_at").min().alias("first_response_at"),
+        col("post_id").sort_by(order(), SortMultipleOptions::default()).first().alias("response_post_id"),
+        col("response_kind").sort_by(order(), SortMultipleOptions::default()).first().alias("response_kind"),
+    ]);
+
+    // Platforms: where the target was mentioned or has a known account.
+    let plats = concat(
+        [
+            mentions.select([col("target"), col("platform")]),
+            ids.select([col("target"), col("platform")]),
+            s.posts
+                .clone()
+                .select([col("platform"), col("account_handle").str().to_lowercase().alias("target")])
+                .filter(one_of(col("target"), &c.targets))
+                .select([col("target"), col("platform")]),
+        ],
+        UnionArgs::default(),
+    )?
+    .unique(None, UniqueKeepStrategy::Any)
+    .group_by([col("target")])
+    .agg([col("platform").sort(Default::default()).str().join(",", true).alias("platform")]);
+
+    let t = [col("target")];
+    let ms = |e: Expr| e.cast(DataType::Int64);
+    Ok(targets
+        .join(plats, t.clone(), t.clone(), left.clone())
+        .join(mention_agg, t.clone(), t.clone(), left.clone())
+        .join(resp_agg, t.clone(), t.clone(), left.clone())
+        .join(posts_agg, t.clone(), t, left)
+        .select([
+            lit(c.id.as_str()).alias("campaign"),
+            col("target"),
+            col("platform"),
+            col("mentions").fill_null(lit(0i64)),
+            col("mentioning_authors").fill_null(lit(0i64)),
+            col("first_mention_at").cast(utc()),
+            col("first_response_at").is_not_null().alias("responded"),
+            col("first_response_at").cast(utc()),
+            col("response_post_id"),
+            ((ms(col("first_response_at")) - ms(col("first_mention_at"))).cast(DataType::Float64) / lit(3_600_000_000f64))
+                .alias("latency_hours"),
+            col("response_kind"),
+            col("target_posts").fill_null(lit(0i64)),
+        ]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Micros, Post};
+    use crate::pipeline::Pipeline;
+    use crate::pseudo::Pseudonymizer;
+
+    fn ts(s: &str) -> Option<Micros> {
+        crate::ingest::util::parse_iso(s)
+    }
+
+    fn post(id: &str, handle: &str, at: &str) -> Post {
+        Post {
+            platform: "twitter".into(),
+            post_id: id.into(),
+            origin: "collected",
+            account_id: Some(format!("u-{handle}")),
+            account_handle: Some(handle.into()),
+            created_at: ts(at),
+            content_type: "text",
+            ..Default::default()
+        }
+    }
+
+    fn tags(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Writes `posts` into a fresh lake and runs `f` on the scopes of the pipeline `toml`.
+    fn with_scopes(posts: &[Post], toml: &str, f: impl FnOnce(&[Scope])) {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("lake");
+        crate::lake::write_records(&root, "t", posts, &[], &[], &[]).unwrap();
+        let pipe = Pipeline::parse(std::path::Path::new("p.toml"), toml).unwrap();
+        let lake = crate::metrics::Lake::open(&root).unwrap();
+        let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
+        let scopes: Vec<Scope> =
+            pipe.campaigns.iter().map(|c| Scope::new(&lake, c, &pipe.ladder, None, &key).unwrap()).collect();
+        f(&scopes);
+    }
+
+    fn i64s(df: &DataFrame, c: &str) -> Vec<Option<i64>> {
+        df.column(c).unwrap().i64().unwrap().iter().collect()
+    }
+    fn strs(df: &DataFrame, c: &str) -> Vec<Option<String>> {
+        df.column(c).unwrap().str().unwrap().iter().map(|v| v.map(str::to_string)).collect()
+    }
+
+    #[test]
+    fn hashtag_daily_case_reposts_new_authors_and_reach() {
+        // Day 1 (03-01): ann twice (100 then 120 followers; the second lists the tag in two
+        // cases), bob's repost (50), the own account's owned post (1000).
+        let mut p1 = post("1", "ann", "2024-03-01T10:00:00Z");
+        p1.hashtags = tags(&["MakeTheFuture"]);
+        p1.followers = Some(100);
+        let mut p2 = post("2", "ann", "2024-03-01T15:00:00Z");
+        p2.hashtags = tags(&["makethefuture", "#MakeTheFuture"]);
+        p2.followers = Some(120);
+        let mut p3 = post("3", "bob", "2024-03-01T12:00:00Z");
+        p3.hashtags = tags(&["makethefuture", "other"]);
+        p3.is_repost = Some(true);
+        p3.followers = Some(50);
+        let mut p8 = post("8", "amnesty", "2024-03-01T09:00:00Z");
+        p8.origin = "owned";
+        p8.hashtags = tags(&["makethefuture"]);
+        p8.followers = Some(1000);
+        // Day 2 (03-02): ann again (130), cat new without a follower count.
+        let mut p4 = post("4", "ann", "2024-03-02T10:00:00Z");
+        p4.hashtags = tags(&["makethefuture"]);
+        p4.followers = Some(130);
+        let mut p5 = post("5", "cat", "2024-03-02T11:00:00Z");
+        p5.hashtags = tags(&["makethefuture"]);
+        // Day 3 (03-03): dan uses another tag only; eve used the tag before the window
+        // (02-28, not counted) and again on 03-03 without a follower count.
+        let mut p6 = post("6", "dan", "2024-03-03T10:00:00Z");
+        p6.hashtags = tags(&["other"]);
+        let mut p7 = post("7", "eve", "2024-02-28T10:00:00Z");
+        p7.hashtags = tags(&["makethefuture"]);
+        p7.followers = Some(9999);
+        let mut p9 = post("9", "eve", "2024-03-03T12:00:00Z");
+        p9.hashtags = tags(&["makethefuture"]);
+        let toml = "[output]\ndir='o'\n[[campaigns]]\nid='c1'\nstart=2024-03-01\nend=2024-03-05\nhashtags=['#MakeTheFuture']\n";
+        with_scopes(&[p1, p2, p3, p4, p5, p6, p7, p8, p9], toml, |scopes| {
+            let df = hashtag_daily(scopes).unwrap().collect().unwrap();
+            assert_eq!(strs(&df, "hashtag"), vec![Some("makethefuture".to_string()); 3]);
+            let days: Vec<Option<i32>> = df.column("day").unwrap().date().unwrap().phys.iter().collect();
+            let d = |s: &str| Some(crate::model::Day::from_naive(s.parse().unwrap()).0);
+            assert_eq!(days, vec![d("2024-03-01"), d("2024-03-02"), d("2024-03-03")]);
+            // originals: day 1 p1, p2, p8 = 3; day 2 p4, p5 = 2; day 3 p9 = 1.
+            assert_eq!(i64s(&df, "posts"), vec![Some(3), Some(2), Some(1)]);
+            // reposts: bob's p3 on day 1 only.
+            assert_eq!(i64s(&df, "reposts"), vec![Some(1), Some(0), Some(0)]);
+            // authors: day 1 ann, bob, amnesty = 3; day 2 ann, cat = 2; day 3 eve = 1.
+            assert_eq!(i64s(&df, "authors"), vec![Some(3), Some(2), Some(1)]);
+            // new: day 1 all 3; day 2 only cat (ann is not new); day 3 eve (her 02-28 use is
+            // before the window).
+            assert_eq!(i64s(&df, "new_authors"), vec![Some(3), Some(1), Some(1)]);
+            // reach: day 1 ann max(100, 120) = 120 once + bob 50 + amnesty 1000 = 1170;
+            // day 2 ann 130 + cat unknown = 130 (1 of 2 authors counted); day 3 nobody known: null.
+            assert_eq!(i64s(&df, "potential_reach"), vec![Some(1170), Some(130), None]);
+            assert_eq!(i64s(&df, "authors_with_followers"), vec![Some(3), Some(1), Some(0)]);
+        });
+    }
+}
