@@ -53,6 +53,10 @@
 //! - `target_posts` (extra): the target's posts (reposts included) in the response
 //!   window. `responded = false` with `target_posts = 0` means the lake holds none of the
 //!   target's posts for that time: read it as "no response seen", not as proof of silence.
+//!
+//! The small intermediate sets (the targets' account ids, their posts, the mentions, the
+//! campaign posts' ids) are collected before they are reused: a plan that repeats the
+//! scope's posts query half a dozen times overflows a 2 MB thread stack.
 
 use polars::prelude::*;
 
@@ -214,7 +218,9 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
         UnionArgs::default(),
     )?
     .filter(one_of(col("target"), &c.targets).and(col("account_id").is_not_null()))
-    .unique(None, UniqueKeepStrategy::Any);
+    .unique(None, UniqueKeepStrategy::Any)
+    .collect()?
+    .lazy();
     let pid = [col("platform"), col("account_id")];
 
     // The target's posts (any time): by handle or by a known id.
@@ -234,7 +240,9 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
     let by_handle = s.posts.clone().filter(one_of(lower_handle.clone(), &c.targets)).with_column(lower_handle.alias("target"));
     let by_id = s.posts.clone().join(ids.clone(), pid.clone(), pid.clone(), JoinArgs::new(JoinType::Inner));
     let tposts = concat([by_handle.select(tcols.clone()), by_id.select(tcols)], UnionArgs::default())?
-        .unique(Some(cols(["platform", "post_id", "target"])), UniqueKeepStrategy::Any);
+        .unique(Some(cols(["platform", "post_id", "target"])), UniqueKeepStrategy::Any)
+        .collect()?
+        .lazy();
 
     // Mentions: collected, in window, not reposts; by `mentions`, reply to handle, reply to id.
     let cand = s.posts.clone().filter(col("in_window").and(col("own").not()).and(not_repost()));
@@ -262,7 +270,9 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
             pk.clone(),
             pk.clone(),
             JoinArgs::new(JoinType::Inner),
-        );
+        )
+        .collect()?
+        .lazy();
     let mention_agg = mentions.clone().group_by([col("target")]).agg([
         len().cast(DataType::Int64).alias("mentions"),
         col("author").drop_nulls().n_unique().cast(DataType::Int64).alias("mentioning_authors"),
@@ -274,9 +284,8 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
     let in_resp = tposts.filter(col("day").gt_eq(lit(c.start)).and(col("day").lt_eq(lit(last))).fill_null(lit(false)));
     let posts_agg = in_resp.clone().group_by([col("target")]).agg([len().cast(DataType::Int64).alias("target_posts")]);
     let resp = in_resp.filter(not_repost());
-    let campaign_posts = |flag: &str| {
-        s.posts.clone().filter(col("campaign_post")).select([col("platform"), col("post_id").alias("_ref"), lit(true).alias(flag)])
-    };
+    let cp = s.posts.clone().filter(col("campaign_post")).select([col("platform"), col("post_id").alias("_ref")]).collect()?;
+    let campaign_posts = |flag: &str| cp.clone().lazy().with_column(lit(true).alias(flag));
     let own_match = |e: Expr| -> Expr {
         c.own_accounts
             .iter()
@@ -470,6 +479,70 @@ mod tests {
             // day 2 ann 130 + cat unknown = 130 (1 of 2 authors counted); day 3 nobody known: null.
             assert_eq!(i64s(&df, "potential_reach"), vec![Some(1170), Some(130), None]);
             assert_eq!(i64s(&df, "authors_with_followers"), vec![Some(3), Some(1), Some(0)]);
+        });
+    }
+
+    #[test]
+    fn target_mentions_response_window_and_latency() {
+        // Campaign 03-01..03-05 in Nairobi (UTC+3): the response window ends at the end of
+        // 03-12 local = 2024-03-12T21:00Z.
+        let mut shell = post("s0", "shell", "2024-03-01T08:00:00Z"); // a target post, no response
+        shell.text = Some("hello".into());
+        let mut m1 = post("m1", "ann", "2024-03-02T09:00:00Z");
+        m1.mentions = tags(&["shell"]);
+        let mut m2 = post("m2", "bob", "2024-03-03T10:00:00Z");
+        m2.in_reply_to_account = Some("u-shell".into()); // reply to the target's account id
+        let mut m3 = post("m3", "ann", "2024-03-04T10:00:00Z");
+        m3.in_reply_to_account = Some("Shell".into()); // reply to the handle, any case
+        let mut r1 = post("r1", "cat", "2024-03-02T08:00:00Z");
+        r1.mentions = tags(&["shell"]);
+        r1.is_repost = Some(true); // a repost never counts as a mention
+        let mut m0 = post("m0", "dan", "2024-02-28T10:00:00Z");
+        m0.mentions = tags(&["shell"]); // before the window
+        let mut s1 = post("s1", "shell", "2024-03-12T20:00:00Z"); // 23:00 local on end + 7
+        s1.in_reply_to_post_id = Some("m1".into());
+        let mut s2 = post("s2", "shell", "2024-03-12T20:30:00Z"); // a later response
+        s2.hashtags = tags(&["makethefuture"]);
+        let mut bm = post("bm", "eve", "2024-03-01T00:00:00Z"); // 03:00 local on 03-01: inside
+        bm.mentions = tags(&["bp"]);
+        let mut b1 = post("b1", "bp", "2024-03-12T21:30:00Z"); // 00:30 local on end + 8: too late
+        b1.hashtags = tags(&["makethefuture"]);
+        let mut b0 = post("b0", "bp", "2024-02-29T20:00:00Z"); // 23:00 local the day before start
+        b0.mentions = tags(&["amnesty"]);
+        let mut t1 = post("t1", "total", "2024-03-05T10:00:00Z"); // mentions an own account
+        t1.mentions = tags(&["amnesty"]);
+        let toml = "[output]\ndir='o'\n[[campaigns]]\nid='c1'\nstart=2024-03-01\nend=2024-03-05\ntz='Africa/Nairobi'\n\
+                    hashtags=['makethefuture']\ntargets=['shell','bp','exxon','total']\nown_accounts={twitter=['amnesty']}\n";
+        with_scopes(&[shell, m1, m2, m3, r1, m0, s1, s2, bm, b1, b0, t1], toml, |scopes| {
+            let df = target_response(scopes).unwrap().collect().unwrap();
+            let s = |v: &[Option<&str>]| v.iter().map(|x| x.map(str::to_string)).collect::<Vec<_>>();
+            assert_eq!(strs(&df, "target"), s(&[Some("bp"), Some("exxon"), Some("shell"), Some("total")]));
+            // exxon: never seen anywhere, still a row.
+            assert_eq!(strs(&df, "platform"), s(&[Some("twitter"), None, Some("twitter"), Some("twitter")]));
+            // shell: m1 (mentions), m2 (reply to id), m3 (reply to handle) = 3; r1 is a repost,
+            // m0 before the window. bp: bm = 1.
+            assert_eq!(i64s(&df, "mentions"), vec![Some(1), Some(0), Some(3), Some(0)]);
+            // shell's mentioners: ann (m1, m3), bob (m2) = 2.
+            assert_eq!(i64s(&df, "mentioning_authors"), vec![Some(1), Some(0), Some(2), Some(0)]);
+            let first: Vec<Option<i64>> = df.column("first_mention_at").unwrap().datetime().unwrap().phys.iter().collect();
+            let us = |t: &str| ts(t).map(|m| m.0);
+            // shell's first is m1 at 09:00 on 03-02, not the earlier repost r1 (08:00).
+            assert_eq!(first, vec![us("2024-03-01T00:00:00Z"), None, us("2024-03-02T09:00:00Z"), None]);
+            let responded: Vec<Option<bool>> = df.column("responded").unwrap().bool().unwrap().iter().collect();
+            // bp's only later post (b1) is on end + 8 local: no response; b0 is before start.
+            assert_eq!(responded, vec![Some(false), Some(false), Some(true), Some(true)]);
+            assert_eq!(strs(&df, "response_post_id"), s(&[None, None, Some("s1"), Some("t1")]));
+            assert_eq!(strs(&df, "response_kind"), s(&[None, None, Some("reply"), Some("mention_own")]));
+            let resp: Vec<Option<i64>> = df.column("first_response_at").unwrap().datetime().unwrap().phys.iter().collect();
+            assert_eq!(resp, vec![None, None, us("2024-03-12T20:00:00Z"), us("2024-03-05T10:00:00Z")]);
+            let lat: Vec<Option<f64>> = df.column("latency_hours").unwrap().f64().unwrap().iter().collect();
+            // shell: 03-12 20:00 − 03-02 09:00 = 10 days 11 hours = 251 h. total responded with
+            // no mention: null.
+            assert_eq!(lat[..2], [None, None]);
+            assert!((lat[2].unwrap() - 251.0).abs() <= 1e-9 * 251.0);
+            assert_eq!(lat[3], None);
+            // target posts in the response window: bp none, shell s0, s1, s2, total t1.
+            assert_eq!(i64s(&df, "target_posts"), vec![Some(0), Some(0), Some(3), Some(1)]);
         });
     }
 }
