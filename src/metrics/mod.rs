@@ -11,6 +11,7 @@ pub mod engagement;
 pub mod hashtags;
 pub mod reach;
 pub mod scope;
+pub mod signups;
 pub mod stats;
 pub mod uplift;
 
