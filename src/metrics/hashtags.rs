@@ -76,7 +76,8 @@ fn one_of(x: Expr, values: &[String]) -> Expr {
 
 /// `platform:account_id`, else `platform:@handle`, else null.
 pub(crate) fn author_key() -> Expr {
-    let who = coalesce(&[col("account_id"), concat_str([lit("@"), col("account_handle").str().to_lowercase()], "", false)]);
+    let who =
+        coalesce(&[col("account_id"), concat_str([lit("@"), col("account_handle").str().to_lowercase()], "", false)]);
     concat_str([col("platform"), who], ":", false)
 }
 
@@ -103,7 +104,11 @@ fn utc() -> DataType {
 /// METRICS.md §6 `hashtag_daily` for every campaign, sorted by (campaign, hashtag, day).
 pub fn hashtag_daily(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     let frames = scopes.iter().map(hashtag_daily_one).collect::<PolarsResult<Vec<_>>>()?;
-    let schema = Schema::from_iter([
+    Ok(concat_all(frames, hashtag_schema())?.sort(["campaign", "hashtag", "day"], Default::default()))
+}
+
+fn hashtag_schema() -> Schema {
+    Schema::from_iter([
         Field::new("campaign".into(), DataType::String),
         Field::new("hashtag".into(), DataType::String),
         Field::new("day".into(), DataType::Date),
@@ -113,8 +118,7 @@ pub fn hashtag_daily(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
         Field::new("new_authors".into(), DataType::Int64),
         Field::new("potential_reach".into(), DataType::Int64),
         Field::new("authors_with_followers".into(), DataType::Int64),
-    ]);
-    Ok(concat_all(frames, schema)?.sort(["campaign", "hashtag", "day"], Default::default()))
+    ])
 }
 
 fn hashtag_daily_one(s: &Scope) -> PolarsResult<LazyFrame> {
@@ -198,7 +202,7 @@ fn target_schema() -> Schema {
         Field::new("latency_hours".into(), DataType::Float64),
         Field::new("response_kind".into(), DataType::String),
         Field::new("target_posts".into(), DataType::Int64),
-])
+    ])
 }
 
 fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
@@ -237,7 +241,8 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
         col("mentions"),
         col("hashtags"),
     ];
-    let by_handle = s.posts.clone().filter(one_of(lower_handle.clone(), &c.targets)).with_column(lower_handle.alias("target"));
+    let by_handle =
+        s.posts.clone().filter(one_of(lower_handle.clone(), &c.targets)).with_column(lower_handle.alias("target"));
     let by_id = s.posts.clone().join(ids.clone(), pid.clone(), pid.clone(), JoinArgs::new(JoinType::Inner));
     let tposts = concat([by_handle.select(tcols.clone()), by_id.select(tcols)], UnionArgs::default())?
         .unique(Some(cols(["platform", "post_id", "target"])), UniqueKeepStrategy::Any)
@@ -250,7 +255,11 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
         .clone()
         .select([col("platform"), col("post_id"), col("mentions")])
         .explode(cols(["mentions"]), ExplodeOptions { empty_as_null: true, keep_nulls: false })
-        .select([col("platform"), col("post_id"), col("mentions").str().to_lowercase().str().strip_chars_start(lit("@")).alias("target")]);
+        .select([
+            col("platform"),
+            col("post_id"),
+            col("mentions").str().to_lowercase().str().strip_chars_start(lit("@")).alias("target"),
+        ]);
     let reply_to = col("in_reply_to_account").str().to_lowercase().str().strip_chars_start(lit("@"));
     let m_handle = cand.clone().select([col("platform"), col("post_id"), reply_to.clone().alias("target")]);
     let m_id = cand
@@ -284,7 +293,12 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
     let in_resp = tposts.filter(col("day").gt_eq(lit(c.start)).and(col("day").lt_eq(lit(last))).fill_null(lit(false)));
     let posts_agg = in_resp.clone().group_by([col("target")]).agg([len().cast(DataType::Int64).alias("target_posts")]);
     let resp = in_resp.filter(not_repost());
-    let cp = s.posts.clone().filter(col("campaign_post")).select([col("platform"), col("post_id").alias("_ref")]).collect()?;
+    let cp = s
+        .posts
+        .clone()
+        .filter(col("campaign_post"))
+        .select([col("platform"), col("post_id").alias("_ref")])
+        .collect()?;
     let campaign_posts = |flag: &str| cp.clone().lazy().with_column(lit(true).alias(flag));
     let own_match = |e: Expr| -> Expr {
         c.own_accounts
@@ -303,18 +317,25 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
             .unique(None, UniqueKeepStrategy::Any)
             .with_column(lit(true).alias(flag))
     };
-    let by_mention = mark(
-        "mentions",
-        own_match(col("mentions").str().to_lowercase().str().strip_chars_start(lit("@"))),
-        "_own_m",
-    );
+    let by_mention =
+        mark("mentions", own_match(col("mentions").str().to_lowercase().str().strip_chars_start(lit("@"))), "_own_m");
     let by_tag = mark("hashtags", one_of(norm_tag(col("hashtags")), &c.hashtags), "_tag");
     let left = JoinArgs::new(JoinType::Left);
     let flag = |f: &str| col(f).fill_null(lit(false));
     let resp = resp
         .clone()
-        .join(campaign_posts("_reply"), [col("platform"), col("in_reply_to_post_id")], [col("platform"), col("_ref")], left.clone())
-        .join(campaign_posts("_quote"), [col("platform"), col("quoted_post_id")], [col("platform"), col("_ref")], left.clone())
+        .join(
+            campaign_posts("_reply"),
+            [col("platform"), col("in_reply_to_post_id")],
+            [col("platform"), col("_ref")],
+            left.clone(),
+        )
+        .join(
+            campaign_posts("_quote"),
+            [col("platform"), col("quoted_post_id")],
+            [col("platform"), col("_ref")],
+            left.clone(),
+        )
         .join(by_mention, pk.clone(), pk.clone(), left.clone())
         .join(by_tag, pk.clone(), pk, left.clone())
         .with_column(
@@ -371,15 +392,16 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
             col("first_response_at").is_not_null().alias("responded"),
             col("first_response_at").cast(utc()),
             col("response_post_id"),
-            ((ms(col("first_response_at")) - ms(col("first_mention_at"))).cast(DataType::Float64) / lit(3_600_000_000f64))
-                .alias("latency_hours"),
+            ((ms(col("first_response_at")) - ms(col("first_mention_at"))).cast(DataType::Float64)
+                / lit(3_600_000_000f64))
+            .alias("latency_hours"),
             col("response_kind"),
             col("target_posts").fill_null(lit(0i64)),
         ]))
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::{Micros, Post};
     use crate::pipeline::Pipeline;
@@ -417,6 +439,14 @@ mod tests {
         let scopes: Vec<Scope> =
             pipe.campaigns.iter().map(|c| Scope::new(&lake, c, &pipe.ladder, None, &key).unwrap()).collect();
         f(&scopes);
+    }
+
+    /// The table has exactly the declared columns, in order, with their dtypes.
+    pub(crate) fn assert_schema(df: &DataFrame, expected: &Schema) {
+        let got: Vec<(String, DataType)> =
+            df.columns().iter().map(|c| (c.name().to_string(), c.dtype().clone())).collect();
+        let want: Vec<(String, DataType)> = expected.iter().map(|(n, d)| (n.to_string(), d.clone())).collect();
+        assert_eq!(got, want);
     }
 
     fn i64s(df: &DataFrame, c: &str) -> Vec<Option<i64>> {
@@ -462,6 +492,7 @@ mod tests {
         let toml = "[output]\ndir='o'\n[[campaigns]]\nid='c1'\nstart=2024-03-01\nend=2024-03-05\nhashtags=['#MakeTheFuture']\n";
         with_scopes(&[p1, p2, p3, p4, p5, p6, p7, p8, p9], toml, |scopes| {
             let df = hashtag_daily(scopes).unwrap().collect().unwrap();
+            assert_schema(&df, &hashtag_schema());
             assert_eq!(strs(&df, "hashtag"), vec![Some("makethefuture".to_string()); 3]);
             let days: Vec<Option<i32>> = df.column("day").unwrap().date().unwrap().phys.iter().collect();
             let d = |s: &str| Some(crate::model::Day::from_naive(s.parse().unwrap()).0);
@@ -511,38 +542,52 @@ mod tests {
         b0.mentions = tags(&["amnesty"]);
         let mut t1 = post("t1", "total", "2024-03-05T10:00:00Z"); // mentions an own account
         t1.mentions = tags(&["amnesty"]);
+        let mut e1 = post("e1", "eni", "2024-03-06T10:00:00Z"); // quotes the campaign post m1
+        e1.quoted_post_id = Some("m1".into());
+        let mut e0 = post("e0", "eni", "2024-03-06T09:00:00Z"); // quotes a non-campaign post
+        e0.quoted_post_id = Some("m0".into());
         let toml = "[output]\ndir='o'\n[[campaigns]]\nid='c1'\nstart=2024-03-01\nend=2024-03-05\ntz='Africa/Nairobi'\n\
-                    hashtags=['makethefuture']\ntargets=['shell','bp','exxon','total']\nown_accounts={twitter=['amnesty']}\n";
-        with_scopes(&[shell, m1, m2, m3, r1, m0, s1, s2, bm, b1, b0, t1], toml, |scopes| {
+                    hashtags=['makethefuture']\ntargets=['shell','bp','exxon','total','eni']\nown_accounts={twitter=['amnesty']}\n";
+        with_scopes(&[shell, m1, m2, m3, r1, m0, s1, s2, bm, b1, b0, t1, e1, e0], toml, |scopes| {
             let df = target_response(scopes).unwrap().collect().unwrap();
+            assert_schema(&df, &target_schema());
             let s = |v: &[Option<&str>]| v.iter().map(|x| x.map(str::to_string)).collect::<Vec<_>>();
-            assert_eq!(strs(&df, "target"), s(&[Some("bp"), Some("exxon"), Some("shell"), Some("total")]));
+            assert_eq!(strs(&df, "target"), s(&[Some("bp"), Some("eni"), Some("exxon"), Some("shell"), Some("total")]));
             // exxon: never seen anywhere, still a row.
-            assert_eq!(strs(&df, "platform"), s(&[Some("twitter"), None, Some("twitter"), Some("twitter")]));
+            assert_eq!(
+                strs(&df, "platform"),
+                s(&[Some("twitter"), Some("twitter"), None, Some("twitter"), Some("twitter")])
+            );
             // shell: m1 (mentions), m2 (reply to id), m3 (reply to handle) = 3; r1 is a repost,
             // m0 before the window. bp: bm = 1.
-            assert_eq!(i64s(&df, "mentions"), vec![Some(1), Some(0), Some(3), Some(0)]);
+            assert_eq!(i64s(&df, "mentions"), vec![Some(1), Some(0), Some(0), Some(3), Some(0)]);
             // shell's mentioners: ann (m1, m3), bob (m2) = 2.
-            assert_eq!(i64s(&df, "mentioning_authors"), vec![Some(1), Some(0), Some(2), Some(0)]);
-            let first: Vec<Option<i64>> = df.column("first_mention_at").unwrap().datetime().unwrap().phys.iter().collect();
+            assert_eq!(i64s(&df, "mentioning_authors"), vec![Some(1), Some(0), Some(0), Some(2), Some(0)]);
+            let first: Vec<Option<i64>> =
+                df.column("first_mention_at").unwrap().datetime().unwrap().phys.iter().collect();
             let us = |t: &str| ts(t).map(|m| m.0);
             // shell's first is m1 at 09:00 on 03-02, not the earlier repost r1 (08:00).
-            assert_eq!(first, vec![us("2024-03-01T00:00:00Z"), None, us("2024-03-02T09:00:00Z"), None]);
+            assert_eq!(first, vec![us("2024-03-01T00:00:00Z"), None, None, us("2024-03-02T09:00:00Z"), None]);
             let responded: Vec<Option<bool>> = df.column("responded").unwrap().bool().unwrap().iter().collect();
             // bp's only later post (b1) is on end + 8 local: no response; b0 is before start.
-            assert_eq!(responded, vec![Some(false), Some(false), Some(true), Some(true)]);
-            assert_eq!(strs(&df, "response_post_id"), s(&[None, None, Some("s1"), Some("t1")]));
-            assert_eq!(strs(&df, "response_kind"), s(&[None, None, Some("reply"), Some("mention_own")]));
-            let resp: Vec<Option<i64>> = df.column("first_response_at").unwrap().datetime().unwrap().phys.iter().collect();
-            assert_eq!(resp, vec![None, None, us("2024-03-12T20:00:00Z"), us("2024-03-05T10:00:00Z")]);
+            assert_eq!(responded, vec![Some(false), Some(true), Some(false), Some(true), Some(true)]);
+            assert_eq!(strs(&df, "response_post_id"), s(&[None, Some("e1"), None, Some("s1"), Some("t1")]));
+            assert_eq!(strs(&df, "response_kind"), s(&[None, Some("quote"), None, Some("reply"), Some("mention_own")]));
+            let resp: Vec<Option<i64>> =
+                df.column("first_response_at").unwrap().datetime().unwrap().phys.iter().collect();
+            assert_eq!(
+                resp,
+                vec![None, us("2024-03-06T10:00:00Z"), None, us("2024-03-12T20:00:00Z"), us("2024-03-05T10:00:00Z")]
+            );
             let lat: Vec<Option<f64>> = df.column("latency_hours").unwrap().f64().unwrap().iter().collect();
-            // shell: 03-12 20:00 − 03-02 09:00 = 10 days 11 hours = 251 h. total responded with
-            // no mention: null.
-            assert_eq!(lat[..2], [None, None]);
-            assert!((lat[2].unwrap() - 251.0).abs() <= 1e-9 * 251.0);
-            assert_eq!(lat[3], None);
-            // target posts in the response window: bp none, shell s0, s1, s2, total t1.
-            assert_eq!(i64s(&df, "target_posts"), vec![Some(0), Some(0), Some(3), Some(1)]);
+            // eni: its quote of a non-campaign post (e0, earlier) is no response; of m1 (e1) is.
+            // shell: 03-12 20:00 − 03-02 09:00 = 10 days 11 hours = 251 h. total and eni responded
+            // without being mentioned: null.
+            assert_eq!(lat[..3], [None, None, None]);
+            assert!((lat[3].unwrap() - 251.0).abs() <= 1e-9 * 251.0);
+            assert_eq!(lat[4], None);
+            // target posts in the response window: bp none, eni e0, e1, shell s0, s1, s2, total t1.
+            assert_eq!(i64s(&df, "target_posts"), vec![Some(0), Some(2), Some(0), Some(3), Some(1)]);
         });
     }
 }

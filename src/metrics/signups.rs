@@ -79,9 +79,15 @@ pub fn signups_headline(scope: &Scope) -> PolarsResult<LazyFrame> {
         .select([
             lit(c.id.as_str()).alias("campaign"),
             when(known.clone()).then(col("_total").cast(DataType::Int64)).otherwise(null_i()).alias("signups_total"),
-            when(known.clone()).then(col("_week").cast(DataType::Int64)).otherwise(null_i()).alias("signups_first_week"),
+            when(known.clone())
+                .then(col("_week").cast(DataType::Int64))
+                .otherwise(null_i())
+                .alias("signups_first_week"),
             lit(c.days().min(7)).cast(DataType::Int64).alias("first_week_days"),
-            when(col("conversions_days").gt(lit(0))).then(col("_conv").cast(DataType::Int64)).otherwise(null_i()).alias("conversions_total"),
+            when(col("conversions_days").gt(lit(0)))
+                .then(col("_conv").cast(DataType::Int64))
+                .otherwise(null_i())
+                .alias("conversions_total"),
             col("conversions_days"),
             when(known).then(lit(BASIS_ACTIONS)).otherwise(lit(NO_ACTIONS)).alias("signups_basis"),
         ]))
@@ -102,10 +108,8 @@ fn daily_with_flag(s: &Scope) -> PolarsResult<LazyFrame> {
     let sign = s.actions.clone().filter(col("action").eq(lit("sign_petition")).and(col("in_campaign")));
     let any = sign.clone().select([len().cast(DataType::Int64).alias("_any")]);
     let in_window = |d: Expr| d.clone().gt_eq(lit(c.start)).and(d.lt_eq(lit(c.end))).fill_null(lit(false));
-    let daily = sign
-        .filter(in_window(col("day")))
-        .group_by([col("day")])
-        .agg([len().cast(DataType::Int64).alias("signups")]);
+    let daily =
+        sign.filter(in_window(col("day"))).group_by([col("day")]).agg([len().cast(DataType::Int64).alias("signups")]);
     let conv = s
         .traffic
         .clone()
@@ -186,15 +190,15 @@ mod tests {
     fn daily_series_zero_days_cumulative_first_week_and_no_actions() {
         let c1 = Some("c1");
         let actions = [
-            act("a1", "sign_petition", "2024-03-01T09:00:00Z", c1), // day 0
-            act("a2", "sign_petition", "2024-03-01T10:00:00Z", c1), // day 0
-            act("a3", "sign_petition", "2024-03-03T10:00:00Z", c1), // day 2
-            act("a4", "sign_petition", "2024-03-07T23:59:00Z", c1), // day 6: last of the first week
-            act("a5", "sign_petition", "2024-03-08T00:00:00Z", c1), // day 7
-            act("a6", "sign_petition", "2024-03-08T01:00:00Z", c1), // day 7
-            act("a7", "sign_petition", "2024-03-08T02:00:00Z", c1), // day 7
-            act("a8", "sign_petition", "2024-02-27T10:00:00Z", c1), // before the window
-            act("a9", "sign_petition", "2024-03-11T10:00:00Z", c1), // after the window
+            act("a1", "sign_petition", "2024-03-01T09:00:00Z", c1),   // day 0
+            act("a2", "sign_petition", "2024-03-01T10:00:00Z", c1),   // day 0
+            act("a3", "sign_petition", "2024-03-03T10:00:00Z", c1),   // day 2
+            act("a4", "sign_petition", "2024-03-07T23:59:00Z", c1),   // day 6: last of the first week
+            act("a5", "sign_petition", "2024-03-08T00:00:00Z", c1),   // day 7
+            act("a6", "sign_petition", "2024-03-08T01:00:00Z", c1),   // day 7
+            act("a7", "sign_petition", "2024-03-08T02:00:00Z", c1),   // day 7
+            act("a8", "sign_petition", "2024-02-27T10:00:00Z", c1),   // before the window
+            act("a9", "sign_petition", "2024-03-11T10:00:00Z", c1),   // after the window
             act("b1", "sign_petition", "2024-03-02T10:00:00Z", None), // not the campaign's
             act("b2", "donate", "2024-03-02T10:00:00Z", c1),          // not a sign-up
             act("b3", "donate", "2024-03-02T10:00:00Z", Some("c2")),  // c2 has no sign-ups at all
@@ -217,6 +221,7 @@ mod tests {
             pipe.campaigns.iter().map(|c| Scope::new(&lake, c, &pipe.ladder, None, &key).unwrap()).collect();
 
         let df = signups(&scopes).unwrap().collect().unwrap();
+        crate::metrics::hashtags::tests::assert_schema(&df, &schema());
         let i = |c: &str| df.column(c).unwrap().i64().unwrap().iter().collect::<Vec<_>>();
         // c1 only (c2 has no sign_petition action anywhere): its 10 days, zeros filled.
         assert_eq!(df.height(), 10);
@@ -234,10 +239,26 @@ mod tests {
         conv[1] = Some(5);
         assert_eq!(i("conversions"), conv);
 
-        let h = concat([signups_headline(&scopes[0]).unwrap(), signups_headline(&scopes[1]).unwrap()], UnionArgs::default())
-            .unwrap()
-            .collect()
-            .unwrap();
+        let h = concat(
+            [signups_headline(&scopes[0]).unwrap(), signups_headline(&scopes[1]).unwrap()],
+            UnionArgs::default(),
+        )
+        .unwrap()
+        .collect()
+        .unwrap();
+        let hs: Vec<(String, DataType)> =
+            h.columns().iter().map(|c| (c.name().to_string(), c.dtype().clone())).collect();
+        let s64 = |n: &str| (n.to_string(), DataType::Int64);
+        let want = vec![
+            ("campaign".to_string(), DataType::String),
+            s64("signups_total"),
+            s64("signups_first_week"),
+            s64("first_week_days"),
+            s64("conversions_total"),
+            s64("conversions_days"),
+            ("signups_basis".to_string(), DataType::String),
+        ];
+        assert_eq!(hs, want);
         let hi = |c: &str| h.column(c).unwrap().i64().unwrap().iter().collect::<Vec<_>>();
         // c1: total 2 + 1 + 1 + 3 = 7; first week (days 0–6) 2 + 1 + 1 = 4. c2: null, with the reason.
         assert_eq!(hi("signups_total"), vec![Some(7), None]);
