@@ -97,6 +97,10 @@ impl<'a> Scope<'a> {
             .reduce(|a, b| a.or(b))
             .unwrap_or(lit(false));
         let by_url = mark("urls", url_match.fill_null(lit(false)), "_m_url");
+        // A reply names its account by handle or by id (twarc2 without the user included):
+        // the targets' handles and every id the lake knows for them.
+        let mut reply_targets = c.targets.clone();
+        reply_targets.extend(account_ids_of(lake, &c.targets)?.into_iter().map(|s| s.to_lowercase()));
         let join_mark = |lf: LazyFrame, m: LazyFrame| lf.join(m, key.clone(), key.clone(), JoinArgs::new(JoinType::Left));
         let posts = join_mark(join_mark(join_mark(lake.posts.clone(), by_tag), by_target), by_url);
         let member = col("campaign")
@@ -105,7 +109,7 @@ impl<'a> Scope<'a> {
             .or(col("_m_tag").fill_null(lit(false)))
             .or(col("_m_target").fill_null(lit(false)))
             .or(col("_m_url").fill_null(lit(false)))
-            .or(one_of(col("in_reply_to_account").str().to_lowercase(), &c.targets));
+            .or(one_of(col("in_reply_to_account").str().to_lowercase(), &reply_targets));
         let in_window = col("day").gt_eq(lit(c.start)).and(col("day").lt_eq(lit(c.end))).fill_null(lit(false));
         let posts = posts
             .with_columns([
@@ -170,6 +174,26 @@ impl<'a> Scope<'a> {
         };
         Ok(Scope { campaign, ladder, posts, actions, traffic, accounts: lake.accounts.clone() })
     }
+}
+
+/// The platform account ids the lake knows for these handles (posts and follower tables).
+fn account_ids_of(lake: &super::Lake, handles: &[String]) -> PolarsResult<Vec<String>> {
+    if handles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let df = concat(
+        [
+            lake.posts.clone().select([col("account_id"), col("account_handle")]),
+            lake.accounts.clone().select([col("account_id"), col("account_handle")]),
+        ],
+        UnionArgs::default(),
+    )?
+    .filter(one_of(col("account_handle").str().to_lowercase(), handles).and(col("account_id").is_not_null()))
+    .select([col("account_id")])
+    .unique(None, UniqueKeepStrategy::Any)
+    .sort(["account_id"], Default::default())
+    .collect()?;
+    Ok(df.column("account_id")?.str()?.iter().flatten().map(String::from).collect())
 }
 
 /// Pseudonyms of the campaign's own accounts and targets: every account id the lake knows
@@ -247,7 +271,11 @@ mod tests {
         tagged.shares = Some(2);
         let mut mention = p("2", "collected", "bob", "2008-02-28T10:00:00Z");
         mention.mentions = vec!["shell".into()];
-        let own = p("3", "collected", "amnesty", "2008-02-28T11:00:00Z");
+        let mut own = p("3", "collected", "amnesty", "2008-02-28T11:00:00Z");
+        // A reply to Shell's account id (not its handle) is a campaign post too... but
+        // this one is by an own account, so it's also own.
+        own.in_reply_to_account = Some("u-shell".into());
+        own.in_reply_to_post_id = Some("6".into());
         let outside = p("4", "collected", "cat", "2008-02-28T12:00:00Z");
         let mut late = p("5", "collected", "dan", "2008-04-01T12:00:00Z");
         late.hashtags = vec!["makethefuture".into()];
@@ -259,7 +287,8 @@ mod tests {
             campaign: Some("shell".into()),
             ..Default::default()
         };
-        crate::lake::write_records(&root, "t", &[tagged, mention, own, outside, late], &[signed], &[], &[]).unwrap();
+        let shell = p("6", "collected", "shell", "2008-01-01T12:00:00Z");
+        crate::lake::write_records(&root, "t", &[tagged, mention, own, outside, late, shell], &[signed], &[], &[]).unwrap();
         let pipe = Pipeline::parse(
             std::path::Path::new("p.toml"),
             "[output]\ndir='o'\n[[campaigns]]\nid='shell'\nstart=2008-02-28\nend=2008-03-27\ntz='Africa/Nairobi'\nhashtags=['makethefuture']\ntargets=['shell']\nown_accounts={twitter=['Amnesty']}\n",
@@ -271,22 +300,24 @@ mod tests {
         let posts = s.posts.sort(["post_id"], Default::default()).collect().unwrap();
         let b = |c: &str| posts.column(c).unwrap().bool().unwrap().iter().map(|v| v.unwrap()).collect::<Vec<_>>();
         // Post 1 was made 22:30 UTC on the 27th = 01:30 on the 28th in Nairobi (UTC+3): inside.
-        assert_eq!(b("campaign_post"), vec![true, true, false, false, false]);
-        assert_eq!(b("own"), vec![false, false, true, false, false]);
-        assert_eq!(b("member"), vec![true, true, false, false, true]);
+        // Post 3 replies to u-shell, the id the lake knows for @shell (post 6): a member.
+        // Post 6 is Shell's own post, before the window.
+        assert_eq!(b("campaign_post"), vec![true, true, true, false, false, false]);
+        assert_eq!(b("own"), vec![false, false, true, false, false, false]);
+        assert_eq!(b("member"), vec![true, true, true, false, true, false]);
         // Engagements of post 1: 3 reactions + 2 shares = 5; the others have no figures: null.
         let e: Vec<Option<i64>> = posts.column("engagements").unwrap().i64().unwrap().iter().collect();
-        assert_eq!(e, vec![Some(5), None, None, None, None]);
+        assert_eq!(e, vec![Some(5), None, None, None, None, None]);
         let acts = s.actions.sort(["action"], Default::default()).collect().unwrap();
-        // Derived: 5 collected posts -> 5 `post` actions (post 2 mentions no *ingest* target),
-        // plus the signature. Campaign actions: posts 1 and 2 (campaign posts) and the tagged signature.
+        // Derived: 6 collected posts -> 6 actions (post 3 is a reply: `reply`; the others
+        // `post`), plus the signature. Campaign actions: posts 1, 2, 3 and the signature.
         let in_c = acts.column("in_campaign").unwrap().bool().unwrap().iter().filter(|v| *v == Some(true)).count();
-        assert_eq!((acts.height(), in_c), (6, 3));
+        assert_eq!((acts.height(), in_c), (7, 4));
         let rung: Vec<i32> = acts.column("rung").unwrap().i32().unwrap().iter().map(|v| v.unwrap()).collect();
-        // `post` is on rung 2 (amplify), sign_petition on rung 4.
-        assert_eq!(rung, vec![2, 2, 2, 2, 2, 4]);
-        // The own account's derived action is excluded.
+        // Sorted by verb: 5 `post` (rung 2, amplify), 1 `reply` (rung 3, voice), 1 sign_petition (rung 4).
+        assert_eq!(rung, vec![2, 2, 2, 2, 2, 3, 4]);
+        // Excluded: the own account's reply and the target's own post.
         let ex = acts.column("excluded").unwrap().bool().unwrap().iter().filter(|v| *v == Some(true)).count();
-        assert_eq!(ex, 1);
+        assert_eq!(ex, 2);
     }
 }
