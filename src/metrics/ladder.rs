@@ -46,12 +46,14 @@
 //!   and `climb_rate` / `median_days_to_climb` null where they have no denominator/actors.
 //!
 //! # Computation (large lakes: ~10M actions)
-//! One group-by over the actions reduces them to the first time of each (actor, rung)
-//! (≤ actors × K rows); `H(a, t) = max{ r : first_time(a, r) < t }`, so one more group-by
-//! per actor computes `H` at every boundary at once (`rung.filter(first < t_k).max()`, n+1
-//! aggregations over the small table), plus the first ladder instant, its rung and the first
-//! time above it. No cross join of actors × boundaries, no per-boundary rescan of the actions.
-//! Times are compared as Int64 µs since the epoch (UTC).
+//! One scan and group-by of the actions reduces them to the first time of each (actor, rung)
+//! and whether any of them is a campaign action (≤ actors × (K+1) rows). Since
+//! `H(a, t) = max{ r ≥ 1 : first_time(a, r) < t }`, one more group-by per actor computes `H`
+//! at every boundary at once (`rung.filter(first < t_k).max()`: n+1 aggregations over the
+//! small table), coverage (`any`), the first ladder instant, its rung and the first time
+//! above it. No cross join of actors × boundaries, no per-boundary rescan of the actions;
+//! both output tables read that per-actor table (polars' common-subplan elimination caches
+//! it). Times are compared as Int64 µs since the epoch (UTC).
 
 use chrono::{Duration, NaiveDate, TimeZone};
 use polars::prelude::*;
@@ -117,34 +119,33 @@ fn h(k: usize) -> String {
 /// boundary, Int64), `_r0` (rung of the first ladder instant), `_days` (days from the first
 /// ladder action to the first action above `_r0`, null when none before `t_n`).
 fn actor_levels(s: &Scope, b: &Boundaries) -> LazyFrame {
-    let covered = s
-        .actions
-        .clone()
-        .filter(col("in_campaign").fill_null(lit(false)).and(col("excluded").fill_null(lit(false)).not()))
-        .select([col("actor_id")])
-        .unique(None, UniqueKeepStrategy::Any);
+    // One scan of the actions: first time of each (actor, rung), and whether the actor has a
+    // campaign action (coverage) among them.
     let firsts = s
         .actions
         .clone()
-        .filter(col("rung").gt_eq(lit(1)).and(col("occurred_at").is_not_null()))
         .select([
             col("actor_id"),
             col("rung").cast(DataType::Int64),
             col("occurred_at").cast(DataType::Int64).alias("_t"),
+            col("in_campaign").fill_null(lit(false)).and(col("excluded").fill_null(lit(false)).not()).alias("_c"),
         ])
-        .semi_join(covered, col("actor_id"), col("actor_id"))
         .group_by([col("actor_id"), col("rung")])
-        .agg([col("_t").min().alias("_first")]);
+        .agg([col("_t").min().alias("_first"), col("_c").any(true).alias("_cov")]);
     let t_end = *b.instants.last().expect("n+1 boundaries");
+    // Rows of verbs on no rung (0) only count for coverage; null times never count.
+    let on_ladder = col("rung").gt_eq(lit(1i64)).and(col("_first").is_not_null());
     let mut aggs: Vec<Expr> = b
         .instants
         .iter()
         .enumerate()
-        .map(|(k, t)| col("rung").filter(col("_first").lt(lit(*t))).max().alias(h(k)))
+        .map(|(k, t)| col("rung").filter(on_ladder.clone().and(col("_first").lt(lit(*t)))).max().alias(h(k)))
         .collect();
     // First ladder instant; its rung is the highest rung first reached at that instant.
-    let r0 = col("rung").filter(col("_first").eq(col("_first").min())).max();
-    aggs.push(col("_first").min().alias("_t0"));
+    let t0 = col("_first").filter(on_ladder.clone()).min();
+    let r0 = col("rung").filter(on_ladder.and(col("_first").eq(t0.clone()))).max();
+    aggs.push(col("_cov").any(true).alias("_cov"));
+    aggs.push(t0.alias("_t0"));
     aggs.push(r0.clone().alias("_r0"));
     aggs.push(col("_first").filter(col("rung").gt(r0)).min().alias("_tup"));
     let mut cols: Vec<Expr> =
@@ -155,7 +156,7 @@ fn actor_levels(s: &Scope, b: &Boundaries) -> LazyFrame {
             .otherwise(lit(NULL).cast(DataType::Float64))
             .alias("_days"),
     );
-    firsts.group_by([col("actor_id")]).agg(aggs).with_columns(cols)
+    firsts.group_by([col("actor_id")]).agg(aggs).filter(col("_cov")).with_columns(cols)
 }
 
 fn transitions_one(s: &Scope) -> PolarsResult<LazyFrame> {
@@ -295,10 +296,10 @@ mod tests {
     use crate::pseudo::Pseudonymizer;
 
     /// Runs a test body on a thread with a 64 MiB stack. polars 0.55's plan conversion
-    /// (dsl_to_ir, unoptimised debug build) needs more than the 2 MiB of a test thread for
-    /// plans this deep (Scope's joins + this module's group-bys): it overflows at the leaves,
-    /// beyond `recursive`'s 128 KiB red zone. Release builds and the CLI's 8 MiB main thread
-    /// are fine; see the report (RUST_MIN_STACK in .cargo/config.toml would fix it globally).
+    /// (dsl_to_ir, unoptimised debug build) overflowed the 2 MiB of a test thread on an
+    /// earlier, two-scan version of these plans (Scope's joins + this module's group-bys): it
+    /// overflows at the leaves, past `recursive`'s 128 KiB red zone. The current plans fit in
+    /// 2 MiB, but only just; release builds and the CLI's 8 MiB main thread are fine.
     fn big_stack(f: impl FnOnce() + Send + 'static) {
         std::thread::Builder::new().stack_size(64 << 20).spawn(f).unwrap().join().unwrap();
     }
@@ -521,6 +522,9 @@ mod tests {
                     // S: like, share at exactly the window's end (t2): not before it, not counted.
                     act("S", "like", "2024-03-05T00:00:00Z", tag),
                     act("S", "share", "2024-03-11T00:00:00Z", tag),
+                    // N: a campaign like with no time (covers N, never in H) + an untagged share.
+                    Action { occurred_at: None, ..act("N", "like", "2024-03-01T00:00:00Z", tag) },
+                    act("N", "share", "2024-03-03T00:00:00Z", None),
                 ]
             });
             let p = pipeline("[[campaigns]]\nid='m'\nstart=2024-03-01\nend=2024-03-10\n");
@@ -533,22 +537,23 @@ mod tests {
             assert!(close(m[1], Some(1.0)), "{m:?}");
             assert_eq!(&m[2..], &[None, None, None]);
             assert_eq!(i64s(&s, "climbers_timed"), vec![Some(2), Some(1), Some(0), Some(0), Some(0)]);
-            // H(t0) = 0 for all (P's like is AT t0). H(t2): P 2, Q 3, R 3, S 1 (share at t2 excluded).
+            // H(t0) = 0 for all (P's like is AT t0). H(t2): P 2, Q 3, R 3, S 1 (share at t2
+            // excluded), N 2 (the timeless like is not in H; N never climbs from rung 1).
             assert_eq!(i64s(&s, "at_start"), vec![Some(0); 5]);
-            assert_eq!(i64s(&s, "at_end"), vec![Some(1), Some(1), Some(2), Some(0), Some(0)]);
-            assert_eq!(i64s(&s, "new"), vec![Some(1), Some(1), Some(2), Some(0), Some(0)]);
+            assert_eq!(i64s(&s, "at_end"), vec![Some(1), Some(2), Some(2), Some(0), Some(0)]);
+            assert_eq!(i64s(&s, "new"), vec![Some(1), Some(2), Some(2), Some(0), Some(0)]);
             assert_eq!(i64s(&s, "climbed"), vec![Some(0); 5]);
-            // Transitions: p1 (03-01…03-07): P 0→2, Q 0→3, R 0→3, S 0→1; p2 (03-08…03-10, short):
-            // all stay: 1→1 (S), 2→2 (P), 3→3 (Q, R).
+            // Transitions: p1 (03-01…03-07): P 0→2, N 0→2, Q 0→3, R 0→3, S 0→1;
+            // p2 (03-08…03-10, short): all stay: 1→1 (S), 2→2 (P, N), 3→3 (Q, R).
             let t = ladder_transitions(&scopes).unwrap().collect().unwrap();
             assert_eq!(
                 rows(&t, &["period", "from_rung", "to_rung", "actors"]),
                 vec![
                     vec![1, 0, 1, 1],
-                    vec![1, 0, 2, 1],
+                    vec![1, 0, 2, 2],
                     vec![1, 0, 3, 2],
                     vec![2, 1, 1, 1],
-                    vec![2, 2, 2, 1],
+                    vec![2, 2, 2, 2],
                     vec![2, 3, 3, 2],
                 ]
             );
