@@ -118,7 +118,7 @@ fn h(k: usize) -> String {
 /// One row per covered actor with at least one ladder action: `_h0 … _hn` (H at each
 /// boundary, Int64), `_r0` (rung of the first ladder instant), `_days` (days from the first
 /// ladder action to the first action above `_r0`, null when none before `t_n`).
-fn actor_levels(s: &Scope, b: &Boundaries) -> LazyFrame {
+fn actor_levels(s: &Scope, b: &Boundaries) -> PolarsResult<LazyFrame> {
     // One scan of the actions: first time of each (actor, rung), and whether the actor has a
     // campaign action (coverage) among them.
     let firsts = s
@@ -133,21 +133,37 @@ fn actor_levels(s: &Scope, b: &Boundaries) -> LazyFrame {
         .group_by([col("actor_id"), col("rung")])
         .agg([col("_t").min().alias("_first"), col("_c").any(true).alias("_cov")]);
     let t_end = *b.instants.last().expect("n+1 boundaries");
+    let actor = || [col("actor_id")];
     // Rows of verbs on no rung (0) only count for coverage; null times never count.
-    let on_ladder = col("rung").gt_eq(lit(1i64)).and(col("_first").is_not_null());
+    let on_ladder = || col("rung").gt_eq(lit(1i64)).and(col("_first").is_not_null());
+    let null_i64 = || lit(NULL).cast(DataType::Int64);
+    // Elementwise columns then plain min/max per actor (polars' fast group-by paths; a
+    // `filter` inside `agg` is evaluated group by group and was ~3× slower).
+    // First ladder instant `_t0` and its rung `_r0` (the highest rung first reached at that
+    // instant), broadcast over the actor's rows by windows.
+    let firsts = firsts
+        .with_column(when(on_ladder()).then(col("_first")).otherwise(null_i64()).min().over(actor())?.alias("_t0"))
+        .with_column(
+            when(on_ladder().and(col("_first").eq(col("_t0"))))
+                .then(col("rung"))
+                .otherwise(null_i64())
+                .max()
+                .over(actor())?
+                .alias("_r0"),
+        );
     let mut aggs: Vec<Expr> = b
         .instants
         .iter()
         .enumerate()
-        .map(|(k, t)| col("rung").filter(on_ladder.clone().and(col("_first").lt(lit(*t)))).max().alias(h(k)))
+        .map(|(k, t)| {
+            when(on_ladder().and(col("_first").lt(lit(*t)))).then(col("rung")).otherwise(null_i64()).max().alias(h(k))
+        })
         .collect();
-    // First ladder instant; its rung is the highest rung first reached at that instant.
-    let t0 = col("_first").filter(on_ladder.clone()).min();
-    let r0 = col("rung").filter(on_ladder.and(col("_first").eq(t0.clone()))).max();
     aggs.push(col("_cov").any(true).alias("_cov"));
-    aggs.push(t0.alias("_t0"));
-    aggs.push(r0.clone().alias("_r0"));
-    aggs.push(col("_first").filter(col("rung").gt(r0)).min().alias("_tup"));
+    aggs.push(col("_t0").first().alias("_t0"));
+    aggs.push(col("_r0").first().alias("_r0"));
+    // First time above `_r0` (rung > _r0 ≥ 1 implies on the ladder; null times drop out of min).
+    aggs.push(when(col("rung").gt(col("_r0"))).then(col("_first")).otherwise(null_i64()).min().alias("_tup"));
     let mut cols: Vec<Expr> =
         (0..b.instants.len()).map(|k| col(h(k)).fill_null(lit(0i64)).cast(DataType::Int64)).collect();
     cols.push(
@@ -156,12 +172,12 @@ fn actor_levels(s: &Scope, b: &Boundaries) -> LazyFrame {
             .otherwise(lit(NULL).cast(DataType::Float64))
             .alias("_days"),
     );
-    firsts.group_by([col("actor_id")]).agg(aggs).filter(col("_cov")).with_columns(cols)
+    Ok(firsts.group_by(actor()).agg(aggs).filter(col("_cov")).with_columns(cols))
 }
 
 fn transitions_one(s: &Scope) -> PolarsResult<LazyFrame> {
     let b = Boundaries::new(s.campaign, s.ladder.period_days);
-    let levels = actor_levels(s, &b);
+    let levels = actor_levels(s, &b)?;
     let parts: Vec<LazyFrame> = (1..=b.periods())
         .map(|k| {
             levels
@@ -212,7 +228,7 @@ pub fn ladder_transitions(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
 fn summary_one(s: &Scope) -> PolarsResult<LazyFrame> {
     let b = Boundaries::new(s.campaign, s.ladder.period_days);
     let (h0, hn) = (h(0), h(b.periods()));
-    let levels = actor_levels(s, &b);
+    let levels = actor_levels(s, &b)?;
     let rungs = df!(
         "rung" => (1..=s.ladder.rungs.len() as i64).collect::<Vec<_>>(),
         "rung_name" => s.ladder.rungs.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
