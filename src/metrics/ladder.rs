@@ -48,8 +48,8 @@
 //! # Computation (large lakes: ~10M actions)
 //! One scan and group-by of the actions reduces them to the first time of each (actor, rung)
 //! and whether any of them is a campaign action (≤ actors × (K+1) rows). Since
-//! `H(a, t) = max{ r ≥ 1 : first_time(a, r) < t }`, so one more group-by per actor computes `H`
-//! at every boundary at once (`when(first < t_k).then(rung).max()`: n+1 plain aggregations
+//! `H(a, t) = max{ r ≥ 1 : first_time(a, r) < t }`, one more group-by per actor computes `H` at
+//! every boundary at once (`when(first < t_k).then(rung).max()`: n+1 plain aggregations
 //! over the small table), coverage (`any`), and the first time above the first rung; the
 //! first ladder instant and its rung come from two windows (`min().over(actor)`) on that
 //! table first. No cross join of actors × boundaries, no per-boundary rescan of the actions;
@@ -422,6 +422,10 @@ mod tests {
         assert_eq!(b.instants[0], ts("2024-03-27T23:00:00Z").unwrap().0); // 00:00 CET
         assert_eq!(b.instants[1], ts("2024-04-03T22:00:00Z").unwrap().0); // 00:00 CEST, 04-04
         assert_eq!(b.instants[2], ts("2024-04-05T22:00:00Z").unwrap().0); // 00:00 CEST, 04-06
+                                                                          // A midnight in a DST gap: Santiago jumps from 00:00 (UTC−4) to 01:00 (UTC−3) on
+                                                                          // 2024-09-08; the boundary is the first valid local time, 01:00 −03 = 04:00Z.
+        let d = NaiveDate::from_ymd_opt(2024, 9, 8).unwrap();
+        assert_eq!(local_midnight_us(d, &chrono_tz::America::Santiago), ts("2024-09-08T04:00:00Z").unwrap().0);
     }
 
     #[test]
