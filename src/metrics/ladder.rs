@@ -34,8 +34,9 @@
 //!   (inclusive, like the campaign's own `start`/`end`) of the period, Dates in the campaign's
 //!   time zone. Periods where no actor has `H ≥ 1` have no rows.
 //! - "First action" for `median_days_to_climb` means the first action ON THE LADDER
-//!   (rung ≥ 1); actions of verbs on no rung are ignored. History before the campaign counts
-//!   (the first time at r may be long before the window starts). Days are elapsed time
+//!   (rung ≥ 1); actions of verbs on no rung are ignored. Only covered actors count. History
+//!   before the campaign counts: the first time at r, and even the climb, may be before the
+//!   window starts (METRICS.md bounds both times only by the window's end). Days are elapsed time
 //!   (µs / 86 400 000 000), not calendar days. The median is the usual one (mean of the two
 //!   middle values; = numpy's linear 50th percentile, as `stats::median`). Extra column
 //!   `climbers_timed` gives how many actors the median is over.
