@@ -9,6 +9,7 @@
 pub mod comparison;
 pub mod engagement;
 pub mod hashtags;
+pub mod ladder;
 pub mod reach;
 pub mod scope;
 pub mod signups;
