@@ -48,6 +48,9 @@ pub enum Command {
     /// Summarise a lake: tables, rows per platform, date ranges, files, rejects.
     #[command(after_help = EXIT_CODES)]
     Lake(LakeArgs),
+    /// Compute every metric of a pipeline's campaigns from the lake (METRICS.md tables).
+    #[command(after_help = EXIT_CODES)]
+    Analyze(AnalyzeArgs),
     /// Check a pipeline file and print what a run of it would do.
     #[command(after_help = EXIT_CODES)]
     Validate {
@@ -105,6 +108,18 @@ pub struct IngestArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct AnalyzeArgs {
+    /// The pipeline file (pipelines/*.toml).
+    pub pipeline: PathBuf,
+    /// The lake to read (default: the pipeline's `lake`, else <output.dir>/lake).
+    #[arg(long, value_name = "DIR")]
+    pub lake: Option<PathBuf>,
+    /// Where to write metrics/ and metrics.json (default: the pipeline's output.dir).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
 pub struct LakeArgs {
     /// The lake folder.
     pub dir: PathBuf,
@@ -149,6 +164,19 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Ingest(a) => cmd_ingest(*a, cli.quiet),
         Command::Lake(a) => cmd_lake(a, cli.quiet),
+        Command::Analyze(a) => {
+            let p = crate::pipeline::Pipeline::load(&a.pipeline)?;
+            let lake = a.lake.unwrap_or_else(|| p.lake.clone());
+            let out = a.out.unwrap_or_else(|| p.output.clone());
+            let w = crate::metrics::analyze::analyze(&p, &lake, &out)?;
+            if !cli.quiet {
+                for (t, n) in &w.tables {
+                    println!("{:<28} {:>8} rows", t, thousands(*n as u64));
+                }
+                println!("wrote {} and {}", w.dir.display(), out.join("metrics.json").display());
+            }
+            Ok(())
+        }
         Command::Validate { pipeline } => {
             let p = crate::pipeline::Pipeline::load(&pipeline)?;
             if !cli.quiet {

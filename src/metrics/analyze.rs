@@ -45,10 +45,10 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
         .iter()
         .map(|c| Scope::new(&lake, c, &p.ladder, p.site.as_deref(), &key))
         .collect::<PolarsResult<_>>()
-        .context("scoping the lake to the campaigns")?;
+        .map_err(|e| anyhow::anyhow!("scoping the lake to the campaigns: {e}"))?;
 
     let run = |name: &str, lf: PolarsResult<LazyFrame>| -> Result<DataFrame> {
-        lf.and_then(|l| l.collect()).with_context(|| format!("computing {name}"))
+        lf.and_then(|l| l.collect()).map_err(|e| anyhow::anyhow!("computing {name}: {e}"))
     };
     let mut tables: Vec<(&str, DataFrame)> = vec![
         ("engagement_by_content_type", run("engagement_by_content_type", engagement::engagement_by_content_type(&scopes))?),
@@ -245,7 +245,7 @@ fn kpi_frame(rows: &[Map<String, Value>]) -> PolarsResult<DataFrame> {
             .collect();
         Column::new(k.into(), days).cast(&DataType::Date)
     };
-    DataFrame::new(vec![
+    DataFrame::new(rows.len(), vec![
         Column::new("campaign".into(), s("campaign")),
         Column::new("name".into(), s("name")),
         date("start")?,

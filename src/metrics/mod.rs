@@ -6,6 +6,7 @@
 //! METRICS.md §9. Output tables are sorted by their key so that the same inputs give the
 //! same bytes.
 
+pub mod analyze;
 pub mod comparison;
 pub mod engagement;
 pub mod hashtags;

@@ -1,6 +1,7 @@
 //! Integration tests: one binary (every test binary links the whole crate), one module
 //! per area.
 
+mod analyze;
 mod common;
 mod duckdb;
 mod help;
