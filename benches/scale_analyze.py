@@ -60,7 +60,8 @@ def generate(lake, posts, actions):
                  ({h('i', 8)} % 30)::BIGINT AS shares, NULL::BIGINT AS quotes, NULL::BIGINT AS saves,
                  NULL::BIGINT AS clicks, NULL::BIGINT AS link_clicks, NULL::BIGINT AS video_views,
                  NULL::VARCHAR AS permalink,
-                 CASE WHEN i % 10 = 1 THEN 'shell' WHEN i % 10 = 2 THEN 'kenya' END AS campaign,
+                 CASE WHEN i % 1000 = 0 THEN 'kenya' WHEN i % 500 = 0 THEN 'shell'
+                      WHEN i % 10 = 1 THEN 'shell' WHEN i % 10 = 2 THEN 'kenya' END AS campaign,
                  'generated' AS source_file, TIMESTAMPTZ '2024-06-01' AS ingested_at
           FROM range({per}) t(i)""", seq)
         seq += 1

@@ -47,8 +47,15 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
         .collect::<PolarsResult<_>>()
         .map_err(|e| anyhow::anyhow!("scoping the lake to the campaigns: {e}"))?;
 
+    let timing = std::env::var_os("RALLYLENS_TIMING").is_some();
+    let t0 = std::time::Instant::now();
     let run = |name: &str, lf: PolarsResult<LazyFrame>| -> Result<DataFrame> {
-        lf.and_then(|l| l.collect()).map_err(|e| anyhow::anyhow!("computing {name}: {e}"))
+        let t = std::time::Instant::now();
+        let df = lf.and_then(|l| l.collect()).map_err(|e| anyhow::anyhow!("computing {name}: {e}"))?;
+        if timing {
+            eprintln!("timing: {name}: {:.2} s ({} rows)", t.elapsed().as_secs_f64(), df.height());
+        }
+        Ok(df)
     };
     let mut tables: Vec<(&str, DataFrame)> = vec![
         ("engagement_by_content_type", run("engagement_by_content_type", engagement::engagement_by_content_type(&scopes))?),
@@ -62,7 +69,11 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
         ("signups", run("signups", signups::signups(&scopes))?),
         ("campaign_comparison", run("campaign_comparison", comparison::campaign_comparison(&scopes))?),
     ];
+    let t = std::time::Instant::now();
     let (kpis, json) = kpis(p, &scopes, &tables)?;
+    if timing {
+        eprintln!("timing: campaign_kpis: {:.2} s; all tables {:.2} s", t.elapsed().as_secs_f64(), t0.elapsed().as_secs_f64());
+    }
     tables.push(("campaign_kpis", kpis));
 
     let dir = out.join("metrics");
