@@ -60,19 +60,9 @@
 
 use polars::prelude::*;
 
-use super::scope::Scope;
+use super::scope::{one_of, Scope};
 
-fn str_series(name: &str, v: &[String]) -> Series {
-    Series::new(name.into(), v.iter().map(String::as_str).collect::<Vec<_>>())
-}
 
-/// `x` is one of `values` (false for null).
-fn one_of(x: Expr, values: &[String]) -> Expr {
-    if values.is_empty() {
-        return lit(false);
-    }
-    x.is_in(lit(str_series("", values)).implode(false), false).fill_null(lit(false))
-}
 
 /// `platform:account_id`, else `platform:@handle`, else null.
 pub(crate) fn author_key() -> Expr {

@@ -33,7 +33,7 @@ fn str_series(name: &str, v: &[String]) -> Series {
 }
 
 /// `x` is one of `values` (false for null).
-fn one_of(x: Expr, values: &[String]) -> Expr {
+pub(crate) fn one_of(x: Expr, values: &[String]) -> Expr {
     if values.is_empty() {
         return lit(false);
     }
