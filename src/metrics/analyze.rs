@@ -38,17 +38,24 @@ pub struct Written {
 }
 
 pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
-    let lake = Lake::open(lake_dir)?;
+    let timing = std::env::var_os("RALLYLENS_TIMING").is_some();
+    let t0 = std::time::Instant::now();
+    let lake = Lake::open(lake_dir)?.materialize()?;
     let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(lake_dir))?;
+    // Each campaign's scope is computed once; its frames share the lake's columns and add a
+    // few small ones, so every table below starts from memory.
     let scopes: Vec<Scope> = p
         .campaigns
         .iter()
-        .map(|c| Scope::new(&lake, c, &p.ladder, p.site.as_deref(), &key))
+        .map(|c| {
+            let mut s = Scope::new(&lake, c, &p.ladder, p.site.as_deref(), &key)?;
+            s.posts = s.posts.collect()?.lazy();
+            s.actions = s.actions.collect()?.lazy();
+            Ok(s)
+        })
         .collect::<PolarsResult<_>>()
         .map_err(|e| anyhow::anyhow!("scoping the lake to the campaigns: {e}"))?;
 
-    let timing = std::env::var_os("RALLYLENS_TIMING").is_some();
-    let t0 = std::time::Instant::now();
     let run = |name: &str, lf: PolarsResult<LazyFrame>| -> Result<DataFrame> {
         let t = std::time::Instant::now();
         let df = lf.and_then(|l| l.collect()).map_err(|e| anyhow::anyhow!("computing {name}: {e}"))?;
@@ -57,13 +64,21 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
         }
         Ok(df)
     };
+    let t = std::time::Instant::now();
+    let (ladder_t, ladder_s) = match ladder::ladder_tables(&scopes) {
+        Ok((a, b)) => (Ok(a), Ok(b)),
+        Err(e) => (Err(e), Err(PolarsError::ComputeError("see ladder_transitions".into()))),
+    };
+    if timing {
+        eprintln!("timing: lake read and scoped at {:.2} s; ladder levels {:.2} s", (t0.elapsed() - t.elapsed()).as_secs_f64(), t.elapsed().as_secs_f64());
+    }
     let mut tables: Vec<(&str, DataFrame)> = vec![
         ("engagement_by_content_type", run("engagement_by_content_type", engagement::engagement_by_content_type(&scopes))?),
         ("reach_daily", run("reach_daily", reach::reach_daily(&scopes))?),
         ("reach_window", run("reach_window", reach::reach_window(&scopes))?),
         ("referral_uplift", run("referral_uplift", uplift::referral_uplift(&scopes))?),
-        ("ladder_transitions", run("ladder_transitions", ladder::ladder_transitions(&scopes))?),
-        ("ladder_summary", run("ladder_summary", ladder::ladder_summary(&scopes))?),
+        ("ladder_transitions", run("ladder_transitions", ladder_t)?),
+        ("ladder_summary", run("ladder_summary", ladder_s)?),
         ("hashtag_daily", run("hashtag_daily", hashtags::hashtag_daily(&scopes))?),
         ("target_response", run("target_response", hashtags::target_response(&scopes))?),
         ("signups", run("signups", signups::signups(&scopes))?),

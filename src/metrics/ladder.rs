@@ -176,12 +176,11 @@ fn actor_levels(s: &Scope, b: &Boundaries) -> PolarsResult<LazyFrame> {
             .otherwise(lit(NULL).cast(DataType::Float64))
             .alias("_days"),
     );
-    Ok(firsts.group_by(actor()).agg(aggs).filter(col("_cov")).with_columns(cols))
+    // Collected once: the transitions read it once per period.
+    Ok(firsts.group_by(actor()).agg(aggs).filter(col("_cov")).with_columns(cols).collect()?.lazy())
 }
 
-fn transitions_one(s: &Scope) -> PolarsResult<LazyFrame> {
-    let b = Boundaries::new(s.campaign, s.ladder.period_days);
-    let levels = actor_levels(s, &b)?;
+fn transitions_one(s: &Scope, b: &Boundaries, levels: &LazyFrame) -> PolarsResult<LazyFrame> {
     let parts: Vec<LazyFrame> = (1..=b.periods())
         .map(|k| {
             levels
@@ -225,14 +224,11 @@ pub fn ladder_transitions(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
         )?;
         return Ok(empty.lazy());
     }
-    let parts = scopes.iter().map(transitions_one).collect::<PolarsResult<Vec<_>>>()?;
-    Ok(concat(parts, UnionArgs::default())?.sort(["campaign", "period", "from_rung", "to_rung"], Default::default()))
+    Ok(ladder_tables(scopes)?.0)
 }
 
-fn summary_one(s: &Scope) -> PolarsResult<LazyFrame> {
-    let b = Boundaries::new(s.campaign, s.ladder.period_days);
+fn summary_one(s: &Scope, b: &Boundaries, levels: &LazyFrame) -> PolarsResult<LazyFrame> {
     let (h0, hn) = (h(0), h(b.periods()));
-    let levels = actor_levels(s, &b)?;
     let rungs = df!(
         "rung" => (1..=s.ladder.rungs.len() as i64).collect::<Vec<_>>(),
         "rung_name" => s.ladder.rungs.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
@@ -247,6 +243,7 @@ fn summary_one(s: &Scope) -> PolarsResult<LazyFrame> {
         .group_by([col(hn.as_str()).alias("rung")])
         .agg([len().alias("at_end"), col(h0.as_str()).eq(lit(0i64)).sum().alias("new")]);
     let med = levels
+        .clone()
         .filter(col("_days").is_not_null())
         .group_by([col("_r0").alias("rung")])
         .agg([col("_days").median().alias("median_days_to_climb"), len().alias("climbers_timed")]);
@@ -292,8 +289,27 @@ pub fn ladder_summary(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
         )?;
         return Ok(empty.lazy());
     }
-    let parts = scopes.iter().map(summary_one).collect::<PolarsResult<Vec<_>>>()?;
-    Ok(concat(parts, UnionArgs::default())?.sort(["campaign", "rung"], Default::default()))
+    Ok(ladder_tables(scopes)?.1)
+}
+
+/// Both ladder tables, computing each campaign's per-actor levels once (the costly part:
+/// one group-by over all actions).
+pub fn ladder_tables(scopes: &[Scope]) -> PolarsResult<(LazyFrame, LazyFrame)> {
+    if scopes.is_empty() {
+        return Ok((ladder_transitions(&[])?, ladder_summary(&[])?));
+    }
+    let mut transitions = Vec::new();
+    let mut summaries = Vec::new();
+    for s in scopes {
+        let b = Boundaries::new(s.campaign, s.ladder.period_days);
+        let levels = actor_levels(s, &b)?;
+        transitions.push(transitions_one(s, &b, &levels)?);
+        summaries.push(summary_one(s, &b, &levels)?);
+    }
+    Ok((
+        concat(transitions, UnionArgs::default())?.sort(["campaign", "period", "from_rung", "to_rung"], Default::default()),
+        concat(summaries, UnionArgs::default())?.sort(["campaign", "rung"], Default::default()),
+    ))
 }
 
 /// The KPI headline from a `ladder_summary`: (campaign) → moved_up = Σ climbed,

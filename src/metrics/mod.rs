@@ -58,6 +58,26 @@ impl Lake {
     }
 }
 
+impl Lake {
+    /// Reads the columns the metrics use into memory, once: every metric then starts from
+    /// memory instead of decoding the Parquet files again. Text, permalinks, languages and
+    /// provenance columns are left out.
+    pub fn materialize(self) -> Result<Lake> {
+        let keep = |lf: LazyFrame, table: &str, drop: &[&str]| -> Result<LazyFrame> {
+            let cols: Vec<Expr> =
+                table_schema(table).iter_names().filter(|n| !drop.contains(&n.as_str())).map(|n| col(n.clone())).collect();
+            let df = lf.select(cols).collect().map_err(|e| anyhow::anyhow!("reading the {table} table: {e}"))?;
+            Ok(df.lazy())
+        };
+        Ok(Lake {
+            posts: keep(self.posts, "posts", &["text", "permalink", "lang", "source_file", "ingested_at"])?,
+            actions: keep(self.actions, "actions", &["source", "medium", "source_file", "ingested_at"])?,
+            traffic: keep(self.traffic, "traffic", &["source_file", "ingested_at"])?,
+            accounts: keep(self.accounts, "accounts", &[])?,
+        })
+    }
+}
+
 /// The polars schema of a lake table (model.rs), for tables with no rows yet.
 pub fn table_schema(table: &str) -> Schema {
     let arrow = crate::model::schema_of(table).expect("known table");

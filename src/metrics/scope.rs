@@ -122,51 +122,35 @@ impl<'a> Scope<'a> {
             .with_column(col("member").and(col("in_window")).alias("campaign_post"))
             .drop(cols(["_m_tag", "_m_target", "_m_url"]));
 
-        // Campaign actions (§10.1).
-        let campaign_posts = posts.clone().filter(col("campaign_post")).select([col("platform"), col("post_id")]);
-        let answers = campaign_posts.clone().with_column(lit(true).alias("_answers"));
-        let derived = campaign_posts.with_column(lit(true).alias("_derived")).rename(["post_id"], ["_derived_post"], true);
-        let ladder_df = {
-            let mut verbs = Vec::new();
-            let mut rungs = Vec::new();
-            for (i, r) in ladder.rungs.iter().enumerate() {
-                for a in &r.actions {
-                    verbs.push(a.clone());
-                    rungs.push(i as i32 + 1);
-                }
+        // Campaign actions (§10.1). Expressions, not joins: a scoped action frame then
+        // shares the lake's columns and only adds four small ones, so analyze can
+        // materialise it once per campaign even for tens of millions of actions.
+        let posts = posts.collect()?.lazy();
+        let campaign_posts = posts.clone().filter(col("campaign_post")).select([col("platform"), col("post_id")]).collect()?;
+        let mut by_platform: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (p, id) in campaign_posts.column("platform")?.str()?.iter().zip(campaign_posts.column("post_id")?.str()?.iter()) {
+            if let (Some(p), Some(id)) = (p, id) {
+                by_platform.entry(p.to_string()).or_default().push(id.to_string());
             }
-            df!("action" => verbs, "rung" => rungs)?.lazy()
-        };
+        }
+        let mut answers_or_derived = lit(false);
+        for (platform, ids) in &by_platform {
+            let keys: Vec<String> = ids.iter().map(|id| format!("post:{id}")).collect();
+            answers_or_derived = answers_or_derived.or(col("platform")
+                .eq(lit(platform.as_str()))
+                .and(one_of(col("post_id"), ids).or(one_of(col("action_key"), &keys))));
+        }
+        let mut rung = lit(0i32);
+        for (i, r) in ladder.rungs.iter().enumerate().rev() {
+            rung = when(one_of(col("action"), &r.actions)).then(lit(i as i32 + 1)).otherwise(rung);
+        }
         let excluded_ids = excluded_actor_ids(lake, c, pseudo)?;
-        let actions = lake
-            .actions
-            .clone()
-            .with_column(
-                when(col("action_key").str().starts_with(lit("post:")))
-                    .then(col("action_key").str().slice(lit(5), lit(NULL)))
-                    .otherwise(lit(NULL).cast(DataType::String))
-                    .alias("_derived_post"),
-            )
-            .join(answers, key.clone(), key.clone(), JoinArgs::new(JoinType::Left))
-            .join(
-                derived,
-                [col("platform"), col("_derived_post")],
-                [col("platform"), col("_derived_post")],
-                JoinArgs::new(JoinType::Left),
-            )
-            .join(ladder_df, [col("action")], [col("action")], JoinArgs::new(JoinType::Left))
-            .with_columns([
-                local_day("occurred_at", tz).alias("day"),
-                col("campaign")
-                    .eq(lit(c.id.as_str()))
-                    .fill_null(lit(false))
-                    .or(col("_answers").fill_null(lit(false)))
-                    .or(col("_derived").fill_null(lit(false)))
-                    .alias("in_campaign"),
-                one_of(col("actor_id"), &excluded_ids).alias("excluded"),
-                col("rung").fill_null(lit(0)),
-            ])
-            .drop(cols(["_answers", "_derived", "_derived_post"]));
+        let actions = lake.actions.clone().with_columns([
+            local_day("occurred_at", tz).alias("day"),
+            col("campaign").eq(lit(c.id.as_str())).fill_null(lit(false)).or(answers_or_derived.fill_null(lit(false))).alias("in_campaign"),
+            one_of(col("actor_id"), &excluded_ids).alias("excluded"),
+            rung.cast(DataType::Int32).alias("rung"),
+        ]);
 
         let traffic = match site {
             Some(s) => lake.traffic.clone().filter(col("site").eq(lit(s))),
