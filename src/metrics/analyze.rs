@@ -50,11 +50,13 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
         .map(|c| {
             let mut s = Scope::new(&lake, c, &p.ladder, p.site.as_deref(), &key)?;
             s.posts = s.posts.collect()?.lazy();
-            s.actions = s.actions.collect()?.lazy();
+            // post_id and action_key only serve to find campaign actions, done by now.
+            s.actions = s.actions.drop(cols(["post_id", "action_key"])).collect()?.lazy();
             Ok(s)
         })
         .collect::<PolarsResult<_>>()
         .map_err(|e| anyhow::anyhow!("scoping the lake to the campaigns: {e}"))?;
+    drop(lake); // what the scopes don't share is freed
 
     let run = |name: &str, lf: PolarsResult<LazyFrame>| -> Result<DataFrame> {
         let t = std::time::Instant::now();
