@@ -122,20 +122,15 @@ fn h(k: usize) -> String {
 /// One row per covered actor with at least one ladder action: `_h0 … _hn` (H at each
 /// boundary, Int64), `_r0` (rung of the first ladder instant), `_days` (days from the first
 /// ladder action to the first action above `_r0`, null when none before `t_n`).
-fn actor_levels(s: &Scope, b: &Boundaries) -> PolarsResult<LazyFrame> {
-    // One scan of the actions: first time of each (actor, rung), and whether the actor has a
-    // campaign action (coverage) among them.
-    let firsts = s
+fn actor_levels(s: &Scope, b: &Boundaries, firsts_all: &LazyFrame) -> PolarsResult<LazyFrame> {
+    // The actors the ladder covers: at least one campaign action (coverage).
+    let covered = s
         .actions
         .clone()
-        .select([
-            col("actor_id"),
-            col("rung").cast(DataType::Int64),
-            col("occurred_at").cast(DataType::Int64).alias("_t"),
-            col("in_campaign").fill_null(lit(false)).and(col("excluded").fill_null(lit(false)).not()).alias("_c"),
-        ])
-        .group_by([col("actor_id"), col("rung")])
-        .agg([col("_t").min().alias("_first"), col("_c").any(true).alias("_cov")]);
+        .filter(col("in_campaign").fill_null(lit(false)).and(col("excluded").fill_null(lit(false)).not()))
+        .select([col("actor_id")])
+        .unique(None, UniqueKeepStrategy::Any);
+    let firsts = firsts_all.clone().join(covered, [col("actor_id")], [col("actor_id")], JoinArgs::new(JoinType::Semi));
     let t_end = *b.instants.last().expect("n+1 boundaries");
     let actor = || [col("actor_id")];
     // Rows of verbs on no rung (0) only count for coverage; null times never count.
@@ -163,7 +158,6 @@ fn actor_levels(s: &Scope, b: &Boundaries) -> PolarsResult<LazyFrame> {
             when(on_ladder().and(col("_first").lt(lit(*t)))).then(col("rung")).otherwise(null_i64()).max().alias(h(k))
         })
         .collect();
-    aggs.push(col("_cov").any(true).alias("_cov"));
     aggs.push(col("_t0").first().alias("_t0"));
     aggs.push(col("_r0").first().alias("_r0"));
     // First time above `_r0` (rung > _r0 ≥ 1 implies on the ladder; null times drop out of min).
@@ -177,7 +171,7 @@ fn actor_levels(s: &Scope, b: &Boundaries) -> PolarsResult<LazyFrame> {
             .alias("_days"),
     );
     // Collected once: the transitions read it once per period.
-    Ok(firsts.group_by(actor()).agg(aggs).filter(col("_cov")).with_columns(cols).collect()?.lazy())
+    Ok(firsts.group_by(actor()).agg(aggs).with_columns(cols).collect()?.lazy())
 }
 
 fn transitions_one(s: &Scope, b: &Boundaries, levels: &LazyFrame) -> PolarsResult<LazyFrame> {
@@ -292,17 +286,29 @@ pub fn ladder_summary(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     Ok(ladder_tables(scopes)?.1)
 }
 
+/// The first time of each (actor, rung) over all actions: the same for every campaign (the
+/// scopes share the lake's actions and the pipeline's ladder), so computed once.
+fn first_times(actions: LazyFrame) -> PolarsResult<LazyFrame> {
+    Ok(actions
+        .select([col("actor_id"), col("rung").cast(DataType::Int64), col("occurred_at").cast(DataType::Int64).alias("_t")])
+        .group_by([col("actor_id"), col("rung")])
+        .agg([col("_t").min().alias("_first")])
+        .collect()?
+        .lazy())
+}
+
 /// Both ladder tables, computing each campaign's per-actor levels once (the costly part:
-/// one group-by over all actions).
+/// one group-by over all actions, shared by all campaigns).
 pub fn ladder_tables(scopes: &[Scope]) -> PolarsResult<(LazyFrame, LazyFrame)> {
     if scopes.is_empty() {
         return Ok((ladder_transitions(&[])?, ladder_summary(&[])?));
     }
     let mut transitions = Vec::new();
     let mut summaries = Vec::new();
+    let firsts_all = first_times(scopes[0].actions.clone())?;
     for s in scopes {
         let b = Boundaries::new(s.campaign, s.ladder.period_days);
-        let levels = actor_levels(s, &b)?;
+        let levels = actor_levels(s, &b, &firsts_all)?;
         transitions.push(transitions_one(s, &b, &levels)?);
         summaries.push(summary_one(s, &b, &levels)?);
     }
