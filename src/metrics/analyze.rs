@@ -41,6 +41,9 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
     let timing = std::env::var_os("RALLYLENS_TIMING").is_some();
     let t0 = std::time::Instant::now();
     let lake = Lake::open(lake_dir)?.materialize()?;
+    if timing {
+        eprintln!("timing: lake read at {:.2} s", t0.elapsed().as_secs_f64());
+    }
     let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(lake_dir))?;
     // Each campaign's scope is computed once; its frames share the lake's columns and add a
     // few small ones, so every table below starts from memory.
