@@ -448,8 +448,8 @@ fn read_xlsx(input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{collect, Collected};
-    use crate::pseudo::Pseudonymizer;
+    use crate::ingest::Collected;
+    
 
     const SAMPLE: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -458,12 +458,11 @@ mod tests {
     const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/facebook-insights-csv/");
 
     fn run(path: &str, tz: Option<&str>) -> Result<Collected, FileError> {
-        let pseudo = Pseudonymizer::from_key(b"0123456789abcdef");
-        let mut cx = Ctx::new(path, &pseudo);
-        if let Some(tz) = tz {
-            cx.tz = tz.parse().unwrap();
-        }
-        collect(&ADAPTER, &Input::new(path), &cx)
+        crate::ingest::testkit::collect_with(&ADAPTER, path, |cx| {
+            if let Some(tz) = tz {
+                cx.tz = tz.parse().unwrap();
+            }
+        })
     }
 
     fn probe(path: &str) -> u8 {

@@ -247,19 +247,18 @@ fn row_post(c: &Cols, cells: &[String], h: &[String], cx: &Ctx) -> Result<Post, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{collect, Collected};
-    use crate::pseudo::Pseudonymizer;
+    use crate::ingest::Collected;
+    
 
     const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/meta-business-suite-csv/");
 
     fn run(path: &str, platform: Option<&str>, tz: Option<&str>) -> Result<Collected, FileError> {
-        let pseudo = Pseudonymizer::from_key(b"0123456789abcdef");
-        let mut cx = Ctx::new(path, &pseudo);
-        cx.platform = platform.map(str::to_string);
-        if let Some(tz) = tz {
-            cx.tz = tz.parse().unwrap();
-        }
-        collect(&ADAPTER, &Input::new(path), &cx)
+        crate::ingest::testkit::collect_with(&ADAPTER, path, |cx| {
+            cx.platform = platform.map(str::to_string);
+            if let Some(tz) = tz {
+                cx.tz = tz.parse().unwrap();
+            }
+        })
     }
 
     fn probe(path: &str) -> u8 {

@@ -42,6 +42,14 @@ impl Workdir {
         let lake = self.lake();
         serde_json::from_str(&self.ok(&["lake", lake.to_str().unwrap(), "--json"])).expect("summary is JSON")
     }
+    /// The lake's visible state: the summary without ingest times.
+    pub fn state(&self) -> serde_json::Value {
+        let mut v = self.summary();
+        for f in v["files"].as_array_mut().unwrap() {
+            f.as_object_mut().unwrap().remove("ingested_at");
+        }
+        v
+    }
     pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
         let p = self.path(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();

@@ -3,15 +3,6 @@
 
 use crate::common::{rows, s, sample, Workdir};
 
-/// The lake's visible state: the summary without ingest times.
-fn state(w: &Workdir) -> serde_json::Value {
-    let mut v = w.summary();
-    for f in v["files"].as_array_mut().unwrap() {
-        f.as_object_mut().unwrap().remove("ingested_at");
-    }
-    v
-}
-
 #[test]
 fn unchanged_file_is_skipped_and_lake_is_untouched() {
     let w = Workdir::new();
@@ -111,7 +102,7 @@ fn too_many_bad_lines_refuse_the_file_and_keep_the_lake() {
     let w = Workdir::new();
     let lake = w.lake();
     w.ok(&["ingest", s(&sample("twitter-v2/two_tweets.jsonl")), "--lake", s(&lake)]);
-    let before = state(&w);
+    let before = w.state();
     let flat = std::fs::read_to_string(sample("twitter-v2/flat.jsonl")).unwrap();
     let mut lines: Vec<String> = flat.lines().map(String::from).collect();
     // 2 broken of 102 records = 1.96% > 1%: the file is refused whole.
@@ -121,7 +112,7 @@ fn too_many_bad_lines_refuse_the_file_and_keep_the_lake() {
     let (code, _out, err) = w.run(&["ingest", "worse.jsonl", "--lake", s(&lake), "--format", "twitter-v2-jsonl"]);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("worse.jsonl") && err.contains("line 11") && err.contains("not ingested"), "{err}");
-    assert_eq!(state(&w), before, "a refused file must leave the lake as it was");
+    assert_eq!(w.state(), before, "a refused file must leave the lake as it was");
     // A higher threshold lets it in.
     w.ok(&["ingest", "worse.jsonl", "--lake", s(&lake), "--format", "twitter-v2-jsonl", "--max-reject-rate", "5%"]);
 }

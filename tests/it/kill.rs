@@ -7,15 +7,6 @@ use std::time::Duration;
 use crate::common::{rows, s, sample, Workdir};
 use crate::duckdb::duckdb_count;
 
-/// The lake's visible state: the summary without ingest times.
-fn state(w: &Workdir) -> serde_json::Value {
-    let mut v = w.summary();
-    for f in v["files"].as_array_mut().unwrap() {
-        f.as_object_mut().unwrap().remove("ingested_at");
-    }
-    v
-}
-
 /// A large collection: flat.jsonl (100 flattened tweets, ~730 KB) 60 times with fresh ids.
 fn big_collection(w: &Workdir) -> std::path::PathBuf {
     let flat = std::fs::read_to_string(sample("twitter-v2/flat.jsonl")).unwrap();
@@ -36,7 +27,7 @@ fn big_collection(w: &Workdir) -> std::path::PathBuf {
 /// point) the whole new one: brexit's 100 posts plus the collection's 6,000, from 2 files.
 /// Returns true for the new one.
 fn assert_old_or_new(w: &Workdir, before: &serde_json::Value) -> bool {
-    let now = state(w);
+    let now = w.state();
     let lake = w.lake();
     assert!(!lake.join("_staging").exists(), "staging left behind after `rallylens lake`");
     let posts = rows(&now, "posts", "twitter");
@@ -53,7 +44,7 @@ fn sigkill_during_a_large_ingest_keeps_the_previous_lake() {
     let w = Workdir::new();
     let lake = w.lake();
     w.ok(&["ingest", s(&sample("twitter-v2/brexit.jsonl")), "--lake", s(&lake)]);
-    let before = state(&w);
+    let before = w.state();
     let big = big_collection(&w);
     let mut killed_midway = 0;
     for delay_ms in [50u64, 300, 900, 2000] {
