@@ -14,3 +14,4 @@ pub mod model;
 pub mod pseudo;
 pub mod pipeline;
 pub mod metrics;
+pub mod render;

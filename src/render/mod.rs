@@ -1,0 +1,74 @@
+//! Render: charts (plotters, SVG and PNG) and the report (self-contained HTML and
+//! Markdown) from what `analyze` wrote to `OUT/metrics/` and `OUT/metrics.json`.
+//!
+//! Render reads only the metric tables, never the lake: the tables are the contract, so a
+//! report can be re-rendered from a copied `metrics/` folder.
+
+pub mod charts;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+use serde_json::Value;
+
+/// The metric tables and `metrics.json` of one analyze output folder.
+pub struct Metrics {
+    /// The output folder (`OUT`).
+    pub dir: PathBuf,
+    /// `metrics/<name>.parquet`, by name.
+    pub tables: BTreeMap<String, DataFrame>,
+    /// `metrics.json`.
+    pub json: Value,
+}
+
+impl Metrics {
+    /// Reads `OUT/metrics/*.parquet` (every table of [`crate::metrics::analyze::TABLES`]) and
+    /// `OUT/metrics.json`.
+    pub fn load(out: &Path) -> Result<Metrics> {
+        let mut tables = BTreeMap::new();
+        for name in crate::metrics::analyze::TABLES {
+            let path = out.join("metrics").join(format!("{name}.parquet"));
+            let file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
+            let df = ParquetReader::new(file).finish().map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+            tables.insert(name.to_string(), df);
+        }
+        let path = out.join("metrics.json");
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let json = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        Ok(Metrics { dir: out.to_path_buf(), tables, json })
+    }
+
+    /// One table by name; every name of `TABLES` is present after [`Metrics::load`].
+    pub fn table(&self, name: &str) -> &DataFrame {
+        self.tables.get(name).unwrap_or_else(|| panic!("metric table {name} not loaded"))
+    }
+}
+
+/// The report section a chart belongs to, in report order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Section {
+    Reach,
+    Engagement,
+    Uplift,
+    Ladder,
+    Hashtags,
+    Signups,
+    Comparison,
+}
+
+/// One rendered chart: the same picture as SVG (inlined in report.html) and PNG
+/// (`OUT/charts/<file_stem>.png`, linked from report.md).
+pub struct Chart {
+    /// Unique, file-name safe: `reach_daily-kenya`, `campaigns_overlay`.
+    pub file_stem: String,
+    pub section: Section,
+    /// The campaign it shows, or None for charts across campaigns.
+    pub campaign: Option<String>,
+    pub title: String,
+    /// One or two sentences saying how to read it (shown under the chart).
+    pub caption: String,
+    pub svg: String,
+    pub png: Vec<u8>,
+}
