@@ -1,4 +1,4 @@
-//! The command line: `rallylens ingest | lake | formats`.
+//! The command line: `rallylens run | ingest | lake | analyze | validate | formats`.
 //!
 //! What a run does lives in its arguments (or, later, a pipeline file); how it runs
 //! (threads, progress, quiet) in flags. Errors go to stderr; the exit code is decided in
@@ -11,7 +11,7 @@ use anyhow::{bail, Result};
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
-use crate::ingest::driver::{ingest, InputOptions, InputSpec, Outcome, RunOptions};
+use crate::ingest::driver::{ingest, InputOptions, InputSpec, RunOptions};
 use crate::lake::summary::{summarize, thousands};
 
 const EXIT_CODES: &str = "\
@@ -20,7 +20,9 @@ Exit codes:
   1  error: the lake or a file could not be written or read, or an internal error
   2  usage: unknown flag, bad value, or an invalid pipeline file
   3  bad input: at least one input was not ingested (unknown format, unreadable, more
-     rejected rows than --max-reject-rate); the other inputs were committed";
+     rejected rows than --max-reject-rate); the other inputs were committed (and `run`
+     still wrote its report, naming them)
+  4  busy: another `run` holds the output folder (only with --no-wait; else it waits)";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -42,6 +44,9 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Run a pipeline: ingest its new and changed inputs, analyze, and render the charts and report.
+    #[command(after_help = EXIT_CODES)]
+    Run(RunCliArgs),
     /// Read export files into the lake (new and changed files only).
     #[command(after_help = EXIT_CODES)]
     Ingest(Box<IngestArgs>),
@@ -108,6 +113,21 @@ pub struct IngestArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct RunCliArgs {
+    /// The pipeline file (pipelines/*.toml).
+    pub pipeline: PathBuf,
+    /// Read every input again and recompute the metrics, even when nothing changed.
+    #[arg(long)]
+    pub force: bool,
+    /// Fail (exit 4) instead of waiting when another run is writing to the same output folder.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Refuse an input when more than this share of its records fail: a fraction (0.01) or a percentage (1%).
+    #[arg(long, default_value = "1%", value_parser = parse_rate, value_name = "RATE")]
+    pub max_reject_rate: f64,
+}
+
+#[derive(Args, Debug)]
 pub struct AnalyzeArgs {
     /// The pipeline file (pipelines/*.toml).
     pub pipeline: PathBuf,
@@ -150,6 +170,8 @@ pub struct BadInput(pub String);
 pub fn exit_code(e: &anyhow::Error) -> ExitCode {
     if e.downcast_ref::<BadInput>().is_some() {
         ExitCode::from(3)
+    } else if e.downcast_ref::<crate::run::Busy>().is_some() {
+        ExitCode::from(4)
     } else if e.downcast_ref::<crate::pipeline::PipelineError>().is_some() {
         ExitCode::from(2)
     } else {
@@ -162,6 +184,7 @@ pub fn run(cli: Cli) -> Result<()> {
         rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().ok();
     }
     match cli.command {
+        Command::Run(a) => cmd_run(a, cli.quiet),
         Command::Ingest(a) => cmd_ingest(*a, cli.quiet),
         Command::Lake(a) => cmd_lake(a, cli.quiet),
         Command::Analyze(a) => {
@@ -234,51 +257,33 @@ fn cmd_ingest(a: IngestArgs, quiet: bool) -> Result<()> {
     run.quiet = quiet;
     run.progress = true;
     let report = ingest(&specs, &run)?;
-    for w in &report.warnings {
-        if !quiet {
-            eprintln!("warning: {w}");
-        }
+    let failures = crate::run::log_ingest(&report, quiet);
+    bad_inputs(&failures, report.inputs.len())
+}
+
+/// Exit code 3 when some inputs were not ingested.
+fn bad_inputs(failures: &[(String, String)], of: usize) -> Result<()> {
+    if failures.is_empty() {
+        return Ok(());
     }
-    let mut failures = Vec::new();
-    for (path, o) in &report.inputs {
-        match o {
-            Outcome::Ingested { format, rows, tables, rejected, replaced } => {
-                if !quiet {
-                    let t: Vec<String> = tables.iter().map(|(k, v)| format!("{} {k}", thousands(*v))).collect();
-                    println!(
-                        "{}{path} ({format}): {} records → {}{}",
-                        if *replaced { "replaced " } else { "" },
-                        thousands(*rows),
-                        if t.is_empty() { "nothing".to_string() } else { t.join(", ") },
-                        if *rejected > 0 {
-                            format!("; {} rejected (see _rejects/)", thousands(*rejected))
-                        } else {
-                            String::new()
-                        }
-                    );
-                }
-            }
-            Outcome::Unchanged => {
-                if !quiet {
-                    println!("{path}: unchanged since it was ingested; skipped (--force reads it again)");
-                }
-            }
-            Outcome::Failed(msg) => {
-                eprintln!("error: {msg}");
-                failures.push(path.clone());
-            }
-        }
+    let paths: Vec<&str> = failures.iter().map(|(p, _)| p.as_str()).collect();
+    Err(BadInput(format!("{} of {of} inputs were not ingested: {}", failures.len(), paths.join(", "))).into())
+}
+
+fn cmd_run(a: RunCliArgs, quiet: bool) -> Result<()> {
+    let p = crate::pipeline::Pipeline::load(&a.pipeline)?;
+    let args = crate::run::RunArgs {
+        force: a.force,
+        no_wait: a.no_wait,
+        quiet,
+        max_reject_rate: a.max_reject_rate,
+        generated: crate::run::generated_now(),
+    };
+    let r = crate::run::run(&p, &args)?;
+    if !quiet {
+        println!("report: {}", r.html.display());
     }
-    if !failures.is_empty() {
-        return Err(BadInput(format!(
-            "{} of {} inputs were not ingested: {}",
-            failures.len(),
-            report.inputs.len(),
-            failures.join(", ")
-        ))
-        .into());
-    }
-    Ok(())
+    bad_inputs(&r.failed, r.ingested + r.unchanged + r.failed.len())
 }
 
 fn cmd_lake(a: LakeArgs, quiet: bool) -> Result<()> {

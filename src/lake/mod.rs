@@ -53,8 +53,10 @@ impl Lake {
     }
 }
 
-/// Takes the lake's writer lock (`_lock`), waiting when another process holds it.
-fn lock(root: &Path, quiet: bool) -> Result<File> {
+/// Takes the lake's writer lock (`_lock`), waiting when another process holds it; held
+/// until the returned file is dropped. `run` also holds it while analyze reads the lake, so
+/// that no commit moves part files under the reader.
+pub fn lock(root: &Path, quiet: bool) -> Result<File> {
     let path = root.join("_lock");
     let f = std::fs::OpenOptions::new()
         .create(true)

@@ -40,6 +40,8 @@ pub struct PipelineFile {
 pub struct Output {
     /// Where metrics, charts and the report are written.
     pub dir: PathBuf,
+    /// The report's title. Default: the campaigns' names joined by " vs ".
+    pub title: Option<String>,
 }
 
 /// One input: a file or folder of exports and how to read it.
@@ -183,6 +185,8 @@ pub struct Pipeline {
     pub path: PathBuf,
     pub lake: PathBuf,
     pub output: PathBuf,
+    /// The report's title (`output.title`, else the campaigns' names joined by " vs ").
+    pub title: String,
     pub inputs: Vec<InputSpec>,
     pub campaigns: Vec<Campaign>,
     pub ladder: Ladder,
@@ -397,7 +401,10 @@ impl Pipeline {
                 },
             });
         }
-        Ok(Pipeline { path: path.to_path_buf(), lake, output, inputs, campaigns, ladder, site: file.site })
+        let title = file.output.title.clone().unwrap_or_else(|| {
+            campaigns.iter().map(|c: &Campaign| c.name.as_str()).collect::<Vec<_>>().join(" vs ")
+        });
+        Ok(Pipeline { path: path.to_path_buf(), lake, output, title, inputs, campaigns, ladder, site: file.site })
     }
 
     /// What a run of this pipeline would do, for `rallylens validate`.

@@ -5,6 +5,7 @@
 //! report can be re-rendered from a copied `metrics/` folder.
 
 pub mod charts;
+pub mod report;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -71,4 +72,47 @@ pub struct Chart {
     pub caption: String,
     pub svg: String,
     pub png: Vec<u8>,
+}
+
+/// What [`render`] wrote.
+pub struct Rendered {
+    pub html: PathBuf,
+    pub markdown: PathBuf,
+    pub charts: usize,
+}
+
+/// Renders the charts and the report of the metrics in `out`: `OUT/charts/<stem>.svg|png`,
+/// `OUT/report.html` and `OUT/report.md`, each written to a temp file and renamed into
+/// place. Chart files of an earlier render that this one did not draw are removed, so the
+/// folder shows exactly the report's charts.
+pub fn render(out: &Path, prov: &report::Provenance, title: &str, generated: &str) -> Result<Rendered> {
+    let m = Metrics::load(out)?;
+    let charts = charts::charts(&m)?;
+    let dir = out.join("charts");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut keep = std::collections::BTreeSet::new();
+    for c in &charts {
+        for (ext, bytes) in [("svg", c.svg.as_bytes()), ("png", c.png.as_slice())] {
+            let name = format!("{}.{ext}", c.file_stem);
+            write_file(&dir.join(&name), bytes)?;
+            keep.insert(name);
+        }
+    }
+    for e in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if (name.ends_with(".svg") || name.ends_with(".png")) && !keep.contains(&name) {
+            std::fs::remove_file(e.path()).with_context(|| format!("removing the stale chart {}", e.path().display()))?;
+        }
+    }
+    let doc = report::document(&m, &charts, prov, title, generated);
+    let html = out.join("report.html");
+    write_file(&html, report::to_html(&doc, &charts).as_bytes())?;
+    let markdown = out.join("report.md");
+    write_file(&markdown, report::to_markdown(&doc, &charts).as_bytes())?;
+    Ok(Rendered { html, markdown, charts: charts.len() })
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    crate::lake::manifest::write_atomic(path, bytes).with_context(|| format!("writing {}", path.display()))
 }

@@ -1,0 +1,248 @@
+//! `rallylens run PIPELINE`: ingest → analyze → render in one command, as cron runs it.
+//!
+//! - Ingest reads only new and changed inputs (each skipped one is said so in the log).
+//! - Analyze is skipped when neither the lake nor the pipeline's campaigns, ladder or site
+//!   changed since the metrics in `OUT` were computed (a fingerprint in
+//!   `OUT/.analyze-fingerprint`, written after the tables): an unchanged nightly rerun only
+//!   re-renders. `--force` re-reads and recomputes everything.
+//! - One run at a time per output folder: `OUT/.run.lock` is held for the whole run; a
+//!   second run waits for it (or, with `--no-wait`, fails with exit code 4). The lake's own
+//!   writer lock is held while ingest commits and while analyze reads, so a plain
+//!   `rallylens ingest` into the same lake never moves files under a reading analyze.
+//! - An input that cannot be ingested does not stop the run: the report is rendered from
+//!   what the lake holds, names the failed inputs, and the run exits with code 3.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+
+use crate::ingest::driver::{ingest, Outcome, Report, RunOptions};
+use crate::lake::summary::thousands;
+use crate::pipeline::Pipeline;
+use crate::render::report::Provenance;
+
+/// How a run runs.
+#[derive(Debug, Clone)]
+pub struct RunArgs {
+    /// Re-read unchanged inputs and recompute unchanged metrics.
+    pub force: bool,
+    /// Fail at once (exit 4) instead of waiting when another run holds the output folder.
+    pub no_wait: bool,
+    pub quiet: bool,
+    pub max_reject_rate: f64,
+    /// The "Generated" time printed in the report (UTC, `YYYY-MM-DD HH:MM:SS UTC`).
+    pub generated: String,
+}
+
+/// Another run holds the output folder (exit code 4).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Busy(pub String);
+
+/// What a run did.
+#[derive(Debug)]
+pub struct RunResult {
+    pub ingested: usize,
+    pub unchanged: usize,
+    /// Inputs that could not be ingested: (path, why).
+    pub failed: Vec<(String, String)>,
+    /// False when the metrics were reused.
+    pub analyzed: bool,
+    pub html: PathBuf,
+    pub markdown: PathBuf,
+    pub charts: usize,
+}
+
+/// The report's "Generated" time: `SOURCE_DATE_EPOCH` when set (reproducible builds'
+/// convention), else now.
+pub fn generated_now() -> String {
+    let t = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .unwrap_or_else(chrono::Utc::now);
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
+    let say = |msg: String| {
+        if !a.quiet {
+            eprintln!("{msg}");
+        }
+    };
+    std::fs::create_dir_all(&p.output).with_context(|| format!("creating the output folder {}", p.output.display()))?;
+    let _run_lock = lock_output(&p.output, a)?;
+
+    // 1. ingest
+    let mut result = RunResult {
+        ingested: 0,
+        unchanged: 0,
+        failed: Vec::new(),
+        analyzed: false,
+        html: PathBuf::new(),
+        markdown: PathBuf::new(),
+        charts: 0,
+    };
+    if p.inputs.is_empty() {
+        say("ingest: the pipeline lists no inputs; analysing the lake as it is".into());
+    } else {
+        let mut opts = RunOptions::new(&p.lake);
+        opts.max_reject_rate = a.max_reject_rate;
+        opts.force = a.force;
+        opts.quiet = a.quiet;
+        opts.progress = true;
+        let report = ingest(&p.inputs, &opts)?;
+        result.failed = log_ingest(&report, a.quiet);
+        for (_, o) in &report.inputs {
+            match o {
+                Outcome::Ingested { .. } => result.ingested += 1,
+                Outcome::Unchanged => result.unchanged += 1,
+                Outcome::Failed(_) => {}
+            }
+        }
+        say(format!(
+            "ingest: {} files read, {} unchanged and skipped, {} failed",
+            result.ingested,
+            result.unchanged,
+            result.failed.len()
+        ));
+    }
+
+    // 2. analyze, unless nothing it reads changed
+    let manifest = crate::lake::open_for_read(&p.lake, a.quiet)?;
+    let fp_path = p.output.join(".analyze-fingerprint");
+    let fp = fingerprint(p)?;
+    let have_all = crate::metrics::analyze::TABLES
+        .iter()
+        .all(|t| p.output.join("metrics").join(format!("{t}.parquet")).exists())
+        && p.output.join("metrics.json").exists();
+    let same = std::fs::read_to_string(&fp_path).map(|s| s.trim() == fp).unwrap_or(false);
+    if !a.force && same && have_all {
+        say("analyze: the lake and the pipeline are unchanged since the last analyze; metrics reused (--force recomputes)".into());
+    } else {
+        // A fingerprint is only ever beside the metrics it describes: removed first, so an
+        // interrupted analyze is redone next time.
+        match std::fs::remove_file(&fp_path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("removing {}", fp_path.display())),
+        }
+        let t = std::time::Instant::now();
+        let w = {
+            let _lake_lock = crate::lake::lock(&p.lake, a.quiet)?;
+            crate::metrics::analyze::analyze(p, &p.lake, &p.output)?
+        };
+        let rows: usize = w.tables.iter().map(|(_, n)| n).sum();
+        say(format!(
+            "analyze: {} campaigns, {} tables ({} rows) in {:.1} s → {}",
+            p.campaigns.len(),
+            w.tables.len(),
+            thousands(rows as u64),
+            t.elapsed().as_secs_f64(),
+            w.dir.display()
+        ));
+        crate::lake::manifest::write_atomic(&fp_path, format!("{fp}\n").as_bytes())
+            .with_context(|| format!("writing {}", fp_path.display()))?;
+        result.analyzed = true;
+    }
+
+    // 3. render
+    let prov = Provenance {
+        pipeline: p.path.display().to_string(),
+        lake: p.lake.display().to_string(),
+        files: manifest.files,
+        failed: result.failed.clone(),
+    };
+    let r = crate::render::render(&p.output, &prov, &p.title, &a.generated)?;
+    say(format!("render: {} charts → {} and {}", r.charts, r.html.display(), r.markdown.display()));
+    result.html = r.html;
+    result.markdown = r.markdown;
+    result.charts = r.charts;
+    Ok(result)
+}
+
+/// Prints what ingest did to each input (one line each; errors always) and returns the
+/// inputs that failed.
+pub fn log_ingest(report: &Report, quiet: bool) -> Vec<(String, String)> {
+    for w in &report.warnings {
+        if !quiet {
+            eprintln!("warning: {w}");
+        }
+    }
+    let mut failures = Vec::new();
+    for (path, o) in &report.inputs {
+        match o {
+            Outcome::Ingested { format, rows, tables, rejected, replaced } => {
+                if !quiet {
+                    let t: Vec<String> = tables.iter().map(|(k, v)| format!("{} {k}", thousands(*v))).collect();
+                    println!(
+                        "{}{path} ({format}): {} records → {}{}",
+                        if *replaced { "replaced " } else { "" },
+                        thousands(*rows),
+                        if t.is_empty() { "nothing".to_string() } else { t.join(", ") },
+                        if *rejected > 0 {
+                            format!("; {} rejected (see _rejects/)", thousands(*rejected))
+                        } else {
+                            String::new()
+                        }
+                    );
+                }
+            }
+            Outcome::Unchanged => {
+                if !quiet {
+                    println!("{path}: unchanged since it was ingested; skipped (--force reads it again)");
+                }
+            }
+            Outcome::Failed(msg) => {
+                eprintln!("error: {msg}");
+                failures.push((path.clone(), msg.clone()));
+            }
+        }
+    }
+    failures
+}
+
+/// What analyze's output depends on: the lake's manifest (every commit rewrites it), the
+/// pipeline's campaigns, ladder and site, and this rallylens version.
+fn fingerprint(p: &Pipeline) -> Result<String> {
+    let manifest = p.lake.join(crate::lake::manifest::MANIFEST);
+    let bytes = std::fs::read(&manifest).with_context(|| format!("reading {}", manifest.display()))?;
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update([0]);
+    h.update(&bytes);
+    h.update([0]);
+    h.update(format!("{:?}\n{:?}\n{:?}", p.campaigns, p.ladder, p.site).as_bytes());
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Holds `OUT/.run.lock` for the run: waits for another run, or fails with [`Busy`].
+fn lock_output(out: &Path, a: &RunArgs) -> Result<File> {
+    let path = out.join(".run.lock");
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) if a.no_wait => Err(Busy(format!(
+            "another rallylens run is writing to {} (it holds {}); try again when it has finished",
+            out.display(),
+            path.display()
+        ))
+        .into()),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            if !a.quiet {
+                eprintln!("rallylens: another run is writing to {}; waiting for it to finish…", out.display());
+            }
+            f.lock().with_context(|| format!("locking {}", path.display()))?;
+            Ok(f)
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("locking {}", path.display())),
+    }
+}
