@@ -150,8 +150,8 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
 
     // 3. render
     let prov = Provenance {
-        pipeline: p.path.display().to_string(),
-        lake: p.lake.display().to_string(),
+        pipeline: shown(&p.path),
+        lake: shown(&p.lake),
         files: manifest.files,
         failed: result.failed.clone(),
     };
@@ -161,6 +161,14 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
     result.markdown = r.markdown;
     result.charts = r.charts;
     Ok(result)
+}
+
+/// A path as the report shows it: relative to the working folder when it is inside it.
+fn shown(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(|r| r.display().to_string()))
+        .unwrap_or_else(|| path.display().to_string())
 }
 
 /// Prints what ingest did to each input (one line each; errors always) and returns the

@@ -80,6 +80,8 @@ enum Fmt {
     Pct,
     /// One decimal.
     F1,
+    /// Two decimals.
+    F2,
     Bool,
     Hours,
     Str,
@@ -102,6 +104,7 @@ fn fmt_f64(v: f64, f: Fmt) -> String {
         Fmt::Rel => format!("{:+.1}%", v * 100.0),
         Fmt::Pct => format!("{:.2}%", v * 100.0),
         Fmt::F1 | Fmt::Str | Fmt::Bool => format!("{v:.1}"),
+        Fmt::F2 => format!("{v:.2}"),
         Fmt::Hours => {
             if v.abs() < 48.0 {
                 format!("{v:.1} h")
@@ -299,7 +302,7 @@ pub fn document(m: &Metrics, charts: &[Chart], prov: &Provenance, title: &str, g
             ("engagement_rate", "Rate", Fmt::Pct),
             ("ci_low", "95% low", Fmt::Pct),
             ("ci_high", "95% high", Fmt::Pct),
-            ("index_vs_platform", "Index", Fmt::F1),
+            ("index_vs_platform", "Index", Fmt::F2),
         ],
     )));
     section(&mut doc, Section::Engagement);
@@ -323,7 +326,7 @@ pub fn document(m: &Metrics, charts: &[Chart], prov: &Provenance, title: &str, g
             ("ci_high", "95% high", Fmt::Signed),
             ("uplift_rel", "Uplift %", Fmt::Rel),
             ("total_traffic_uplift_rel", "Of all traffic", Fmt::Rel),
-            ("p_no_effect", "P(no effect)", Fmt::F1),
+            ("p_no_effect", "P(no effect)", Fmt::F2),
         ],
     )));
     section(&mut doc, Section::Uplift);
@@ -351,7 +354,13 @@ pub fn document(m: &Metrics, charts: &[Chart], prov: &Provenance, title: &str, g
     section(&mut doc, Section::Ladder);
 
     doc.push(Block::Heading(2, "Hashtag pick-up and the target".into(), "hashtags".into()));
+    doc.push(Block::Para("Campaign hashtags over the window: posts using them, reposts, and distinct authors.".into()));
     doc.push(Block::Table(hashtag_totals(m.table("hashtag_daily"))));
+    doc.push(Block::Para(
+        "The targets: mentions of them in campaign posts, and their first response (a reply to or quote of a \
+         campaign post, a mention of an own account or a campaign hashtag, up to 7 days after the window)."
+            .into(),
+    ));
     doc.push(Block::Table(frame_table(
         m.table("target_response"),
         &[
@@ -469,6 +478,7 @@ fn comparison_totals(df: &DataFrame) -> Table {
         .lazy()
         .filter(col("in_window"))
         .sort(["campaign", "day_since_launch"], Default::default())
+        .with_column((col("day_since_launch") + lit(1i64)).alias("days_in"))
         .group_by([col("campaign")])
         .agg([col("*").last()])
         .sort(["campaign"], Default::default())
@@ -478,7 +488,7 @@ fn comparison_totals(df: &DataFrame) -> Table {
         &last,
         &[
             ("campaign", "Campaign", Fmt::Str),
-            ("day_since_launch", "Days", Fmt::Int),
+            ("days_in", "Days", Fmt::Int),
             ("followers_at_launch", "Followers at launch", Fmt::Int),
             ("engagements_cum", "Engagements", Fmt::Int),
             ("engagements_cum_per_1k", "per 1k followers", Fmt::F1),

@@ -12,4 +12,7 @@ fn help_texts() {
     let (code, ingest, _) = w.run(&["ingest", "--help"]);
     assert_eq!(code, 0);
     insta::assert_snapshot!("ingest_help", ingest);
+    let (code, run, _) = w.run(&["run", "--help"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("run_help", run);
 }
