@@ -93,6 +93,7 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
         opts.force = a.force;
         opts.quiet = a.quiet;
         opts.progress = true;
+        let t = std::time::Instant::now();
         let report = ingest(&p.inputs, &opts)?;
         result.failed = log_ingest(&report, a.quiet);
         for (_, o) in &report.inputs {
@@ -103,10 +104,11 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
             }
         }
         say(format!(
-            "ingest: {} files read, {} unchanged and skipped, {} failed",
+            "ingest: {} files read, {} unchanged and skipped, {} failed, in {:.1} s",
             result.ingested,
             result.unchanged,
-            result.failed.len()
+            result.failed.len(),
+            t.elapsed().as_secs_f64()
         ));
     }
 
@@ -155,8 +157,15 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
         files: manifest.files,
         failed: result.failed.clone(),
     };
+    let t = std::time::Instant::now();
     let r = crate::render::render(&p.output, &prov, &p.title, &a.generated)?;
-    say(format!("render: {} charts → {} and {}", r.charts, r.html.display(), r.markdown.display()));
+    say(format!(
+        "render: {} charts in {:.1} s → {} and {}",
+        r.charts,
+        t.elapsed().as_secs_f64(),
+        r.html.display(),
+        r.markdown.display()
+    ));
     result.html = r.html;
     result.markdown = r.markdown;
     result.charts = r.charts;

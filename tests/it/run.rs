@@ -102,7 +102,7 @@ fn nightly_rerun_ingests_nothing_and_writes_the_same_report() {
     let p = tiny(&w);
     let (code, out1, err1) = run(&w, &["run", s(&p)]);
     assert_eq!(code, 0, "{out1}\n{err1}");
-    assert!(err1.contains("ingest: 3 files read, 0 unchanged"), "{err1}");
+    assert!(err1.contains("ingest: 3 files read, 0 unchanged and skipped, 0 failed"), "{err1}");
     assert!(err1.contains("analyze: 1 campaigns"), "{err1}");
     let first = tree(&w.path("out"));
     let names: Vec<&str> = first.iter().map(|(n, _)| n.as_str()).collect();
