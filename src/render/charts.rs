@@ -385,16 +385,23 @@ fn draw_day_lines<DB: DrawingBackend>(
             .map_err(err)?
             .label(s.name.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
-        chart.draw_series(s.points.iter().map(|p| Circle::new(*p, 2, colour.filled()))).map_err(err)?;
+        chart.draw_series(s.points.iter().map(|p| Circle::new(*p, 3, colour.filled()))).map_err(err)?;
     }
     legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
 
 fn draw_two_panels<DB: DrawingBackend>(root: &Area<DB>, t: &TwoPanels) -> Result<()> {
     let body = titled(root, &t.title)?;
-    let (l, r) = body.split_horizontally(W / 2);
-    draw_day_lines(&l, &t.camp, t.x, &t.left.0, &t.left.1)?;
-    draw_day_lines(&r, &t.camp, t.x, &t.right.0, &t.right.1)
+    // A panel without any series is left out: the other takes the whole width.
+    match (t.left.1.is_empty(), t.right.1.is_empty()) {
+        (false, true) => draw_day_lines(&body, &t.camp, t.x, &t.left.0, &t.left.1),
+        (true, false) => draw_day_lines(&body, &t.camp, t.x, &t.right.0, &t.right.1),
+        _ => {
+            let (l, r) = body.split_horizontally(W / 2);
+            draw_day_lines(&l, &t.camp, t.x, &t.left.0, &t.left.1)?;
+            draw_day_lines(&r, &t.camp, t.x, &t.right.0, &t.right.1)
+        }
+    }
 }
 
 /// Per platform, the points (day, value) of a column, nulls left out; None when all null.
@@ -431,11 +438,20 @@ fn reach_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
         reach = per_platform(df, &rows, "impressions")?;
         reach_desc = "impressions";
     }
+    if reach.is_empty() {
+        // No reach figure at all (collected posts only): the people who acted that day.
+        reach = per_platform(df, &rows, "unique_actors")?;
+        reach_desc = "distinct actors that day";
+    }
     let eng = per_platform(df, &rows, "engagements")?;
     if reach.is_empty() && eng.is_empty() {
         return Ok(None);
     }
-    let title = format!("Daily reach and engagements: {}", c.name);
+    let title = if eng.is_empty() && reach_desc.starts_with("distinct") {
+        format!("Daily distinct actors: {}", c.name)
+    } else {
+        format!("Daily reach and engagements: {}", c.name)
+    };
     let t = TwoPanels {
         camp: c.clone(),
         title: title.clone(),
@@ -450,8 +466,13 @@ fn reach_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
         campaign: Some(c.id.clone()),
         title,
         caption: format!(
-            "Own posts per day and platform. Left: {reach_desc} (a person reached by two posts counts twice); \
-             right: engagements of the posts created that day. Shaded: the campaign window."
+            "Per day and platform. Left: {reach_desc}{}; right: engagements of the own posts created that day. \
+             Shaded: the campaign window.",
+            if reach_desc.starts_with("post reach") {
+                " of own posts (a person reached by two posts counts twice)"
+            } else {
+                ""
+            }
         ),
         svg,
         png,
@@ -530,7 +551,7 @@ fn draw_rates<DB: DrawingBackend>(root: &Area<DB>, p: &RatePlot) -> Result<()> {
         chart
             .draw_series(std::iter::once(Text::new(
                 note,
-                (x + 0.08, g.rate * 100.0),
+                (x + 0.16, g.rate * 100.0),
                 small_font().pos(Pos::new(HPos::Left, VPos::Bottom)),
             )))
             .map_err(err)?;
@@ -1043,7 +1064,8 @@ fn hashtag_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
         campaign: Some(c.id.clone()),
         title,
         caption: format!(
-            "Posts and reposts using each campaign hashtag per day (own and collected). {}",
+            "Posts and reposts using each campaign hashtag per day (own and collected); a day without a point has no \
+             such post in the collected data. {}",
             if responded {
                 "The red line marks the target's first response (UTC)."
             } else {
@@ -1060,8 +1082,8 @@ fn hashtag_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
 
 struct Overlay {
     title: String,
-    /// Panels: (y description, per campaign (name, colour, points)).
-    panels: Vec<(String, Vec<Series>)>,
+    /// Panels: ((caption, y description), one series per campaign).
+    panels: Vec<((String, String), Vec<Series>)>,
     x_max: i64,
 }
 
@@ -1071,7 +1093,11 @@ fn draw_overlay<DB: DrawingBackend>(root: &Area<DB>, o: &Overlay) -> Result<()> 
     for (area, (desc, series)) in areas.iter().zip(&o.panels) {
         let max = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(0.0, f64::max);
         let top = y_top(max);
-        let mut chart = ChartBuilder::on(area)
+        let mut builder = ChartBuilder::on(area);
+        if !desc.0.is_empty() {
+            builder.caption(&desc.0, (FONT, 14).into_font().color(&INK));
+        }
+        let mut chart = builder
             .margin(6)
             .margin_right(16)
             .x_label_area_size(30)
@@ -1091,7 +1117,7 @@ fn draw_overlay<DB: DrawingBackend>(root: &Area<DB>, o: &Overlay) -> Result<()> 
             })
             .y_label_formatter(&|v| num(*v))
             .x_desc("days since launch")
-            .y_desc(desc.as_str())
+            .y_desc(desc.1.as_str())
             .label_style(small_font())
             .axis_desc_style(small_font())
             .light_line_style(WHITE.mix(0.0))
@@ -1135,7 +1161,8 @@ fn signups_chart(m: &Metrics, camps: &[Camp]) -> Result<Option<Chart>> {
     }
     let x_max = series.iter().flat_map(|s| s.points.iter().map(|p| p.0 as i64)).max().unwrap_or(0).max(1);
     let title = "Cumulative sign-ups by day since launch".to_string();
-    let o = Overlay { title: title.clone(), panels: vec![("sign-ups, cumulative".into(), series)], x_max };
+    let o =
+        Overlay { title: title.clone(), panels: vec![((String::new(), "sign-ups, cumulative".into()), series)], x_max };
     let (svg, png) = draw_both!(&title, draw_overlay, &o)?;
     Ok(Some(Chart {
         file_stem: "signups".into(),
@@ -1167,10 +1194,10 @@ fn overlay_chart(m: &Metrics, camps: &[Camp]) -> Result<Option<Chart>> {
         }
         let per = per_campaign(df, camps, "day_since_launch", &format!("{col}_per_1k"))?;
         let (series, desc) = if per.len() == raw.len() {
-            (per, format!("{desc} per 1k followers, cum."))
+            (per, (format!("{desc}, cumulative"), "per 1,000 followers".to_string()))
         } else {
             per_1k_all = false;
-            (raw, format!("{desc}, cumulative"))
+            (raw, (format!("{desc}, cumulative"), "count".to_string()))
         };
         panels.push((desc, series));
     }
@@ -1550,7 +1577,12 @@ mod tests {
     fn write_fixture_pngs() {
         let out = std::path::PathBuf::from(std::env::var("RALLYLENS_CHARTS_OUT").unwrap());
         std::fs::create_dir_all(&out).unwrap();
-        for c in charts(&fixture()).unwrap() {
+        // RALLYLENS_METRICS_DIR: an analyze output folder instead of the fixture.
+        let m = match std::env::var("RALLYLENS_METRICS_DIR") {
+            Ok(dir) => Metrics::load(std::path::Path::new(&dir)).unwrap(),
+            Err(_) => fixture(),
+        };
+        for c in charts(&m).unwrap() {
             std::fs::write(out.join(format!("{}.png", c.file_stem)), &c.png).unwrap();
             std::fs::write(out.join(format!("{}.svg", c.file_stem)), &c.svg).unwrap();
         }
