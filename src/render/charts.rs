@@ -281,7 +281,14 @@ fn encode_png(rgb: &[u8]) -> Result<Vec<u8>> {
 
 /// The title strip of a chart; returns the area below it.
 fn titled<DB: DrawingBackend>(root: &Area<DB>, title: &str) -> Result<Area<DB>> {
-    root.titled(title, (FONT, 20).into_font().style(FontStyle::Bold).color(&INK)).map_err(err)
+    // 20 px fits about 75 characters across; longer titles (long campaign names) get
+    // smaller, down to 13 px, then are cut with an ellipsis.
+    let n = title.chars().count();
+    let size = if n <= 75 { 20.0 } else { (20.0 * 75.0 / n as f64).max(13.0) };
+    let max = (75.0 * 20.0 / size) as usize;
+    let text: String =
+        if n > max { title.chars().take(max - 1).chain(std::iter::once('…')).collect() } else { title.to_string() };
+    root.titled(&text, (FONT, size).into_font().style(FontStyle::Bold).color(&INK)).map_err(err)
 }
 
 fn label_font() -> TextStyle<'static> {
@@ -497,62 +504,69 @@ struct RatePlot {
     platforms: Vec<(String, RGBColor)>,
 }
 
+/// A dot plot with the groups as rows (first group on top), so that any number of groups
+/// keeps readable labels.
 fn draw_rates<DB: DrawingBackend>(root: &Area<DB>, p: &RatePlot) -> Result<()> {
     let body = titled(root, &p.title)?;
     let n = p.groups.len();
     let max = p.groups.iter().map(|g| g.ci.map_or(g.rate, |c| c.1.max(g.rate))).fold(0.0, f64::max) * 100.0;
-    let top = y_top(max);
+    let right = y_top(max) * 1.15; // room for the value labels
+                                   // Row k (0 = first group) sits at y = n − 1 − k.
+    let row = |k: usize| (n - 1 - k) as f64;
     let mut chart = ChartBuilder::on(&body)
         .margin(8)
         .margin_right(20)
         .x_label_area_size(40)
-        .y_label_area_size(64)
-        .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..top)
+        .y_label_area_size(210)
+        .build_cartesian_2d(0.0..right, -0.5..(n as f64 - 0.5))
         .map_err(err)?;
     let labels: Vec<String> = p.groups.iter().map(|g| g.label.clone()).collect();
     chart
         .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(n.max(1))
-        .y_labels(6)
-        .x_label_formatter(&|v| {
+        .disable_y_mesh()
+        .y_labels(n.max(1))
+        .x_labels(6)
+        .y_label_formatter(&|v| {
             let i = v.round();
             if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
-                labels[i as usize].clone()
+                labels[n - 1 - i as usize].clone()
             } else {
                 String::new()
             }
         })
-        .y_label_formatter(&|v| format!("{}%", num(*v)))
-        .x_desc("content type (basis of the rate)")
-        .y_desc("engagement rate: Σ engagements / Σ basis")
+        .x_label_formatter(&|v| format!("{}%", num(*v)))
+        .x_desc("engagement rate: Σ engagements / Σ basis, 95% interval")
+        .y_desc("platform, content type (basis)")
         .label_style(small_font())
         .axis_desc_style(label_font())
         .light_line_style(WHITE.mix(0.0))
         .bold_line_style(GREY.mix(0.15))
         .draw()
         .map_err(err)?;
-    for (i, g) in p.groups.iter().enumerate() {
-        let x = i as f64;
+    let h = if n > 8 { 0.15 } else { 0.2 };
+    for (k, g) in p.groups.iter().enumerate() {
+        let y = row(k);
         let colour = g.colour;
+        let x = g.rate * 100.0;
+        let mut end = x;
         if let Some((lo, hi)) = g.ci {
             let (lo, hi) = (lo * 100.0, hi * 100.0);
-            let w = 0.12;
+            end = end.max(hi);
             chart
                 .draw_series([
-                    PathElement::new(vec![(x, lo), (x, hi)], colour.stroke_width(2)),
-                    PathElement::new(vec![(x - w, lo), (x + w, lo)], colour.stroke_width(2)),
-                    PathElement::new(vec![(x - w, hi), (x + w, hi)], colour.stroke_width(2)),
+                    PathElement::new(vec![(lo, y), (hi, y)], colour.stroke_width(2)),
+                    PathElement::new(vec![(lo, y - h), (lo, y + h)], colour.stroke_width(2)),
+                    PathElement::new(vec![(hi, y - h), (hi, y + h)], colour.stroke_width(2)),
                 ])
                 .map_err(err)?;
         }
-        chart.draw_series(std::iter::once(Circle::new((x, g.rate * 100.0), 6, colour.filled()))).map_err(err)?;
-        let note = format!("{}% · {} posts", num(g.rate * 100.0), g.posts);
+        chart.draw_series(std::iter::once(Circle::new((x, y), 6, colour.filled()))).map_err(err)?;
+        let note = format!("{}{}% · {} posts", if g.ci.is_some() { "  " } else { "    " }, num(x), g.posts);
         chart
             .draw_series(std::iter::once(Text::new(
                 note,
-                (x + 0.16, g.rate * 100.0),
-                small_font().pos(Pos::new(HPos::Left, VPos::Bottom)),
+                (end, y),
+                small_font().pos(Pos::new(HPos::Left, VPos::Center)),
             )))
             .map_err(err)?;
     }
@@ -564,7 +578,7 @@ fn draw_rates<DB: DrawingBackend>(root: &Area<DB>, p: &RatePlot) -> Result<()> {
             .label(name.clone())
             .legend(move |(x, y)| Circle::new((x + 9, y), 5, colour.filled()));
     }
-    legend(&mut chart, SeriesLabelPosition::UpperRight)
+    legend(&mut chart, SeriesLabelPosition::LowerRight)
 }
 
 fn engagement_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
@@ -581,7 +595,7 @@ fn engagement_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
         let (Some(p), Some(r)) = (&plat[i], rate[i]) else { continue };
         let b = basis[i].clone().unwrap_or_default();
         groups.push(RateGroup {
-            label: format!("{} {} ({})", p, ct[i].as_deref().unwrap_or("?"), b),
+            label: format!("{}, {} ({})", p, ct[i].as_deref().unwrap_or("?"), b),
             basis: b,
             colour: colour_of(p),
             rate: r,
@@ -592,7 +606,7 @@ fn engagement_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
     if groups.is_empty() {
         return Ok(None);
     }
-    let mut used: Vec<String> = groups.iter().map(|g| g.label.split(' ').next().unwrap_or("").to_string()).collect();
+    let mut used: Vec<String> = groups.iter().map(|g| g.label.split(',').next().unwrap_or("").to_string()).collect();
     used.dedup();
     let title = format!("Engagement rate per content type: {}", c.name);
     let plot =
@@ -960,7 +974,9 @@ struct Hashtags {
     camp: Camp,
     title: String,
     x: (i32, i32),
+    /// Posts and reposts per hashtag (solid), and distinct authors (dashed, same colour).
     series: Vec<Series>,
+    authors: Vec<Series>,
     /// (x in fractional days, label) of each target's first response.
     responses: Vec<(f64, String)>,
 }
@@ -968,7 +984,7 @@ struct Hashtags {
 fn draw_hashtags<DB: DrawingBackend>(root: &Area<DB>, h: &Hashtags) -> Result<()> {
     let body = titled(root, &h.title)?;
     let max = h.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(0.0, f64::max);
-    let top = y_top(max) * 1.2;
+    let top = y_top(max) * 1.4; // the legend's room above the lines
     let mut chart = ChartBuilder::on(&body)
         .margin(8)
         .margin_right(20)
@@ -983,7 +999,7 @@ fn draw_hashtags<DB: DrawingBackend>(root: &Area<DB>, h: &Hashtags) -> Result<()
         .x_label_formatter(&|v| date_label(*v))
         .y_label_formatter(&|v| num(*v))
         .x_desc("day")
-        .y_desc("posts using the hashtag per day")
+        .y_desc("posts and authors per day")
         .label_style(small_font())
         .axis_desc_style(label_font())
         .light_line_style(WHITE.mix(0.0))
@@ -999,6 +1015,19 @@ fn draw_hashtags<DB: DrawingBackend>(root: &Area<DB>, h: &Hashtags) -> Result<()
             .label(s.name.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
         chart.draw_series(s.points.iter().map(|p| Circle::new(*p, 3, colour.filled()))).map_err(err)?;
+    }
+    for s in &h.authors {
+        let colour = s.colour;
+        chart
+            .draw_series(DashedLineSeries::new(s.points.iter().copied(), 6, 4, colour.stroke_width(2)))
+            .map_err(err)?
+            .label(s.name.clone())
+            .legend(move |(x, y)| {
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (6, 0)], colour.stroke_width(2))
+                    + PathElement::new(vec![(10, 0), (16, 0)], colour.stroke_width(2))
+            });
+        chart.draw_series(s.points.iter().map(|p| Circle::new(*p, 2, colour.filled()))).map_err(err)?;
     }
     // Labels beside their line, away from the legend: a response in the first half of the
     // axis has its label to the right and the legend in the upper right corner.
@@ -1024,12 +1053,17 @@ fn hashtag_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
     let df = m.table("hashtag_daily");
     let rows = rows_of(df, &c.id)?;
     let (tag, day, posts, reposts) = (strs(df, "hashtag")?, days(df, "day")?, i64s(df, "posts")?, i64s(df, "reposts")?);
+    let authors = i64s(df, "authors")?;
     let mut by: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    let mut by_authors: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
     let mut ds: Vec<i32> = c.start.into_iter().chain(c.end).collect();
     for &i in &rows {
         let (Some(t), Some(d)) = (&tag[i], day[i]) else { continue };
         let n = posts[i].unwrap_or(0) + reposts[i].unwrap_or(0);
         by.entry(format!("#{t}")).or_default().push((d as f64, n as f64));
+        if let Some(a) = authors[i] {
+            by_authors.entry(format!("#{t}")).or_default().push((d as f64, a as f64));
+        }
         ds.push(d);
     }
     if by.is_empty() {
@@ -1046,16 +1080,21 @@ fn hashtag_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
         }
     }
     let (lo, hi) = (*ds.iter().min().expect("a day"), *ds.iter().max().expect("a day"));
-    let series: Vec<Series> = by
-        .into_iter()
-        .enumerate()
-        .map(|(i, (name, mut points))| {
-            points.sort_by(|a, b| a.0.total_cmp(&b.0));
-            Series { name, colour: SERIES[i % SERIES.len()], points }
-        })
-        .collect();
+    // A hashtag's colour is its position among the campaign's hashtags (by name).
+    let tags: Vec<String> = by.keys().cloned().collect();
+    let to_series = |m: BTreeMap<String, Vec<(f64, f64)>>, what: &str| -> Vec<Series> {
+        m.into_iter()
+            .map(|(tag, mut points)| {
+                points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let i = tags.iter().position(|t| *t == tag).unwrap_or(0);
+                Series { name: format!("{tag} {what}"), colour: SERIES[i % SERIES.len()], points }
+            })
+            .collect()
+    };
+    let series = to_series(by, "posts");
+    let authors = to_series(by_authors, "authors");
     let title = format!("Hashtag pick-up: {}", c.name);
-    let h = Hashtags { camp: c.clone(), title: title.clone(), x: (lo, hi), series, responses };
+    let h = Hashtags { camp: c.clone(), title: title.clone(), x: (lo, hi), series, authors, responses };
     let responded = !h.responses.is_empty();
     let (svg, png) = draw_both!(&title, draw_hashtags, &h)?;
     Ok(Some(Chart {
@@ -1064,8 +1103,8 @@ fn hashtag_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
         campaign: Some(c.id.clone()),
         title,
         caption: format!(
-            "Posts and reposts using each campaign hashtag per day (own and collected); a day without a point has no \
-             such post in the collected data. {}",
+            "Posts and reposts using each campaign hashtag per day (solid; own and collected) and their distinct \
+             authors (dashed); a day without a point has no such post in the collected data. {}",
             if responded {
                 "The red line marks the target's first response (UTC)."
             } else {
@@ -1373,7 +1412,8 @@ mod tests {
             df!("campaign" => lc, "rung" => [1i64, 2, 3, 4, 5, 1, 2, 3, 4, 5], "rung_name" => [rung_names, rung_names].concat()).unwrap(),
         );
         // hashtag_daily: kenya only, two hashtags over the window.
-        let (mut c, mut tag, mut day, mut posts, mut reposts) = (vec![], vec![], vec![], vec![], vec![]);
+        let (mut c, mut tag, mut day, mut posts, mut reposts, mut authors) =
+            (vec![], vec![], vec![], vec![], vec![], vec![]);
         for (h, scale) in [("kenya2024", 10i64), ("justice", 3)] {
             for (k, dd) in run_of("2024-03-01", 14).into_iter().enumerate() {
                 let k = k as i64;
@@ -1382,11 +1422,12 @@ mod tests {
                 day.push(dd);
                 posts.push(scale * (1 + k.min(6)));
                 reposts.push(scale * (k % 4));
+                authors.push(scale * (1 + k.min(6)) * 2 / 3 + k % 3);
             }
         }
         t.insert(
             "hashtag_daily".into(),
-            df!("campaign" => c, "hashtag" => tag, "day" => day, "posts" => posts, "reposts" => reposts).unwrap(),
+            df!("campaign" => c, "hashtag" => tag, "day" => day, "posts" => posts, "reposts" => reposts, "authors" => authors).unwrap(),
         );
         let at = NaiveDateTime::parse_from_str("2024-03-05 14:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
         let tr = df!("campaign" => ["kenya"], "target" => ["@shell"], "first_response_at" => [Some(at)]).unwrap();
