@@ -11,16 +11,19 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 use serde_json::{json, Map, Value};
 
-use super::{comparison, engagement, hashtags, ladder, reach, signups, stats, uplift, write_table, Lake, Scope};
+use super::{
+    comparison, engagement, hashtags, ladder, reach, referral_daily, signups, stats, uplift, write_table, Lake, Scope,
+};
 use crate::pipeline::Pipeline;
 use crate::pseudo::Pseudonymizer;
 
 /// The output tables, in the order they are written and listed.
-pub const TABLES: [&str; 11] = [
+pub const TABLES: [&str; 12] = [
     "engagement_by_content_type",
     "reach_daily",
     "reach_window",
     "referral_uplift",
+    "referral_daily",
     "ladder_transitions",
     "ladder_summary",
     "hashtag_daily",
@@ -82,6 +85,7 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
         ("reach_daily", run("reach_daily", reach::reach_daily(&scopes))?),
         ("reach_window", run("reach_window", reach::reach_window(&scopes))?),
         ("referral_uplift", run("referral_uplift", uplift::referral_uplift(&scopes))?),
+        ("referral_daily", run("referral_daily", referral_daily::referral_daily(&scopes))?),
         ("ladder_transitions", run("ladder_transitions", ladder_t)?),
         ("ladder_summary", run("ladder_summary", ladder_s)?),
         ("hashtag_daily", run("hashtag_daily", hashtags::hashtag_daily(&scopes))?),

@@ -12,6 +12,7 @@ pub mod engagement;
 pub mod hashtags;
 pub mod ladder;
 pub mod reach;
+pub mod referral_daily;
 pub mod scope;
 pub mod signups;
 pub mod stats;

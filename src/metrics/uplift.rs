@@ -75,16 +75,16 @@ pub const NO_BASELINE: &str = "no traffic rows in the baseline window";
 pub const NO_WINDOW: &str = "no traffic rows in the campaign window";
 pub const RANGE_BASELINE_NO_CI: &str = "baseline from range rows only: no daily residuals to draw";
 
-fn is_social(ch: &str) -> bool {
+pub(super) fn is_social(ch: &str) -> bool {
     SOCIAL.contains(&ch)
 }
 
 /// Sessions per channel of one day or one range.
-type Counts = BTreeMap<String, i64>;
+pub(super) type Counts = BTreeMap<String, i64>;
 
 /// Which channels a series sums.
 #[derive(Clone, Copy)]
-enum Sel<'a> {
+pub(super) enum Sel<'a> {
     Channel(&'a str),
     AllSocial,
     Control,
@@ -92,7 +92,7 @@ enum Sel<'a> {
 }
 
 impl Sel<'_> {
-    fn sum_i64(self, c: &Counts) -> i64 {
+    pub(super) fn sum_i64(self, c: &Counts) -> i64 {
         c.iter()
             .filter(|(ch, _)| match self {
                 Sel::Channel(x) => ch.as_str() == x,
@@ -103,13 +103,13 @@ impl Sel<'_> {
             .map(|(_, v)| *v)
             .sum()
     }
-    fn sum(self, c: &Counts) -> f64 {
+    pub(super) fn sum(self, c: &Counts) -> f64 {
         self.sum_i64(c) as f64
     }
 }
 
 /// One window's data: per-day counts (daily rows) or per-range counts (range rows only).
-enum Side<'a> {
+pub(super) enum Side<'a> {
     /// (epoch day, counts) of the days with daily rows.
     Daily(Vec<(i32, &'a Counts)>),
     /// (length in days, counts) of the distinct ranges fully inside the window.
@@ -137,19 +137,19 @@ impl Side<'_> {
     }
 }
 
-fn weekday(day: i32) -> usize {
+pub(super) fn weekday(day: i32) -> usize {
     Day(day).to_naive().weekday().num_days_from_monday() as usize
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
-enum Method {
+pub(super) enum Method {
     Control,
     DowMean,
     Mean,
 }
 
 impl Method {
-    fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             Method::Control => "control",
             Method::DowMean => "dow_mean",
@@ -159,7 +159,7 @@ impl Method {
 }
 
 /// The method for a campaign's B and P (§4), decided on the control series.
-fn choose(b: &Side, p: &Side) -> Method {
+pub(super) fn choose(b: &Side, p: &Side) -> Method {
     if let (Side::Daily(bd), Side::Daily(pd)) = (b, p) {
         let c = b.ys(Sel::Control);
         if bd.len() >= 14 && stats::ols(&c, &c).is_some() {
@@ -175,14 +175,14 @@ fn choose(b: &Side, p: &Side) -> Method {
 
 /// Expected sessions of a series in P, the fit, and the baseline residuals (None when the
 /// baseline has no daily values).
-struct Est {
-    alpha: Option<f64>,
-    beta: Option<f64>,
-    expected: f64,
-    residuals: Option<Vec<f64>>,
+pub(super) struct Est {
+    pub(super) alpha: Option<f64>,
+    pub(super) beta: Option<f64>,
+    pub(super) expected: f64,
+    pub(super) residuals: Option<Vec<f64>>,
 }
 
-fn estimate(method: Method, b: &Side, p: &Side, sel: Sel) -> Est {
+pub(super) fn estimate(method: Method, b: &Side, p: &Side, sel: Sel) -> Est {
     let yb = b.ys(sel);
     match (method, b, p) {
         (Method::Control, Side::Daily(_), Side::Daily(_)) => {
@@ -246,12 +246,12 @@ fn ratio(a: f64, b: f64) -> Option<f64> {
 }
 
 /// The used traffic of one scope: daily counts per day, range counts per (start, end).
-struct Used {
-    daily: BTreeMap<i32, Counts>,
-    ranges: BTreeMap<(i32, i32), Counts>,
+pub(super) struct Used {
+    pub(super) daily: BTreeMap<i32, Counts>,
+    pub(super) ranges: BTreeMap<(i32, i32), Counts>,
 }
 
-fn load(scope: &Scope) -> PolarsResult<Used> {
+pub(super) fn load(scope: &Scope) -> PolarsResult<Used> {
     let c = scope.campaign;
     let inside = |lo: NaiveDate, hi: NaiveDate| col("date_start").gt_eq(lit(lo)).and(col("date_end").lt_eq(lit(hi)));
     let used = inside(c.baseline_start, c.baseline_end).or(inside(c.start, c.end));
@@ -292,7 +292,7 @@ fn load(scope: &Scope) -> PolarsResult<Used> {
 }
 
 /// The side of a window: its daily days, else its ranges, else None.
-fn side(u: &Used, lo: NaiveDate, hi: NaiveDate) -> Option<Side<'_>> {
+pub(super) fn side(u: &Used, lo: NaiveDate, hi: NaiveDate) -> Option<Side<'_>> {
     let (lo, hi) = (Day::from_naive(lo).0, Day::from_naive(hi).0);
     let daily: Vec<(i32, &Counts)> = u.daily.range(lo..=hi).map(|(d, c)| (*d, c)).collect();
     if !daily.is_empty() {
