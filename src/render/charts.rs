@@ -117,6 +117,7 @@ fn times(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
     let c = df.column(name)?;
     let unit = match c.dtype() {
         DataType::Datetime(u, _) => *u,
+        DataType::Null => return Ok(vec![None; c.len()]),
         other => return Err(anyhow!("column {name} is {other}, not a timestamp")),
     };
     let per_day = match unit {
@@ -1612,6 +1613,85 @@ mod tests {
         assert_eq!(safe("kenya 2024/a&b"), "kenya_2024_a_b");
     }
 
+    /// analyze's own output (real dtypes after a Parquet round trip) renders: a tiny lake,
+    /// two campaigns, traffic for the first one only.
+    #[test]
+    fn analyze_output_renders() {
+        use crate::model::{Action, Micros, Post, Traffic};
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("lake");
+        let ts = |s: &str| -> Option<Micros> { crate::ingest::util::parse_iso(s) };
+        let post = |id: &str, at: &str, reach: i64, tag: &str| Post {
+            platform: "facebook".into(),
+            post_id: id.into(),
+            origin: "owned",
+            account_id: Some("ngo".into()),
+            account_handle: Some("ngo".into()),
+            created_at: ts(at),
+            content_type: "photo",
+            hashtags: vec![tag.into()],
+            reach: Some(reach),
+            reactions: Some(reach / 20),
+            ..Default::default()
+        };
+        let posts = [
+            post("k1", "2024-03-01T10:00:00Z", 1000, "kenya2024"),
+            post("k2", "2024-03-02T10:00:00Z", 3000, "kenya2024"),
+            post("s1", "2024-06-03T10:00:00Z", 2000, "shellout"),
+        ];
+        let act = |who: &str, verb: &str, at: &str, camp: &str| Action {
+            platform: "crm".into(),
+            actor_id: who.into(),
+            action: verb.into(),
+            occurred_at: ts(at),
+            campaign: Some(camp.into()),
+            ..Default::default()
+        };
+        let actions = [
+            act("a", "like", "2024-03-01T09:00:00Z", "kenya"),
+            act("a", "sign_petition", "2024-03-02T09:00:00Z", "kenya"),
+            act("b", "share", "2024-06-04T09:00:00Z", "shell"),
+        ];
+        // Kenya's 28 baseline days (Feb 2 .. 29) and its 3 window days: search and facebook.
+        let mut traffic = Vec::new();
+        for k in 0..31 {
+            let day = Some(Day::from_naive(d("2024-02-02") + chrono::Duration::days(k)));
+            for (channel, n) in [("search", 100 + k % 7), ("facebook", 10 + k % 3 + if k >= 28 { 20 } else { 0 })] {
+                traffic.push(Traffic {
+                    platform: "web".into(),
+                    date_start: day,
+                    date_end: day,
+                    source: Some(channel.into()),
+                    channel,
+                    sessions: Some(n),
+                    ..Default::default()
+                });
+            }
+        }
+        crate::lake::write_records(&root, "t", &posts, &actions, &traffic, &[]).unwrap();
+        let pipe = crate::pipeline::Pipeline::parse(
+            std::path::Path::new("p.toml"),
+            "[output]\ndir='o'\n[[campaigns]]\nid='kenya'\nname='Kenya & co'\nstart=2024-03-01\nend=2024-03-03\n\
+             hashtags=['#kenya2024']\nown_accounts={facebook=['ngo']}\n\
+             [[campaigns]]\nid='shell'\nstart=2024-06-03\nend=2024-06-09\nhashtags=['#shellout']\n\
+             own_accounts={facebook=['ngo']}\n",
+        )
+        .unwrap();
+        let out = dir.path().join("out");
+        crate::metrics::analyze::analyze(&pipe, &root, &out).unwrap();
+        let m = Metrics::load(&out).unwrap();
+        let cs = charts(&m).unwrap();
+        let s = stems(&cs);
+        for want in ["reach_daily-kenya", "referral_uplift-kenya", "hashtags-kenya", "hashtags-shell", "signups"] {
+            assert!(s.contains(&want), "{want} missing from {s:?}");
+        }
+        assert!(!s.contains(&"referral_uplift-shell"), "{s:?}");
+        for c in &cs {
+            check_xml(&c.svg);
+            assert_eq!(&c.png[..8], b"\x89PNG\r\n\x1a\n");
+        }
+    }
+
     /// Writes the fixture's PNGs to $RALLYLENS_CHARTS_OUT, to look at them.
     #[test]
     #[ignore]
@@ -1623,7 +1703,10 @@ mod tests {
             Ok(dir) => Metrics::load(std::path::Path::new(&dir)).unwrap(),
             Err(_) => fixture(),
         };
-        for c in charts(&m).unwrap() {
+        let t = std::time::Instant::now();
+        let cs = charts(&m).unwrap();
+        eprintln!("{} charts in {:.2} s", cs.len(), t.elapsed().as_secs_f64());
+        for c in cs {
             std::fs::write(out.join(format!("{}.png", c.file_stem)), &c.png).unwrap();
             std::fs::write(out.join(format!("{}.svg", c.file_stem)), &c.svg).unwrap();
         }
