@@ -562,7 +562,8 @@ fn draw_rates<DB: DrawingBackend>(root: &Area<DB>, p: &RatePlot) -> Result<()> {
                 .map_err(err)?;
         }
         chart.draw_series(std::iter::once(Circle::new((x, y), 6, colour.filled()))).map_err(err)?;
-        let note = format!("{}{}% · {} posts", if g.ci.is_some() { "  " } else { "    " }, num(x), g.posts);
+        let pad = if g.ci.is_some() { "  " } else { "    " };
+        let note = format!("{pad}{}% · {} post{}", num(x), g.posts, if g.posts == 1 { "" } else { "s" });
         chart
             .draw_series(std::iter::once(Text::new(
                 note,
