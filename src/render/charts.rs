@@ -166,6 +166,17 @@ fn safe(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
 }
 
+/// A campaign id in a file name: as is when already safe, else made safe plus a short hash
+/// of the id, so that two ids differing only in unsafe characters keep apart.
+fn stem_id(id: &str) -> String {
+    let s = safe(id);
+    if s == id {
+        s
+    } else {
+        format!("{s}-{:08x}", xxhash_rust::xxh3::xxh3_64(id.as_bytes()) as u32)
+    }
+}
+
 fn date_label(d: f64) -> String {
     Day(d.round() as i32).to_naive().format("%d %b").to_string()
 }
@@ -469,7 +480,7 @@ fn reach_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
     };
     let (svg, png) = draw_both!(&title, draw_two_panels, &t)?;
     Ok(Some(Chart {
-        file_stem: format!("reach_daily-{}", safe(&c.id)),
+        file_stem: format!("reach_daily-{}", stem_id(&c.id)),
         section: Section::Reach,
         campaign: Some(c.id.clone()),
         title,
@@ -621,7 +632,7 @@ fn engagement_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
     };
     let (svg, png) = draw_both!(&title, draw_rates, &plot)?;
     Ok(Some(Chart {
-        file_stem: format!("engagement_by_content_type-{}", safe(&c.id)),
+        file_stem: format!("engagement_by_content_type-{}", stem_id(&c.id)),
         section: Section::Engagement,
         campaign: Some(c.id.clone()),
         title,
@@ -749,7 +760,7 @@ fn referral_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
     let title = r.title.clone();
     let (svg, png) = draw_both!(&title, draw_referral, &r)?;
     Ok(Some(Chart {
-        file_stem: format!("referral_uplift-{}", safe(&c.id)),
+        file_stem: format!("referral_uplift-{}", stem_id(&c.id)),
         section: Section::Uplift,
         campaign: Some(c.id.clone()),
         title,
@@ -956,7 +967,7 @@ fn ladder_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
     let l = Ladder { title: title.clone(), names, cells, periods };
     let (svg, png) = draw_both!(&title, draw_ladder, &l)?;
     Ok(Some(Chart {
-        file_stem: format!("ladder-{}", safe(&c.id)),
+        file_stem: format!("ladder-{}", stem_id(&c.id)),
         section: Section::Ladder,
         campaign: Some(c.id.clone()),
         title,
@@ -1100,7 +1111,7 @@ fn hashtag_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
     let responded = !h.responses.is_empty();
     let (svg, png) = draw_both!(&title, draw_hashtags, &h)?;
     Ok(Some(Chart {
-        file_stem: format!("hashtags-{}", safe(&c.id)),
+        file_stem: format!("hashtags-{}", stem_id(&c.id)),
         section: Section::Hashtags,
         campaign: Some(c.id.clone()),
         title,
@@ -1612,6 +1623,9 @@ mod tests {
         assert_eq!(num(4.25), "4.2"); // {:.1}: round-half-even on the binary value 4.25
         assert_eq!(num(0.046), "0.05");
         assert_eq!(safe("kenya 2024/a&b"), "kenya_2024_a_b");
+        assert_eq!(stem_id("kenya-2024_b"), "kenya-2024_b");
+        let (a, b) = (stem_id("a&b"), stem_id("a?b"));
+        assert!(a.starts_with("a_b-") && b.starts_with("a_b-") && a != b, "{a} {b}");
     }
 
     /// analyze's own output (real dtypes after a Parquet round trip) renders: a tiny lake,
