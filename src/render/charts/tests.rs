@@ -399,10 +399,13 @@ fn analyze_output_renders() {
     }
 }
 
-/// Writes the fixture's PNGs to $RALLYLENS_CHARTS_OUT, to look at them.
+/// Not a test: a viewing aid, ignored by default. Writes every chart (PNG and SVG) of the
+/// fixture, or of the analyze output folder in $RALLYLENS_METRICS_DIR, to
+/// $RALLYLENS_CHARTS_OUT, and prints the time `charts` took:
+/// `RALLYLENS_CHARTS_OUT=/tmp/c cargo test --lib write_charts_to_look_at -- --ignored --nocapture`
 #[test]
 #[ignore]
-fn write_fixture_pngs() {
+fn write_charts_to_look_at() {
     let out = std::path::PathBuf::from(std::env::var("RALLYLENS_CHARTS_OUT").unwrap());
     std::fs::create_dir_all(&out).unwrap();
     // RALLYLENS_METRICS_DIR: an analyze output folder instead of the fixture.
