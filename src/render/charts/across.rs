@@ -1,0 +1,157 @@
+//! 6 and 7. Across campaigns by day since launch: cumulative sign-ups (`signups`) and the
+//! overlay of cumulative figures (`campaign_comparison`).
+
+use super::*;
+
+struct Overlay {
+    title: String,
+    /// Panels: ((caption, y description), one series per campaign).
+    panels: Vec<((String, String), Vec<Series>)>,
+    x_max: i64,
+}
+
+fn draw_overlay<DB: DrawingBackend>(root: &Area<DB>, o: &Overlay) -> Result<()> {
+    let body = titled(root, &o.title)?;
+    let areas = if o.panels.len() == 1 { vec![body] } else { body.split_evenly((o.panels.len().div_ceil(2), 2)) };
+    for (area, (desc, series)) in areas.iter().zip(&o.panels) {
+        let max = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(0.0, f64::max);
+        let top = y_top(max);
+        let mut builder = ChartBuilder::on(area);
+        if !desc.0.is_empty() {
+            builder.caption(&desc.0, (FONT, 14).into_font().color(&INK));
+        }
+        let mut chart = builder
+            .margin(6)
+            .margin_right(16)
+            .x_label_area_size(30)
+            .y_label_area_size(54)
+            .build_cartesian_2d(-0.5..(o.x_max as f64 + 0.5), 0.0..top)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_labels(8)
+            .y_labels(5)
+            .x_label_formatter(&|v| {
+                if (v - v.round()).abs() < 1e-6 {
+                    format!("{}", v.round() as i64)
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|v| num(*v))
+            .x_desc("days since launch")
+            .y_desc(desc.1.as_str())
+            .label_style(small_font())
+            .axis_desc_style(small_font())
+            .light_line_style(WHITE.mix(0.0))
+            .bold_line_style(GREY.mix(0.15))
+            .draw()
+            .map_err(err)?;
+        for s in series {
+            let colour = s.colour;
+            chart
+                .draw_series(LineSeries::new(s.points.iter().copied(), colour.stroke_width(2)))
+                .map_err(err)?
+                .label(s.name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+    }
+    Ok(())
+}
+
+/// Per campaign, the (x, y) points of `col` against `x_col`, nulls left out; campaigns
+/// without a point are left out.
+fn per_campaign(df: &DataFrame, camps: &[Camp], x_col: &str, col: &str) -> Result<Vec<Series>> {
+    let (x, y) = (i64s(df, x_col)?, f64s(df, col)?);
+    let mut out = Vec::new();
+    for c in camps {
+        let mut points: Vec<(f64, f64)> =
+            rows_of(df, &c.id)?.into_iter().filter_map(|i| Some((x[i]? as f64, y[i]?))).collect();
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if !points.is_empty() {
+            out.push(Series { name: c.name.clone(), colour: c.colour, points });
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn signups_chart(m: &Metrics, camps: &[Camp]) -> Result<Option<Chart>> {
+    let df = m.table("signups");
+    let series = per_campaign(df, camps, "day_since_launch", "signups_cum")?;
+    if series.is_empty() {
+        return Ok(None);
+    }
+    let x_max = series.iter().flat_map(|s| s.points.iter().map(|p| p.0 as i64)).max().unwrap_or(0).max(1);
+    let title = "Cumulative sign-ups by day since launch".to_string();
+    let o =
+        Overlay { title: title.clone(), panels: vec![((String::new(), "sign-ups, cumulative".into()), series)], x_max };
+    let (svg, png) = draw_both!(&title, draw_overlay, &o)?;
+    Ok(Some(Chart {
+        file_stem: "signups".into(),
+        section: Section::Signups,
+        campaign: None,
+        title,
+        caption: "Petition signatures inside each campaign's window, added up day by day; day 0 is each campaign's \
+                  first day, so campaigns of different dates line up."
+            .into(),
+        svg,
+        png,
+    }))
+}
+
+pub(super) fn overlay_chart(m: &Metrics, camps: &[Camp]) -> Result<Option<Chart>> {
+    let df = m.table("campaign_comparison");
+    let mut panels = Vec::new();
+    let mut per_1k_all = true;
+    for (col, desc) in [
+        ("engagements_cum", "engagements"),
+        ("unique_actors_cum", "unique actors"),
+        ("signups_cum", "sign-ups"),
+        ("social_sessions_cum", "social sessions"),
+    ] {
+        // Per 1,000 followers when every campaign with data has it; raw counts otherwise.
+        let raw = per_campaign(df, camps, "day_since_launch", col)?;
+        if raw.iter().all(|s| s.points.iter().all(|p| p.1 == 0.0)) {
+            continue;
+        }
+        let per = per_campaign(df, camps, "day_since_launch", &format!("{col}_per_1k"))?;
+        let (series, desc) = if per.len() == raw.len() {
+            (per, (format!("{desc}, cumulative"), "per 1,000 followers".to_string()))
+        } else {
+            per_1k_all = false;
+            (raw, (format!("{desc}, cumulative"), "count".to_string()))
+        };
+        panels.push((desc, series));
+    }
+    let n_camps = panels.iter().map(|(_, s)| s.len()).max().unwrap_or(0);
+    if panels.is_empty() || n_camps < 2 {
+        return Ok(None);
+    }
+    let x_max = panels
+        .iter()
+        .flat_map(|(_, s)| s.iter().flat_map(|s| s.points.iter().map(|p| p.0 as i64)))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let title = "Campaigns side by side, by day since launch".to_string();
+    let o = Overlay { title: title.clone(), panels, x_max };
+    let (svg, png) = draw_both!(&title, draw_overlay, &o)?;
+    Ok(Some(Chart {
+        file_stem: "campaigns_overlay".into(),
+        section: Section::Comparison,
+        campaign: None,
+        title,
+        caption: format!(
+            "Cumulative figures of every campaign from its first day (day 0){}. A line stops where a campaign's window \
+             ends.",
+            if per_1k_all {
+                ", per 1,000 followers of its own accounts at launch"
+            } else {
+                "; raw counts where follower counts at launch are unknown (campaigns of different audience sizes)"
+            }
+        ),
+        svg,
+        png,
+    }))
+}

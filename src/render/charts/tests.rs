@@ -1,0 +1,423 @@
+//! Tests of the charts: a hand-made two-campaign fixture, and analyze's own output.
+
+use super::*;
+use chrono::{NaiveDate, NaiveDateTime};
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+/// `n` consecutive days from `from`.
+fn run_of(from: &str, n: i64) -> Vec<NaiveDate> {
+    (0..n).map(|k| d(from) + chrono::Duration::days(k)).collect()
+}
+
+const KENYA: &str = "Kenya & <Friends>";
+
+/// Two campaigns shaped like analyze's output (METRICS.md §9 columns): "kenya"
+/// (2024-03-01..14; every table) and "shell" (2024-06-03..09; no traffic, no hashtag,
+/// no follower counts). The numbers are smooth made-up curves: the charts only draw them.
+fn fixture() -> Metrics {
+    let mut t: BTreeMap<String, DataFrame> = BTreeMap::new();
+    t.insert(
+        "campaign_kpis".into(),
+        df!(
+            "campaign" => ["kenya", "shell"],
+            "name" => [KENYA, "Shell out"],
+            "start" => [d("2024-03-01"), d("2024-06-03")],
+            "end" => [d("2024-03-14"), d("2024-06-09")],
+        )
+        .unwrap(),
+    );
+    // reach_daily: kenya facebook + twitter on Feb 25 .. Mar 14 (19 days); shell facebook 7 days.
+    let (mut c, mut p, mut day, mut reach, mut eng) = (vec![], vec![], vec![], vec![], vec![]);
+    for (camp, plat, from, n, scale) in [
+        ("kenya", "facebook", "2024-02-25", 19, 1000i64),
+        ("kenya", "twitter", "2024-02-25", 19, 300),
+        ("shell", "facebook", "2024-06-03", 7, 500),
+    ] {
+        for (k, dd) in run_of(from, n).into_iter().enumerate() {
+            let k = k as i64;
+            c.push(camp);
+            p.push(plat);
+            day.push(dd);
+            reach.push(Some(scale * (10 + (k * 7) % 13 + if k >= 5 { 8 } else { 0 })));
+            eng.push(Some(scale / 20 * (3 + (k * 5) % 7)));
+        }
+    }
+    t.insert(
+        "reach_daily".into(),
+        df!("campaign" => c, "platform" => p, "day" => day, "post_reach_sum" => reach.clone(), "impressions" => reach, "engagements" => eng).unwrap(),
+    );
+    t.insert(
+        "engagement_by_content_type".into(),
+        df!(
+            "campaign" => ["kenya", "kenya", "kenya", "kenya", "shell"],
+            "platform" => ["facebook", "facebook", "facebook", "twitter", "facebook"],
+            "content_type" => ["link", "photo", "video", "text", "photo"],
+            "posts" => [4i64, 12, 1, 20, 3],
+            "rate_basis" => ["reach", "reach", "reach", "impressions", "reach"],
+            "engagement_rate" => [Some(0.021), Some(0.046), Some(0.08), Some(0.012), Some(0.03)],
+            "ci_low" => [Some(0.012), Some(0.031), None, Some(0.008), Some(0.02)],
+            "ci_high" => [Some(0.03), Some(0.061), None, Some(0.017), Some(0.041)],
+        )
+        .unwrap(),
+    );
+    // referral_daily: kenya only, baseline Feb 2..29 + window (42 days), all_social and facebook.
+    let (mut c, mut ch, mut day, mut obs, mut exp, mut lo, mut hi, mut win) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for channel in ["all_social", "facebook"] {
+        for (k, dd) in run_of("2024-02-02", 42).into_iter().enumerate() {
+            let k = k as i64;
+            let e = 40.0 + ((k * 3) % 7) as f64 * 3.0;
+            let lift = if k >= 28 { 25 + (k % 5) * 4 } else { 0 };
+            c.push("kenya");
+            ch.push(channel);
+            day.push(dd);
+            exp.push(e);
+            lo.push(Some(e - 12.0));
+            hi.push(Some(e + 12.0));
+            obs.push(e as i64 + lift + (k * 11) % 9 - 4);
+            win.push(k >= 28);
+        }
+    }
+    t.insert(
+        "referral_daily".into(),
+        df!("campaign" => c, "channel" => ch, "day" => day, "observed" => obs, "expected" => exp,
+            "expected_low" => lo, "expected_high" => hi, "in_window" => win)
+        .unwrap(),
+    );
+    t.insert(
+        "referral_uplift".into(),
+        df!(
+            "campaign" => ["kenya", "kenya", "shell"],
+            "channel" => ["all_social", "facebook", "all_social"],
+            "method" => [Some("control"), Some("control"), None],
+            "reason" => [None, None, Some("no traffic rows in the baseline window")],
+        )
+        .unwrap(),
+    );
+    t.insert(
+        "ladder_transitions".into(),
+        df!(
+            "campaign" => ["kenya", "kenya", "kenya", "kenya", "kenya", "kenya", "shell"],
+            "period" => [1i64, 1, 1, 2, 2, 2, 1],
+            "from_rung" => [0i64, 0, 1, 1, 2, 3, 0],
+            "to_rung" => [1i64, 2, 3, 1, 2, 4, 1],
+            "period_start" => [d("2024-03-01"), d("2024-03-01"), d("2024-03-01"), d("2024-03-08"), d("2024-03-08"), d("2024-03-08"), d("2024-06-03")],
+            "period_end" => [d("2024-03-07"), d("2024-03-07"), d("2024-03-07"), d("2024-03-14"), d("2024-03-14"), d("2024-03-14"), d("2024-06-09")],
+            "actors" => [120i64, 40, 6, 110, 40, 6, 9],
+        )
+        .unwrap(),
+    );
+    let rung_names = ["react", "amplify", "voice", "sign", "commit"];
+    let mut lc = vec!["kenya"; 5];
+    lc.extend(["shell"; 5]);
+    t.insert(
+        "ladder_summary".into(),
+        df!("campaign" => lc, "rung" => [1i64, 2, 3, 4, 5, 1, 2, 3, 4, 5], "rung_name" => [rung_names, rung_names].concat()).unwrap(),
+    );
+    // hashtag_daily: kenya only, two hashtags over the window.
+    let (mut c, mut tag, mut day, mut posts, mut reposts, mut authors) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for (h, scale) in [("kenya2024", 10i64), ("justice", 3)] {
+        for (k, dd) in run_of("2024-03-01", 14).into_iter().enumerate() {
+            let k = k as i64;
+            c.push("kenya");
+            tag.push(h);
+            day.push(dd);
+            posts.push(scale * (1 + k.min(6)));
+            reposts.push(scale * (k % 4));
+            authors.push(scale * (1 + k.min(6)) * 2 / 3 + k % 3);
+        }
+    }
+    t.insert(
+        "hashtag_daily".into(),
+        df!("campaign" => c, "hashtag" => tag, "day" => day, "posts" => posts, "reposts" => reposts, "authors" => authors).unwrap(),
+    );
+    let at = NaiveDateTime::parse_from_str("2024-03-05 14:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
+    let tr = df!("campaign" => ["kenya"], "target" => ["@shell"], "first_response_at" => [Some(at)]).unwrap();
+    let tr = tr
+        .lazy()
+        .with_column(col("first_response_at").cast(DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))))
+        .collect()
+        .unwrap();
+    t.insert("target_response".into(), tr);
+    // signups: kenya 14 days (2 a day → cum 2..28), shell 7 days (5 a day → 5..35).
+    let (mut c, mut k_, mut cum) = (vec![], vec![], vec![]);
+    for (camp, n, per) in [("kenya", 14i64, 2i64), ("shell", 7, 5)] {
+        for k in 0..n {
+            c.push(camp);
+            k_.push(k);
+            cum.push(per * (k + 1));
+        }
+    }
+    t.insert(
+        "signups".into(),
+        df!("campaign" => c.clone(), "day_since_launch" => k_.clone(), "signups_cum" => cum.clone()).unwrap(),
+    );
+    let n = c.len();
+    let per_1k = |v: &[i64]| -> Vec<Option<f64>> {
+        c.iter().zip(v).map(|(camp, x)| (*camp == "kenya").then_some(*x as f64 / 12.5)).collect()
+    };
+    let eng: Vec<i64> = (0..n as i64).map(|i| 100 * (i % 14 + 1)).collect();
+    let act: Vec<i64> = (0..n as i64).map(|i| 40 * (i % 14 + 1)).collect();
+    let sess: Vec<i64> = (0..n as i64).map(|i| if c[i as usize] == "kenya" { 60 * (i + 1) } else { 0 }).collect();
+    t.insert(
+        "campaign_comparison".into(),
+        df!(
+            "campaign" => c.clone(), "day_since_launch" => k_,
+            "engagements_cum" => eng.clone(), "engagements_cum_per_1k" => per_1k(&eng),
+            "unique_actors_cum" => act.clone(), "unique_actors_cum_per_1k" => per_1k(&act),
+            "signups_cum" => cum.clone(), "signups_cum_per_1k" => per_1k(&cum),
+            "social_sessions_cum" => sess.clone(), "social_sessions_cum_per_1k" => per_1k(&sess),
+        )
+        .unwrap(),
+    );
+    Metrics { dir: "out".into(), tables: t, json: serde_json::Value::Null }
+}
+
+fn stems(cs: &[Chart]) -> Vec<&str> {
+    cs.iter().map(|c| c.file_stem.as_str()).collect()
+}
+
+#[test]
+fn two_campaigns_give_every_chart_with_data_in_report_order() {
+    let cs = charts(&fixture()).unwrap();
+    // shell has no traffic (no referral chart) and no hashtag (no hashtag chart).
+    assert_eq!(
+        stems(&cs),
+        [
+            "reach_daily-kenya",
+            "reach_daily-shell",
+            "engagement_by_content_type-kenya",
+            "engagement_by_content_type-shell",
+            "referral_uplift-kenya",
+            "ladder-kenya",
+            "ladder-shell",
+            "hashtags-kenya",
+            "signups",
+            "campaigns_overlay",
+        ]
+    );
+    let mut sections: Vec<Section> = cs.iter().map(|c| c.section).collect();
+    sections.dedup();
+    let mut sorted = sections.clone();
+    sorted.sort();
+    assert_eq!(sections, sorted);
+    assert_eq!(cs[0].campaign.as_deref(), Some("kenya"));
+    assert_eq!(cs[8].campaign, None);
+    assert!(cs.iter().all(|c| !c.caption.is_empty() && !c.title.is_empty()));
+}
+
+#[test]
+fn a_table_without_rows_for_a_campaign_draws_nothing() {
+    let mut m = fixture();
+    // No referral rows at all, and one campaign only: no uplift chart, no overlay.
+    let empty = m.table("referral_daily").clear();
+    m.tables.insert("referral_daily".into(), empty);
+    let kpis = m.table("campaign_kpis").head(Some(1));
+    m.tables.insert("campaign_kpis".into(), kpis);
+    let cs = charts(&m).unwrap();
+    let s = stems(&cs);
+    assert!(!s.iter().any(|s| s.starts_with("referral_uplift")), "{s:?}");
+    assert!(!s.contains(&"campaigns_overlay"), "{s:?}");
+    assert!(!s.iter().any(|s| s.ends_with("-shell")), "{s:?}");
+    assert!(s.contains(&"signups"), "{s:?}"); // kenya's sign-ups alone still read
+}
+
+/// Tags balance (one root `<svg>`), and every `&` starts an entity.
+fn check_xml(svg: &str) {
+    assert!(svg.starts_with("<svg "), "{}", &svg[..60.min(svg.len())]);
+    assert!(!svg.contains("<?xml"));
+    let mut stack: Vec<&str> = Vec::new();
+    let mut roots = 0;
+    let mut rest = svg;
+    while let Some(i) = rest.find('<') {
+        let j = rest[i..].find('>').expect("a closed tag") + i;
+        let tag = &rest[i + 1..j];
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(stack.pop(), Some(name.trim()), "mismatched </{name}>");
+        } else if !tag.ends_with('/') {
+            let name = tag.split_whitespace().next().unwrap();
+            if stack.is_empty() {
+                roots += 1;
+            }
+            stack.push(name);
+        }
+        assert!(!tag[1..].contains('<'), "a raw < inside a tag: {tag}");
+        rest = &rest[j + 1..];
+    }
+    assert!(stack.is_empty() && roots == 1, "{stack:?} {roots}");
+    for (i, _) in svg.match_indices('&') {
+        let ent = &svg[i..(i + 6).min(svg.len())];
+        assert!(["&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&#"].iter().any(|e| ent.starts_with(e)), "{ent}");
+    }
+}
+
+#[test]
+fn svg_is_standalone_accessible_and_escaped() {
+    let cs = charts(&fixture()).unwrap();
+    let esc = "Kenya &amp; &lt;Friends&gt;";
+    for c in &cs {
+        check_xml(&c.svg);
+        assert!(c.svg.contains(&format!("viewBox=\"0 0 {W} {H}\"")), "{}", c.file_stem);
+        assert!(c.svg.contains("role=\"img\""));
+        assert!(c.svg.contains(&format!("aria-label=\"{}\"", xml_escape(&c.title))));
+        assert!(c.svg.contains(&xml_escape(&c.title)), "title drawn: {}", c.file_stem);
+        assert!(!c.svg.contains(KENYA), "unescaped name in {}", c.file_stem);
+        match c.campaign.as_deref() {
+            Some("kenya") => assert!(c.svg.contains(esc), "{}", c.file_stem),
+            Some(_) => assert!(c.svg.contains("Shell out"), "{}", c.file_stem),
+            // Charts across campaigns name each one in the legend.
+            None => assert!(c.svg.contains(esc) && c.svg.contains("Shell out"), "{}", c.file_stem),
+        }
+    }
+    // The target's response is marked on the hashtag chart.
+    let h = cs.iter().find(|c| c.file_stem == "hashtags-kenya").unwrap();
+    assert!(h.svg.contains("@shell responded (05 Mar)"), "response label");
+}
+
+#[test]
+fn png_is_900_by_420_with_text_drawn_from_the_embedded_font() {
+    let cs = charts(&fixture()).unwrap();
+    for c in &cs {
+        let p = &c.png;
+        assert_eq!(&p[..8], b"\x89PNG\r\n\x1a\n", "{}", c.file_stem);
+        assert_eq!(&p[12..16], b"IHDR");
+        assert_eq!(u32::from_be_bytes(p[16..20].try_into().unwrap()), 900);
+        assert_eq!(u32::from_be_bytes(p[20..24].try_into().unwrap()), 420);
+        let mut r = png::Decoder::new(std::io::Cursor::new(p.as_slice())).read_info().unwrap();
+        let mut buf = vec![0; r.output_buffer_size().unwrap()];
+        let info = r.next_frame(&mut buf).unwrap();
+        assert_eq!((info.width, info.height, info.color_type), (W, H, png::ColorType::Rgb));
+        // The title strip (top 28 rows) has dark pixels: glyphs were rasterised.
+        let dark = buf[..(W * 28 * 3) as usize].chunks(3).filter(|px| px.iter().all(|v| *v < 120)).count();
+        assert!(dark > 200, "{}: {dark} dark title pixels", c.file_stem);
+    }
+}
+
+#[test]
+fn same_metrics_same_bytes() {
+    let m = fixture();
+    let (a, b) = (charts(&m).unwrap(), charts(&m).unwrap());
+    assert_eq!(a.len(), b.len());
+    for (a, b) in a.iter().zip(&b) {
+        assert!(a.svg == b.svg && a.png == b.png, "{} differs between two calls", a.file_stem);
+    }
+}
+
+#[test]
+fn numbers_and_stems_read_well() {
+    assert_eq!(num(1234.0), "1,234");
+    assert_eq!(num(-1234.0), "-1,234");
+    assert_eq!(num(45_600.0), "46k");
+    assert_eq!(num(2_500_000.0), "2.5M");
+    assert_eq!(num(4.25), "4.2"); // {:.1}: round-half-even on the binary value 4.25
+    assert_eq!(num(0.046), "0.05");
+    assert_eq!(safe("kenya 2024/a&b"), "kenya_2024_a_b");
+    assert_eq!(stem_id("kenya-2024_b"), "kenya-2024_b");
+    let (a, b) = (stem_id("a&b"), stem_id("a?b"));
+    assert!(a.starts_with("a_b-") && b.starts_with("a_b-") && a != b, "{a} {b}");
+}
+
+/// analyze's own output (real dtypes after a Parquet round trip) renders: a tiny lake,
+/// two campaigns, traffic for the first one only.
+#[test]
+fn analyze_output_renders() {
+    use crate::model::{Action, Micros, Post, Traffic};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("lake");
+    let ts = |s: &str| -> Option<Micros> { crate::ingest::util::parse_iso(s) };
+    let post = |id: &str, at: &str, reach: i64, tag: &str| Post {
+        platform: "facebook".into(),
+        post_id: id.into(),
+        origin: "owned",
+        account_id: Some("ngo".into()),
+        account_handle: Some("ngo".into()),
+        created_at: ts(at),
+        content_type: "photo",
+        hashtags: vec![tag.into()],
+        reach: Some(reach),
+        reactions: Some(reach / 20),
+        ..Default::default()
+    };
+    let posts = [
+        post("k1", "2024-03-01T10:00:00Z", 1000, "kenya2024"),
+        post("k2", "2024-03-02T10:00:00Z", 3000, "kenya2024"),
+        post("s1", "2024-06-03T10:00:00Z", 2000, "shellout"),
+    ];
+    let act = |who: &str, verb: &str, at: &str, camp: &str| Action {
+        platform: "crm".into(),
+        actor_id: who.into(),
+        action: verb.into(),
+        occurred_at: ts(at),
+        campaign: Some(camp.into()),
+        ..Default::default()
+    };
+    let actions = [
+        act("a", "like", "2024-03-01T09:00:00Z", "kenya"),
+        act("a", "sign_petition", "2024-03-02T09:00:00Z", "kenya"),
+        act("b", "share", "2024-06-04T09:00:00Z", "shell"),
+    ];
+    // Kenya's 28 baseline days (Feb 2 .. 29) and its 3 window days: search and facebook.
+    let mut traffic = Vec::new();
+    for k in 0..31 {
+        let day = Some(Day::from_naive(d("2024-02-02") + chrono::Duration::days(k)));
+        for (channel, n) in [("search", 100 + k % 7), ("facebook", 10 + k % 3 + if k >= 28 { 20 } else { 0 })] {
+            traffic.push(Traffic {
+                platform: "web".into(),
+                date_start: day,
+                date_end: day,
+                source: Some(channel.into()),
+                channel,
+                sessions: Some(n),
+                ..Default::default()
+            });
+        }
+    }
+    crate::lake::write_records(&root, "t", &posts, &actions, &traffic, &[]).unwrap();
+    let pipe = crate::pipeline::Pipeline::parse(
+        std::path::Path::new("p.toml"),
+        "[output]\ndir='o'\n[[campaigns]]\nid='kenya'\nname='Kenya & co'\nstart=2024-03-01\nend=2024-03-03\n\
+         hashtags=['#kenya2024']\nown_accounts={facebook=['ngo']}\n\
+         [[campaigns]]\nid='shell'\nstart=2024-06-03\nend=2024-06-09\nhashtags=['#shellout']\n\
+         own_accounts={facebook=['ngo']}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    crate::metrics::analyze::analyze(&pipe, &root, &out).unwrap();
+    let m = Metrics::load(&out).unwrap();
+    let cs = charts(&m).unwrap();
+    let s = stems(&cs);
+    for want in ["reach_daily-kenya", "referral_uplift-kenya", "hashtags-kenya", "hashtags-shell", "signups"] {
+        assert!(s.contains(&want), "{want} missing from {s:?}");
+    }
+    assert!(!s.contains(&"referral_uplift-shell"), "{s:?}");
+    for c in &cs {
+        check_xml(&c.svg);
+        assert_eq!(&c.png[..8], b"\x89PNG\r\n\x1a\n");
+    }
+}
+
+/// Not a test: a viewing aid, ignored by default. Writes every chart (PNG and SVG) of the
+/// fixture, or of the analyze output folder in $RALLYLENS_METRICS_DIR, to
+/// $RALLYLENS_CHARTS_OUT, and prints the time `charts` took:
+/// `RALLYLENS_CHARTS_OUT=/tmp/c cargo test --lib write_charts_to_look_at -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn write_charts_to_look_at() {
+    let out = std::path::PathBuf::from(std::env::var("RALLYLENS_CHARTS_OUT").unwrap());
+    std::fs::create_dir_all(&out).unwrap();
+    // RALLYLENS_METRICS_DIR: an analyze output folder instead of the fixture.
+    let m = match std::env::var("RALLYLENS_METRICS_DIR") {
+        Ok(dir) => Metrics::load(std::path::Path::new(&dir)).unwrap(),
+        Err(_) => fixture(),
+    };
+    let t = std::time::Instant::now();
+    let cs = charts(&m).unwrap();
+    eprintln!("{} charts in {:.2} s", cs.len(), t.elapsed().as_secs_f64());
+    for c in cs {
+        std::fs::write(out.join(format!("{}.png", c.file_stem)), &c.png).unwrap();
+        std::fs::write(out.join(format!("{}.svg", c.file_stem)), &c.svg).unwrap();
+    }
+}
