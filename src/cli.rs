@@ -59,6 +59,8 @@ pub enum Command {
     },
     /// List the export formats rallylens reads.
     Formats,
+    /// Write realistic demo exports (Kenya 2008, Shell 2012) in the real formats; same arguments, same bytes.
+    Synth(crate::synth::SynthArgs),
 }
 
 #[derive(Args, Debug)]
@@ -188,6 +190,7 @@ pub fn run(cli: Cli) -> Result<()> {
             print!("{}", formats_table());
             Ok(())
         }
+        Command::Synth(a) => crate::synth::cmd(&a, cli.quiet),
     }
 }
 

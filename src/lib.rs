@@ -15,3 +15,4 @@ pub mod pseudo;
 pub mod pipeline;
 pub mod metrics;
 pub mod render;
+pub mod synth;
