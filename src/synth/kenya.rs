@@ -394,3 +394,30 @@ fn write_crm(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_cover_eleven_countries_and_scale_linearly() {
+        for scale in [1u32, 3] {
+            let g = Gen { seed: 2, scale };
+            let mut buf = Vec::new();
+            (EVENTS.write)(&g, &mut buf).unwrap();
+            let text = String::from_utf8(buf).unwrap();
+            let mut countries = std::collections::BTreeSet::new();
+            let mut rows = 0;
+            for line in text.lines().skip(1) {
+                // actor,action,occurred_at,platform,post_id,campaign,source,full_name
+                let cells: Vec<&str> = line.split(',').collect();
+                assert_eq!(cells[1], "attend_event");
+                countries.insert(cells[6].to_string());
+                rows += 1;
+            }
+            assert_eq!(countries.len(), 11);
+            // 60+45+40+20+18+15+14+10+10+8+8 = 248 attendees per unit of scale.
+            assert_eq!(rows, 248 * scale as u64);
+        }
+    }
+}

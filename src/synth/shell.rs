@@ -835,3 +835,48 @@ fn write_crm(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(e: &Export, g: &Gen) -> String {
+        let mut buf = Vec::new();
+        (e.write)(g, &mut buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn shell_replies_once_to_a_supporter_tweet_of_the_collection() {
+        let g = Gen { seed: 11, scale: 1 };
+        let text = written(&TWITTER, &g);
+        let mut ids = std::collections::BTreeSet::new();
+        let mut shell_in_window = Vec::new();
+        let launch = midnight(start(), UTC_OFFSET_H);
+        for line in text.lines() {
+            let page: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert!(page["data"].as_array().unwrap().len() <= super::super::twarc2::PAGE_SIZE);
+            for t in page["data"].as_array().unwrap() {
+                ids.insert(t["id"].as_str().unwrap().to_string());
+                let at = chrono::DateTime::parse_from_rfc3339(t["created_at"].as_str().unwrap()).unwrap();
+                if t["author_id"] == SHELL_ID.to_string() && at >= launch {
+                    shell_in_window.push(t.clone());
+                }
+            }
+        }
+        assert_eq!(shell_in_window.len(), 1, "{shell_in_window:?}");
+        let r = &shell_in_window[0]["referenced_tweets"][0];
+        assert_eq!(r["type"], "replied_to");
+        assert!(ids.contains(r["id"].as_str().unwrap()), "the reply answers a tweet of the collection");
+    }
+
+    #[test]
+    fn likes_export_has_one_row_per_like_and_grows_with_scale() {
+        for scale in [1, 2] {
+            let g = Gen { seed: 11, scale };
+            let likes: u64 = own_tweets(&g).iter().map(|t| t.likes).sum();
+            let rows = written(&TWITTER_LIKES, &g).lines().count() as u64 - 1;
+            assert_eq!(rows, likes, "scale {scale}");
+        }
+    }
+}

@@ -9,3 +9,4 @@ mod ingest_cli;
 mod kill;
 mod pipeline;
 mod privacy;
+mod synth;
