@@ -112,19 +112,56 @@ fn post_json(p: &FbPost) -> Value {
     o
 }
 
-/// The page's `/feed` as one saved response, newest first as Graph returns it.
-pub fn write_feed(w: &mut dyn Write, page_id: &str, posts: &[FbPost]) -> io::Result<()> {
-    let mut data: Vec<Value> = posts.iter().map(post_json).collect();
-    data.reverse();
-    let doc = json!({
-        "data": data,
-        "paging": {
-            "previous": format!("https://graph.facebook.com/v2.3/{page_id}/feed?limit=250&since=0&__paging_token=enc_prev"),
-            "next": format!("https://graph.facebook.com/v2.3/{page_id}/feed?limit=250&until=0&__paging_token=enc_next"),
+/// Posts per Graph response page (`limit=100`).
+pub const PAGE_SIZE: usize = 100;
+
+/// A page's `/feed` (or `/posts`) saved as a JSON array of Graph responses, one per page of
+/// [`PAGE_SIZE`] posts, newest first as Graph pages through them. Posts are pushed newest
+/// first and written as pages fill, so a feed of any size streams.
+pub struct Feed<'w> {
+    w: &'w mut dyn Write,
+    page_id: String,
+    buf: Vec<Value>,
+    pages: u64,
+}
+
+impl<'w> Feed<'w> {
+    pub fn new(w: &'w mut dyn Write, page_id: &str) -> io::Result<Self> {
+        w.write_all(b"[\n")?;
+        Ok(Feed { w, page_id: page_id.to_string(), buf: Vec::new(), pages: 0 })
+    }
+
+    pub fn push(&mut self, p: &FbPost) -> io::Result<()> {
+        self.buf.push(post_json(p));
+        if self.buf.len() >= PAGE_SIZE {
+            self.flush()?;
         }
-    });
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
-    w.write_all(b"\n")
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        if self.pages > 0 {
+            self.w.write_all(b",\n")?;
+        }
+        self.pages += 1;
+        let (page, k) = (&self.page_id, self.pages);
+        let doc = json!({
+            "data": std::mem::take(&mut self.buf),
+            "paging": {
+                "cursors": {"before": format!("QVFIU{k:06}YmVm"), "after": format!("QVFIU{k:06}YWZ0")},
+                "next": format!("https://graph.facebook.com/v2.3/{page}/feed?limit={PAGE_SIZE}&after=QVFIU{k:06}YWZ0"),
+            }
+        });
+        serde_json::to_writer_pretty(&mut *self.w, &doc).map_err(io::Error::from)
+    }
+
+    pub fn finish(mut self) -> io::Result<()> {
+        self.flush()?;
+        self.w.write_all(b"\n]\n")
+    }
 }
 
 /// `/<page>/insights/page_fans?period=day`: one value per day. Graph's `end_time` is the

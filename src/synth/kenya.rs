@@ -90,9 +90,12 @@ pub const FACEBOOK_FEED: Export = Export {
 fn write_feed(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
     let mut rng = g.rng(FACEBOOK_FEED.path);
     let n_sup = g.scaled(SUPPORTERS);
-    let mut posts = Vec::new();
-    let mut n = 9_000_000_000u64;
-    for d in days(baseline_start(), end()) {
+    let mut feed = fb::Feed::new(w, FB_PAGE)?;
+    // Graph pages from the newest post back: generate the days backwards, so the feed
+    // streams (post numbers count down from the newest).
+    let mut n = 9_900_000_000_000u64;
+    let all: Vec<NaiveDate> = days(baseline_start(), end()).collect();
+    for &d in all.iter().rev() {
         let in_window = d >= start();
         let mut items: Vec<(DateTime<Utc>, bool)> = Vec::new();
         for _ in 0..count(&mut rng, if in_window { 2.0 } else { 0.5 }) {
@@ -105,8 +108,8 @@ fn write_feed(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
             items.push((time_in_day(&mut rng, d, UTC_OFFSET_H), false));
         }
         items.sort();
-        for (t, own) in items {
-            n += rng.gen_range(1..50_000);
+        for (t, own) in items.into_iter().rev() {
+            n -= rng.gen_range(1..50_000);
             let id = format!("{FB_PAGE}_{n}");
             if own {
                 let kind = *pick(&mut rng, &[("photo", 40), ("link", 25), ("video", 15), ("status", 20)]);
@@ -131,7 +134,7 @@ fn write_feed(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
                     .collect();
                 let shares = (likes as f64 * rng.gen_range(0.02..0.2)).round() as u64;
                 let reach = ((likes + comments_total + shares) as f64 * rng.gen_range(10.0..25.0)).round() as u64;
-                posts.push(fb::FbPost {
+                feed.push(&fb::FbPost {
                     id,
                     created: t,
                     message,
@@ -148,7 +151,7 @@ fn write_feed(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
                     reach: Some(reach),
                     link_clicks: (kind == "link").then(|| reach / rng.gen_range(15..40)),
                     video_views: (kind == "video").then(|| reach / rng.gen_range(2..5)),
-                });
+                })?;
             } else {
                 let p = person(g, POP, skewed(&mut rng, n_sup, 1.8));
                 let lines = WALL.iter().find(|(l, _)| *l == p.lang).map(|l| l.1).unwrap_or(WALL[0].1);
@@ -156,7 +159,7 @@ fn write_feed(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
                 if rng.gen_bool(0.3) {
                     message.push_str(&format!(" #{HASHTAG}"));
                 }
-                posts.push(fb::FbPost {
+                feed.push(&fb::FbPost {
                     id,
                     created: t,
                     message,
@@ -172,11 +175,11 @@ fn write_feed(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
                     reach: None,
                     link_clicks: None,
                     video_views: None,
-                });
+                })?;
             }
         }
     }
-    fb::write_feed(w, FB_PAGE, &posts)
+    feed.finish()
 }
 
 pub const FACEBOOK_INSIGHTS: Export = Export {

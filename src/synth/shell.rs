@@ -608,7 +608,11 @@ fn write_fb_posts(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
             });
         }
     }
-    fb::write_feed(w, FB_PAGE, &posts)
+    let mut feed = fb::Feed::new(w, FB_PAGE)?;
+    for p in posts.iter().rev() {
+        feed.push(p)?;
+    }
+    feed.finish()
 }
 
 pub const FACEBOOK_INSIGHTS: Export = Export {
