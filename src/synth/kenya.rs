@@ -335,7 +335,7 @@ fn write_events(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
 pub const CRM_HISTORY: Export = Export {
     path: "kenya/crm/supporter_actions_2007_2008.csv",
     format: "actions-csv",
-    about: "CRM export of the same supporters' actions, Oct 2007-Mar 2008, by e-mail: petitions (Darfur; the Kenya appeal in the window), e-mails to targets, donations",
+    about: "CRM export of the same supporters' actions, Oct 2007-Mar 2008, by e-mail: petitions (Darfur; the Kenya appeal in the window), e-mails to targets (Kenya's leaders in the window), donations",
     write: write_crm,
 };
 
@@ -343,6 +343,8 @@ pub const CRM_HISTORY: Export = Export {
 /// the Kenya appeal's online signatures a day at launch level (×4 on day one, 4-day decay).
 const CRM_SUPPORTERS: u64 = 600;
 const APPEAL_SIGNUPS_PER_DAY: f64 = 15.0;
+/// Messages to Kenya's leaders a day at launch level, per unit of scale (×3 on day one).
+const MESSAGES_PER_DAY: f64 = 12.0;
 
 fn write_crm(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
     let mut rng = g.rng(CRM_HISTORY.path);
@@ -372,15 +374,21 @@ fn write_crm(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
             actions_csv::row(w, &row)?;
         }
     }
-    // The Kenya appeal's signatures, in the window: known supporters first, by index.
-    let mut signer = 0u64;
+    // The Kenya appeal's signatures, in the window: 70% known supporters (by index, the
+    // most engaged first, 60% of them sign) and 30% people new to the CRM.
+    let (mut known, mut new) = (0u64, 0u64);
     for d in days(start(), end()) {
         let n = count(&mut rng, APPEAL_SIGNUPS_PER_DAY * launch_curve(d, start(), 4.0, 4.0) * g.scale as f64);
         let mut times: Vec<DateTime<Utc>> = (0..n).map(|_| time_in_day(&mut rng, d, UTC_OFFSET_H)).collect();
         times.sort();
         for at in times {
-            let p = person(g, POP, signer);
-            signer += 1;
+            let p = if rng.gen_bool(0.7) {
+                next_known(&mut rng, &mut known, 0.6);
+                person(g, POP, known - 1)
+            } else {
+                new += 1;
+                person(g, "kenya-new", new - 1)
+            };
             let full = format!("{} {}", p.first, p.last);
             let row = actions_csv::Row {
                 actor: &p.email,
@@ -395,7 +403,40 @@ fn write_crm(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
             actions_csv::row(w, &row)?;
         }
     }
+    // Messages to Kenya's leaders sent from the campaign page (the CRM logs each as
+    // `email_target`): supporters skewed to the most engaged, some several times.
+    let n_sup = g.scaled(SUPPORTERS);
+    for d in days(start(), end()) {
+        let n = count(&mut rng, MESSAGES_PER_DAY * launch_curve(d, start(), 3.0, 5.0) * g.scale as f64);
+        let mut times: Vec<DateTime<Utc>> = (0..n).map(|_| time_in_day(&mut rng, d, UTC_OFFSET_H)).collect();
+        times.sort();
+        for at in times {
+            let p = person(g, POP, skewed(&mut rng, n_sup, 1.5));
+            let full = format!("{} {}", p.first, p.last);
+            let row = actions_csv::Row {
+                actor: &p.email,
+                action: "email_target",
+                at,
+                platform: "crm",
+                post_id: "",
+                campaign: "kenya",
+                source: "website",
+                full_name: &full,
+            };
+            actions_csv::row(w, &row)?;
+        }
+    }
     Ok(())
+}
+
+/// Moves `known` past the next supporter who acts (each does with probability `p`).
+pub(crate) fn next_known(rng: &mut rand::rngs::StdRng, known: &mut u64, p: f64) {
+    loop {
+        *known += 1;
+        if rng.gen_bool(p) {
+            return;
+        }
+    }
 }
 
 #[cfg(test)]

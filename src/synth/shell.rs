@@ -48,7 +48,7 @@ pub const AMNESTY_HANDLE: &str = "amnesty";
 pub const URL_PREFIX: &str = "http://www.amnesty.org/en/shell";
 const POP: &str = "shell";
 /// Supporters per unit of scale.
-const SUPPORTERS: u64 = 1_000;
+const SUPPORTERS: u64 = 3_000;
 
 const AMNESTY_ID: u64 = 18_213_483;
 const SHELL_ID: u64 = 14_678_522;
@@ -765,7 +765,8 @@ fn write_petition(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
         times.sort();
         for at in times {
             let p = if rng.gen_bool(0.55) {
-                known += 1;
+                // Known supporters by index, the most active first; 60% of them sign.
+                super::kenya::next_known(&mut rng, &mut known, 0.6);
                 person(g, POP, known - 1)
             } else {
                 new += 1;
