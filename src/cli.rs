@@ -59,7 +59,7 @@ pub enum Command {
     },
     /// List the export formats rallylens reads.
     Formats,
-    /// Write realistic demo exports (Kenya 2008, Shell 2012) in the real formats; same arguments, same bytes.
+    /// Write demo exports (Kenya 2008, Shell 2012) in the real formats, deterministically.
     Synth(crate::synth::SynthArgs),
 }
 
