@@ -19,6 +19,9 @@
 //! pure functions of the seed and an index, never stored in bulk, so generation streams
 //! with bounded memory at any `--scale`. No wall clock, no hash-map iteration: same
 //! arguments, same bytes.
+//!
+//! `--scale 420` is the smallest round scale that gives at least 1 M posts and 10 M actions
+//! in the lake (measured in data/README.md: 2.75 GB written in 80 s at 151 MB peak RSS).
 
 pub mod action_network_csv;
 pub mod actions_csv;
