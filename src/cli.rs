@@ -64,6 +64,8 @@ pub enum Command {
     },
     /// List the export formats rallylens reads.
     Formats,
+    /// Write demo exports (Kenya 2008, Shell 2012) in the real formats, deterministically.
+    Synth(crate::synth::SynthArgs),
 }
 
 #[derive(Args, Debug)]
@@ -211,6 +213,7 @@ pub fn run(cli: Cli) -> Result<()> {
             print!("{}", formats_table());
             Ok(())
         }
+        Command::Synth(a) => crate::synth::cmd(&a, cli.quiet),
     }
 }
 

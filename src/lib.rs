@@ -16,3 +16,4 @@ pub mod pipeline;
 pub mod metrics;
 pub mod render;
 pub mod run;
+pub mod synth;

@@ -10,3 +10,4 @@ mod kill;
 mod pipeline;
 mod privacy;
 mod run;
+mod synth;
