@@ -350,6 +350,7 @@ fn day_range(lo: i32, hi: i32) -> std::ops::Range<f64> {
 }
 
 /// One line of a chart: a platform, a hashtag or a campaign.
+#[derive(Clone)]
 struct Series {
     name: String,
     colour: RGBColor,

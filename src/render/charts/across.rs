@@ -14,8 +14,29 @@ fn draw_overlay<DB: DrawingBackend>(root: &Area<DB>, o: &Overlay) -> Result<()> 
     let body = titled(root, &o.title)?;
     let areas = if o.panels.len() == 1 { vec![body] } else { body.split_evenly((o.panels.len().div_ceil(2), 2)) };
     for (area, (desc, series)) in areas.iter().zip(&o.panels) {
-        let max = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(0.0, f64::max);
-        let top = y_top(max);
+        // Campaigns of very different sizes (a 5,000-fan page beside a 1.7 M-follower
+        // account) would flatten the smaller one: a log axis when their peaks differ 20-fold.
+        let peaks: Vec<f64> =
+            series.iter().map(|s| s.points.iter().map(|p| p.1).fold(0.0, f64::max)).filter(|m| *m > 0.0).collect();
+        let (lo_peak, hi_peak) = peaks.iter().fold((f64::MAX, 0.0f64), |(lo, hi), m| (lo.min(*m), hi.max(*m)));
+        let log = peaks.len() >= 2 && hi_peak >= 20.0 * lo_peak;
+        let (bottom, top, series) = if log {
+            // Plot log10(y); zero days are left out (the line starts at the first non-zero day).
+            let min_pos = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| *v > 0.0).fold(f64::MAX, f64::min);
+            let logged: Vec<Series> = series
+                .iter()
+                .map(|s| Series {
+                    name: s.name.clone(),
+                    colour: s.colour,
+                    points: s.points.iter().filter(|p| p.1 > 0.0).map(|p| (p.0, p.1.log10())).collect(),
+                })
+                .collect();
+            (min_pos.log10().floor(), hi_peak.log10().ceil().max(min_pos.log10().floor() + 1.0), logged)
+        } else {
+            let max = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(0.0, f64::max);
+            (0.0, y_top(max), series.clone())
+        };
+        let y_desc = if log { format!("{} (log scale)", desc.1) } else { desc.1.clone() };
         let mut builder = ChartBuilder::on(area);
         if !desc.0.is_empty() {
             builder.caption(&desc.0, (FONT, 14).into_font().color(&INK));
@@ -25,12 +46,11 @@ fn draw_overlay<DB: DrawingBackend>(root: &Area<DB>, o: &Overlay) -> Result<()> 
             .margin_right(16)
             .x_label_area_size(30)
             .y_label_area_size(54)
-            .build_cartesian_2d(-0.5..(o.x_max as f64 + 0.5), 0.0..top)
+            .build_cartesian_2d(-0.5..(o.x_max as f64 + 0.5), bottom..top)
             .map_err(err)?;
         chart
             .configure_mesh()
             .x_labels(8)
-            .y_labels(5)
             .x_label_formatter(&|v| {
                 if (v - v.round()).abs() < 1e-6 {
                     format!("{}", v.round() as i64)
@@ -38,16 +58,25 @@ fn draw_overlay<DB: DrawingBackend>(root: &Area<DB>, o: &Overlay) -> Result<()> 
                     String::new()
                 }
             })
-            .y_label_formatter(&|v| num(*v))
+            .y_labels(if log { (top - bottom) as usize + 1 } else { 5 })
+            .y_label_formatter(&|v| {
+                if !log {
+                    num(*v)
+                } else if (v - v.round()).abs() < 1e-6 {
+                    num(10f64.powf(v.round()))
+                } else {
+                    String::new()
+                }
+            })
             .x_desc("days since launch")
-            .y_desc(desc.1.as_str())
+            .y_desc(y_desc.as_str())
             .label_style(small_font())
             .axis_desc_style(small_font())
             .light_line_style(WHITE.mix(0.0))
             .bold_line_style(GREY.mix(0.15))
             .draw()
             .map_err(err)?;
-        for s in series {
+        for s in &series {
             let colour = s.colour;
             chart
                 .draw_series(LineSeries::new(s.points.iter().copied(), colour.stroke_width(2)))
@@ -55,7 +84,8 @@ fn draw_overlay<DB: DrawingBackend>(root: &Area<DB>, o: &Overlay) -> Result<()> 
                 .label(s.name.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
         }
-        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        // Cumulative lines rise to the right: the lower right corner is the emptiest.
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     }
     Ok(())
 }
@@ -144,7 +174,7 @@ pub(super) fn overlay_chart(m: &Metrics, camps: &[Camp]) -> Result<Option<Chart>
         title,
         caption: format!(
             "Cumulative figures of every campaign from its first day (day 0){}. A line stops where a campaign's window \
-             ends.",
+             ends; a panel whose campaigns differ twenty-fold or more has a log scale.",
             if per_1k_all {
                 ", per 1,000 followers of its own accounts at launch"
             } else {
