@@ -254,11 +254,43 @@ pub fn document(m: &Metrics, charts: &[Chart], prov: &Provenance, title: &str, g
         doc.push(Block::Notes(notes));
     }
 
+    // A section's charts, and for each campaign without one, a line saying why (charts
+    // with no data are not drawn).
     let section = |doc: &mut Vec<Block>, sec: Section| {
         for (i, c) in charts.iter().enumerate() {
             if c.section == sec {
                 doc.push(Block::Chart(i));
             }
+        }
+        let per_campaign = !matches!(sec, Section::Signups | Section::Comparison);
+        if per_campaign {
+            for c in &camps {
+                let id = s(c, "id");
+                if charts.iter().any(|ch| ch.section == sec && ch.campaign.as_deref() == Some(id)) {
+                    continue;
+                }
+                let figure_reason = |key: &str| {
+                    c.get("figures").and_then(|f| f.get(key)).and_then(|f| f.get("reason")).and_then(Value::as_str)
+                };
+                let why = match sec {
+                    Section::Reach => "no post or action in the window".to_string(),
+                    Section::Engagement => {
+                        figure_reason("own_engagements").unwrap_or("no own post with an engagement rate").to_string()
+                    }
+                    Section::Uplift => figure_reason("social_uplift_rel").unwrap_or("no daily social referral traffic").to_string(),
+                    Section::Ladder => "no actor on the ladder".to_string(),
+                    _ => "no post used a campaign hashtag in the window".to_string(),
+                };
+                doc.push(Block::Para(format!("No chart for {}: {why}.", s(c, "name"))));
+            }
+        } else if !charts.iter().any(|ch| ch.section == sec) {
+            doc.push(Block::Para(
+                match sec {
+                    Section::Signups => "No chart: no campaign has sign-ups.",
+                    _ => "No chart: the overlay needs two campaigns with figures.",
+                }
+                .into(),
+            ));
         }
     };
 
