@@ -12,6 +12,9 @@
 //! pseudonyms of platform user ids, so the exclusion set is the pseudonyms of every id the
 //! lake knows for those handles (and of the handles themselves).
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
 use polars::prelude::*;
 
 use crate::pipeline::{Campaign, Ladder};
@@ -67,7 +70,8 @@ impl<'a> Scope<'a> {
     ) -> PolarsResult<Scope<'a>> {
         let c = campaign;
         let tz = &c.tz;
-        let key = [col("platform"), col("post_id")];
+        let _t = std::time::Instant::now();
+        let tm = |w: &str| if std::env::var_os("RALLYLENS_TIMING").is_some() { eprintln!("timing:   scope {}: {w} at {:.2} s", c.id, _t.elapsed().as_secs_f64()) };
 
         // Own posts: an owned export, or the author is one of the campaign's own accounts.
         let mut own = col("origin").eq(lit("owned"));
@@ -77,32 +81,40 @@ impl<'a> Scope<'a> {
             own = own.or(col("platform").eq(lit(platform.as_str())).and(by_author));
         }
 
-        // Membership through list columns: explode, match, mark.
-        let mark = |list_col: &str, matches: Expr, name: &str| -> LazyFrame {
-            lake.posts
-                .clone()
-                .select([col("platform"), col("post_id"), col(list_col)])
-                .explode(cols([list_col]), ExplodeOptions { empty_as_null: true, keep_nulls: true })
-                .filter(matches)
-                .select([col("platform"), col("post_id")])
-                .unique(None, UniqueKeepStrategy::Any)
-                .with_column(lit(true).alias(name))
-        };
-        let by_tag = mark("hashtags", one_of(col("hashtags"), &c.hashtags), "_m_tag");
-        let by_target = mark("mentions", one_of(col("mentions"), &c.targets), "_m_target");
-        let url_match = c
-            .url_prefixes
-            .iter()
-            .map(|p| col("urls").str().starts_with(lit(p.as_str())))
-            .reduce(|a, b| a.or(b))
-            .unwrap_or(lit(false));
-        let by_url = mark("urls", url_match.fill_null(lit(false)), "_m_url");
+        // Membership through list columns: a post is marked when any element matches; the mark
+        // then holds for every row of the same (platform, post_id) (one row per post in a
+        // lake, as LAKE.md dedups them; null keys are never marked).
+        let posts_df = lake.posts.clone().collect()?;
+        let url_match = |u: &str| c.url_prefixes.iter().any(|p| u.starts_with(p.as_str()));
+        let marks = [
+            ("_m_tag", any_element(posts_df.column("hashtags")?.list()?, |t| c.hashtags.iter().any(|h| h == t))?),
+            ("_m_target", any_element(posts_df.column("mentions")?.list()?, |m| c.targets.iter().any(|h| h == m))?),
+            ("_m_url", any_element(posts_df.column("urls")?.list()?, url_match)?),
+        ];
+        let platform = posts_df.column("platform")?.str()?;
+        let post_id = posts_df.column("post_id")?.str()?;
+        let mut posts_df = posts_df.clone();
+        for (name, rows) in marks {
+            let keys: PlHashSet<(&str, &str)> = platform
+                .iter()
+                .zip(post_id.iter())
+                .zip(rows.iter())
+                .filter_map(|((p, id), m)| if *m { Some((p?, id?)) } else { None })
+                .collect();
+            let marked: Vec<bool> = if keys.is_empty() {
+                vec![false; posts_df.height()]
+            } else {
+                platform.iter().zip(post_id.iter()).map(|(p, id)| p.zip(id).is_some_and(|k| keys.contains(&k))).collect()
+            };
+            posts_df.with_column(Column::new(name.into(), marked))?;
+        }
         // A reply names its account by handle or by id (twarc2 without the user included):
         // the targets' handles and every id the lake knows for them.
+        tm("start");
         let mut reply_targets = c.targets.clone();
         reply_targets.extend(account_ids_of(lake, &c.targets)?.into_iter().map(|s| s.to_lowercase()));
-        let join_mark = |lf: LazyFrame, m: LazyFrame| lf.join(m, key.clone(), key.clone(), JoinArgs::new(JoinType::Left));
-        let posts = join_mark(join_mark(join_mark(lake.posts.clone(), by_tag), by_target), by_url);
+        tm("account_ids_of");
+        let posts = posts_df.lazy();
         let member = col("campaign")
             .eq(lit(c.id.as_str()))
             .fill_null(lit(false))
@@ -126,31 +138,19 @@ impl<'a> Scope<'a> {
         // shares the lake's columns and only adds four small ones, so analyze can
         // materialise it once per campaign even for tens of millions of actions.
         let posts = posts.collect()?.lazy();
+        tm("posts");
         let campaign_posts = posts.clone().filter(col("campaign_post")).select([col("platform"), col("post_id")]).collect()?;
-        let mut by_platform: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        let mut by_platform: BTreeMap<String, Vec<String>> = Default::default();
         for (p, id) in campaign_posts.column("platform")?.str()?.iter().zip(campaign_posts.column("post_id")?.str()?.iter()) {
             if let (Some(p), Some(id)) = (p, id) {
                 by_platform.entry(p.to_string()).or_default().push(id.to_string());
             }
         }
-        let mut answers_or_derived = lit(false);
-        for (platform, ids) in &by_platform {
-            let keys: Vec<String> = ids.iter().map(|id| format!("post:{id}")).collect();
-            answers_or_derived = answers_or_derived.or(col("platform")
-                .eq(lit(platform.as_str()))
-                .and(one_of(col("post_id"), ids).or(one_of(col("action_key"), &keys))));
-        }
-        let mut rung = lit(0i32);
-        for (i, r) in ladder.rungs.iter().enumerate().rev() {
-            rung = when(one_of(col("action"), &r.actions)).then(lit(i as i32 + 1)).otherwise(rung);
-        }
+        tm("campaign posts");
         let excluded_ids = excluded_actor_ids(lake, c, pseudo)?;
-        let actions = lake.actions.clone().with_columns([
-            local_day("occurred_at", tz).alias("day"),
-            col("campaign").eq(lit(c.id.as_str())).fill_null(lit(false)).or(answers_or_derived.fill_null(lit(false))).alias("in_campaign"),
-            one_of(col("actor_id"), &excluded_ids).alias("excluded"),
-            rung.cast(DataType::Int32).alias("rung"),
-        ]);
+        tm("excluded ids");
+        let actions = scoped_actions(lake, c, ladder, &by_platform, &excluded_ids)?.lazy();
+        tm("actions");
 
         let traffic = match site {
             Some(s) => lake.traffic.clone().filter(col("site").eq(lit(s))),
@@ -158,6 +158,146 @@ impl<'a> Scope<'a> {
         };
         Ok(Scope { campaign, ladder, posts, actions, traffic, accounts: lake.accounts.clone() })
     }
+}
+
+/// Columns of the lake's actions that do not depend on the campaign, computed once and shared
+/// by every scope (each is a pass over all actions: ~10 M rows at scale).
+#[derive(Default)]
+pub(crate) struct ActionCache {
+    /// The actions, in memory.
+    frame: Option<DataFrame>,
+    /// `rung` for the ladder with these verb lists.
+    rung: Option<(Vec<Vec<String>>, Column)>,
+    /// `day` per time zone.
+    days: Vec<(chrono_tz::Tz, Column)>,
+    /// `_actor`: a dense UInt32 code per distinct `actor_id` (first-seen order; null for null),
+    /// and the codes by id.
+    actors: Option<(Column, Arc<PlHashMap<String, u32>>)>,
+}
+
+/// The shared cache of a [`super::Lake`].
+pub(crate) type SharedActionCache = Arc<Mutex<ActionCache>>;
+
+/// Rung of each verb: the first rung (1…K) that lists it; 0 for verbs on none.
+fn rung_column(actions: &StringChunked, ladder: &Ladder) -> Column {
+    let mut of: PlHashMap<&str, i32> = PlHashMap::default();
+    for (i, r) in ladder.rungs.iter().enumerate() {
+        for a in &r.actions {
+            of.entry(a.as_str()).or_insert(i as i32 + 1);
+        }
+    }
+    let v: Vec<i32> = actions.iter().map(|a| a.and_then(|a| of.get(a).copied()).unwrap_or(0)).collect();
+    Column::new("rung".into(), v)
+}
+
+/// Dense codes of `actor_id` (see [`ActionCache::actors`]).
+fn actor_codes(ids: &StringChunked) -> (Column, PlHashMap<String, u32>) {
+    let mut dict: PlHashMap<&str, u32> = PlHashMap::default();
+    let codes: UInt32Chunked = ids
+        .iter()
+        .map(|v| {
+            v.map(|s| {
+                let n = dict.len() as u32;
+                *dict.entry(s).or_insert(n)
+            })
+        })
+        .collect();
+    let owned = dict.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    (codes.with_name("_actor".into()).into_column(), owned)
+}
+
+/// The lake's actions with the campaign's columns (§10.1 membership, exclusion, day, rung;
+/// `_actor` for the ladder). Membership and exclusion are one pass in Rust over the
+/// actions; `day`, `rung` and `_actor` come from the lake's cache.
+fn scoped_actions(
+    lake: &super::Lake,
+    c: &Campaign,
+    ladder: &Ladder,
+    campaign_posts: &BTreeMap<String, Vec<String>>,
+    excluded_ids: &[String],
+) -> PolarsResult<DataFrame> {
+    let mut cache = lake.cache.lock().expect("action cache");
+    if cache.frame.is_none() {
+        cache.frame = Some(lake.actions.clone().collect()?);
+    }
+    let df = cache.frame.clone().expect("just set");
+    let verbs: Vec<Vec<String>> = ladder.rungs.iter().map(|r| r.actions.clone()).collect();
+    if cache.rung.as_ref().is_none_or(|(v, _)| *v != verbs) {
+        cache.rung = Some((verbs, rung_column(df.column("action")?.str()?, ladder)));
+    }
+    let rung = cache.rung.as_ref().expect("just set").1.clone();
+    let day = match cache.days.iter().find(|(tz, _)| *tz == c.tz) {
+        Some((_, d)) => d.clone(),
+        None => {
+            let d = df.clone().lazy().select([local_day("occurred_at", &c.tz).alias("day")]).collect()?;
+            let d = d.column("day")?.clone();
+            cache.days.push((c.tz, d.clone()));
+            d
+        }
+    };
+    if cache.actors.is_none() {
+        let (codes, dict) = actor_codes(df.column("actor_id")?.str()?);
+        cache.actors = Some((codes, Arc::new(dict)));
+    }
+    let (actor, dict) = cache.actors.clone().expect("just set");
+    drop(cache);
+
+    // §10.1: tagged with the campaign, or answering / derived from one of its posts (same
+    // platform; `post_id`, or an `action_key` of `post:<id>`).
+    let sets: Vec<(&str, PlHashSet<&str>)> =
+        campaign_posts.iter().map(|(p, ids)| (p.as_str(), ids.iter().map(String::as_str).collect())).collect();
+    let id = c.id.as_str();
+    let tagged = df.column("campaign")?.str()?;
+    let platform = df.column("platform")?.str()?;
+    let post = df.column("post_id")?.str()?;
+    let akey = df.column("action_key")?.str()?;
+    let in_campaign: Vec<bool> = tagged
+        .iter()
+        .zip(platform.iter())
+        .zip(post.iter().zip(akey.iter()))
+        .map(|((t, p), (post, key))| {
+            if t == Some(id) {
+                return true;
+            }
+            let Some(set) = p.and_then(|p| sets.iter().find(|(sp, _)| *sp == p)).map(|(_, s)| s) else { return false };
+            post.is_some_and(|x| set.contains(x))
+                || key.and_then(|k| k.strip_prefix("post:")).is_some_and(|x| set.contains(x))
+        })
+        .collect();
+
+    // Own accounts and targets among the actors, by code.
+    let mut is_excluded = vec![false; dict.len()];
+    for e in excluded_ids {
+        if let Some(&code) = dict.get(e.as_str()) {
+            is_excluded[code as usize] = true;
+        }
+    }
+    let excluded: Vec<bool> = actor.u32()?.iter().map(|a| a.is_some_and(|a| is_excluded[a as usize])).collect();
+
+    let mut out = df;
+    out.with_column(day)?;
+    out.with_column(Column::new("in_campaign".into(), in_campaign))?;
+    out.with_column(Column::new("excluded".into(), excluded))?;
+    out.with_column(rung)?;
+    out.with_column(actor)?;
+    Ok(out)
+}
+
+/// Per row of a list-of-strings column: whether any (non-null) element satisfies `pred`.
+fn any_element(list: &ListChunked, pred: impl Fn(&str) -> bool) -> PolarsResult<Vec<bool>> {
+    let list = list.rechunk();
+    let values = list.get_inner();
+    let values = values.str()?;
+    let mut out = Vec::with_capacity(list.len());
+    for arr in list.downcast_iter() {
+        let offsets = arr.offsets();
+        for i in 0..arr.len() {
+            let (a, b) = offsets.start_end(i);
+            let valid = arr.validity().is_none_or(|v| v.get_bit(i));
+            out.push(valid && (a..b).any(|j| values.get(j).is_some_and(&pred)));
+        }
+    }
+    Ok(out)
 }
 
 /// The platform account ids the lake knows for these handles (posts and follower tables).
