@@ -76,15 +76,14 @@ impl<'a> Scope<'a> {
         // Own posts: an owned export, or the author is one of the campaign's own accounts.
         let mut own = col("origin").eq(lit("owned"));
         for (platform, accts) in &c.own_accounts {
-            let by_author = one_of(col("account_handle").str().to_lowercase(), accts)
-                .or(one_of(col("account_id").str().to_lowercase(), accts));
+            let by_author = one_of(col("_lc_handle"), accts).or(one_of(col("_lc_id"), accts));
             own = own.or(col("platform").eq(lit(platform.as_str())).and(by_author));
         }
 
         // Membership through list columns: a post is marked when any element matches; the mark
         // then holds for every row of the same (platform, post_id) (one row per post in a
         // lake, as LAKE.md dedups them; null keys are never marked).
-        let posts_df = lake.posts.clone().collect()?;
+        let posts_df = lake_posts(lake)?;
         let url_match = |u: &str| c.url_prefixes.iter().any(|p| u.starts_with(p.as_str()));
         let marks = [
             ("_m_tag", any_element(posts_df.column("hashtags")?.list()?, |t| c.hashtags.iter().any(|h| h == t))?),
@@ -110,18 +109,18 @@ impl<'a> Scope<'a> {
         }
         // A reply names its account by handle or by id (twarc2 without the user included):
         // the targets' handles and every id the lake knows for them.
-        tm("start");
+        tm("marks");
         let mut reply_targets = c.targets.clone();
-        reply_targets.extend(account_ids_of(lake, &c.targets)?.into_iter().map(|s| s.to_lowercase()));
+        reply_targets.extend(account_ids_of(lake, &posts_df, &c.targets)?.into_iter().map(|s| s.to_lowercase()));
         tm("account_ids_of");
-        let posts = posts_df.lazy();
+        let posts = posts_df.clone().lazy();
         let member = col("campaign")
             .eq(lit(c.id.as_str()))
             .fill_null(lit(false))
             .or(col("_m_tag").fill_null(lit(false)))
             .or(col("_m_target").fill_null(lit(false)))
             .or(col("_m_url").fill_null(lit(false)))
-            .or(one_of(col("in_reply_to_account").str().to_lowercase(), &reply_targets));
+            .or(one_of(col("_lc_reply"), &reply_targets));
         let in_window = col("day").gt_eq(lit(c.start)).and(col("day").lt_eq(lit(c.end))).fill_null(lit(false));
         let posts = posts
             .with_columns([
@@ -132,7 +131,7 @@ impl<'a> Scope<'a> {
             ])
             .with_column(in_window.alias("in_window"))
             .with_column(col("member").and(col("in_window")).alias("campaign_post"))
-            .drop(cols(["_m_tag", "_m_target", "_m_url"]));
+            .drop(cols(["_m_tag", "_m_target", "_m_url", "_lc_handle", "_lc_id", "_lc_reply"]));
 
         // Campaign actions (§10.1). Expressions, not joins: a scoped action frame then
         // shares the lake's columns and only adds four small ones, so analyze can
@@ -147,7 +146,7 @@ impl<'a> Scope<'a> {
             }
         }
         tm("campaign posts");
-        let excluded_ids = excluded_actor_ids(lake, c, pseudo)?;
+        let excluded_ids = excluded_actor_ids(lake, &posts_df, c, pseudo)?;
         tm("excluded ids");
         let actions = scoped_actions(lake, c, ladder, &by_platform, &excluded_ids)?.lazy();
         tm("actions");
@@ -173,6 +172,9 @@ pub(crate) struct ActionCache {
     /// `_actor`: a dense UInt32 code per distinct `actor_id` (first-seen order; null for null),
     /// and the codes by id.
     actors: Option<(Column, Arc<PlHashMap<String, u32>>)>,
+    /// The posts, in memory, with `_lc_handle`, `_lc_id`, `_lc_reply`: `account_handle`,
+    /// `account_id` and `in_reply_to_account` lower-cased (helper columns of [`Scope::new`]).
+    posts: Option<DataFrame>,
 }
 
 /// The shared cache of a [`super::Lake`].
@@ -283,6 +285,26 @@ fn scoped_actions(
     Ok(out)
 }
 
+/// The lake's posts in memory with the lower-cased helper columns (see [`ActionCache::posts`]),
+/// computed once for all campaigns.
+fn lake_posts(lake: &super::Lake) -> PolarsResult<DataFrame> {
+    let mut cache = lake.cache.lock().expect("lake cache");
+    if cache.posts.is_none() {
+        let lower = |c: &str, name: &str| col(c).str().to_lowercase().alias(name);
+        cache.posts = Some(
+            lake.posts
+                .clone()
+                .with_columns([
+                    lower("account_handle", "_lc_handle"),
+                    lower("account_id", "_lc_id"),
+                    lower("in_reply_to_account", "_lc_reply"),
+                ])
+                .collect()?,
+        );
+    }
+    Ok(cache.posts.clone().expect("just set"))
+}
+
 /// Per row of a list-of-strings column: whether any (non-null) element satisfies `pred`.
 fn any_element(list: &ListChunked, pred: impl Fn(&str) -> bool) -> PolarsResult<Vec<bool>> {
     let list = list.rechunk();
@@ -301,18 +323,18 @@ fn any_element(list: &ListChunked, pred: impl Fn(&str) -> bool) -> PolarsResult<
 }
 
 /// The platform account ids the lake knows for these handles (posts and follower tables).
-fn account_ids_of(lake: &super::Lake, handles: &[String]) -> PolarsResult<Vec<String>> {
+fn account_ids_of(lake: &super::Lake, posts: &DataFrame, handles: &[String]) -> PolarsResult<Vec<String>> {
     if handles.is_empty() {
         return Ok(Vec::new());
     }
     let df = concat(
         [
-            lake.posts.clone().select([col("account_id"), col("account_handle")]),
-            lake.accounts.clone().select([col("account_id"), col("account_handle")]),
+            posts.clone().lazy().select([col("account_id"), col("_lc_handle")]),
+            lake.accounts.clone().select([col("account_id"), col("account_handle").str().to_lowercase().alias("_lc_handle")]),
         ],
         UnionArgs::default(),
     )?
-    .filter(one_of(col("account_handle").str().to_lowercase(), handles).and(col("account_id").is_not_null()))
+    .filter(one_of(col("_lc_handle"), handles).and(col("account_id").is_not_null()))
     .select([col("account_id")])
     .unique(None, UniqueKeepStrategy::Any)
     .sort(["account_id"], Default::default())
@@ -322,7 +344,7 @@ fn account_ids_of(lake: &super::Lake, handles: &[String]) -> PolarsResult<Vec<St
 
 /// Pseudonyms of the campaign's own accounts and targets: every account id the lake knows
 /// for their handles (posts and follower tables), and the handles themselves.
-fn excluded_actor_ids(lake: &super::Lake, c: &Campaign, pseudo: &Pseudonymizer) -> PolarsResult<Vec<String>> {
+fn excluded_actor_ids(lake: &super::Lake, posts: &DataFrame, c: &Campaign, pseudo: &Pseudonymizer) -> PolarsResult<Vec<String>> {
     let mut named: Vec<(Option<String>, String)> = Vec::new(); // (platform or any, handle)
     for (p, accts) in &c.own_accounts {
         named.extend(accts.iter().map(|a| (Some(p.clone()), a.clone())));
@@ -334,12 +356,16 @@ fn excluded_actor_ids(lake: &super::Lake, c: &Campaign, pseudo: &Pseudonymizer) 
     let handles: Vec<String> = named.iter().map(|(_, h)| h.clone()).collect();
     let known = concat(
         [
-            lake.posts.clone().select([col("platform"), col("account_id"), col("account_handle")]),
-            lake.accounts.clone().select([col("platform"), col("account_id"), col("account_handle")]),
+            posts.clone().lazy().select([col("platform"), col("account_id"), col("_lc_handle")]),
+            lake.accounts.clone().select([
+                col("platform"),
+                col("account_id"),
+                col("account_handle").str().to_lowercase().alias("_lc_handle"),
+            ]),
         ],
         UnionArgs::default(),
     )?
-    .filter(one_of(col("account_handle").str().to_lowercase(), &handles))
+    .filter(one_of(col("_lc_handle"), &handles))
     .unique(None, UniqueKeepStrategy::Any)
     .collect()?;
     let mut out: Vec<String> = Vec::new();
@@ -352,11 +378,10 @@ fn excluded_actor_ids(lake: &super::Lake, c: &Campaign, pseudo: &Pseudonymizer) 
     }
     let plat = known.column("platform")?.str()?.clone();
     let id = known.column("account_id")?.str()?.clone();
-    let handle = known.column("account_handle")?.str()?.clone();
+    let handle = known.column("_lc_handle")?.str()?.clone();
     for i in 0..known.height() {
         let (Some(p), Some(idv), Some(h)) = (plat.get(i), id.get(i), handle.get(i)) else { continue };
-        let h = h.to_lowercase();
-        if named.iter().any(|(np, nh)| *nh == h && np.as_deref().is_none_or(|x| x == p)) {
+        if named.iter().any(|(np, nh)| nh == h && np.as_deref().is_none_or(|x| x == p)) {
             out.push(pseudo.id(p, idv));
         }
     }
