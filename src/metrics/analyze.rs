@@ -79,12 +79,13 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
     }
     // The ladder was the only reader of non-campaign actions (history, and its levels are
     // collected by now): every other table and figure filters on `in_campaign` first, so
-    // each scope keeps only its campaign actions (a tenth or so of the lake's).
+    // each scope keeps only its campaign actions (a tenth or so of the lake's), without
+    // `actor_id` (the tables count `_actor` codes) and the tag (`in_campaign` says it).
     let t = std::time::Instant::now();
     let scopes: Vec<Scope> = scopes
         .into_iter()
         .map(|mut s| {
-            s.actions = s.actions.filter(col("in_campaign")).collect()?.lazy();
+            s.actions = s.actions.filter(col("in_campaign")).drop(cols(["actor_id", "campaign"])).collect()?.lazy();
             Ok(s)
         })
         .collect::<PolarsResult<_>>()
