@@ -317,11 +317,14 @@ fn first_times(actions: &LazyFrame) -> PolarsResult<LazyFrame> {
         out_r.push((i % n_rungs) as i64);
         out_t.push((first[i] != i64::MAX).then_some(first[i]));
     }
-    Ok(DataFrame::new(out_a.len(), vec![
-        Column::new("_actor".into(), out_a),
-        Column::new("rung".into(), out_r),
-        Column::new("_first".into(), out_t),
-    ])?
+    Ok(DataFrame::new(
+        out_a.len(),
+        vec![
+            Column::new("_actor".into(), out_a),
+            Column::new("rung".into(), out_r),
+            Column::new("_first".into(), out_t),
+        ],
+    )?
     .lazy())
 }
 
@@ -341,7 +344,8 @@ pub fn ladder_tables(scopes: &[Scope]) -> PolarsResult<(LazyFrame, LazyFrame)> {
         summaries.push(summary_one(s, &b, &levels)?);
     }
     Ok((
-        concat(transitions, UnionArgs::default())?.sort(["campaign", "period", "from_rung", "to_rung"], Default::default()),
+        concat(transitions, UnionArgs::default())?
+            .sort(["campaign", "period", "from_rung", "to_rung"], Default::default()),
         concat(summaries, UnionArgs::default())?.sort(["campaign", "rung"], Default::default()),
     ))
 }

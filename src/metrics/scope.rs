@@ -53,9 +53,11 @@ pub fn local_day(col_name: &str, tz: &chrono_tz::Tz) -> Expr {
 pub fn engagements() -> Expr {
     let parts = ["reactions", "comments", "shares", "quotes", "saves"];
     let all_null = parts.iter().map(|p| col(*p).is_null()).reduce(|a, b| a.and(b)).expect("five parts");
-    when(all_null)
-        .then(lit(NULL).cast(DataType::Int64))
-        .otherwise(polars::lazy::dsl::sum_horizontal(parts.iter().map(|p| col(*p)).collect::<Vec<_>>(), true).expect("sum").cast(DataType::Int64))
+    when(all_null).then(lit(NULL).cast(DataType::Int64)).otherwise(
+        polars::lazy::dsl::sum_horizontal(parts.iter().map(|p| col(*p)).collect::<Vec<_>>(), true)
+            .expect("sum")
+            .cast(DataType::Int64),
+    )
 }
 
 impl<'a> Scope<'a> {
@@ -71,7 +73,11 @@ impl<'a> Scope<'a> {
         let c = campaign;
         let tz = &c.tz;
         let _t = std::time::Instant::now();
-        let tm = |w: &str| if std::env::var_os("RALLYLENS_TIMING").is_some() { eprintln!("timing:   scope {}: {w} at {:.2} s", c.id, _t.elapsed().as_secs_f64()) };
+        let tm = |w: &str| {
+            if std::env::var_os("RALLYLENS_TIMING").is_some() {
+                eprintln!("timing:   scope {}: {w} at {:.2} s", c.id, _t.elapsed().as_secs_f64())
+            }
+        };
 
         // Own posts: an owned export, or the author is one of the campaign's own accounts.
         let mut own = col("origin").eq(lit("owned"));
@@ -103,7 +109,11 @@ impl<'a> Scope<'a> {
             let marked: Vec<bool> = if keys.is_empty() {
                 vec![false; posts_df.height()]
             } else {
-                platform.iter().zip(post_id.iter()).map(|(p, id)| p.zip(id).is_some_and(|k| keys.contains(&k))).collect()
+                platform
+                    .iter()
+                    .zip(post_id.iter())
+                    .map(|(p, id)| p.zip(id).is_some_and(|k| keys.contains(&k)))
+                    .collect()
             };
             posts_df.with_column(Column::new(name.into(), marked))?;
         }
@@ -138,9 +148,12 @@ impl<'a> Scope<'a> {
         // materialise it once per campaign even for tens of millions of actions.
         let posts = posts.collect()?.lazy();
         tm("posts");
-        let campaign_posts = posts.clone().filter(col("campaign_post")).select([col("platform"), col("post_id")]).collect()?;
+        let campaign_posts =
+            posts.clone().filter(col("campaign_post")).select([col("platform"), col("post_id")]).collect()?;
         let mut by_platform: BTreeMap<String, Vec<String>> = Default::default();
-        for (p, id) in campaign_posts.column("platform")?.str()?.iter().zip(campaign_posts.column("post_id")?.str()?.iter()) {
+        for (p, id) in
+            campaign_posts.column("platform")?.str()?.iter().zip(campaign_posts.column("post_id")?.str()?.iter())
+        {
             if let (Some(p), Some(id)) = (p, id) {
                 by_platform.entry(p.to_string()).or_default().push(id.to_string());
             }
@@ -330,7 +343,9 @@ fn account_ids_of(lake: &super::Lake, posts: &DataFrame, handles: &[String]) -> 
     let df = concat(
         [
             posts.clone().lazy().select([col("account_id"), col("_lc_handle")]),
-            lake.accounts.clone().select([col("account_id"), col("account_handle").str().to_lowercase().alias("_lc_handle")]),
+            lake.accounts
+                .clone()
+                .select([col("account_id"), col("account_handle").str().to_lowercase().alias("_lc_handle")]),
         ],
         UnionArgs::default(),
     )?
@@ -344,7 +359,12 @@ fn account_ids_of(lake: &super::Lake, posts: &DataFrame, handles: &[String]) -> 
 
 /// Pseudonyms of the campaign's own accounts and targets: every account id the lake knows
 /// for their handles (posts and follower tables), and the handles themselves.
-fn excluded_actor_ids(lake: &super::Lake, posts: &DataFrame, c: &Campaign, pseudo: &Pseudonymizer) -> PolarsResult<Vec<String>> {
+fn excluded_actor_ids(
+    lake: &super::Lake,
+    posts: &DataFrame,
+    c: &Campaign,
+    pseudo: &Pseudonymizer,
+) -> PolarsResult<Vec<String>> {
     let mut named: Vec<(Option<String>, String)> = Vec::new(); // (platform or any, handle)
     for (p, accts) in &c.own_accounts {
         named.extend(accts.iter().map(|a| (Some(p.clone()), a.clone())));
@@ -437,7 +457,8 @@ mod tests {
             ..Default::default()
         };
         let shell = p("6", "collected", "shell", "2008-01-01T12:00:00Z");
-        crate::lake::write_records(&root, "t", &[tagged, mention, own, outside, late, shell], &[signed], &[], &[]).unwrap();
+        crate::lake::write_records(&root, "t", &[tagged, mention, own, outside, late, shell], &[signed], &[], &[])
+            .unwrap();
         let pipe = Pipeline::parse(
             std::path::Path::new("p.toml"),
             "[output]\ndir='o'\n[[campaigns]]\nid='shell'\nstart=2008-02-28\nend=2008-03-27\ntz='Africa/Nairobi'\nhashtags=['makethefuture']\ntargets=['shell']\nown_accounts={twitter=['Amnesty']}\n",
