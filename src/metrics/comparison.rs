@@ -64,9 +64,9 @@ fn daily(s: &Scope) -> PolarsResult<[LazyFrame; 4]> {
         .group_by([col("day")])
         .agg([col("engagements").sum().alias("engagements")]);
     let actors = s.actions.clone().filter(col("in_campaign").and(col("excluded").not()).and(in_window("day")));
-    let unique_actors = actors.clone().group_by([col("day")]).agg([col("actor_id").n_unique().cast(DataType::Int64).alias("unique_actors")]);
+    let unique_actors = actors.clone().group_by([col("day")]).agg([col("_actor").n_unique().cast(DataType::Int64).alias("unique_actors")]);
     let first_days = actors
-        .group_by([col("actor_id")])
+        .group_by([col("_actor")])
         .agg([col("day").min()])
         .group_by([col("day")])
         .agg([len().cast(DataType::Int64).alias("_new_actors")]);

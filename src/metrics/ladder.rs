@@ -128,11 +128,11 @@ fn actor_levels(s: &Scope, b: &Boundaries, firsts_all: &LazyFrame) -> PolarsResu
         .actions
         .clone()
         .filter(col("in_campaign").fill_null(lit(false)).and(col("excluded").fill_null(lit(false)).not()))
-        .select([col("actor_id")])
+        .select([col("_actor")])
         .unique(None, UniqueKeepStrategy::Any);
-    let firsts = firsts_all.clone().join(covered, [col("actor_id")], [col("actor_id")], JoinArgs::new(JoinType::Semi));
+    let firsts = firsts_all.clone().join(covered, [col("_actor")], [col("_actor")], JoinArgs::new(JoinType::Semi));
     let t_end = *b.instants.last().expect("n+1 boundaries");
-    let actor = || [col("actor_id")];
+    let actor = || [col("_actor")];
     // Rows of verbs on no rung (0) only count for coverage; null times never count.
     let on_ladder = || col("rung").gt_eq(lit(1i64)).and(col("_first").is_not_null());
     let null_i64 = || lit(NULL).cast(DataType::Int64);
@@ -287,14 +287,45 @@ pub fn ladder_summary(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
 }
 
 /// The first time of each (actor, rung) over all actions: the same for every campaign (the
-/// scopes share the lake's actions and the pipeline's ladder), so computed once.
-fn first_times(actions: LazyFrame) -> PolarsResult<LazyFrame> {
-    Ok(actions
-        .select([col("actor_id"), col("rung").cast(DataType::Int64), col("occurred_at").cast(DataType::Int64).alias("_t")])
-        .group_by([col("actor_id"), col("rung")])
-        .agg([col("_t").min().alias("_first")])
-        .collect()?
-        .lazy())
+/// scopes share the lake's actions and the pipeline's ladder), so computed once. One pass
+/// over the actions into a dense (actor code × rung) table of minima: `_actor` (UInt32),
+/// `rung` (Int64), `_first` (Int64 µs, null when none of the pair's actions has a time).
+/// Actions of a null actor are left out: no join matches a null key, so they are never
+/// covered.
+fn first_times(actions: &LazyFrame) -> PolarsResult<LazyFrame> {
+    let df = actions.clone().select([col("_actor"), col("rung"), col("occurred_at")]).collect()?;
+    let actor = df.column("_actor")?.u32()?;
+    let rung = df.column("rung")?.i32()?;
+    let at = df.column("occurred_at")?.cast(&DataType::Int64)?;
+    let at = at.i64()?;
+    let n_actors = actor.max().map_or(0, |m| m as usize + 1);
+    let n_rungs = rung.max().map_or(0, |m| m.max(0) as usize + 1);
+    // i64::MAX marks "seen, no time yet"; `seen` marks the pairs that exist.
+    let mut first = vec![i64::MAX; n_actors * n_rungs];
+    let mut seen = vec![false; n_actors * n_rungs];
+    for ((a, r), t) in actor.iter().zip(rung.iter()).zip(at.iter()) {
+        let (Some(a), Some(r)) = (a, r) else { continue };
+        let i = a as usize * n_rungs + r.max(0) as usize;
+        seen[i] = true;
+        if let Some(t) = t {
+            first[i] = first[i].min(t);
+        }
+    }
+    let (mut out_a, mut out_r, mut out_t) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, _) in seen.iter().enumerate().filter(|(_, s)| **s) {
+        out_a.push((i / n_rungs) as u32);
+        out_r.push((i % n_rungs) as i64);
+        out_t.push((first[i] != i64::MAX).then_some(first[i]));
+    }
+    Ok(DataFrame::new(
+        out_a.len(),
+        vec![
+            Column::new("_actor".into(), out_a),
+            Column::new("rung".into(), out_r),
+            Column::new("_first".into(), out_t),
+        ],
+    )?
+    .lazy())
 }
 
 /// Both ladder tables, computing each campaign's per-actor levels once (the costly part:
@@ -305,7 +336,7 @@ pub fn ladder_tables(scopes: &[Scope]) -> PolarsResult<(LazyFrame, LazyFrame)> {
     }
     let mut transitions = Vec::new();
     let mut summaries = Vec::new();
-    let firsts_all = first_times(scopes[0].actions.clone())?;
+    let firsts_all = first_times(&scopes[0].actions)?;
     for s in scopes {
         let b = Boundaries::new(s.campaign, s.ladder.period_days);
         let levels = actor_levels(s, &b, &firsts_all)?;
@@ -313,7 +344,8 @@ pub fn ladder_tables(scopes: &[Scope]) -> PolarsResult<(LazyFrame, LazyFrame)> {
         summaries.push(summary_one(s, &b, &levels)?);
     }
     Ok((
-        concat(transitions, UnionArgs::default())?.sort(["campaign", "period", "from_rung", "to_rung"], Default::default()),
+        concat(transitions, UnionArgs::default())?
+            .sort(["campaign", "period", "from_rung", "to_rung"], Default::default()),
         concat(summaries, UnionArgs::default())?.sort(["campaign", "rung"], Default::default()),
     ))
 }

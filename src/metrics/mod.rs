@@ -32,6 +32,8 @@ pub struct Lake {
     pub actions: LazyFrame,
     pub traffic: LazyFrame,
     pub accounts: LazyFrame,
+    /// Campaign-independent columns of the actions, shared by the campaigns' scopes.
+    pub(crate) cache: scope::SharedActionCache,
 }
 
 impl Lake {
@@ -55,7 +57,7 @@ impl Lake {
                 || format!("scanning the {table} table of {}", dir.display()),
             )
         };
-        Ok(Lake { posts: scan("posts")?, actions: scan("actions")?, traffic: scan("traffic")?, accounts: scan("accounts")? })
+        Ok(Lake { posts: scan("posts")?, actions: scan("actions")?, traffic: scan("traffic")?, accounts: scan("accounts")?, cache: Default::default() })
     }
 }
 
@@ -75,6 +77,7 @@ impl Lake {
             actions: keep(self.actions, "actions", &["source", "medium", "source_file", "ingested_at"])?,
             traffic: keep(self.traffic, "traffic", &["source_file", "ingested_at"])?,
             accounts: keep(self.accounts, "accounts", &[])?,
+            cache: Default::default(),
         })
     }
 }

@@ -73,7 +73,7 @@ fn grouped(s: &Scope, by: &[&str], extra: Vec<Expr>) -> LazyFrame {
     let posts = own_posts(s).group_by(keys.clone()).agg(aggs);
     let actors = counted_actions(s)
         .group_by(keys.clone())
-        .agg([col("actor_id").n_unique().cast(DataType::Int64).alias("unique_actors")]);
+        .agg([col("_actor").n_unique().cast(DataType::Int64).alias("unique_actors")]);
     posts
         .join(actors, keys.clone(), keys, JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns))
         .with_columns([

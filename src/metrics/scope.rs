@@ -12,6 +12,9 @@
 //! pseudonyms of platform user ids, so the exclusion set is the pseudonyms of every id the
 //! lake knows for those handles (and of the handles themselves).
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
 use polars::prelude::*;
 
 use crate::pipeline::{Campaign, Ladder};
@@ -50,9 +53,11 @@ pub fn local_day(col_name: &str, tz: &chrono_tz::Tz) -> Expr {
 pub fn engagements() -> Expr {
     let parts = ["reactions", "comments", "shares", "quotes", "saves"];
     let all_null = parts.iter().map(|p| col(*p).is_null()).reduce(|a, b| a.and(b)).expect("five parts");
-    when(all_null)
-        .then(lit(NULL).cast(DataType::Int64))
-        .otherwise(polars::lazy::dsl::sum_horizontal(parts.iter().map(|p| col(*p)).collect::<Vec<_>>(), true).expect("sum").cast(DataType::Int64))
+    when(all_null).then(lit(NULL).cast(DataType::Int64)).otherwise(
+        polars::lazy::dsl::sum_horizontal(parts.iter().map(|p| col(*p)).collect::<Vec<_>>(), true)
+            .expect("sum")
+            .cast(DataType::Int64),
+    )
 }
 
 impl<'a> Scope<'a> {
@@ -67,49 +72,65 @@ impl<'a> Scope<'a> {
     ) -> PolarsResult<Scope<'a>> {
         let c = campaign;
         let tz = &c.tz;
-        let key = [col("platform"), col("post_id")];
+        let _t = std::time::Instant::now();
+        let tm = |w: &str| {
+            if std::env::var_os("RALLYLENS_TIMING").is_some() {
+                eprintln!("timing:   scope {}: {w} at {:.2} s", c.id, _t.elapsed().as_secs_f64())
+            }
+        };
 
         // Own posts: an owned export, or the author is one of the campaign's own accounts.
         let mut own = col("origin").eq(lit("owned"));
         for (platform, accts) in &c.own_accounts {
-            let by_author = one_of(col("account_handle").str().to_lowercase(), accts)
-                .or(one_of(col("account_id").str().to_lowercase(), accts));
+            let by_author = one_of(col("_lc_handle"), accts).or(one_of(col("_lc_id"), accts));
             own = own.or(col("platform").eq(lit(platform.as_str())).and(by_author));
         }
 
-        // Membership through list columns: explode, match, mark.
-        let mark = |list_col: &str, matches: Expr, name: &str| -> LazyFrame {
-            lake.posts
-                .clone()
-                .select([col("platform"), col("post_id"), col(list_col)])
-                .explode(cols([list_col]), ExplodeOptions { empty_as_null: true, keep_nulls: true })
-                .filter(matches)
-                .select([col("platform"), col("post_id")])
-                .unique(None, UniqueKeepStrategy::Any)
-                .with_column(lit(true).alias(name))
-        };
-        let by_tag = mark("hashtags", one_of(col("hashtags"), &c.hashtags), "_m_tag");
-        let by_target = mark("mentions", one_of(col("mentions"), &c.targets), "_m_target");
-        let url_match = c
-            .url_prefixes
-            .iter()
-            .map(|p| col("urls").str().starts_with(lit(p.as_str())))
-            .reduce(|a, b| a.or(b))
-            .unwrap_or(lit(false));
-        let by_url = mark("urls", url_match.fill_null(lit(false)), "_m_url");
+        // Membership through list columns: a post is marked when any element matches; the mark
+        // then holds for every row of the same (platform, post_id) (one row per post in a
+        // lake, as LAKE.md dedups them; null keys are never marked).
+        let posts_df = lake_posts(lake)?;
+        let url_match = |u: &str| c.url_prefixes.iter().any(|p| u.starts_with(p.as_str()));
+        let marks = [
+            ("_m_tag", any_element(posts_df.column("hashtags")?.list()?, |t| c.hashtags.iter().any(|h| h == t))?),
+            ("_m_target", any_element(posts_df.column("mentions")?.list()?, |m| c.targets.iter().any(|h| h == m))?),
+            ("_m_url", any_element(posts_df.column("urls")?.list()?, url_match)?),
+        ];
+        let platform = posts_df.column("platform")?.str()?;
+        let post_id = posts_df.column("post_id")?.str()?;
+        let mut posts_df = posts_df.clone();
+        for (name, rows) in marks {
+            let keys: PlHashSet<(&str, &str)> = platform
+                .iter()
+                .zip(post_id.iter())
+                .zip(rows.iter())
+                .filter_map(|((p, id), m)| if *m { Some((p?, id?)) } else { None })
+                .collect();
+            let marked: Vec<bool> = if keys.is_empty() {
+                vec![false; posts_df.height()]
+            } else {
+                platform
+                    .iter()
+                    .zip(post_id.iter())
+                    .map(|(p, id)| p.zip(id).is_some_and(|k| keys.contains(&k)))
+                    .collect()
+            };
+            posts_df.with_column(Column::new(name.into(), marked))?;
+        }
         // A reply names its account by handle or by id (twarc2 without the user included):
         // the targets' handles and every id the lake knows for them.
+        tm("marks");
         let mut reply_targets = c.targets.clone();
-        reply_targets.extend(account_ids_of(lake, &c.targets)?.into_iter().map(|s| s.to_lowercase()));
-        let join_mark = |lf: LazyFrame, m: LazyFrame| lf.join(m, key.clone(), key.clone(), JoinArgs::new(JoinType::Left));
-        let posts = join_mark(join_mark(join_mark(lake.posts.clone(), by_tag), by_target), by_url);
+        reply_targets.extend(account_ids_of(lake, &posts_df, &c.targets)?.into_iter().map(|s| s.to_lowercase()));
+        tm("account_ids_of");
+        let posts = posts_df.clone().lazy();
         let member = col("campaign")
             .eq(lit(c.id.as_str()))
             .fill_null(lit(false))
             .or(col("_m_tag").fill_null(lit(false)))
             .or(col("_m_target").fill_null(lit(false)))
             .or(col("_m_url").fill_null(lit(false)))
-            .or(one_of(col("in_reply_to_account").str().to_lowercase(), &reply_targets));
+            .or(one_of(col("_lc_reply"), &reply_targets));
         let in_window = col("day").gt_eq(lit(c.start)).and(col("day").lt_eq(lit(c.end))).fill_null(lit(false));
         let posts = posts
             .with_columns([
@@ -120,37 +141,28 @@ impl<'a> Scope<'a> {
             ])
             .with_column(in_window.alias("in_window"))
             .with_column(col("member").and(col("in_window")).alias("campaign_post"))
-            .drop(cols(["_m_tag", "_m_target", "_m_url"]));
+            .drop(cols(["_m_tag", "_m_target", "_m_url", "_lc_handle", "_lc_id", "_lc_reply"]));
 
         // Campaign actions (§10.1). Expressions, not joins: a scoped action frame then
         // shares the lake's columns and only adds four small ones, so analyze can
         // materialise it once per campaign even for tens of millions of actions.
         let posts = posts.collect()?.lazy();
-        let campaign_posts = posts.clone().filter(col("campaign_post")).select([col("platform"), col("post_id")]).collect()?;
-        let mut by_platform: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-        for (p, id) in campaign_posts.column("platform")?.str()?.iter().zip(campaign_posts.column("post_id")?.str()?.iter()) {
+        tm("posts");
+        let campaign_posts =
+            posts.clone().filter(col("campaign_post")).select([col("platform"), col("post_id")]).collect()?;
+        let mut by_platform: BTreeMap<String, Vec<String>> = Default::default();
+        for (p, id) in
+            campaign_posts.column("platform")?.str()?.iter().zip(campaign_posts.column("post_id")?.str()?.iter())
+        {
             if let (Some(p), Some(id)) = (p, id) {
                 by_platform.entry(p.to_string()).or_default().push(id.to_string());
             }
         }
-        let mut answers_or_derived = lit(false);
-        for (platform, ids) in &by_platform {
-            let keys: Vec<String> = ids.iter().map(|id| format!("post:{id}")).collect();
-            answers_or_derived = answers_or_derived.or(col("platform")
-                .eq(lit(platform.as_str()))
-                .and(one_of(col("post_id"), ids).or(one_of(col("action_key"), &keys))));
-        }
-        let mut rung = lit(0i32);
-        for (i, r) in ladder.rungs.iter().enumerate().rev() {
-            rung = when(one_of(col("action"), &r.actions)).then(lit(i as i32 + 1)).otherwise(rung);
-        }
-        let excluded_ids = excluded_actor_ids(lake, c, pseudo)?;
-        let actions = lake.actions.clone().with_columns([
-            local_day("occurred_at", tz).alias("day"),
-            col("campaign").eq(lit(c.id.as_str())).fill_null(lit(false)).or(answers_or_derived.fill_null(lit(false))).alias("in_campaign"),
-            one_of(col("actor_id"), &excluded_ids).alias("excluded"),
-            rung.cast(DataType::Int32).alias("rung"),
-        ]);
+        tm("campaign posts");
+        let excluded_ids = excluded_actor_ids(lake, &posts_df, c, pseudo)?;
+        tm("excluded ids");
+        let actions = scoped_actions(lake, c, ladder, &by_platform, &excluded_ids)?.lazy();
+        tm("actions");
 
         let traffic = match site {
             Some(s) => lake.traffic.clone().filter(col("site").eq(lit(s))),
@@ -160,19 +172,184 @@ impl<'a> Scope<'a> {
     }
 }
 
+/// Columns of the lake's actions that do not depend on the campaign, computed once and shared
+/// by every scope (each is a pass over all actions: ~10 M rows at scale).
+#[derive(Default)]
+pub(crate) struct ActionCache {
+    /// The actions, in memory.
+    frame: Option<DataFrame>,
+    /// `rung` for the ladder with these verb lists.
+    rung: Option<(Vec<Vec<String>>, Column)>,
+    /// `day` per time zone.
+    days: Vec<(chrono_tz::Tz, Column)>,
+    /// `_actor`: a dense UInt32 code per distinct `actor_id` (first-seen order; null for null),
+    /// and the codes by id.
+    actors: Option<(Column, Arc<PlHashMap<String, u32>>)>,
+    /// The posts, in memory, with `_lc_handle`, `_lc_id`, `_lc_reply`: `account_handle`,
+    /// `account_id` and `in_reply_to_account` lower-cased (helper columns of [`Scope::new`]).
+    posts: Option<DataFrame>,
+}
+
+/// The shared cache of a [`super::Lake`].
+pub(crate) type SharedActionCache = Arc<Mutex<ActionCache>>;
+
+/// Rung of each verb: the first rung (1…K) that lists it; 0 for verbs on none.
+fn rung_column(actions: &StringChunked, ladder: &Ladder) -> Column {
+    let mut of: PlHashMap<&str, i32> = PlHashMap::default();
+    for (i, r) in ladder.rungs.iter().enumerate() {
+        for a in &r.actions {
+            of.entry(a.as_str()).or_insert(i as i32 + 1);
+        }
+    }
+    let v: Vec<i32> = actions.iter().map(|a| a.and_then(|a| of.get(a).copied()).unwrap_or(0)).collect();
+    Column::new("rung".into(), v)
+}
+
+/// Dense codes of `actor_id` (see [`ActionCache::actors`]).
+fn actor_codes(ids: &StringChunked) -> (Column, PlHashMap<String, u32>) {
+    let mut dict: PlHashMap<&str, u32> = PlHashMap::default();
+    let codes: UInt32Chunked = ids
+        .iter()
+        .map(|v| {
+            v.map(|s| {
+                let n = dict.len() as u32;
+                *dict.entry(s).or_insert(n)
+            })
+        })
+        .collect();
+    let owned = dict.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    (codes.with_name("_actor".into()).into_column(), owned)
+}
+
+/// The lake's actions with the campaign's columns (§10.1 membership, exclusion, day, rung;
+/// `_actor` for the ladder). Membership and exclusion are one pass in Rust over the
+/// actions; `day`, `rung` and `_actor` come from the lake's cache.
+fn scoped_actions(
+    lake: &super::Lake,
+    c: &Campaign,
+    ladder: &Ladder,
+    campaign_posts: &BTreeMap<String, Vec<String>>,
+    excluded_ids: &[String],
+) -> PolarsResult<DataFrame> {
+    let mut cache = lake.cache.lock().expect("action cache");
+    if cache.frame.is_none() {
+        cache.frame = Some(lake.actions.clone().collect()?);
+    }
+    let df = cache.frame.clone().expect("just set");
+    let verbs: Vec<Vec<String>> = ladder.rungs.iter().map(|r| r.actions.clone()).collect();
+    if cache.rung.as_ref().is_none_or(|(v, _)| *v != verbs) {
+        cache.rung = Some((verbs, rung_column(df.column("action")?.str()?, ladder)));
+    }
+    let rung = cache.rung.as_ref().expect("just set").1.clone();
+    let day = match cache.days.iter().find(|(tz, _)| *tz == c.tz) {
+        Some((_, d)) => d.clone(),
+        None => {
+            let d = df.clone().lazy().select([local_day("occurred_at", &c.tz).alias("day")]).collect()?;
+            let d = d.column("day")?.clone();
+            cache.days.push((c.tz, d.clone()));
+            d
+        }
+    };
+    if cache.actors.is_none() {
+        let (codes, dict) = actor_codes(df.column("actor_id")?.str()?);
+        cache.actors = Some((codes, Arc::new(dict)));
+    }
+    let (actor, dict) = cache.actors.clone().expect("just set");
+    drop(cache);
+
+    // §10.1: tagged with the campaign, or answering / derived from one of its posts (same
+    // platform; `post_id`, or an `action_key` of `post:<id>`).
+    let sets: Vec<(&str, PlHashSet<&str>)> =
+        campaign_posts.iter().map(|(p, ids)| (p.as_str(), ids.iter().map(String::as_str).collect())).collect();
+    let id = c.id.as_str();
+    let tagged = df.column("campaign")?.str()?;
+    let platform = df.column("platform")?.str()?;
+    let post = df.column("post_id")?.str()?;
+    let akey = df.column("action_key")?.str()?;
+    let in_campaign: Vec<bool> = tagged
+        .iter()
+        .zip(platform.iter())
+        .zip(post.iter().zip(akey.iter()))
+        .map(|((t, p), (post, key))| {
+            if t == Some(id) {
+                return true;
+            }
+            let Some(set) = p.and_then(|p| sets.iter().find(|(sp, _)| *sp == p)).map(|(_, s)| s) else { return false };
+            post.is_some_and(|x| set.contains(x))
+                || key.and_then(|k| k.strip_prefix("post:")).is_some_and(|x| set.contains(x))
+        })
+        .collect();
+
+    // Own accounts and targets among the actors, by code.
+    let mut is_excluded = vec![false; dict.len()];
+    for e in excluded_ids {
+        if let Some(&code) = dict.get(e.as_str()) {
+            is_excluded[code as usize] = true;
+        }
+    }
+    let excluded: Vec<bool> = actor.u32()?.iter().map(|a| a.is_some_and(|a| is_excluded[a as usize])).collect();
+
+    let mut out = df;
+    out.with_column(day)?;
+    out.with_column(Column::new("in_campaign".into(), in_campaign))?;
+    out.with_column(Column::new("excluded".into(), excluded))?;
+    out.with_column(rung)?;
+    out.with_column(actor)?;
+    Ok(out)
+}
+
+/// The lake's posts in memory with the lower-cased helper columns (see [`ActionCache::posts`]),
+/// computed once for all campaigns.
+fn lake_posts(lake: &super::Lake) -> PolarsResult<DataFrame> {
+    let mut cache = lake.cache.lock().expect("lake cache");
+    if cache.posts.is_none() {
+        let lower = |c: &str, name: &str| col(c).str().to_lowercase().alias(name);
+        cache.posts = Some(
+            lake.posts
+                .clone()
+                .with_columns([
+                    lower("account_handle", "_lc_handle"),
+                    lower("account_id", "_lc_id"),
+                    lower("in_reply_to_account", "_lc_reply"),
+                ])
+                .collect()?,
+        );
+    }
+    Ok(cache.posts.clone().expect("just set"))
+}
+
+/// Per row of a list-of-strings column: whether any (non-null) element satisfies `pred`.
+fn any_element(list: &ListChunked, pred: impl Fn(&str) -> bool) -> PolarsResult<Vec<bool>> {
+    let list = list.rechunk();
+    let values = list.get_inner();
+    let values = values.str()?;
+    let mut out = Vec::with_capacity(list.len());
+    for arr in list.downcast_iter() {
+        let offsets = arr.offsets();
+        for i in 0..arr.len() {
+            let (a, b) = offsets.start_end(i);
+            let valid = arr.validity().is_none_or(|v| v.get_bit(i));
+            out.push(valid && (a..b).any(|j| values.get(j).is_some_and(&pred)));
+        }
+    }
+    Ok(out)
+}
+
 /// The platform account ids the lake knows for these handles (posts and follower tables).
-fn account_ids_of(lake: &super::Lake, handles: &[String]) -> PolarsResult<Vec<String>> {
+fn account_ids_of(lake: &super::Lake, posts: &DataFrame, handles: &[String]) -> PolarsResult<Vec<String>> {
     if handles.is_empty() {
         return Ok(Vec::new());
     }
     let df = concat(
         [
-            lake.posts.clone().select([col("account_id"), col("account_handle")]),
-            lake.accounts.clone().select([col("account_id"), col("account_handle")]),
+            posts.clone().lazy().select([col("account_id"), col("_lc_handle")]),
+            lake.accounts
+                .clone()
+                .select([col("account_id"), col("account_handle").str().to_lowercase().alias("_lc_handle")]),
         ],
         UnionArgs::default(),
     )?
-    .filter(one_of(col("account_handle").str().to_lowercase(), handles).and(col("account_id").is_not_null()))
+    .filter(one_of(col("_lc_handle"), handles).and(col("account_id").is_not_null()))
     .select([col("account_id")])
     .unique(None, UniqueKeepStrategy::Any)
     .sort(["account_id"], Default::default())
@@ -182,7 +359,12 @@ fn account_ids_of(lake: &super::Lake, handles: &[String]) -> PolarsResult<Vec<St
 
 /// Pseudonyms of the campaign's own accounts and targets: every account id the lake knows
 /// for their handles (posts and follower tables), and the handles themselves.
-fn excluded_actor_ids(lake: &super::Lake, c: &Campaign, pseudo: &Pseudonymizer) -> PolarsResult<Vec<String>> {
+fn excluded_actor_ids(
+    lake: &super::Lake,
+    posts: &DataFrame,
+    c: &Campaign,
+    pseudo: &Pseudonymizer,
+) -> PolarsResult<Vec<String>> {
     let mut named: Vec<(Option<String>, String)> = Vec::new(); // (platform or any, handle)
     for (p, accts) in &c.own_accounts {
         named.extend(accts.iter().map(|a| (Some(p.clone()), a.clone())));
@@ -194,12 +376,16 @@ fn excluded_actor_ids(lake: &super::Lake, c: &Campaign, pseudo: &Pseudonymizer) 
     let handles: Vec<String> = named.iter().map(|(_, h)| h.clone()).collect();
     let known = concat(
         [
-            lake.posts.clone().select([col("platform"), col("account_id"), col("account_handle")]),
-            lake.accounts.clone().select([col("platform"), col("account_id"), col("account_handle")]),
+            posts.clone().lazy().select([col("platform"), col("account_id"), col("_lc_handle")]),
+            lake.accounts.clone().select([
+                col("platform"),
+                col("account_id"),
+                col("account_handle").str().to_lowercase().alias("_lc_handle"),
+            ]),
         ],
         UnionArgs::default(),
     )?
-    .filter(one_of(col("account_handle").str().to_lowercase(), &handles))
+    .filter(one_of(col("_lc_handle"), &handles))
     .unique(None, UniqueKeepStrategy::Any)
     .collect()?;
     let mut out: Vec<String> = Vec::new();
@@ -212,11 +398,10 @@ fn excluded_actor_ids(lake: &super::Lake, c: &Campaign, pseudo: &Pseudonymizer) 
     }
     let plat = known.column("platform")?.str()?.clone();
     let id = known.column("account_id")?.str()?.clone();
-    let handle = known.column("account_handle")?.str()?.clone();
+    let handle = known.column("_lc_handle")?.str()?.clone();
     for i in 0..known.height() {
         let (Some(p), Some(idv), Some(h)) = (plat.get(i), id.get(i), handle.get(i)) else { continue };
-        let h = h.to_lowercase();
-        if named.iter().any(|(np, nh)| *nh == h && np.as_deref().is_none_or(|x| x == p)) {
+        if named.iter().any(|(np, nh)| nh == h && np.as_deref().is_none_or(|x| x == p)) {
             out.push(pseudo.id(p, idv));
         }
     }
@@ -272,7 +457,8 @@ mod tests {
             ..Default::default()
         };
         let shell = p("6", "collected", "shell", "2008-01-01T12:00:00Z");
-        crate::lake::write_records(&root, "t", &[tagged, mention, own, outside, late, shell], &[signed], &[], &[]).unwrap();
+        crate::lake::write_records(&root, "t", &[tagged, mention, own, outside, late, shell], &[signed], &[], &[])
+            .unwrap();
         let pipe = Pipeline::parse(
             std::path::Path::new("p.toml"),
             "[output]\ndir='o'\n[[campaigns]]\nid='shell'\nstart=2008-02-28\nend=2008-03-27\ntz='Africa/Nairobi'\nhashtags=['makethefuture']\ntargets=['shell']\nown_accounts={twitter=['Amnesty']}\n",
