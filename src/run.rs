@@ -238,28 +238,14 @@ fn fingerprint(p: &Pipeline) -> Result<String> {
 /// Holds `OUT/.run.lock` for the run: waits for another run, or fails with [`Busy`].
 fn lock_output(out: &Path, a: &RunArgs) -> Result<File> {
     let path = out.join(".run.lock");
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    match f.try_lock() {
-        Ok(()) => Ok(f),
-        Err(std::fs::TryLockError::WouldBlock) if a.no_wait => Err(Busy(format!(
+    let waiting = format!("another run is writing to {}; waiting for it to finish…", out.display());
+    match crate::lake::lock_file(&path, (!a.no_wait).then_some(waiting.as_str()), a.quiet)? {
+        Some(f) => Ok(f),
+        None => Err(Busy(format!(
             "another rallylens run is writing to {} (it holds {}); try again when it has finished",
             out.display(),
             path.display()
         ))
         .into()),
-        Err(std::fs::TryLockError::WouldBlock) => {
-            if !a.quiet {
-                eprintln!("rallylens: another run is writing to {}; waiting for it to finish…", out.display());
-            }
-            f.lock().with_context(|| format!("locking {}", path.display()))?;
-            Ok(f)
-        }
-        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("locking {}", path.display())),
     }
 }

@@ -57,27 +57,35 @@ impl Lake {
 /// until the returned file is dropped. `run` also holds it while analyze reads the lake, so
 /// that no commit moves part files under the reader.
 pub fn lock(root: &Path, quiet: bool) -> Result<File> {
-    let path = root.join("_lock");
+    let waiting = format!("another rallylens is writing to {}; waiting for it to finish…", root.display());
+    Ok(lock_file(&root.join("_lock"), Some(&waiting), quiet)?.expect("a lock that waits is always taken"))
+}
+
+/// An exclusive lock on `path` (created if missing), held until the file is dropped. When
+/// another process holds it: with `waiting` Some, says so (unless quiet) and waits; with
+/// None, returns Ok(None) at once.
+pub fn lock_file(path: &Path, waiting: Option<&str>, quiet: bool) -> Result<Option<File>> {
     let f = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .read(true)
         .write(true)
-        .open(&path)
+        .open(path)
         .with_context(|| format!("opening {}", path.display()))?;
     match f.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            if !quiet {
-                eprintln!("rallylens: another rallylens is writing to {}; waiting for it to finish…", root.display());
+        Ok(()) => Ok(Some(f)),
+        Err(std::fs::TryLockError::WouldBlock) => match waiting {
+            None => Ok(None),
+            Some(msg) => {
+                if !quiet {
+                    eprintln!("rallylens: {msg}");
+                }
+                f.lock().with_context(|| format!("locking {}", path.display()))?;
+                Ok(Some(f))
             }
-            f.lock().with_context(|| format!("locking {}", path.display()))?;
-        }
-        Err(std::fs::TryLockError::Error(e)) => {
-            return Err(e).with_context(|| format!("locking {}", path.display()));
-        }
+        },
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("locking {}", path.display())),
     }
-    Ok(f)
 }
 
 /// Whether a lake (a manifest) exists at `root`.
