@@ -48,6 +48,7 @@ def main():
     ap.add_argument("--reruns", type=int, default=3, help="unchanged reruns to time")
     a = ap.parse_args()
     work = a.work or tempfile.mkdtemp(prefix="rallylens-run-")
+    os.makedirs(work, exist_ok=True)
     try:
         data = os.path.join(work, "data")
         if not os.path.exists(os.path.join(data, ".synth-done")):

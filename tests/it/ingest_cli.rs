@@ -270,3 +270,30 @@ fn ua_range_exports_and_the_uci_dataset_through_the_cli() {
     ]);
     assert_eq!(rows(&w.summary(), "posts", "facebook"), 500);
 }
+
+#[test]
+fn same_path_size_and_mtime_is_skipped_unread_and_force_reads_it() {
+    let w = Workdir::new();
+    let lake = w.lake();
+    // Two tweets by one author, as twarc2 flattened lines (one tweet object per line).
+    let line = |id: &str, text: &str| {
+        format!(
+            r##"{{"id":"{id}","text":"{text}","author_id":"42","created_at":"2024-03-05T10:00:00.000Z","author":{{"id":"42","username":"ana"}}}}"##
+        )
+    };
+    let f = w.write("in/flat.jsonl", format!("{}\n{}\n", line("1001", "hello #a"), line("1002", "again #b")));
+    w.ok(&["--quiet", "ingest", s(&f), "--lake", s(&lake)]);
+    let mtime = std::fs::metadata(&f).unwrap().modified().unwrap();
+    // New bytes of the same size, and the old modification time put back: what a nightly
+    // run cannot tell from a stat. Skipped unread (it would otherwise be a replacement).
+    w.write("in/flat.jsonl", format!("{}\n{}\n", line("1001", "HELLO #a"), line("1002", "again #b")));
+    std::fs::File::options().write(true).open(&f).unwrap().set_modified(mtime).unwrap();
+    let out = w.ok(&["ingest", s(&f), "--lake", s(&lake)]);
+    assert!(out.contains("unchanged since it was ingested; skipped"), "{out}");
+    let text = |w: &Workdir| crate::duckdb::duckdb(&w.lake(), "print(duckdb.sql(f\"select text from read_parquet('{LAKE}/posts/*/*.parquet') where post_id = '1001'\").fetchall()[0][0])");
+    assert_eq!(text(&w), "hello #a");
+    // --force reads it: the changed row replaces the old one.
+    let out = w.ok(&["ingest", s(&f), "--lake", s(&lake), "--force"]);
+    assert!(out.contains("replaced"), "{out}");
+    assert_eq!(text(&w), "HELLO #a");
+}
