@@ -312,11 +312,7 @@ fn small_font() -> TextStyle<'static> {
 
 /// The shaded campaign window of a day axis (x in epoch days; a day spans x − ½ … x + ½),
 /// drawn first so the series lie on top.
-fn shade_window<'a, DB: DrawingBackend + 'a>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
-    c: &Camp,
-    y_max: f64,
-) -> Result<()> {
+fn shade_window<'a, DB: DrawingBackend + 'a>(chart: &mut XY<'a, DB>, c: &Camp, y_max: f64) -> Result<()> {
     let (Some(s), Some(e)) = (c.start, c.end) else { return Ok(()) };
     let colour = c.colour;
     chart
@@ -347,6 +343,57 @@ fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
 /// The x range of a day axis covering `lo..=hi`.
 fn day_range(lo: i32, hi: i32) -> std::ops::Range<f64> {
     (lo as f64 - 0.5)..(hi as f64 + 0.5)
+}
+
+/// A chart with both axes in f64 (days, values, categories by index).
+type XY<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// How wide a day chart is drawn: across the whole chart, or as a panel beside another
+/// (fewer dates, a narrower right margin).
+#[derive(Clone, Copy)]
+enum Width {
+    Full,
+    Panel,
+}
+
+/// A campaign's day chart on `area`: x the days `x.0..=x.1` labelled with dates, y from 0 to
+/// `top` labelled with numbers and described by `y_desc`; the mesh drawn and the campaign
+/// window shaded, ready for the series.
+fn day_axes<'a, DB: DrawingBackend + 'a>(
+    area: &'a Area<DB>,
+    camp: &Camp,
+    x: (i32, i32),
+    top: f64,
+    y_desc: &str,
+    width: Width,
+) -> Result<XY<'a, DB>> {
+    let (margin_right, x_labels) = match width {
+        Width::Full => (20, 10),
+        Width::Panel => (16, 6),
+    };
+    let mut chart = ChartBuilder::on(area)
+        .margin(8)
+        .margin_right(margin_right)
+        .x_label_area_size(34)
+        .y_label_area_size(58)
+        .build_cartesian_2d(day_range(x.0, x.1), 0.0..top)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_labels(x_labels)
+        .y_labels(6)
+        .x_label_formatter(&|v| date_label(*v))
+        .y_label_formatter(&|v| num(*v))
+        .x_desc("day")
+        .y_desc(y_desc)
+        .label_style(small_font())
+        .axis_desc_style(label_font())
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(GREY.mix(0.15))
+        .draw()
+        .map_err(err)?;
+    shade_window(&mut chart, camp, top)?;
+    Ok(chart)
 }
 
 /// One line of a chart: a platform, a hashtag or a campaign.

@@ -22,7 +22,8 @@ fn draw_overlay<DB: DrawingBackend>(root: &Area<DB>, o: &Overlay) -> Result<()> 
         let log = peaks.len() >= 2 && hi_peak >= 20.0 * lo_peak;
         let (bottom, top, series) = if log {
             // Plot log10(y); zero days are left out (the line starts at the first non-zero day).
-            let min_pos = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| *v > 0.0).fold(f64::MAX, f64::min);
+            let min_pos =
+                series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| *v > 0.0).fold(f64::MAX, f64::min);
             let logged: Vec<Series> = series
                 .iter()
                 .map(|s| Series {

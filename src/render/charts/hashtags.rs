@@ -17,28 +17,7 @@ fn draw_hashtags<DB: DrawingBackend>(root: &Area<DB>, h: &Hashtags) -> Result<()
     let body = titled(root, &h.title)?;
     let max = h.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(0.0, f64::max);
     let top = y_top(max) * 1.4; // the legend's room above the lines
-    let mut chart = ChartBuilder::on(&body)
-        .margin(8)
-        .margin_right(20)
-        .x_label_area_size(34)
-        .y_label_area_size(58)
-        .build_cartesian_2d(day_range(h.x.0, h.x.1), 0.0..top)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_labels(10)
-        .y_labels(6)
-        .x_label_formatter(&|v| date_label(*v))
-        .y_label_formatter(&|v| num(*v))
-        .x_desc("day")
-        .y_desc("posts and authors per day")
-        .label_style(small_font())
-        .axis_desc_style(label_font())
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(GREY.mix(0.15))
-        .draw()
-        .map_err(err)?;
-    shade_window(&mut chart, &h.camp, top)?;
+    let mut chart = day_axes(&body, &h.camp, h.x, top, "posts and authors per day", Width::Full)?;
     for s in &h.series {
         let colour = s.colour;
         chart

@@ -19,28 +19,7 @@ fn draw_day_lines<DB: DrawingBackend>(
 ) -> Result<()> {
     let max = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(0.0, f64::max);
     let top = y_top(max);
-    let mut chart = ChartBuilder::on(area)
-        .margin(8)
-        .margin_right(16)
-        .x_label_area_size(34)
-        .y_label_area_size(58)
-        .build_cartesian_2d(day_range(x.0, x.1), 0.0..top)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_labels(6)
-        .y_labels(6)
-        .x_label_formatter(&|v| date_label(*v))
-        .y_label_formatter(&|v| num(*v))
-        .x_desc("day")
-        .y_desc(y_desc)
-        .label_style(small_font())
-        .axis_desc_style(label_font())
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(GREY.mix(0.15))
-        .draw()
-        .map_err(err)?;
-    shade_window(&mut chart, camp, top)?;
+    let mut chart = day_axes(area, camp, x, top, y_desc, Width::Panel)?;
     for s in series {
         let colour = s.colour;
         chart

@@ -21,28 +21,7 @@ fn draw_referral<DB: DrawingBackend>(root: &Area<DB>, r: &Referral) -> Result<()
         .chain(r.band.iter().map(|b| b.2))
         .fold(0.0, f64::max);
     let top = y_top(max);
-    let mut chart = ChartBuilder::on(&body)
-        .margin(8)
-        .margin_right(20)
-        .x_label_area_size(34)
-        .y_label_area_size(58)
-        .build_cartesian_2d(day_range(r.x.0, r.x.1), 0.0..top)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_labels(10)
-        .y_labels(6)
-        .x_label_formatter(&|v| date_label(*v))
-        .y_label_formatter(&|v| num(*v))
-        .x_desc("day")
-        .y_desc("sessions referred by social media per day")
-        .label_style(small_font())
-        .axis_desc_style(label_font())
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(GREY.mix(0.15))
-        .draw()
-        .map_err(err)?;
-    shade_window(&mut chart, &r.camp, top)?;
+    let mut chart = day_axes(&body, &r.camp, r.x, top, "sessions referred by social media per day", Width::Full)?;
     if !r.band.is_empty() {
         let mut poly: Vec<(f64, f64)> = r.band.iter().map(|b| (b.0, b.2)).collect();
         poly.extend(r.band.iter().rev().map(|b| (b.0, b.1)));
