@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::sync::Once;
 
 use anyhow::{anyhow, Result};
+use plotters::chart::MeshStyle;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -378,22 +379,28 @@ fn day_axes<'a, DB: DrawingBackend + 'a>(
         .y_label_area_size(58)
         .build_cartesian_2d(day_range(x.0, x.1), 0.0..top)
         .map_err(err)?;
-    chart
-        .configure_mesh()
+    house_mesh(&mut chart.configure_mesh())
         .x_labels(x_labels)
         .y_labels(6)
         .x_label_formatter(&|v| date_label(*v))
         .y_label_formatter(&|v| num(*v))
         .x_desc("day")
         .y_desc(y_desc)
-        .label_style(small_font())
-        .axis_desc_style(label_font())
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(GREY.mix(0.15))
         .draw()
         .map_err(err)?;
     shade_window(&mut chart, camp, top)?;
     Ok(chart)
+}
+
+/// The mesh style of every chart with a grid: small labels, axis descriptions a size up,
+/// a faint grid at the labelled values and none between them.
+fn house_mesh<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.label_style(small_font())
+        .axis_desc_style(label_font())
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(GREY.mix(0.15))
 }
 
 /// One line of a chart: a platform, a hashtag or a campaign.

@@ -49,8 +49,7 @@ fn draw_overlay<DB: DrawingBackend>(root: &Area<DB>, o: &Overlay) -> Result<()> 
             .y_label_area_size(54)
             .build_cartesian_2d(-0.5..(o.x_max as f64 + 0.5), bottom..top)
             .map_err(err)?;
-        chart
-            .configure_mesh()
+        house_mesh(&mut chart.configure_mesh())
             .x_labels(8)
             .x_label_formatter(&|v| {
                 if (v - v.round()).abs() < 1e-6 {
@@ -71,10 +70,7 @@ fn draw_overlay<DB: DrawingBackend>(root: &Area<DB>, o: &Overlay) -> Result<()> 
             })
             .x_desc("days since launch")
             .y_desc(y_desc.as_str())
-            .label_style(small_font())
             .axis_desc_style(small_font())
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(GREY.mix(0.15))
             .draw()
             .map_err(err)?;
         for s in &series {

@@ -34,8 +34,7 @@ fn draw_rates<DB: DrawingBackend>(root: &Area<DB>, p: &RatePlot) -> Result<()> {
         .build_cartesian_2d(0.0..right, -0.5..(n as f64 - 0.5))
         .map_err(err)?;
     let labels: Vec<String> = p.groups.iter().map(|g| g.label.clone()).collect();
-    chart
-        .configure_mesh()
+    house_mesh(&mut chart.configure_mesh())
         .disable_y_mesh()
         .y_labels(n.max(1))
         .x_labels(6)
@@ -50,10 +49,6 @@ fn draw_rates<DB: DrawingBackend>(root: &Area<DB>, p: &RatePlot) -> Result<()> {
         .x_label_formatter(&|v| format!("{}%", num(*v)))
         .x_desc("engagement rate: Σ engagements / Σ basis, 95% interval")
         .y_desc("platform, content type (basis)")
-        .label_style(small_font())
-        .axis_desc_style(label_font())
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(GREY.mix(0.15))
         .draw()
         .map_err(err)?;
     let h = if n > 8 { 0.15 } else { 0.2 };

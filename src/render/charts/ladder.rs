@@ -92,8 +92,7 @@ fn draw_ladder<DB: DrawingBackend>(root: &Area<DB>, l: &Ladder) -> Result<()> {
         .build_cartesian_2d(-0.5..(np as f64 - 0.5), 0.0..y_top(tot) * 1.15)
         .map_err(err)?;
     let plabels: Vec<String> = l.periods.iter().map(|p| p.0.clone()).collect();
-    chart
-        .configure_mesh()
+    house_mesh(&mut chart.configure_mesh())
         .disable_x_mesh()
         .x_labels(np.clamp(1, 8))
         .y_labels(6)
@@ -108,10 +107,6 @@ fn draw_ladder<DB: DrawingBackend>(root: &Area<DB>, l: &Ladder) -> Result<()> {
         .y_label_formatter(&|v| num(*v))
         .x_desc("period ending")
         .y_desc("engaged actors at the period's end")
-        .label_style(small_font())
-        .axis_desc_style(label_font())
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(GREY.mix(0.15))
         .draw()
         .map_err(err)?;
     for r in 1..k {
