@@ -403,6 +403,31 @@ fn house_mesh<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
         .bold_line_style(GREY.mix(0.15))
 }
 
+/// A legend key for a line: 18 px of its stroke.
+fn line_key(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style)
+}
+
+/// A solid 2 px line named `name` in the legend, with a dot of radius `dot` on each point
+/// (none when 0).
+fn draw_line<'a, DB: DrawingBackend + 'a>(
+    chart: &mut XY<'a, DB>,
+    name: &str,
+    colour: RGBColor,
+    points: &[(f64, f64)],
+    dot: i32,
+) -> Result<()> {
+    chart
+        .draw_series(LineSeries::new(points.iter().copied(), colour.stroke_width(2)))
+        .map_err(err)?
+        .label(name)
+        .legend(line_key(colour.stroke_width(2)));
+    if dot > 0 {
+        chart.draw_series(points.iter().map(|p| Circle::new(*p, dot, colour.filled()))).map_err(err)?;
+    }
+    Ok(())
+}
+
 /// One line of a chart: a platform, a hashtag or a campaign.
 #[derive(Clone)]
 struct Series {

@@ -74,12 +74,7 @@ fn draw_overlay<DB: DrawingBackend>(root: &Area<DB>, o: &Overlay) -> Result<()> 
             .draw()
             .map_err(err)?;
         for s in &series {
-            let colour = s.colour;
-            chart
-                .draw_series(LineSeries::new(s.points.iter().copied(), colour.stroke_width(2)))
-                .map_err(err)?
-                .label(s.name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
+            draw_line(&mut chart, &s.name, s.colour, &s.points, 0)?;
         }
         // Cumulative lines rise to the right: the lower right corner is the emptiest.
         legend(&mut chart, SeriesLabelPosition::LowerRight)?;

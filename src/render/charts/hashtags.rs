@@ -19,13 +19,7 @@ fn draw_hashtags<DB: DrawingBackend>(root: &Area<DB>, h: &Hashtags) -> Result<()
     let top = y_top(max) * 1.4; // the legend's room above the lines
     let mut chart = day_axes(&body, &h.camp, h.x, top, "posts and authors per day", Width::Full)?;
     for s in &h.series {
-        let colour = s.colour;
-        chart
-            .draw_series(LineSeries::new(s.points.iter().copied(), colour.stroke_width(2)))
-            .map_err(err)?
-            .label(s.name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
-        chart.draw_series(s.points.iter().map(|p| Circle::new(*p, 3, colour.filled()))).map_err(err)?;
+        draw_line(&mut chart, &s.name, s.colour, &s.points, 3)?;
     }
     for s in &h.authors {
         let colour = s.colour;

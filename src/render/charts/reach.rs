@@ -21,13 +21,7 @@ fn draw_day_lines<DB: DrawingBackend>(
     let top = y_top(max);
     let mut chart = day_axes(area, camp, x, top, y_desc, Width::Panel)?;
     for s in series {
-        let colour = s.colour;
-        chart
-            .draw_series(LineSeries::new(s.points.iter().copied(), colour.stroke_width(2)))
-            .map_err(err)?
-            .label(s.name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
-        chart.draw_series(s.points.iter().map(|p| Circle::new(*p, 3, colour.filled()))).map_err(err)?;
+        draw_line(&mut chart, &s.name, s.colour, &s.points, 3)?;
     }
     legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }

@@ -35,14 +35,8 @@ fn draw_referral<DB: DrawingBackend>(root: &Area<DB>, r: &Referral) -> Result<()
         .draw_series(DashedLineSeries::new(r.expected.iter().copied(), 6, 4, INK.stroke_width(2)))
         .map_err(err)?
         .label("expected (from the baseline)")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], INK.stroke_width(2)));
-    let colour = r.camp.colour;
-    chart
-        .draw_series(LineSeries::new(r.observed.iter().copied(), colour.stroke_width(2)))
-        .map_err(err)?
-        .label("observed")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
-    chart.draw_series(r.observed.iter().map(|p| Circle::new(*p, 3, colour.filled()))).map_err(err)?;
+        .legend(line_key(INK.stroke_width(2)));
+    draw_line(&mut chart, "observed", r.camp.colour, &r.observed, 3)?;
     legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
 
