@@ -428,6 +428,21 @@ fn draw_line<'a, DB: DrawingBackend + 'a>(
     Ok(())
 }
 
+/// `v` rounded when it is a whole number (to 1e-6): integer and category axes label only those.
+fn whole(v: f64) -> Option<f64> {
+    let i = v.round();
+    ((v - i).abs() < 1e-6).then_some(i)
+}
+
+/// The label of category `v` (0-based) on a category axis; empty between categories and
+/// beyond them.
+fn category_label(labels: &[String], v: f64) -> String {
+    match whole(v) {
+        Some(i) if i >= 0.0 && (i as usize) < labels.len() => labels[i as usize].clone(),
+        _ => String::new(),
+    }
+}
+
 /// One line of a chart: a platform, a hashtag or a campaign.
 #[derive(Clone)]
 struct Series {

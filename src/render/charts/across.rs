@@ -51,21 +51,13 @@ fn draw_overlay<DB: DrawingBackend>(root: &Area<DB>, o: &Overlay) -> Result<()> 
             .map_err(err)?;
         house_mesh(&mut chart.configure_mesh())
             .x_labels(8)
-            .x_label_formatter(&|v| {
-                if (v - v.round()).abs() < 1e-6 {
-                    format!("{}", v.round() as i64)
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|v| whole(*v).map_or(String::new(), |i| format!("{}", i as i64)))
             .y_labels(if log { (top - bottom) as usize + 1 } else { 5 })
             .y_label_formatter(&|v| {
                 if !log {
                     num(*v)
-                } else if (v - v.round()).abs() < 1e-6 {
-                    num(10f64.powf(v.round()))
                 } else {
-                    String::new()
+                    whole(*v).map_or(String::new(), |i| num(10f64.powf(i)))
                 }
             })
             .x_desc("days since launch")

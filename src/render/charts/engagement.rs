@@ -33,19 +33,13 @@ fn draw_rates<DB: DrawingBackend>(root: &Area<DB>, p: &RatePlot) -> Result<()> {
         .y_label_area_size(210)
         .build_cartesian_2d(0.0..right, -0.5..(n as f64 - 0.5))
         .map_err(err)?;
-    let labels: Vec<String> = p.groups.iter().map(|g| g.label.clone()).collect();
+    // Bottom row first, as the y axis counts.
+    let labels: Vec<String> = p.groups.iter().rev().map(|g| g.label.clone()).collect();
     house_mesh(&mut chart.configure_mesh())
         .disable_y_mesh()
         .y_labels(n.max(1))
         .x_labels(6)
-        .y_label_formatter(&|v| {
-            let i = v.round();
-            if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
-                labels[n - 1 - i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|v| category_label(&labels, *v))
         .x_label_formatter(&|v| format!("{}%", num(*v)))
         .x_desc("engagement rate: Σ engagements / Σ basis, 95% interval")
         .y_desc("platform, content type (basis)")

@@ -30,14 +30,7 @@ fn draw_ladder<DB: DrawingBackend>(root: &Area<DB>, l: &Ladder) -> Result<()> {
         .y_label_area_size(96)
         .build_cartesian_2d(0.5..(k as f64 - 0.5), -0.5..(k as f64 - 0.5))
         .map_err(err)?;
-    let fmt = |v: &f64| {
-        let i = v.round();
-        if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
-            names[i as usize].clone()
-        } else {
-            String::new()
-        }
-    };
+    let fmt = |v: &f64| category_label(names, *v);
     chart
         .configure_mesh()
         .disable_mesh()
@@ -96,14 +89,7 @@ fn draw_ladder<DB: DrawingBackend>(root: &Area<DB>, l: &Ladder) -> Result<()> {
         .disable_x_mesh()
         .x_labels(np.clamp(1, 8))
         .y_labels(6)
-        .x_label_formatter(&|v| {
-            let i = v.round();
-            if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < plabels.len() {
-                plabels[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|v| category_label(&plabels, *v))
         .y_label_formatter(&|v| num(*v))
         .x_desc("period ending")
         .y_desc("engaged actors at the period's end")
