@@ -443,6 +443,26 @@ fn category_label(labels: &[String], v: f64) -> String {
     }
 }
 
+/// The chart of one campaign, in file `<kind>-<campaign id>`, from `draw_both!`'s SVG and PNG.
+fn campaign_chart(
+    kind: &str,
+    section: Section,
+    c: &Camp,
+    title: String,
+    caption: String,
+    (svg, png): (String, Vec<u8>),
+) -> Chart {
+    Chart {
+        file_stem: format!("{kind}-{}", stem_id(&c.id)),
+        section,
+        campaign: Some(c.id.clone()),
+        title,
+        caption,
+        svg,
+        png,
+    }
+}
+
 /// One line of a chart: a platform, a hashtag or a campaign.
 #[derive(Clone)]
 struct Series {

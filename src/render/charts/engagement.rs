@@ -120,18 +120,11 @@ pub(super) fn engagement_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
         b.dedup();
         b.len() > 1
     };
-    let (svg, png) = draw_both!(&title, draw_rates, &plot)?;
-    Ok(Some(Chart {
-        file_stem: format!("engagement_by_content_type-{}", stem_id(&c.id)),
-        section: Section::Engagement,
-        campaign: Some(c.id.clone()),
-        title,
-        caption: format!(
-            "Own posts: engagements per 100 of the basis in brackets (reach, impressions or followers), with the 95% \
-             bootstrap interval (none for a single post).{}",
-            if mixed { " Rates on different bases are not comparable with each other." } else { "" }
-        ),
-        svg,
-        png,
-    }))
+    let drawn = draw_both!(&title, draw_rates, &plot)?;
+    let caption = format!(
+        "Own posts: engagements per 100 of the basis in brackets (reach, impressions or followers), with the 95% \
+         bootstrap interval (none for a single post).{}",
+        if mixed { " Rates on different bases are not comparable with each other." } else { "" }
+    );
+    Ok(Some(campaign_chart("engagement_by_content_type", Section::Engagement, c, title, caption, drawn)))
 }

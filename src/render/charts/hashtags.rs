@@ -101,22 +101,15 @@ pub(super) fn hashtag_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
     let title = format!("Hashtag pick-up: {}", c.name);
     let h = Hashtags { camp: c.clone(), title: title.clone(), x: (lo, hi), series, authors, responses };
     let responded = !h.responses.is_empty();
-    let (svg, png) = draw_both!(&title, draw_hashtags, &h)?;
-    Ok(Some(Chart {
-        file_stem: format!("hashtags-{}", stem_id(&c.id)),
-        section: Section::Hashtags,
-        campaign: Some(c.id.clone()),
-        title,
-        caption: format!(
-            "Posts and reposts using each campaign hashtag per day (solid; own and collected) and their distinct \
-             authors (dashed); a day without a point has no such post in the collected data. {}",
-            if responded {
-                "The red line marks the target's first response (UTC)."
-            } else {
-                "No target responded in the response window."
-            }
-        ),
-        svg,
-        png,
-    }))
+    let drawn = draw_both!(&title, draw_hashtags, &h)?;
+    let caption = format!(
+        "Posts and reposts using each campaign hashtag per day (solid; own and collected) and their distinct \
+         authors (dashed); a day without a point has no such post in the collected data. {}",
+        if responded {
+            "The red line marks the target's first response (UTC)."
+        } else {
+            "No target responded in the response window."
+        }
+    );
+    Ok(Some(campaign_chart("hashtags", Section::Hashtags, c, title, caption, drawn)))
 }

@@ -169,17 +169,10 @@ pub(super) fn ladder_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
         per.into_values().map(|(end, v)| (end.map(|d| date_label(d as f64)).unwrap_or_default(), v)).collect();
     let title = format!("Ladder of engagement: {}", c.name);
     let l = Ladder { title: title.clone(), names, cells, periods };
-    let (svg, png) = draw_both!(&title, draw_ladder, &l)?;
-    Ok(Some(Chart {
-        file_stem: format!("ladder-{}", stem_id(&c.id)),
-        section: Section::Ladder,
-        campaign: Some(c.id.clone()),
-        title,
-        caption: "Left: actors moving from the rung they held at the start of a period (row) to the rung at its end \
-                  (column), summed over the campaign's periods; cells right of the diagonal climbed. Right: engaged \
-                  actors by their highest rung at the end of each period."
-            .into(),
-        svg,
-        png,
-    }))
+    let drawn = draw_both!(&title, draw_ladder, &l)?;
+    let caption = "Left: actors moving from the rung they held at the start of a period (row) to the rung at its \
+                   end (column), summed over the campaign's periods; cells right of the diagonal climbed. Right: \
+                   engaged actors by their highest rung at the end of each period."
+        .to_string();
+    Ok(Some(campaign_chart("ladder", Section::Ladder, c, title, caption, drawn)))
 }

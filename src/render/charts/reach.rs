@@ -95,22 +95,15 @@ pub(super) fn reach_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
         left: (reach_desc.to_string(), reach),
         right: ("engagements (reactions + comments + shares …)".to_string(), eng),
     };
-    let (svg, png) = draw_both!(&title, draw_two_panels, &t)?;
-    Ok(Some(Chart {
-        file_stem: format!("reach_daily-{}", stem_id(&c.id)),
-        section: Section::Reach,
-        campaign: Some(c.id.clone()),
-        title,
-        caption: format!(
-            "Per day and platform. Left: {reach_desc}{}; right: engagements of the own posts created that day. \
-             Shaded: the campaign window.",
-            if reach_desc.starts_with("post reach") {
-                " of own posts (a person reached by two posts counts twice)"
-            } else {
-                ""
-            }
-        ),
-        svg,
-        png,
-    }))
+    let drawn = draw_both!(&title, draw_two_panels, &t)?;
+    let caption = format!(
+        "Per day and platform. Left: {reach_desc}{}; right: engagements of the own posts created that day. \
+         Shaded: the campaign window.",
+        if reach_desc.starts_with("post reach") {
+            " of own posts (a person reached by two posts counts twice)"
+        } else {
+            ""
+        }
+    );
+    Ok(Some(campaign_chart("reach_daily", Section::Reach, c, title, caption, drawn)))
 }

@@ -84,20 +84,13 @@ pub(super) fn referral_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
         rows_of(up, &c.id)?.into_iter().find(|i| ch[*i].as_deref() == Some("all_social")).and_then(|i| me[i].clone())
     };
     let title = r.title.clone();
-    let (svg, png) = draw_both!(&title, draw_referral, &r)?;
-    Ok(Some(Chart {
-        file_stem: format!("referral_uplift-{}", stem_id(&c.id)),
-        section: Section::Uplift,
-        campaign: Some(c.id.clone()),
-        title,
-        caption: format!(
-            "Website sessions from social media per day (all social channels), before and during the shaded campaign \
-             window. Dashed: what the baseline predicts (method: {}); grey: where one day falls 19 times in 20 without \
-             an effect. Days above the band in the window suggest an effect; the window's total and its interval are \
-             in the table.",
-            method.as_deref().unwrap_or("n/a")
-        ),
-        svg,
-        png,
-    }))
+    let drawn = draw_both!(&title, draw_referral, &r)?;
+    let caption = format!(
+        "Website sessions from social media per day (all social channels), before and during the shaded campaign \
+         window. Dashed: what the baseline predicts (method: {}); grey: where one day falls 19 times in 20 without \
+         an effect. Days above the band in the window suggest an effect; the window's total and its interval are \
+         in the table.",
+        method.as_deref().unwrap_or("n/a")
+    );
+    Ok(Some(campaign_chart("referral_uplift", Section::Uplift, c, title, caption, drawn)))
 }
