@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::sync::Once;
 
 use anyhow::{anyhow, Result};
+use plotters::chart::MeshStyle;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -312,11 +313,7 @@ fn small_font() -> TextStyle<'static> {
 
 /// The shaded campaign window of a day axis (x in epoch days; a day spans x − ½ … x + ½),
 /// drawn first so the series lie on top.
-fn shade_window<'a, DB: DrawingBackend + 'a>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
-    c: &Camp,
-    y_max: f64,
-) -> Result<()> {
+fn shade_window<'a, DB: DrawingBackend + 'a>(chart: &mut XY<'a, DB>, c: &Camp, y_max: f64) -> Result<()> {
     let (Some(s), Some(e)) = (c.start, c.end) else { return Ok(()) };
     let colour = c.colour;
     chart
@@ -347,6 +344,123 @@ fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
 /// The x range of a day axis covering `lo..=hi`.
 fn day_range(lo: i32, hi: i32) -> std::ops::Range<f64> {
     (lo as f64 - 0.5)..(hi as f64 + 0.5)
+}
+
+/// A chart with both axes in f64 (days, values, categories by index).
+type XY<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// How wide a day chart is drawn: across the whole chart, or as a panel beside another
+/// (fewer dates, a narrower right margin).
+#[derive(Clone, Copy)]
+enum Width {
+    Full,
+    Panel,
+}
+
+/// A campaign's day chart on `area`: x the days `x.0..=x.1` labelled with dates, y from 0 to
+/// `top` labelled with numbers and described by `y_desc`; the mesh drawn and the campaign
+/// window shaded, ready for the series.
+fn day_axes<'a, DB: DrawingBackend + 'a>(
+    area: &'a Area<DB>,
+    camp: &Camp,
+    x: (i32, i32),
+    top: f64,
+    y_desc: &str,
+    width: Width,
+) -> Result<XY<'a, DB>> {
+    let (margin_right, x_labels) = match width {
+        Width::Full => (20, 10),
+        Width::Panel => (16, 6),
+    };
+    let mut chart = ChartBuilder::on(area)
+        .margin(8)
+        .margin_right(margin_right)
+        .x_label_area_size(34)
+        .y_label_area_size(58)
+        .build_cartesian_2d(day_range(x.0, x.1), 0.0..top)
+        .map_err(err)?;
+    house_mesh(&mut chart.configure_mesh())
+        .x_labels(x_labels)
+        .y_labels(6)
+        .x_label_formatter(&|v| date_label(*v))
+        .y_label_formatter(&|v| num(*v))
+        .x_desc("day")
+        .y_desc(y_desc)
+        .draw()
+        .map_err(err)?;
+    shade_window(&mut chart, camp, top)?;
+    Ok(chart)
+}
+
+/// The mesh style of every chart with a grid: small labels, axis descriptions a size up,
+/// a faint grid at the labelled values and none between them.
+fn house_mesh<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.label_style(small_font())
+        .axis_desc_style(label_font())
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(GREY.mix(0.15))
+}
+
+/// A legend key for a line: 18 px of its stroke.
+fn line_key(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style)
+}
+
+/// A solid 2 px line named `name` in the legend, with a dot of radius `dot` on each point
+/// (none when 0).
+fn draw_line<'a, DB: DrawingBackend + 'a>(
+    chart: &mut XY<'a, DB>,
+    name: &str,
+    colour: RGBColor,
+    points: &[(f64, f64)],
+    dot: i32,
+) -> Result<()> {
+    chart
+        .draw_series(LineSeries::new(points.iter().copied(), colour.stroke_width(2)))
+        .map_err(err)?
+        .label(name)
+        .legend(line_key(colour.stroke_width(2)));
+    if dot > 0 {
+        chart.draw_series(points.iter().map(|p| Circle::new(*p, dot, colour.filled()))).map_err(err)?;
+    }
+    Ok(())
+}
+
+/// `v` rounded when it is a whole number (to 1e-6): integer and category axes label only those.
+fn whole(v: f64) -> Option<f64> {
+    let i = v.round();
+    ((v - i).abs() < 1e-6).then_some(i)
+}
+
+/// The label of category `v` (0-based) on a category axis; empty between categories and
+/// beyond them.
+fn category_label(labels: &[String], v: f64) -> String {
+    match whole(v) {
+        Some(i) if i >= 0.0 && (i as usize) < labels.len() => labels[i as usize].clone(),
+        _ => String::new(),
+    }
+}
+
+/// The chart of one campaign, in file `<kind>-<campaign id>`, from `draw_both!`'s SVG and PNG.
+fn campaign_chart(
+    kind: &str,
+    section: Section,
+    c: &Camp,
+    title: String,
+    caption: String,
+    (svg, png): (String, Vec<u8>),
+) -> Chart {
+    Chart {
+        file_stem: format!("{kind}-{}", stem_id(&c.id)),
+        section,
+        campaign: Some(c.id.clone()),
+        title,
+        caption,
+        svg,
+        png,
+    }
 }
 
 /// One line of a chart: a platform, a hashtag or a campaign.

@@ -22,7 +22,8 @@ fn draw_overlay<DB: DrawingBackend>(root: &Area<DB>, o: &Overlay) -> Result<()> 
         let log = peaks.len() >= 2 && hi_peak >= 20.0 * lo_peak;
         let (bottom, top, series) = if log {
             // Plot log10(y); zero days are left out (the line starts at the first non-zero day).
-            let min_pos = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| *v > 0.0).fold(f64::MAX, f64::min);
+            let min_pos =
+                series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| *v > 0.0).fold(f64::MAX, f64::min);
             let logged: Vec<Series> = series
                 .iter()
                 .map(|s| Series {
@@ -48,41 +49,24 @@ fn draw_overlay<DB: DrawingBackend>(root: &Area<DB>, o: &Overlay) -> Result<()> 
             .y_label_area_size(54)
             .build_cartesian_2d(-0.5..(o.x_max as f64 + 0.5), bottom..top)
             .map_err(err)?;
-        chart
-            .configure_mesh()
+        house_mesh(&mut chart.configure_mesh())
             .x_labels(8)
-            .x_label_formatter(&|v| {
-                if (v - v.round()).abs() < 1e-6 {
-                    format!("{}", v.round() as i64)
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|v| whole(*v).map_or(String::new(), |i| format!("{}", i as i64)))
             .y_labels(if log { (top - bottom) as usize + 1 } else { 5 })
             .y_label_formatter(&|v| {
                 if !log {
                     num(*v)
-                } else if (v - v.round()).abs() < 1e-6 {
-                    num(10f64.powf(v.round()))
                 } else {
-                    String::new()
+                    whole(*v).map_or(String::new(), |i| num(10f64.powf(i)))
                 }
             })
             .x_desc("days since launch")
             .y_desc(y_desc.as_str())
-            .label_style(small_font())
             .axis_desc_style(small_font())
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(GREY.mix(0.15))
             .draw()
             .map_err(err)?;
         for s in &series {
-            let colour = s.colour;
-            chart
-                .draw_series(LineSeries::new(s.points.iter().copied(), colour.stroke_width(2)))
-                .map_err(err)?
-                .label(s.name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
+            draw_line(&mut chart, &s.name, s.colour, &s.points, 0)?;
         }
         // Cumulative lines rise to the right: the lower right corner is the emptiest.
         legend(&mut chart, SeriesLabelPosition::LowerRight)?;

@@ -33,27 +33,16 @@ fn draw_rates<DB: DrawingBackend>(root: &Area<DB>, p: &RatePlot) -> Result<()> {
         .y_label_area_size(210)
         .build_cartesian_2d(0.0..right, -0.5..(n as f64 - 0.5))
         .map_err(err)?;
-    let labels: Vec<String> = p.groups.iter().map(|g| g.label.clone()).collect();
-    chart
-        .configure_mesh()
+    // Bottom row first, as the y axis counts.
+    let labels: Vec<String> = p.groups.iter().rev().map(|g| g.label.clone()).collect();
+    house_mesh(&mut chart.configure_mesh())
         .disable_y_mesh()
         .y_labels(n.max(1))
         .x_labels(6)
-        .y_label_formatter(&|v| {
-            let i = v.round();
-            if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
-                labels[n - 1 - i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|v| category_label(&labels, *v))
         .x_label_formatter(&|v| format!("{}%", num(*v)))
         .x_desc("engagement rate: Σ engagements / Σ basis, 95% interval")
         .y_desc("platform, content type (basis)")
-        .label_style(small_font())
-        .axis_desc_style(label_font())
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(GREY.mix(0.15))
         .draw()
         .map_err(err)?;
     let h = if n > 8 { 0.15 } else { 0.2 };
@@ -131,18 +120,11 @@ pub(super) fn engagement_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
         b.dedup();
         b.len() > 1
     };
-    let (svg, png) = draw_both!(&title, draw_rates, &plot)?;
-    Ok(Some(Chart {
-        file_stem: format!("engagement_by_content_type-{}", stem_id(&c.id)),
-        section: Section::Engagement,
-        campaign: Some(c.id.clone()),
-        title,
-        caption: format!(
-            "Own posts: engagements per 100 of the basis in brackets (reach, impressions or followers), with the 95% \
-             bootstrap interval (none for a single post).{}",
-            if mixed { " Rates on different bases are not comparable with each other." } else { "" }
-        ),
-        svg,
-        png,
-    }))
+    let drawn = draw_both!(&title, draw_rates, &plot)?;
+    let caption = format!(
+        "Own posts: engagements per 100 of the basis in brackets (reach, impressions or followers), with the 95% \
+         bootstrap interval (none for a single post).{}",
+        if mixed { " Rates on different bases are not comparable with each other." } else { "" }
+    );
+    Ok(Some(campaign_chart("engagement_by_content_type", Section::Engagement, c, title, caption, drawn)))
 }

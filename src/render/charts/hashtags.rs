@@ -17,36 +17,9 @@ fn draw_hashtags<DB: DrawingBackend>(root: &Area<DB>, h: &Hashtags) -> Result<()
     let body = titled(root, &h.title)?;
     let max = h.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(0.0, f64::max);
     let top = y_top(max) * 1.4; // the legend's room above the lines
-    let mut chart = ChartBuilder::on(&body)
-        .margin(8)
-        .margin_right(20)
-        .x_label_area_size(34)
-        .y_label_area_size(58)
-        .build_cartesian_2d(day_range(h.x.0, h.x.1), 0.0..top)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_labels(10)
-        .y_labels(6)
-        .x_label_formatter(&|v| date_label(*v))
-        .y_label_formatter(&|v| num(*v))
-        .x_desc("day")
-        .y_desc("posts and authors per day")
-        .label_style(small_font())
-        .axis_desc_style(label_font())
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(GREY.mix(0.15))
-        .draw()
-        .map_err(err)?;
-    shade_window(&mut chart, &h.camp, top)?;
+    let mut chart = day_axes(&body, &h.camp, h.x, top, "posts and authors per day", Width::Full)?;
     for s in &h.series {
-        let colour = s.colour;
-        chart
-            .draw_series(LineSeries::new(s.points.iter().copied(), colour.stroke_width(2)))
-            .map_err(err)?
-            .label(s.name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
-        chart.draw_series(s.points.iter().map(|p| Circle::new(*p, 3, colour.filled()))).map_err(err)?;
+        draw_line(&mut chart, &s.name, s.colour, &s.points, 3)?;
     }
     for s in &h.authors {
         let colour = s.colour;
@@ -128,22 +101,15 @@ pub(super) fn hashtag_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
     let title = format!("Hashtag pick-up: {}", c.name);
     let h = Hashtags { camp: c.clone(), title: title.clone(), x: (lo, hi), series, authors, responses };
     let responded = !h.responses.is_empty();
-    let (svg, png) = draw_both!(&title, draw_hashtags, &h)?;
-    Ok(Some(Chart {
-        file_stem: format!("hashtags-{}", stem_id(&c.id)),
-        section: Section::Hashtags,
-        campaign: Some(c.id.clone()),
-        title,
-        caption: format!(
-            "Posts and reposts using each campaign hashtag per day (solid; own and collected) and their distinct \
-             authors (dashed); a day without a point has no such post in the collected data. {}",
-            if responded {
-                "The red line marks the target's first response (UTC)."
-            } else {
-                "No target responded in the response window."
-            }
-        ),
-        svg,
-        png,
-    }))
+    let drawn = draw_both!(&title, draw_hashtags, &h)?;
+    let caption = format!(
+        "Posts and reposts using each campaign hashtag per day (solid; own and collected) and their distinct \
+         authors (dashed); a day without a point has no such post in the collected data. {}",
+        if responded {
+            "The red line marks the target's first response (UTC)."
+        } else {
+            "No target responded in the response window."
+        }
+    );
+    Ok(Some(campaign_chart("hashtags", Section::Hashtags, c, title, caption, drawn)))
 }

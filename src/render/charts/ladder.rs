@@ -30,14 +30,7 @@ fn draw_ladder<DB: DrawingBackend>(root: &Area<DB>, l: &Ladder) -> Result<()> {
         .y_label_area_size(96)
         .build_cartesian_2d(0.5..(k as f64 - 0.5), -0.5..(k as f64 - 0.5))
         .map_err(err)?;
-    let fmt = |v: &f64| {
-        let i = v.round();
-        if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
-            names[i as usize].clone()
-        } else {
-            String::new()
-        }
-    };
+    let fmt = |v: &f64| category_label(names, *v);
     chart
         .configure_mesh()
         .disable_mesh()
@@ -92,26 +85,14 @@ fn draw_ladder<DB: DrawingBackend>(root: &Area<DB>, l: &Ladder) -> Result<()> {
         .build_cartesian_2d(-0.5..(np as f64 - 0.5), 0.0..y_top(tot) * 1.15)
         .map_err(err)?;
     let plabels: Vec<String> = l.periods.iter().map(|p| p.0.clone()).collect();
-    chart
-        .configure_mesh()
+    house_mesh(&mut chart.configure_mesh())
         .disable_x_mesh()
         .x_labels(np.clamp(1, 8))
         .y_labels(6)
-        .x_label_formatter(&|v| {
-            let i = v.round();
-            if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < plabels.len() {
-                plabels[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|v| category_label(&plabels, *v))
         .y_label_formatter(&|v| num(*v))
         .x_desc("period ending")
         .y_desc("engaged actors at the period's end")
-        .label_style(small_font())
-        .axis_desc_style(label_font())
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(GREY.mix(0.15))
         .draw()
         .map_err(err)?;
     for r in 1..k {
@@ -188,17 +169,10 @@ pub(super) fn ladder_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
         per.into_values().map(|(end, v)| (end.map(|d| date_label(d as f64)).unwrap_or_default(), v)).collect();
     let title = format!("Ladder of engagement: {}", c.name);
     let l = Ladder { title: title.clone(), names, cells, periods };
-    let (svg, png) = draw_both!(&title, draw_ladder, &l)?;
-    Ok(Some(Chart {
-        file_stem: format!("ladder-{}", stem_id(&c.id)),
-        section: Section::Ladder,
-        campaign: Some(c.id.clone()),
-        title,
-        caption: "Left: actors moving from the rung they held at the start of a period (row) to the rung at its end \
-                  (column), summed over the campaign's periods; cells right of the diagonal climbed. Right: engaged \
-                  actors by their highest rung at the end of each period."
-            .into(),
-        svg,
-        png,
-    }))
+    let drawn = draw_both!(&title, draw_ladder, &l)?;
+    let caption = "Left: actors moving from the rung they held at the start of a period (row) to the rung at its \
+                   end (column), summed over the campaign's periods; cells right of the diagonal climbed. Right: \
+                   engaged actors by their highest rung at the end of each period."
+        .to_string();
+    Ok(Some(campaign_chart("ladder", Section::Ladder, c, title, caption, drawn)))
 }

@@ -19,36 +19,9 @@ fn draw_day_lines<DB: DrawingBackend>(
 ) -> Result<()> {
     let max = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(0.0, f64::max);
     let top = y_top(max);
-    let mut chart = ChartBuilder::on(area)
-        .margin(8)
-        .margin_right(16)
-        .x_label_area_size(34)
-        .y_label_area_size(58)
-        .build_cartesian_2d(day_range(x.0, x.1), 0.0..top)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_labels(6)
-        .y_labels(6)
-        .x_label_formatter(&|v| date_label(*v))
-        .y_label_formatter(&|v| num(*v))
-        .x_desc("day")
-        .y_desc(y_desc)
-        .label_style(small_font())
-        .axis_desc_style(label_font())
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(GREY.mix(0.15))
-        .draw()
-        .map_err(err)?;
-    shade_window(&mut chart, camp, top)?;
+    let mut chart = day_axes(area, camp, x, top, y_desc, Width::Panel)?;
     for s in series {
-        let colour = s.colour;
-        chart
-            .draw_series(LineSeries::new(s.points.iter().copied(), colour.stroke_width(2)))
-            .map_err(err)?
-            .label(s.name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
-        chart.draw_series(s.points.iter().map(|p| Circle::new(*p, 3, colour.filled()))).map_err(err)?;
+        draw_line(&mut chart, &s.name, s.colour, &s.points, 3)?;
     }
     legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
@@ -122,22 +95,15 @@ pub(super) fn reach_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
         left: (reach_desc.to_string(), reach),
         right: ("engagements (reactions + comments + shares …)".to_string(), eng),
     };
-    let (svg, png) = draw_both!(&title, draw_two_panels, &t)?;
-    Ok(Some(Chart {
-        file_stem: format!("reach_daily-{}", stem_id(&c.id)),
-        section: Section::Reach,
-        campaign: Some(c.id.clone()),
-        title,
-        caption: format!(
-            "Per day and platform. Left: {reach_desc}{}; right: engagements of the own posts created that day. \
-             Shaded: the campaign window.",
-            if reach_desc.starts_with("post reach") {
-                " of own posts (a person reached by two posts counts twice)"
-            } else {
-                ""
-            }
-        ),
-        svg,
-        png,
-    }))
+    let drawn = draw_both!(&title, draw_two_panels, &t)?;
+    let caption = format!(
+        "Per day and platform. Left: {reach_desc}{}; right: engagements of the own posts created that day. \
+         Shaded: the campaign window.",
+        if reach_desc.starts_with("post reach") {
+            " of own posts (a person reached by two posts counts twice)"
+        } else {
+            ""
+        }
+    );
+    Ok(Some(campaign_chart("reach_daily", Section::Reach, c, title, caption, drawn)))
 }

@@ -21,28 +21,7 @@ fn draw_referral<DB: DrawingBackend>(root: &Area<DB>, r: &Referral) -> Result<()
         .chain(r.band.iter().map(|b| b.2))
         .fold(0.0, f64::max);
     let top = y_top(max);
-    let mut chart = ChartBuilder::on(&body)
-        .margin(8)
-        .margin_right(20)
-        .x_label_area_size(34)
-        .y_label_area_size(58)
-        .build_cartesian_2d(day_range(r.x.0, r.x.1), 0.0..top)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_labels(10)
-        .y_labels(6)
-        .x_label_formatter(&|v| date_label(*v))
-        .y_label_formatter(&|v| num(*v))
-        .x_desc("day")
-        .y_desc("sessions referred by social media per day")
-        .label_style(small_font())
-        .axis_desc_style(label_font())
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(GREY.mix(0.15))
-        .draw()
-        .map_err(err)?;
-    shade_window(&mut chart, &r.camp, top)?;
+    let mut chart = day_axes(&body, &r.camp, r.x, top, "sessions referred by social media per day", Width::Full)?;
     if !r.band.is_empty() {
         let mut poly: Vec<(f64, f64)> = r.band.iter().map(|b| (b.0, b.2)).collect();
         poly.extend(r.band.iter().rev().map(|b| (b.0, b.1)));
@@ -56,14 +35,8 @@ fn draw_referral<DB: DrawingBackend>(root: &Area<DB>, r: &Referral) -> Result<()
         .draw_series(DashedLineSeries::new(r.expected.iter().copied(), 6, 4, INK.stroke_width(2)))
         .map_err(err)?
         .label("expected (from the baseline)")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], INK.stroke_width(2)));
-    let colour = r.camp.colour;
-    chart
-        .draw_series(LineSeries::new(r.observed.iter().copied(), colour.stroke_width(2)))
-        .map_err(err)?
-        .label("observed")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
-    chart.draw_series(r.observed.iter().map(|p| Circle::new(*p, 3, colour.filled()))).map_err(err)?;
+        .legend(line_key(INK.stroke_width(2)));
+    draw_line(&mut chart, "observed", r.camp.colour, &r.observed, 3)?;
     legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
 
@@ -111,20 +84,13 @@ pub(super) fn referral_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
         rows_of(up, &c.id)?.into_iter().find(|i| ch[*i].as_deref() == Some("all_social")).and_then(|i| me[i].clone())
     };
     let title = r.title.clone();
-    let (svg, png) = draw_both!(&title, draw_referral, &r)?;
-    Ok(Some(Chart {
-        file_stem: format!("referral_uplift-{}", stem_id(&c.id)),
-        section: Section::Uplift,
-        campaign: Some(c.id.clone()),
-        title,
-        caption: format!(
-            "Website sessions from social media per day (all social channels), before and during the shaded campaign \
-             window. Dashed: what the baseline predicts (method: {}); grey: where one day falls 19 times in 20 without \
-             an effect. Days above the band in the window suggest an effect; the window's total and its interval are \
-             in the table.",
-            method.as_deref().unwrap_or("n/a")
-        ),
-        svg,
-        png,
-    }))
+    let drawn = draw_both!(&title, draw_referral, &r)?;
+    let caption = format!(
+        "Website sessions from social media per day (all social channels), before and during the shaded campaign \
+         window. Dashed: what the baseline predicts (method: {}); grey: where one day falls 19 times in 20 without \
+         an effect. Days above the band in the window suggest an effect; the window's total and its interval are \
+         in the table.",
+        method.as_deref().unwrap_or("n/a")
+    );
+    Ok(Some(campaign_chart("referral_uplift", Section::Uplift, c, title, caption, drawn)))
 }

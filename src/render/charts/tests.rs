@@ -320,6 +320,18 @@ fn numbers_and_stems_read_well() {
     assert!(a.starts_with("a_b-") && b.starts_with("a_b-") && a != b, "{a} {b}");
 }
 
+#[test]
+fn category_axes_label_whole_positions_only() {
+    let l = vec!["react".to_string(), "amplify".to_string()];
+    assert_eq!(category_label(&l, 1.0), "amplify");
+    assert_eq!(category_label(&l, 0.999_999_9), "amplify"); // 1e-7 off a whole number: still 1
+    assert_eq!(category_label(&l, 0.5), ""); // between two categories
+    assert_eq!(category_label(&l, 2.0), ""); // beyond the last (2 labels: 0 and 1)
+    assert_eq!(category_label(&l, -1.0), "");
+    assert_eq!(whole(3.000_000_1), Some(3.0));
+    assert_eq!(whole(2.5), None);
+}
+
 /// analyze's own output (real dtypes after a Parquet round trip) renders: a tiny lake,
 /// two campaigns, traffic for the first one only.
 #[test]
