@@ -1,5 +1,6 @@
 //! Ingest throughput (criterion, Throughput::Bytes): a twarc2 collection built from the
-//! real sample pages (fresh ids per copy), ingested into a new lake each iteration.
+//! real sample pages (fresh ids per copy), and an actions-csv export of likes, each
+//! ingested into a new lake each iteration.
 //!
 //!     cargo bench --bench ingest
 //!
@@ -53,6 +54,31 @@ fn collection(dir: &Path, target: usize) -> PathBuf {
     path
 }
 
+/// ~`target` bytes of actions-csv likes in the layout `rallylens synth` writes (a user id
+/// actor, a tweet id; the campaign cell sometimes quoted with a comma, as spreadsheets do).
+fn likes_csv(dir: &Path, target: usize) -> PathBuf {
+    let mut out = String::with_capacity(target + 256);
+    out.push_str("actor,action,occurred_at,platform,post_id,campaign,source,full_name\n");
+    let mut i = 0u64;
+    while out.len() < target {
+        let campaign = if i % 7 == 0 { "\"shell, 2012\"" } else { "" };
+        out.push_str(&format!(
+            "{},favorite,2012-09-{:02}T{:02}:{:02}:{:02}Z,twitter,2426023280608{:05},{campaign},,Name {}\n",
+            2_000_000_000 + i * 7919 % 1_000_000_007,
+            1 + i % 28,
+            i % 24,
+            i % 60,
+            (i * 7) % 60,
+            i % 100_000,
+            i % 1000
+        ));
+        i += 1;
+    }
+    let path = dir.join("likes.csv");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let src = collection(dir.path(), 32 << 20);
@@ -69,6 +95,25 @@ fn bench(c: &mut Criterion) {
             },
             |lake| {
                 let spec = InputSpec { path: src.clone(), options: InputOptions::default() };
+                let mut run = RunOptions::new(&lake);
+                run.chunk_bytes = 8 << 20;
+                let r = ingest(&[spec], &run).unwrap();
+                assert_eq!(r.failed(), 0);
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    let likes = likes_csv(dir.path(), 32 << 20);
+    g.throughput(Throughput::Bytes(std::fs::metadata(&likes).unwrap().len()));
+    g.bench_function("actions-csv", |b| {
+        b.iter_batched(
+            || {
+                let lake = dir.path().join("lake");
+                let _ = std::fs::remove_dir_all(&lake);
+                lake
+            },
+            |lake| {
+                let spec = InputSpec { path: likes.clone(), options: InputOptions::default() };
                 let mut run = RunOptions::new(&lake);
                 run.chunk_bytes = 8 << 20;
                 let r = ingest(&[spec], &run).unwrap();

@@ -38,6 +38,7 @@
 use csv::StringRecord;
 
 use super::actions_csv::{self as shared, cell, opt, Columns, NOT_SHOWN};
+use super::csv_stream::{self, CsvAdapter, CsvRows};
 use super::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::Action;
 
@@ -100,10 +101,22 @@ impl Adapter for ActionNetworkCsv {
     fn personal_data(&self) -> bool {
         true
     }
+    fn csv(&self) -> Option<&dyn CsvAdapter> {
+        Some(self)
+    }
     fn read(&self, input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
-        let text = input.read_text()?;
-        let mut r = shared::reader(&text, b',');
-        let h: Columns = shared::header(&mut r, cx)?;
+        csv_stream::read(self, input, cx, out)
+    }
+}
+
+impl CsvAdapter for ActionNetworkCsv {
+    fn start<'s>(
+        &'s self,
+        h: &Columns,
+        cx: &'s Ctx<'s>,
+        first: bool,
+        out: &mut dyn Out,
+    ) -> Result<Box<dyn CsvRows + 's>, FileError> {
         let (email, uuid) = (h.find(EMAIL), h.find(UUID));
         if email.is_none() && uuid.is_none() {
             return Err(cx.err_at(
@@ -125,74 +138,70 @@ impl Adapter for ActionNetworkCsv {
         };
         let (time, source, referrer) = (h.find(TIME), h.find(SOURCE), h.find(REFERRER));
         let time_name = time.map(|i| h.names[i].clone()).unwrap_or_default();
-        if time.is_none() {
+        if time.is_none() && first {
             out.warn(format!(
                 "{}: no action time column (created_date or created_at); occurred_at is null for every row, \
                  so these actions cannot be placed in a campaign window",
                 cx.source_file
             ));
         }
-        let mut rec = StringRecord::new();
-        let mut last_line = 1;
-        loop {
-            match r.read_record(&mut rec) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(last_line + 1);
-                    out.rows(1);
-                    out.reject(Reject {
-                        line,
-                        field: "(csv)".into(),
-                        error: format!("unreadable CSV row: {e}"),
-                        raw: None,
-                    });
-                    continue;
-                }
+        Ok(Box::new(SignatureRows { cx, email, uuid, time, source, referrer, time_name, verb }))
+    }
+}
+
+/// The rows of one action-network-csv input: the header's column indexes and the verb.
+struct SignatureRows<'s> {
+    cx: &'s Ctx<'s>,
+    email: Option<usize>,
+    uuid: Option<usize>,
+    time: Option<usize>,
+    source: Option<usize>,
+    referrer: Option<usize>,
+    time_name: String,
+    verb: String,
+}
+
+impl CsvRows for SignatureRows<'_> {
+    fn row(&mut self, rec: &StringRecord, line: u64, out: &mut dyn Out) {
+        let cx = self.cx;
+        let reject = |out: &mut dyn Out, field: &str, error: String| {
+            out.reject(Reject { line, field: field.into(), error, raw: None })
+        };
+        let (mail, id) = (cell(rec, self.email), cell(rec, self.uuid));
+        let (actor_id, person) = if !mail.is_empty() {
+            if !shared::is_email(mail) {
+                reject(out, "email", format!("expected an e-mail address (with '@'); {NOT_SHOWN}"));
+                return;
             }
-            let line = shared::line_of(&rec, last_line + 1);
-            last_line = line;
-            out.rows(1);
-            let reject = |out: &mut dyn Out, field: &str, error: String| {
-                out.reject(Reject { line, field: field.into(), error, raw: None })
-            };
-            let (mail, id) = (cell(&rec, email), cell(&rec, uuid));
-            let (actor_id, person) = if !mail.is_empty() {
-                if !shared::is_email(mail) {
-                    reject(out, "email", format!("expected an e-mail address (with '@'); {NOT_SHOWN}"));
-                    continue;
-                }
-                let p = if id.is_empty() { mail.to_lowercase() } else { id.to_string() };
-                (cx.pseudo.email(mail), p)
-            } else if !id.is_empty() {
-                (cx.pseudo.id("action_network", id), id.to_string())
-            } else {
-                reject(out, "email", "blank e-mail and no activist uuid: the row names nobody who acted".into());
-                continue;
-            };
-            let occurred_at = match shared::parse_time(cell(&rec, time), cx.tz, true) {
-                Ok(t) => t,
-                Err(()) => {
-                    reject(out, &time_name, format!("{}; {NOT_SHOWN}", shared::time_layouts(true)));
-                    continue;
-                }
-            };
-            let action_key = occurred_at.map(|t| {
-                let parts = [person.as_str(), &t.0.to_string(), &verb];
-                format!("an:{}", cx.pseudo.id("action_network_row", &parts.join("\u{1f}")))
-            });
-            out.action(Action {
-                platform: "action_network".into(),
-                actor_id,
-                action: verb.clone(),
-                occurred_at,
-                source: source_code(cell(&rec, source)),
-                medium: referrer_medium(cell(&rec, referrer)),
-                action_key,
-                ..Default::default()
-            });
-        }
-        Ok(())
+            let p = if id.is_empty() { mail.to_lowercase() } else { id.to_string() };
+            (cx.pseudo.email(mail), p)
+        } else if !id.is_empty() {
+            (cx.pseudo.id("action_network", id), id.to_string())
+        } else {
+            reject(out, "email", "blank e-mail and no activist uuid: the row names nobody who acted".into());
+            return;
+        };
+        let occurred_at = match shared::parse_time(cell(rec, self.time), cx.tz, true) {
+            Ok(t) => t,
+            Err(()) => {
+                reject(out, &self.time_name, format!("{}; {NOT_SHOWN}", shared::time_layouts(true)));
+                return;
+            }
+        };
+        let action_key = occurred_at.map(|t| {
+            let parts = [person.as_str(), &t.0.to_string(), &self.verb];
+            format!("an:{}", cx.pseudo.id("action_network_row", &parts.join("\u{1f}")))
+        });
+        out.action(Action {
+            platform: "action_network".into(),
+            actor_id,
+            action: self.verb.clone(),
+            occurred_at,
+            source: source_code(cell(rec, self.source)),
+            medium: referrer_medium(cell(rec, self.referrer)),
+            action_key,
+            ..Default::default()
+        });
     }
 }
 

@@ -33,6 +33,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use csv::StringRecord;
 
+use super::csv_stream::{self, CsvAdapter, CsvRows};
 use super::{util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Action, Micros};
 
@@ -69,7 +70,7 @@ pub(crate) const NOT_SHOWN: &str = "the value is not shown: supporter exports ho
 // ---------------------------------------------------------------- shared helpers
 
 /// The header of a CSV file, for lookups by name.
-pub(crate) struct Columns {
+pub struct Columns {
     pub names: Vec<String>,
 }
 
@@ -244,10 +245,22 @@ impl Adapter for ActionsCsv {
     fn personal_data(&self) -> bool {
         true
     }
+    fn csv(&self) -> Option<&dyn CsvAdapter> {
+        Some(self)
+    }
     fn read(&self, input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
-        let text = input.read_text()?;
-        let mut r = reader(&text, b',');
-        let h = header(&mut r, cx)?;
+        csv_stream::read(self, input, cx, out)
+    }
+}
+
+impl CsvAdapter for ActionsCsv {
+    fn start<'s>(
+        &'s self,
+        h: &Columns,
+        cx: &'s Ctx<'s>,
+        _first: bool,
+        _out: &mut dyn Out,
+    ) -> Result<Box<dyn CsvRows + 's>, FileError> {
         let missing: Vec<&str> = [("actor", ACTOR), ("action", ACTION), ("occurred_at", OCCURRED)]
             .iter()
             .filter(|(_, c)| h.find(c).is_none())
@@ -265,73 +278,80 @@ impl Adapter for ActionsCsv {
                 ),
             ));
         }
-        let (actor, action, occurred) = (h.find(ACTOR), h.find(ACTION), h.find(OCCURRED));
-        let (platform, post_id, campaign) = (h.find(PLATFORM), h.find(POST_ID), h.find(CAMPAIGN));
-        let (source, medium, key) = (h.find(SOURCE), h.find(MEDIUM), h.find(KEY));
-        let default_platform = cx.platform.as_deref().map(str::to_lowercase).unwrap_or_else(|| "crm".into());
-        let mut rec = StringRecord::new();
-        let mut last_line = 1;
-        loop {
-            match r.read_record(&mut rec) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(last_line + 1);
-                    out.rows(1);
-                    out.reject(Reject {
-                        line,
-                        field: "(csv)".into(),
-                        error: format!("unreadable CSV row: {e}"),
-                        raw: None,
-                    });
-                    continue;
-                }
-            }
-            let line = line_of(&rec, last_line + 1);
-            last_line = line;
-            out.rows(1);
-            let reject = |out: &mut dyn Out, field: &str, error: String| {
-                out.reject(Reject { line, field: field.into(), error, raw: None })
-            };
-            let platform = match cell(&rec, platform) {
-                "" => default_platform.clone(),
-                p => p.to_lowercase(),
-            };
-            let who = cell(&rec, actor);
-            if who.is_empty() || who == "@" {
-                reject(out, "actor", "blank actor: expected an e-mail address or a platform user id".into());
-                continue;
-            }
-            let verb = cell(&rec, action).to_lowercase();
-            if verb.is_empty() {
-                reject(out, "action", format!("blank action: expected a verb such as {}", verb_list()));
-                continue;
-            }
-            let occurred_at = match parse_time(cell(&rec, occurred), cx.tz, false) {
-                Ok(t) => t,
-                Err(()) => {
-                    reject(out, "occurred_at", format!("{}; {NOT_SHOWN}", time_layouts(false)));
-                    continue;
-                }
-            };
-            let actor_id = actor_id(cx, &platform, who);
-            let post_id = opt(cell(&rec, post_id));
-            let action_key = opt(cell(&rec, key))
-                .or_else(|| occurred_at.map(|t| row_key(cx, &actor_id, &verb, t, &platform, post_id.as_deref())));
-            out.action(Action {
-                platform,
-                actor_id,
-                action: verb,
-                occurred_at,
-                post_id,
-                campaign: opt(cell(&rec, campaign)),
-                source: opt(cell(&rec, source)),
-                medium: opt(cell(&rec, medium)),
-                action_key,
-                ..Default::default()
-            });
+        Ok(Box::new(ActionRows {
+            cx,
+            actor: h.find(ACTOR),
+            action: h.find(ACTION),
+            occurred: h.find(OCCURRED),
+            platform: h.find(PLATFORM),
+            post_id: h.find(POST_ID),
+            campaign: h.find(CAMPAIGN),
+            source: h.find(SOURCE),
+            medium: h.find(MEDIUM),
+            key: h.find(KEY),
+            default_platform: cx.platform.as_deref().map(str::to_lowercase).unwrap_or_else(|| "crm".into()),
+        }))
+    }
+}
+
+/// The rows of one actions-csv input: the header's column indexes.
+struct ActionRows<'s> {
+    cx: &'s Ctx<'s>,
+    actor: Option<usize>,
+    action: Option<usize>,
+    occurred: Option<usize>,
+    platform: Option<usize>,
+    post_id: Option<usize>,
+    campaign: Option<usize>,
+    source: Option<usize>,
+    medium: Option<usize>,
+    key: Option<usize>,
+    default_platform: String,
+}
+
+impl CsvRows for ActionRows<'_> {
+    fn row(&mut self, rec: &StringRecord, line: u64, out: &mut dyn Out) {
+        let cx = self.cx;
+        let reject = |out: &mut dyn Out, field: &str, error: String| {
+            out.reject(Reject { line, field: field.into(), error, raw: None })
+        };
+        let platform = match cell(rec, self.platform) {
+            "" => self.default_platform.clone(),
+            p => p.to_lowercase(),
+        };
+        let who = cell(rec, self.actor);
+        if who.is_empty() || who == "@" {
+            reject(out, "actor", "blank actor: expected an e-mail address or a platform user id".into());
+            return;
         }
-        Ok(())
+        let verb = cell(rec, self.action).to_lowercase();
+        if verb.is_empty() {
+            reject(out, "action", format!("blank action: expected a verb such as {}", verb_list()));
+            return;
+        }
+        let occurred_at = match parse_time(cell(rec, self.occurred), cx.tz, false) {
+            Ok(t) => t,
+            Err(()) => {
+                reject(out, "occurred_at", format!("{}; {NOT_SHOWN}", time_layouts(false)));
+                return;
+            }
+        };
+        let actor_id = actor_id(cx, &platform, who);
+        let post_id = opt(cell(rec, self.post_id));
+        let action_key = opt(cell(rec, self.key))
+            .or_else(|| occurred_at.map(|t| row_key(cx, &actor_id, &verb, t, &platform, post_id.as_deref())));
+        out.action(Action {
+            platform,
+            actor_id,
+            action: verb,
+            occurred_at,
+            post_id,
+            campaign: opt(cell(rec, self.campaign)),
+            source: opt(cell(rec, self.source)),
+            medium: opt(cell(rec, self.medium)),
+            action_key,
+            ..Default::default()
+        });
     }
 }
 

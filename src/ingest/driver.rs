@@ -1,7 +1,8 @@
 //! The ingest run: inputs → detected adapters → parallel chunk readers → one atomic commit.
 //!
 //! Work items are (input, byte range) pairs: whole files for most formats, ~32 MiB ranges of
-//! line-oriented files, so one large JSONL collection uses every core. Each item streams its
+//! line-oriented files and of header-plus-rows CSV files (cut at record boundaries), so one
+//! large JSONL collection or supporter export uses every core. Each item streams its
 //! records into its own part files under the transaction's staging folder; nothing is held
 //! in memory beyond a batch per open part. When all items are done, each input is judged on
 //! its reject rate, and the inputs that pass are committed together.
@@ -412,13 +413,24 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
             pseudo: &pseudo,
         })
         .collect();
+    // A large CSV file is cut at record boundaries found by one scan of its quotes (a quoted
+    // cell may hold a newline); the files are scanned in parallel.
+    let csv_cuts: Vec<Option<Vec<(u64, u64)>>> = planned
+        .par_iter()
+        .map(|p| {
+            let ca = p.adapter.csv().filter(|_| p.size > run.chunk_bytes && !p.input.path.is_dir())?;
+            super::csv_stream::ranges(&p.input.path, p.size, run.chunk_bytes, ca.delimiter()).ok()
+        })
+        .collect();
     let mut tasks: Vec<(usize, usize, u64, u64)> = Vec::new(); // (planned idx, chunk, start, end)
-    for (i, p) in planned.iter().enumerate() {
+    for (i, (p, cuts)) in planned.iter().zip(csv_cuts).enumerate() {
         if p.adapter.lines().is_some() && p.size > run.chunk_bytes && !p.input.path.is_dir() {
             let n = p.size.div_ceil(run.chunk_bytes);
             for c in 0..n {
                 tasks.push((i, c as usize, c * run.chunk_bytes, ((c + 1) * run.chunk_bytes).min(p.size)));
             }
+        } else if let Some(cuts) = cuts {
+            tasks.extend(cuts.into_iter().enumerate().map(|(c, (start, end))| (i, c, start, end)));
         } else {
             tasks.push((i, 0, 0, p.size));
         }
@@ -453,7 +465,15 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
                                 sink.set_lines(lines);
                                 Ok(())
                             }
-                            _ => p.adapter.read(&p.input, cx, &mut sink),
+                            _ => match p.adapter.csv() {
+                                Some(ca) if !p.input.path.is_dir() => {
+                                    let lines =
+                                        super::csv_stream::read_range(ca, &p.input, start, end, cx, &mut sink)?;
+                                    sink.set_lines(lines);
+                                    Ok(())
+                                }
+                                _ => p.adapter.read(&p.input, cx, &mut sink),
+                            },
                         };
                         let d = done.fetch_add(end - start, Ordering::Relaxed) + (end - start);
                         if let Some(b) = &bar {

@@ -12,6 +12,7 @@
 pub mod action_network_csv;
 pub mod action_network_json;
 pub mod actions_csv;
+pub mod csv_stream;
 pub mod custom_csv;
 pub mod driver;
 pub mod facebook_graph_json;
@@ -99,6 +100,11 @@ pub trait Adapter: Sync {
     }
     /// Line-oriented formats return themselves so the driver may split large files.
     fn lines(&self) -> Option<&dyn LineAdapter> {
+        None
+    }
+    /// CSV formats with independent rows return themselves so the driver may split large
+    /// files (at record boundaries: see [`csv_stream`]).
+    fn csv(&self) -> Option<&dyn csv_stream::CsvAdapter> {
         None
     }
     /// Reads the whole input. Line adapters get a default via [`read_lines`].

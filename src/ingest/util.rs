@@ -37,7 +37,7 @@ fn utf8_msg(e: &std::string::FromUtf8Error) -> String {
 }
 
 /// UTF-16LE without a BOM: every other byte of ASCII text is zero.
-fn looks_utf16le(bytes: &[u8]) -> bool {
+pub(crate) fn looks_utf16le(bytes: &[u8]) -> bool {
     let n = bytes.len().min(512) & !1;
     n >= 8 && bytes[..n].chunks(2).filter(|c| c[1] == 0 && c[0] != 0).count() * 10 >= (n / 2) * 9
 }

@@ -191,6 +191,9 @@ impl Txn {
         new_ids: &BTreeSet<String>,
         ops: &mut Vec<Op>,
     ) -> Result<()> {
+        // Parts that lose rows are rewritten, in parallel (a large input's chunks often all
+        // hold a repeat or two).
+        let mut rewrite: Vec<(PathBuf, PathBuf, Vec<bool>)> = Vec::new();
         for ((fi, pi, src), mask) in parts {
             let f = &manifest.files[fi];
             let part = &f.parts[pi];
@@ -206,13 +209,15 @@ impl Txn {
                 }
             } else {
                 let staged = format!("{}/visible/{visible}", self.rel());
-                write_filtered(&src, &self.root.join(&staged), &mask)
-                    .with_context(|| format!("de-duplicating {}", src.display()))?;
+                rewrite.push((src, self.root.join(&staged), mask));
                 ops.push(Op::Move { from: staged, to: visible });
             }
             manifest.files[fi].parts[pi].visible_rows = kept;
         }
-        Ok(())
+        use rayon::prelude::*;
+        rewrite.into_par_iter().try_for_each(|(src, dst, mask)| {
+            write_filtered(&src, &dst, &mask).with_context(|| format!("de-duplicating {}", src.display()))
+        })
     }
 }
 
@@ -223,10 +228,23 @@ type PartitionMasks = Vec<((usize, usize, PathBuf), Vec<bool>)>;
 /// input order (for `accounts`, the largest follower count, later inputs winning ties).
 fn keep_masks(table: &str, parts: &[&Path]) -> Result<Vec<Vec<bool>>> {
     let key = dedup_key(table);
+    let by_max = table == "accounts";
     let mut masks: Vec<Vec<bool>> = Vec::with_capacity(parts.len());
     // Keys are already xxh3 hashes: Fx mixing is plenty.
     let mut winners: rustc_hash::FxHashMap<u128, (u32, u32, Option<i64>)> = Default::default();
-    let by_max = table == "accounts";
+    // Other tables: (key hash, part << 32 | row) of every keyed row, sorted afterwards. 24
+    // bytes a row, sized once from the parts' footers: a hash map of ten million keys
+    // peaked at over a gigabyte while it grew (actions of one large supporter export).
+    let mut seen: Vec<(u64, u64, u64)> = Vec::new();
+    if !by_max {
+        let mut rows = 0usize;
+        for path in parts {
+            let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+            rows += ParquetRecordBatchReaderBuilder::try_new(file)?.metadata().file_metadata().num_rows() as usize;
+        }
+        seen.reserve_exact(rows);
+    }
+    let mut buf: Vec<u8> = Vec::with_capacity(64);
     for (pi, path) in parts.iter().enumerate() {
         let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
         let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
@@ -248,13 +266,17 @@ fn keep_masks(table: &str, parts: &[&Path]) -> Result<Vec<Vec<bool>>> {
             };
             for row in 0..batch.num_rows() {
                 let row_idx = mask.len() as u32;
-                match hash_key(&key_cols, row) {
+                match hash_key(&key_cols, row, &mut buf) {
                     None => mask.push(true),
+                    Some(h) if !by_max => {
+                        mask.push(false);
+                        seen.push(((h >> 64) as u64, h as u64, (pi as u64) << 32 | row_idx as u64));
+                    }
                     Some(h) => {
                         mask.push(false);
                         let fol = followers.as_ref().and_then(|f| f.is_valid(row).then(|| f.value(row)));
                         let e = winners.entry(h).or_insert((pi as u32, row_idx, fol));
-                        if !by_max || fol >= e.2 {
+                        if fol >= e.2 {
                             *e = (pi as u32, row_idx, fol);
                         }
                     }
@@ -266,12 +288,21 @@ fn keep_masks(table: &str, parts: &[&Path]) -> Result<Vec<Vec<bool>>> {
     for (pi, row, _) in winners.into_values() {
         masks[pi as usize][row as usize] = true;
     }
+    // Sorted by key then position: the last entry of each key's run is its last row.
+    use rayon::slice::ParallelSliceMut;
+    seen.par_sort_unstable();
+    for (i, &(hi, lo, at)) in seen.iter().enumerate() {
+        if seen.get(i + 1).is_none_or(|n| (n.0, n.1) != (hi, lo)) {
+            masks[(at >> 32) as usize][(at & 0xFFFF_FFFF) as usize] = true;
+        }
+    }
     Ok(masks)
 }
 
 /// A 128-bit hash of a row's key columns; `None` when every key column is null (no identity).
-fn hash_key(cols: &[&ArrayRef], row: usize) -> Option<u128> {
-    let mut buf: Vec<u8> = Vec::with_capacity(64);
+/// `buf` is scratch space, reused from row to row.
+fn hash_key(cols: &[&ArrayRef], row: usize, buf: &mut Vec<u8>) -> Option<u128> {
+    buf.clear();
     let mut any = false;
     for c in cols {
         if c.is_null(row) {
@@ -290,7 +321,7 @@ fn hash_key(cols: &[&ArrayRef], row: usize) -> Option<u128> {
         }
         buf.push(0xFE);
     }
-    any.then(|| xxhash_rust::xxh3::xxh3_128(&buf))
+    any.then(|| xxhash_rust::xxh3::xxh3_128(buf))
 }
 
 /// Copies a part without the rows whose mask is false, batch by batch.

@@ -1,0 +1,457 @@
+//! Streaming, chunked reading of CSV files made of one header row and independent rows
+//! (`actions-csv`, `action-network-csv`): memory is bounded by the reader's buffer and the
+//! part writer's batch, not by the file, and the driver reads a large file in byte ranges
+//! on several threads, as it does JSON Lines.
+//!
+//! A CSV record may span lines (a quoted cell with a newline), so the ranges cannot start
+//! at any newline as JSON Lines ranges do. [`ranges`] scans the file once, tracking quoted
+//! cells the way the `csv` crate reads them (a `"` opens a quoted cell only at the start of
+//! a cell; inside one, `""` is a quote and a lone `"` closes it; a `"` anywhere else is
+//! text), and cuts only at newlines outside quoted cells. The scan looks at quotes only
+//! (`memchr`), so it runs at memory speed on files with few quoted cells.
+//!
+//! UTF-16 files are not split: they are decoded whole, as before.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+use csv::StringRecord;
+
+use super::actions_csv::{line_of, Columns};
+use super::{util, Ctx, FileError, Input, Out, Reject};
+
+/// A CSV format whose rows are independent once the header is known.
+pub trait CsvAdapter: Sync {
+    /// The field delimiter.
+    fn delimiter(&self) -> u8 {
+        b','
+    }
+    /// Checks the header and returns the reader of the rows, or the error that refuses the
+    /// input (a missing column). Warnings about the header are given only when `first` (the
+    /// first range of the file), so that a split file warns once.
+    fn start<'s>(
+        &'s self,
+        header: &Columns,
+        cx: &'s Ctx<'s>,
+        first: bool,
+        out: &mut dyn Out,
+    ) -> Result<Box<dyn CsvRows + 's>, FileError>;
+}
+
+/// Reads the rows of one CSV input.
+pub trait CsvRows {
+    /// One row, with the 1-based line it starts on (the header is line 1). The row is
+    /// already counted; rejects and records go to `out`.
+    fn row(&mut self, rec: &StringRecord, line: u64, out: &mut dyn Out);
+}
+
+/// The UTF-8 byte-order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+/// The CSV reader's buffer: large reads, few system calls.
+const BUF: usize = 1 << 20;
+
+/// How the first bytes of a file say it is to be read.
+enum Encoding {
+    /// UTF-8, with the length of a BOM to skip (0 or 3).
+    Utf8(u64),
+    /// UTF-16 (with a BOM, or detected): decoded whole.
+    Utf16,
+}
+
+fn encoding(path: &Path) -> std::io::Result<Encoding> {
+    let mut f = std::fs::File::open(path)?;
+    let mut head = Vec::with_capacity(512);
+    f.by_ref().take(512).read_to_end(&mut head)?;
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") || util::looks_utf16le(&head) {
+        return Ok(Encoding::Utf16);
+    }
+    Ok(Encoding::Utf8(if head.starts_with(BOM) { BOM.len() as u64 } else { 0 }))
+}
+
+/// The byte ranges a CSV file of `len` bytes is read in, each about `chunk` bytes long and
+/// each starting at the start of a record (the first one at the header, after any BOM).
+/// One range when the file is small, UTF-16, or has no newline outside quoted cells.
+pub fn ranges(path: &Path, len: u64, chunk: u64, sep: u8) -> std::io::Result<Vec<(u64, u64)>> {
+    let bom = match encoding(path)? {
+        Encoding::Utf16 => return Ok(vec![(0, len)]),
+        Encoding::Utf8(bom) => bom,
+    };
+    if len <= bom + chunk {
+        return Ok(vec![(0, len)]);
+    }
+    let mut f = std::fs::File::open(path)?;
+    f.seek(SeekFrom::Start(bom))?;
+    let mut cuts = vec![bom];
+    let mut scan = QuoteScan::new(sep, bom, chunk.max(1));
+    let mut buf = vec![0u8; BUF];
+    let mut base = bom;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        scan.feed(&buf[..n], base, &mut cuts);
+        base += n as u64;
+    }
+    cuts.retain(|&c| c < len);
+    let mut out: Vec<(u64, u64)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
+    out.push((*cuts.last().expect("the first cut"), len));
+    // The first range starts at 0 so that the BOM is seen (and skipped) by the reader.
+    out[0].0 = 0;
+    Ok(out)
+}
+
+/// The quote-tracking state of [`ranges`], carried from one buffer to the next.
+struct QuoteScan {
+    sep: u8,
+    in_quotes: bool,
+    /// The buffer ended on a `"` inside a quoted cell: an escaped quote if the next byte is
+    /// `"`, else the end of the cell.
+    pending_quote: bool,
+    /// The byte before the current buffer (a newline at the start of the data).
+    prev: u8,
+    /// The next cut is the first newline outside quotes at or after `target - 1`.
+    target: u64,
+    chunk: u64,
+}
+
+impl QuoteScan {
+    fn new(sep: u8, start: u64, chunk: u64) -> Self {
+        QuoteScan { sep, in_quotes: false, pending_quote: false, prev: b'\n', target: start + chunk, chunk }
+    }
+
+    /// Scans `buf`, found at file offset `base`, pushing the cuts found to `cuts`.
+    fn feed(&mut self, buf: &[u8], base: u64, cuts: &mut Vec<u64>) {
+        let n = buf.len();
+        let mut i = 0;
+        while i < n {
+            if self.pending_quote {
+                self.pending_quote = false;
+                if buf[i] == b'"' {
+                    i += 1; // `""`: a quote inside the cell
+                } else {
+                    self.in_quotes = false;
+                }
+                continue;
+            }
+            if self.in_quotes {
+                match memchr::memchr(b'"', &buf[i..]) {
+                    None => i = n,
+                    Some(j) => {
+                        let q = i + j;
+                        if q + 1 == n {
+                            self.pending_quote = true;
+                            i = n;
+                        } else if buf[q + 1] == b'"' {
+                            i = q + 2;
+                        } else {
+                            self.in_quotes = false;
+                            i = q + 1;
+                        }
+                    }
+                }
+                continue;
+            }
+            // Outside quotes: up to the next quote, a newline at or after the target is a cut.
+            let q = memchr::memchr(b'"', &buf[i..]).map_or(n, |j| i + j);
+            let from = (self.target - 1).saturating_sub(base);
+            if from < q as u64 {
+                let from = (from as usize).max(i);
+                if let Some(j) = memchr::memchr(b'\n', &buf[from..q]) {
+                    let cut = base + (from + j) as u64 + 1;
+                    cuts.push(cut);
+                    self.target = cut + self.chunk;
+                    i = from + j + 1;
+                    continue;
+                }
+            }
+            if q < n {
+                let before = if q > 0 { buf[q - 1] } else { self.prev };
+                if before == self.sep || before == b'\n' || before == b'\r' {
+                    self.in_quotes = true;
+                }
+            }
+            i = q + 1;
+        }
+        if let Some(&last) = buf.last() {
+            self.prev = last;
+        }
+    }
+}
+
+/// Reads a whole CSV input on the current thread: the `read` of CSV adapters.
+pub fn read(ca: &dyn CsvAdapter, input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
+    let len = std::fs::metadata(&input.path).map_err(|e| FileError::io(&input.display, &e))?.len();
+    read_range(ca, input, 0, len, cx, out).map(|_| ())
+}
+
+/// Reads the records that start in `[start, end)`, a range from [`ranges`]: the first range
+/// starts at 0 and holds the header, any other starts at a record and reads the header
+/// from the start of the file. Line numbers are relative to `start` (as in
+/// [`super::read_line_range`]); returns the number of lines in the range.
+pub fn read_range(
+    ca: &dyn CsvAdapter,
+    input: &Input,
+    start: u64,
+    end: u64,
+    cx: &Ctx,
+    out: &mut dyn Out,
+) -> Result<u64, FileError> {
+    let io = |e: std::io::Error| FileError::io(&input.display, &e);
+    let sep = ca.delimiter();
+    let bom = match encoding(&input.path).map_err(io)? {
+        Encoding::Utf16 => {
+            // Decoded whole (never split): UTF-16 exports are small spreadsheet saves.
+            let text = input.read_text()?;
+            let r = builder(sep, true).from_reader(text.as_bytes());
+            return read_records(ca, r, None, 0, &input.display, cx, out);
+        }
+        Encoding::Utf8(bom) => bom,
+    };
+    let mut file = input.open()?;
+    if start == 0 {
+        file.seek(SeekFrom::Start(bom)).map_err(io)?;
+        let r = builder(sep, true).from_reader(file.take(end.saturating_sub(bom)));
+        return read_records(ca, r, None, bom, &input.display, cx, out);
+    }
+    let mut head = input.open()?;
+    head.seek(SeekFrom::Start(bom)).map_err(io)?;
+    let mut hr = csv::ReaderBuilder::new().delimiter(sep).has_headers(false).flexible(true).from_reader(head);
+    let mut header = StringRecord::new();
+    hr.read_record(&mut header).map_err(|e| header_error(cx, &e))?;
+    file.seek(SeekFrom::Start(start)).map_err(io)?;
+    let r = builder(sep, false).from_reader(file.take(end - start));
+    read_records(ca, r, Some(header), start, &input.display, cx, out)
+}
+
+fn builder(sep: u8, has_headers: bool) -> csv::ReaderBuilder {
+    let mut b = csv::ReaderBuilder::new();
+    b.delimiter(sep).has_headers(has_headers).flexible(true).buffer_capacity(BUF);
+    b
+}
+
+fn header_error(cx: &Ctx, e: &csv::Error) -> FileError {
+    cx.err_at(1, "(header)", format!("cannot read the CSV header: {e}"))
+}
+
+/// The record loop. `header` is given for a range after the first; `offset` is the file
+/// offset of the reader's first byte (for the position of a UTF-8 error).
+fn read_records<R: Read>(
+    ca: &dyn CsvAdapter,
+    mut r: csv::Reader<R>,
+    header: Option<StringRecord>,
+    offset: u64,
+    display: &str,
+    cx: &Ctx,
+    out: &mut dyn Out,
+) -> Result<u64, FileError> {
+    let first = header.is_none();
+    let header = match header {
+        Some(h) => h,
+        None => r.headers().map_err(|e| not_utf8(e, offset, display).unwrap_or_else(|e| header_error(cx, &e)))?.clone(),
+    };
+    let mut rows = ca.start(&Columns::new(&header), cx, first, out)?;
+    let mut rec = StringRecord::new();
+    let mut last_line = 1;
+    loop {
+        match r.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let e = match not_utf8(e, offset, display) {
+                    Ok(fe) => return Err(fe),
+                    Err(e) => e,
+                };
+                let line = e.position().map(|p| p.line()).unwrap_or(last_line + 1);
+                out.rows(1);
+                out.reject(Reject {
+                    line,
+                    field: "(csv)".into(),
+                    error: format!("unreadable CSV row: {e}"),
+                    raw: None,
+                });
+                continue;
+            }
+        }
+        let line = line_of(&rec, last_line + 1);
+        last_line = line;
+        out.rows(1);
+        rows.row(&rec, line, out);
+    }
+    Ok(r.position().line() - 1)
+}
+
+/// Text that is not UTF-8 refuses the whole input (as a file decoded whole did); any other
+/// CSV error is returned for the caller to reject the row.
+fn not_utf8(e: csv::Error, offset: u64, display: &str) -> Result<FileError, csv::Error> {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { pos, .. } => Ok(FileError::new(
+            display,
+            format!(
+                "not UTF-8 text (invalid byte in the row at offset {}); expected UTF-8 or UTF-16 with a byte-order mark",
+                offset + pos.as_ref().map_or(0, |p| p.byte())
+            ),
+        )),
+        _ => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cuts of `data` with chunks of `chunk` bytes, through a file.
+    fn cuts(data: &[u8], chunk: u64) -> Vec<(u64, u64)> {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.csv");
+        std::fs::write(&p, data).unwrap();
+        ranges(&p, data.len() as u64, chunk, b',').unwrap()
+    }
+
+    #[test]
+    fn cuts_only_outside_quoted_cells() {
+        // Offsets: "h\n" 0-1, "\"a\nb\"\n" 2-7 (the newline at 4 is quoted), "c\n" 8-9.
+        let data = b"h\n\"a\nb\"\nc\n";
+        // Chunk 1: targets 1, then cut+1. Newline at 1 -> cut 2; the next newline outside
+        // quotes at or after 2 is 7 -> cut 8; then 9 -> cut 10 = the end, dropped.
+        assert_eq!(cuts(data, 1), vec![(0, 2), (2, 8), (8, 10)]);
+    }
+
+    #[test]
+    fn a_quote_inside_an_unquoted_cell_is_text() {
+        // `b"c` does not open a quoted cell, so the newline at 5 is a record end.
+        // Offsets: "h\n" 0-1, "b\"c\n" 2-5, "d\n" 6-7.
+        let data = b"h\nb\"c\nd\n";
+        assert_eq!(cuts(data, 3), vec![(0, 6), (6, 8)]);
+    }
+
+    #[test]
+    fn escaped_quotes_and_buffer_edges() {
+        // A quoted cell with `""` inside and a newline after it: the scan must not take the
+        // escaped quote for the end of the cell. "h\n" 0-1, "\"x\"\"\ny\"\n" 2-9 (the newline
+        // at 6 is quoted), "z\n" 10-11. Cuts after the newlines at 1 and 9 (11 is the end).
+        let data = b"h\n\"x\"\"\ny\"\nz\n";
+        assert_eq!(cuts(data, 2), vec![(0, 2), (2, 10), (10, 12)]);
+        // The same bytes fed one at a time (every buffer edge) give the same cuts.
+        let mut scan = QuoteScan::new(b',', 0, 2);
+        let mut got = vec![0];
+        for (i, b) in data.iter().enumerate() {
+            scan.feed(std::slice::from_ref(b), i as u64, &mut got);
+        }
+        assert_eq!(got, vec![0, 2, 10, 12]);
+    }
+
+    #[test]
+    fn utf16_is_never_split() {
+        let mut data = vec![0xFF, 0xFE];
+        for c in "h\na\nb\n".encode_utf16() {
+            data.extend_from_slice(&c.to_le_bytes());
+        }
+        assert_eq!(cuts(&data, 1), vec![(0, data.len() as u64)]);
+    }
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+    use crate::ingest::actions_csv::{self, tests::key};
+    use crate::ingest::{CollectOut, Collected};
+
+    /// A BOM, quoted cells with a newline, an escaped quote and a comma, a blank action (a
+    /// reject) after the multi-line cell, and a row without a time.
+    const DATA: &str = "\u{feff}actor,action,occurred_at,campaign\n\
+        1,like,2024-03-05T14:22:31Z,\"multi\nline\"\n\
+        2,like,2024-03-05T14:22:32Z,\"say \"\"hi\"\"\"\n\
+        3,,2024-03-05T14:22:33Z,x\n\
+        \"4\",like,2024-03-05T14:22:34Z,\"a,b\"\n\
+        5,like,,plain\n";
+
+    /// Reads `path` in the ranges of `chunk` bytes as the driver does: each range on its
+    /// own, lines offset by the lines of the ranges before.
+    fn read_split(path: &Path, chunk: u64, cx: &Ctx) -> (usize, Collected) {
+        let len = std::fs::metadata(path).unwrap().len();
+        let rs = ranges(path, len, chunk, b',').unwrap();
+        let mut all = Collected::default();
+        let mut offset = 0;
+        for &(start, end) in &rs {
+            let mut out = CollectOut { cx, got: Collected::default() };
+            let lines = read_range(&actions_csv::ADAPTER, &Input::new(path), start, end, cx, &mut out).unwrap();
+            let got = out.got;
+            all.rows += got.rows;
+            all.actions.extend(got.actions);
+            all.rejects.extend(got.rejects.into_iter().map(|mut r| {
+                r.line += offset;
+                r
+            }));
+            all.warnings.extend(got.warnings);
+            offset += lines;
+        }
+        (rs.len(), all)
+    }
+
+    /// Reads `data` whole and in every chunk size from 1 byte to all of it; returns the
+    /// whole read and the largest number of ranges.
+    fn check_splits(data: &str, crlf: bool) -> (Collected, usize) {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("actions.csv");
+        std::fs::write(&path, data).unwrap();
+        let pseudo = key();
+        let cx = Ctx::new("actions.csv", &pseudo);
+        let whole = crate::ingest::collect(&actions_csv::ADAPTER, &Input::new(&path), &cx).unwrap();
+        let mut most = 0;
+        for chunk in 1..=data.len() as u64 + 1 {
+            let (n, split) = read_split(&path, chunk, &cx);
+            most = most.max(n);
+            assert_eq!(split.rows, whole.rows, "chunk {chunk}");
+            assert_eq!(split.actions, whole.actions, "chunk {chunk}");
+            if crlf {
+                // The csv crate reports a record after a CRLF one line early (it reads the
+                // `\n` with the next record), a split read not for the first record of a
+                // range: the rejects agree but for that line.
+                let f =
+                    |c: &Collected| c.rejects.iter().map(|r| (r.field.clone(), r.error.clone())).collect::<Vec<_>>();
+                assert_eq!(f(&split), f(&whole), "chunk {chunk}");
+            } else {
+                assert_eq!(split.rejects, whole.rejects, "chunk {chunk}");
+            }
+        }
+        (whole, most)
+    }
+
+    #[test]
+    fn every_split_reads_what_the_whole_file_reads() {
+        let (whole, most) = check_splits(DATA, false);
+        // 5 data rows; row 3 (starting on line 5: the header is line 1, row 1 spans 2-3) has
+        // no action.
+        assert_eq!(whole.rows, 5);
+        let rej: Vec<(u64, &str)> = whole.rejects.iter().map(|r| (r.line, r.field.as_str())).collect();
+        assert_eq!(rej, vec![(5, "action")]);
+        let campaigns: Vec<Option<&str>> = whole.actions.iter().map(|a| a.campaign.as_deref()).collect();
+        assert_eq!(campaigns, vec![Some("multi\nline"), Some("say \"hi\""), Some("a,b"), Some("plain")]);
+        assert_eq!(whole.actions[2].actor_id, key().id("crm", "4"));
+        // With 1-byte chunks every record is its own range: the header and 5 rows.
+        assert_eq!(most, 6);
+    }
+
+    #[test]
+    fn crlf_files_split_alike() {
+        let crlf = DATA.replace('\n', "\r\n");
+        let (whole, most) = check_splits(&crlf, true);
+        assert_eq!(whole.rows, 5);
+        let campaigns: Vec<Option<&str>> = whole.actions.iter().map(|a| a.campaign.as_deref()).collect();
+        assert_eq!(campaigns, vec![Some("multi\r\nline"), Some("say \"hi\""), Some("a,b"), Some("plain")]);
+        assert_eq!(most, 6);
+    }
+
+    #[test]
+    fn not_utf8_refuses_the_input() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("latin1.csv");
+        // "Jos\xe9" in Latin-1 on line 3.
+        std::fs::write(&path, b"actor,action,occurred_at\n1,like,2024-03-05\nJos\xe9,like,2024-03-05\n").unwrap();
+        let pseudo = key();
+        let cx = Ctx::new("latin1.csv", &pseudo);
+        let e = crate::ingest::collect(&actions_csv::ADAPTER, &Input::new(&path), &cx).unwrap_err();
+        assert!(e.msg.starts_with("not UTF-8 text"), "{e}");
+    }
+}
