@@ -128,60 +128,17 @@ pub fn referral_daily(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use super::uplift::tests::campaign;
     use crate::metrics::Lake;
-    use crate::model::Traffic;
-    use crate::pipeline::{Campaign, Ladder};
+    use crate::pipeline::Ladder;
     use crate::pseudo::Pseudonymizer;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    fn daily(day: &str, channel: &'static str, sessions: i64) -> Traffic {
-        Traffic {
-            platform: "web".into(),
-            date_start: Some(Day::from_naive(d(day))),
-            date_end: Some(Day::from_naive(d(day))),
-            site: Some("site".into()),
-            source: Some(channel.into()),
-            channel,
-            sessions: Some(sessions),
-            ..Default::default()
-        }
-    }
-
-    fn campaign(id: &str, baseline: (&str, &str), window: (&str, &str)) -> Campaign {
-        Campaign {
-            id: id.into(),
-            name: id.into(),
-            start: d(window.0),
-            end: d(window.1),
-            baseline_start: d(baseline.0),
-            baseline_end: d(baseline.1),
-            tz: chrono_tz::UTC,
-            own_accounts: Default::default(),
-            hashtags: vec![],
-            targets: vec![],
-            url_prefixes: vec![],
-        }
-    }
 
     #[test]
     fn control_days_sum_to_the_uplift_totals() {
         // uplift.rs's control fixture: B = Jan 1–14, control (search) 20 on days 1–7 and 40 on
         // days 8–14, facebook ±1 around 5 and 15; P = Jan 15–17. Campaign "none" (2023) has
         // no traffic at all: no rows.
-        let fb_b = [4, 6, 4, 6, 4, 6, 5, 14, 16, 14, 16, 14, 16, 15];
-        let mut t = Vec::new();
-        for (k, fb) in fb_b.iter().enumerate() {
-            let day = format!("2024-01-{:02}", k + 1);
-            t.push(daily(&day, "search", if k < 7 { 20 } else { 40 }));
-            t.push(daily(&day, "facebook", *fb));
-        }
-        for (day, c, fb) in [("2024-01-15", 4, 2), ("2024-01-16", 40, 20), ("2024-01-17", 60, 30)] {
-            t.push(daily(day, "search", c));
-            t.push(daily(day, "facebook", fb));
-        }
+        let t = uplift::tests::control_fixture();
         let camps = [
             campaign("c", ("2024-01-01", "2024-01-14"), ("2024-01-15", "2024-01-17")),
             campaign("none", ("2023-01-01", "2023-01-28"), ("2023-01-29", "2023-02-04")),

@@ -438,7 +438,7 @@ pub fn referral_uplift(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::metrics::Lake;
     use crate::model::Traffic;
@@ -463,11 +463,28 @@ mod tests {
         }
     }
 
-    fn daily(day: &str, channel: &'static str, sessions: i64) -> Traffic {
+    pub(in crate::metrics) fn daily(day: &str, channel: &'static str, sessions: i64) -> Traffic {
         row(day, day, channel, channel, sessions)
     }
 
-    fn campaign(id: &str, baseline: (&str, &str), window: (&str, &str)) -> Campaign {
+    /// The control fixture: B = Jan 1–14 (14 days with data), P = Jan 15–17. Control
+    /// (search): 20 on days 1–7, 40 on days 8–14; facebook scatters ±1 around 5 and 15.
+    pub(in crate::metrics) fn control_fixture() -> Vec<Traffic> {
+        let fb_b = [4, 6, 4, 6, 4, 6, 5, 14, 16, 14, 16, 14, 16, 15];
+        let mut t = Vec::new();
+        for (k, fb) in fb_b.iter().enumerate() {
+            let day = format!("2024-01-{:02}", k + 1);
+            t.push(daily(&day, "search", if k < 7 { 20 } else { 40 }));
+            t.push(daily(&day, "facebook", *fb));
+        }
+        for (day, c, fb) in [("2024-01-15", 4, 2), ("2024-01-16", 40, 20), ("2024-01-17", 60, 30)] {
+            t.push(daily(day, "search", c));
+            t.push(daily(day, "facebook", fb));
+        }
+        t
+    }
+
+    pub(in crate::metrics) fn campaign(id: &str, baseline: (&str, &str), window: (&str, &str)) -> Campaign {
         Campaign {
             id: id.into(),
             name: id.into(),
@@ -530,17 +547,7 @@ mod tests {
     fn control_ols_clamp_interval_and_same_bytes() {
         // B = Jan 1–14 (14 days with data), P = Jan 15–17. Control (search): 20 on days 1–7,
         // 40 on days 8–14; facebook scatters ±1 around 5 and 15.
-        let fb_b = [4, 6, 4, 6, 4, 6, 5, 14, 16, 14, 16, 14, 16, 15];
-        let mut t = Vec::new();
-        for (k, fb) in fb_b.iter().enumerate() {
-            let day = format!("2024-01-{:02}", k + 1);
-            t.push(daily(&day, "search", if k < 7 { 20 } else { 40 }));
-            t.push(daily(&day, "facebook", *fb));
-        }
-        for (day, c, fb) in [("2024-01-15", 4, 2), ("2024-01-16", 40, 20), ("2024-01-17", 60, 30)] {
-            t.push(daily(day, "search", c));
-            t.push(daily(day, "facebook", fb));
-        }
+        let t = control_fixture();
         let camp = [campaign("c", ("2024-01-01", "2024-01-14"), ("2024-01-15", "2024-01-17"))];
         let df = run(&t, &camp).unwrap();
         assert_eq!(channels(&df), vec![("c".into(), "all_social".into()), ("c".into(), "facebook".into())]);
