@@ -105,7 +105,8 @@ pub fn render(out: &Path, prov: &report::Provenance, title: &str, generated: &st
             std::fs::remove_file(e.path()).with_context(|| format!("removing the stale chart {}", e.path().display()))?;
         }
     }
-    let doc = report::document(&m, &charts, prov, title, generated);
+    let doc = report::document(&m, &charts, prov, title, generated)
+        .map_err(|e| anyhow::anyhow!("summarising the metric tables for the report: {e}"))?;
     let html = out.join("report.html");
     write_file(&html, report::to_html(&doc, &charts).as_bytes())?;
     let markdown = out.join("report.md");

@@ -183,7 +183,7 @@ fn s<'a>(v: &'a Value, key: &str) -> &'a str {
 
 /// Builds the report's blocks. `generated` is the one line that changes between
 /// otherwise identical runs.
-pub fn document(m: &Metrics, charts: &[Chart], prov: &Provenance, title: &str, generated: &str) -> Vec<Block> {
+pub fn document(m: &Metrics, charts: &[Chart], prov: &Provenance, title: &str, generated: &str) -> PolarsResult<Vec<Block>> {
     let mut doc = vec![Block::Heading(1, title.to_string(), "top".into())];
     let camps = campaigns(m);
     let mut intro = String::new();
@@ -387,7 +387,7 @@ pub fn document(m: &Metrics, charts: &[Chart], prov: &Provenance, title: &str, g
 
     doc.push(Block::Heading(2, "Hashtag pick-up and the target".into(), "hashtags".into()));
     doc.push(Block::Para("Campaign hashtags over the window: posts using them, reposts, and distinct authors.".into()));
-    doc.push(Block::Table(hashtag_totals(m.table("hashtag_daily"))));
+    doc.push(Block::Table(hashtag_totals(m.table("hashtag_daily"))?));
     doc.push(Block::Para(
         "The targets: mentions of them in campaign posts, and their first response (a reply to or quote of a \
          campaign post, a mention of an own account or a campaign hashtag, up to 7 days after the window)."
@@ -410,7 +410,7 @@ pub fn document(m: &Metrics, charts: &[Chart], prov: &Provenance, title: &str, g
     section(&mut doc, Section::Hashtags);
 
     doc.push(Block::Heading(2, "Sign-ups".into(), "signups".into()));
-    doc.push(Block::Table(signup_totals(m.table("signups"))));
+    doc.push(Block::Table(signup_totals(m.table("signups"))?));
     section(&mut doc, Section::Signups);
 
     doc.push(Block::Heading(2, "Campaigns side by side".into(), "comparison".into()));
@@ -419,7 +419,7 @@ pub fn document(m: &Metrics, charts: &[Chart], prov: &Provenance, title: &str, g
          where a follower count exists, so that campaigns of different sizes compare."
             .into(),
     ));
-    doc.push(Block::Table(comparison_totals(m.table("campaign_comparison"))));
+    doc.push(Block::Table(comparison_totals(m.table("campaign_comparison"))?));
     section(&mut doc, Section::Comparison);
 
     doc.push(Block::Heading(2, "Method and provenance".into(), "method".into()));
@@ -446,10 +446,10 @@ pub fn document(m: &Metrics, charts: &[Chart], prov: &Provenance, title: &str, g
          beside it."
             .into(),
     ));
-    doc
+    Ok(doc)
 }
 
-fn hashtag_totals(df: &DataFrame) -> Table {
+fn hashtag_totals(df: &DataFrame) -> PolarsResult<Table> {
     let agg = df
         .clone()
         .lazy()
@@ -462,9 +462,8 @@ fn hashtag_totals(df: &DataFrame) -> Table {
             col("day").max().alias("last_day"),
         ])
         .sort(["campaign", "hashtag"], Default::default())
-        .collect()
-        .unwrap_or_default();
-    frame_table(
+        .collect()?;
+    Ok(frame_table(
         &agg,
         &[
             ("campaign", "Campaign", Fmt::Str),
@@ -475,10 +474,10 @@ fn hashtag_totals(df: &DataFrame) -> Table {
             ("first_day", "First day", Fmt::Str),
             ("last_day", "Last day", Fmt::Str),
         ],
-    )
+    ))
 }
 
-fn signup_totals(df: &DataFrame) -> Table {
+fn signup_totals(df: &DataFrame) -> PolarsResult<Table> {
     let agg = df
         .clone()
         .lazy()
@@ -490,9 +489,8 @@ fn signup_totals(df: &DataFrame) -> Table {
             col("day").sort_by([col("signups")], SortMultipleOptions::default().with_order_descending(true)).first().alias("best_day"),
         ])
         .sort(["campaign"], Default::default())
-        .collect()
-        .unwrap_or_default();
-    frame_table(
+        .collect()?;
+    Ok(frame_table(
         &agg,
         &[
             ("campaign", "Campaign", Fmt::Str),
@@ -501,10 +499,10 @@ fn signup_totals(df: &DataFrame) -> Table {
             ("best_day", "Best day", Fmt::Str),
             ("best_day_count", "Sign-ups that day", Fmt::Int),
         ],
-    )
+    ))
 }
 
-fn comparison_totals(df: &DataFrame) -> Table {
+fn comparison_totals(df: &DataFrame) -> PolarsResult<Table> {
     let last = df
         .clone()
         .lazy()
@@ -514,9 +512,8 @@ fn comparison_totals(df: &DataFrame) -> Table {
         .group_by([col("campaign")])
         .agg([col("*").last()])
         .sort(["campaign"], Default::default())
-        .collect()
-        .unwrap_or_default();
-    frame_table(
+        .collect()?;
+    Ok(frame_table(
         &last,
         &[
             ("campaign", "Campaign", Fmt::Str),
@@ -529,7 +526,7 @@ fn comparison_totals(df: &DataFrame) -> Table {
             ("signups_cum_per_1k", "per 1k followers", Fmt::F1),
             ("social_sessions_cum", "Social sessions", Fmt::Int),
         ],
-    )
+    ))
 }
 
 fn inputs_table(files: &[crate::lake::FileEntry]) -> Table {
