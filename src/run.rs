@@ -116,10 +116,9 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
     let manifest = crate::lake::open_for_read(&p.lake, a.quiet)?;
     let fp_path = p.output.join(".analyze-fingerprint");
     let fp = fingerprint(p)?;
-    let have_all = crate::metrics::analyze::TABLES
-        .iter()
-        .all(|t| p.output.join("metrics").join(format!("{t}.parquet")).exists())
-        && p.output.join("metrics.json").exists();
+    let have_all =
+        crate::metrics::analyze::TABLES.iter().all(|t| p.output.join("metrics").join(format!("{t}.parquet")).exists())
+            && p.output.join("metrics.json").exists();
     let same = std::fs::read_to_string(&fp_path).map(|s| s.trim() == fp).unwrap_or(false);
     if !a.force && same && have_all {
         say("analyze: the lake and the pipeline are unchanged since the last analyze; metrics reused (--force recomputes)".into());

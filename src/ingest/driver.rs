@@ -324,7 +324,8 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
         }
         let fingerprint = options.fingerprint();
         let mtime = mtime_ns(&meta);
-        let same_stat = |f: &&FileEntry| f.abs_path == abs && f.size == meta.len() && f.mtime == mtime && f.options == fingerprint;
+        let same_stat =
+            |f: &&FileEntry| f.abs_path == abs && f.size == meta.len() && f.mtime == mtime && f.options == fingerprint;
         if !run.force && !meta.is_dir() && mtime.is_some() && old.files.iter().any(|f| same_stat(&f)) {
             continue; // Outcome::Unchanged
         }
@@ -438,53 +439,51 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
     let total_bytes: u64 = planned.iter().map(|p| p.size).sum();
     let bar = progress_bar(run, total_bytes);
     let done = AtomicU64::new(0);
-    let (late_hashes, results): (Vec<Option<HashResult>>, Vec<Result<ChunkResult, FileError>>) =
-        rayon::join(
-            || planned.iter().map(|p| p.sha256.is_none().then(|| hash_input(&p.input.path))).collect(),
-            || {
-                tasks
-                    .par_iter()
-                    .map(|&(i, chunk, start, end)| {
-                        let p = &planned[i];
-                        let cx = &ctxs[i];
-                        let dir = txn.source_dir(&p.id);
-                        let mut sink = PartSink::new(cx, &dir, chunk);
-                        let r = match p.adapter.lines() {
-                            Some(la) if !p.input.path.is_dir() => {
-                                let file = p.input.open()?;
-                                let lines = super::read_line_range(
-                                    la,
-                                    p.adapter.personal_data(),
-                                    file,
-                                    start,
-                                    end,
-                                    p.size,
-                                    cx,
-                                    &mut sink,
-                                )?;
+    let (late_hashes, results): (Vec<Option<HashResult>>, Vec<Result<ChunkResult, FileError>>) = rayon::join(
+        || planned.iter().map(|p| p.sha256.is_none().then(|| hash_input(&p.input.path))).collect(),
+        || {
+            tasks
+                .par_iter()
+                .map(|&(i, chunk, start, end)| {
+                    let p = &planned[i];
+                    let cx = &ctxs[i];
+                    let dir = txn.source_dir(&p.id);
+                    let mut sink = PartSink::new(cx, &dir, chunk);
+                    let r = match p.adapter.lines() {
+                        Some(la) if !p.input.path.is_dir() => {
+                            let file = p.input.open()?;
+                            let lines = super::read_line_range(
+                                la,
+                                p.adapter.personal_data(),
+                                file,
+                                start,
+                                end,
+                                p.size,
+                                cx,
+                                &mut sink,
+                            )?;
+                            sink.set_lines(lines);
+                            Ok(())
+                        }
+                        _ => match p.adapter.csv() {
+                            Some(ca) if !p.input.path.is_dir() => {
+                                let lines = super::csv_stream::read_range(ca, &p.input, start, end, cx, &mut sink)?;
                                 sink.set_lines(lines);
                                 Ok(())
                             }
-                            _ => match p.adapter.csv() {
-                                Some(ca) if !p.input.path.is_dir() => {
-                                    let lines =
-                                        super::csv_stream::read_range(ca, &p.input, start, end, cx, &mut sink)?;
-                                    sink.set_lines(lines);
-                                    Ok(())
-                                }
-                                _ => p.adapter.read(&p.input, cx, &mut sink),
-                            },
-                        };
-                        let d = done.fetch_add(end - start, Ordering::Relaxed) + (end - start);
-                        if let Some(b) = &bar {
-                            b.set_position(d);
-                        }
-                        r?;
-                        sink.finish().map_err(|e| FileError::new(&p.input.display, format!("writing the lake: {e}")))
-                    })
-                    .collect()
-            },
-        );
+                            _ => p.adapter.read(&p.input, cx, &mut sink),
+                        },
+                    };
+                    let d = done.fetch_add(end - start, Ordering::Relaxed) + (end - start);
+                    if let Some(b) = &bar {
+                        b.set_position(d);
+                    }
+                    r?;
+                    sink.finish().map_err(|e| FileError::new(&p.input.display, format!("writing the lake: {e}")))
+                })
+                .collect()
+        },
+    );
     if let Some(b) = bar {
         b.finish_and_clear();
     }

@@ -32,7 +32,8 @@ impl Metrics {
         for name in crate::metrics::analyze::TABLES {
             let path = out.join("metrics").join(format!("{name}.parquet"));
             let file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
-            let df = ParquetReader::new(file).finish().map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+            let df =
+                ParquetReader::new(file).finish().map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
             tables.insert(name.to_string(), df);
         }
         let path = out.join("metrics.json");
@@ -102,7 +103,8 @@ pub fn render(out: &Path, prov: &report::Provenance, title: &str, generated: &st
         let e = e?;
         let name = e.file_name().to_string_lossy().into_owned();
         if (name.ends_with(".svg") || name.ends_with(".png")) && !keep.contains(&name) {
-            std::fs::remove_file(e.path()).with_context(|| format!("removing the stale chart {}", e.path().display()))?;
+            std::fs::remove_file(e.path())
+                .with_context(|| format!("removing the stale chart {}", e.path().display()))?;
         }
     }
     let doc = report::document(&m, &charts, prov, title, generated)

@@ -183,7 +183,13 @@ fn s<'a>(v: &'a Value, key: &str) -> &'a str {
 
 /// Builds the report's blocks. `generated` is the one line that changes between
 /// otherwise identical runs.
-pub fn document(m: &Metrics, charts: &[Chart], prov: &Provenance, title: &str, generated: &str) -> PolarsResult<Vec<Block>> {
+pub fn document(
+    m: &Metrics,
+    charts: &[Chart],
+    prov: &Provenance,
+    title: &str,
+    generated: &str,
+) -> PolarsResult<Vec<Block>> {
     let mut doc = vec![Block::Heading(1, title.to_string(), "top".into())];
     let camps = campaigns(m);
     let mut intro = String::new();
@@ -277,7 +283,9 @@ pub fn document(m: &Metrics, charts: &[Chart], prov: &Provenance, title: &str, g
                     Section::Engagement => {
                         figure_reason("own_engagements").unwrap_or("no own post with an engagement rate").to_string()
                     }
-                    Section::Uplift => figure_reason("social_uplift_rel").unwrap_or("no daily social referral traffic").to_string(),
+                    Section::Uplift => {
+                        figure_reason("social_uplift_rel").unwrap_or("no daily social referral traffic").to_string()
+                    }
                     Section::Ladder => "no actor on the ladder".to_string(),
                     _ => "no post used a campaign hashtag in the window".to_string(),
                 };
@@ -486,7 +494,10 @@ fn signup_totals(df: &DataFrame) -> PolarsResult<Table> {
             col("signups").sum().alias("total"),
             col("signups").filter(col("day_since_launch").lt(lit(7i64))).sum().alias("first_week"),
             col("signups").max().alias("best_day_count"),
-            col("day").sort_by([col("signups")], SortMultipleOptions::default().with_order_descending(true)).first().alias("best_day"),
+            col("day")
+                .sort_by([col("signups")], SortMultipleOptions::default().with_order_descending(true))
+                .first()
+                .alias("best_day"),
         ])
         .sort(["campaign"], Default::default())
         .collect()?;
@@ -560,12 +571,17 @@ fn methods_table(camps: &[&Value]) -> Table {
     for (key, label, _) in KPIS {
         for c in camps {
             let Some(fig) = c.get("figures").and_then(|x| x.get(*key)) else { continue };
-            let (kind, text) = match (fig.get("method").and_then(Value::as_str), fig.get("reason").and_then(Value::as_str)) {
-                (Some(m), _) => ("method", m),
-                (None, Some(r)) => ("null because", r),
-                (None, None) => continue,
-            };
-            rows.push(vec![label.trim_start_matches("… ").to_string(), s(c, "name").to_string(), format!("{kind}: {text}")]);
+            let (kind, text) =
+                match (fig.get("method").and_then(Value::as_str), fig.get("reason").and_then(Value::as_str)) {
+                    (Some(m), _) => ("method", m),
+                    (None, Some(r)) => ("null because", r),
+                    (None, None) => continue,
+                };
+            rows.push(vec![
+                label.trim_start_matches("… ").to_string(),
+                s(c, "name").to_string(),
+                format!("{kind}: {text}"),
+            ]);
         }
     }
     Table { headers: ["Figure", "Campaign", "Method"].map(String::from).to_vec(), right: vec![false; 3], rows }

@@ -34,7 +34,12 @@ pub fn tiny(w: &Workdir) -> PathBuf {
     for i in 1..=6 {
         crm.push_str(&format!("supporter{i}@example.org,like,2026-09-10T12:00:00Z,facebook,,\n"));
     }
-    for (i, t) in [(1, "2026-09-29T09:00:00Z"), (2, "2026-09-29T18:30:00Z"), (3, "2026-09-30T08:15:00Z"), (4, "2026-10-01T20:00:00Z")] {
+    for (i, t) in [
+        (1, "2026-09-29T09:00:00Z"),
+        (2, "2026-09-29T18:30:00Z"),
+        (3, "2026-09-30T08:15:00Z"),
+        (4, "2026-10-01T20:00:00Z"),
+    ] {
         crm.push_str(&format!("supporter{i}@example.org,sign_petition,{t},petition,cleanair,newsletter\n"));
     }
     crm.push_str("supporter1@example.org,attend_event,2026-10-03T15:00:00Z,crm,cleanair,Lisbon\n");
@@ -71,7 +76,11 @@ own_accounts = { facebook = ["100045700821521"] }
 
 fn run(w: &Workdir, args: &[&str]) -> (i32, String, String) {
     let o = w.cmd().env("SOURCE_DATE_EPOCH", EPOCH).args(args).output().expect("run rallylens");
-    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
 }
 
 /// Every file under `dir` (relative path, bytes), sorted, leaving out the lake.
@@ -136,7 +145,8 @@ fn nightly_rerun_ingests_nothing_and_writes_the_same_report() {
     assert_eq!(code, 0, "{out3}\n{err3}");
     assert!(out3.contains("replaced in/crm_actions.csv"), "{out3}");
     assert!(err3.contains("ingest: 1 files read, 2 unchanged"), "{err3}");
-    let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("out/metrics.json")).unwrap()).unwrap();
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("out/metrics.json")).unwrap()).unwrap();
     // 4 sign-ups before, 5 now.
     assert_eq!(m["campaigns"][0]["figures"]["signups_total"]["value"], 5);
 }
@@ -147,7 +157,8 @@ fn a_second_run_waits_for_the_first_or_fails_with_no_wait() {
     let p = tiny(&w);
     std::fs::create_dir_all(w.path("out")).unwrap();
     // This test plays the first run: it holds the output folder's lock.
-    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(w.path("out/.run.lock")).unwrap();
+    let lock =
+        std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(w.path("out/.run.lock")).unwrap();
     lock.lock().unwrap();
 
     let (code, out, err) = run(&w, &["run", "--no-wait", s(&p)]);
@@ -208,8 +219,13 @@ fn report_markdown_snapshot() {
 
 /// Chromium, as the machine has it (`.ci/run` installs Debian's `chromium`).
 fn chromium() -> PathBuf {
-    let c = std::env::var_os("RALLYLENS_CHROMIUM").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    assert!(c.exists(), "{} is missing: the report test needs Chromium (apt-get install chromium; .ci/run does)", c.display());
+    let c =
+        std::env::var_os("RALLYLENS_CHROMIUM").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        c.exists(),
+        "{} is missing: the report test needs Chromium (apt-get install chromium; .ci/run does)",
+        c.display()
+    );
     c
 }
 
@@ -247,7 +263,11 @@ fn report_html_renders_in_headless_chromium() {
         assert!(!html.contains(bad), "report.html refers outside itself: {bad}");
     }
     let figures = html.matches("<figure class=\"chart\"").count();
-    let pngs = std::fs::read_dir(w.path("out/charts")).unwrap().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "png")).count();
+    let pngs = std::fs::read_dir(w.path("out/charts"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "png"))
+        .count();
     assert_eq!(figures, pngs, "every chart is in the HTML and has its PNG");
 
     let profile = tempfile::tempdir().unwrap();
@@ -258,7 +278,8 @@ fn report_html_renders_in_headless_chromium() {
     let dom = String::from_utf8_lossy(&o.stdout);
     // The page's own script counts the charts that laid out with a non-zero size.
     let rendered = regex::Regex::new(r#"data-charts-rendered="(\d+)""#).unwrap();
-    let n: usize = rendered.captures(&dom).unwrap_or_else(|| panic!("the page's script did not run:\n{dom}"))[1].parse().unwrap();
+    let n: usize =
+        rendered.captures(&dom).unwrap_or_else(|| panic!("the page's script did not run:\n{dom}"))[1].parse().unwrap();
     assert_eq!(n, figures, "charts laid out / charts in the page");
     for id in ["headline", "reach", "engagement", "uplift", "ladder", "hashtags", "signups", "comparison", "method"] {
         assert!(dom.contains(&format!("id=\"{id}\"")), "section {id} missing");
