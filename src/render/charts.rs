@@ -26,7 +26,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use polars::prelude::*;
 
-use super::{Chart, Metrics, Section};
+use super::{xml_escape, Chart, Metrics, Section};
 use crate::model::Day;
 
 /// Width and height of every chart, in pixels.
@@ -253,21 +253,6 @@ macro_rules! draw_both {
     ($title:expr, $f:ident $(, $arg:expr)*) => {
         render($title, |a| $f(a $(, $arg)*), |a| $f(a $(, $arg)*))
     };
-}
-
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn finish_svg(text: String, title: &str) -> String {

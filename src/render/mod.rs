@@ -71,8 +71,25 @@ pub struct Chart {
     pub title: String,
     /// One or two sentences saying how to read it (shown under the chart).
     pub caption: String,
+    /// An `<svg>` element without an XML prolog, ready to inline in HTML.
     pub svg: String,
     pub png: Vec<u8>,
+}
+
+/// Text for XML and HTML (the SVG charts and the report): `< > & " '` as entities.
+pub(crate) fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// What [`render`] wrote.

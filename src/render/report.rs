@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use polars::prelude::*;
 use serde_json::Value;
 
-use super::{Chart, Metrics, Section};
+use super::{xml_escape, Chart, Metrics, Section};
 use crate::lake::summary::thousands;
 
 /// Where the report's inputs came from: shown in its Method and provenance section.
@@ -589,21 +589,6 @@ fn methods_table(camps: &[&Value]) -> Table {
 
 // ------------------------------------------------------------------ HTML
 
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
-
 const CSS: &str = "\
 :root{--ink:#1d232b;--muted:#5b6673;--line:#d9dee4;--band:#f5f7f9;--accent:#b5121b}
 *{box-sizing:border-box}
@@ -644,30 +629,30 @@ pub fn to_html(doc: &[Block], charts: &[Chart]) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"rallylens\">\n<title>{}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n<main>\n",
-        esc(title)
+        xml_escape(title)
     );
     for b in doc {
         match b {
             Block::Heading(1, t, id) => {
-                let _ = writeln!(h, "<h1 id=\"{id}\">{}</h1>", esc(t));
+                let _ = writeln!(h, "<h1 id=\"{id}\">{}</h1>", xml_escape(t));
                 h.push_str("<nav>");
                 for b2 in doc {
                     if let Block::Heading(2, t2, id2) = b2 {
-                        let _ = write!(h, "<a href=\"#{id2}\">{}</a>", esc(t2));
+                        let _ = write!(h, "<a href=\"#{id2}\">{}</a>", xml_escape(t2));
                     }
                 }
                 h.push_str("</nav>\n");
             }
             Block::Heading(l, t, id) => {
-                let _ = writeln!(h, "<h{l} id=\"{id}\">{}</h{l}>", esc(t));
+                let _ = writeln!(h, "<h{l} id=\"{id}\">{}</h{l}>", xml_escape(t));
             }
             Block::Para(p) => {
-                let _ = writeln!(h, "<p>{}</p>", esc(p));
+                let _ = writeln!(h, "<p>{}</p>", xml_escape(p));
             }
             Block::Notes(notes) => {
                 h.push_str("<ol class=\"notes\">\n");
                 for n in notes {
-                    let _ = writeln!(h, "<li>{}</li>", esc(n));
+                    let _ = writeln!(h, "<li>{}</li>", xml_escape(n));
                 }
                 h.push_str("</ol>\n");
             }
@@ -679,14 +664,14 @@ pub fn to_html(doc: &[Block], charts: &[Chart]) -> String {
                 h.push_str("<div class=\"tablewrap\"><table>\n<thead><tr>");
                 for (i, c) in t.headers.iter().enumerate() {
                     let cls = if t.right[i] { " class=\"num\"" } else { "" };
-                    let _ = write!(h, "<th{cls}>{}</th>", esc(c));
+                    let _ = write!(h, "<th{cls}>{}</th>", xml_escape(c));
                 }
                 h.push_str("</tr></thead>\n<tbody>\n");
                 for r in &t.rows {
                     h.push_str("<tr>");
                     for (i, c) in r.iter().enumerate() {
                         let cls = if t.right[i] { " class=\"num\"" } else { "" };
-                        let _ = write!(h, "<td{cls}>{}</td>", esc(c));
+                        let _ = write!(h, "<td{cls}>{}</td>", xml_escape(c));
                     }
                     h.push_str("</tr>\n");
                 }
@@ -698,9 +683,9 @@ pub fn to_html(doc: &[Block], charts: &[Chart]) -> String {
                     h,
                     "<figure class=\"chart\" id=\"chart-{}\">\n{}\n<figcaption><b>{}.</b> {}</figcaption>\n</figure>\n",
                     c.file_stem,
-                    strip_prolog(&c.svg).trim(),
-                    esc(&c.title),
-                    esc(&c.caption)
+                    c.svg.trim(),
+                    xml_escape(&c.title),
+                    xml_escape(&c.caption)
                 );
             }
         }
@@ -714,16 +699,6 @@ pub fn to_html(doc: &[Block], charts: &[Chart]) -> String {
     );
     h.push_str("</body>\n</html>\n");
     h
-}
-
-/// An SVG document without its XML prolog, to inline in HTML.
-fn strip_prolog(svg: &str) -> &str {
-    let t = svg.trim_start();
-    if t.starts_with("<?xml") {
-        t.find("?>").map(|i| &t[i + 2..]).unwrap_or(t)
-    } else {
-        t
-    }
 }
 
 // ------------------------------------------------------------------ Markdown
