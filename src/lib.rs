@@ -17,3 +17,4 @@ pub mod metrics;
 pub mod render;
 pub mod run;
 pub mod synth;
+pub mod timing;

@@ -275,13 +275,8 @@ fn choose_adapter(path: &Path, shown: &str, opts: &InputOptions) -> Result<&'sta
 /// Ingests `specs` into the lake. Inputs that fail are reported and not committed; the
 /// others are committed together. Never leaves the lake half-written.
 pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
-    let timing = std::env::var_os("RALLYLENS_TIMING").is_some();
-    let t0 = std::time::Instant::now();
-    let phase = |name: &str| {
-        if timing {
-            eprintln!("timing: {name} done at {:.3} s", t0.elapsed().as_secs_f64());
-        }
-    };
+    let clock = crate::timing::Clock::new("");
+    let phase = |name: &str| clock.mark(&format!("{name} done"));
     let lake = Lake::open_for_write(&run.lake, run.quiet)?;
     let key_path = run.key_file.clone().unwrap_or_else(|| Pseudonymizer::key_path(&run.lake));
     let pseudo = Pseudonymizer::load_or_create(&key_path)?;

@@ -41,63 +41,37 @@ pub struct Written {
 }
 
 pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
-    let timing = std::env::var_os("RALLYLENS_TIMING").is_some();
-    let t0 = std::time::Instant::now();
+    let clock = crate::timing::Clock::new("");
     let lake = Lake::open(lake_dir)?.materialize()?;
-    if timing {
-        eprintln!("timing: lake read at {:.2} s", t0.elapsed().as_secs_f64());
-    }
+    clock.mark("lake read");
     let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(lake_dir))?;
-    // Each campaign's scope is computed once; its frames share the lake's columns and add a
-    // few small ones, so every table below starts from memory.
+    // Each campaign's scope is computed once: its posts share the lake's columns and add a
+    // few small ones; its actions are gathered from the lake's compact action table (read
+    // once, shared with the ladder's history). Every table below starts from memory.
     let scopes: Vec<Scope> = p
         .campaigns
         .iter()
-        .map(|c| {
-            let mut s = Scope::new(&lake, c, &p.ladder, p.site.as_deref(), &key)?;
-            s.posts = s.posts.collect()?.lazy();
-            // post_id and action_key only serve to find campaign actions, done by now.
-            s.actions = s.actions.drop(cols(["post_id", "action_key"])).collect()?.lazy();
-            Ok(s)
-        })
+        .map(|c| Scope::new(&lake, c, &p.ladder, p.site.as_deref(), &key))
         .collect::<PolarsResult<_>>()
         .map_err(|e| anyhow::anyhow!("scoping the lake to the campaigns: {e}"))?;
     drop(lake); // what the scopes don't share is freed
 
+    clock.mark("scoped");
     let run = |name: &str, lf: PolarsResult<LazyFrame>| -> Result<DataFrame> {
-        let t = std::time::Instant::now();
         let df = lf.and_then(|l| l.collect()).map_err(|e| anyhow::anyhow!("computing {name}: {e}"))?;
-        if timing {
-            eprintln!("timing: {name}: {:.2} s ({} rows)", t.elapsed().as_secs_f64(), df.height());
-        }
+        clock.mark(&format!("{name} ({} rows)", df.height()));
         Ok(df)
     };
-    let t = std::time::Instant::now();
     let (ladder_t, ladder_s) = match ladder::ladder_tables(&scopes) {
         Ok((a, b)) => (Ok(a), Ok(b)),
         Err(e) => (Err(e), Err(PolarsError::ComputeError("see ladder_transitions".into()))),
     };
-    if timing {
-        eprintln!("timing: lake read and scoped at {:.2} s; ladder levels {:.2} s", (t0.elapsed() - t.elapsed()).as_secs_f64(), t.elapsed().as_secs_f64());
-    }
-    // The ladder was the only reader of non-campaign actions (history, and its levels are
-    // collected by now): every other table and figure filters on `in_campaign` first, so
-    // each scope keeps only its campaign actions (a tenth or so of the lake's), without
-    // `actor_id` (the tables count `_actor` codes) and the tag (`in_campaign` says it).
-    let t = std::time::Instant::now();
-    let scopes: Vec<Scope> = scopes
-        .into_iter()
-        .map(|mut s| {
-            s.actions = s.actions.filter(col("in_campaign")).drop(cols(["actor_id", "campaign"])).collect()?.lazy();
-            Ok(s)
-        })
-        .collect::<PolarsResult<_>>()
-        .map_err(|e| anyhow::anyhow!("keeping the campaign actions: {e}"))?;
-    if timing {
-        eprintln!("timing: campaign actions kept: {:.2} s", t.elapsed().as_secs_f64());
-    }
+    clock.mark("ladder levels");
     let mut tables: Vec<(&str, DataFrame)> = vec![
-        ("engagement_by_content_type", run("engagement_by_content_type", engagement::engagement_by_content_type(&scopes))?),
+        (
+            "engagement_by_content_type",
+            run("engagement_by_content_type", engagement::engagement_by_content_type(&scopes))?,
+        ),
         ("reach_daily", run("reach_daily", reach::reach_daily(&scopes))?),
         ("reach_window", run("reach_window", reach::reach_window(&scopes))?),
         ("referral_uplift", run("referral_uplift", uplift::referral_uplift(&scopes))?),
@@ -109,11 +83,8 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
         ("signups", run("signups", signups::signups(&scopes))?),
         ("campaign_comparison", run("campaign_comparison", comparison::campaign_comparison(&scopes))?),
     ];
-    let t = std::time::Instant::now();
     let (kpis, json) = kpis(p, &scopes, &tables)?;
-    if timing {
-        eprintln!("timing: campaign_kpis: {:.2} s; all tables {:.2} s", t.elapsed().as_secs_f64(), t0.elapsed().as_secs_f64());
-    }
+    clock.mark("campaign_kpis (all tables)");
     tables.push(("campaign_kpis", kpis));
 
     let dir = out.join("metrics");
@@ -134,7 +105,8 @@ fn cell(df: &DataFrame, campaign: &str, key: Option<(&str, &str)>, column: &str)
     let other = key.and_then(|(k, _)| df.column(k).ok()?.str().ok().cloned());
     let col = df.column(column).ok()?;
     (0..df.height()).find_map(|i| {
-        let ok = camp.get(i) == Some(campaign) && key.is_none_or(|(_, v)| other.as_ref().and_then(|o| o.get(i)) == Some(v));
+        let ok =
+            camp.get(i) == Some(campaign) && key.is_none_or(|(_, v)| other.as_ref().and_then(|o| o.get(i)) == Some(v));
         ok.then(|| col.get(i).ok().map(|v| v.into_static())).flatten()
     })
 }
@@ -184,7 +156,12 @@ fn kpis(p: &Pipeline, scopes: &[Scope], tables: &[(&str, DataFrame)]) -> Result<
         let actors = s
             .actions
             .clone()
-            .filter(col("in_campaign").and(col("excluded").not()).and(col("day").gt_eq(lit(c.start))).and(col("day").lt_eq(lit(c.end))))
+            .filter(
+                col("in_campaign")
+                    .and(col("excluded").not())
+                    .and(col("day").gt_eq(lit(c.start)))
+                    .and(col("day").lt_eq(lit(c.end))),
+            )
             .select([col("_actor").n_unique().cast(DataType::Int64).alias("n")])
             .collect()?;
         let unique_actors = actors.column("n")?.i64()?.get(0);
@@ -292,32 +269,40 @@ fn kpi_frame(rows: &[Map<String, Value>]) -> PolarsResult<DataFrame> {
     let date = |k: &str| -> PolarsResult<Column> {
         let days: Vec<Option<i32>> = rows
             .iter()
-            .map(|r| r.get(k).and_then(|v| v.as_str()).and_then(|d| d.parse().ok()).map(|d| crate::model::Day::from_naive(d).0))
+            .map(|r| {
+                r.get(k)
+                    .and_then(|v| v.as_str())
+                    .and_then(|d| d.parse().ok())
+                    .map(|d| crate::model::Day::from_naive(d).0)
+            })
             .collect();
         Column::new(k.into(), days).cast(&DataType::Date)
     };
-    DataFrame::new(rows.len(), vec![
-        Column::new("campaign".into(), s("campaign")),
-        Column::new("name".into(), s("name")),
-        date("start")?,
-        date("end")?,
-        Column::new("days".into(), i("days")),
-        Column::new("own_posts".into(), i("own_posts")),
-        Column::new("own_engagements".into(), i("own_engagements")),
-        Column::new("unique_actors".into(), i("unique_actors")),
-        Column::new("hashtag_potential_reach".into(), i("hashtag_potential_reach")),
-        Column::new("signups_total".into(), i("signups_total")),
-        Column::new("signups_first_week".into(), i("signups_first_week")),
-        Column::new("uplift_method".into(), s("uplift_method")),
-        Column::new("social_uplift_sessions".into(), f("social_uplift_sessions")),
-        Column::new("social_uplift_rel".into(), f("social_uplift_rel")),
-        Column::new("social_total_traffic_uplift_rel".into(), f("social_total_traffic_uplift_rel")),
-        Column::new("facebook_uplift_rel".into(), f("facebook_uplift_rel")),
-        Column::new("facebook_total_traffic_uplift_rel".into(), f("facebook_total_traffic_uplift_rel")),
-        Column::new("moved_up".into(), i("moved_up")),
-        Column::new("new_supporters".into(), i("new_supporters")),
-        Column::new("target_responded".into(), b("target_responded")),
-        Column::new("target_latency_hours".into(), f("target_latency_hours")),
-        Column::new("followers_at_launch".into(), i("followers_at_launch")),
-    ])
+    DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new("campaign".into(), s("campaign")),
+            Column::new("name".into(), s("name")),
+            date("start")?,
+            date("end")?,
+            Column::new("days".into(), i("days")),
+            Column::new("own_posts".into(), i("own_posts")),
+            Column::new("own_engagements".into(), i("own_engagements")),
+            Column::new("unique_actors".into(), i("unique_actors")),
+            Column::new("hashtag_potential_reach".into(), i("hashtag_potential_reach")),
+            Column::new("signups_total".into(), i("signups_total")),
+            Column::new("signups_first_week".into(), i("signups_first_week")),
+            Column::new("uplift_method".into(), s("uplift_method")),
+            Column::new("social_uplift_sessions".into(), f("social_uplift_sessions")),
+            Column::new("social_uplift_rel".into(), f("social_uplift_rel")),
+            Column::new("social_total_traffic_uplift_rel".into(), f("social_total_traffic_uplift_rel")),
+            Column::new("facebook_uplift_rel".into(), f("facebook_uplift_rel")),
+            Column::new("facebook_total_traffic_uplift_rel".into(), f("facebook_total_traffic_uplift_rel")),
+            Column::new("moved_up".into(), i("moved_up")),
+            Column::new("new_supporters".into(), i("new_supporters")),
+            Column::new("target_responded".into(), b("target_responded")),
+            Column::new("target_latency_hours".into(), f("target_latency_hours")),
+            Column::new("followers_at_launch".into(), i("followers_at_launch")),
+        ],
+    )
 }

@@ -62,8 +62,9 @@
 use chrono::{Duration, NaiveDate, TimeZone};
 use polars::prelude::*;
 
+use super::actions::{verb_rungs, ActionTable, NONE, NO_CODE, NO_TIME};
 use super::Scope;
-use crate::pipeline::Campaign;
+use crate::pipeline::{Campaign, Ladder};
 
 const DAY_US: f64 = 86_400_000_000.0;
 
@@ -286,29 +287,28 @@ pub fn ladder_summary(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     Ok(ladder_tables(scopes)?.1)
 }
 
-/// The first time of each (actor, rung) over all actions: the same for every campaign (the
-/// scopes share the lake's actions and the pipeline's ladder), so computed once. One pass
-/// over the actions into a dense (actor code × rung) table of minima: `_actor` (UInt32),
-/// `rung` (Int64), `_first` (Int64 µs, null when none of the pair's actions has a time).
-/// Actions of a null actor are left out: no join matches a null key, so they are never
-/// covered.
-fn first_times(actions: &LazyFrame) -> PolarsResult<LazyFrame> {
-    let df = actions.clone().select([col("_actor"), col("rung"), col("occurred_at")]).collect()?;
-    let actor = df.column("_actor")?.u32()?;
-    let rung = df.column("rung")?.i32()?;
-    let at = df.column("occurred_at")?.cast(&DataType::Int64)?;
-    let at = at.i64()?;
-    let n_actors = actor.max().map_or(0, |m| m as usize + 1);
-    let n_rungs = rung.max().map_or(0, |m| m.max(0) as usize + 1);
+/// The first time of each (actor, rung) over all of the lake's actions: the same for every
+/// campaign (the scopes share the lake's action table and the pipeline's ladder), so computed
+/// once. One pass over the actions into a dense (actor code × rung) table of minima:
+/// `_actor` (UInt32), `rung` (Int64), `_first` (Int64 µs, null when none of the pair's
+/// actions has a time). Actions of a null actor are left out: no join matches a null key,
+/// so they are never covered.
+fn first_times(t: &ActionTable, ladder: &Ladder) -> PolarsResult<LazyFrame> {
+    let rungs = verb_rungs(t, ladder);
+    let n_actors = t.actor_codes.len();
+    let n_rungs = ladder.rungs.len() + 1;
     // i64::MAX marks "seen, no time yet"; `seen` marks the pairs that exist.
     let mut first = vec![i64::MAX; n_actors * n_rungs];
     let mut seen = vec![false; n_actors * n_rungs];
-    for ((a, r), t) in actor.iter().zip(rung.iter()).zip(at.iter()) {
-        let (Some(a), Some(r)) = (a, r) else { continue };
-        let i = a as usize * n_rungs + r.max(0) as usize;
+    for ((&a, &v), &at) in t.actor.iter().zip(&t.verb).zip(&t.at) {
+        if a == NONE {
+            continue;
+        }
+        let r = if v == NO_CODE { 0 } else { rungs[v as usize] as usize };
+        let i = a as usize * n_rungs + r;
         seen[i] = true;
-        if let Some(t) = t {
-            first[i] = first[i].min(t);
+        if at != NO_TIME {
+            first[i] = first[i].min(at);
         }
     }
     let (mut out_a, mut out_r, mut out_t) = (Vec::new(), Vec::new(), Vec::new());
@@ -336,7 +336,7 @@ pub fn ladder_tables(scopes: &[Scope]) -> PolarsResult<(LazyFrame, LazyFrame)> {
     }
     let mut transitions = Vec::new();
     let mut summaries = Vec::new();
-    let firsts_all = first_times(&scopes[0].actions)?;
+    let firsts_all = first_times(&scopes[0].history, scopes[0].ladder)?;
     for s in scopes {
         let b = Boundaries::new(s.campaign, s.ladder.period_days);
         let levels = actor_levels(s, &b, &firsts_all)?;

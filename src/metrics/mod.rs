@@ -6,6 +6,7 @@
 //! METRICS.md §9. Output tables are sorted by their key so that the same inputs give the
 //! same bytes.
 
+pub mod actions;
 pub mod analyze;
 pub mod comparison;
 pub mod engagement;
@@ -32,15 +33,18 @@ pub struct Lake {
     pub actions: LazyFrame,
     pub traffic: LazyFrame,
     pub accounts: LazyFrame,
-    /// Campaign-independent columns of the actions, shared by the campaigns' scopes.
-    pub(crate) cache: scope::SharedActionCache,
+    /// The actions table's visible part files, sorted (read into codes by
+    /// [`actions::ActionTable`] rather than through `actions`).
+    pub action_files: Vec<std::path::PathBuf>,
+    /// What the campaigns' scopes share (posts with helper columns, the action table).
+    pub(crate) cache: scope::SharedLakeCache,
 }
 
 impl Lake {
     /// Scans the lake at `dir`: exactly the visible part files its manifest lists.
     pub fn open(dir: &Path) -> Result<Lake> {
         let manifest = crate::lake::open_for_read(dir, true)?;
-        let scan = |table: &str| -> Result<LazyFrame> {
+        let files_of = |table: &str| -> Vec<String> {
             let mut files: Vec<String> = Vec::new();
             for f in &manifest.files {
                 for p in f.parts.iter().filter(|p| p.table == table && p.visible_rows > 0) {
@@ -48,6 +52,10 @@ impl Lake {
                 }
             }
             files.sort();
+            files
+        };
+        let scan = |table: &str| -> Result<LazyFrame> {
+            let files = files_of(table);
             if files.is_empty() {
                 return Ok(empty_table(table));
             }
@@ -57,7 +65,14 @@ impl Lake {
                 || format!("scanning the {table} table of {}", dir.display()),
             )
         };
-        Ok(Lake { posts: scan("posts")?, actions: scan("actions")?, traffic: scan("traffic")?, accounts: scan("accounts")?, cache: Default::default() })
+        Ok(Lake {
+            posts: scan("posts")?,
+            actions: scan("actions")?,
+            traffic: scan("traffic")?,
+            accounts: scan("accounts")?,
+            action_files: files_of("actions").into_iter().map(Into::into).collect(),
+            cache: Default::default(),
+        })
     }
 }
 
@@ -67,16 +82,24 @@ impl Lake {
     /// provenance columns are left out.
     pub fn materialize(self) -> Result<Lake> {
         let keep = |lf: LazyFrame, table: &str, drop: &[&str]| -> Result<LazyFrame> {
-            let cols: Vec<Expr> =
-                table_schema(table).iter_names().filter(|n| !drop.contains(&n.as_str())).map(|n| col(n.clone())).collect();
-            let df = lf.select(cols).collect().map_err(|e| anyhow::anyhow!("reading the {table} table: {e}"))?;
+            let cols: Vec<Expr> = table_schema(table)
+                .iter_names()
+                .filter(|n| !drop.contains(&n.as_str()))
+                .map(|n| col(n.clone()))
+                .collect();
+            let mut df = lf.select(cols).collect().map_err(|e| anyhow::anyhow!("reading the {table} table: {e}"))?;
+            // One chunk per column (a scan gives one per row group): later expressions
+            // over several columns would each align the chunks again, per campaign.
+            df.rechunk_mut_par();
             Ok(df.lazy())
         };
         Ok(Lake {
             posts: keep(self.posts, "posts", &["text", "permalink", "lang", "source_file", "ingested_at"])?,
-            actions: keep(self.actions, "actions", &["source", "medium", "source_file", "ingested_at"])?,
+            // The actions are read into codes by the scopes (actions::ActionTable).
+            actions: self.actions,
             traffic: keep(self.traffic, "traffic", &["source_file", "ingested_at"])?,
             accounts: keep(self.accounts, "accounts", &[])?,
+            action_files: self.action_files,
             cache: Default::default(),
         })
     }

@@ -3,20 +3,24 @@
 //! - posts: `day` (calendar day in the campaign's time zone), `engagements` (METRICS.md §1),
 //!   `own` (§10.9), `member` (tagged, uses a campaign hashtag, links to a campaign URL, or
 //!   mentions/replies to a target), `in_window`, `campaign_post` (= member and in window).
-//! - actions: `day`, `in_campaign` (§10.1: tagged, answers a campaign post, or derived from a
-//!   collected campaign post), `excluded` (the actor is an own account or a target),
-//!   `rung` (1…K on the pipeline's ladder, 0 when the verb is on none).
+//! - actions: the campaign's actions only (§10.1: tagged, answers a campaign post, or derived
+//!   from a collected campaign post; `in_campaign` is kept, always true), with `platform`,
+//!   `action`, `occurred_at`, `_actor` (a dense code per pseudonym, shared by all scopes),
+//!   `day`, `excluded` (the actor is an own account or a target), `rung` (1…K on the
+//!   pipeline's ladder, 0 when the verb is on none). Every metric but the ladder reads only
+//!   these; the ladder's history (all of the lake's actions) is `history`, the compact
+//!   [`ActionTable`].
 //! - traffic: the pipeline's site only, when it names one (§10.13).
 //!
 //! Own accounts and targets are named by handle in the pipeline; actions carry keyed
 //! pseudonyms of platform user ids, so the exclusion set is the pseudonyms of every id the
 //! lake knows for those handles (and of the handles themselves).
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
 
+use super::actions::{verb_rungs, ActionTable, NONE, NO_CODE, NO_TIME};
 use crate::pipeline::{Campaign, Ladder};
 use crate::pseudo::Pseudonymizer;
 
@@ -29,6 +33,8 @@ pub struct Scope<'a> {
     pub actions: LazyFrame,
     pub traffic: LazyFrame,
     pub accounts: LazyFrame,
+    /// All of the lake's actions, compact (the ladder's history: every campaign's and none).
+    pub(crate) history: Arc<ActionTable>,
 }
 
 fn str_series(name: &str, v: &[String]) -> Series {
@@ -72,12 +78,8 @@ impl<'a> Scope<'a> {
     ) -> PolarsResult<Scope<'a>> {
         let c = campaign;
         let tz = &c.tz;
-        let _t = std::time::Instant::now();
-        let tm = |w: &str| {
-            if std::env::var_os("RALLYLENS_TIMING").is_some() {
-                eprintln!("timing:   scope {}: {w} at {:.2} s", c.id, _t.elapsed().as_secs_f64())
-            }
-        };
+        let clock = crate::timing::Clock::new(format!("  scope {}: ", c.id));
+        let tm = |w: &str| clock.mark(w);
 
         // Own posts: an owned export, or the author is one of the campaign's own accounts.
         let mut own = col("origin").eq(lit("owned"));
@@ -143,159 +145,105 @@ impl<'a> Scope<'a> {
             .with_column(col("member").and(col("in_window")).alias("campaign_post"))
             .drop(cols(["_m_tag", "_m_target", "_m_url", "_lc_handle", "_lc_id", "_lc_reply"]));
 
-        // Campaign actions (§10.1). Expressions, not joins: a scoped action frame then
-        // shares the lake's columns and only adds four small ones, so analyze can
-        // materialise it once per campaign even for tens of millions of actions.
-        let posts = posts.collect()?.lazy();
+        // Campaign actions (§10.1), gathered from the lake's action table by the codes of
+        // the campaign's posts.
+        let posts = posts.collect()?;
         tm("posts");
-        let campaign_posts =
-            posts.clone().filter(col("campaign_post")).select([col("platform"), col("post_id")]).collect()?;
-        let mut by_platform: BTreeMap<String, Vec<String>> = Default::default();
-        for (p, id) in
-            campaign_posts.column("platform")?.str()?.iter().zip(campaign_posts.column("post_id")?.str()?.iter())
-        {
-            if let (Some(p), Some(id)) = (p, id) {
-                by_platform.entry(p.to_string()).or_default().push(id.to_string());
-            }
-        }
-        tm("campaign posts");
         let excluded_ids = excluded_actor_ids(lake, &posts_df, c, pseudo)?;
         tm("excluded ids");
-        let actions = scoped_actions(lake, c, ladder, &by_platform, &excluded_ids)?.lazy();
+        let history = lake_actions(lake)?;
+        tm("action table");
+        let actions = campaign_actions(&history, &posts, c, ladder, &excluded_ids)?.lazy();
         tm("actions");
+        let posts = posts.lazy();
 
         let traffic = match site {
             Some(s) => lake.traffic.clone().filter(col("site").eq(lit(s))),
             None => lake.traffic.clone(),
         };
-        Ok(Scope { campaign, ladder, posts, actions, traffic, accounts: lake.accounts.clone() })
+        Ok(Scope { campaign, ladder, posts, actions, traffic, accounts: lake.accounts.clone(), history })
     }
 }
 
-/// Columns of the lake's actions that do not depend on the campaign, computed once and shared
-/// by every scope (each is a pass over all actions: ~10 M rows at scale).
+/// What the campaigns' scopes share, computed on first use.
 #[derive(Default)]
-pub(crate) struct ActionCache {
-    /// The actions, in memory.
-    frame: Option<DataFrame>,
-    /// `rung` for the ladder with these verb lists.
-    rung: Option<(Vec<Vec<String>>, Column)>,
-    /// `day` per time zone.
-    days: Vec<(chrono_tz::Tz, Column)>,
-    /// `_actor`: a dense UInt32 code per distinct `actor_id` (first-seen order; null for null),
-    /// and the codes by id.
-    actors: Option<(Column, Arc<PlHashMap<String, u32>>)>,
+pub(crate) struct LakeCache {
     /// The posts, in memory, with `_lc_handle`, `_lc_id`, `_lc_reply`: `account_handle`,
     /// `account_id` and `in_reply_to_account` lower-cased (helper columns of [`Scope::new`]).
     posts: Option<DataFrame>,
+    /// The actions, compact, their post references resolved against `posts`' rows.
+    actions: Option<Arc<ActionTable>>,
 }
 
 /// The shared cache of a [`super::Lake`].
-pub(crate) type SharedActionCache = Arc<Mutex<ActionCache>>;
+pub(crate) type SharedLakeCache = Arc<Mutex<LakeCache>>;
 
-/// Rung of each verb: the first rung (1…K) that lists it; 0 for verbs on none.
-fn rung_column(actions: &StringChunked, ladder: &Ladder) -> Column {
-    let mut of: PlHashMap<&str, i32> = PlHashMap::default();
-    for (i, r) in ladder.rungs.iter().enumerate() {
-        for a in &r.actions {
-            of.entry(a.as_str()).or_insert(i as i32 + 1);
-        }
+/// The lake's actions as codes (read once for all campaigns).
+fn lake_actions(lake: &super::Lake) -> PolarsResult<Arc<ActionTable>> {
+    let posts = lake_posts(lake)?;
+    let mut cache = lake.cache.lock().expect("lake cache");
+    if cache.actions.is_none() {
+        let table = ActionTable::read(&lake.action_files, &posts)
+            .map_err(|e| PolarsError::ComputeError(format!("reading the actions table: {e:#}").into()))?;
+        cache.actions = Some(Arc::new(table));
     }
-    let v: Vec<i32> = actions.iter().map(|a| a.and_then(|a| of.get(a).copied()).unwrap_or(0)).collect();
-    Column::new("rung".into(), v)
+    Ok(cache.actions.clone().expect("just set"))
 }
 
-/// Dense codes of `actor_id` (see [`ActionCache::actors`]).
-fn actor_codes(ids: &StringChunked) -> (Column, PlHashMap<String, u32>) {
-    let mut dict: PlHashMap<&str, u32> = PlHashMap::default();
-    let codes: UInt32Chunked = ids
-        .iter()
-        .map(|v| {
-            v.map(|s| {
-                let n = dict.len() as u32;
-                *dict.entry(s).or_insert(n)
-            })
-        })
-        .collect();
-    let owned = dict.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-    (codes.with_name("_actor".into()).into_column(), owned)
-}
-
-/// The lake's actions with the campaign's columns (§10.1 membership, exclusion, day, rung;
-/// `_actor` for the ladder). Membership and exclusion are one pass in Rust over the
-/// actions; `day`, `rung` and `_actor` come from the lake's cache.
-fn scoped_actions(
-    lake: &super::Lake,
+/// The campaign's actions (§10.1: tagged with the campaign, or answering or derived from
+/// one of its posts, on the same platform: by `post_id` or an `action_key` `post:<id>`),
+/// gathered from the lake's action table into a frame: `platform`, `action`,
+/// `occurred_at`, `_actor`, `rung`, `excluded` (the actor is an own account or a target),
+/// `in_campaign` (true) and `day` (in the campaign's time zone).
+fn campaign_actions(
+    t: &ActionTable,
+    posts: &DataFrame,
     c: &Campaign,
     ladder: &Ladder,
-    campaign_posts: &BTreeMap<String, Vec<String>>,
     excluded_ids: &[String],
 ) -> PolarsResult<DataFrame> {
-    let mut cache = lake.cache.lock().expect("action cache");
-    if cache.frame.is_none() {
-        cache.frame = Some(lake.actions.clone().collect()?);
-    }
-    let df = cache.frame.clone().expect("just set");
-    let verbs: Vec<Vec<String>> = ladder.rungs.iter().map(|r| r.actions.clone()).collect();
-    if cache.rung.as_ref().is_none_or(|(v, _)| *v != verbs) {
-        cache.rung = Some((verbs, rung_column(df.column("action")?.str()?, ladder)));
-    }
-    let rung = cache.rung.as_ref().expect("just set").1.clone();
-    let day = match cache.days.iter().find(|(tz, _)| *tz == c.tz) {
-        Some((_, d)) => d.clone(),
-        None => {
-            let d = df.clone().lazy().select([local_day("occurred_at", &c.tz).alias("day")]).collect()?;
-            let d = d.column("day")?.clone();
-            cache.days.push((c.tz, d.clone()));
-            d
+    // Campaign posts by key code (a mark on any row of a post holds for the post).
+    let mut campaign_post = vec![false; t.post_key.len()];
+    for (row, v) in posts.column("campaign_post")?.bool()?.iter().enumerate() {
+        if v == Some(true) && t.post_key[row] != NONE {
+            campaign_post[t.post_key[row] as usize] = true;
         }
-    };
-    if cache.actors.is_none() {
-        let (codes, dict) = actor_codes(df.column("actor_id")?.str()?);
-        cache.actors = Some((codes, Arc::new(dict)));
     }
-    let (actor, dict) = cache.actors.clone().expect("just set");
-    drop(cache);
+    let tag = ActionTable::code_of(&t.tags, &c.id);
+    let answers = |p: u32| p != NONE && campaign_post[p as usize];
+    let rows: Vec<usize> =
+        (0..t.len()).filter(|&i| Some(t.tag[i]) == tag || answers(t.post[i]) || answers(t.key_post[i])).collect();
 
-    // §10.1: tagged with the campaign, or answering / derived from one of its posts (same
-    // platform; `post_id`, or an `action_key` of `post:<id>`).
-    let sets: Vec<(&str, PlHashSet<&str>)> =
-        campaign_posts.iter().map(|(p, ids)| (p.as_str(), ids.iter().map(String::as_str).collect())).collect();
-    let id = c.id.as_str();
-    let tagged = df.column("campaign")?.str()?;
-    let platform = df.column("platform")?.str()?;
-    let post = df.column("post_id")?.str()?;
-    let akey = df.column("action_key")?.str()?;
-    let in_campaign: Vec<bool> = tagged
-        .iter()
-        .zip(platform.iter())
-        .zip(post.iter().zip(akey.iter()))
-        .map(|((t, p), (post, key))| {
-            if t == Some(id) {
-                return true;
-            }
-            let Some(set) = p.and_then(|p| sets.iter().find(|(sp, _)| *sp == p)).map(|(_, s)| s) else { return false };
-            post.is_some_and(|x| set.contains(x))
-                || key.and_then(|k| k.strip_prefix("post:")).is_some_and(|x| set.contains(x))
-        })
-        .collect();
-
-    // Own accounts and targets among the actors, by code.
-    let mut is_excluded = vec![false; dict.len()];
+    let mut is_excluded = vec![false; t.actor_codes.len()];
     for e in excluded_ids {
-        if let Some(&code) = dict.get(e.as_str()) {
+        if let Some(code) = t.actor_code(e) {
             is_excluded[code as usize] = true;
         }
     }
-    let excluded: Vec<bool> = actor.u32()?.iter().map(|a| a.is_some_and(|a| is_excluded[a as usize])).collect();
-
-    let mut out = df;
-    out.with_column(day)?;
-    out.with_column(Column::new("in_campaign".into(), in_campaign))?;
-    out.with_column(Column::new("excluded".into(), excluded))?;
-    out.with_column(rung)?;
-    out.with_column(actor)?;
-    Ok(out)
+    let rungs = verb_rungs(t, ladder);
+    let some = |code: u32| (code != NONE).then_some(code);
+    let small = |code: u16| (code != NO_CODE).then_some(code as usize);
+    let text = |values: &[String], codes: &[u16]| -> StringChunked {
+        rows.iter().map(|&i| small(codes[i]).map(|c| values[c].as_str())).collect()
+    };
+    let at: Int64Chunked = rows.iter().map(|&i| (t.at[i] != NO_TIME).then_some(t.at[i])).collect();
+    let actor: UInt32Chunked = rows.iter().map(|&i| some(t.actor[i])).collect();
+    let excluded: BooleanChunked =
+        rows.iter().map(|&i| some(t.actor[i]).is_some_and(|a| is_excluded[a as usize])).collect();
+    let rung: Vec<i32> = rows.iter().map(|&i| small(t.verb[i]).map_or(0, |v| rungs[v])).collect();
+    let df = DataFrame::new(
+        rows.len(),
+        vec![
+            text(&t.platforms, &t.platform).with_name("platform".into()).into_column(),
+            text(&t.verbs, &t.verb).with_name("action".into()).into_column(),
+            at.with_name("occurred_at".into()).into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)).into_column(),
+            actor.with_name("_actor".into()).into_column(),
+            Column::new("rung".into(), rung),
+            excluded.with_name("excluded".into()).into_column(),
+            Column::new_scalar("in_campaign".into(), Scalar::from(true), rows.len()),
+        ],
+    )?;
+    df.lazy().with_column(local_day("occurred_at", &c.tz).alias("day")).collect()
 }
 
 /// The lake's posts in memory with the lower-cased helper columns (see [`ActionCache::posts`]),
@@ -303,19 +251,34 @@ fn scoped_actions(
 fn lake_posts(lake: &super::Lake) -> PolarsResult<DataFrame> {
     let mut cache = lake.cache.lock().expect("lake cache");
     if cache.posts.is_none() {
-        let lower = |c: &str, name: &str| col(c).str().to_lowercase().alias(name);
-        cache.posts = Some(
-            lake.posts
-                .clone()
-                .with_columns([
-                    lower("account_handle", "_lc_handle"),
-                    lower("account_id", "_lc_id"),
-                    lower("in_reply_to_account", "_lc_reply"),
-                ])
-                .collect()?,
-        );
+        let mut posts = lake.posts.clone().collect()?;
+        for (c, name) in
+            [("account_handle", "_lc_handle"), ("account_id", "_lc_id"), ("in_reply_to_account", "_lc_reply")]
+        {
+            let lower = lowercase(posts.column(c)?.str()?).with_name(name.into());
+            posts.with_column(lower.into_column())?;
+        }
+        cache.posts = Some(posts);
     }
     Ok(cache.posts.clone().expect("just set"))
+}
+
+/// `str::to_lowercase` of every value, without copying what is lower case already (most
+/// handles and ids) and byte-wise for ASCII.
+pub(crate) fn lowercase(ca: &StringChunked) -> StringChunked {
+    ca.iter()
+        .map(|v| {
+            v.map(|s| -> std::borrow::Cow<str> {
+                if !s.is_ascii() {
+                    s.to_lowercase().into()
+                } else if s.bytes().any(|b| b.is_ascii_uppercase()) {
+                    s.to_ascii_lowercase().into()
+                } else {
+                    s.into()
+                }
+            })
+        })
+        .collect()
 }
 
 /// Per row of a list-of-strings column: whether any (non-null) element satisfies `pred`.
@@ -478,16 +441,27 @@ mod tests {
         // Engagements of post 1: 3 reactions + 2 shares = 5; the others have no figures: null.
         let e: Vec<Option<i64>> = posts.column("engagements").unwrap().i64().unwrap().iter().collect();
         assert_eq!(e, vec![Some(5), None, None, None, None, None]);
-        let acts = s.actions.sort(["action"], Default::default()).collect().unwrap();
         // Derived: 6 collected posts -> 6 actions (post 3 is a reply: `reply`; the others
-        // `post`), plus the signature. Campaign actions: posts 1, 2, 3 and the signature.
+        // `post`), plus the signature: 7 in the lake (the ladder's history)...
+        let h = &s.history;
+        let rungs = verb_rungs(h, &pipe.ladder);
+        let mut all: Vec<i32> = h.verb.iter().map(|&v| rungs[v as usize]).collect();
+        all.sort();
+        // 5 `post` (rung 2, amplify), 1 `reply` (rung 3, voice), 1 sign_petition (rung 4).
+        assert_eq!((h.len(), all), (7, vec![2, 2, 2, 2, 2, 3, 4]));
+        // ... of which the campaign's: posts 1, 2, 3 and the signature.
+        let acts = s.actions.sort(["action"], Default::default()).collect().unwrap();
         let in_c = acts.column("in_campaign").unwrap().bool().unwrap().iter().filter(|v| *v == Some(true)).count();
-        assert_eq!((acts.height(), in_c), (7, 4));
+        assert_eq!((acts.height(), in_c), (4, 4));
         let rung: Vec<i32> = acts.column("rung").unwrap().i32().unwrap().iter().map(|v| v.unwrap()).collect();
-        // Sorted by verb: 5 `post` (rung 2, amplify), 1 `reply` (rung 3, voice), 1 sign_petition (rung 4).
-        assert_eq!(rung, vec![2, 2, 2, 2, 2, 3, 4]);
-        // Excluded: the own account's reply and the target's own post.
+        assert_eq!(rung, vec![2, 2, 3, 4]);
+        // Excluded: the own account's reply (post 3); the target's own post (6) is excluded
+        // too, by its account id, but is no campaign action.
         let ex = acts.column("excluded").unwrap().bool().unwrap().iter().filter(|v| *v == Some(true)).count();
-        assert_eq!(ex, 2);
+        assert_eq!(ex, 1);
+        let posts_df = lake_posts(&lake).unwrap();
+        let excluded = excluded_actor_ids(&lake, &posts_df, &pipe.campaigns[0], &key).unwrap();
+        assert!(excluded.contains(&key.id("twitter", "u-shell")));
+        assert!(h.actor_code(&key.id("twitter", "u-shell")).is_some());
     }
 }

@@ -1,0 +1,453 @@
+//! The lake's actions in memory, compact: one code per string instead of the string.
+//!
+//! Every campaign reads all of the lake's actions twice: to find its own (§10.1: tagged, or
+//! answering one of its posts) and, for the ladder, every actor's history whatever the
+//! campaign. At scale (10 M actions and more) holding them as polars string columns costs
+//! ~100 bytes an action and a hash lookup per action and campaign; here they are read once,
+//! straight from the Parquet files with the `parquet` crate (row groups in parallel), into
+//! codes:
+//!
+//! - `platform`, `action` (verb) and `campaign` (tag): a code into a small list of values;
+//! - `actor_id`: a dense code per distinct pseudonym, in first-seen order (files in name
+//!   order, rows in file order); pseudonyms are told apart by a 128-bit hash
+//!   ([`actor_hash`]), and the map from hash to code is kept for the exclusion of own
+//!   accounts and targets;
+//! - `post_id`, and an `action_key` of the form `post:<id>`: the code of the lake post
+//!   `(platform, id)` they name (its first row in the posts frame), or [`NONE`] when the
+//!   lake has no such post (it then cannot be a campaign post either);
+//! - `occurred_at`: µs since the epoch (UTC), [`NO_TIME`] for null.
+//!
+//! About 25 bytes an action. [`super::Scope`] gathers each campaign's actions from it as an
+//! ordinary polars frame; the ladder reads the history from it directly.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use arrow::array::{Array, AsArray, RecordBatch, StringArray};
+use arrow::datatypes::{DataType as ArrowType, TimeUnit as ArrowUnit, TimestampMicrosecondType};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::ProjectionMask;
+use polars::prelude::*;
+use rayon::prelude::*;
+
+/// "No value": a null actor, or a post the lake does not have.
+pub const NONE: u32 = u32::MAX;
+/// A null platform, verb or tag.
+pub const NO_CODE: u16 = u16::MAX;
+/// A null `occurred_at`.
+pub const NO_TIME: i64 = i64::MIN;
+
+/// The columns read, in this order.
+const COLUMNS: [&str; 7] = ["platform", "actor_id", "action", "occurred_at", "post_id", "campaign", "action_key"];
+
+/// The lake's actions as codes (see the module docs). Every vector has one entry per action.
+#[derive(Debug, Default)]
+pub struct ActionTable {
+    /// Codes into `platforms` ([`NO_CODE`] for null); likewise `verb`, `tag`.
+    pub platform: Vec<u16>,
+    pub platforms: Vec<String>,
+    pub verb: Vec<u16>,
+    pub verbs: Vec<String>,
+    pub tag: Vec<u16>,
+    pub tags: Vec<String>,
+    pub actor: Vec<u32>,
+    /// [`actor_hash`] of a pseudonym → its code ([`ActionTable::actor_code`]).
+    pub actor_codes: PlHashMap<u128, u32>,
+    pub at: Vec<i64>,
+    /// The post named by `post_id`, and by an `action_key` `post:<id>` (codes of
+    /// [`ActionTable::post_key`]).
+    pub post: Vec<u32>,
+    pub key_post: Vec<u32>,
+    /// Per row of the posts frame the table was read against: the code of its
+    /// `(platform, post_id)` (the first row with that key; [`NONE`] for a null key).
+    pub post_key: Vec<u32>,
+}
+
+impl ActionTable {
+    pub fn len(&self) -> usize {
+        self.verb.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.verb.is_empty()
+    }
+    /// The code of actor `id` (a pseudonym), if any action has it.
+    pub fn actor_code(&self, id: &str) -> Option<u32> {
+        self.actor_codes.get(&actor_hash(id)).copied()
+    }
+    /// The code of `value` in `values`, if any action has it.
+    pub fn code_of(values: &[String], value: &str) -> Option<u16> {
+        values.iter().position(|v| v == value).map(|i| i as u16)
+    }
+
+    /// Reads `files` (the actions table's visible parts), resolving post references against
+    /// `posts` (the lake's posts, `platform` and `post_id` columns).
+    ///
+    /// The row groups are split into one run of consecutive row groups per thread; each run
+    /// is decoded straight into its slice of the output columns with codes of its own, then
+    /// the runs' codes are mapped to global ones in order (so codes are in first-seen order
+    /// over the whole table, whatever the threads) and rewritten in place: no per-row
+    /// intermediate is ever held for the whole table.
+    pub fn read(files: &[PathBuf], posts: &DataFrame) -> Result<ActionTable> {
+        let clock = crate::timing::Clock::new("    action table: ");
+        let (post_key, index) = post_index(posts)?;
+        clock.mark("post index");
+        let mut units = Vec::new();
+        for path in files {
+            let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+            let meta = ArrowReaderMetadata::load(&file, Default::default())
+                .with_context(|| format!("reading the Parquet footer of {}", path.display()))?;
+            for rg in 0..meta.metadata().num_row_groups() {
+                let rows = meta.metadata().row_group(rg).num_rows() as usize;
+                units.push(Unit { path: path.as_path(), meta: meta.clone(), rg, rows });
+            }
+        }
+        let n: usize = units.iter().map(|u| u.rows).sum();
+        let mut t = ActionTable {
+            platform: vec![NO_CODE; n],
+            verb: vec![NO_CODE; n],
+            tag: vec![NO_CODE; n],
+            actor: vec![NONE; n],
+            at: vec![NO_TIME; n],
+            post: vec![NONE; n],
+            key_post: vec![NONE; n],
+            post_key,
+            ..Default::default()
+        };
+        // Runs of consecutive row groups, about n / threads rows each.
+        let per = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
+        let mut runs: Vec<&[Unit]> = Vec::new();
+        let (mut from, mut rows) = (0, 0);
+        for (i, u) in units.iter().enumerate() {
+            rows += u.rows;
+            if rows >= per || i + 1 == units.len() {
+                runs.push(&units[from..=i]);
+                (from, rows) = (i + 1, 0);
+            }
+        }
+        let sizes: Vec<usize> = runs.iter().map(|r| r.iter().map(|u| u.rows).sum()).collect();
+        let dicts: Vec<RunDicts> = t
+            .columns()
+            .split(&sizes)
+            .into_par_iter()
+            .zip(runs)
+            .map(|(cols, run)| read_run(run, cols, &index))
+            .collect::<Result<_>>()?;
+        clock.mark("row groups read");
+        t.recode(dicts, &sizes)?;
+        clock.mark("codes merged");
+        Ok(t)
+    }
+
+    fn columns(&mut self) -> Columns<'_> {
+        Columns {
+            platform: &mut self.platform,
+            verb: &mut self.verb,
+            tag: &mut self.tag,
+            actor: &mut self.actor,
+            at: &mut self.at,
+            post: &mut self.post,
+            key_post: &mut self.key_post,
+        }
+    }
+
+    /// Maps each run's codes to global ones (first-seen order: run 0's, then the values run
+    /// 1 adds, …) and rewrites the runs' slices in place.
+    fn recode(&mut self, dicts: Vec<RunDicts>, sizes: &[usize]) -> Result<()> {
+        let mut dicts = dicts.into_iter();
+        let Some(first) = dicts.next() else { return Ok(()) };
+        // Run 0's codes are the global ones.
+        let [platforms, verbs, tags] = first.small;
+        let mut small = [platforms, verbs, tags];
+        let mut actor_codes = first.actor_codes;
+        let mut remaps: Vec<Option<Remap>> = vec![None];
+        for d in dicts {
+            let mut r = Remap::default();
+            for (k, values) in d.small.iter().enumerate() {
+                r.small[k] = values
+                    .iter()
+                    .map(|v| match small[k].iter().position(|g| g == v) {
+                        Some(c) => Ok(c as u16),
+                        None => {
+                            small[k].push(v.clone());
+                            small_code(small[k].len() - 1, k)
+                        }
+                    })
+                    .collect::<Result<_>>()?;
+            }
+            r.actor = d
+                .actor_order
+                .iter()
+                .map(|h| {
+                    let next = actor_codes.len() as u32;
+                    *actor_codes.entry(*h).or_insert(next)
+                })
+                .collect();
+            remaps.push(Some(r));
+        }
+        self.columns().split(sizes).into_par_iter().zip(remaps).for_each(|(cols, r)| {
+            let Some(r) = r else { return };
+            for (k, codes) in [cols.platform, cols.verb, cols.tag].into_iter().enumerate() {
+                for c in codes.iter_mut().filter(|c| **c != NO_CODE) {
+                    *c = r.small[k][*c as usize];
+                }
+            }
+            for c in cols.actor.iter_mut().filter(|c| **c != NONE) {
+                *c = r.actor[*c as usize];
+            }
+        });
+        let [platforms, verbs, tags] = small;
+        (self.platforms, self.verbs, self.tags, self.actor_codes) = (platforms, verbs, tags, actor_codes);
+        Ok(())
+    }
+}
+
+/// Which coded column `k` is, for messages.
+const SMALL: [&str; 3] = ["platform", "action", "campaign"];
+
+/// Code number `i` of small column `k`, if it fits.
+fn small_code(i: usize, k: usize) -> Result<u16> {
+    u16::try_from(i)
+        .ok()
+        .filter(|&c| c != NO_CODE)
+        .ok_or_else(|| anyhow::anyhow!("the actions table has more than {} distinct values of `{}`", NO_CODE, SMALL[k]))
+}
+
+/// The 128-bit hash standing for a post key `(platform, id)` while resolving references:
+/// the id hashed with a seed of the platform (chance collisions as for [`actor_hash`]).
+fn post_hash(platform: &str, id: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128_with_seed(id.as_bytes(), xxhash_rust::xxh3::xxh3_64(platform.as_bytes()))
+}
+
+/// Codes of the posts' `(platform, post_id)` keys: per row, and the map from key (hash) to
+/// code.
+fn post_index(posts: &DataFrame) -> Result<(Vec<u32>, PlHashMap<u128, u32>)> {
+    let platform = posts.column("platform")?.str()?;
+    let id = posts.column("post_id")?.str()?;
+    let mut index: PlHashMap<u128, u32> = PlHashMap::with_capacity(posts.height());
+    let keys = platform
+        .iter()
+        .zip(id.iter())
+        .enumerate()
+        .map(|(row, k)| match k {
+            (Some(p), Some(i)) => *index.entry(post_hash(p, i)).or_insert(row as u32),
+            _ => NONE,
+        })
+        .collect();
+    Ok((keys, index))
+}
+
+/// One row group of one file.
+struct Unit<'a> {
+    path: &'a Path,
+    meta: ArrowReaderMetadata,
+    rg: usize,
+    rows: usize,
+}
+
+/// The output columns' slices a run writes.
+struct Columns<'a> {
+    platform: &'a mut [u16],
+    verb: &'a mut [u16],
+    tag: &'a mut [u16],
+    actor: &'a mut [u32],
+    at: &'a mut [i64],
+    post: &'a mut [u32],
+    key_post: &'a mut [u32],
+}
+
+impl<'a> Columns<'a> {
+    fn split_at(self, k: usize) -> (Columns<'a>, Columns<'a>) {
+        let (p0, p1) = self.platform.split_at_mut(k);
+        let (v0, v1) = self.verb.split_at_mut(k);
+        let (t0, t1) = self.tag.split_at_mut(k);
+        let (a0, a1) = self.actor.split_at_mut(k);
+        let (o0, o1) = self.at.split_at_mut(k);
+        let (q0, q1) = self.post.split_at_mut(k);
+        let (k0, k1) = self.key_post.split_at_mut(k);
+        (
+            Columns { platform: p0, verb: v0, tag: t0, actor: a0, at: o0, post: q0, key_post: k0 },
+            Columns { platform: p1, verb: v1, tag: t1, actor: a1, at: o1, post: q1, key_post: k1 },
+        )
+    }
+    /// Consecutive slices of these lengths.
+    fn split(self, sizes: &[usize]) -> Vec<Columns<'a>> {
+        let mut out = Vec::with_capacity(sizes.len());
+        let mut rest = self;
+        for &k in sizes {
+            let (head, tail) = rest.split_at(k);
+            out.push(head);
+            rest = tail;
+        }
+        out
+    }
+}
+
+/// A run's own codes: the small columns' values and the actors' hashes, in first-seen order.
+#[derive(Default)]
+struct RunDicts {
+    small: [Vec<String>; 3],
+    actor_codes: PlHashMap<u128, u32>,
+    actor_order: Vec<u128>,
+}
+
+/// A run's codes → global codes.
+#[derive(Default)]
+struct Remap {
+    small: [Vec<u16>; 3],
+    actor: Vec<u32>,
+}
+
+/// The 128-bit hash standing for a pseudonym while coding actors: distinct pseudonyms
+/// (keyed SHA-256 digests, not chosen by anyone who could aim for a collision) collide with
+/// probability ~n²/2¹²⁹, about 10⁻²⁵ for 10⁸ actors.
+pub fn actor_hash(id: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(id.as_bytes())
+}
+
+fn read_run(run: &[Unit], mut cols: Columns, posts: &PlHashMap<u128, u32>) -> Result<RunDicts> {
+    let mut d = RunDicts::default();
+    for u in run {
+        let (mine, rest) = cols.split_at(u.rows);
+        read_unit(u, mine, &mut d, posts)
+            .with_context(|| format!("reading row group {} of {}", u.rg, u.path.display()))?;
+        cols = rest;
+    }
+    Ok(d)
+}
+
+fn read_unit(u: &Unit, cols: Columns, d: &mut RunDicts, posts: &PlHashMap<u128, u32>) -> Result<()> {
+    let schema = u.meta.schema().clone();
+    // Columns absent from a file read as nulls (older lakes, other writers).
+    let present: Vec<usize> = COLUMNS.iter().filter_map(|c| schema.index_of(c).ok()).collect();
+    let mask = ProjectionMask::roots(u.meta.parquet_schema(), present);
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(File::open(u.path)?, u.meta.clone())
+        .with_row_groups(vec![u.rg])
+        .with_projection(mask)
+        .with_batch_size(u.rows.max(1))
+        .build()?;
+    let mut batches = Vec::new();
+    for b in reader {
+        batches.push(b?);
+    }
+    // One batch (its size is the row group's), unless the reader splits it.
+    let batch = match batches.len() {
+        0 => RecordBatch::new_empty(schema),
+        1 => batches.pop().expect("one"),
+        _ => arrow::compute::concat_batches(&batches[0].schema(), &batches)?,
+    };
+    anyhow::ensure!(
+        batch.num_rows() == u.rows,
+        "the row group has {} rows, its footer says {}",
+        batch.num_rows(),
+        u.rows
+    );
+    let text = |name: &str| -> Result<Option<StringArray>> {
+        let Some(a) = batch.column_by_name(name) else { return Ok(None) };
+        let a = if a.data_type() == &ArrowType::Utf8 {
+            a.clone()
+        } else {
+            arrow::compute::cast(a, &ArrowType::Utf8)
+                .with_context(|| format!("{name}: expected text, found {}", a.data_type()))?
+        };
+        Ok(Some(a.as_string::<i32>().clone()))
+    };
+    if let Some(a) = batch.column_by_name("occurred_at") {
+        let a = arrow::compute::cast(a, &ArrowType::Timestamp(ArrowUnit::Microsecond, None))
+            .with_context(|| format!("occurred_at: expected a timestamp, found {}", a.data_type()))?;
+        let a = a.as_primitive::<TimestampMicrosecondType>();
+        for (i, out) in cols.at.iter_mut().enumerate() {
+            if a.is_valid(i) {
+                *out = a.value(i);
+            }
+        }
+    }
+    let platform = text("platform")?;
+    for (k, (name, out)) in
+        [("platform", cols.platform), ("action", cols.verb), ("campaign", cols.tag)].into_iter().enumerate()
+    {
+        let array = if k == 0 { platform.clone() } else { text(name)? };
+        if let Some(array) = array {
+            small_codes(&array, out, &mut d.small[k], k)?;
+        }
+    }
+    if let Some(a) = text("actor_id")? {
+        for (i, out) in cols.actor.iter_mut().enumerate() {
+            if a.is_valid(i) {
+                let h = actor_hash(a.value(i));
+                let next = d.actor_codes.len() as u32;
+                *out = *d.actor_codes.entry(h).or_insert_with(|| {
+                    d.actor_order.push(h);
+                    next
+                });
+            }
+        }
+    }
+    let resolve = |ids: Option<StringArray>, strip: Option<&str>, out: &mut [u32]| {
+        let (Some(ids), Some(platform)) = (ids, platform.as_ref()) else { return };
+        // Actions of one post often come together (a post's likers): the last key's code.
+        let mut last: Option<(&str, &str, u32)> = None;
+        for (i, out) in out.iter_mut().enumerate() {
+            if ids.is_null(i) || platform.is_null(i) {
+                continue;
+            }
+            let id = ids.value(i);
+            let id = match strip {
+                Some(prefix) => match id.strip_prefix(prefix) {
+                    Some(rest) => rest,
+                    None => continue,
+                },
+                None => id,
+            };
+            let p = platform.value(i);
+            *out = match last {
+                Some((lp, lid, code)) if lid == id && lp == p => code,
+                _ => {
+                    let code = posts.get(&post_hash(p, id)).copied().unwrap_or(NONE);
+                    last = Some((p, id, code));
+                    code
+                }
+            };
+        }
+    };
+    resolve(text("post_id")?, None, cols.post);
+    resolve(text("action_key")?, Some("post:"), cols.key_post);
+    Ok(())
+}
+
+/// Codes of a low-cardinality column into `out`, extending `values` (first-seen order).
+fn small_codes(array: &StringArray, out: &mut [u16], values: &mut Vec<String>, k: usize) -> Result<()> {
+    // A handful of distinct values: the previous row's, else a linear search.
+    let mut last: Option<(&str, u16)> = None;
+    for (i, out) in out.iter_mut().enumerate() {
+        if array.is_null(i) {
+            continue;
+        }
+        let v = array.value(i);
+        if let Some((lv, lc)) = last {
+            if lv == v {
+                *out = lc;
+                continue;
+            }
+        }
+        let c = match values.iter().position(|s| s == v) {
+            Some(c) => c as u16,
+            None => {
+                values.push(v.to_string());
+                small_code(values.len() - 1, k)?
+            }
+        };
+        last = Some((v, c));
+        *out = c;
+    }
+    Ok(())
+}
+
+/// Rung of each verb code: the first rung (1…K) that lists the verb; 0 for verbs on none.
+pub fn verb_rungs(table: &ActionTable, ladder: &crate::pipeline::Ladder) -> Vec<i32> {
+    table
+        .verbs
+        .iter()
+        .map(|v| ladder.rungs.iter().position(|r| r.actions.iter().any(|a| a == v)).map_or(0, |i| i as i32 + 1))
+        .collect()
+}
