@@ -451,3 +451,98 @@ pub fn verb_rungs(table: &ActionTable, ladder: &crate::pipeline::Ladder) -> Vec<
         .map(|v| ladder.rungs.iter().position(|r| r.actions.iter().any(|a| a == v)).map_or(0, |i| i as i32 + 1))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, TimestampMicrosecondArray};
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+
+    use super::*;
+
+    /// (platform, actor_id, action, occurred_at, post_id, campaign)
+    type Row<'a> = (&'a str, Option<&'a str>, &'a str, Option<i64>, Option<&'a str>, Option<&'a str>);
+
+    /// An actions file with row groups of two rows; `key` adds an `action_key` column.
+    fn write(path: &Path, rows: &[Row], key: Option<&[Option<&str>]>) {
+        let text = |f: for<'r> fn(&'r Row<'r>) -> Option<&'r str>| -> ArrayRef {
+            Arc::new(rows.iter().map(f).collect::<StringArray>())
+        };
+        let mut cols: Vec<(&str, ArrayRef)> = vec![
+            ("platform", text(|r| Some(r.0))),
+            ("actor_id", text(|r| r.1)),
+            ("action", text(|r| Some(r.2))),
+            (
+                "occurred_at",
+                Arc::new(rows.iter().map(|r| r.3).collect::<TimestampMicrosecondArray>().with_timezone("UTC")),
+            ),
+            ("post_id", text(|r| r.4)),
+            ("campaign", text(|r| r.5)),
+        ];
+        if let Some(k) = key {
+            cols.push(("action_key", Arc::new(k.iter().copied().collect::<StringArray>())));
+        }
+        let batch = RecordBatch::try_from_iter(cols).unwrap();
+        let props = WriterProperties::builder().set_max_row_group_row_count(Some(2)).build();
+        let mut w = ArrowWriter::try_new(File::create(path).unwrap(), batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+
+    #[test]
+    fn codes_posts_and_nulls_across_row_groups_files_and_runs() {
+        let d = tempfile::tempdir().unwrap();
+        let (a, b) = (d.path().join("a.parquet"), d.path().join("b.parquet"));
+        // a: 5 rows in row groups of 2 (3 groups); b: 3 rows (2 groups), no action_key column.
+        write(
+            &a,
+            &[
+                ("twitter", Some("bob"), "like", Some(10), Some("1"), None),
+                ("twitter", Some("ann"), "retweet", Some(20), None, Some("kenya")),
+                ("facebook", Some("bob"), "like", None, Some("1"), None),
+                ("facebook", None, "comment", Some(40), Some("9"), None),
+                ("twitter", Some("cat"), "reply", Some(50), None, None),
+            ],
+            Some(&[None, Some("post:2"), None, Some("post:1"), Some("like:x")]),
+        );
+        write(
+            &b,
+            &[
+                ("crm", Some("ann"), "sign_petition", Some(60), None, Some("shell")),
+                ("twitter", Some("dan"), "like", Some(70), Some("2"), Some("kenya")),
+                ("twitter", Some("bob"), "like", Some(80), Some("3"), None),
+            ],
+            None,
+        );
+        // Posts: (twitter, 1) row 0, (twitter, 2) row 1, (facebook, 1) row 2, and a second
+        // row of (twitter, 1): its key is row 0's.
+        let posts = df!(
+            "platform" => ["twitter", "twitter", "facebook", "twitter"],
+            "post_id" => ["1", "2", "1", "1"],
+        )
+        .unwrap();
+        // Whatever the threads, codes are first-seen over a's rows then b's.
+        let t = ActionTable::read(&[a, b], &posts).unwrap();
+        assert_eq!(t.len(), 8);
+        assert_eq!(t.post_key, vec![0, 1, 2, 0]);
+        assert_eq!(
+            (t.platforms.clone(), t.platform.clone()),
+            (vec!["twitter".to_string(), "facebook".into(), "crm".into()], vec![0, 0, 1, 1, 0, 2, 0, 0],)
+        );
+        assert_eq!(t.verbs, vec!["like", "retweet", "comment", "reply", "sign_petition"]);
+        assert_eq!(t.verb, vec![0, 1, 0, 2, 3, 4, 0, 0]);
+        assert_eq!(t.tags, vec!["kenya", "shell"]);
+        assert_eq!(t.tag, vec![NO_CODE, 0, NO_CODE, NO_CODE, NO_CODE, 1, 0, NO_CODE]);
+        // bob 0, ann 1, cat 2, dan 3; a null actor has none.
+        assert_eq!(t.actor, vec![0, 1, 0, NONE, 2, 1, 3, 0]);
+        assert_eq!((t.actor_code("dan"), t.actor_code("eve")), (Some(3), None));
+        assert_eq!(t.at, vec![10, 20, NO_TIME, 40, 50, 60, 70, 80]);
+        // post_id on the action's own platform: (twitter,1) → 0, (facebook,1) → 2,
+        // (facebook,9) and (twitter,3) are not in the lake.
+        assert_eq!(t.post, vec![0, NONE, 2, NONE, NONE, NONE, 1, NONE]);
+        // action_key `post:<id>`: (twitter,2) → 1, (facebook,1) → 2; `like:x` names no post.
+        assert_eq!(t.key_post, vec![NONE, 1, NONE, 2, NONE, NONE, NONE, NONE]);
+    }
+}

@@ -47,17 +47,12 @@
 //!   and `climb_rate` / `median_days_to_climb` null where they have no denominator/actors.
 //!
 //! # Computation (large lakes: ~10M actions)
-//! One scan and group-by of the actions reduces them to the first time of each (actor, rung)
-//! and whether any of them is a campaign action (≤ actors × (K+1) rows). Since
-//! `H(a, t) = max{ r ≥ 1 : first_time(a, r) < t }`, one more group-by per actor computes `H` at
-//! every boundary at once (`when(first < t_k).then(rung).max()`: n+1 plain aggregations
-//! over the small table), coverage (`any`), and the first time above the first rung; the
-//! first ladder instant and its rung come from two windows (`min().over(actor)`) on that
-//! table first. No cross join of actors × boundaries, no per-boundary rescan of the actions;
-//! both output tables read that per-actor table (polars' common-subplan elimination caches
-//! it). Times are compared as Int64 µs since the epoch (UTC). Measured in a debug build on
-//! 2M actions / 200k actors: Scope's joins 7 s, the (actor, rung) group-by 4 s, the
-//! per-actor stage 6 s (release builds are many times faster).
+//! One pass over the lake's action table (codes, [`super::actions`]) fills a dense
+//! (actor × rung) table of first times, shared by all campaigns. Since
+//! `H(a, t) = max{ r ≥ 1 : first_time(a, r) < t }`, each covered actor's row of K+1 first
+//! times gives `H` at every boundary, the first ladder instant and its rung, and the first
+//! time above it, without a join or a group-by over the actions; both output tables are
+//! group-bys of that per-actor table. Times are compared as Int64 µs since the epoch (UTC).
 
 use chrono::{Duration, NaiveDate, TimeZone};
 use polars::prelude::*;
@@ -120,59 +115,49 @@ fn h(k: usize) -> String {
     format!("_h{k}")
 }
 
-/// One row per covered actor with at least one ladder action: `_h0 … _hn` (H at each
-/// boundary, Int64), `_r0` (rung of the first ladder instant), `_days` (days from the first
-/// ladder action to the first action above `_r0`, null when none before `t_n`).
-fn actor_levels(s: &Scope, b: &Boundaries, firsts_all: &LazyFrame) -> PolarsResult<LazyFrame> {
+/// One row per covered actor: `_h0 … _hn` (H at each boundary, Int64), `_r0` (rung of the
+/// first ladder instant, Int64, null when the actor has no timed ladder action), `_days`
+/// (days from the first ladder action to the first action above `_r0`, null when none
+/// before `t_n`). One pass over the covered actors' rows of the dense first-times table.
+fn actor_levels(s: &Scope, b: &Boundaries, f: &FirstTimes) -> PolarsResult<LazyFrame> {
     // The actors the ladder covers: at least one campaign action (coverage).
-    let covered = s
+    let covered_df = s
         .actions
         .clone()
         .filter(col("in_campaign").fill_null(lit(false)).and(col("excluded").fill_null(lit(false)).not()))
         .select([col("_actor")])
-        .unique(None, UniqueKeepStrategy::Any);
-    let firsts = firsts_all.clone().join(covered, [col("_actor")], [col("_actor")], JoinArgs::new(JoinType::Semi));
+        .collect()?;
+    let mut covered = vec![false; f.n_actors];
+    for a in covered_df.column("_actor")?.u32()?.iter().flatten() {
+        covered[a as usize] = true;
+    }
     let t_end = *b.instants.last().expect("n+1 boundaries");
-    let actor = || [col("_actor")];
-    // Rows of verbs on no rung (0) only count for coverage; null times never count.
-    let on_ladder = || col("rung").gt_eq(lit(1i64)).and(col("_first").is_not_null());
-    let null_i64 = || lit(NULL).cast(DataType::Int64);
-    // Elementwise columns then plain min/max per actor (polars' fast group-by paths; a
-    // `filter` inside `agg` is evaluated group by group and was ~3× slower).
-    // First ladder instant `_t0` and its rung `_r0` (the highest rung first reached at that
-    // instant), broadcast over the actor's rows by windows.
-    let firsts = firsts
-        .with_column(when(on_ladder()).then(col("_first")).otherwise(null_i64()).min().over(actor())?.alias("_t0"))
-        .with_column(
-            when(on_ladder().and(col("_first").eq(col("_t0"))))
-                .then(col("rung"))
-                .otherwise(null_i64())
-                .max()
-                .over(actor())?
-                .alias("_r0"),
-        );
-    let mut aggs: Vec<Expr> = b
-        .instants
-        .iter()
-        .enumerate()
-        .map(|(k, t)| {
-            when(on_ladder().and(col("_first").lt(lit(*t)))).then(col("rung")).otherwise(null_i64()).max().alias(h(k))
-        })
-        .collect();
-    aggs.push(col("_t0").first().alias("_t0"));
-    aggs.push(col("_r0").first().alias("_r0"));
-    // First time above `_r0` (rung > _r0 ≥ 1 implies on the ladder; null times drop out of min).
-    aggs.push(when(col("rung").gt(col("_r0"))).then(col("_first")).otherwise(null_i64()).min().alias("_tup"));
-    let mut cols: Vec<Expr> =
-        (0..b.instants.len()).map(|k| col(h(k)).fill_null(lit(0i64)).cast(DataType::Int64)).collect();
-    cols.push(
-        when(col("_tup").lt(lit(t_end)))
-            .then((col("_tup") - col("_t0")).cast(DataType::Float64) / lit(DAY_US))
-            .otherwise(lit(NULL).cast(DataType::Float64))
-            .alias("_days"),
-    );
-    // Collected once: the transitions read it once per period.
-    Ok(firsts.group_by(actor()).agg(aggs).with_columns(cols).collect()?.lazy())
+    let mut actor: Vec<u32> = Vec::new();
+    let mut hs: Vec<Vec<i64>> = vec![Vec::new(); b.instants.len()];
+    let (mut r0s, mut days): (Vec<Option<i64>>, Vec<Option<f64>>) = (Vec::new(), Vec::new());
+    for a in (0..f.n_actors).filter(|&a| covered[a]) {
+        let row = f.row(a);
+        // Rung r ≥ 1 with a time: (r, first time).
+        let timed = || row.iter().enumerate().skip(1).filter(|(_, t)| **t < NO_TIME_SEEN).map(|(r, t)| (r as i64, *t));
+        actor.push(a as u32);
+        for (k, t) in b.instants.iter().enumerate() {
+            hs[k].push(timed().filter(|(_, first)| first < t).map(|(r, _)| r).max().unwrap_or(0));
+        }
+        // First ladder instant and its rung (the highest reached at that instant).
+        let t0 = timed().map(|(_, t)| t).min();
+        let r0 = t0.and_then(|t0| timed().filter(|(_, t)| *t == t0).map(|(r, _)| r).max());
+        let tup = r0.and_then(|r0| timed().filter(|(r, _)| *r > r0).map(|(_, t)| t).min());
+        r0s.push(r0);
+        days.push(match (t0, tup) {
+            (Some(t0), Some(tup)) if tup < t_end => Some((tup - t0) as f64 / DAY_US),
+            _ => None,
+        });
+    }
+    let mut columns = vec![Column::new("_actor".into(), actor)];
+    columns.extend(hs.into_iter().enumerate().map(|(k, v)| Column::new(h(k).into(), v)));
+    columns.push(Column::new("_r0".into(), r0s));
+    columns.push(Column::new("_days".into(), days));
+    Ok(DataFrame::new(columns[0].len(), columns)?.lazy())
 }
 
 fn transitions_one(s: &Scope, b: &Boundaries, levels: &LazyFrame) -> PolarsResult<LazyFrame> {
@@ -287,45 +272,42 @@ pub fn ladder_summary(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     Ok(ladder_tables(scopes)?.1)
 }
 
-/// The first time of each (actor, rung) over all of the lake's actions: the same for every
-/// campaign (the scopes share the lake's action table and the pipeline's ladder), so computed
-/// once. One pass over the actions into a dense (actor code × rung) table of minima:
-/// `_actor` (UInt32), `rung` (Int64), `_first` (Int64 µs, null when none of the pair's
-/// actions has a time). Actions of a null actor are left out: no join matches a null key,
-/// so they are never covered.
-fn first_times(t: &ActionTable, ladder: &Ladder) -> PolarsResult<LazyFrame> {
+/// A pair (actor, rung) no action has.
+const NOT_SEEN: i64 = i64::MAX;
+/// A pair whose actions all lack a time.
+const NO_TIME_SEEN: i64 = i64::MAX - 1;
+
+/// The first time of each (actor, rung) over all of the lake's actions, dense: one row of
+/// K+1 entries per actor code (rung 0 = verbs on no rung), each the earliest `occurred_at`
+/// (µs), [`NO_TIME_SEEN`] when the pair's actions have no time, [`NOT_SEEN`] when it has none.
+struct FirstTimes {
+    n_actors: usize,
+    n_rungs: usize,
+    first: Vec<i64>,
+}
+
+impl FirstTimes {
+    fn row(&self, actor: usize) -> &[i64] {
+        &self.first[actor * self.n_rungs..(actor + 1) * self.n_rungs]
+    }
+}
+
+/// [`FirstTimes`] of the lake's actions: the same for every campaign (the scopes share the
+/// lake's action table and the pipeline's ladder), so computed once, in one pass. Actions
+/// of a null actor are left out: they are never covered.
+fn first_times(t: &ActionTable, ladder: &Ladder) -> FirstTimes {
     let rungs = verb_rungs(t, ladder);
-    let n_actors = t.actor_codes.len();
-    let n_rungs = ladder.rungs.len() + 1;
-    // i64::MAX marks "seen, no time yet"; `seen` marks the pairs that exist.
-    let mut first = vec![i64::MAX; n_actors * n_rungs];
-    let mut seen = vec![false; n_actors * n_rungs];
+    let (n_actors, n_rungs) = (t.actor_codes.len(), ladder.rungs.len() + 1);
+    let mut first = vec![NOT_SEEN; n_actors * n_rungs];
     for ((&a, &v), &at) in t.actor.iter().zip(&t.verb).zip(&t.at) {
         if a == NONE {
             continue;
         }
         let r = if v == NO_CODE { 0 } else { rungs[v as usize] as usize };
         let i = a as usize * n_rungs + r;
-        seen[i] = true;
-        if at != NO_TIME {
-            first[i] = first[i].min(at);
-        }
+        first[i] = if at == NO_TIME { first[i].min(NO_TIME_SEEN) } else { first[i].min(at) };
     }
-    let (mut out_a, mut out_r, mut out_t) = (Vec::new(), Vec::new(), Vec::new());
-    for (i, _) in seen.iter().enumerate().filter(|(_, s)| **s) {
-        out_a.push((i / n_rungs) as u32);
-        out_r.push((i % n_rungs) as i64);
-        out_t.push((first[i] != i64::MAX).then_some(first[i]));
-    }
-    Ok(DataFrame::new(
-        out_a.len(),
-        vec![
-            Column::new("_actor".into(), out_a),
-            Column::new("rung".into(), out_r),
-            Column::new("_first".into(), out_t),
-        ],
-    )?
-    .lazy())
+    FirstTimes { n_actors, n_rungs, first }
 }
 
 /// Both ladder tables, computing each campaign's per-actor levels once (the costly part:
@@ -336,7 +318,7 @@ pub fn ladder_tables(scopes: &[Scope]) -> PolarsResult<(LazyFrame, LazyFrame)> {
     }
     let mut transitions = Vec::new();
     let mut summaries = Vec::new();
-    let firsts_all = first_times(&scopes[0].history, scopes[0].ladder)?;
+    let firsts_all = first_times(&scopes[0].history, scopes[0].ladder);
     for s in scopes {
         let b = Boundaries::new(s.campaign, s.ladder.period_days);
         let levels = actor_levels(s, &b, &firsts_all)?;

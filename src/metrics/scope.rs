@@ -54,6 +54,49 @@ pub fn local_day(col_name: &str, tz: &chrono_tz::Tz) -> Expr {
     col(col_name).dt().convert_time_zone(TimeZone::from_chrono(tz)).dt().date()
 }
 
+/// A quarter of an hour in µs.
+const QUARTER_US: i64 = 900_000_000;
+
+/// `tz`'s UTC offset at `at` (µs since the epoch, UTC), in µs; None out of chrono's range.
+fn utc_offset_us(tz: &chrono_tz::Tz, at: i64) -> Option<i64> {
+    use chrono::{Offset, TimeZone as _};
+    let utc = chrono::DateTime::from_timestamp_micros(at)?.naive_utc();
+    Some(tz.offset_from_utc_datetime(&utc).fix().local_minus_utc() as i64 * 1_000_000)
+}
+
+/// [`local_day`] of many timestamps (µs, UTC; None for null) as days since 1970-01-01,
+/// without a time-zone lookup per value: the UTC offset is tabulated per quarter hour over
+/// the values' range, and looked up exactly for a value in a quarter hour whose two ends
+/// have different offsets (a transition inside it). Ranges of more than ~11 years look
+/// every value up.
+pub fn local_days(at: &[Option<i64>], tz: &chrono_tz::Tz) -> Vec<Option<i32>> {
+    let (lo, hi) = at.iter().flatten().fold((i64::MAX, i64::MIN), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+    let first = lo.div_euclid(QUARTER_US);
+    let quarters = if lo > hi { 0 } else { hi.div_euclid(QUARTER_US) - first + 1 };
+    let table: Vec<Option<i64>> = if quarters <= 400_000 {
+        (first..first + quarters)
+            .map(|q| {
+                let (a, b) = (utc_offset_us(tz, q * QUARTER_US), utc_offset_us(tz, q * QUARTER_US + QUARTER_US - 1));
+                if a == b {
+                    a
+                } else {
+                    None
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    at.iter()
+        .map(|t| {
+            let t = (*t)?;
+            let q = (t.div_euclid(QUARTER_US) - first) as usize;
+            let offset = table.get(q).copied().flatten().or_else(|| utc_offset_us(tz, t))?;
+            Some((t + offset).div_euclid(86_400_000_000) as i32)
+        })
+        .collect()
+}
+
 /// METRICS.md §1: reactions + comments + shares + quotes + saves over the non-null fields;
 /// null when all five are null.
 pub fn engagements() -> Expr {
@@ -211,6 +254,7 @@ fn campaign_actions(
     }
     let tag = ActionTable::code_of(&t.tags, &c.id);
     let answers = |p: u32| p != NONE && campaign_post[p as usize];
+    let clock = crate::timing::Clock::new(format!("    {} actions: ", c.id));
     let rows: Vec<usize> =
         (0..t.len()).filter(|&i| Some(t.tag[i]) == tag || answers(t.post[i]) || answers(t.key_post[i])).collect();
 
@@ -226,27 +270,33 @@ fn campaign_actions(
     let text = |values: &[String], codes: &[u16]| -> StringChunked {
         rows.iter().map(|&i| small(codes[i]).map(|c| values[c].as_str())).collect()
     };
-    let at: Int64Chunked = rows.iter().map(|&i| (t.at[i] != NO_TIME).then_some(t.at[i])).collect();
+    let at: Vec<Option<i64>> = rows.iter().map(|&i| (t.at[i] != NO_TIME).then_some(t.at[i])).collect();
+    let day =
+        Int32Chunked::from_iter_options("day".into(), local_days(&at, &c.tz).into_iter()).into_date().into_column();
+    let at = Int64Chunked::from_iter_options("occurred_at".into(), at.into_iter());
     let actor: UInt32Chunked = rows.iter().map(|&i| some(t.actor[i])).collect();
     let excluded: BooleanChunked =
         rows.iter().map(|&i| some(t.actor[i]).is_some_and(|a| is_excluded[a as usize])).collect();
     let rung: Vec<i32> = rows.iter().map(|&i| small(t.verb[i]).map_or(0, |v| rungs[v])).collect();
+    clock.mark(&format!("{} rows found", rows.len()));
     let df = DataFrame::new(
         rows.len(),
         vec![
             text(&t.platforms, &t.platform).with_name("platform".into()).into_column(),
             text(&t.verbs, &t.verb).with_name("action".into()).into_column(),
-            at.with_name("occurred_at".into()).into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)).into_column(),
+            at.into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)).into_column(),
             actor.with_name("_actor".into()).into_column(),
             Column::new("rung".into(), rung),
             excluded.with_name("excluded".into()).into_column(),
             Column::new_scalar("in_campaign".into(), Scalar::from(true), rows.len()),
+            day,
         ],
     )?;
-    df.lazy().with_column(local_day("occurred_at", &c.tz).alias("day")).collect()
+    clock.mark("columns");
+    Ok(df)
 }
 
-/// The lake's posts in memory with the lower-cased helper columns (see [`ActionCache::posts`]),
+/// The lake's posts in memory with the lower-cased helper columns (see [`LakeCache::posts`]),
 /// computed once for all campaigns.
 fn lake_posts(lake: &super::Lake) -> PolarsResult<DataFrame> {
     let mut cache = lake.cache.lock().expect("lake cache");
@@ -376,6 +426,40 @@ fn excluded_actor_ids(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lowercase_matches_str_to_lowercase() {
+        let v = [Some("amnesty"), Some("Amnesty_UK"), None, Some("ÉCOLE Ünïcode"), Some("İstanbul"), Some("")];
+        let got: Vec<Option<String>> =
+            lowercase(&StringChunked::from_iter(v.iter().copied())).iter().map(|x| x.map(String::from)).collect();
+        let want: Vec<Option<String>> = v.iter().map(|x| x.map(str::to_lowercase)).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn local_days_agree_with_polars_across_transitions() {
+        // Every 7 minutes from 2023-01-01 through 2024-12-30 UTC (DST changes on both
+        // hemispheres, half- and quarter-hour zones), plus nulls: the tabulated offsets give
+        // the same calendar day as polars' conversion, value by value.
+        let start = 1_672_531_200_000_000i64;
+        let at: Vec<Option<i64>> =
+            (0..150_000i64).map(|k| (k % 997 != 0).then_some(start + k * 420_000_000 + k % 13)).collect();
+        for tz in ["Europe/London", "Africa/Nairobi", "Australia/Lord_Howe", "Asia/Kathmandu", "America/St_Johns"] {
+            let tz: chrono_tz::Tz = tz.parse().unwrap();
+            let t = Int64Chunked::from_iter_options("t".into(), at.iter().copied())
+                .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+                .into_column();
+            let want = DataFrame::new(at.len(), vec![t]).unwrap().lazy().select([local_day("t", &tz).alias("d")]);
+            let want = want.collect().unwrap();
+            let want: Vec<Option<i32>> = want.column("d").unwrap().date().unwrap().physical().iter().collect();
+            assert_eq!(local_days(&at, &tz), want, "{tz}");
+        }
+        // A range too long to tabulate looks each value up: 1970-01-01 05:45 in Kathmandu,
+        // and 7,300 days later + 1 h (+05:45) is still day 7,300.
+        let far = [Some(0), None, Some(7300 * 86_400_000_000 + 3_600_000_000)];
+        assert_eq!(local_days(&far, &chrono_tz::Asia::Kathmandu), vec![Some(0), None, Some(7300)]);
+    }
+
     use crate::model::{Action, Micros, Post};
     use crate::pipeline::Pipeline;
 
