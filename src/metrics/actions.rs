@@ -80,17 +80,19 @@ impl ActionTable {
         values.iter().position(|v| v == value).map(|i| i as u16)
     }
 
-    /// Reads `files` (the actions table's visible parts), resolving post references against
-    /// `posts` (the lake's posts, `platform` and `post_id` columns).
+    /// Reads `files` (the actions table's visible parts), resolving references to the posts
+    /// of rows `wanted` of `posts` (the lake's posts, `platform` and `post_id` columns): the
+    /// campaigns' posts, a fraction of the lake's, so the index probed per action is small;
+    /// references to other posts are [`NONE`].
     ///
     /// The row groups are split into one run of consecutive row groups per thread; each run
     /// is decoded straight into its slice of the output columns with codes of its own, then
     /// the runs' codes are mapped to global ones in order (so codes are in first-seen order
     /// over the whole table, whatever the threads) and rewritten in place: no per-row
     /// intermediate is ever held for the whole table.
-    pub fn read(files: &[PathBuf], posts: &DataFrame) -> Result<ActionTable> {
+    pub fn read(files: &[PathBuf], posts: &DataFrame, wanted: &[bool]) -> Result<ActionTable> {
         let clock = crate::timing::Clock::new("    action table: ");
-        let (post_key, index) = post_index(posts)?;
+        let (post_key, index) = post_index(posts, wanted)?;
         clock.mark("post index");
         let mut units = Vec::new();
         for path in files {
@@ -219,18 +221,19 @@ fn post_hash(platform: &str, id: &str) -> u128 {
     xxhash_rust::xxh3::xxh3_128_with_seed(id.as_bytes(), xxhash_rust::xxh3::xxh3_64(platform.as_bytes()))
 }
 
-/// Codes of the posts' `(platform, post_id)` keys: per row, and the map from key (hash) to
-/// code.
-fn post_index(posts: &DataFrame) -> Result<(Vec<u32>, PlHashMap<u128, u32>)> {
+/// Codes of the `(platform, post_id)` keys of the posts' rows `wanted` ([`NONE`] for the
+/// others): per row, and the map from key (hash) to code.
+fn post_index(posts: &DataFrame, wanted: &[bool]) -> Result<(Vec<u32>, PlHashMap<u128, u32>)> {
     let platform = posts.column("platform")?.str()?;
     let id = posts.column("post_id")?.str()?;
-    let mut index: PlHashMap<u128, u32> = PlHashMap::with_capacity(posts.height());
+    let mut index: PlHashMap<u128, u32> = PlHashMap::default();
     let keys = platform
         .iter()
         .zip(id.iter())
+        .zip(wanted)
         .enumerate()
-        .map(|(row, k)| match k {
-            (Some(p), Some(i)) => *index.entry(post_hash(p, i)).or_insert(row as u32),
+        .map(|(row, (k, w))| match k {
+            (Some(p), Some(i)) if *w => *index.entry(post_hash(p, i)).or_insert(row as u32),
             _ => NONE,
         })
         .collect();
@@ -524,7 +527,7 @@ mod tests {
         )
         .unwrap();
         // Whatever the threads, codes are first-seen over a's rows then b's.
-        let t = ActionTable::read(&[a, b], &posts).unwrap();
+        let t = ActionTable::read(&[a, b], &posts, &[true; 4]).unwrap();
         assert_eq!(t.len(), 8);
         assert_eq!(t.post_key, vec![0, 1, 2, 0]);
         assert_eq!(
@@ -544,5 +547,16 @@ mod tests {
         assert_eq!(t.post, vec![0, NONE, 2, NONE, NONE, NONE, 1, NONE]);
         // action_key `post:<id>`: (twitter,2) → 1, (facebook,1) → 2; `like:x` names no post.
         assert_eq!(t.key_post, vec![NONE, 1, NONE, 2, NONE, NONE, NONE, NONE]);
+        // Resolving only rows 0 and 2 (say, the campaigns' posts): (twitter, 2) is no longer
+        // found, by post_id or action_key.
+        let t = ActionTable::read(
+            &[d.path().join("a.parquet"), d.path().join("b.parquet")],
+            &posts,
+            &[true, false, true, false],
+        )
+        .unwrap();
+        assert_eq!(t.post_key, vec![0, NONE, 2, NONE]);
+        assert_eq!(t.post, vec![0, NONE, 2, NONE, NONE, NONE, NONE, NONE]);
+        assert_eq!(t.key_post, vec![NONE, NONE, NONE, 2, NONE, NONE, NONE, NONE]);
     }
 }

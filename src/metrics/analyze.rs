@@ -48,11 +48,7 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
     // Each campaign's scope is computed once: its posts share the lake's columns and add a
     // few small ones; its actions are gathered from the lake's compact action table (read
     // once, shared with the ladder's history). Every table below starts from memory.
-    let scopes: Vec<Scope> = p
-        .campaigns
-        .iter()
-        .map(|c| Scope::new(&lake, c, &p.ladder, p.site.as_deref(), &key))
-        .collect::<PolarsResult<_>>()
+    let scopes: Vec<Scope> = Scope::new_all(&lake, &p.campaigns, &p.ladder, p.site.as_deref(), &key)
         .map_err(|e| anyhow::anyhow!("scoping the lake to the campaigns: {e}"))?;
     drop(lake); // what the scopes don't share is freed
 

@@ -119,93 +119,142 @@ impl<'a> Scope<'a> {
         site: Option<&str>,
         pseudo: &Pseudonymizer,
     ) -> PolarsResult<Scope<'a>> {
-        let c = campaign;
-        let tz = &c.tz;
+        let posts = campaign_posts(lake, campaign)?;
+        let history = lake_actions(lake, &campaign_post_rows(&posts)?)?;
+        Self::finish(lake, campaign, ladder, site, pseudo, posts, history)
+    }
+
+    /// [`Scope::new`] for each campaign: the lake's action table is read once, resolving
+    /// references to the posts of any of the campaigns.
+    pub fn new_all(
+        lake: &super::Lake,
+        campaigns: &'a [Campaign],
+        ladder: &'a Ladder,
+        site: Option<&str>,
+        pseudo: &Pseudonymizer,
+    ) -> PolarsResult<Vec<Scope<'a>>> {
+        let posts: Vec<DataFrame> = campaigns.iter().map(|c| campaign_posts(lake, c)).collect::<PolarsResult<_>>()?;
+        let mut wanted = vec![false; posts.first().map_or(0, |p| p.height())];
+        for p in &posts {
+            for (w, m) in wanted.iter_mut().zip(campaign_post_rows(p)?) {
+                *w |= m;
+            }
+        }
+        let history = lake_actions(lake, &wanted)?;
+        campaigns
+            .iter()
+            .zip(posts)
+            .map(|(c, p)| Self::finish(lake, c, ladder, site, pseudo, p, history.clone()))
+            .collect()
+    }
+
+    fn finish(
+        lake: &super::Lake,
+        c: &'a Campaign,
+        ladder: &'a Ladder,
+        site: Option<&str>,
+        pseudo: &Pseudonymizer,
+        posts: DataFrame,
+        history: Arc<ActionTable>,
+    ) -> PolarsResult<Scope<'a>> {
         let clock = crate::timing::Clock::new(format!("  scope {}: ", c.id));
-        let tm = |w: &str| clock.mark(w);
-
-        // Own posts: an owned export, or the author is one of the campaign's own accounts.
-        let mut own = col("origin").eq(lit("owned"));
-        for (platform, accts) in &c.own_accounts {
-            let by_author = one_of(col("_lc_handle"), accts).or(one_of(col("_lc_id"), accts));
-            own = own.or(col("platform").eq(lit(platform.as_str())).and(by_author));
-        }
-
-        // Membership through list columns: a post is marked when any element matches; the mark
-        // then holds for every row of the same (platform, post_id) (one row per post in a
-        // lake, as LAKE.md dedups them; null keys are never marked).
-        let posts_df = lake_posts(lake)?;
-        let url_match = |u: &str| c.url_prefixes.iter().any(|p| u.starts_with(p.as_str()));
-        let marks = [
-            ("_m_tag", any_element(posts_df.column("hashtags")?.list()?, |t| c.hashtags.iter().any(|h| h == t))?),
-            ("_m_target", any_element(posts_df.column("mentions")?.list()?, |m| c.targets.iter().any(|h| h == m))?),
-            ("_m_url", any_element(posts_df.column("urls")?.list()?, url_match)?),
-        ];
-        let platform = posts_df.column("platform")?.str()?;
-        let post_id = posts_df.column("post_id")?.str()?;
-        let mut posts_df = posts_df.clone();
-        for (name, rows) in marks {
-            let keys: PlHashSet<(&str, &str)> = platform
-                .iter()
-                .zip(post_id.iter())
-                .zip(rows.iter())
-                .filter_map(|((p, id), m)| if *m { Some((p?, id?)) } else { None })
-                .collect();
-            let marked: Vec<bool> = if keys.is_empty() {
-                vec![false; posts_df.height()]
-            } else {
-                platform
-                    .iter()
-                    .zip(post_id.iter())
-                    .map(|(p, id)| p.zip(id).is_some_and(|k| keys.contains(&k)))
-                    .collect()
-            };
-            posts_df.with_column(Column::new(name.into(), marked))?;
-        }
-        // A reply names its account by handle or by id (twarc2 without the user included):
-        // the targets' handles and every id the lake knows for them.
-        tm("marks");
-        let mut reply_targets = c.targets.clone();
-        reply_targets.extend(account_ids_of(lake, &posts_df, &c.targets)?.into_iter().map(|s| s.to_lowercase()));
-        tm("account_ids_of");
-        let posts = posts_df.clone().lazy();
-        let member = col("campaign")
-            .eq(lit(c.id.as_str()))
-            .fill_null(lit(false))
-            .or(col("_m_tag").fill_null(lit(false)))
-            .or(col("_m_target").fill_null(lit(false)))
-            .or(col("_m_url").fill_null(lit(false)))
-            .or(one_of(col("_lc_reply"), &reply_targets));
-        let in_window = col("day").gt_eq(lit(c.start)).and(col("day").lt_eq(lit(c.end))).fill_null(lit(false));
-        let posts = posts
-            .with_columns([
-                local_day("created_at", tz).alias("day"),
-                engagements().alias("engagements"),
-                own.fill_null(lit(false)).alias("own"),
-                member.alias("member"),
-            ])
-            .with_column(in_window.alias("in_window"))
-            .with_column(col("member").and(col("in_window")).alias("campaign_post"))
-            .drop(cols(["_m_tag", "_m_target", "_m_url", "_lc_handle", "_lc_id", "_lc_reply"]));
-
         // Campaign actions (§10.1), gathered from the lake's action table by the codes of
         // the campaign's posts.
-        let posts = posts.collect()?;
-        tm("posts");
-        let excluded_ids = excluded_actor_ids(lake, &posts_df, c, pseudo)?;
-        tm("excluded ids");
-        let history = lake_actions(lake)?;
-        tm("action table");
+        let excluded_ids = excluded_actor_ids(lake, &lake_posts(lake)?, c, pseudo)?;
+        clock.mark("excluded ids");
         let actions = campaign_actions(&history, &posts, c, ladder, &excluded_ids)?.lazy();
-        tm("actions");
-        let posts = posts.lazy();
-
+        clock.mark("actions");
         let traffic = match site {
             Some(s) => lake.traffic.clone().filter(col("site").eq(lit(s))),
             None => lake.traffic.clone(),
         };
-        Ok(Scope { campaign, ladder, posts, actions, traffic, accounts: lake.accounts.clone(), history })
+        Ok(Scope {
+            campaign: c,
+            ladder,
+            posts: posts.lazy(),
+            actions,
+            traffic,
+            accounts: lake.accounts.clone(),
+            history,
+        })
     }
+}
+
+/// Whether each row of a scope's posts is a campaign post.
+fn campaign_post_rows(posts: &DataFrame) -> PolarsResult<Vec<bool>> {
+    Ok(posts.column("campaign_post")?.bool()?.iter().map(|v| v == Some(true)).collect())
+}
+
+/// The lake's posts (in the lake's row order) with the campaign's columns (see the module
+/// docs).
+fn campaign_posts(lake: &super::Lake, c: &Campaign) -> PolarsResult<DataFrame> {
+    let tz = &c.tz;
+    let clock = crate::timing::Clock::new(format!("  scope {}: ", c.id));
+    let tm = |w: &str| clock.mark(w);
+
+    // Own posts: an owned export, or the author is one of the campaign's own accounts.
+    let mut own = col("origin").eq(lit("owned"));
+    for (platform, accts) in &c.own_accounts {
+        let by_author = one_of(col("_lc_handle"), accts).or(one_of(col("_lc_id"), accts));
+        own = own.or(col("platform").eq(lit(platform.as_str())).and(by_author));
+    }
+
+    // Membership through list columns: a post is marked when any element matches; the mark
+    // then holds for every row of the same (platform, post_id) (one row per post in a
+    // lake, as LAKE.md dedups them; null keys are never marked).
+    let posts_df = lake_posts(lake)?;
+    let url_match = |u: &str| c.url_prefixes.iter().any(|p| u.starts_with(p.as_str()));
+    let marks = [
+        ("_m_tag", any_element(posts_df.column("hashtags")?.list()?, |t| c.hashtags.iter().any(|h| h == t))?),
+        ("_m_target", any_element(posts_df.column("mentions")?.list()?, |m| c.targets.iter().any(|h| h == m))?),
+        ("_m_url", any_element(posts_df.column("urls")?.list()?, url_match)?),
+    ];
+    let platform = posts_df.column("platform")?.str()?;
+    let post_id = posts_df.column("post_id")?.str()?;
+    let mut posts_df = posts_df.clone();
+    for (name, rows) in marks {
+        let keys: PlHashSet<(&str, &str)> = platform
+            .iter()
+            .zip(post_id.iter())
+            .zip(rows.iter())
+            .filter_map(|((p, id), m)| if *m { Some((p?, id?)) } else { None })
+            .collect();
+        let marked: Vec<bool> = if keys.is_empty() {
+            vec![false; posts_df.height()]
+        } else {
+            platform.iter().zip(post_id.iter()).map(|(p, id)| p.zip(id).is_some_and(|k| keys.contains(&k))).collect()
+        };
+        posts_df.with_column(Column::new(name.into(), marked))?;
+    }
+    // A reply names its account by handle or by id (twarc2 without the user included):
+    // the targets' handles and every id the lake knows for them.
+    tm("marks");
+    let mut reply_targets = c.targets.clone();
+    reply_targets.extend(account_ids_of(lake, &posts_df, &c.targets)?.into_iter().map(|s| s.to_lowercase()));
+    tm("account_ids_of");
+    let posts = posts_df.clone().lazy();
+    let member = col("campaign")
+        .eq(lit(c.id.as_str()))
+        .fill_null(lit(false))
+        .or(col("_m_tag").fill_null(lit(false)))
+        .or(col("_m_target").fill_null(lit(false)))
+        .or(col("_m_url").fill_null(lit(false)))
+        .or(one_of(col("_lc_reply"), &reply_targets));
+    let in_window = col("day").gt_eq(lit(c.start)).and(col("day").lt_eq(lit(c.end))).fill_null(lit(false));
+    let posts = posts
+        .with_columns([
+            local_day("created_at", tz).alias("day"),
+            engagements().alias("engagements"),
+            own.fill_null(lit(false)).alias("own"),
+            member.alias("member"),
+        ])
+        .with_column(in_window.alias("in_window"))
+        .with_column(col("member").and(col("in_window")).alias("campaign_post"))
+        .drop(cols(["_m_tag", "_m_target", "_m_url", "_lc_handle", "_lc_id", "_lc_reply"]));
+
+    let posts = posts.collect()?;
+    tm("posts");
+    Ok(posts)
 }
 
 /// What the campaigns' scopes share, computed on first use.
@@ -214,23 +263,33 @@ pub(crate) struct LakeCache {
     /// The posts, in memory, with `_lc_handle`, `_lc_id`, `_lc_reply`: `account_handle`,
     /// `account_id` and `in_reply_to_account` lower-cased (helper columns of [`Scope::new`]).
     posts: Option<DataFrame>,
-    /// The actions, compact, their post references resolved against `posts`' rows.
-    actions: Option<Arc<ActionTable>>,
+    /// The actions, compact, their references resolved to the posts of these rows of `posts`.
+    actions: Option<(Arc<ActionTable>, Vec<bool>)>,
 }
 
 /// The shared cache of a [`super::Lake`].
 pub(crate) type SharedLakeCache = Arc<Mutex<LakeCache>>;
 
 /// The lake's actions as codes (read once for all campaigns).
-fn lake_actions(lake: &super::Lake) -> PolarsResult<Arc<ActionTable>> {
+/// References to the posts of rows `wanted` are resolved; a table read for fewer rows is read
+/// again for both sets.
+fn lake_actions(lake: &super::Lake, wanted: &[bool]) -> PolarsResult<Arc<ActionTable>> {
     let posts = lake_posts(lake)?;
     let mut cache = lake.cache.lock().expect("lake cache");
-    if cache.actions.is_none() {
-        let table = ActionTable::read(&lake.action_files, &posts)
-            .map_err(|e| PolarsError::ComputeError(format!("reading the actions table: {e:#}").into()))?;
-        cache.actions = Some(Arc::new(table));
+    if let Some((table, read_for)) = &cache.actions {
+        if wanted.iter().zip(read_for).all(|(w, r)| !w || *r) {
+            return Ok(table.clone());
+        }
     }
-    Ok(cache.actions.clone().expect("just set"))
+    let mut rows = wanted.to_vec();
+    if let Some((_, read_for)) = &cache.actions {
+        rows.iter_mut().zip(read_for).for_each(|(w, r)| *w |= r);
+    }
+    let table = ActionTable::read(&lake.action_files, &posts, &rows)
+        .map_err(|e| PolarsError::ComputeError(format!("reading the actions table: {e:#}").into()))?;
+    let table = Arc::new(table);
+    cache.actions = Some((table.clone(), rows));
+    Ok(table)
 }
 
 /// The campaign's actions (§10.1: tagged with the campaign, or answering or derived from
