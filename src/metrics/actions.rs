@@ -7,14 +7,15 @@
 //! straight from the Parquet files with the `parquet` crate (row groups in parallel), into
 //! codes:
 //!
-//! - `platform`, `action` (verb) and `campaign` (tag): a code into a small list of values;
+//! - `platform`, `action` (verb) and `campaign` (tag): a UInt16 code into a short list of
+//!   values (more than 65,534 distinct values of one is an error that says so);
 //! - `actor_id`: a dense code per distinct pseudonym, in first-seen order (files in name
 //!   order, rows in file order); pseudonyms are told apart by a 128-bit hash
 //!   ([`actor_hash`]), and the map from hash to code is kept for the exclusion of own
 //!   accounts and targets;
-//! - `post_id`, and an `action_key` of the form `post:<id>`: the code of the lake post
-//!   `(platform, id)` they name (its first row in the posts frame), or [`NONE`] when the
-//!   lake has no such post (it then cannot be a campaign post either);
+//! - `post_id`, and an `action_key` of the form `post:<id>`: the code of the post
+//!   `(platform, id)` they name (its first row in the posts frame) when it is one of the
+//!   posts asked for (the campaigns' posts: only they decide membership), else [`NONE`];
 //! - `occurred_at`: µs since the epoch (UTC), [`NO_TIME`] for null.
 //!
 //! About 25 bytes an action. [`super::Scope`] gathers each campaign's actions from it as an
@@ -159,8 +160,7 @@ impl ActionTable {
         let mut dicts = dicts.into_iter();
         let Some(first) = dicts.next() else { return Ok(()) };
         // Run 0's codes are the global ones.
-        let [platforms, verbs, tags] = first.small;
-        let mut small = [platforms, verbs, tags];
+        let mut small = first.small;
         let mut actor_codes = first.actor_codes;
         let mut remaps: Vec<Option<Remap>> = vec![None];
         for d in dicts {
