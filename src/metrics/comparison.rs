@@ -18,7 +18,7 @@
 
 use polars::prelude::*;
 
-use super::scope::Scope;
+use super::scope::{lower, Scope};
 use crate::model::Day;
 
 /// The social channels of the traffic table (LAKE.md): the first seven canonical channels.
@@ -37,8 +37,8 @@ pub fn followers_at_launch(s: &Scope) -> PolarsResult<Option<i64>> {
             continue;
         }
         let list = lit(Series::new("".into(), accts.clone())).implode(false);
-        let who = col("account_handle").str().to_lowercase().is_in(list.clone(), false).fill_null(lit(false))
-            .or(col("account_id").str().to_lowercase().is_in(list, false).fill_null(lit(false)));
+        let who = lower(col("account_handle")).is_in(list.clone(), false).fill_null(lit(false))
+            .or(lower(col("account_id")).is_in(list, false).fill_null(lit(false)));
         own = own.or(col("platform").eq(lit(platform.as_str())).and(who));
     }
     let df = s

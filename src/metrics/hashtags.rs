@@ -60,20 +60,17 @@
 
 use polars::prelude::*;
 
-use super::scope::{one_of, Scope};
-
-
+use super::scope::{lower, one_of, Scope};
 
 /// `platform:account_id`, else `platform:@handle`, else null.
 pub(crate) fn author_key() -> Expr {
-    let who =
-        coalesce(&[col("account_id"), concat_str([lit("@"), col("account_handle").str().to_lowercase()], "", false)]);
+    let who = coalesce(&[col("account_id"), concat_str([lit("@"), lower(col("account_handle"))], "", false)]);
     concat_str([col("platform"), who], ":", false)
 }
 
 /// A hashtag value lower-cased without a leading `#`.
 fn norm_tag(e: Expr) -> Expr {
-    e.str().to_lowercase().str().strip_chars_start(lit("#"))
+    lower(e).str().strip_chars_start(lit("#"))
 }
 
 fn not_repost() -> Expr {
@@ -201,7 +198,7 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
         return Ok(DataFrame::empty_with_schema(&target_schema()).lazy());
     }
     let targets = df!("target" => c.targets.clone())?.lazy();
-    let lower_handle = col("account_handle").str().to_lowercase();
+    let lower_handle = lower(col("account_handle"));
 
     // The target's accounts: (platform, account_id, target).
     let ids = concat(
@@ -248,9 +245,9 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
         .select([
             col("platform"),
             col("post_id"),
-            col("mentions").str().to_lowercase().str().strip_chars_start(lit("@")).alias("target"),
+            lower(col("mentions")).str().strip_chars_start(lit("@")).alias("target"),
         ]);
-    let reply_to = col("in_reply_to_account").str().to_lowercase().str().strip_chars_start(lit("@"));
+    let reply_to = lower(col("in_reply_to_account")).str().strip_chars_start(lit("@"));
     let m_handle = cand.clone().select([col("platform"), col("post_id"), reply_to.clone().alias("target")]);
     let m_id = cand
         .clone()
@@ -307,8 +304,7 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
             .unique(None, UniqueKeepStrategy::Any)
             .with_column(lit(true).alias(flag))
     };
-    let by_mention =
-        mark("mentions", own_match(col("mentions").str().to_lowercase().str().strip_chars_start(lit("@"))), "_own_m");
+    let by_mention = mark("mentions", own_match(lower(col("mentions")).str().strip_chars_start(lit("@"))), "_own_m");
     let by_tag = mark("hashtags", one_of(norm_tag(col("hashtags")), &c.hashtags), "_tag");
     let left = JoinArgs::new(JoinType::Left);
     let flag = |f: &str| col(f).fill_null(lit(false));
@@ -355,7 +351,7 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
             ids.select([col("target"), col("platform")]),
             s.posts
                 .clone()
-                .select([col("platform"), col("account_handle").str().to_lowercase().alias("target")])
+                .select([col("platform"), lower(col("account_handle")).alias("target")])
                 .filter(one_of(col("target"), &c.targets))
                 .select([col("target"), col("platform")]),
         ],

@@ -372,6 +372,13 @@ fn lake_posts(lake: &super::Lake) -> PolarsResult<DataFrame> {
     Ok(cache.posts.clone().expect("just set"))
 }
 
+/// `e.str().to_lowercase()`, through [`lowercase`]: polars' version converts only whole
+/// 16-byte words as ASCII and the rest of each value char by char, so a 13-character handle
+/// takes the slow path (a tenth of analyze's CPU on the synth lake); same results.
+pub fn lower(e: Expr) -> Expr {
+    e.map(|c| Ok(lowercase(c.str()?).with_name(c.name().clone()).into_column()), |_, f| Ok(f.clone()))
+}
+
 /// `str::to_lowercase` of every value, without copying what is lower case already (most
 /// handles and ids) and byte-wise for ASCII.
 pub(crate) fn lowercase(ca: &StringChunked) -> StringChunked {
@@ -415,9 +422,7 @@ fn account_ids_of(lake: &super::Lake, posts: &DataFrame, handles: &[String]) -> 
     let df = concat(
         [
             posts.clone().lazy().select([col("account_id"), col("_lc_handle")]),
-            lake.accounts
-                .clone()
-                .select([col("account_id"), col("account_handle").str().to_lowercase().alias("_lc_handle")]),
+            lake.accounts.clone().select([col("account_id"), lower(col("account_handle")).alias("_lc_handle")]),
         ],
         UnionArgs::default(),
     )?
@@ -452,7 +457,7 @@ fn excluded_actor_ids(
             lake.accounts.clone().select([
                 col("platform"),
                 col("account_id"),
-                col("account_handle").str().to_lowercase().alias("_lc_handle"),
+                lower(col("account_handle")).alias("_lc_handle"),
             ]),
         ],
         UnionArgs::default(),
