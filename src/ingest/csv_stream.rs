@@ -264,12 +264,7 @@ fn read_records<R: Read>(
                 };
                 let line = e.position().map(|p| p.line()).unwrap_or(last_line + 1);
                 out.rows(1);
-                out.reject(Reject {
-                    line,
-                    field: "(csv)".into(),
-                    error: format!("unreadable CSV row: {e}"),
-                    raw: None,
-                });
+                out.reject(unreadable_row(line, &e));
                 continue;
             }
         }
@@ -294,6 +289,12 @@ fn not_utf8(e: csv::Error, offset: u64, display: &str) -> Result<FileError, csv:
         )),
         _ => Err(e),
     }
+}
+
+/// The reject of a row the CSV reader could not split (an unbalanced quote, a bad UTF-8
+/// byte): no field to name, nothing to show.
+pub(crate) fn unreadable_row(line: u64, e: &csv::Error) -> Reject {
+    Reject { line, field: "(csv)".into(), error: format!("unreadable CSV row: {e}"), raw: None }
 }
 
 #[cfg(test)]

@@ -465,12 +465,7 @@ impl Adapter for CustomCsv {
                     let line = skip + e.position().map(|p| p.line()).unwrap_or(last_line + 1 - skip);
                     out.rows(1);
                     row += 1;
-                    out.reject(Reject {
-                        line,
-                        field: "(csv)".into(),
-                        error: format!("unreadable CSV row: {e}"),
-                        raw: None,
-                    });
+                    out.reject(super::csv_stream::unreadable_row(line, &e));
                     continue;
                 }
             }

@@ -44,18 +44,7 @@ fn campaign_rows(scope: &Scope) -> PolarsResult<Vec<Row>> {
     let b = uplift::side(&used, c.baseline_start, c.baseline_end);
     let p = uplift::side(&used, c.start, c.end);
     let (Some(b), Some(p @ Side::Daily(p_days))) = (&b, &p) else { return Ok(Vec::new()) };
-    let mut socials: Vec<&str> = used
-        .daily
-        .values()
-        .chain(used.ranges.values())
-        .flat_map(|m| m.keys())
-        .map(String::as_str)
-        .filter(|ch| uplift::is_social(ch))
-        .collect();
-    socials.sort();
-    socials.dedup();
-    let mut sels = vec![("all_social", Sel::AllSocial)];
-    sels.extend(socials.iter().map(|s| (*s, Sel::Channel(s))));
+    let sels = uplift::selections(&used);
 
     let method = uplift::choose(b, p);
     let b_days: &[(i32, &uplift::Counts)] = match b {

@@ -91,6 +91,24 @@ pub(super) enum Sel<'a> {
     Total,
 }
 
+/// The rows a channel table reports: `all_social`, then each social channel with traffic
+/// in the lake, in name order.
+pub(super) fn selections(used: &Used) -> Vec<(&str, Sel<'_>)> {
+    let mut socials: Vec<&str> = used
+        .daily
+        .values()
+        .chain(used.ranges.values())
+        .flat_map(|m| m.keys())
+        .map(String::as_str)
+        .filter(|ch| is_social(ch))
+        .collect();
+    socials.sort();
+    socials.dedup();
+    let mut sels = vec![("all_social", Sel::AllSocial)];
+    sels.extend(socials.into_iter().map(|s| (s, Sel::Channel(s))));
+    sels
+}
+
 impl Sel<'_> {
     pub(super) fn sum_i64(self, c: &Counts) -> i64 {
         c.iter()
@@ -306,18 +324,7 @@ pub(super) fn side(u: &Used, lo: NaiveDate, hi: NaiveDate) -> Option<Side<'_>> {
 fn campaign_rows(scope: &Scope) -> PolarsResult<Vec<Row>> {
     let c = scope.campaign;
     let used = load(scope)?;
-    let mut socials: Vec<&str> = used
-        .daily
-        .values()
-        .chain(used.ranges.values())
-        .flat_map(|m| m.keys())
-        .map(String::as_str)
-        .filter(|ch| is_social(ch))
-        .collect();
-    socials.sort();
-    socials.dedup();
-    let mut sels = vec![("all_social".to_string(), Sel::AllSocial)];
-    sels.extend(socials.iter().map(|s| (s.to_string(), Sel::Channel(s))));
+    let sels = selections(&used);
 
     let b = side(&used, c.baseline_start, c.baseline_end);
     let p = side(&used, c.start, c.end);
