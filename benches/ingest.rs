@@ -14,13 +14,13 @@ use rallylens::ingest::driver::{ingest, InputOptions, InputSpec, RunOptions};
 fn samples() -> PathBuf {
     std::env::var_os("RALLYLENS_SAMPLES")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples"))
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real"))
 }
 
 /// ~`target` bytes of twarc2 pages: the search page and the stream lines, ids suffixed per copy.
 fn collection(dir: &Path, target: usize) -> PathBuf {
     let mut pages = Vec::new();
-    for f in ["twitter-v2/brexit.jsonl", "twitter-v2/mentions_tweet.jsonl", "twitter-v2/media_tweet.jsonl"] {
+    for f in ["twitter-v2-jsonl/brexit.jsonl", "twitter-v2-jsonl/mentions_tweet.jsonl", "twitter-v2-jsonl/media_tweet.jsonl"] {
         let text = std::fs::read_to_string(samples().join(f)).expect("sample");
         pages.extend(text.lines().filter(|l| !l.trim().is_empty()).map(String::from));
     }

@@ -2,7 +2,7 @@
 """Ingest at scale: generate a twarc2 JSONL of SIZE (default 1 GB) in the real samples'
 layout, run `rallylens ingest` on it, and report MB/s and peak RSS.
 
-The file is made of the real twarc2 pages in ../shared/samples/twitter-v2/ (search pages
+The file is made of the real twarc2 pages in tests/fixtures/real/twitter-v2-jsonl/ (search pages
 and stream lines), with every tweet and user id rewritten so that each page holds new
 posts: the same shape, field mix and text lengths as a real collection.
 
@@ -14,9 +14,9 @@ else from getrusage of the child.
 import argparse, json, os, re, resource, shutil, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SAMPLES = os.environ.get("RALLYLENS_SAMPLES", os.path.join(HERE, "..", "..", "shared", "samples"))
-PAGES = ["twitter-v2/brexit.jsonl", "twitter-v2/mentions_tweet.jsonl", "twitter-v2/media_tweet.jsonl",
-         "twitter-v2/many_urls.jsonl", "twitter-v2/geo_tweets.jsonl", "twitter-v2/streaming_output_with_error.jsonl"]
+SAMPLES = os.environ.get("RALLYLENS_SAMPLES", os.path.join(HERE, "..", "tests", "fixtures", "real"))
+PAGES = ["twitter-v2-jsonl/brexit.jsonl", "twitter-v2-jsonl/mentions_tweet.jsonl", "twitter-v2-jsonl/media_tweet.jsonl",
+         "twitter-v2-jsonl/many_urls.jsonl", "twitter-v2-jsonl/geo_tweets.jsonl", "twitter-v2-jsonl/streaming_output_with_error.jsonl"]
 ID = re.compile(r'"(id|author_id|in_reply_to_user_id|conversation_id)": "(\d+)"')
 
 

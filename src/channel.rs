@@ -329,7 +329,7 @@ mod tests {
         channel(s, m, r)
     }
 
-    /// Every row of the two real UA samples (../shared/samples/ua/), as
+    /// Every row of the two real UA samples (tests/fixtures/real/ua-csv/), as
     /// (Referrer, Source / Medium split at the last " / ", expected channel).
     const UA_ROWS: &[(&str, &str, &str, &str)] = &[
         ("(direct)", "(direct)", "(none)", "direct"),
@@ -400,7 +400,7 @@ mod tests {
         // Both samples' sources: every "Source / Medium" of google-metrics-all.csv is above.
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/samples/ua/google-metrics-all.csv"
+            "/tests/fixtures/real/ua-csv/google-metrics-all.csv"
         ))
         .unwrap();
         for line in text.lines().skip(1) {
@@ -481,7 +481,7 @@ mod tests {
 
     #[test]
     fn google_list_spot_checks() {
-        // One or more per category of ../shared/samples/ga4/ga4_source_categories.csv.
+        // One or more per category of tests/fixtures/real/ga4-source-categories/ga4_source_categories.csv.
         let cases = [
             ("360.cn", "search"),                // SEARCH
             ("m.baidu.com", "search"),           // SEARCH
@@ -527,7 +527,7 @@ mod tests {
     fn generated_table_matches_the_csv() {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/samples/ga4/ga4_source_categories.csv"
+            "/tests/fixtures/real/ga4-source-categories/ga4_source_categories.csv"
         ))
         .unwrap();
         let mut n = 0;

@@ -577,7 +577,7 @@ mod tests {
         {
             assert_eq!(detect_file(other, &fixture("action-network-json/webhook_batch.json").path), 0);
         }
-        for dir in ["facebook-graph", "instagram-graph", "twitter-v1", "twitter-v2"] {
+        for dir in ["facebook-graph-json", "instagram-graph-json", "twitter-v1-json", "twitter-v2-jsonl"] {
             for e in std::fs::read_dir(sample(dir)).unwrap() {
                 let p = e.unwrap().path();
                 assert_eq!(detect_file(&ADAPTER, &p), 0, "{}", p.display());

@@ -365,7 +365,7 @@ pub(crate) mod tests {
         Input::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/").to_string() + rel)
     }
     pub(crate) fn sample(rel: &str) -> std::path::PathBuf {
-        std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/").to_string() + rel)
+        std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/").to_string() + rel)
     }
     pub(crate) fn key() -> Pseudonymizer {
         Pseudonymizer::from_key(b"rallylens-test-key-0123456789")
@@ -380,15 +380,15 @@ pub(crate) mod tests {
         "twitter-csv/brexit.csv",
         "twitter-csv/small_sample_2021.csv",
         "twitter-csv/users.csv",
-        "twitter-v2/two_tweets.jsonl",
-        "twitter-v1/get_search.json",
-        "twitter-analytics/tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv",
-        "facebook-insights/Facebook Insights Data Export (Post Level) - USC Clinical Trials - 2017-01-19.csv",
-        "facebook-graph/v2_6-post-with-reactions.json",
-        "instagram-graph/instagram-media-image.json",
-        "ua/google-metrics-all.csv",
-        "ga4/ga4_source_categories.csv",
-        "uci-facebook-metrics/dataset_Facebook.csv",
+        "twitter-v2-jsonl/two_tweets.jsonl",
+        "twitter-v1-json/get_search.json",
+        "twitter-analytics-csv/tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv",
+        "facebook-insights-csv/Facebook Insights Data Export (Post Level) - USC Clinical Trials - 2017-01-19.csv",
+        "facebook-graph-json/v2_6-post-with-reactions.json",
+        "instagram-graph-json/instagram-media-image.json",
+        "ua-csv/google-metrics-all.csv",
+        "ga4-source-categories/ga4_source_categories.csv",
+        "custom-csv/dataset_Facebook.csv",
     ];
     /// Everything an adapter produced, as text, to search for personal data. The ingest
     /// time is left out: a clock reading's digits can contain a needle (a zip code) by chance.

@@ -704,7 +704,7 @@ mod tests {
     use crate::ingest::actions_csv::tests::{debug_all, detect_file, fixture, key, sample, OTHER_SAMPLES};
     use crate::ingest::{collect, Collected};
 
-    const UCI: &str = "uci-facebook-metrics/dataset_Facebook.csv";
+    const UCI: &str = "custom-csv/dataset_Facebook.csv";
 
     fn mapping_file() -> std::path::PathBuf {
         std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/pipelines/mappings/uci-facebook-metrics.toml"))

@@ -1,5 +1,5 @@
 //! `facebook-graph-json`: Facebook Graph API responses saved as JSON (FORMATS.md; layouts of
-//! the real responses in `samples/facebook-graph/`, from restfb's test data).
+//! the real responses in `tests/fixtures/real/facebook-graph-json/`, from restfb's test data).
 //!
 //! What is read, wherever it appears (top level, a JSON array of responses, a list
 //! response's `data[]`, a page's `posts` / `feed` / `published_posts` connection):
@@ -623,14 +623,14 @@ mod tests {
     use super::*;
     use crate::ingest::Collected;
 
-    const S: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/");
+    const S: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/");
     const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/facebook-graph-json/");
 
     fn run(path: &str) -> Result<Collected, FileError> {
         crate::ingest::testkit::collect_path(&ADAPTER, path)
     }
     fn sample(name: &str) -> Collected {
-        let got = run(&format!("{S}facebook-graph/{name}")).unwrap();
+        let got = run(&format!("{S}facebook-graph-json/{name}")).unwrap();
         assert!(got.rejects.is_empty(), "{name}: {:?}", got.rejects);
         got
     }
@@ -791,20 +791,20 @@ mod tests {
             "v3_3-insight-page-2.json",
             "v3_3-insight-page-3.json",
         ] {
-            assert!(probe(&format!("{S}facebook-graph/{f}")) >= 70, "{f}");
+            assert!(probe(&format!("{S}facebook-graph-json/{f}")) >= 70, "{f}");
         }
         for other in [
-            "instagram-graph/instagram-media-carousel.json",
-            "instagram-graph/instagram-media-image.json",
-            "instagram-graph/instagram-user.json",
-            "instagram-graph/instagram-wh-story_insights.json",
-            "twitter-v1/get_status.json",
-            "twitter-v1/get_user.json",
-            "twitter-v1/get_search.json",
-            "twitter-v1/streaming-lines.json",
-            "twitter-v2/two_tweets.jsonl",
-            "twitter-v2/counts.jsonl",
-            "twitter-v2/users.jsonl",
+            "instagram-graph-json/instagram-media-carousel.json",
+            "instagram-graph-json/instagram-media-image.json",
+            "instagram-graph-json/instagram-user.json",
+            "instagram-graph-json/instagram-wh-story_insights.json",
+            "twitter-v1-json/get_status.json",
+            "twitter-v1-json/get_user.json",
+            "twitter-v1-json/get_search.json",
+            "twitter-v1-json/streaming-lines.json",
+            "twitter-v2-jsonl/two_tweets.jsonl",
+            "twitter-v2-jsonl/counts.jsonl",
+            "twitter-v2-jsonl/users.jsonl",
             "twitter-csv/two_tweets.csv",
         ] {
             assert_eq!(probe(&format!("{S}{other}")), 0, "{other}");

@@ -1,6 +1,6 @@
 //! `facebook-insights-csv`: the legacy Facebook Page Insights "post level" export, as CSV
 //! or XLSX (FORMATS.md; the layout of the real export in
-//! `samples/facebook-insights/`).
+//! `tests/fixtures/real/facebook-insights-csv/`).
 //!
 //! Layout: a UTF-8 BOM, a row of column names, then a row of descriptions
 //! ("Lifetime: The total number of people ... (Unique Users)") whose `Post ID` cell is
@@ -453,7 +453,7 @@ mod tests {
 
     const SAMPLE: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/samples/facebook-insights/Facebook Insights Data Export (Post Level) - USC Clinical Trials - 2017-01-19.csv"
+        "/tests/fixtures/real/facebook-insights-csv/Facebook Insights Data Export (Post Level) - USC Clinical Trials - 2017-01-19.csv"
     );
     const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/facebook-insights-csv/");
 
@@ -593,15 +593,15 @@ mod tests {
     fn detection() {
         assert_eq!(probe(SAMPLE), 95);
         assert_eq!(probe(&format!("{FIX}posts.csv")), 95);
-        let s = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/");
+        let s = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/");
         for other in [
-            "uci-facebook-metrics/dataset_Facebook.csv",
-            "twitter-analytics/tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv",
+            "custom-csv/dataset_Facebook.csv",
+            "twitter-analytics-csv/tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv",
             "twitter-csv/two_tweets.csv",
-            "ua/google-metrics-all.csv",
-            "ga4/ga4_source_categories.csv",
-            "facebook-graph/v2_1-feed-got.json",
-            "twitter-v2/two_tweets.jsonl",
+            "ua-csv/google-metrics-all.csv",
+            "ga4-source-categories/ga4_source_categories.csv",
+            "facebook-graph-json/v2_1-feed-got.json",
+            "twitter-v2-jsonl/two_tweets.jsonl",
         ] {
             assert_eq!(probe(&format!("{s}{other}")), 0, "{other}");
         }
@@ -623,21 +623,21 @@ mod tests {
             &instagram_dyi_json::ADAPTER,
             &flickr_json::ADAPTER,
         ];
-        let root = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+        let root = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real"));
         let mut inputs: Vec<(String, Option<&str>)> = Vec::new();
         let mut files = Vec::new();
-        crate::ingest::util::walk_rel(&root.join("shared/samples"), &root.join("shared/samples"), &mut files, 2);
+        crate::ingest::util::walk_rel(&root, &root, &mut files, 2);
         for f in files {
             let own = match f.split('/').next().unwrap_or("") {
-                "facebook-insights" => Some("facebook-insights-csv"),
-                "facebook-graph" => Some("facebook-graph-json"),
-                "instagram-graph" => Some("instagram-graph-json"),
+                "facebook-insights-csv" => Some("facebook-insights-csv"),
+                "facebook-graph-json" => Some("facebook-graph-json"),
+                "instagram-graph-json" => Some("instagram-graph-json"),
                 _ => None,
             };
             if f.ends_with(".md") || f.starts_with("licenses/") {
                 continue;
             }
-            inputs.push((format!("{}/shared/samples/{f}", root.display()), own));
+            inputs.push((format!("{}/{f}", root.display()), own));
         }
         for (f, own) in [
             ("facebook-insights-csv/posts.csv", "facebook-insights-csv"),

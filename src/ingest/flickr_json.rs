@@ -506,15 +506,15 @@ mod tests {
         assert_eq!(probe(&format!("{FIX}search.json")), 95);
         assert_eq!(probe(&format!("{FIX}getinfo.json")), 95);
         assert_eq!(probe(&format!("{FIX}photo_52217925276.json")), 90);
-        let s = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/");
+        let s = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/");
         for other in [
-            "facebook-graph/v2_1-feed-got.json",
-            "facebook-graph/v16_0-photo-with-insight.json",
-            "instagram-graph/instagram-media-image.json",
-            "twitter-v1/get_status.json",
-            "twitter-v1/get_user_timeline.json",
-            "twitter-v2/media_tweet.jsonl",
-            "facebook-graph",
+            "facebook-graph-json/v2_1-feed-got.json",
+            "facebook-graph-json/v16_0-photo-with-insight.json",
+            "instagram-graph-json/instagram-media-image.json",
+            "twitter-v1-json/get_status.json",
+            "twitter-v1-json/get_user_timeline.json",
+            "twitter-v2-jsonl/media_tweet.jsonl",
+            "facebook-graph-json",
         ] {
             assert_eq!(probe(&format!("{s}{other}")), 0, "{other}");
         }

@@ -400,16 +400,16 @@ mod tests {
     #[test]
     fn detection() {
         assert_eq!(probe(&format!("{FIX}posts_1.json")), 90);
-        let s = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/");
+        let s = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/");
         for other in [
-            "instagram-graph/instagram-media-carousel.json",
-            "instagram-graph/instagram-media-image.json",
-            "facebook-graph/v2_3-post-attachments.json",
-            "twitter-v2/media_tweet.jsonl",
-            "twitter-v1/get_status.json",
+            "instagram-graph-json/instagram-media-carousel.json",
+            "instagram-graph-json/instagram-media-image.json",
+            "facebook-graph-json/v2_3-post-attachments.json",
+            "twitter-v2-jsonl/media_tweet.jsonl",
+            "twitter-v1-json/get_status.json",
         ] {
             assert_eq!(probe(&format!("{s}{other}")), 0, "{other}");
         }
-        assert_eq!(probe(&format!("{s}instagram-graph")), 0); // a folder of Graph responses
+        assert_eq!(probe(&format!("{s}instagram-graph-json")), 0); // a folder of Graph responses
     }
 }

@@ -1,5 +1,5 @@
 //! `instagram-graph-json`: Instagram Graph API responses saved as JSON (FORMATS.md; the
-//! real responses in `samples/instagram-graph/`, from restfb's test data).
+//! real responses in `tests/fixtures/real/instagram-graph-json/`, from restfb's test data).
 //!
 //! What is read, at the top level, in a JSON array, in a list's `data[]` or in a user's
 //! `media` connection:
@@ -348,14 +348,14 @@ mod tests {
     use crate::ingest::Collected;
     use crate::model::Micros;
 
-    const S: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/");
+    const S: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/");
     const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/instagram-graph-json/");
 
     fn run(path: &str) -> Result<Collected, FileError> {
         crate::ingest::testkit::collect_path(&ADAPTER, path)
     }
     fn sample(name: &str) -> Collected {
-        let got = run(&format!("{S}instagram-graph/{name}")).unwrap();
+        let got = run(&format!("{S}instagram-graph-json/{name}")).unwrap();
         assert!(got.rejects.is_empty(), "{name}: {:?}", got.rejects);
         got
     }
@@ -451,19 +451,19 @@ mod tests {
             "instagram-user.json",
             "instagram-wh-story_insights.json",
         ] {
-            assert_eq!(probe(&format!("{S}instagram-graph/{f}")), 95, "{f}");
+            assert_eq!(probe(&format!("{S}instagram-graph-json/{f}")), 95, "{f}");
         }
         assert_eq!(probe(&format!("{FIX}media-list.json")), 95);
         for other in [
-            "facebook-graph/v16_0-ig-breakdown-insight.json",
-            "facebook-graph/v2_1-feed-got.json",
-            "facebook-graph/v16_0-video-with-insights.json",
-            "facebook-graph/connection-typed-summary.json",
-            "twitter-v1/get_user.json",
-            "twitter-v1/users_lookup.json",
-            "twitter-v2/users.jsonl",
-            "twitter-v2/media_tweet.jsonl",
-            "twitter-v1/models-status_quoted_tweet_with_media.json",
+            "facebook-graph-json/v16_0-ig-breakdown-insight.json",
+            "facebook-graph-json/v2_1-feed-got.json",
+            "facebook-graph-json/v16_0-video-with-insights.json",
+            "facebook-graph-json/connection-typed-summary.json",
+            "twitter-v1-json/get_user.json",
+            "twitter-v1-json/users_lookup.json",
+            "twitter-v2-jsonl/users.jsonl",
+            "twitter-v2-jsonl/media_tweet.jsonl",
+            "twitter-v1-json/models-status_quoted_tweet_with_media.json",
         ] {
             assert_eq!(probe(&format!("{S}{other}")), 0, "{other}");
         }

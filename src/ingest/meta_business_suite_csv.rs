@@ -373,14 +373,14 @@ mod tests {
     fn detection() {
         assert_eq!(probe(&format!("{FIX}facebook.csv")), 95);
         assert_eq!(probe(&format!("{FIX}instagram.csv")), 95);
-        let s = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/");
+        let s = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/");
         for other in [
-            "facebook-insights/Facebook Insights Data Export (Post Level) - USC Clinical Trials - 2017-01-19.csv",
-            "uci-facebook-metrics/dataset_Facebook.csv",
-            "twitter-analytics/twitter_activity_metrics_20150901_20151001.csv",
+            "facebook-insights-csv/Facebook Insights Data Export (Post Level) - USC Clinical Trials - 2017-01-19.csv",
+            "custom-csv/dataset_Facebook.csv",
+            "twitter-analytics-csv/twitter_activity_metrics_20150901_20151001.csv",
             "twitter-csv/brexit.csv",
-            "ua/google-metrics-all-referrer.csv",
-            "instagram-graph/instagram-media-image.json",
+            "ua-csv/google-metrics-all-referrer.csv",
+            "instagram-graph-json/instagram-media-image.json",
         ] {
             assert_eq!(probe(&format!("{s}{other}")), 0, "{other}");
         }

@@ -6,8 +6,8 @@ use std::path::Path;
 use super::{collect, Adapter, Collected, Ctx, FileError, Input, Probe};
 use crate::pseudo::Pseudonymizer;
 
-/// The real samples (`../shared/samples/`) and this repo's fixtures.
-pub const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/");
+/// The real samples (`tests/fixtures/real/`) and this repo's fixtures.
+pub const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/");
 pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
 
 /// Runs `adapter` on `path` with default settings, after `set` adjusts the context.

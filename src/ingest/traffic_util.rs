@@ -204,15 +204,15 @@ mod tests {
             [&ua_csv::ADAPTER, &plausible_csv::ADAPTER, &matomo_csv::ADAPTER, &ga4_bigquery_jsonl::ADAPTER];
         let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let mut inputs: Vec<(std::path::PathBuf, Option<&str>)> = Vec::new();
-        for (dir, depth) in [(root.join("../shared/samples"), 2), (root.join("tests/fixtures"), 5)] {
+        for (dir, depth) in [(root.join("tests/fixtures/real"), 2), (root.join("tests/fixtures"), 5)] {
             let mut files = Vec::new();
             crate::ingest::util::walk_rel(&dir, &dir, &mut files, depth);
             for f in files {
-                if f.ends_with(".md") || f.ends_with(".py") || f.starts_with("licenses/") {
+                if f.ends_with(".md") || f.ends_with(".py") || f.starts_with("licenses/") || f.starts_with("real/") {
                     continue;
                 }
                 let own = match f.split('/').next().unwrap_or("") {
-                    "ua" | "ua-csv" => Some("ua-csv"),
+                    "ua-csv" => Some("ua-csv"),
                     "plausible-csv" => Some("plausible-csv"),
                     "matomo-csv" => Some("matomo-csv"),
                     "ga4-bigquery-jsonl" => Some("ga4-bigquery-jsonl"),

@@ -1,6 +1,6 @@
 //! `twitter-analytics-csv`: the tweet activity export of analytics.twitter.com (owned).
 //!
-//! Layout (FORMATS.md; real samples in `shared/samples/twitter-analytics`, 2015 and 2017):
+//! Layout (FORMATS.md; real samples in `tests/fixtures/real/twitter-analytics-csv`, 2015 and 2017):
 //! `"Tweet id","Tweet permalink","Tweet text","time","impressions","engagements",
 //! "engagement rate","retweets","replies","likes"` (2015: `"favorites"`), then
 //! `"user profile clicks","url clicks","hashtag clicks","detail expands","permalink clicks",
@@ -227,7 +227,7 @@ mod tests {
     use super::*;
     use crate::ingest::Collected;
 
-    const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/twitter-analytics/");
+    const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/twitter-analytics-csv/");
     const Y2017: &str = "tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv";
     const Y2015: &str = "twitter_activity_metrics_20150901_20151001.csv";
 
@@ -341,14 +341,14 @@ mod tests {
     fn detection() {
         assert_eq!(probe_score(&format!("{DIR}{Y2017}")), 95);
         assert_eq!(probe_score(&format!("{DIR}{Y2015}")), 95);
-        let s = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/");
+        let s = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/");
         for f in [
             "twitter-csv/two_tweets.csv",
             "twitter-csv/small_sample_2021.csv",
-            "twitter-v1/get_user_timeline.json",
-            "facebook-insights/Facebook Insights Data Export (Post Level) - USC Clinical Trials - 2017-01-19.csv",
-            "ua/google-metrics-all-referrer.csv",
-            "uci-facebook-metrics/dataset_Facebook.csv",
+            "twitter-v1-json/get_user_timeline.json",
+            "facebook-insights-csv/Facebook Insights Data Export (Post Level) - USC Clinical Trials - 2017-01-19.csv",
+            "ua-csv/google-metrics-all-referrer.csv",
+            "custom-csv/dataset_Facebook.csv",
         ] {
             let p = format!("{s}{f}");
             if std::path::Path::new(&p).is_file() {

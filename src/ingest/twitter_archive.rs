@@ -699,14 +699,14 @@ mod tests {
 
     #[test]
     fn not_detected_on_other_formats() {
-        let s = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/");
+        let s = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/");
         for f in [
-            "twitter-v1/get_user_timeline.json",
-            "twitter-v1/streaming-lines.json",
-            "twitter-v2/two_tweets.jsonl",
-            "twitter-analytics/twitter_activity_metrics_20150901_20151001.csv",
-            "facebook-graph/v2_1-feed-got.json",
-            "ga4",
+            "twitter-v1-json/get_user_timeline.json",
+            "twitter-v1-json/streaming-lines.json",
+            "twitter-v2-jsonl/two_tweets.jsonl",
+            "twitter-analytics-csv/twitter_activity_metrics_20150901_20151001.csv",
+            "facebook-graph-json/v2_1-feed-got.json",
+            "ga4-source-categories",
         ] {
             assert_eq!(probe_score(&Path::new(s).join(f)), 0, "{f}");
         }

@@ -1,7 +1,7 @@
 //! `twitter-csv`: the CSV files of twarc-csv (DocNow/twarc-csv), made from twarc2 output
 //! (FORMATS.md). Collected posts, platform `twitter`.
 //!
-//! Column sets read (samples in `samples/twitter-csv/`):
+//! Column sets read (samples in `tests/fixtures/real/twitter-csv/`):
 //! - the current tweet set (twarc-csv 0.7, 84 dotted columns: `id`, `author_id`,
 //!   `referenced_tweets.retweeted.id`, `in_reply_to_username`, `public_metrics.like_count`,
 //!   `entities.hashtags` as `["#Tag"]`, `attachments.media_keys`, `author.username`,
@@ -559,7 +559,7 @@ mod tests {
     #[test]
     fn brexit_csv_and_jsonl_give_the_same_posts() {
         let csv = run(&ADAPTER, &sample("twitter-csv/brexit.csv"));
-        let json = run(&crate::ingest::twitter_v2_jsonl::ADAPTER, &sample("twitter-v2/brexit.jsonl"));
+        let json = run(&crate::ingest::twitter_v2_jsonl::ADAPTER, &sample("twitter-v2-jsonl/brexit.jsonl"));
         assert_eq!(csv.posts.len(), 100);
         let ids = |g: &Collected| g.posts.iter().map(|p| p.post_id.clone()).collect::<std::collections::BTreeSet<_>>();
         assert_eq!(ids(&csv), ids(&json));

@@ -1,6 +1,6 @@
 //! `twitter-v1-json`: Twitter API v1.1 statuses, collected (search, timelines, streams).
 //!
-//! Layouts accepted (FORMATS.md; real samples in `shared/samples/twitter-v1`, from
+//! Layouts accepted (FORMATS.md; real samples in `tests/fixtures/real/twitter-v1-json`, from
 //! python-twitter's test data):
 //! - a JSON array of statuses (`statuses/user_timeline`, `statuses/retweets`) or of user
 //!   objects (`users/lookup`);
@@ -592,7 +592,7 @@ mod tests {
     use super::*;
     use crate::ingest::Collected;
 
-    const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/twitter-v1/");
+    const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/twitter-v1-json/");
 
     fn run_path(path: &str) -> Result<Collected, FileError> {
         crate::ingest::testkit::collect_path(&ADAPTER, path)
@@ -825,16 +825,16 @@ mod tests {
 
     #[test]
     fn not_detected_on_other_formats() {
-        let s = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples/");
+        let s = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/");
         for f in [
-            "twitter-v2/two_tweets.jsonl",
-            "twitter-v2/flat.jsonl",
-            "twitter-v2/users.jsonl",
+            "twitter-v2-jsonl/two_tweets.jsonl",
+            "twitter-v2-jsonl/flat.jsonl",
+            "twitter-v2-jsonl/users.jsonl",
             "twitter-csv/two_tweets.csv",
-            "twitter-analytics/twitter_activity_metrics_20150901_20151001.csv",
-            "facebook-graph/v2_1-feed-got.json",
-            "instagram-graph/instagram-media-image.json",
-            "ua/google-metrics-all-referrer.csv",
+            "twitter-analytics-csv/twitter_activity_metrics_20150901_20151001.csv",
+            "facebook-graph-json/v2_1-feed-got.json",
+            "instagram-graph-json/instagram-media-image.json",
+            "ua-csv/google-metrics-all-referrer.csv",
         ] {
             assert_eq!(probe_score(&format!("{s}{f}")), 0, "{f}");
         }

@@ -1,7 +1,7 @@
 //! `twitter-v2-jsonl`: what twarc2 writes from the Twitter API v2 (FORMATS.md), one JSON
 //! object per line. Collected posts, platform `twitter`.
 //!
-//! Line shapes (the layouts of DocNow/twarc2 and of the samples in `samples/twitter-v2/`):
+//! Line shapes (the layouts of DocNow/twarc2 and of the samples in `tests/fixtures/real/twitter-v2-jsonl/`):
 //! - a response page: `data[]` tweets, `includes.users/tweets/media`, `meta`, `__twarc`
 //!   (`url`, `version`, `retrieved_at`), sometimes `errors[]`;
 //! - the filtered-stream form: `data` is ONE tweet, plus `includes` and `matching_rules`;
@@ -812,7 +812,7 @@ pub(crate) mod tests {
     use crate::pseudo::Pseudonymizer;
 
     pub(crate) fn sample(rel: &str) -> String {
-        format!("{}/../shared/samples/{rel}", env!("CARGO_MANIFEST_DIR"))
+        format!("{}/tests/fixtures/real/{rel}", env!("CARGO_MANIFEST_DIR"))
     }
     fn fixture(rel: &str) -> String {
         format!("{}/tests/fixtures/twitter-v2-jsonl/{rel}", env!("CARGO_MANIFEST_DIR"))
@@ -838,7 +838,7 @@ pub(crate) mod tests {
 
     #[test]
     fn brexit_search_page() {
-        let got = run(&ADAPTER, &sample("twitter-v2/brexit.jsonl"));
+        let got = run(&ADAPTER, &sample("twitter-v2-jsonl/brexit.jsonl"));
         // One line: a search page of `data` = 100 tweets; no errors.
         assert_eq!(got.rows, 1);
         assert!(got.rejects.is_empty(), "{:?}", got.rejects);
@@ -915,7 +915,7 @@ pub(crate) mod tests {
 
     #[test]
     fn stream_with_truncated_last_line() {
-        let got = run(&ADAPTER, &sample("twitter-v2/streaming_output_with_error.jsonl"));
+        let got = run(&ADAPTER, &sample("twitter-v2-jsonl/streaming_output_with_error.jsonl"));
         // 8 lines: 7 stream objects, the 8th cut after 44 bytes at the end of the file.
         assert_eq!(got.posts.len(), 7);
         assert_eq!(got.rows, 7);
@@ -934,7 +934,7 @@ pub(crate) mod tests {
 
     #[test]
     fn flattened_tweets() {
-        let got = run(&ADAPTER, &sample("twitter-v2/flat.jsonl"));
+        let got = run(&ADAPTER, &sample("twitter-v2-jsonl/flat.jsonl"));
         assert_eq!((got.rows, got.posts.len()), (100, 100));
         assert!(got.rejects.is_empty(), "{:?}", got.rejects);
         // jq: 47 retweeted, 8 quoted, 31 replied_to.
@@ -964,7 +964,7 @@ pub(crate) mod tests {
 
     #[test]
     fn user_lookup_with_errors() {
-        let got = run(&ADAPTER, &sample("twitter-v2/users.jsonl"));
+        let got = run(&ADAPTER, &sample("twitter-v2-jsonl/users.jsonl"));
         // data: 96 users, 91 distinct ids; errors: 8 objects (7 pinned tweets, 1 unknown user
         // id) -> one warning for the line, no reject.
         assert!(got.posts.is_empty());
@@ -1009,7 +1009,7 @@ pub(crate) mod tests {
 
     #[test]
     fn counts_hold_no_posts() {
-        let got = run(&ADAPTER, &sample("twitter-v2/counts.jsonl"));
+        let got = run(&ADAPTER, &sample("twitter-v2-jsonl/counts.jsonl"));
         assert_eq!(got.rows, 1);
         assert!(got.posts.is_empty() && got.accounts.is_empty() && got.rejects.is_empty());
         assert_eq!(got.warnings.len(), 1);
@@ -1018,31 +1018,31 @@ pub(crate) mod tests {
 
     #[test]
     fn single_tweet_samples() {
-        let v = run(&ADAPTER, &sample("twitter-v2/verified_type.jsonl"));
+        let v = run(&ADAPTER, &sample("twitter-v2-jsonl/verified_type.jsonl"));
         let p = &v.posts[0];
         // 2022: impression_count present.
         assert_eq!(
             (p.impressions, p.reactions, p.comments, p.shares, p.quotes),
             (Some(139075), Some(745), Some(37), Some(104), Some(24))
         );
-        let m = run(&ADAPTER, &sample("twitter-v2/media_tweet.jsonl"));
+        let m = run(&ADAPTER, &sample("twitter-v2-jsonl/media_tweet.jsonl"));
         assert_eq!(m.posts[0].content_type, "video");
-        let q = run(&ADAPTER, &sample("twitter-v2/quoted_edit.jsonl"));
+        let q = run(&ADAPTER, &sample("twitter-v2-jsonl/quoted_edit.jsonl"));
         let p = &q.posts[0];
         assert_eq!(p.quoted_post_id.as_deref(), Some("1576994746135764992"));
         assert_eq!(p.in_reply_to_post_id.as_deref(), Some("1576994789110992896"));
-        let e = run(&ADAPTER, &sample("twitter-v2/edited.jsonl"));
+        let e = run(&ADAPTER, &sample("twitter-v2-jsonl/edited.jsonl"));
         // includes.tweets holds the edit history: still one post; `qst` kept as exported.
         assert_eq!(e.posts.len(), 1);
         assert_eq!(e.posts[0].lang.as_deref(), Some("qst"));
-        let g = run(&ADAPTER, &sample("twitter-v2/geo_tweets.jsonl"));
+        let g = run(&ADAPTER, &sample("twitter-v2-jsonl/geo_tweets.jsonl"));
         assert_eq!(g.posts.len(), 2);
         // 13 hashtag entities, `harrypotter` twice: 12 distinct.
         assert_eq!(g.posts[0].hashtags.len(), 12);
-        let t = run(&ADAPTER, &sample("twitter-v2/two_tweets.jsonl"));
+        let t = run(&ADAPTER, &sample("twitter-v2-jsonl/two_tweets.jsonl"));
         assert_eq!((t.posts.len(), t.posts[0].is_repost, t.posts[0].lang.as_deref()), (1, Some(true), Some("und")));
         for f in ["cotweet.jsonl", "many_urls.jsonl", "mentions_tweet.jsonl"] {
-            let got = run(&ADAPTER, &sample(&format!("twitter-v2/{f}")));
+            let got = run(&ADAPTER, &sample(&format!("twitter-v2-jsonl/{f}")));
             assert_eq!((got.posts.len(), got.rejects.len()), (1, 0), "{f}");
         }
     }
@@ -1149,7 +1149,7 @@ pub(crate) mod tests {
         let fixtures = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
         for e in std::fs::read_dir(&fixtures).unwrap().flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if own.contains(&name.as_str()) {
+            if own.contains(&name.as_str()) || name == "real" {
                 continue;
             }
             let mut files = Vec::new();
@@ -1189,7 +1189,7 @@ pub(crate) mod tests {
             "users.jsonl",
             "verified_type.jsonl",
         ] {
-            let path = sample(&format!("twitter-v2/{f}"));
+            let path = sample(&format!("twitter-v2-jsonl/{f}"));
             assert!(detect_file(&ADAPTER, &path) >= 70, "{f}");
             // The whole registry agrees (no other adapter claims it more strongly).
             assert_eq!(detected(&path), Some("twitter-v2-jsonl"), "{f}");
@@ -1197,7 +1197,7 @@ pub(crate) mod tests {
         for f in ["liking_users.jsonl", "retweeted_by.jsonl", "malformed.jsonl"] {
             assert_eq!(detected(&fixture(f)), Some("twitter-v2-jsonl"), "{f}");
         }
-        let others = other_inputs(&["twitter-v2", "twitter-v2-jsonl"]);
+        let others = other_inputs(&["twitter-v2-jsonl"]);
         assert!(others.len() > 40, "{others:?}");
         for p in others {
             assert_eq!(detect_file(&ADAPTER, &p), 0, "{p}");

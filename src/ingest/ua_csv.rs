@@ -1,6 +1,6 @@
 //! `ua-csv`: a Universal Analytics report exported as CSV (FORMATS.md "Website traffic").
 //!
-//! Layout, from the real samples (`../shared/samples/ua/`, reports saved through the API
+//! Layout, from the real samples (`tests/fixtures/real/ua-csv/`, reports saved through the API
 //! by Trial Promoter) and from the UI's "Export > CSV":
 //!
 //! ```text

@@ -1,7 +1,7 @@
 //! `ua-csv` writer: a Universal Analytics "Source/Medium" report with a `Date` dimension,
 //! exported as CSV from the UI: the `#` comment header (view, report, range), a blank line,
 //! the table with thousands separators in quoted counts (FORMATS.md; the layout of
-//! `samples/ua/` and tests/fixtures/ua-csv).
+//! `tests/fixtures/real/ua-csv/` and tests/fixtures/ua-csv).
 //!
 //! The traffic model is here too, since both campaigns share it: the site's non-social
 //! visits follow a weekly rhythm and a slow trend; each social source brings a steady share

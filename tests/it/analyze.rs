@@ -22,8 +22,8 @@ targets = ["BorisJohnson"]
 fn real_samples_through_analyze_and_same_bytes_twice() {
     let w = Workdir::new();
     let lake = w.lake();
-    w.ok(&["--quiet", "ingest", s(&sample("twitter-v2/brexit.jsonl")), "--lake", s(&lake)]);
-    w.ok(&["--quiet", "ingest", s(&sample("ua")), "--date-range", "2021-08-01..2021-09-30", "--lake", s(&lake)]);
+    w.ok(&["--quiet", "ingest", s(&sample("twitter-v2-jsonl/brexit.jsonl")), "--lake", s(&lake)]);
+    w.ok(&["--quiet", "ingest", s(&sample("ua-csv")), "--date-range", "2021-08-01..2021-09-30", "--lake", s(&lake)]);
     w.write("run.toml", PIPELINE);
     let out = w.ok(&["analyze", "run.toml"]);
     assert!(out.contains("campaign_kpis"), "{out}");

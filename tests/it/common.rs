@@ -58,13 +58,13 @@ impl Workdir {
     }
 }
 
-/// A real sample export (`../shared/samples/<rel>`, or under `RALLYLENS_SAMPLES`).
+/// A real sample export (`tests/fixtures/real/<rel>`, or under `RALLYLENS_SAMPLES`).
 pub fn sample(rel: &str) -> PathBuf {
     let base = std::env::var_os("RALLYLENS_SAMPLES")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples"));
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real"));
     let p = base.join(rel);
-    assert!(p.exists(), "sample {} is missing: the tests need ../shared/samples beside the repo", p.display());
+    assert!(p.exists(), "sample {} is missing: the real samples live in tests/fixtures/real", p.display());
     p
 }
 

@@ -38,9 +38,9 @@ fn lake_opens_in_duckdb_with_lake_md_types() {
     let lake = w.lake();
     w.ok(&[
         "ingest",
-        s(&sample("twitter-v2")),
-        s(&sample("twitter-analytics")),
-        s(&sample("facebook-insights")),
+        s(&sample("twitter-v2-jsonl")),
+        s(&sample("twitter-analytics-csv")),
+        s(&sample("facebook-insights-csv")),
         "--lake",
         s(&lake),
     ]);

@@ -6,7 +6,7 @@ use crate::common::{rows, s, sample, Workdir};
 #[test]
 fn unchanged_file_is_skipped_and_lake_is_untouched() {
     let w = Workdir::new();
-    let src = sample("twitter-v2/brexit.jsonl");
+    let src = sample("twitter-v2-jsonl/brexit.jsonl");
     let lake = w.lake();
     w.ok(&["ingest", s(&src), "--lake", s(&lake)]);
     let sum = w.summary();
@@ -42,8 +42,8 @@ fn unchanged_file_is_skipped_and_lake_is_untouched() {
 fn one_collection_in_two_encodings_counts_once() {
     let w = Workdir::new();
     let lake = w.lake();
-    // twitter-csv/brexit.csv is twarc-csv's output for twitter-v2/brexit.jsonl: the same 100 posts.
-    w.ok(&["ingest", s(&sample("twitter-v2/brexit.jsonl")), s(&sample("twitter-csv/brexit.csv")), "--lake", s(&lake)]);
+    // twitter-csv/brexit.csv is twarc-csv's output for twitter-v2-jsonl/brexit.jsonl: the same 100 posts.
+    w.ok(&["ingest", s(&sample("twitter-v2-jsonl/brexit.jsonl")), s(&sample("twitter-csv/brexit.csv")), "--lake", s(&lake)]);
     let sum = w.summary();
     assert_eq!(rows(&sum, "posts", "twitter"), 100);
     assert_eq!(sum["files_ingested"], 2);
@@ -53,7 +53,7 @@ fn one_collection_in_two_encodings_counts_once() {
 fn changed_file_replaces_the_rows_it_wrote() {
     let w = Workdir::new();
     let lake = w.lake();
-    let flat = std::fs::read_to_string(sample("twitter-v2/flat.jsonl")).unwrap();
+    let flat = std::fs::read_to_string(sample("twitter-v2-jsonl/flat.jsonl")).unwrap();
     let lines: Vec<&str> = flat.lines().collect();
     // First export: the first 10 flattened tweets; re-exported later with only the first 4.
     let f = w.write("exports/stream.jsonl", lines[..10].join("\n") + "\n");
@@ -74,7 +74,7 @@ fn changed_file_replaces_the_rows_it_wrote() {
 fn a_bad_line_is_rejected_with_its_line_and_the_rest_ingested() {
     let w = Workdir::new();
     let lake = w.lake();
-    let flat = std::fs::read_to_string(sample("twitter-v2/flat.jsonl")).unwrap();
+    let flat = std::fs::read_to_string(sample("twitter-v2-jsonl/flat.jsonl")).unwrap();
     let mut lines: Vec<String> = flat.lines().map(String::from).collect();
     // 100 good lines and one broken one at line 51: 1 of 101 records = 0.99% <= 1%.
     lines.insert(50, r#"{"id": "1", "text": "broken"#.to_string());
@@ -101,9 +101,9 @@ fn a_bad_line_is_rejected_with_its_line_and_the_rest_ingested() {
 fn too_many_bad_lines_refuse_the_file_and_keep_the_lake() {
     let w = Workdir::new();
     let lake = w.lake();
-    w.ok(&["ingest", s(&sample("twitter-v2/two_tweets.jsonl")), "--lake", s(&lake)]);
+    w.ok(&["ingest", s(&sample("twitter-v2-jsonl/two_tweets.jsonl")), "--lake", s(&lake)]);
     let before = w.state();
-    let flat = std::fs::read_to_string(sample("twitter-v2/flat.jsonl")).unwrap();
+    let flat = std::fs::read_to_string(sample("twitter-v2-jsonl/flat.jsonl")).unwrap();
     let mut lines: Vec<String> = flat.lines().map(String::from).collect();
     // 2 broken of 102 records = 1.96% > 1%: the file is refused whole.
     lines.insert(10, "{not json".into());
@@ -124,7 +124,7 @@ fn truncated_last_line_is_a_warning() {
     // The stream was interrupted mid-line: 7 whole lines, then 44 bytes of an 8th with no
     // newline. A warning naming line 8, not a reject; exit 0.
     let (code, _out, err) =
-        w.run(&["ingest", s(&sample("twitter-v2/streaming_output_with_error.jsonl")), "--lake", s(&lake)]);
+        w.run(&["ingest", s(&sample("twitter-v2-jsonl/streaming_output_with_error.jsonl")), "--lake", s(&lake)]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("truncated") && err.contains("line 8"), "{err}");
     assert_eq!(w.summary()["rows_rejected"], 0);
@@ -161,7 +161,7 @@ fn header_only_and_utf16_and_renamed_columns() {
     let w = Workdir::new();
     let lake = w.lake();
     let src = std::fs::read_to_string(sample(
-        "twitter-analytics/tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv",
+        "twitter-analytics-csv/tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv",
     ))
     .unwrap();
     let header = src.lines().next().unwrap();
@@ -195,13 +195,13 @@ fn every_social_sample_ingests() {
     let w = Workdir::new();
     let lake = w.lake();
     let folders = [
-        "twitter-v2",
+        "twitter-v2-jsonl",
         "twitter-csv",
-        "twitter-v1",
-        "twitter-analytics",
-        "facebook-insights",
-        "facebook-graph",
-        "instagram-graph",
+        "twitter-v1-json",
+        "twitter-analytics-csv",
+        "facebook-insights-csv",
+        "facebook-graph-json",
+        "instagram-graph-json",
     ];
     let mut args = vec!["ingest".to_string()];
     args.extend(folders.iter().map(|f| s(&sample(f)).to_string()));
@@ -232,11 +232,11 @@ fn ua_range_exports_and_the_uci_dataset_through_the_cli() {
     let w = Workdir::new();
     let lake = w.lake();
     // A UA report without a date column cannot be placed in time without a range.
-    let (code, _, err) = w.run(&["ingest", s(&sample("ua/google-metrics-all.csv")), "--lake", s(&lake)]);
+    let (code, _, err) = w.run(&["ingest", s(&sample("ua-csv/google-metrics-all.csv")), "--lake", s(&lake)]);
     assert_eq!(code, 3);
     assert!(err.contains("google-metrics-all.csv") && err.contains("--date-range"), "{err}");
 
-    w.ok(&["ingest", s(&sample("ua")), "--date-range", "2017-01-01..2017-01-31", "--lake", s(&lake)]);
+    w.ok(&["ingest", s(&sample("ua-csv")), "--date-range", "2017-01-01..2017-01-31", "--lake", s(&lake)]);
     let sum = w.summary();
     let web = sum["partitions"].as_array().unwrap().iter().find(|p| p["table"] == "traffic").unwrap().clone();
     assert_eq!(
@@ -262,7 +262,7 @@ fn ua_range_exports_and_the_uci_dataset_through_the_cli() {
     let mapping = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/mappings/uci-facebook-metrics.toml");
     w.ok(&[
         "ingest",
-        s(&sample("uci-facebook-metrics/dataset_Facebook.csv")),
+        s(&sample("custom-csv/dataset_Facebook.csv")),
         "--mapping",
         s(&mapping),
         "--lake",

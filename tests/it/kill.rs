@@ -9,7 +9,7 @@ use crate::duckdb::duckdb_count;
 
 /// A large collection: flat.jsonl (100 flattened tweets, ~730 KB) 60 times with fresh ids.
 fn big_collection(w: &Workdir) -> std::path::PathBuf {
-    let flat = std::fs::read_to_string(sample("twitter-v2/flat.jsonl")).unwrap();
+    let flat = std::fs::read_to_string(sample("twitter-v2-jsonl/flat.jsonl")).unwrap();
     let mut out = String::with_capacity(flat.len() * 60);
     for copy in 0..60 {
         for line in flat.lines() {
@@ -43,7 +43,7 @@ fn assert_old_or_new(w: &Workdir, before: &serde_json::Value) -> bool {
 fn sigkill_during_a_large_ingest_keeps_the_previous_lake() {
     let w = Workdir::new();
     let lake = w.lake();
-    w.ok(&["ingest", s(&sample("twitter-v2/brexit.jsonl")), "--lake", s(&lake)]);
+    w.ok(&["ingest", s(&sample("twitter-v2-jsonl/brexit.jsonl")), "--lake", s(&lake)]);
     let before = w.state();
     let big = big_collection(&w);
     let mut killed_midway = 0;
@@ -73,11 +73,11 @@ fn abort_at_the_commit_point_rolls_forward() {
     for fault in ["after-commit-record", "mid-apply"] {
         let w = Workdir::new();
         let lake = w.lake();
-        w.ok(&["ingest", s(&sample("twitter-v2/brexit.jsonl")), "--lake", s(&lake)]);
+        w.ok(&["ingest", s(&sample("twitter-v2-jsonl/brexit.jsonl")), "--lake", s(&lake)]);
         let o = w
             .cmd()
             .env("RALLYLENS_FAULT", fault)
-            .args(["ingest", s(&sample("twitter-v2/flat.jsonl")), "--lake", s(&lake)])
+            .args(["ingest", s(&sample("twitter-v2-jsonl/flat.jsonl")), "--lake", s(&lake)])
             .output()
             .unwrap();
         assert!(!o.status.success(), "{fault}: the injected abort did not happen");
