@@ -32,6 +32,9 @@
 //!   code") is null. `medium`: from the referrer code, which names who referred the
 //!   action; a group's code (`group-...`) is kept, a person's code (built from the
 //!   person's name, e.g. `jane-doe`) is personal data, so only the fact is kept: `referral`.
+//! - `post_id` is null: the download names no social post (a `source` of `facebook` says
+//!   where the link was shared, not which post), so these actions join a campaign through
+//!   its tag only (`post_ids`).
 //! - A row with neither an e-mail nor a uuid, or an e-mail cell without `@`, or an
 //!   unreadable time, is rejected with its line and column; messages never quote a cell.
 

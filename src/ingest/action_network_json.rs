@@ -30,6 +30,9 @@
 //! verb). `source` = `action_network:referrer_data.source` (also OSDI's `referrer_data`),
 //! `medium` from its `referrer` code as in `action-network-csv` (a group's code kept, a
 //! person's replaced by `referral`); `none` is null; `website` has no column and is dropped.
+//! No field names a social post (`website` is the referring host or the form's address;
+//! Facebook's link shim hides the post), so `post_id` is null: an Action Network action
+//! belongs to a campaign through its tag only, never by answering a post (`post_ids`).
 //!
 //! Attendances with status `declined` are not actions: counted as rows, skipped, summed in
 //! one warning. Objects of other types (people, petitions, taggings) are skipped with one

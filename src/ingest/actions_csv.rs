@@ -19,6 +19,10 @@
 //!   time zone (`cx.tz`). A blank cell is a null time; an unreadable one a reject.
 //! - `platform`: lower-cased; blank or absent is the input's forced platform (`cx.platform`)
 //!   when one is given, else `crm` (METRICS.md §10.7).
+//! - `post_id`: the post the action answers, as given. On `facebook` rows a post's
+//!   address (`facebook.com/<page>/posts/<id>`, `permalink.php?story_fbid=…&id=…`) becomes
+//!   its id (`post_ids::facebook_reference`); a bare post id and `<page>_<post>` are kept as
+//!   they are and both answer the post (analyze matches Facebook ids on their post part).
 //! - `action_key`: the file's own `action_key` column when it has one, else a keyed hash
 //!   of (actor, action, time, platform, post_id): the same action listed in two files counts
 //!   once, and the key reveals nothing of the actor. A row without a time gets no key
@@ -34,7 +38,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use csv::StringRecord;
 
 use super::csv_stream::{self, CsvAdapter, CsvRows};
-use super::{util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
+use super::{post_ids, util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Action, Micros};
 
 pub struct ActionsCsv;
@@ -337,7 +341,10 @@ impl CsvRows for ActionRows<'_> {
             }
         };
         let actor_id = actor_id(cx, &platform, who);
-        let post_id = opt(cell(rec, self.post_id));
+        let post_id = match cell(rec, self.post_id) {
+            id if platform == "facebook" => opt(&post_ids::facebook_reference(id)),
+            id => opt(id),
+        };
         let action_key = opt(cell(rec, self.key))
             .or_else(|| occurred_at.map(|t| row_key(cx, &actor_id, &verb, t, &platform, post_id.as_deref())));
         out.action(Action {
@@ -459,6 +466,27 @@ pub(crate) mod tests {
         for needle in ["ana.costa", "example.org", "ana_tweets", "bruno@", "maria", "silva", "+351", "rua das flores"] {
             assert!(!all.contains(needle), "{needle} leaked");
         }
+    }
+
+    #[test]
+    fn facebook_post_references() {
+        let got = run("actions-csv/post_ids.csv", "UTC");
+        let ids: Vec<(&str, Option<&str>)> =
+            got.actions.iter().map(|a| (a.platform.as_str(), a.post_id.as_deref())).collect();
+        assert_eq!(
+            ids,
+            [
+                ("crm", None),
+                // A bare post id and `<page>_<post>` are kept as given (analyze matches both).
+                ("facebook", Some("1900000000000001")),
+                ("facebook", Some("1900000000000001")),
+                ("facebook", Some("1605839243031680_1900000000000001")),
+                // The permalink.php address: story_fbid 1900000000000001 of page id 1605839243031680.
+                ("facebook", Some("1605839243031680_1900000000000001")),
+                ("facebook", Some("1900000000000009")),
+                ("twitter", Some("1900000000000001")),
+            ]
+        );
     }
 
     #[test]

@@ -27,6 +27,10 @@
 //!   the record (line = the line where the JSON object starts).
 //!
 //! Readings chosen:
+//! - `post_id` = the object's `id`: `<page id>_<post id>` for every post of a page's
+//!   connections. An id without `_` inside a page's `posts` / `feed` connection gets that
+//!   page (`post_ids::facebook_post`, the lake's one form for a Facebook post); a bare id
+//!   elsewhere (a video node) is kept as is.
 //! - A post object is only kept when it carries something the lake keeps (a time, a
 //!   message or a figure): `{"id": "1_2", "insights": {post_engaged_users}}` gives no row,
 //!   so a thin response cannot replace a full row of the same post (the lake keeps the
@@ -57,7 +61,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::ingest::facebook_insights_csv::urls_in;
-use crate::ingest::{util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
+use crate::ingest::{post_ids, util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{AccountSnap, Day, Micros, Post};
 
 pub struct FacebookGraphJson;
@@ -301,6 +305,8 @@ fn post_of(o: &Map<String, Value>, id: &str, page: Option<&str>) -> Result<Optio
         })?),
     };
     let text = o.get("message").and_then(Value::as_str).and_then(util::non_empty);
+    let permalink = o.get("permalink_url").and_then(Value::as_str).and_then(util::non_empty);
+    let id = &post_ids::facebook_post(id, page, permalink.as_deref());
     let page_id = id.split_once('_').map(|(p, _)| p.to_string()).filter(|p| !p.is_empty()).or(page.map(str::to_string));
     let from = o.get("from").and_then(|f| f.get("id")).and_then(id_text);
     let origin = match (&from, &page_id) {
@@ -336,7 +342,7 @@ fn post_of(o: &Map<String, Value>, id: &str, page: Option<&str>) -> Result<Optio
         },
         comments: summary("comments")?,
         shares: summary("shares")?,
-        permalink: o.get("permalink_url").and_then(Value::as_str).and_then(util::non_empty),
+        permalink,
         ..Default::default()
     };
     for key in ["insights", "video_insights"] {
@@ -718,6 +724,26 @@ mod tests {
             assert_eq!((got.rows, got.posts.len(), got.accounts.len()), (rows, 0, 0), "{name}");
             assert_eq!(got.warnings.len(), 1, "{name}");
         }
+    }
+
+    #[test]
+    fn a_bare_post_id_in_a_page_connection_gets_the_page() {
+        // Page 10's posts: a story id is kept, a bare id gets the page; a bare top-level
+        // object (no page around it) keeps its id.
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("page.json");
+        std::fs::write(
+            &path,
+            r#"[{"id": "10", "posts": {"data": [
+                  {"id": "10_100", "message": "story id"},
+                  {"id": "200", "message": "bare id"}]}},
+                {"id": "300", "message": "no page", "type": "status"}]"#,
+        )
+        .unwrap();
+        let got = run(path.to_str().unwrap()).unwrap();
+        let ids: Vec<(&str, Option<&str>)> =
+            got.posts.iter().map(|p| (p.post_id.as_str(), p.account_id.as_deref())).collect();
+        assert_eq!(ids, [("10_100", Some("10")), ("10_200", Some("10")), ("300", None)]);
     }
 
     #[test]

@@ -12,9 +12,11 @@
 //! layout; an Excel date cell in `Posted` is read as the local time it shows.
 //!
 //! Mapping (METRICS.md §1, §10.5):
-//! - `post_id` = `Post ID` as exported (`<page id>_<post id>`, the Graph API's id);
-//!   `account_id` = the page id before the `_`; `account_handle` = the page's vanity name
-//!   from `Permalink` (`facebook.com/<name>/posts/…`) when it is not a number.
+//! - `post_id` = `Post ID` as exported (`<page id>_<post id>`, the Graph API's id, in the
+//!   real export and both fixtures); a bare id gets the page of a numeric `Permalink`
+//!   (`post_ids::facebook_post`). `account_id` = the page id before the `_`;
+//!   `account_handle` = the page's vanity name from `Permalink`
+//!   (`facebook.com/<name>/posts/…`) when it is not a number.
 //! - `created_at` = `Posted` (`01/19/2017 09:03:47 AM`) in the page's time zone `cx.tz`.
 //! - `content_type` from `Type`: Photo → photo, Video and Shared Video → video, Link →
 //!   link, Status → text, Event → event, anything else → other.
@@ -42,7 +44,7 @@
 
 use std::io::Read;
 
-use crate::ingest::{util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
+use crate::ingest::{post_ids, util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{Micros, Post};
 
 pub struct FacebookInsightsCsv;
@@ -294,10 +296,11 @@ fn row_post(c: &Cols, cells: &[String], h: &[String], cx: &Ctx) -> Result<Post, 
     };
     let text = util::non_empty(cell(cells, c.message));
     let permalink = util::non_empty(cell(cells, c.permalink));
-    let page = id.split_once('_').map(|(p, _)| p.to_string()).filter(|p| !p.is_empty());
+    let post_id = post_ids::facebook_post(id, None, permalink.as_deref());
+    let page = post_id.split_once('_').map(|(p, _)| p.to_string()).filter(|p| !p.is_empty());
     Ok(Post {
         platform: "facebook".into(),
-        post_id: id.to_string(),
+        post_id,
         origin: "owned",
         account_id: page,
         account_handle: permalink.as_deref().and_then(fb_handle_from_permalink),
@@ -577,6 +580,23 @@ mod tests {
         assert!(got.rejects[0].error.contains("'many'"), "{}", got.rejects[0].error);
         assert_eq!(got.rejects[0].raw.as_deref(), Some("1_3,,x,Photo,01/19/2017 09:03:47 AM,many"));
         assert_eq!((got.rejects[1].line, got.rejects[1].field.as_str()), (6, "Posted"));
+    }
+
+    #[test]
+    fn bare_post_ids_take_the_page_of_a_numeric_permalink() {
+        // The real export writes `<page>_<post>` (real_sample_one_post); a bare id (a
+        // re-saved sheet) gets the page from `facebook.com/<page id>/posts/<id>` (row 1),
+        // not from a vanity name (row 2) nor from another post's address (row 3).
+        let body = "\"Post ID\",Permalink,Posted\n\
+                    ,,\n\
+                    22,https://www.facebook.com/1605839243031680/posts/22,01/19/2017 09:03:47 AM\n\
+                    23,https://www.facebook.com/USCTrials/posts/23,01/19/2017 09:03:47 AM\n\
+                    24,https://www.facebook.com/1605839243031680/posts/25,01/19/2017 09:03:47 AM\n";
+        let (_d, path) = write("bare.csv", body);
+        let got = run(&path, None).unwrap();
+        let ids: Vec<(&str, Option<&str>)> =
+            got.posts.iter().map(|p| (p.post_id.as_str(), p.account_id.as_deref())).collect();
+        assert_eq!(ids, [("1605839243031680_22", Some("1605839243031680")), ("23", None), ("24", None)]);
     }
 
     #[test]

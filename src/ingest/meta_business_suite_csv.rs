@@ -15,10 +15,12 @@
 //! Readings chosen:
 //! - Platform: `instagram` when the header has `Account ID` or `Account username` (or
 //!   `Likes` without `Reactions`), else `facebook`; `cx.platform` overrides both.
-//! - `post_id`: Instagram's `Post ID` as is (the media id). Facebook's `Post ID` is the
-//!   post part only; it is stored as `<Page ID>_<Post ID>`, the Graph API's and Page
-//!   Insights' id of the same post, so a post seen in both exports counts once. An id
-//!   that already holds a `_` is kept.
+//! - `post_id`: Instagram's `Post ID` as is (the media id, the Graph API's). Facebook's
+//!   `Post ID` is the post part only; it is stored as `<Page ID>_<Post ID>`, the Graph
+//!   API's and Page Insights' id of the same post, so a post seen in both exports counts
+//!   once (`post_ids::facebook_post`: an id that already holds a `_` is kept; without a
+//!   numeric `Page ID`, the page of a numeric `Permalink`, else the bare id). An action
+//!   naming the bare id still answers it (`post_ids::join_key`).
 //! - `Views` → `impressions` (METRICS §10.5; an older export's `Impressions` column is
 //!   read when there is no `Views`), `Reach` → `reach`, `Reactions` / IG `Likes` →
 //!   `reactions`, `Comments`, `Shares`, `Saves`, `Total clicks` → `clicks`, `Link Clicks`
@@ -43,7 +45,7 @@
 use crate::ingest::facebook_insights_csv::{
     cell, count_cell, fb_handle_from_permalink, find_col, missing_column, urls_in,
 };
-use crate::ingest::{util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
+use crate::ingest::{post_ids, util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{Micros, Post};
 
 pub struct MetaBusinessSuiteCsv;
@@ -191,9 +193,11 @@ fn row_post(c: &Cols, cells: &[String], h: &[String], cx: &Ctx) -> Result<Post, 
         return Err((POST_ID.into(), "expected a post id, found a blank cell".into()));
     }
     let account_id = util::non_empty(cell(cells, c.account_id));
-    let post_id = match (&account_id, c.instagram || raw_id.contains('_')) {
-        (Some(page), false) => format!("{page}_{raw_id}"),
-        _ => raw_id.to_string(),
+    let permalink = util::non_empty(cell(cells, c.permalink));
+    let post_id = if c.instagram {
+        raw_id.to_string()
+    } else {
+        post_ids::facebook_post(raw_id, account_id.as_deref(), permalink.as_deref())
     };
     let published = cell(cells, Some(c.publish)).trim();
     let created_at = if published.is_empty() {
@@ -210,7 +214,6 @@ fn row_post(c: &Cols, cells: &[String], h: &[String], cx: &Ctx) -> Result<Post, 
         [a, b] if a != b => Some(format!("{a}\n\n{b}")),
         [a, ..] => Some(a.clone()),
     };
-    let permalink = util::non_empty(cell(cells, c.permalink));
     let account_handle = match util::non_empty(cell(cells, c.username)) {
         Some(u) => Some(util::handle(&u)),
         None if !c.instagram => permalink.as_deref().and_then(fb_handle_from_permalink),
@@ -367,6 +370,22 @@ mod tests {
         let e = run(&path, None, None).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("Publish time"));
         assert!(e.msg.contains("the file's columns are: Post ID, Page ID, Views"), "{}", e.msg);
+    }
+
+    #[test]
+    fn facebook_post_ids_without_a_page_column() {
+        // No `Page ID` column (a trimmed export): a numeric page in the Permalink gives the
+        // page (row 1); a vanity name does not, the id stays bare (row 2) and still answers
+        // actions by its post part; an id holding a `_` is kept (row 3).
+        let (_d, path) = write(
+            "\"Post ID\",\"Publish time\",Permalink,\"Post type\"\n\
+             111,\"09/28/2026 18:12\",https://www.facebook.com/100045700821521/posts/111,Status\n\
+             222,\"09/28/2026 18:12\",https://www.facebook.com/cleanairnow/posts/222,Status\n\
+             9_333,\"09/28/2026 18:12\",,Status\n",
+        );
+        let got = run(&path, Some("facebook"), None).unwrap();
+        let ids: Vec<&str> = got.posts.iter().map(|p| p.post_id.as_str()).collect();
+        assert_eq!(ids, ["100045700821521_111", "222", "9_333"]);
     }
 
     #[test]

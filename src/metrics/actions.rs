@@ -15,7 +15,12 @@
 //!   accounts and targets;
 //! - `post_id`, and an `action_key` of the form `post:<id>`: the code of the post
 //!   `(platform, id)` they name (its first row in the posts frame) when it is one of the
-//!   posts asked for (the campaigns' posts: only they decide membership), else [`NONE`];
+//!   posts asked for (the campaigns' posts: only they decide membership), else [`NONE`].
+//!   Ids are compared by [`join_key`]: a Facebook post is found by its post part, so an
+//!   action naming the bare post id (as CRMs and users copy it) answers the lake's
+//!   `<page id>_<post id>` and the other way round (`crate::ingest::post_ids`). It is a
+//!   sub-slice of the id: no allocation, one hash and one lookup per action as before;
+//!   two rows `<page>_<post>` and `<post>` of one post share a code;
 //! - `occurred_at`: µs since the epoch (UTC), [`NO_TIME`] for null.
 //!
 //! About 25 bytes an action. [`super::Scope`] gathers each campaign's actions from it as an
@@ -31,6 +36,8 @@ use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReader
 use parquet::arrow::ProjectionMask;
 use polars::prelude::*;
 use rayon::prelude::*;
+
+use crate::ingest::post_ids::join_key;
 
 /// "No value": a null actor, or a post the lake does not have.
 pub const NONE: u32 = u32::MAX;
@@ -215,14 +222,15 @@ fn small_code(i: usize, k: usize) -> Result<u16> {
         .ok_or_else(|| anyhow::anyhow!("the actions table has more than {} distinct values of `{}`", NO_CODE, SMALL[k]))
 }
 
-/// The 128-bit hash standing for a post key `(platform, id)` while resolving references:
-/// the id hashed with a seed of the platform (chance collisions as for [`actor_hash`]).
-fn post_hash(platform: &str, id: &str) -> u128 {
-    xxhash_rust::xxh3::xxh3_128_with_seed(id.as_bytes(), xxhash_rust::xxh3::xxh3_64(platform.as_bytes()))
+/// The 128-bit hash standing for a post key `(platform, key)` while resolving references
+/// (`key` = the id's [`join_key`]): the key hashed with a seed of the platform (chance
+/// collisions as for [`actor_hash`]).
+fn post_hash(platform: &str, key: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128_with_seed(key.as_bytes(), xxhash_rust::xxh3::xxh3_64(platform.as_bytes()))
 }
 
-/// Codes of the `(platform, post_id)` keys of the posts' rows `wanted` ([`NONE`] for the
-/// others): per row, and the map from key (hash) to code.
+/// Codes of the `(platform, join_key(post_id))` keys of the posts' rows `wanted` ([`NONE`]
+/// for the others): per row, and the map from key (hash) to code.
 fn post_index(posts: &DataFrame, wanted: &[bool]) -> Result<(Vec<u32>, PlHashMap<u128, u32>)> {
     let platform = posts.column("platform")?.str()?;
     let id = posts.column("post_id")?.str()?;
@@ -233,7 +241,7 @@ fn post_index(posts: &DataFrame, wanted: &[bool]) -> Result<(Vec<u32>, PlHashMap
         .zip(wanted)
         .enumerate()
         .map(|(row, (k, w))| match k {
-            (Some(p), Some(i)) if *w => *index.entry(post_hash(p, i)).or_insert(row as u32),
+            (Some(p), Some(i)) if *w => *index.entry(post_hash(p, join_key(p, i))).or_insert(row as u32),
             _ => NONE,
         })
         .collect();
@@ -403,6 +411,7 @@ fn read_unit(u: &Unit, cols: Columns, d: &mut RunDicts, posts: &PlHashMap<u128, 
                 None => id,
             };
             let p = platform.value(i);
+            let id = join_key(p, id);
             *out = match last {
                 Some((lp, lid, code)) if lid == id && lp == p => code,
                 _ => {
@@ -558,5 +567,41 @@ mod tests {
         assert_eq!(t.post_key, vec![0, NONE, 2, NONE]);
         assert_eq!(t.post, vec![0, NONE, 2, NONE, NONE, NONE, NONE, NONE]);
         assert_eq!(t.key_post, vec![NONE, NONE, NONE, 2, NONE, NONE, NONE, NONE]);
+    }
+
+    #[test]
+    fn facebook_ids_meet_on_their_post_part() {
+        let d = tempfile::tempdir().unwrap();
+        let a = d.path().join("a.parquet");
+        // Posts: row 0 the canonical `<page>_<post>` 10_100; row 1 a post stored bare (an
+        // export without its page), 200; row 2 a twitter post whose id holds a `_`.
+        let posts = df!(
+            "platform" => ["facebook", "facebook", "twitter"],
+            "post_id" => ["10_100", "200", "7_8"],
+        )
+        .unwrap();
+        write(
+            &a,
+            &[
+                ("facebook", Some("ann"), "like", Some(1), Some("100"), None), // bare → row 0
+                ("facebook", Some("bob"), "comment", Some(2), Some("10_100"), None), // exact → row 0
+                ("facebook", Some("cat"), "share", Some(3), Some("10_200"), None), // page_post → bare row 1
+                ("facebook", Some("dan"), "like", Some(4), Some("11_100"), None), // post part 100 → row 0
+                ("facebook", Some("eve"), "like", Some(5), Some("300"), None), // no such post
+                ("twitter", Some("fay"), "like", Some(6), Some("8"), None),    // twitter ids are whole: none
+                ("twitter", Some("gus"), "like", Some(7), Some("7_8"), None),  // exact twitter → row 2
+                ("instagram", Some("hal"), "like", Some(8), Some("100"), None), // other platform: none
+            ],
+            Some(&[Some("post:100"), None, None, None, None, None, None, Some("post:10_100")]),
+        );
+        let t = ActionTable::read(&[a], &posts, &[true; 3]).unwrap();
+        assert_eq!(t.post_key, vec![0, 1, 2]);
+        assert_eq!(t.post, vec![0, 0, 1, 0, NONE, NONE, 2, NONE]);
+        // `post:<id>` keys resolve the same way, on their own platform only.
+        assert_eq!(t.key_post, vec![0, NONE, NONE, NONE, NONE, NONE, NONE, NONE]);
+        // Two rows of one post in both forms share one code.
+        let posts = df!("platform" => ["facebook", "facebook"], "post_id" => ["10_100", "100"]).unwrap();
+        let t = ActionTable::read(&[d.path().join("a.parquet")], &posts, &[true; 2]).unwrap();
+        assert_eq!(t.post_key, vec![0, 0]);
     }
 }

@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use polars::prelude::*;
 
 use super::actions::{verb_rungs, ActionTable, NONE, NO_CODE, NO_TIME};
+use crate::ingest::post_ids::join_key;
 use crate::pipeline::{Campaign, Ladder};
 use crate::pseudo::Pseudonymizer;
 
@@ -201,7 +202,9 @@ fn campaign_posts(lake: &super::Lake, c: &Campaign) -> PolarsResult<DataFrame> {
 
     // Membership through list columns: a post is marked when any element matches; the mark
     // then holds for every row of the same (platform, post_id) (one row per post in a
-    // lake, as LAKE.md dedups them; null keys are never marked).
+    // lake, as LAKE.md dedups them; null keys are never marked). Ids are compared by their
+    // join key, like actions' references: a Facebook post stored bare by an export that
+    // did not tell its page is the same post as its `<page>_<post>` row.
     let posts_df = lake_posts(lake)?;
     let url_match = |u: &str| c.url_prefixes.iter().any(|p| u.starts_with(p.as_str()));
     let marks = [
@@ -217,12 +220,16 @@ fn campaign_posts(lake: &super::Lake, c: &Campaign) -> PolarsResult<DataFrame> {
             .iter()
             .zip(post_id.iter())
             .zip(rows.iter())
-            .filter_map(|((p, id), m)| if *m { Some((p?, id?)) } else { None })
+            .filter_map(|((p, id), m)| if *m { Some((p?, join_key(p?, id?))) } else { None })
             .collect();
         let marked: Vec<bool> = if keys.is_empty() {
             vec![false; posts_df.height()]
         } else {
-            platform.iter().zip(post_id.iter()).map(|(p, id)| p.zip(id).is_some_and(|k| keys.contains(&k))).collect()
+            platform
+                .iter()
+                .zip(post_id.iter())
+                .map(|(p, id)| p.zip(id).is_some_and(|(p, id)| keys.contains(&(p, join_key(p, id)))))
+                .collect()
         };
         posts_df.with_column(Column::new(name.into(), marked))?;
     }
@@ -293,7 +300,8 @@ fn lake_actions(lake: &super::Lake, wanted: &[bool]) -> PolarsResult<Arc<ActionT
 }
 
 /// The campaign's actions (§10.1: tagged with the campaign, or answering or derived from
-/// one of its posts, on the same platform: by `post_id` or an `action_key` `post:<id>`),
+/// one of its posts, on the same platform: by `post_id` or an `action_key` `post:<id>`,
+/// a Facebook id in either form, see [`ActionTable`]),
 /// gathered from the lake's action table into a frame: `platform`, `action`,
 /// `occurred_at`, `_actor`, `rung`, `excluded` (the actor is an own account or a target),
 /// `in_campaign` (true) and `day` (in the campaign's time zone).

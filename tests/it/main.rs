@@ -8,6 +8,7 @@ mod help;
 mod ingest_cli;
 mod kill;
 mod pipeline;
+mod post_ids;
 mod privacy;
 mod run;
 mod synth;
