@@ -2,7 +2,7 @@
 """Analyze at scale: a generated lake of POSTS posts and ACTIONS actions (default 1 M and
 10 M), two campaigns, all metrics in one `rallylens analyze`; reports seconds and peak RSS.
 
-The lake is written straight in rallylens' layout (LAKE.md columns and types, a manifest
+The lake is written straight in rallylens' layout (docs/lake.md columns and types, a manifest
 listing every part) by DuckDB from deterministic hash-based "random" values, so generating
 10 M actions takes seconds. Shapes: 2,000 own posts and ~1 M collected posts over 120
 days on twitter/facebook/instagram; 300 k actors whose actions (likes, retweets, replies,

@@ -4,8 +4,9 @@
 The list (source -> SOURCE_CATEGORY_SEARCH / SOCIAL / SHOPPING / VIDEO) is the one
 Google Analytics 4 uses for its default channel groups, as kept in Velir/dbt-ga4
 `seeds/ga4_source_categories.csv` (MIT licence, Copyright (c) 2022 Adam Ribaudo).
-The repository must not read ../shared at build time, so the table is generated once
-and committed; rerun after updating the CSV:
+The build reads nothing outside the repository, so the table is generated once from
+the copy of the CSV kept with the test samples and committed; rerun after updating
+that CSV:
 
     python3 scripts/gen_channel_sources.py tests/fixtures/real/ga4-source-categories/ga4_source_categories.csv > src/channel_sources.rs
 

@@ -1,4 +1,4 @@
-//! Traffic source -> canonical channel (LAKE.md `traffic.channel`, METRICS.md §4).
+//! Traffic source -> canonical channel (docs/lake.md#traffic, docs/metrics.md#referral-uplift).
 //!
 //! [`channel`] maps what a web analytics export says about where a session came from
 //! (a source name or host, a medium, a referrer URL) to one of [`CHANNELS`]. The mapping
@@ -50,7 +50,7 @@ pub const CHANNELS: [&str; 12] = [
     "other",
 ];
 
-/// True for the channels METRICS.md §4 sums as "all social".
+/// True for the channels docs/metrics.md#referral-uplift sums as "all social".
 pub fn is_social(channel: &str) -> bool {
     CHANNELS[..7].contains(&channel)
 }
@@ -412,7 +412,7 @@ mod tests {
 
     #[test]
     fn formats_md_names() {
-        // FORMATS.md "Referrer to channel" and LAKE.md `channel`.
+        // docs/lake.md#traffic (`channel`).
         let cases = [
             ("facebook.com", "facebook"),
             ("m.facebook.com", "facebook"),

@@ -53,7 +53,7 @@ pub enum Command {
     /// Summarise a lake: tables, rows per platform, date ranges, files, rejects.
     #[command(after_help = EXIT_CODES)]
     Lake(LakeArgs),
-    /// Compute every metric of a pipeline's campaigns from the lake (METRICS.md tables).
+    /// Compute every metric of a pipeline's campaigns from the lake (docs/metrics.md).
     #[command(after_help = EXIT_CODES)]
     Analyze(AnalyzeArgs),
     /// Check a pipeline file and print what a run of it would do.

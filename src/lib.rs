@@ -4,7 +4,7 @@
 //!
 //! - [`ingest`]: one adapter per export format, detected from content.
 //! - [`lake`]: the hive-partitioned Parquet lake, its manifest and atomic commits.
-//! - [`model`]: the canonical tables (LAKE.md) as Rust records and Arrow schemas.
+//! - [`model`]: the canonical tables (docs/lake.md) as Rust records and Arrow schemas.
 
 pub mod channel;
 pub mod cli;

@@ -1,10 +1,10 @@
-//! The canonical records of the lake (LAKE.md) and their Arrow schemas.
+//! The canonical records of the lake (docs/lake.md) and their Arrow schemas.
 //!
 //! Adapters produce these structs; the lake writer turns them into Arrow record batches
 //! with [`TableBuilder`]. One declaration per table (the `table!` macro) gives the struct's
 //! columns, the Arrow schema and the builder, so a column cannot be in one and not the other.
 //!
-//! Types follow LAKE.md: counts `Int64`, times `Timestamp(µs, UTC)`, days `Date32`,
+//! Types follow docs/lake.md: counts `Int64`, times `Timestamp(µs, UTC)`, days `Date32`,
 //! lists `List<Utf8>`. A figure an export lacks is `None` (null), never 0.
 
 use std::sync::Arc;
@@ -197,7 +197,7 @@ macro_rules! table {
 }
 
 table! {
-    /// One published item (LAKE.md `posts`).
+    /// One published item (docs/lake.md#posts).
     "posts", Post, PostBuilder, {
         platform: String,
         post_id: String,
@@ -240,7 +240,7 @@ table! {
 }
 
 table! {
-    /// One supporter action (LAKE.md `actions`), the ladder's input.
+    /// One supporter action (docs/lake.md#actions), the ladder's input.
     "actions", Action, ActionBuilder, {
         platform: String,
         /// Keyed hash (HMAC-SHA-256, hex) of the platform user id or lower-cased e-mail.
@@ -260,7 +260,7 @@ table! {
 }
 
 table! {
-    /// Website sessions per day (or per exported range) and source (LAKE.md `traffic`).
+    /// Website sessions per day (or per exported range) and source (docs/lake.md#traffic).
     "traffic", Traffic, TrafficBuilder, {
         /// `web` unless an export says otherwise; the hive partition.
         platform: String,
@@ -284,7 +284,7 @@ table! {
 }
 
 table! {
-    /// A follower count of an account on a day (LAKE.md `accounts`).
+    /// A follower count of an account on a day (docs/lake.md#accounts).
     "accounts", AccountSnap, AccountBuilder, {
         platform: String,
         account_id: String,

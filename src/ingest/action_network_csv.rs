@@ -1,6 +1,6 @@
 //! `action-network-csv`: the CSV an Action Network admin downloads from a petition, form,
-//! event or fundraising page (or a report over one). FORMATS.md "Supporter actions";
-//! METRICS.md §10.7.
+//! event or fundraising page (or a report over one). docs/formats.md#action-network-csv;
+//! docs/lake.md#pseudonymisation.
 //!
 //! Layout (Action Network's download; no real file could be had, the column names follow
 //! the exports seen in public tools that read them): one row per action taker, the
@@ -20,7 +20,7 @@
 //!   the same pseudonym `action-network-json` gives a person known only by id.
 //! - `uuid` in these exports is the activist's id, not the action's (one person, one uuid,
 //!   in every export). So it is not used bare as `action_key` (it would merge a person's
-//!   signatures of two petitions, and FORMATS.md says the uuid is pseudonymised): the key is
+//!   signatures of two petitions, and the uuid identifies a person, so it is pseudonymised): the key is
 //!   `an:` + keyed hash of (uuid, or the e-mail when there is no uuid; the action time; the
 //!   verb). A row without a time gets no key.
 //! - Times: ISO 8601 with an offset, `YYYY-MM-DD HH:MM[:SS]` (also with `T`, or a trailing

@@ -1,5 +1,5 @@
-//! `action-network-json`: Action Network API v2 and webhook objects (OSDI). FORMATS.md
-//! "Supporter actions"; METRICS.md §10.7. Layouts from Action Network's API documentation
+//! `action-network-json`: Action Network API v2 and webhook objects (OSDI).
+//! docs/formats.md#action-network-json; docs/lake.md#pseudonymisation. Layouts from Action Network's API documentation
 //! (actionnetwork.org/docs/v2: signatures, attendances, donations, submissions, outreaches;
 //! docs/webhooks) and the OSDI specification.
 //!
@@ -18,7 +18,7 @@
 //! outreach); `occurred_at` = `created_date`.
 //!
 //! The actor, in this order: the `person`'s primary e-mail (else its first), hashed with
-//! `pseudo.email` like every other e-mail source (METRICS.md §10.7); else the person's
+//! `pseudo.email` like every other e-mail source (docs/lake.md#pseudonymisation); else the person's
 //! Action Network id (`action_network:person_id`, the last segment of
 //! `_links.osdi:person.href`, or the person's own `action_network:` identifier), hashed with
 //! `pseudo.id("action_network", id)`. API collections carry only the id, webhooks the

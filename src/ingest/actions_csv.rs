@@ -1,5 +1,5 @@
 //! `actions-csv`: the canonical `actions` table written as CSV, for any CRM or spreadsheet
-//! (EveryAction, ControlShift, a volunteer sheet). FORMATS.md "Supporter actions":
+//! (EveryAction, ControlShift, a volunteer sheet). docs/formats.md#actions-csv:
 //!
 //! ```text
 //! actor,action,occurred_at[,platform,post_id,campaign,source,medium,action_key]
@@ -12,13 +12,13 @@
 //!   `pseudo.email(actor)`; `@handle` becomes `pseudo.id(platform, handle)` with the handle
 //!   lower-cased without `@` (as collected posts name their authors); anything else is a
 //!   platform user id, `pseudo.id(platform, id)`. The raw value is never stored.
-//! - `action`: lower-cased and trimmed; verbs outside LAKE.md's list are kept (LAKE allows
+//! - `action`: lower-cased and trimmed; verbs outside the lake's list (docs/lake.md#actions) are kept (the lake allows
 //!   others), a blank action is a reject.
 //! - `occurred_at`: ISO 8601 with an offset (`2024-03-05T14:22:31Z`), or a local
 //!   `YYYY-MM-DD HH:MM[:SS]` / `YYYY-MM-DDTHH:MM[:SS]` / `YYYY-MM-DD` read in the input's
 //!   time zone (`cx.tz`). A blank cell is a null time; an unreadable one a reject.
 //! - `platform`: lower-cased; blank or absent is the input's forced platform (`cx.platform`)
-//!   when one is given, else `crm` (METRICS.md §10.7).
+//!   when one is given, else `crm` (docs/lake.md#pseudonymisation).
 //! - `post_id`: the post the action answers, as given. On `facebook` rows a post's
 //!   address (`facebook.com/<page>/posts/<id>`, `permalink.php?story_fbid=…&id=…`) becomes
 //!   its id (`post_ids::facebook_reference`); a bare post id and `<page>_<post>` are kept as
@@ -44,7 +44,7 @@ use crate::model::{Action, Micros};
 pub struct ActionsCsv;
 pub static ADAPTER: ActionsCsv = ActionsCsv;
 
-/// LAKE.md's canonical action verbs (others are allowed).
+/// The lake's canonical action verbs (docs/lake.md#actions; others are allowed).
 pub(crate) const VERBS: &[&str] = &[
     "like",
     "reaction",

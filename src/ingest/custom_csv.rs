@@ -1,5 +1,5 @@
 //! `custom-csv`: any other CSV (a Sprinklr or Hootsuite export, a spreadsheet, a research
-//! dataset) read through a column mapping given with the input. FORMATS.md, the
+//! dataset) read through a column mapping given with the input. docs/formats.md#custom-csv, the
 //! `custom-csv` row: separator, decimal comma, date format and time zone configurable;
 //! unmapped columns ignored; a mapping naming a missing column is an error listing the
 //! file's columns. An example with every key explained:
@@ -29,16 +29,16 @@
 //!   from `[constants]` instead; a column both mapped and constant is a mapping error, as is
 //!   an unknown key anywhere (a typo must not silently drop a column).
 //! - posts: `platform`, `post_id` and `origin` (`owned`/`collected`) are required;
-//!   `content_type` must end up one of LAKE.md's types (use `[values.content_type]`), not
+//!   `content_type` must end up one of the lake's types (docs/lake.md#posts; use `[values.content_type]`), not
 //!   mapped it is `other`; hashtags and mentions, when not mapped, come from `text` by the
-//!   `#(\w+)`/`@(\w+)` rule (METRICS.md §10.4); `id_prefix` applies to `post_id` only. A
+//!   `#(\w+)`/`@(\w+)` rule (docs/formats.md); `id_prefix` applies to `post_id` only. A
 //!   row with followers, a time and an author also gives an `accounts` snapshot of that day.
 //! - actions: `actor` and `action` are required; they follow `actions-csv` (e-mail ->
 //!   `pseudo.email`, `@handle` or id -> `pseudo.id(platform, ...)`, platform default `crm`,
 //!   the same `action_key` rule). Rejects of an actions mapping keep no row and quote no
 //!   cell (supporter data), whatever `personal_data()` says for the format as a whole.
 //! - traffic: `date` (or `date_start`/`date_end`) and `channel` are required; `channel`
-//!   must be one of LAKE.md's channels (map file values with `[values.channel]`); platform
+//!   must be one of the lake's channels (docs/lake.md#traffic; map file values with `[values.channel]`); platform
 //!   default `web`.
 //! - A blank cell is null, never 0; `-` and `n/a` too (as `util::parse_count`).
 //! - `row` as a file column means the data row number (1 = the first row after the header),

@@ -1,4 +1,4 @@
-//! `facebook-graph-json`: Facebook Graph API responses saved as JSON (FORMATS.md; layouts of
+//! `facebook-graph-json`: Facebook Graph API responses saved as JSON (docs/formats.md#facebook-graph-json; layouts of
 //! the real responses in `tests/fixtures/real/facebook-graph-json/`, from restfb's test data).
 //!
 //! What is read, wherever it appears (top level, a JSON array of responses, a list

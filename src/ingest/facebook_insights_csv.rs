@@ -1,5 +1,5 @@
 //! `facebook-insights-csv`: the legacy Facebook Page Insights "post level" export, as CSV
-//! or XLSX (FORMATS.md; the layout of the real export in
+//! or XLSX (docs/formats.md#facebook-insights-csv; the layout of the real export in
 //! `tests/fixtures/real/facebook-insights-csv/`).
 //!
 //! Layout: a UTF-8 BOM, a row of column names, then a row of descriptions
@@ -11,7 +11,7 @@
 //! Impressions`). The XLSX form is read from its first sheet, in the same two-header
 //! layout; an Excel date cell in `Posted` is read as the local time it shows.
 //!
-//! Mapping (METRICS.md §1, §10.5):
+//! Mapping (docs/metrics.md#engagements-of-a-post, docs/formats.md):
 //! - `post_id` = `Post ID` as exported (`<page id>_<post id>`, the Graph API's id, in the
 //!   real export and both fixtures); a bare id gets the page of a numeric `Permalink`
 //!   (`post_ids::facebook_post`). `account_id` = the page id before the `_`;
@@ -22,9 +22,9 @@
 //!   link, Status → text, Event → event, anything else → other.
 //! - `reach` = `Lifetime Post Total Reach`, `impressions` = `Lifetime Post Total
 //!   Impressions`; `reactions` / `comments` / `shares` = `Lifetime Talking About This
-//!   (Post) by action type - like / comment / share` (as FORMATS.md says: these count
+//!   (Post) by action type - like / comment / share` (as docs/formats.md#facebook-insights-csv says: these count
 //!   people, the export's `Post Stories` columns count stories).
-//! - `link_clicks` = `Lifetime Post consumers by type - link clicks` (METRICS §10.5).
+//! - `link_clicks` = `Lifetime Post consumers by type - link clicks` (docs/formats.md).
 //!   The export leaves out breakdown columns nobody used: without that column
 //!   `link_clicks` is null.
 //! - `clicks` = `Lifetime Post Consumptions`, "the number of clicks anywhere in your
@@ -34,7 +34,7 @@
 //!   if the export has one, else `Lifetime Organic Video Views` + `Lifetime Paid Video
 //!   Views` (first columns of each name: Total Count), the sum of those present. Kept as
 //!   exported, so a link post shows 0.
-//! - `text` = `Post Message`; `hashtags` its `#(\w+)` matches (METRICS §10.4), `urls` the
+//! - `text` = `Post Message`; `hashtags` its `#(\w+)` matches (docs/formats.md), `urls` the
 //!   http(s) links in it.
 //!
 //! Blank cells are null. A count that is not a whole number, a `Posted` that is not a

@@ -1,5 +1,5 @@
 //! `flickr-json`: Flickr photos of the organisation's own account, from the API or the
-//! account data export (FORMATS.md). No real file could be had: the layouts follow the
+//! account data export (docs/formats.md#flickr-json). No real file could be had: the layouts follow the
 //! Flickr API documentation (JSON responses, `format=json&nojsoncallback=1`) and
 //! published copies of real responses and export files.
 //!
@@ -17,7 +17,7 @@
 //!   tags[{tag, user, date_create}], comments[...]}`; a file, or the export folder / zip,
 //!   whose every `photo_<id>.json` is read.
 //!
-//! Mapping (METRICS §10.4, §10.5): `views` / `count_views` → `impressions`, `count_faves`
+//! Mapping (docs/formats.md): `views` / `count_views` → `impressions`, `count_faves`
 //! → `reactions`, `count_comments` / getInfo `comments._content` → `comments`. Numbers
 //! and unix times come as strings. `created_at` = the upload time: `dateupload`,
 //! `dateuploaded` (else `dates.posted`), or the export's `date_imported` (a local
@@ -30,7 +30,7 @@
 //!   (`&amp;`, `&#39;`: Flickr descriptions are HTML; a `&#39;` would otherwise read as a
 //!   hashtag `#39`). Hashtags are the `#(\w+)` matches of that text only: Flickr tags
 //!   are keywords the owner (or anyone) attaches, not hashtags written in the post, and
-//!   METRICS §10.4 defines hashtags from text. urls = the http(s) links in it.
+//!   rallylens defines hashtags from text (docs/formats.md). urls = the http(s) links in it.
 //! - `account_id` = the owner's NSID (`98765432@N05`); `account_handle` = the URL alias
 //!   (`pathalias` / `owner.path_alias`, or the alias in the export's `photopage` URL),
 //!   else the screen name (`ownername` / `owner.username`), lower-cased. `realname` is

@@ -1,6 +1,6 @@
 //! `ga4-bigquery-jsonl`: Google Analytics 4 events from the BigQuery export, as newline-
 //! delimited JSON (`bq extract --destination_format NEWLINE_DELIMITED_JSON` of
-//! `events_YYYYMMDD` tables), rolled up to days (FORMATS.md "Website traffic").
+//! `events_YYYYMMDD` tables), rolled up to days (docs/formats.md#ga4-bigquery-jsonl).
 //!
 //! Layout (Google's "[GA4] BigQuery Export schema"): one event per line with `event_date`
 //! (`YYYYMMDD` in the property's time zone), `event_timestamp` (µs), `event_name`,
@@ -16,13 +16,14 @@
 //! Roll-up (one traffic row per stream, day, source, medium, campaign):
 //! - a session is a distinct (`user_pseudo_id`, `ga_session_id`); `sessions` counts those
 //!   with a `session_start`, on the day of that event;
-//! - its source/medium/campaign, by FORMATS.md's order: `session_traffic_source_last_click.
-//!   manual_campaign`; else the session's earliest `collected_traffic_source` (a `gclid`
-//!   alone is `google / cpc`); else the earliest `source`/`medium` event params of older
-//!   exports; else the host of the `page_referrer` of the session's first page (not when it
-//!   is the site's own host or `ignore_referrer` is set) with medium `referral` (that host is
-//!   also the row's `referrer`); else `(direct) / (none)`. `traffic_source` is the user's
-//!   *first* acquisition, not the session's, and is not used. Campaign names in parentheses
+//! - its source/medium/campaign, in the order of docs/formats.md#ga4-bigquery-jsonl:
+//!   `session_traffic_source_last_click.manual_campaign`; else the session's earliest
+//!   `collected_traffic_source` (a `gclid` alone is `google / cpc`); else the earliest
+//!   `source`/`medium` event params of older exports; else the host of the `page_referrer` of
+//!   the session's first page (not when it is the site's own host or `ignore_referrer` is
+//!   set) with medium `referral` (that host is also the row's `referrer`); else
+//!   `(direct) / (none)`. `traffic_source` is the user's *first* acquisition, not the
+//!   session's, and is not used. Campaign names in parentheses
 //!   (`(direct)`, `(organic)`, `(referral)`) are GA's placeholders: null;
 //! - `users` = distinct `user_pseudo_id` per row; `pageviews` = `page_view` events and
 //!   `conversions` = `purchase`, `sign_up` and `generate_lead` events (GA4's recommended
@@ -287,7 +288,7 @@ impl Session {
         }
     }
 
-    /// Source, medium and campaign by FORMATS.md's order, and the referrer host when the
+    /// Source, medium and campaign in the order of docs/formats.md#ga4-bigquery-jsonl, and the referrer host when the
     /// referrer decided.
     fn attribution(&self, st: &State) -> (Attr, Option<String>) {
         let tagged = self.last_click.or(self.collected.map(|(_, a)| a)).or(self.params.map(|(_, a)| a));

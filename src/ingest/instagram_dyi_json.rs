@@ -1,6 +1,6 @@
 //! `instagram-dyi-json`: the Instagram "Download your information" JSON export, your own
-//! posts (FORMATS.md; no real dump could be had, the layout is FORMATS.md's, checked
-//! against published code reading real dumps).
+//! posts (docs/formats.md#instagram-dyi-json; no real dump could be had, the layout is the
+//! documented one, checked against published code reading real dumps).
 //!
 //! Input: `your_instagram_activity/content/posts_1.json` (older dumps: `content/` or the
 //! root), its siblings `posts_2.json`, … and `reels.json`, or the whole dump as a folder

@@ -1,4 +1,4 @@
-//! `instagram-graph-json`: Instagram Graph API responses saved as JSON (FORMATS.md; the
+//! `instagram-graph-json`: Instagram Graph API responses saved as JSON (docs/formats.md#instagram-graph-json; the
 //! real responses in `tests/fixtures/real/instagram-graph-json/`, from restfb's test data).
 //!
 //! What is read, at the top level, in a JSON array, in a list's `data[]` or in a user's
@@ -10,7 +10,7 @@
 //!   posts. Media insights in the same object (`insights.data[]`) fill: `impressions`,
 //!   `reach`, `saved` → saves, `shares`, `video_views` / `plays` → video_views, and
 //!   `views` → impressions when there is no `impressions` (Meta replaced impressions by
-//!   views; Meta Business Suite's `Views` is read the same way, METRICS §10.5).
+//!   views; Meta Business Suite's `Views` is read the same way, docs/formats.md).
 //! - User objects (`followers_count`, `follows_count`, `username`): one `accounts` row,
 //!   account = `id`, handle = `username`. The object has no date, so `date` is null.
 //!   `name` (a person's or brand's display name) is not stored.
@@ -19,7 +19,7 @@
 //!   replies, exits, taps_forward, taps_back}}]}]}`): Meta sends it when a story expires,
 //!   with the story's final figures, so it becomes a post row of the story: `post_id` =
 //!   `media_id`, `account_id` = the entry's `id`, `impressions`, `reach`, `replies` →
-//!   comments (replies are comments, METRICS §1), content type other (a story's medium
+//!   comments (replies are comments, docs/metrics.md#engagements-of-a-post), content type other (a story's medium
 //!   is not in the payload), no time (the entry's `time` is when the webhook fired, not
 //!   when the story was posted). Exits and taps are navigation, not kept. Other webhook
 //!   fields (comments, mentions) are counted and not kept.
@@ -28,7 +28,7 @@
 //!   when the format is given with `--format` (detection leaves bare insights objects to
 //!   `facebook-graph-json`, which holds the same shape).
 //!
-//! Hashtags and `@` mentions come from the caption (METRICS §10.4), urls are its http(s)
+//! Hashtags and `@` mentions come from the caption (docs/formats.md), urls are its http(s)
 //! links. A non-numeric count or an unreadable time rejects the record (line = where
 //! its JSON object starts). Invalid JSON, or a file with no object of these shapes, is a
 //! FileError naming the keys it found.

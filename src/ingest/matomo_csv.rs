@@ -1,4 +1,4 @@
-//! `matomo-csv`: Matomo (Piwik) referrer reports exported as CSV (FORMATS.md "Website traffic").
+//! `matomo-csv`: Matomo (Piwik) referrer reports exported as CSV (docs/formats.md#matomo-csv).
 //!
 //! Layout from Matomo's CSV renderer (`core/DataTable/Renderer/Csv.php`) and Referrers API
 //! (`plugins/Referrers/API.php`): UTF-16LE with a byte-order mark by default (UTF-8 with

@@ -1,7 +1,7 @@
 //! `meta-business-suite-csv`: the Meta Business Suite content export ("Posts" / "Content"
-//! in Insights → Export), for Facebook pages and Instagram accounts (FORMATS.md).
+//! in Insights → Export), for Facebook pages and Instagram accounts (docs/formats.md#meta-business-suite-csv).
 //!
-//! No real export could be had; the layout is FORMATS.md's, checked against published
+//! No real export could be had; the layout is the documented one (docs/formats.md), checked against published
 //! tests that copy Meta's files: a UTF-8 BOM, one header row, fields quoted only when they
 //! hold a space, comma, quote or newline, multi-line captions. Facebook columns: `Post
 //! ID`, `Page ID`, `Page name`, `Title`, `Description`, `Publish time` (`MM/DD/YYYY
@@ -21,7 +21,7 @@
 //!   once (`post_ids::facebook_post`: an id that already holds a `_` is kept; without a
 //!   numeric `Page ID`, the page of a numeric `Permalink`, else the bare id). An action
 //!   naming the bare id still answers it (`post_ids::join_key`).
-//! - `Views` → `impressions` (METRICS §10.5; an older export's `Impressions` column is
+//! - `Views` → `impressions` (docs/formats.md; an older export's `Impressions` column is
 //!   read when there is no `Views`), `Reach` → `reach`, `Reactions` / IG `Likes` →
 //!   `reactions`, `Comments`, `Shares`, `Saves`, `Total clicks` → `clicks`, `Link Clicks`
 //!   → `link_clicks`, `3-second video views` → `video_views` when present.

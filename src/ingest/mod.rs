@@ -87,7 +87,7 @@ pub enum Writes {
 }
 
 pub trait Adapter: Sync {
-    /// The `--format` name, as in FORMATS.md.
+    /// The `--format` name, as in docs/formats.md.
     fn name(&self) -> &'static str;
     /// One line for `--help` and the README.
     fn about(&self) -> &'static str;
@@ -296,7 +296,7 @@ pub trait Out {
 }
 
 /// Fills the columns every row of an input shares, and derives the action of a collected
-/// post (LAKE.md; METRICS.md §10.2). Every `Out` calls this before storing a post.
+/// post (docs/lake.md#actions). Every `Out` calls this before storing a post.
 pub fn derive_post_action(p: &Post, cx: &Ctx) -> Option<Action> {
     if p.origin != "collected" {
         return None;

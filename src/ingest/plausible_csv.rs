@@ -1,4 +1,4 @@
-//! `plausible-csv`: Plausible Analytics' CSV export (FORMATS.md "Website traffic").
+//! `plausible-csv`: Plausible Analytics' CSV export (docs/formats.md#plausible-csv).
 //!
 //! Layout from Plausible's exporter (`Plausible.Exports` in plausible/analytics): a zip
 //! named `<domain with dots as _>_<YYYYMMDD>.zip` (`plausible_io_20241231.zip`) holding one
@@ -8,7 +8,7 @@
 //! unpacked), the unpacked folder (when it holds nothing but the export's tables), or a single
 //! `imported_sources*.csv`.
 //!
-//! Traffic comes from `imported_sources` only (METRICS.md §10.6; `imported_visitors` holds
+//! Traffic comes from `imported_sources` only (docs/formats.md#website-traffic; `imported_visitors` holds
 //! the site's daily totals and would count every session twice). Its columns are
 //! `date,source,referrer,utm_source,utm_medium,utm_campaign,utm_content,utm_term,pageviews,
 //! visitors,visits,visit_duration,bounces` (older exports lack `referrer`, `utm_source`
@@ -118,7 +118,7 @@ impl Adapter for PlausibleCsv {
             let name = input.path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
             if name.starts_with("imported_") && !name.starts_with("imported_sources") {
                 out.warn(format!(
-                    "{}: skipped: only imported_sources holds traffic by source (METRICS.md §10.6); this \
+                    "{}: skipped: only imported_sources holds traffic by source (docs/formats.md#plausible-csv); this \
                      table would count the same visits again",
                     cx.source_file
                 ));
@@ -128,7 +128,8 @@ impl Adapter for PlausibleCsv {
         }
         if !skipped.is_empty() {
             out.warn(format!(
-                "{}: skipped {} other table(s) ({}): traffic comes from imported_sources only (METRICS.md §10.6)",
+                "{}: skipped {} other table(s) ({}): traffic comes from imported_sources only \
+                 (docs/formats.md#plausible-csv)",
                 cx.source_file,
                 skipped.len(),
                 skipped.join(", ")

@@ -1,6 +1,7 @@
 //! `twitter-analytics-csv`: the tweet activity export of analytics.twitter.com (owned).
 //!
-//! Layout (FORMATS.md; real samples in `tests/fixtures/real/twitter-analytics-csv`, 2015 and 2017):
+//! Layout (docs/formats.md#twitter-analytics-csv; real samples in
+//! `tests/fixtures/real/twitter-analytics-csv`, 2015 and 2017):
 //! `"Tweet id","Tweet permalink","Tweet text","time","impressions","engagements",
 //! "engagement rate","retweets","replies","likes"` (2015: `"favorites"`), then
 //! `"user profile clicks","url clicks","hashtag clicks","detail expands","permalink clicks",
@@ -10,11 +11,11 @@
 //! span several lines inside quotes. Columns are found by name (case-insensitive), so their
 //! order does not matter; only `Tweet id` and `time` are required.
 //!
-//! Mapping (METRICS.md §1, §10.5), one post per row, origin `owned`:
+//! Mapping (docs/metrics.md#engagements-of-a-post, docs/formats.md), one post per row, origin `owned`:
 //! - `impressions` → impressions; `likes`/`favorites` → reactions; `replies` → comments;
 //!   `retweets` → shares; `url clicks` → link_clicks. The export has no quote, save or reach
 //!   figure: those are null.
-//! - `clicks` is **null**: METRICS §10.5 takes `clicks` from "the export's total clicks where
+//! - `clicks` is **null**: the lake's `clicks` is "the export's total clicks where
 //!   it has one", and this export has none. Summing `user profile clicks`, `url clicks`,
 //!   `hashtag clicks`, `detail expands` and `permalink clicks` would be a figure of our own
 //!   making, whose content is a choice (are detail expands clicks? app opens?), so it is not
@@ -22,7 +23,8 @@
 //! - `media views` is **not** `video_views`: Twitter counts views of any medium (photos and
 //!   GIFs too) there, and the export does not say which medium a tweet has; video_views is null.
 //! - `engagements` and `engagement rate` are Twitter's own totals, not used (engagements are
-//!   computed from the fields above, METRICS §1). The `promoted *` columns (paid figures) are
+//!   computed from the fields above, docs/metrics.md#engagements-of-a-post). The `promoted *`
+//!   columns (paid figures) are
 //!   not added to the organic ones; a row with a promoted figure gives one warning per file.
 //! - the account handle comes from the permalink `https://twitter.com/<handle>/status/<id>`
 //!   (lower-cased); the export has no user id, so `account_id` is null.

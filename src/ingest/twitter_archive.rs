@@ -1,7 +1,7 @@
 //! `twitter-archive`: the account's own "Download your archive" export (owned posts).
 //!
 //! Input: the archive folder or its zip (as X delivers it), or a lone `tweets.js`/`tweet.js`
-//! taken out of one. Layout (FORMATS.md, checked against real archives published on GitHub,
+//! taken out of one. Layout (docs/formats.md#twitter-archive, checked against real archives published on GitHub,
 //! 2020-2025, and X's own `data/README.txt`):
 //! - `data/manifest.js`: `window.__THAR_CONFIG = {...}` with `userInfo {accountId, userName}`,
 //!   `archiveInfo.generationDate` and `dataTypes.<type>.files[] {fileName, globalName, count}`;
@@ -21,7 +21,7 @@
 //! code). `favorite_count` → reactions, `retweet_count` → shares; the archive has no
 //! impressions, replies or quotes counts: null. A retweet is only recognisable by its text,
 //! `RT @user: ...`: `is_repost` true, `reposted_post_id` null (the archive does not say which
-//! tweet), and every engagement field null (METRICS.md §10.3: an archive retweet shows the
+//! tweet), and every engagement field null (docs/lake.md#posts: an archive retweet shows the
 //! original's retweet count). `quoted_post_id` comes from `quoted_status_id_str` when present,
 //! else from a URL entity that is a tweet permalink (the archive's only trace of a quote).
 //!

@@ -1,5 +1,5 @@
 //! `twitter-csv`: the CSV files of twarc-csv (DocNow/twarc-csv), made from twarc2 output
-//! (FORMATS.md). Collected posts, platform `twitter`.
+//! (docs/formats.md#twitter-csv). Collected posts, platform `twitter`.
 //!
 //! Column sets read (samples in `tests/fixtures/real/twitter-csv/`):
 //! - the current tweet set (twarc-csv 0.7, 84 dotted columns: `id`, `author_id`,
@@ -12,7 +12,7 @@
 //!   (`[{"tag": …}]`), a `referenced_tweets` column holding the API list, text JSON-encoded
 //!   (`"…"` with `\u2019` escapes, decoded here), and a `type` column that is non-empty on
 //!   rows twarc-csv inlined because another row references them: those are not tweets of
-//!   the collection and, like `includes.tweets` (METRICS.md §10.3), become no posts (one
+//!   the collection and, like `includes.tweets` (docs/lake.md#posts), become no posts (one
 //!   warning gives their number; their authors' follower counts are still kept);
 //! - a user set (`twarc2 users` etc. through twarc-csv: `id`, `username`,
 //!   `public_metrics.followers_count`, …) -> `accounts` rows only; when `__twarc.url` is a
@@ -24,7 +24,7 @@
 //! so that one collection in both encodings gives the same posts. twarc-csv's default
 //! `--merge-retweets` writes the retweeted tweet's text, entities, media and metrics on a
 //! retweet row: the text/entities/media are kept (the JSON adapter merges the same way),
-//! the metrics are dropped: a retweet's engagement fields are null (METRICS.md §10.3).
+//! the metrics are dropped: a retweet's engagement fields are null (docs/lake.md#posts).
 //! One difference remains: for a URL entity of a medium twarc-csv writes the
 //! `display_url` (`pic.twitter.com/…`) where the JSON has the `expanded_url`, so `urls`
 //! differ on posts with media (`content_type` is unaffected).

@@ -1,6 +1,6 @@
 //! `twitter-v1-json`: Twitter API v1.1 statuses, collected (search, timelines, streams).
 //!
-//! Layouts accepted (FORMATS.md; real samples in `tests/fixtures/real/twitter-v1-json`, from
+//! Layouts accepted (docs/formats.md#twitter-v1-json; real samples in `tests/fixtures/real/twitter-v1-json`, from
 //! python-twitter's test data):
 //! - a JSON array of statuses (`statuses/user_timeline`, `statuses/retweets`) or of user
 //!   objects (`users/lookup`);
@@ -15,7 +15,7 @@
 //! not implement [`LineAdapter`](super::LineAdapter) because the driver would then cut
 //! pretty-printed files into meaningless lines.
 //!
-//! Mapping (METRICS.md §1, §10):
+//! Mapping (docs/metrics.md#engagements-of-a-post, docs/lake.md#posts):
 //! - ids are always taken from the `*_str` fields (`id_str`, `in_reply_to_status_id_str`,
 //!   `quoted_status_id_str`, `user.id_str`); the numeric field is used only when the string
 //!   is absent and the number is an exact integer (serde_json keeps u64 exact).
@@ -32,7 +32,7 @@
 //!   `quote_count` → quotes; absent fields are null (standard v1.1 REST statuses have no
 //!   reply/quote counts; only the streaming/enterprise payloads do).
 //! - a retweet (`retweeted_status`) is `is_repost` with `reposted_post_id`, and all its
-//!   engagement fields are null (METRICS.md §10.3: the API shows the original's figures).
+//!   engagement fields are null (docs/lake.md#posts: the API shows the original's figures).
 //!   The embedded original and quoted statuses are not posts themselves (like twarc2's
 //!   `includes.tweets`).
 //! - `user.followers_count` → `followers`, plus an [`AccountSnap`] dated the UTC day of the

@@ -1,4 +1,4 @@
-//! `twitter-v2-jsonl`: what twarc2 writes from the Twitter API v2 (FORMATS.md), one JSON
+//! `twitter-v2-jsonl`: what twarc2 writes from the Twitter API v2 (docs/formats.md#twitter-v2-jsonl), one JSON
 //! object per line. Collected posts, platform `twitter`.
 //!
 //! Line shapes (the layouts of DocNow/twarc2 and of the samples in `tests/fixtures/real/twitter-v2-jsonl/`):
@@ -17,13 +17,14 @@
 //!   no posts (one warning per file).
 //!
 //! Mapping and the readings chosen where the spec leaves room:
-//! - Only `data` tweets become posts; `includes.tweets` only resolve references (METRICS.md
-//!   §10.3). Every user object with `public_metrics` (included, author, mentioned, embedded)
+//! - Only `data` tweets become posts; `includes.tweets` only resolve references
+//!   (docs/formats.md#twitter-v2-jsonl). Every user object with `public_metrics` (included,
+//!   author, mentioned, embedded)
 //!   is an `accounts` row dated by `__twarc.retrieved_at`, else by the newest `created_at`
 //!   of the line's tweets (the counts are as of collection, which is after that).
 //! - A retweet is `is_repost` with `reposted_post_id`; ALL its engagement figures
 //!   (reactions, comments, shares, quotes, saves, impressions) are null: the API repeats the
-//!   original's (METRICS.md §10.3). Its `text`, `hashtags`, `mentions`, `urls` and media come
+//!   original's (docs/lake.md#posts). Its `text`, `hashtags`, `mentions`, `urls` and media come
 //!   from the retweeted tweet when the line includes it (as twarc-csv's default
 //!   `--merge-retweets` does): the v2 retweet text is cut at 140 characters, so its own
 //!   entities miss the hashtags past the cut. `followers`, `lang`, `created_at` stay the
@@ -848,7 +849,7 @@ pub(crate) mod tests {
         assert_eq!(count_by(&got, |p| p.is_repost == Some(false)), 33);
         assert_eq!(count_by(&got, |p| p.quoted_post_id.is_some()), 11);
         assert_eq!(count_by(&got, |p| p.in_reply_to_post_id.is_some()), 10);
-        // Every retweet has all engagement figures null (METRICS §10.3).
+        // Every retweet has all engagement figures null (docs/lake.md#posts).
         assert_eq!(
             count_by(&got, |p| p.is_repost == Some(true)
                 && [p.reactions, p.comments, p.shares, p.quotes, p.saves, p.impressions].iter().all(Option::is_none)),

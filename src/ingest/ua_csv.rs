@@ -1,4 +1,4 @@
-//! `ua-csv`: a Universal Analytics report exported as CSV (FORMATS.md "Website traffic").
+//! `ua-csv`: a Universal Analytics report exported as CSV (docs/formats.md#ua-csv).
 //!
 //! Layout, from the real samples (`tests/fixtures/real/ua-csv/`, reports saved through the API
 //! by Trial Promoter) and from the UI's "Export > CSV":
@@ -22,7 +22,7 @@
 //! column (`Source / Medium`, `Source`, `Medium`, `Referrer`, `Full Referrer`) become
 //! traffic rows, other tables (the `Day Index` chart, which has no source) are skipped with
 //! a warning; totals rows (all dimensions blank) are skipped. `Source / Medium` is split at
-//! its last ` / ` (METRICS.md §10.6). `Referrer`/`Full Referrer` -> `referrer` (as exported:
+//! its last ` / ` (docs/formats.md#ua-csv). `Referrer`/`Full Referrer` -> `referrer` (as exported:
 //! for non-referral rows UA puts the source name there, e.g. `(direct)`, `bing`),
 //! `Campaign` -> `campaign_tag`, `Landing Page` -> `landing_page`; `(not set)` is null.
 //! Counts: `Sessions`, `Users`, `Pageviews`, and `Goal Completions` (else the sum of the

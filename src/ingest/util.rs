@@ -180,7 +180,7 @@ pub fn json_count(v: Option<&serde_json::Value>) -> Result<Option<i64>, String> 
 
 // ---------------------------------------------------------------- text
 
-/// Hashtags in free text (Facebook, Instagram, Flickr: METRICS.md §10.4): the `#(\w+)`
+/// Hashtags in free text (Facebook, Instagram, Flickr: docs/formats.md): the `#(\w+)`
 /// matches, lower-cased, in order of first use, without repeats.
 pub fn hashtags(text: &str) -> Vec<String> {
     tagged(text, '#')
@@ -228,7 +228,7 @@ pub fn handle(s: &str) -> String {
 }
 
 /// Repairs the "Download your information" encoding: UTF-8 bytes escaped one per `\u00XX`
-/// (`ð\u009f\u0087¨` is 🇨; METRICS/FORMATS). Strings that are not of that form are returned
+/// (`ð\u009f\u0087¨` is 🇨; docs/formats.md#instagram-dyi-json). Strings that are not of that form are returned
 /// unchanged.
 pub fn fix_mojibake(s: &str) -> String {
     if s.chars().all(|c| (c as u32) < 0x80) || s.chars().any(|c| (c as u32) > 0xFF) {

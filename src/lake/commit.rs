@@ -5,7 +5,8 @@
 //! 2. [`Txn::commit`] computes the new manifest and the visible parts of every partition
 //!    the change touches: a part of a source file is hard-linked into
 //!    `<table>/platform=<p>/` when all its rows are live, or copied without the rows that a
-//!    later input supersedes (same `post_id`, same keyed action, same account-day: LAKE.md).
+//!    later input supersedes (same `post_id`, same keyed action, same account-day:
+//!    docs/lake.md#duplicates-across-inputs).
 //!    Such copies are written under staging too.
 //! 3. The plan (new manifest + file operations) is written to `_staging/<txn>/_commit.json`
 //!    with an atomic rename: this is the commit point.

@@ -1,4 +1,4 @@
-//! `_manifest.json`: every ingested file, what it wrote and where (LAKE.md "The manifest").
+//! `_manifest.json`: every ingested file, what it wrote and where (docs/lake.md#the-manifest).
 //!
 //! The manifest is the lake's source of truth: a part file is live exactly when an entry
 //! lists it. It is replaced atomically (temp file, fsync, rename) as the last step of a

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! LAKE/
-//!   _manifest.json                       every ingested file (LAKE.md "The manifest")
+//!   _manifest.json                       every ingested file (docs/lake.md#the-manifest)
 //!   posts/platform=twitter/<file>-part-0000.parquet
 //!   actions/…  traffic/…  accounts/…     the tables analysts read
 //!   _rejects/<file>.parquet              rows that could not be read

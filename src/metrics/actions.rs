@@ -1,6 +1,6 @@
 //! The lake's actions in memory, compact: one code per string instead of the string.
 //!
-//! Every campaign reads all of the lake's actions twice: to find its own (§10.1: tagged, or
+//! Every campaign reads all of the lake's actions twice: to find its own (docs/metrics.md#vocabulary: tagged, or
 //! answering one of its posts) and, for the ladder, every actor's history whatever the
 //! campaign. At scale (10 M actions and more) holding them as polars string columns costs
 //! ~100 bytes an action and a hash lookup per action and campaign; here they are read once,

@@ -1,4 +1,4 @@
-//! `rallylens analyze`: every table of METRICS.md §9 for every campaign of a pipeline,
+//! `rallylens analyze`: every table of docs/metrics.md for every campaign of a pipeline,
 //! written to `OUT/metrics/<table>.parquet`, and `OUT/metrics.json` with each campaign's
 //! headline figures and, for each, the method used or the reason it is null.
 //!
@@ -214,14 +214,14 @@ fn kpis(p: &Pipeline, scopes: &[Scope], tables: &[(&str, DataFrame)]) -> Result<
         let row = row.as_object().expect("object").clone();
         let f = |k: &str| row.get(k).cloned().unwrap_or(Value::Null);
         let method_uplift = format!(
-            "{} (METRICS.md §4); 95% interval from {} draws of baseline residuals, seed {}",
+            "{} (docs/metrics.md#referral-uplift); 95% interval from {} draws of baseline residuals, seed {}",
             uplift_method.as_deref().unwrap_or("-"),
             stats::RESAMPLES,
             stats::SEED
         );
         let figures = json!({
             "own_posts": figure(f("own_posts"), "own posts created in the window (origin owned or an own account)", ""),
-            "own_engagements": figure(f("own_engagements"), "Σ reactions + comments + shares + quotes + saves of own posts (METRICS.md §1)", "no own post has engagement figures"),
+            "own_engagements": figure(f("own_engagements"), "Σ reactions + comments + shares + quotes + saves of own posts (docs/metrics.md#engagements-of-a-post)", "no own post has engagement figures"),
             "unique_actors": figure(f("unique_actors"), "distinct pseudonymous actors of campaign actions in the window, own accounts and targets left out", "no campaign actions"),
             "hashtag_potential_reach": figure(f("hashtag_potential_reach"), "Σ over distinct authors using a campaign hashtag of their largest follower count in the window", "no post with a campaign hashtag and a follower count"),
             "signups_total": figure(f("signups_total"), "sign_petition campaign actions in the window", "no sign_petition actions for this campaign"),
@@ -256,7 +256,7 @@ fn kpis(p: &Pipeline, scopes: &[Scope], tables: &[(&str, DataFrame)]) -> Result<
     Ok((df, json))
 }
 
-/// The KPI rows as a typed frame (METRICS.md §9 `campaign_kpis`).
+/// The KPI rows as a typed frame (docs/metrics.md `campaign_kpis`).
 fn kpi_frame(rows: &[Map<String, Value>]) -> PolarsResult<DataFrame> {
     let s = |k: &str| rows.iter().map(|r| r.get(k).and_then(|v| v.as_str()).map(String::from)).collect::<Vec<_>>();
     let i = |k: &str| rows.iter().map(|r| r.get(k).and_then(|v| v.as_i64())).collect::<Vec<_>>();

@@ -1,4 +1,4 @@
-//! `campaign_comparison` (METRICS.md §8, §10.15): campaigns side by side by day since launch.
+//! `campaign_comparison` (docs/metrics.md#campaigns-side-by-side): campaigns side by side by day since launch.
 //!
 //! One row per (campaign, day_since_launch) for k = 0 … (longest window − 1): `date`
 //! (start + k), `in_window`, `followers_at_launch`, and per day: `engagements` (own campaign
@@ -10,7 +10,7 @@
 //!
 //! Choices: inside a window, a day without posts, actors, sign-ups or social traffic is 0
 //! (the lake was read and holds nothing that day); days beyond a campaign's own window are
-//! null (§10.15). `social_sessions` is null for every day when the lake has no daily
+//! null (docs/metrics.md#campaigns-side-by-side). `social_sessions` is null for every day when the lake has no daily
 //! traffic rows in the window at all (a range-only export cannot be split into days).
 //! Followers at launch: for each own account, the latest count on or before the start
 //! (accounts table, dated rows only), summed; null when no own account has one, and then
@@ -21,7 +21,7 @@ use polars::prelude::*;
 use super::scope::{lower, Scope};
 use crate::model::Day;
 
-/// The social channels of the traffic table (LAKE.md): the first seven canonical channels.
+/// The social channels of the traffic table (docs/lake.md#traffic): the first seven canonical channels.
 pub fn social_channels() -> Vec<&'static str> {
     crate::channel::CHANNELS.iter().copied().filter(|c| crate::channel::is_social(c)).collect()
 }

@@ -1,8 +1,9 @@
-//! METRICS.md §2: engagement per content type of the campaign's own posts
+//! docs/metrics.md#engagement-by-content-type: engagement per content type of the campaign's own posts
 //! (table `engagement_by_content_type`, key campaign, platform, content_type).
 //!
-//! Posts: the campaign's own posts (`campaign_post && own`, §10.9) whose `engagements`
-//! (§1) is not null; posts with null engagements are left out of every figure, including
+//! Posts: the campaign's own posts (`campaign_post && own`, docs/metrics.md#vocabulary) whose `engagements`
+//! (docs/metrics.md#engagements-of-a-post) is not null; posts with null engagements are left out
+//! of every figure, including
 //! the platform rate that `index_vs_platform` divides by.
 //!
 //! Per group (campaign, platform, content_type), with `e_i` a post's engagements and
@@ -219,7 +220,7 @@ fn collect_groups(scope: &Scope) -> PolarsResult<Vec<Group>> {
     Ok(out)
 }
 
-/// METRICS.md §2 for every campaign: one row per (campaign, platform, content_type),
+/// docs/metrics.md#engagement-by-content-type for every campaign: one row per (campaign, platform, content_type),
 /// sorted by that key.
 pub fn engagement_by_content_type(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     let mut groups = Vec::new();

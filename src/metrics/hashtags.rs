@@ -1,8 +1,8 @@
-//! Hashtag pick-up and target responses (METRICS.md §6, §10.11, §10.12).
+//! Hashtag pick-up and target responses (docs/metrics.md#hashtag-pick-up, #target-response).
 //!
 //! ## `hashtag_daily` — per (campaign, hashtag, day)
 //! Input: every post created inside the window (`in_window`: its day in the campaign's time
-//! zone is between start and end), own and collected (§10.11), whose hashtags hold one of
+//! zone is between start and end), own and collected (docs/metrics.md#hashtag-pick-up), whose hashtags hold one of
 //! the campaign's hashtags. Hashtags are compared lower-cased and without a leading `#` on
 //! both sides (the lake's are already so; hand-made or older lakes may not be). A post that
 //! lists the same hashtag twice (`#MakeTheFuture … #makethefuture`) counts once.
@@ -25,12 +25,13 @@
 //! collection covered the day, so no zero rows are invented).
 //!
 //! ## `target_response` — per (campaign, target), one row for every target
-//! - `mentions`: collected posts (not own, §10.9), created in the window, not reposts
-//!   (§10.2), not written by the target itself, whose `mentions` hold the target or that
+//! - `mentions`: collected posts (not own, docs/metrics.md#vocabulary), created in the window, not reposts
+//!   (a repost never counts as a mention: docs/lake.md#actions), not written by the target
+//!   itself, whose `mentions` hold the target or that
 //!   reply to one of the target's accounts: `in_reply_to_account` (any case) is the
 //!   target's handle, or an `account_id` the lake associates with that handle on the same
-//!   platform (posts or accounts table). Such posts are campaign posts by §6's membership
-//!   rule; the scope's `member` flag recognises replies by handle only, so replies by id
+//!   platform (posts or accounts table). Such posts are campaign posts by the membership rule
+//!   (docs/metrics.md#vocabulary); the scope's `member` flag recognises replies by handle only, so replies by id
 //!   are added here (see the report).
 //! - `mentioning_authors`: distinct authors of those posts (same author key as above);
 //!   `first_mention_at`: the earliest.
@@ -47,7 +48,7 @@
 //!   `mention_own` or `hashtag`, first that applies in that order) describe the earliest.
 //! - `latency_hours` = (first_response_at − first_mention_at) in hours (Float64); null when
 //!   there is no mention or no response. It is negative when the target's first response
-//!   came before anyone mentioned it (a response needs no mention, by §6).
+//!   came before anyone mentioned it (a response needs no mention: docs/metrics.md#target-response).
 //! - `platform`: the platforms (sorted, comma-joined) where the target was mentioned or
 //!   where the lake knows an account with its handle; null when neither.
 //! - `target_posts` (extra): the target's posts (reposts included) in the response
@@ -88,7 +89,7 @@ fn utc() -> DataType {
     DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
 }
 
-/// METRICS.md §6 `hashtag_daily` for every campaign, sorted by (campaign, hashtag, day).
+/// docs/metrics.md#hashtag-pick-up `hashtag_daily` for every campaign, sorted by (campaign, hashtag, day).
 pub fn hashtag_daily(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     let frames = scopes.iter().map(hashtag_daily_one).collect::<PolarsResult<Vec<_>>>()?;
     Ok(concat_all(frames, hashtag_schema())?.sort(["campaign", "hashtag", "day"], Default::default()))
@@ -169,7 +170,7 @@ fn hashtag_daily_one(s: &Scope) -> PolarsResult<LazyFrame> {
         ]))
 }
 
-/// METRICS.md §6 `target_response` for every campaign, sorted by (campaign, target).
+/// docs/metrics.md#target-response `target_response` for every campaign, sorted by (campaign, target).
 pub fn target_response(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     let frames = scopes.iter().map(target_response_one).collect::<PolarsResult<Vec<_>>>()?;
     Ok(concat_all(frames, target_schema())?.sort(["campaign", "target"], Default::default()))

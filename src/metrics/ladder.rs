@@ -1,9 +1,9 @@
-//! Ladder of engagement (METRICS.md §5, §10.10): `ladder_transitions`, `ladder_summary` and
+//! Ladder of engagement (docs/metrics.md#ladder-of-engagement): `ladder_transitions`, `ladder_summary` and
 //! the KPI headline (`moved_up`, `new_supporters`).
 //!
 //! # Formula
 //! - Covered actors: every actor with at least one campaign action (`in_campaign`, not
-//!   `excluded`) at any time, inside the window or not (§10.10). Own accounts and targets
+//!   `excluded`) at any time, inside the window or not (docs/metrics.md#ladder-of-engagement). Own accounts and targets
 //!   (`excluded`) are never covered.
 //! - `H(a, t)` = highest rung (≥ 1) of ALL of actor a's actions (whatever their campaign,
 //!   history before the campaign included) with `occurred_at < t` (strictly before), 0 when
@@ -24,7 +24,7 @@
 //!   Several actions at the actor's first instant count at the highest of their rungs.
 //! - Headline ([`ladder_headline`]): `moved_up` = Σ_r climbed, `new_supporters` = Σ_r new.
 //!
-//! # Choices where METRICS.md leaves room
+//! # Choices made here (docs/metrics.md#ladder-of-engagement states the resulting rules)
 //! - Boundaries are local midnights (calendar days in the campaign's time zone), not
 //!   multiples of 24 h after `t_0`: across a DST change they stay on 00:00 local, like
 //!   `period_start` / `period_end` and the window's end. A midnight that does not exist
@@ -36,7 +36,7 @@
 //! - "First action" for `median_days_to_climb` means the first action ON THE LADDER
 //!   (rung ≥ 1); actions of verbs on no rung are ignored. Only covered actors count. History
 //!   before the campaign counts: the first time at r, and even the climb, may be before the
-//!   window starts (METRICS.md bounds both times only by the window's end). Days are elapsed time
+//!   window starts (the definition bounds both times only by the window's end). Days are elapsed time
 //!   (µs / 86 400 000 000), not calendar days. The median is the usual one (mean of the two
 //!   middle values; = numpy's linear 50th percentile, as `stats::median`). Extra column
 //!   `climbers_timed` gives how many actors the median is over.
@@ -189,7 +189,7 @@ fn transitions_one(s: &Scope, b: &Boundaries, levels: &LazyFrame) -> PolarsResul
         ]))
 }
 
-/// METRICS.md §9 `ladder_transitions`: (campaign, period, from_rung, to_rung) → period_start,
+/// docs/metrics.md `ladder_transitions`: (campaign, period, from_rung, to_rung) → period_start,
 /// period_end, actors; all campaigns, sorted by the key.
 pub fn ladder_transitions(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     if scopes.is_empty() {
@@ -251,7 +251,7 @@ fn summary_one(s: &Scope, b: &Boundaries, levels: &LazyFrame) -> PolarsResult<La
         ]))
 }
 
-/// METRICS.md §9 `ladder_summary`: (campaign, rung 1…K) → rung_name, at_start, at_end,
+/// docs/metrics.md `ladder_summary`: (campaign, rung 1…K) → rung_name, at_start, at_end,
 /// climbed, climb_rate, new, median_days_to_climb (+ climbers_timed); sorted by the key.
 pub fn ladder_summary(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     if scopes.is_empty() {

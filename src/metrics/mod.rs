@@ -1,10 +1,10 @@
-//! Analyze: every metric of METRICS.md as polars lazy queries over the lake.
+//! Analyze: every metric of docs/metrics.md as polars lazy queries over the lake.
 //!
 //! [`Lake`] scans the visible part files the manifest lists; the actions, the one table
 //! that grows to tens of millions of rows, are read once into codes
 //! ([`actions::ActionTable`]); [`Scope`] adds, for one campaign, the columns every metric
 //! needs (its days, own posts, campaign membership, its actions with their ladder rungs);
-//! each metric module is `Scope in, LazyFrame out`, one per output table of METRICS.md §9.
+//! each metric module is `Scope in, LazyFrame out`, one per output table of docs/metrics.md.
 //! Output tables are sorted by their key so that the same inputs give the same bytes.
 
 pub mod actions;

@@ -1,4 +1,4 @@
-//! METRICS.md §3 and §10.9, §10.11: reach of the campaign's own posts (tables
+//! docs/metrics.md#reach: reach of the campaign's own posts (tables
 //! `reach_daily`, key campaign, platform, day, and `reach_window`, key campaign, platform)
 //! and the KPI `hashtag_potential_reach`.
 //!
@@ -6,9 +6,9 @@
 //! - Posts: the campaign's own posts, `campaign_post && own` (the same set as
 //!   `engagement_by_content_type`, so the two tables reconcile); `campaign_post` already
 //!   restricts them to the window.
-//! - Actions: campaign actions (`in_campaign`, §10.1) on a day of the window, not
-//!   `excluded` (own accounts and targets, §10.1). Rows are the (platform, day) pairs —
-//!   for `reach_window` the platforms — with own posts or such actions (§10.9); an action
+//! - Actions: campaign actions (`in_campaign`, docs/metrics.md#vocabulary) on a day of the window, not
+//!   `excluded` (own accounts and targets, docs/metrics.md#vocabulary). Rows are the (platform, day) pairs —
+//!   for `reach_window` the platforms — with own posts or such actions (docs/metrics.md#vocabulary); an action
 //!   of an excluded actor alone does not make a row (it would be a row of zeros).
 //! - `posts` counts rows (0 on a row made by actions only); `impressions`,
 //!   `post_reach_sum`, `engagements` are sums over the non-null values and **null when
@@ -16,17 +16,17 @@
 //! - `unique_actors` = distinct `actor_id` of those actions on that row (0 on a row made by
 //!   posts only: the actions table holds none). In `reach_window` it is the distinct count
 //!   over the whole window, never a sum of days.
-//! - `post_reach_sum` double-counts people reached by several posts (METRICS.md §3).
+//! - `post_reach_sum` double-counts people reached by several posts (docs/metrics.md#reach).
 //! - `reach_window.unique_reach_low` = the largest single post reach, `unique_reach_high` =
 //!   the sum of post reach (`= post_reach_sum`): the honest bounds of the platform's unique
 //!   reach; null when no post has a reach. Extra column `unique_reach_method` is
 //!   `"post_reach_bounds"` when the bounds are not null. A page-level unique reach figure
-//!   (which METRICS.md §3 says replaces the bounds) is not in the lake yet (LAKE.md has no
+//!   (which docs/metrics.md#reach says replaces the bounds) is not in the lake yet (the lake has no
 //!   such column or table); when it arrives it should fill both bounds with method
 //!   `"page_unique_reach"`.
 //! - `hashtag_potential_reach` (for `campaign_kpis`): over every post in the window (own and
 //!   collected, reposts included) with a campaign hashtag, the sum over distinct authors of
-//!   each author's largest `posts.followers` in the window (§10.11). An author is
+//!   each author's largest `posts.followers` in the window (docs/metrics.md#hashtag-pick-up). An author is
 //!   (platform, account_id), or (platform, account_handle) when the id is missing; posts
 //!   with neither are left out. Null when no such author has a follower count. Extra
 //!   columns: `hashtag_authors`, `hashtag_authors_with_followers`.
@@ -99,7 +99,7 @@ fn concat_sorted(frames: Vec<LazyFrame>, cols: &[(&str, DataType)], key: &[&str]
 
 const I64: DataType = DataType::Int64;
 
-/// METRICS.md §3 per (campaign, platform, day), every campaign, sorted by the key.
+/// docs/metrics.md#reach per (campaign, platform, day), every campaign, sorted by the key.
 pub fn reach_daily(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     let cols = [
         ("campaign", DataType::String),
@@ -115,7 +115,7 @@ pub fn reach_daily(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     concat_sorted(frames, &cols, &["campaign", "platform", "day"])
 }
 
-/// METRICS.md §3 per (campaign, platform) over the window, every campaign, sorted by the key.
+/// docs/metrics.md#reach per (campaign, platform) over the window, every campaign, sorted by the key.
 pub fn reach_window(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     let cols = [
         ("campaign", DataType::String),
@@ -148,7 +148,7 @@ pub fn reach_window(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     concat_sorted(frames, &cols, &["campaign", "platform"])
 }
 
-/// METRICS.md §3 / §10.11: one row (campaign, hashtag_potential_reach) for `campaign_kpis`.
+/// docs/metrics.md#reach: one row (campaign, hashtag_potential_reach) for `campaign_kpis`.
 pub fn hashtag_potential_reach(scope: &Scope) -> PolarsResult<LazyFrame> {
     let c = scope.campaign;
     let uses_tag = if c.hashtags.is_empty() {

@@ -1,6 +1,6 @@
-//! Daily referral sessions, observed and expected (METRICS.md §4 day by day): table
+//! Daily referral sessions, observed and expected (docs/metrics.md#referral-by-day): table
 //! `referral_daily`, one row per (campaign, channel, day) of the baseline and the campaign
-//! window, for the report's "observed vs expected" chart. An extra table (§9 welcomes
+//! window, for the report's "observed vs expected" chart. An extra table (the contract welcomes
 //! extras); `referral_uplift` stays the figure of record.
 //!
 //! Same data, channels, method and residuals as [`super::uplift`] (read its doc):

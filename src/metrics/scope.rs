@@ -1,16 +1,16 @@
 //! One campaign's view of the lake: the columns every metric needs, added once.
 //!
-//! - posts: `day` (calendar day in the campaign's time zone), `engagements` (METRICS.md §1),
-//!   `own` (§10.9), `member` (tagged, uses a campaign hashtag, links to a campaign URL, or
+//! - posts: `day` (calendar day in the campaign's time zone), `engagements` (docs/metrics.md#engagements-of-a-post),
+//!   `own` (docs/metrics.md#vocabulary), `member` (tagged, uses a campaign hashtag, links to a campaign URL, or
 //!   mentions/replies to a target), `in_window`, `campaign_post` (= member and in window).
-//! - actions: the campaign's actions only (§10.1: tagged, answers a campaign post, or derived
+//! - actions: the campaign's actions only (docs/metrics.md#vocabulary: tagged, answers a campaign post, or derived
 //!   from a collected campaign post; `in_campaign` is kept, always true), with `platform`,
 //!   `action`, `occurred_at`, `_actor` (a dense code per pseudonym, shared by all scopes),
 //!   `day`, `excluded` (the actor is an own account or a target), `rung` (1…K on the
 //!   pipeline's ladder, 0 when the verb is on none). Every metric but the ladder reads only
 //!   these; the ladder's history (all of the lake's actions) is `history`, the compact
 //!   [`ActionTable`].
-//! - traffic: the pipeline's site only, when it names one (§10.13).
+//! - traffic: the pipeline's site only, when it names one (docs/metrics.md#sites).
 //!
 //! Own accounts and targets are named by handle in the pipeline; actions carry keyed
 //! pseudonyms of platform user ids, so the exclusion set is the pseudonyms of every id the
@@ -98,7 +98,7 @@ pub fn local_days(at: &[Option<i64>], tz: &chrono_tz::Tz) -> Vec<Option<i32>> {
         .collect()
 }
 
-/// METRICS.md §1: reactions + comments + shares + quotes + saves over the non-null fields;
+/// docs/metrics.md#engagements-of-a-post: reactions + comments + shares + quotes + saves over the non-null fields;
 /// null when all five are null.
 pub fn engagements() -> Expr {
     let parts = ["reactions", "comments", "shares", "quotes", "saves"];
@@ -159,7 +159,7 @@ impl<'a> Scope<'a> {
         history: Arc<ActionTable>,
     ) -> PolarsResult<Scope<'a>> {
         let clock = crate::timing::Clock::new(format!("  scope {}: ", c.id));
-        // Campaign actions (§10.1), gathered from the lake's action table by the codes of
+        // Campaign actions (docs/metrics.md#vocabulary), gathered from the lake's action table by the codes of
         // the campaign's posts.
         let excluded_ids = excluded_actor_ids(lake, &lake_posts(lake)?, c, pseudo)?;
         clock.mark("excluded ids");
@@ -202,7 +202,7 @@ fn campaign_posts(lake: &super::Lake, c: &Campaign) -> PolarsResult<DataFrame> {
 
     // Membership through list columns: a post is marked when any element matches; the mark
     // then holds for every row of the same (platform, post_id) (one row per post in a
-    // lake, as LAKE.md dedups them; null keys are never marked). Ids are compared by their
+    // lake, as the lake de-duplicates them, docs/lake.md#duplicates-across-inputs; null keys are never marked). Ids are compared by their
     // join key, like actions' references: a Facebook post stored bare by an export that
     // did not tell its page is the same post as its `<page>_<post>` row.
     let posts_df = lake_posts(lake)?;
@@ -299,7 +299,7 @@ fn lake_actions(lake: &super::Lake, wanted: &[bool]) -> PolarsResult<Arc<ActionT
     Ok(table)
 }
 
-/// The campaign's actions (§10.1: tagged with the campaign, or answering or derived from
+/// The campaign's actions (docs/metrics.md#vocabulary: tagged with the campaign, or answering or derived from
 /// one of its posts, on the same platform: by `post_id` or an `action_key` `post:<id>`,
 /// a Facebook id in either form, see [`ActionTable`]),
 /// gathered from the lake's action table into a frame: `platform`, `action`,

@@ -1,11 +1,11 @@
-//! Sign-ups (METRICS.md §7, §10.14).
+//! Sign-ups (docs/metrics.md#sign-ups).
 //!
 //! ## `signups` — per (campaign, day), every day of the window
 //! - A sign-up is one row of the actions table with `action = "sign_petition"` that belongs
-//!   to the campaign (`in_campaign`, §10.1) and whose day (campaign tz) is inside the
+//!   to the campaign (`in_campaign`, docs/metrics.md#vocabulary) and whose day (campaign tz) is inside the
 //!   window. Rows are counted, not distinct actors: the lake already merges the same keyed
 //!   action seen in two inputs; two different signatures by one person are two sign-ups.
-//!   Actions of own accounts or targets are *not* left out (§10 leaves them out of
+//!   Actions of own accounts or targets are *not* left out (docs/metrics.md#vocabulary leaves them out of
 //!   `unique_actors` and the ladder only).
 //! - `day_since_launch` = day − start (0-based, Int64); `signups` (0 on a day without
 //!   sign-ups), `signups_cum` (running sum from the start).
@@ -13,10 +13,10 @@
 //!   (at any time, inside the window or not), a day without one is a real 0 and every day
 //!   of the window gets a row. When it holds none, the sign-ups are unknown rather than 0:
 //!   the campaign has no rows here and its headline is null (`signups_basis` says why).
-//! - `conversions` (extra): traffic `conversions` (§7 "where the export has them") are
+//! - `conversions` (extra): traffic `conversions` ("where the export has them", docs/metrics.md#sign-ups) are
 //!   reported beside the sign-ups, never added to them — a web conversion is usually the
 //!   same signature seen from the website's side, so a sum would double-count. Per day:
-//!   Σ `conversions` over the (site-filtered, §10.13) traffic rows that cover exactly that
+//!   Σ `conversions` over the (site-filtered, docs/metrics.md#referral-uplift) traffic rows that cover exactly that
 //!   day (`date_start = date_end`), whose `campaign` tag is null or this campaign; null
 //!   when no such row has a conversions figure. Range rows (a report over several days)
 //!   cannot be placed on a day and are left out.
@@ -49,7 +49,7 @@ fn schema() -> Schema {
     ])
 }
 
-/// METRICS.md §7 daily sign-ups for every campaign, sorted by (campaign, day).
+/// docs/metrics.md#sign-ups daily sign-ups for every campaign, sorted by (campaign, day).
 pub fn signups(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     let frames = scopes
         .iter()

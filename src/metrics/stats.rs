@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 
 /// The bootstrap seed used unless the pipeline says otherwise.
 pub const SEED: u64 = 20080227;
-/// Resamples of every bootstrap interval (METRICS.md: 2000).
+/// Resamples of every bootstrap interval (docs/metrics.md#bootstrap-intervals: 2000).
 pub const RESAMPLES: usize = 2000;
 
 /// `resamples` lists of `n` indices in `0..n`, drawn with replacement.

@@ -1,4 +1,4 @@
-//! Traffic referral uplift (METRICS.md §4, §10.13): table `referral_uplift`, one row per
+//! Traffic referral uplift (docs/metrics.md#referral-uplift): table `referral_uplift`, one row per
 //! (campaign, channel) for every social channel with traffic and for `all_social`.
 //!
 //! For a campaign and a series X (one social channel, or all social channels summed):
@@ -14,7 +14,7 @@
 //! - `observed = Σ_{d∈P} s_d`, `uplift_sessions = observed − expected`,
 //!   `uplift_rel = uplift_sessions / expected` (null when expected is 0).
 //! - `ci_low, ci_high`: 2.5th and 97.5th percentiles (numpy linear) of 2000 draws
-//!   `observed − (expected + Σ of |P| baseline residuals drawn with replacement)` (§10.13),
+//!   `observed − (expected + Σ of |P| baseline residuals drawn with replacement)` (docs/metrics.md#referral-uplift),
 //!   indices from [`stats::draw_indices`] with [`stats::SEED`]; residuals are the OLS
 //!   residuals `s_d − (α + β·c_d)` (unclamped fit) for `control`, `s_d − mean of its
 //!   weekday` for `dow_mean`, `s_d − mean_B(s)` for `mean`. `p_no_effect` = share of the
@@ -23,10 +23,11 @@
 //!   method as the row (for `control`, its own OLS of the total on `c`);
 //!   `total_traffic_uplift_rel = uplift_sessions / expected_total` (null when it is 0).
 //!
-//! Choices where METRICS.md leaves room (also in the report's Method section):
+//! Choices made here (docs/metrics.md#referral-uplift states the resulting rules; also in the report's
+//! Method section):
 //! - Days are the traffic table's `date_start`/`date_end`: exports already give calendar days
 //!   of the analytics property, so they are not shifted by the campaign's time zone.
-//! - All sites of the scope's traffic are summed (the scope is already site-filtered, §10.13).
+//! - All sites of the scope's traffic are summed (the scope is already site-filtered, docs/metrics.md#referral-uplift).
 //!   Rows with null sessions or null dates are left out (they say nothing about sessions);
 //!   a day whose only rows have null sessions is therefore missing, not zero.
 //! - A row is used only when it lies fully inside B or fully inside P. Daily rows
@@ -54,7 +55,7 @@
 //! - Every series of a campaign uses the same draw indices (same seed): the intervals are
 //!   reproducible and comparable across channels.
 //! - A campaign's baseline that overlaps another campaign's window is an error naming both
-//!   (§4), also checked by `Pipeline::check`.
+//!   (docs/metrics.md#referral-uplift), also checked by `Pipeline::check`.
 //!
 //! Extra columns: `reason`, `ci_reason`, `baseline_basis`, `campaign_basis` (`daily` or
 //! `range`), `seed`, `resamples`.
@@ -68,7 +69,7 @@ use super::stats;
 use super::Scope;
 use crate::model::Day;
 
-/// Social channels (LAKE.md `traffic.channel`); every other channel is the control.
+/// Social channels (docs/lake.md#traffic); every other channel is the control.
 pub const SOCIAL: [&str; 7] = ["facebook", "twitter", "instagram", "flickr", "youtube", "linkedin", "other_social"];
 
 pub const NO_BASELINE: &str = "no traffic rows in the baseline window";
@@ -176,7 +177,7 @@ impl Method {
     }
 }
 
-/// The method for a campaign's B and P (§4), decided on the control series.
+/// The method for a campaign's B and P (docs/metrics.md#referral-uplift), decided on the control series.
 pub(super) fn choose(b: &Side, p: &Side) -> Method {
     if let (Side::Daily(bd), Side::Daily(pd)) = (b, p) {
         let c = b.ys(Sel::Control);
@@ -386,7 +387,7 @@ fn campaign_rows(scope: &Scope) -> PolarsResult<Vec<Row>> {
     Ok(rows)
 }
 
-/// §4: a campaign's baseline must not overlap another campaign's window.
+/// docs/metrics.md#referral-uplift: a campaign's baseline must not overlap another campaign's window.
 fn check_baselines(scopes: &[Scope]) -> PolarsResult<()> {
     for a in scopes {
         for w in scopes {
@@ -401,7 +402,7 @@ fn check_baselines(scopes: &[Scope]) -> PolarsResult<()> {
     Ok(())
 }
 
-/// METRICS.md §9 `referral_uplift`: key (campaign, channel), sorted by it.
+/// docs/metrics.md `referral_uplift`: key (campaign, channel), sorted by it.
 pub fn referral_uplift(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     check_baselines(scopes)?;
     let mut rows = Vec::new();
@@ -542,7 +543,8 @@ pub(super) mod tests {
         let ch = df.column("channel").unwrap().str().unwrap();
         (0..df.height()).map(|i| (c.get(i).unwrap().to_string(), ch.get(i).unwrap().to_string())).collect()
     }
-    /// The §10.13 draws, recomputed here: observed − (expected + Σ of |P| drawn residuals).
+    /// The interval's draws (docs/metrics.md#interval-and-p-value), recomputed here:
+    /// observed − (expected + Σ of |P| drawn residuals).
     fn draws(uplift: f64, residuals: &[f64], p_days: usize) -> Vec<f64> {
         stats::draw_indices(residuals.len(), p_days, stats::RESAMPLES, stats::SEED)
             .iter()
@@ -797,7 +799,7 @@ pub(super) mod tests {
         assert_eq!((f(&df, "ua", "facebook", "ci_low"), f(&df, "ua", "facebook", "p_no_effect")), (None, None));
         assert_eq!(s(&df, "ua", "facebook", "ci_reason").as_deref(), Some(RANGE_BASELINE_NO_CI));
         assert_eq!(s(&df, "ua", "facebook", "reason"), None);
-        // §9 columns and dtypes: counts Int64, figures Float64, labels String.
+        // docs/metrics.md columns and dtypes: counts Int64, figures Float64, labels String.
         for (name, dt) in [
             ("campaign", DataType::String),
             ("channel", DataType::String),

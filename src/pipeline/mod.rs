@@ -29,9 +29,9 @@ pub struct PipelineFile {
     #[serde(default)]
     pub inputs: Vec<InputEntry>,
     pub campaigns: Vec<Spanned<CampaignEntry>>,
-    /// The ladder of engagement; METRICS.md §5's default when absent.
+    /// The ladder of engagement; the default of docs/metrics.md#ladder-of-engagement when absent.
     pub ladder: Option<Spanned<LadderEntry>>,
-    /// Sums only this site's traffic for uplift (METRICS.md §10.13); all sites when absent.
+    /// Sums only this site's traffic for uplift (docs/metrics.md#sites); all sites when absent.
     pub site: Option<String>,
 }
 
@@ -119,7 +119,7 @@ pub struct LadderEntry {
 #[serde(deny_unknown_fields)]
 pub struct RungEntry {
     pub name: String,
-    /// Canonical action verbs (LAKE.md `actions.action`).
+    /// Canonical action verbs (docs/lake.md#actions).
     pub actions: Vec<String>,
 }
 
@@ -163,7 +163,7 @@ pub struct Ladder {
 }
 
 impl Default for Ladder {
-    /// METRICS.md §5.
+    /// docs/metrics.md#ladder-of-engagement.
     fn default() -> Self {
         let r = |name: &str, a: &[&str]| Rung { name: name.into(), actions: a.iter().map(|s| s.to_string()).collect() };
         Ladder {
@@ -320,7 +320,7 @@ impl Pipeline {
         if campaigns.is_empty() {
             return Err(src.err(&(0..0), "campaigns", "the pipeline declares no campaign: add a [[campaigns]] table"));
         }
-        // A baseline must be neutral: not inside another campaign's window (METRICS.md §4).
+        // A baseline must be neutral: not inside another campaign's window (docs/metrics.md#referral-uplift).
         for (i, a) in campaigns.iter().enumerate() {
             for b in &campaigns {
                 if a.id != b.id && a.baseline_start <= b.end && a.baseline_end >= b.start {

@@ -223,6 +223,7 @@ pub fn document(
 
     // Headline figures, campaigns side by side; a null figure shows — and a note says why.
     doc.push(Block::Heading(2, "Headline figures".into(), "headline".into()));
+    doc.push(method_line("Headline figures"));
     let mut notes: Vec<String> = Vec::new();
     let mut headers = vec!["Figure".to_string()];
     headers.extend(camps.iter().map(|c| s(c, "name").to_string()));
@@ -308,6 +309,7 @@ pub fn document(
          the largest single post's reach is a floor, the sum over posts a ceiling (people see several posts)."
             .into(),
     ));
+    doc.push(method_line("Reach"));
     doc.push(Block::Table(frame_table(
         m.table("reach_window"),
         &[
@@ -330,6 +332,7 @@ pub fn document(
          else followers), with a 95% bootstrap interval over posts. An index of 1.00 is the platform's own rate."
             .into(),
     ));
+    doc.push(method_line("Engagement by content type"));
     doc.push(Block::Table(frame_table(
         m.table("engagement_by_content_type"),
         &[
@@ -353,6 +356,7 @@ pub fn document(
          (method per row; the interval is of the uplift in sessions, from resampled baseline residuals)."
             .into(),
     ));
+    doc.push(method_line("Referral uplift"));
     doc.push(Block::Table(frame_table(
         m.table("referral_uplift"),
         &[
@@ -377,6 +381,7 @@ pub fn document(
          `climbed` counts those on the rung at the start who reached a higher one by the end."
             .into(),
     ));
+    doc.push(method_line("Ladder of engagement"));
     doc.push(Block::Table(frame_table(
         m.table("ladder_summary"),
         &[
@@ -395,12 +400,14 @@ pub fn document(
 
     doc.push(Block::Heading(2, "Hashtag pick-up and the target".into(), "hashtags".into()));
     doc.push(Block::Para("Campaign hashtags over the window: posts using them, reposts, and distinct authors.".into()));
+    doc.push(method_line("Hashtag pick-up"));
     doc.push(Block::Table(hashtag_totals(m.table("hashtag_daily"))?));
     doc.push(Block::Para(
         "The targets: mentions of them in campaign posts, and their first response (a reply to or quote of a \
          campaign post, a mention of an own account or a campaign hashtag, up to 7 days after the window)."
             .into(),
     ));
+    doc.push(method_line("Target response"));
     doc.push(Block::Table(frame_table(
         m.table("target_response"),
         &[
@@ -418,6 +425,7 @@ pub fn document(
     section(&mut doc, Section::Hashtags);
 
     doc.push(Block::Heading(2, "Sign-ups".into(), "signups".into()));
+    doc.push(method_line("Sign-ups"));
     doc.push(Block::Table(signup_totals(m.table("signups"))?));
     section(&mut doc, Section::Signups);
 
@@ -427,6 +435,7 @@ pub fn document(
          where a follower count exists, so that campaigns of different sizes compare."
             .into(),
     ));
+    doc.push(method_line("Campaigns side by side"));
     doc.push(Block::Table(comparison_totals(m.table("campaign_comparison"))?));
     section(&mut doc, Section::Comparison);
 
@@ -449,12 +458,19 @@ pub fn document(
     }
     doc.push(Block::Table(methods_table(&camps)));
     doc.push(Block::Para(
-        "Definitions follow METRICS.md; the choices it leaves open are documented in the rallylens source \
-         (src/metrics/*.rs, each module's header). The metric tables behind this report are in metrics/*.parquet \
+        "Definitions: docs/metrics.md in the rallylens repository (every table, column, formula and null rule; \
+         each section above names its part). The metric tables behind this report are in metrics/*.parquet \
          beside it."
             .into(),
     ));
     Ok(doc)
+}
+
+/// The line under a section's heading naming the part of docs/metrics.md that defines its
+/// figures (a plain pointer: the report is often opened from disk, where a relative link
+/// would lead nowhere).
+fn method_line(docs_section: &str) -> Block {
+    Block::Para(format!("Method: docs/metrics.md § {docs_section}."))
 }
 
 fn hashtag_totals(df: &DataFrame) -> PolarsResult<Table> {

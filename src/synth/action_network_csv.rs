@@ -1,5 +1,5 @@
-//! `action-network-csv` writer: a petition's signature download (FORMATS.md "Supporter
-//! actions"; the column set of tests/fixtures/action-network-csv): the activist's uuid,
+//! `action-network-csv` writer: a petition's signature download (docs/formats.md#action-network-csv;
+//! the column set of tests/fixtures/action-network-csv): the activist's uuid,
 //! names, e-mail, address and `can2_*` columns, `created_date`, the `source` and
 //! `referrer` codes. The action (`sign_petition`) is not in the file: the pipeline input
 //! gives it. Streams one row at a time.

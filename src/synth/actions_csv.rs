@@ -1,5 +1,5 @@
 //! `actions-csv` writer: the canonical `actor,action,occurred_at,platform,post_id,campaign,source`
-//! as a CRM or a social tool exports it (FORMATS.md "Supporter actions"), plus the columns a
+//! as a CRM or a social tool exports it (docs/formats.md#supporter-actions), plus the columns a
 //! real CRM export carries and ingest never reads (`full_name`: personal data stays out of the
 //! lake). Streams one row at a time.
 

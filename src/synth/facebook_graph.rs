@@ -1,6 +1,6 @@
 //! `facebook-graph-json` writer: a page's `/feed` response (posts with `likes` / `comments`
 //! summaries, `shares`, and their lifetime insights) and a page's `page_fans` insights
-//! (FORMATS.md; the layout of `tests/fixtures/real/facebook-graph-json/` and tests/fixtures).
+//! (docs/formats.md; the layout of `tests/fixtures/real/facebook-graph-json/` and tests/fixtures).
 
 use std::io::{self, Write};
 

@@ -1,6 +1,6 @@
 //! `flickr-json` writer: `flickr.people.getPhotos` with extras (`description, date_upload,
 //! views, media, tags, path_alias, count_faves, count_comments`), `format=json&nojsoncallback=1`:
-//! numbers and unix times as strings, slashes escaped as the API does (FORMATS.md; the
+//! numbers and unix times as strings, slashes escaped as the API does (docs/formats.md; the
 //! layout of tests/fixtures/flickr-json/search.json).
 
 use std::io::{self, Write};

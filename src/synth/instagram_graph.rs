@@ -1,5 +1,5 @@
 //! `instagram-graph-json` writer: `/<ig user>/media` with fields and lifetime insights, and
-//! the user object (`followers_count`) (FORMATS.md; the layout of `tests/fixtures/real/instagram-graph-json/`
+//! the user object (`followers_count`) (docs/formats.md; the layout of `tests/fixtures/real/instagram-graph-json/`
 //! and tests/fixtures/instagram-graph-json).
 
 use std::io::{self, Write};

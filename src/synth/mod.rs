@@ -1,5 +1,5 @@
 //! `rallylens synth`: a deterministic generator of realistic exports for the two demo
-//! campaigns, written in the real formats of FORMATS.md (the bytes an adapter would see
+//! campaigns, written in the real formats of docs/formats.md (the bytes an adapter would see
 //! from the platform), so that `pipelines/kenya_vs_shell.toml` has data for every metric.
 //!
 //! - Kenya ([`kenya`]): Amnesty's "Reach Out for Kenya", 27 Feb 2008 for a month, on

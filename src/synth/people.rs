@@ -2,7 +2,7 @@
 //! function of the seed, the population's name and the index), so a person's tweets, likes,
 //! petition signature and CRM history share an actor exactly where a real export would
 //! allow it: the Twitter user id links tweets and the likes export, the e-mail links the
-//! petition and the CRM (LAKE.md: actors are keyed hashes of those).
+//! petition and the CRM (docs/lake.md: actors are keyed hashes of those).
 
 use rand::Rng;
 

@@ -426,7 +426,7 @@ fn write_collection(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
 }
 
 /// A supporter asks @Shell directly, and @Shell answers: the campaign's one response from
-/// its target (METRICS.md §6).
+/// its target (docs/metrics.md#hashtag-pick-up).
 fn shell_exchange(g: &Gen, d: NaiveDate, seq: &mut u64) -> Vec<(Tweet, Vec<User>, Option<Tweet>)> {
     let p = person(g, POP, 3);
     let me = supporter_user(&p, d);

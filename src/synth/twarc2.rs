@@ -1,7 +1,7 @@
 //! `twitter-v2-jsonl` writer: twarc2 output, one API v2 response page per line: `data[]`
 //! tweets, `includes.users` (authors, replied-to and retweeted users), `includes.tweets`
 //! (the originals that retweets, quotes and replies reference), `includes.media`, `meta`,
-//! `__twarc` (FORMATS.md; the layout of `tests/fixtures/real/twitter-v2-jsonl/`). Also the `liking-users`
+//! `__twarc` (docs/formats.md; the layout of `tests/fixtures/real/twitter-v2-jsonl/`). Also the `liking-users`
 //! output: pages of user objects whose `__twarc.url` names the liked tweet.
 //!
 //! Pages are written as they fill (at most 100 tweets, as the search endpoint returns),

@@ -1,11 +1,11 @@
 //! `ua-csv` writer: a Universal Analytics "Source/Medium" report with a `Date` dimension,
 //! exported as CSV from the UI: the `#` comment header (view, report, range), a blank line,
-//! the table with thousands separators in quoted counts (FORMATS.md; the layout of
+//! the table with thousands separators in quoted counts (docs/formats.md; the layout of
 //! `tests/fixtures/real/ua-csv/` and tests/fixtures/ua-csv).
 //!
 //! The traffic model is here too, since both campaigns share it: the site's non-social
 //! visits follow a weekly rhythm and a slow trend; each social source brings a steady share
-//! of those visits (so METRICS.md §4's `control` regression of social on non-social
+//! of those visits (so the `control` regression of docs/metrics.md#methods of social on non-social
 //! sessions fits the baseline), multiplied by its `lift` inside the campaign window.
 
 use std::io::{self, Write};

@@ -1,5 +1,5 @@
-//! The lake is plain Parquet: DuckDB opens it with hive partitioning and sees LAKE.md's
-//! columns with LAKE.md's types (counts BIGINT, times TIMESTAMP WITH TIME ZONE, days DATE,
+//! The lake is plain Parquet: DuckDB opens it with hive partitioning and sees the
+//! columns and types of docs/lake.md (counts BIGINT, times TIMESTAMP WITH TIME ZONE, days DATE,
 //! lists VARCHAR[]).
 
 use std::path::Path;

@@ -45,7 +45,7 @@ fn draw_ladder<DB: DrawingBackend>(root: &Area<DB>, l: &Ladder) -> Result<()> {
         .draw()
         .map_err(err)?;
     for (from, row) in l.cells.iter().enumerate() {
-        // No column for rung 0: a transition ends on a rung (H(t_k) ≥ 1, §5).
+        // No column for rung 0: a transition ends on a rung (H(t_k) ≥ 1, docs/metrics.md#ladder-of-engagement).
         for (to, n) in row.iter().enumerate().skip(1) {
             let t = (*n as f64 / max).sqrt();
             let fill = if *n == 0 {

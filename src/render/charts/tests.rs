@@ -13,7 +13,7 @@ fn run_of(from: &str, n: i64) -> Vec<NaiveDate> {
 
 const KENYA: &str = "Kenya & <Friends>";
 
-/// Two campaigns shaped like analyze's output (METRICS.md §9 columns): "kenya"
+/// Two campaigns shaped like analyze's output (docs/metrics.md columns): "kenya"
 /// (2024-03-01..14; every table) and "shell" (2024-06-03..09; no traffic, no hashtag,
 /// no follower counts). The numbers are smooth made-up curves: the charts only draw them.
 fn fixture() -> Metrics {
