@@ -1,4 +1,4 @@
-//! Post ids in one canonical form per platform, whatever export carried them (LAKE.md,
+//! Post ids in one canonical form per platform, whatever export carried them (docs/lake.md#post-ids,
 //! `posts.post_id`), and the key that joins an action's `post_id` to its post.
 //!
 //! # Facebook
