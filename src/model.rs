@@ -297,6 +297,21 @@ table! {
 /// The four tables, by name, in the order the lake lists them.
 pub const TABLES: [&str; 4] = [Post::NAME, Action::NAME, Traffic::NAME, AccountSnap::NAME];
 
+/// The part of a post id that an action's reference is matched on: for Facebook the post
+/// part of `<page>_<post>` (docs/lake.md#post-ids), for every other platform the id itself.
+/// No allocation: called once per action when analyze resolves references.
+#[inline]
+pub fn join_key<'a>(platform: &str, id: &'a str) -> &'a str {
+    if platform == "facebook" {
+        if let Some((_, post)) = id.split_once('_') {
+            if !post.is_empty() {
+                return post;
+            }
+        }
+    }
+    id
+}
+
 /// Columns whose values identify a row for de-duplication: the row of the most recently
 /// ingested input wins (for `accounts`, the largest follower count of the day wins).
 /// `None`: rows are never merged.

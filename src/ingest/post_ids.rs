@@ -57,20 +57,7 @@ pub fn facebook_post(raw: &str, page: Option<&str>, permalink: Option<&str>) -> 
     }
 }
 
-/// The part of a post id that an action's reference is matched on: for Facebook the post
-/// part of `<page>_<post>` (see the module docs), for every other platform the id itself.
-/// No allocation: called once per action when analyze resolves references.
-#[inline]
-pub fn join_key<'a>(platform: &str, id: &'a str) -> &'a str {
-    if platform == "facebook" {
-        if let Some((_, post)) = id.split_once('_') {
-            if !post.is_empty() {
-                return post;
-            }
-        }
-    }
-    id
-}
+pub use crate::model::join_key;
 
 /// A Facebook post reference as a CRM or spreadsheet holds it: a post's address becomes
 /// its id ([`facebook_post_from_url`]); anything else is kept, trimmed.

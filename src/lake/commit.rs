@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use super::manifest::{sync_dir, write_atomic, FileEntry, Manifest, MANIFEST};
 use super::parts::writer_props;
 use crate::ingest::Reject;
-use crate::model::dedup_key;
+use crate::model::{dedup_key, join_key};
 
 pub const STAGING: &str = "_staging";
 pub const COMMIT: &str = "_commit.json";
@@ -134,7 +134,7 @@ impl Txn {
             .map(|(table, platform)| {
                 let live = self.live_parts(&manifest, table, platform, &new_ids);
                 let paths: Vec<&Path> = live.iter().map(|(_, _, p)| p.as_path()).collect();
-                let masks = keep_masks(table, &paths)?;
+                let masks = keep_masks(table, platform, &paths)?;
                 Ok(live.into_iter().zip(masks).collect())
             })
             .collect();
@@ -227,8 +227,12 @@ type PartitionMasks = Vec<((usize, usize, PathBuf), Vec<bool>)>;
 
 /// Which rows of each part stay visible: for keyed tables, the last row of each key in
 /// input order (for `accounts`, the largest follower count, later inputs winning ties).
-fn keep_masks(table: &str, parts: &[&Path]) -> Result<Vec<Vec<bool>>> {
+/// Facebook posts are keyed by their post part ([`join_key`]): a post stored as
+/// `<page>_<post>` by one export and bare by another that did not tell its page is one
+/// post, and the later input's row is the one kept (docs/lake.md#post-ids).
+fn keep_masks(table: &str, platform: &str, parts: &[&Path]) -> Result<Vec<Vec<bool>>> {
     let key = dedup_key(table);
+    let post_part = (table == "posts").then_some(platform);
     let by_max = table == "accounts";
     let mut masks: Vec<Vec<bool>> = Vec::with_capacity(parts.len());
     // Keys are already xxh3 hashes: Fx mixing is plenty.
@@ -267,7 +271,7 @@ fn keep_masks(table: &str, parts: &[&Path]) -> Result<Vec<Vec<bool>>> {
             };
             for row in 0..batch.num_rows() {
                 let row_idx = mask.len() as u32;
-                match hash_key(&key_cols, row, &mut buf) {
+                match hash_key(&key_cols, row, post_part, &mut buf) {
                     None => mask.push(true),
                     Some(h) if !by_max => {
                         mask.push(false);
@@ -301,8 +305,9 @@ fn keep_masks(table: &str, parts: &[&Path]) -> Result<Vec<Vec<bool>>> {
 }
 
 /// A 128-bit hash of a row's key columns; `None` when every key column is null (no identity).
-/// `buf` is scratch space, reused from row to row.
-fn hash_key(cols: &[&ArrayRef], row: usize, buf: &mut Vec<u8>) -> Option<u128> {
+/// `post_part`: the platform of a posts partition, whose string key is hashed by its
+/// [`join_key`]. `buf` is scratch space, reused from row to row.
+fn hash_key(cols: &[&ArrayRef], row: usize, post_part: Option<&str>, buf: &mut Vec<u8>) -> Option<u128> {
     buf.clear();
     let mut any = false;
     for c in cols {
@@ -312,7 +317,10 @@ fn hash_key(cols: &[&ArrayRef], row: usize, buf: &mut Vec<u8>) -> Option<u128> {
         }
         any = true;
         match c.data_type() {
-            DataType::Utf8 => buf.extend_from_slice(c.as_string::<i32>().value(row).as_bytes()),
+            DataType::Utf8 => {
+                let v = c.as_string::<i32>().value(row);
+                buf.extend_from_slice(post_part.map_or(v, |p| join_key(p, v)).as_bytes())
+            }
             DataType::Date32 => buf.extend_from_slice(&c.as_primitive::<Date32Type>().value(row).to_le_bytes()),
             DataType::Int64 => buf.extend_from_slice(&c.as_primitive::<Int64Type>().value(row).to_le_bytes()),
             DataType::Timestamp(..) => {

@@ -44,7 +44,7 @@ fn stage(txn: &Txn, seq: u64, abs: &str, posts: &[Post], accounts: &[AccountSnap
         .iter()
         .map(|wp| PartEntry {
             table: wp.table.into(),
-            platform: "twitter".into(),
+            platform: posts.first().map_or("twitter", |p| p.platform.as_str()).into(),
             name: wp.path.file_name().unwrap().to_string_lossy().into(),
             rows: wp.rows,
             visible_rows: 0,
@@ -75,8 +75,13 @@ fn stage(txn: &Txn, seq: u64, abs: &str, posts: &[Post], accounts: &[AccountSnap
 
 /// (post_id, reactions) of the visible posts table, sorted.
 fn visible_posts(root: &Path) -> Vec<(String, i64)> {
+    visible_posts_of(root, "twitter")
+}
+
+/// (post_id, reactions) of the visible posts of one platform, sorted.
+fn visible_posts_of(root: &Path, platform: &str) -> Vec<(String, i64)> {
     let mut out = Vec::new();
-    for e in std::fs::read_dir(root.join("posts/platform=twitter")).unwrap().flatten() {
+    for e in std::fs::read_dir(root.join(format!("posts/platform={platform}"))).unwrap().flatten() {
         let r =
             ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(e.path()).unwrap()).unwrap().build().unwrap();
         for b in r {
@@ -179,4 +184,25 @@ fn recovery_rolls_back_uncommitted_and_forward_committed() {
     recover(root).unwrap();
     assert_eq!(Manifest::load(root).unwrap(), m2);
     assert_eq!(visible_posts(root), vec![("1".into(), 1), ("2".into(), 2)]);
+}
+
+#[test]
+fn a_facebook_post_bare_and_with_its_page_is_one_post() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    let fb = |id: &str, likes| Post { platform: "facebook".into(), ..post(id, likes) };
+    // A (Meta Business Suite, page known): 10_100 and 10_200; B (later, an export without
+    // the page): 100 with newer figures, and 300. 100 is 10_100's post part: 3 posts, not 4.
+    let txn = Txn::begin(root).unwrap();
+    let a = stage(&txn, 1, "/a", &[fb("10_100", 5), fb("10_200", 7)], &[]);
+    let b = stage(&txn, 2, "/b", &[fb("100", 6), fb("300", 9)], &[]);
+    txn.commit(&Manifest::new(), vec![a, b], &BTreeSet::new()).unwrap();
+    assert_eq!(visible_posts_of(root, "facebook"), vec![("100".into(), 6), ("10_200".into(), 7), ("300".into(), 9)]);
+    // On other platforms an `_` is part of the id: twitter's 1_2 and 2 are two posts.
+    let d = tempfile::tempdir().unwrap();
+    let txn = Txn::begin(d.path()).unwrap();
+    let a = stage(&txn, 1, "/a", &[post("1_2", 1)], &[]);
+    let b = stage(&txn, 2, "/b", &[post("2", 2)], &[]);
+    txn.commit(&Manifest::new(), vec![a, b], &BTreeSet::new()).unwrap();
+    assert_eq!(visible_posts(d.path()), vec![("1_2".into(), 1), ("2".into(), 2)]);
 }

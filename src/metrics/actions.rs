@@ -37,7 +37,7 @@ use parquet::arrow::ProjectionMask;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::ingest::post_ids::join_key;
+use crate::model::join_key;
 
 /// "No value": a null actor, or a post the lake does not have.
 pub const NONE: u32 = u32::MAX;

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use polars::prelude::*;
 
 use super::actions::{verb_rungs, ActionTable, NONE, NO_CODE, NO_TIME};
-use crate::ingest::post_ids::join_key;
+use crate::model::join_key;
 use crate::pipeline::{Campaign, Ladder};
 use crate::pseudo::Pseudonymizer;
 
