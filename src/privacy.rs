@@ -440,26 +440,19 @@ pub struct CellScreen {
 impl CellScreen {
     /// `v` unless it is of a personal shape for free text.
     pub fn text(&mut self, column: &str, line: u64, v: Option<String>) -> Option<String> {
-        let v = v?;
-        match text_shape(&v) {
-            None => Some(v),
-            Some(shape) => {
-                self.note(column, line, shape);
-                None
-            }
-        }
+        self.keep(column, line, v, text_shape)
     }
 
     /// `v` unless it is of a personal shape for an identifier.
     pub fn id(&mut self, column: &str, line: u64, v: Option<String>) -> Option<String> {
+        self.keep(column, line, v, id_shape)
+    }
+
+    fn keep(&mut self, column: &str, line: u64, v: Option<String>, shape: fn(&str) -> Option<Shape>) -> Option<String> {
         let v = v?;
-        match id_shape(&v) {
-            None => Some(v),
-            Some(shape) => {
-                self.note(column, line, shape);
-                None
-            }
-        }
+        let Some(shape) = shape(&v) else { return Some(v) };
+        self.note(column, line, shape);
+        None
     }
 
     fn note(&mut self, column: &str, line: u64, shape: Shape) {
