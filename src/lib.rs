@@ -11,6 +11,7 @@ pub mod cli;
 pub mod ingest;
 pub mod lake;
 pub mod model;
+pub mod privacy;
 pub mod pseudo;
 pub mod pipeline;
 pub mod metrics;

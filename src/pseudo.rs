@@ -2,8 +2,22 @@
 //! or of the lower-cased e-mail. The key lives in a file beside the lake (`<lake>.key`),
 //! created on first use with mode 0600, never inside a table: whoever holds only the lake
 //! cannot reverse or recompute the pseudonyms.
+//!
+//! The key is never inside the lake folder ([`Pseudonymizer::for_lake`] refuses it): a
+//! lake is copied, shared and read by other tools as a folder, and a key inside it would
+//! travel with it. Readings:
+//! - A lake path without a folder name of its own (`--lake .`, `--lake ..`, `out/..`) is
+//!   resolved first, so `--lake .` in `/work/proj` keeps its key at `/work/proj.key`, beside
+//!   the lake like any other. The root folder has no "beside": a lake there is refused.
+//! - `--key FILE` inside the lake folder is refused, with the reason.
+//! - Earlier versions put the key of `--lake .` at `./lake.key`, inside the lake. Such a lake
+//!   keeps its key, and so its pseudonyms, by moving the file beside the lake: a run that
+//!   finds the old key inside an existing lake (and none beside it) stops and prints the
+//!   `mv` command, rather than create a new key (which would give every supporter a new
+//!   pseudonym) or read a key that sits inside the lake.
+//! - Messages about a key file never show its content (not even a bad character of it).
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -20,11 +34,54 @@ impl Pseudonymizer {
         Pseudonymizer { keyed: <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length") }
     }
 
-    /// The key file of a lake: `DIR.key` beside the lake directory `DIR`.
+    /// The key file of a lake: `DIR.key` beside the lake directory `DIR`. A path without a
+    /// folder name of its own (`.`, `..`, `x/..`) is resolved first (see the module doc);
+    /// for the root folder the result is inside it, which [`Self::for_lake`] refuses.
     pub fn key_path(lake: &Path) -> PathBuf {
+        let plain = lake.file_name().is_some() && !lake.components().any(|c| c == Component::ParentDir);
+        let lake = if plain { lake.to_path_buf() } else { resolve(lake) };
+        match (lake.parent(), lake.file_name()) {
+            (Some(parent), Some(name)) => parent.join(format!("{}.key", name.to_string_lossy())),
+            _ => lake.join("lake.key"),
+        }
+    }
+
+    /// Where earlier versions kept the key: `./lake.key` for a lake path without a name.
+    fn legacy_key_path(lake: &Path) -> PathBuf {
         let name = lake.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "lake".into());
         let parent = lake.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         parent.join(format!("{name}.key"))
+    }
+
+    /// The key of the lake at `lake`: `key_file` when given, else [`Self::key_path`];
+    /// loaded, or created on first use. Refuses a key inside the lake folder, and a lake
+    /// whose key an earlier version left inside it (see the module doc).
+    pub fn for_lake(lake: &Path, key_file: Option<&Path>) -> anyhow::Result<Self> {
+        let path = key_file.map(Path::to_path_buf).unwrap_or_else(|| Self::key_path(lake));
+        let lake_abs = resolve(lake);
+        anyhow::ensure!(
+            !resolve(&path).starts_with(&lake_abs),
+            "the key file {} would be inside the lake {}: a key kept in the lake travels with every copy of it, \
+             and whoever holds both can recompute the pseudonyms; keep it beside the lake (the default, \
+             FOLDER.key next to the lake FOLDER) or elsewhere with --key FILE{}",
+            path.display(),
+            lake.display(),
+            if lake_abs.parent().is_none() { " (a lake cannot be the root folder)" } else { "" }
+        );
+        if key_file.is_none() && !path.exists() && crate::lake::exists(lake) {
+            let legacy = Self::legacy_key_path(lake);
+            if legacy.exists() && resolve(&legacy).starts_with(&lake_abs) {
+                anyhow::bail!(
+                    "the key of the lake {} is inside it, at {}, where earlier versions of rallylens put it; move it \
+                     beside the lake to keep its pseudonyms: mv {} {}",
+                    lake.display(),
+                    legacy.display(),
+                    legacy.display(),
+                    path.display()
+                );
+            }
+        }
+        Self::load_or_create(&path)
     }
 
     /// Loads the key at `path`, creating a new random one there if it does not exist.
@@ -33,8 +90,10 @@ impl Pseudonymizer {
         if path.exists() {
             let hexkey =
                 std::fs::read_to_string(path).with_context(|| format!("reading key file {}", path.display()))?;
-            let key = hex::decode(hexkey.trim())
-                .with_context(|| format!("key file {}: expected 64 hex digits", path.display()))?;
+            // The decoder's error names the bad character: not shown (it is part of the key).
+            let key = hex::decode(hexkey.trim()).map_err(|_| {
+                anyhow::anyhow!("key file {}: expected 64 hex digits (its content is not shown)", path.display())
+            })?;
             anyhow::ensure!(key.len() >= 16, "key file {}: key too short ({} bytes)", path.display(), key.len());
             return Ok(Self::from_key(&key));
         }
@@ -91,6 +150,36 @@ impl Pseudonymizer {
     }
 }
 
+/// `p` absolute, with `.` and `..` resolved: through the file system (symbolic links) for
+/// the longest part that exists, lexically for the rest.
+fn resolve(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut lexical = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            other => lexical.push(other),
+        }
+    }
+    let mut rest = Vec::new();
+    let mut base = lexical.as_path();
+    loop {
+        if let Ok(real) = base.canonicalize() {
+            return rest.iter().rev().fold(real, |acc, n| acc.join(n));
+        }
+        match (base.parent(), base.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                base = parent;
+            }
+            _ => return lexical,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +196,39 @@ mod tests {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(b"0123456789abcdef").unwrap();
         mac.update(b"twitter:1");
         assert_eq!(a.id("twitter", "1"), hex::encode(&mac.finalize().into_bytes()[..16]));
+    }
+
+    #[test]
+    fn the_key_is_never_inside_the_lake() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().canonicalize().unwrap();
+        let proj = root.join("proj");
+        std::fs::create_dir_all(proj.join("sub")).unwrap();
+        // `x/..` has no folder name of its own: resolved, the key goes beside the folder it
+        // names. (`.` is the same case; the integration tests run `--lake .`.)
+        let beside = root.join("proj.key");
+        assert_eq!(Pseudonymizer::key_path(&proj.join("sub/..")), beside);
+        assert_eq!(Pseudonymizer::key_path(Path::new("out/lake/")), PathBuf::from("out/lake.key"));
+        let a = Pseudonymizer::for_lake(&proj.join("sub/.."), None).unwrap();
+        assert!(beside.exists());
+        let b = Pseudonymizer::for_lake(&proj, None).unwrap();
+        assert_eq!(a.id("x", "1"), b.id("x", "1"));
+        // A --key inside the lake is refused, and nothing is written there.
+        let e = Pseudonymizer::for_lake(&proj, Some(&proj.join("k/my.key"))).err().unwrap().to_string();
+        assert!(e.contains("would be inside the lake"), "{e}");
+        assert!(!proj.join("k").exists());
+        let e = Pseudonymizer::for_lake(Path::new("/"), None).err().unwrap().to_string();
+        assert!(e.contains("root folder"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_key_is_not_quoted() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("bad.key");
+        std::fs::write(&p, "0123456789abcdefq123456789abcdef\n").unwrap();
+        let e = format!("{:#}", Pseudonymizer::load_or_create(&p).err().unwrap());
+        assert!(e.contains("expected 64 hex digits"), "{e}");
+        assert!(!e.contains("'q'") && !e.contains("position") && !e.contains("0123456789"), "{e}");
     }
 
     #[test]

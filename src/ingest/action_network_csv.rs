@@ -36,7 +36,12 @@
 //!   where the link was shared, not which post), so these actions join a campaign through
 //!   its tag only (`post_ids`).
 //! - A row with neither an e-mail nor a uuid, or an e-mail cell without `@`, or an
-//!   unreadable time, is rejected with its line and column; messages never quote a cell.
+//!   unreadable time, is rejected with its line and column; messages never quote a cell,
+//!   and name only the columns rallylens knows (a file without its header row would show
+//!   a supporter's row as its "columns").
+//! - The source code and a group's referrer code are free text that reaches the lake: one
+//!   that looks like an e-mail address or a phone number is left empty (`crate::privacy`),
+//!   with one warning per column naming the first line.
 
 use csv::StringRecord;
 
@@ -44,6 +49,7 @@ use super::actions_csv::{self as shared, cell, opt, Columns, NOT_SHOWN};
 use super::csv_stream::{self, CsvAdapter, CsvRows};
 use super::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::Action;
+use crate::privacy::CellScreen;
 
 pub struct ActionNetworkCsv;
 pub static ADAPTER: ActionNetworkCsv = ActionNetworkCsv;
@@ -127,8 +133,8 @@ impl CsvAdapter for ActionNetworkCsv {
                 "email",
                 format!(
                     "an e-mail column is required (`email`, or at least the activist `uuid`) to \
-                     pseudonymise who acted; the file's columns are: {}",
-                    h.list()
+                     pseudonymise who acted; {}",
+                    h.supporter(&[])
                 ),
             ));
         }
@@ -148,7 +154,21 @@ impl CsvAdapter for ActionNetworkCsv {
                 cx.source_file
             ));
         }
-        Ok(Box::new(SignatureRows { cx, email, uuid, time, source, referrer, time_name, verb }))
+        let name = |i: Option<usize>| i.map(|i| h.names[i].clone()).unwrap_or_default();
+        let (source_name, referrer_name) = (name(source), name(referrer));
+        Ok(Box::new(SignatureRows {
+            cx,
+            email,
+            uuid,
+            time,
+            source,
+            referrer,
+            time_name,
+            source_name,
+            referrer_name,
+            verb,
+            screen: CellScreen::default(),
+        }))
     }
 }
 
@@ -161,7 +181,11 @@ struct SignatureRows<'s> {
     source: Option<usize>,
     referrer: Option<usize>,
     time_name: String,
+    /// The header's names of the source and referrer columns (ones rallylens knows).
+    source_name: String,
+    referrer_name: String,
     verb: String,
+    screen: CellScreen,
 }
 
 impl CsvRows for SignatureRows<'_> {
@@ -200,11 +224,17 @@ impl CsvRows for SignatureRows<'_> {
             actor_id,
             action: self.verb.clone(),
             occurred_at,
-            source: source_code(cell(rec, self.source)),
-            medium: referrer_medium(cell(rec, self.referrer)),
+            source: self.screen.text(&self.source_name, line, source_code(cell(rec, self.source))),
+            medium: self.screen.text(&self.referrer_name, line, referrer_medium(cell(rec, self.referrer))),
             action_key,
             ..Default::default()
         });
+    }
+
+    fn finish(&mut self, out: &mut dyn Out) {
+        for w in self.screen.warnings(&self.cx.source_file) {
+            out.warn(w);
+        }
     }
 }
 
@@ -300,6 +330,30 @@ mod tests {
         for cellv in ["Janelle", "Dorsey", "10023", "2125550143"] {
             assert!(!shown.contains(cellv), "{cellv} in {shown}");
         }
+    }
+
+    #[test]
+    fn personal_source_codes_are_screened_and_headerless_files_not_quoted() {
+        use crate::ingest::actions_csv::tests::collect_text;
+        let text = "uuid,email,created_date,source,referrer\n\
+                    u1,jo@example.org,2024-03-05,jo@example.org,group-jo@example.org\n\
+                    u2,kim@example.org,2024-03-05,+1 212 555 0147,kim-lee\n\
+                    u3,lee@example.org,2024-03-05,email_0305,group-clean-air\n";
+        let got = collect_text(&ADAPTER, "an.csv", text, Some("sign_petition")).unwrap();
+        let codes: Vec<(Option<&str>, Option<&str>)> =
+            got.actions.iter().map(|a| (a.source.as_deref(), a.medium.as_deref())).collect();
+        // Line 2: an e-mail as source and inside a group code; line 3: a phone number as
+        // source, a person's referrer code (always `referral`); line 4 kept as it is.
+        assert_eq!(codes, vec![(None, None), (None, Some("referral")), (Some("email_0305"), Some("group-clean-air"))]);
+        assert_eq!(got.warnings.len(), 2, "{:?}", got.warnings);
+        assert!(got.warnings[0].starts_with("an.csv, line 2: 1 cell(s) of column 'referrer'"), "{:?}", got.warnings);
+        assert!(got.warnings[1].starts_with("an.csv, line 2: 2 cell(s) of column 'source'"), "{:?}", got.warnings);
+        // Without its header row, forced: line 1 is named, none of it shown.
+        let e = collect_text(&ADAPTER, "an.csv", &text[text.find('\n').unwrap() + 1..], Some("sign_petition"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 1") && e.contains("not a header row"), "{e}");
+        assert!(!e.contains("jo@") && !e.contains("u1"), "{e}");
     }
 
     #[test]

@@ -39,7 +39,9 @@
 //! warning naming their types. Rejects keep the line where the object starts and the
 //! field, never the object; names, e-mails, phones, addresses, comments and messages are
 //! never copied anywhere. A truncated last line of a log is a warning, like the JSON Lines
-//! driver's.
+//! driver's. The warning about skipped objects names only types of the `osdi:` and
+//! `action_network:` namespaces (another key, which could be anything, is counted, not
+//! shown), and the source and referrer codes are screened as in `action-network-csv`.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -49,6 +51,7 @@ use serde_json::Value;
 use super::action_network_csv::{referrer_medium, source_code, verb_from_input};
 use super::{util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Action, Micros};
+use crate::privacy::CellScreen;
 
 pub struct ActionNetworkJson;
 pub static ADAPTER: ActionNetworkJson = ActionNetworkJson;
@@ -103,6 +106,18 @@ struct Reader<'c, 'a, 't> {
     lines: Lines<'t>,
     declined: u64,
     skipped: BTreeMap<String, u64>,
+    screen: CellScreen,
+}
+
+/// An object type as a warning may name it: Action Network's own, else a placeholder.
+fn type_name(key: &str) -> String {
+    let known = ["osdi:", "action_network:"].iter().any(|ns| key.starts_with(ns))
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':' || c == '-');
+    if known {
+        key.to_string()
+    } else {
+        "(objects of a type not shown)".to_string()
+    }
 }
 
 impl<'t> Reader<'_, '_, 't> {
@@ -145,7 +160,7 @@ impl<'t> Reader<'_, '_, 't> {
                 return Ok(());
             }
             for k in emb.keys() {
-                *self.skipped.entry(k.clone()).or_default() += 1;
+                *self.skipped.entry(type_name(k)).or_default() += 1;
             }
             return Ok(());
         }
@@ -170,7 +185,7 @@ impl<'t> Reader<'_, '_, 't> {
             .filter(|k| *k != "action_network:sponsor" && *k != "idempotency_key")
             .find(|k| k.contains(':'))
             .unwrap_or("(object of unknown type)");
-        *self.skipped.entry(other.to_string()).or_default() += 1;
+        *self.skipped.entry(type_name(other)).or_default() += 1;
         Ok(())
     }
 
@@ -238,8 +253,8 @@ impl<'t> Reader<'_, '_, 't> {
             actor_id,
             action: verb,
             occurred_at,
-            source: source_code(code("source")),
-            medium: referrer_medium(code("referrer")),
+            source: self.screen.text("action_network:referrer_data.source", line, source_code(code("source"))),
+            medium: self.screen.text("action_network:referrer_data.referrer", line, referrer_medium(code("referrer"))),
             action_key,
             ..Default::default()
         });
@@ -314,8 +329,13 @@ impl Adapter for ActionNetworkJson {
     }
     fn read(&self, input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
         let text = input.read_text()?;
-        let mut rd =
-            Reader { cx, lines: Lines { text: &text, off: 0, line: 1 }, declined: 0, skipped: BTreeMap::new() };
+        let mut rd = Reader {
+            cx,
+            lines: Lines { text: &text, off: 0, line: 1 },
+            declined: 0,
+            skipped: BTreeMap::new(),
+            screen: CellScreen::default(),
+        };
         // The whole file as a sequence of JSON values (one document, or JSON Lines).
         let values: Result<Vec<&RawValue>, serde_json::Error> =
             serde_json::Deserializer::from_str(&text).into_iter::<&RawValue>().collect();
@@ -343,6 +363,9 @@ impl Adapter for ActionNetworkJson {
                 "{}: {} attendance(s) with status 'declined' skipped (not an action)",
                 cx.source_file, rd.declined
             ));
+        }
+        for w in rd.screen.warnings(&cx.source_file) {
+            out.warn(w);
         }
         if !rd.skipped.is_empty() {
             let kinds: Vec<String> = rd.skipped.iter().map(|(k, n)| format!("{k} ({n})")).collect();
@@ -499,6 +522,32 @@ mod tests {
         assert_eq!(got.rejects[0].error, "invalid JSON at column 148: EOF while parsing an object");
         assert_eq!(got.warnings.len(), 1);
         assert!(got.warnings[0].contains("line 4: the last line is truncated"), "{:?}", got.warnings);
+    }
+
+    #[test]
+    fn personal_codes_and_object_types_are_not_kept() {
+        use crate::ingest::actions_csv::tests::collect_text;
+        let text = r#"[
+          {"osdi:signature": {"created_date": "2024-03-05T14:22:31Z", "action_network:person_id": "p1",
+            "action_network:referrer_data": {"source": "jo@example.org", "referrer": "group-x"}}},
+          {"osdi:signature": {"created_date": "2024-03-05T14:22:31Z", "action_network:person_id": "p2",
+            "action_network:referrer_data": {"source": "fb_ad", "referrer": "none"}}},
+          {"jo@example.org:note": {}},
+          {"osdi:tagging": {}}
+        ]"#;
+        let got = collect_text(&ADAPTER, "an.json", text, None).unwrap();
+        let sources: Vec<Option<&str>> = got.actions.iter().map(|a| a.source.as_deref()).collect();
+        assert_eq!(sources, vec![None, Some("fb_ad")]);
+        assert_eq!(got.actions[0].medium.as_deref(), Some("group-x"));
+        // The e-mail source, on line 2 where its object starts; the two skipped objects,
+        // one type named, the other not.
+        assert!(
+            got.warnings[0].starts_with("an.json, line 2: 1 cell(s) of column 'action_network:referrer_data.source'"),
+            "{:?}",
+            got.warnings
+        );
+        assert!(got.warnings[1].ends_with("(objects of a type not shown) (1), osdi:tagging (1)"), "{:?}", got.warnings);
+        assert!(!debug_all(&got).contains("jo@"), "{}", debug_all(&got));
     }
 
     #[test]

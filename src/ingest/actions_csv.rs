@@ -29,7 +29,11 @@
 //!   (two undated rows of one actor cannot be told apart from two real actions).
 //!
 //! This is a supporter export: rejects keep the row number and the field, never the row,
-//! and no message quotes a cell.
+//! and no message quotes a cell. The free-text cells that reach the lake (`post_id`,
+//! `campaign`, `source`, `medium`, `action_key`) are screened (`crate::privacy`): one
+//! that looks like an e-mail address or a phone number is left empty, with one warning
+//! per column naming the first line; a file's own `action_key` dropped so falls back to
+//! the keyed hash. A `platform` or `action` cell of such a shape rejects the row.
 //!
 //! The small helpers shared by the supporter adapters (header lookup, actor pseudonyms,
 //! time parsing, the verb list) live here too, as `pub(crate)`.
@@ -40,6 +44,7 @@ use csv::StringRecord;
 use super::csv_stream::{self, CsvAdapter, CsvRows};
 use super::{post_ids, util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Action, Micros};
+use crate::privacy::CellScreen;
 
 pub struct ActionsCsv;
 pub static ADAPTER: ActionsCsv = ActionsCsv;
@@ -89,9 +94,15 @@ impl Columns {
     pub fn has_prefix(&self, prefix: &str) -> bool {
         self.names.iter().any(|n| n.to_ascii_lowercase().starts_with(prefix))
     }
-    /// The column names, for error messages (names only, never cells).
-    pub fn list(&self) -> String {
-        self.names.join(", ")
+    /// "the file's columns are: …" for an error message about a supporter export: only
+    /// names rallylens knows, or `extra` (a mapping's columns), are shown, and a header
+    /// that holds a supporter's row is said so and not shown (`crate::privacy`).
+    pub fn supporter(&self, extra: &[&str]) -> String {
+        crate::privacy::supporter_header(&self.names, extra)
+    }
+    /// "the file's columns are: …" for a CSV that is not a supporter export.
+    pub fn plain(&self) -> String {
+        crate::privacy::plain_header(&self.names)
     }
 }
 
@@ -275,10 +286,10 @@ impl CsvAdapter for ActionsCsv {
                 1,
                 missing.join(", "),
                 format!(
-                    "missing column{} '{}' (actions-csv needs actor, action, occurred_at); the file's columns are: {}",
+                    "missing column{} '{}' (actions-csv needs actor, action, occurred_at); {}",
                     if missing.len() > 1 { "s" } else { "" },
                     missing.join("', '"),
-                    h.list()
+                    h.supporter(&[])
                 ),
             ));
         }
@@ -294,6 +305,7 @@ impl CsvAdapter for ActionsCsv {
             medium: h.find(MEDIUM),
             key: h.find(KEY),
             default_platform: cx.platform.as_deref().map(str::to_lowercase).unwrap_or_else(|| "crm".into()),
+            screen: CellScreen::default(),
         }))
     }
 }
@@ -311,6 +323,13 @@ struct ActionRows<'s> {
     medium: Option<usize>,
     key: Option<usize>,
     default_platform: String,
+    screen: CellScreen,
+}
+
+/// Rejects a `platform` or `action` cell that looks like personal data (named, not shown).
+pub(crate) fn personal_cell(what: &str, v: &str) -> Option<String> {
+    crate::privacy::text_shape(v)
+        .map(|shape| format!("expected {what}, found what looks like {}; {NOT_SHOWN}", shape.describe()))
 }
 
 impl CsvRows for ActionRows<'_> {
@@ -333,6 +352,14 @@ impl CsvRows for ActionRows<'_> {
             reject(out, "action", format!("blank action: expected a verb such as {}", verb_list()));
             return;
         }
+        for (field, what, v) in
+            [("platform", "a platform name", platform.as_str()), ("action", "an action verb", &verb)]
+        {
+            if let Some(e) = personal_cell(what, v) {
+                reject(out, field, e);
+                return;
+            }
+        }
         let occurred_at = match parse_time(cell(rec, self.occurred), cx.tz, false) {
             Ok(t) => t,
             Err(()) => {
@@ -341,11 +368,14 @@ impl CsvRows for ActionRows<'_> {
             }
         };
         let actor_id = actor_id(cx, &platform, who);
+        let sc = &mut self.screen;
         let post_id = match cell(rec, self.post_id) {
             id if platform == "facebook" => opt(&post_ids::facebook_reference(id)),
             id => opt(id),
         };
-        let action_key = opt(cell(rec, self.key))
+        let post_id = sc.id("post_id", line, post_id);
+        let action_key = sc
+            .id("action_key", line, opt(cell(rec, self.key)))
             .or_else(|| occurred_at.map(|t| row_key(cx, &actor_id, &verb, t, &platform, post_id.as_deref())));
         out.action(Action {
             platform,
@@ -353,12 +383,18 @@ impl CsvRows for ActionRows<'_> {
             action: verb,
             occurred_at,
             post_id,
-            campaign: opt(cell(rec, self.campaign)),
-            source: opt(cell(rec, self.source)),
-            medium: opt(cell(rec, self.medium)),
+            campaign: sc.text("campaign", line, opt(cell(rec, self.campaign))),
+            source: sc.text("source", line, opt(cell(rec, self.source))),
+            medium: sc.text("medium", line, opt(cell(rec, self.medium))),
             action_key,
             ..Default::default()
         });
+    }
+
+    fn finish(&mut self, out: &mut dyn Out) {
+        for w in self.screen.warnings(&self.cx.source_file) {
+            out.warn(w);
+        }
     }
 }
 
@@ -405,6 +441,77 @@ pub(crate) mod tests {
         let mut posts = got.posts.clone();
         posts.iter_mut().for_each(|p| p.ingested_at = None);
         format!("{:?}\n{:?}\n{:?}\n{:?}\n{:?}", actions, posts, got.accounts, got.rejects, got.warnings)
+    }
+
+    /// Runs `a` over `text` written to a temporary `name`, with `action` as `--action`.
+    pub(crate) fn collect_text(
+        a: &dyn Adapter,
+        name: &str,
+        text: &str,
+        action: Option<&str>,
+    ) -> Result<Collected, FileError> {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        let pseudo = key();
+        let mut cx = Ctx::new(name, &pseudo);
+        cx.action = action.map(str::to_string);
+        collect(a, &Input::new(&p), &cx)
+    }
+
+    #[test]
+    fn personal_free_text_is_screened() {
+        let got = collect_text(
+            &ADAPTER,
+            "a.csv",
+            "actor,action,occurred_at,platform,post_id,campaign,source,medium,action_key\n\
+             a@example.org,like,2024-03-05,,jo@example.org,(212) 555-0199,jo@example.org,2125550147,jo@example.org\n\
+             b@example.org,like,2024-03-05,,1765001234567890123,cleanair,newsletter,email,ea-1\n\
+             c@example.org,like,2024-03-05,jo@example.org,,,,,\n\
+             d@example.org,+44 20 7946 0958,2024-03-05,,,,,,\n",
+            None,
+        )
+        .unwrap();
+        // Line 2: every free-text cell is an e-mail or a phone number: all null, and the key
+        // falls back to the keyed hash. Line 3: the same columns kept as they are.
+        assert_eq!(got.actions.len(), 2);
+        let a = &got.actions[0];
+        assert_eq!((a.post_id.as_deref(), a.campaign.as_deref()), (None, None));
+        assert_eq!((a.source.as_deref(), a.medium.as_deref()), (None, None));
+        assert!(a.action_key.as_deref().is_some_and(|k| k.starts_with("crm:")), "{a:?}");
+        let b = &got.actions[1];
+        assert_eq!((b.post_id.as_deref(), b.campaign.as_deref()), (Some("1765001234567890123"), Some("cleanair")));
+        assert_eq!(
+            (b.source.as_deref(), b.medium.as_deref(), b.action_key.as_deref()),
+            (Some("newsletter"), Some("email"), Some("ea-1"))
+        );
+        // Lines 4 and 5: an e-mail as platform, a phone number as verb: rejected, named, not shown.
+        let rej: Vec<(u64, &str)> = got.rejects.iter().map(|r| (r.line, r.field.as_str())).collect();
+        assert_eq!(rej, vec![(4, "platform"), (5, "action")]);
+        assert!(got.rejects[0].error.contains("looks like an e-mail address"), "{:?}", got.rejects);
+        // One warning per column (5), each at its first line.
+        assert_eq!(got.warnings.len(), 5, "{:?}", got.warnings);
+        assert!(
+            got.warnings.iter().all(|w| w.starts_with("a.csv, line 2: 1 cell(s) of column '")),
+            "{:?}",
+            got.warnings
+        );
+        let all = debug_all(&got);
+        for n in ["jo@example", "(212)", "+44", "2125550147"] {
+            assert!(!all.contains(n), "{n} in {all}");
+        }
+    }
+
+    #[test]
+    fn a_file_without_its_header_row_is_not_quoted() {
+        let e =
+            collect_text(&ADAPTER, "h.csv", "jo@example.org,sign_petition,2024-03-05,Jo Doe,+1 212 555 0147\n", None)
+                .unwrap_err();
+        assert_eq!(e.line, Some(1));
+        assert!(e.msg.contains("not a header row"), "{e}");
+        for n in ["jo@", "Jo Doe", "555", "sign_petition"] {
+            assert!(!e.to_string().contains(n), "{n} in {e}");
+        }
     }
 
     fn run(rel: &str, tz: &str) -> Collected {

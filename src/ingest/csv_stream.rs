@@ -43,6 +43,8 @@ pub trait CsvRows {
     /// One row, with the 1-based line it starts on (the header is line 1). The row is
     /// already counted; rejects and records go to `out`.
     fn row(&mut self, rec: &StringRecord, line: u64, out: &mut dyn Out);
+    /// After the last row of the range: warnings gathered over the rows.
+    fn finish(&mut self, _out: &mut dyn Out) {}
 }
 
 /// The UTF-8 byte-order mark.
@@ -273,6 +275,7 @@ fn read_records<R: Read>(
         out.rows(1);
         rows.row(&rec, line, out);
     }
+    rows.finish(out);
     Ok(r.position().line() - 1)
 }
 

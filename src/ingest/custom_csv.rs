@@ -36,7 +36,11 @@
 //! - actions: `actor` and `action` are required; they follow `actions-csv` (e-mail ->
 //!   `pseudo.email`, `@handle` or id -> `pseudo.id(platform, ...)`, platform default `crm`,
 //!   the same `action_key` rule). Rejects of an actions mapping keep no row and quote no
-//!   cell (supporter data), whatever `personal_data()` says for the format as a whole.
+//!   cell (supporter data), whatever `personal_data()` says for the format as a whole; a
+//!   missing-column error names only the file's columns that rallylens knows or the mapping
+//!   names; and the free-text values (`post_id`, `campaign`, `source`, `medium`,
+//!   `action_key`) are screened as in `actions-csv` (`crate::privacy`), a `platform` or
+//!   `action` of a personal shape rejecting the row.
 //! - traffic: `date` (or `date_start`/`date_end`) and `channel` are required; `channel`
 //!   must be one of the lake's channels (docs/lake.md#traffic; map file values with `[values.channel]`); platform
 //!   default `web`.
@@ -56,6 +60,7 @@ use serde::Deserialize;
 use super::actions_csv::{self as shared, Columns, NOT_SHOWN};
 use super::{util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{AccountSnap, Action, Day, Micros, Post, Traffic};
+use crate::privacy::CellScreen;
 
 pub struct CustomCsv;
 pub static ADAPTER: CustomCsv = CustomCsv;
@@ -441,14 +446,19 @@ impl Adapter for CustomCsv {
         if !missing.is_empty() {
             let field = missing.iter().map(|s| s.split('\'').nth(1).unwrap_or("")).collect::<Vec<_>>().join(", ");
             let hint = if h.names.len() == 1 { " (one column only: is the separator right?)" } else { "" };
+            let columns = if m.table == TableKind::Actions {
+                let mapped: Vec<&str> = m.columns.values().map(String::as_str).collect();
+                h.supporter(&mapped)
+            } else {
+                h.plain()
+            };
             return Err(cx.err_at(
                 skip + 1,
                 field,
                 format!(
-                    "the mapping names column{} {} that the file lacks; the file's columns are: {}{hint}",
+                    "the mapping names column{} {} that the file lacks; {columns}{hint}",
                     if missing.len() > 1 { "s" } else { "" },
                     missing.join(", "),
-                    h.list()
                 ),
             ));
         }
@@ -456,6 +466,7 @@ impl Adapter for CustomCsv {
         let plan = Plan { m: &m, src, tz, sep, personal: m.table == TableKind::Actions };
         let file_name = input.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let mut rec = StringRecord::new();
+        let mut screen = CellScreen::default();
         let (mut row, mut last_line) = (0u64, skip + 1);
         loop {
             match r.read_record(&mut rec) {
@@ -475,13 +486,16 @@ impl Adapter for CustomCsv {
             out.rows(1);
             let res = match m.table {
                 TableKind::Posts => post_row(&plan, &rec, row, &file_name, out),
-                TableKind::Actions => action_row(&plan, &rec, row, cx, out),
+                TableKind::Actions => action_row(&plan, &rec, row, line, cx, &mut screen, out),
                 TableKind::Traffic => traffic_row(&plan, &rec, row, out),
             };
             if let Err((field, error)) = res {
                 let raw = (!plan.personal).then(|| util::cut(&raw_row(&rec, plan.sep), MAX_RAW_REJECT));
                 out.reject(Reject { line, field, error, raw });
             }
+        }
+        for w in screen.warnings(&cx.source_file) {
+            out.warn(w);
         }
         Ok(())
     }
@@ -615,7 +629,16 @@ fn post_row(p: &Plan, rec: &StringRecord, row: u64, file_name: &str, out: &mut d
     Ok(())
 }
 
-fn action_row(p: &Plan, rec: &StringRecord, row: u64, cx: &Ctx, out: &mut dyn Out) -> RowResult {
+#[allow(clippy::too_many_arguments)]
+fn action_row(
+    p: &Plan,
+    rec: &StringRecord,
+    row: u64,
+    line: u64,
+    cx: &Ctx,
+    sc: &mut CellScreen,
+    out: &mut dyn Out,
+) -> RowResult {
     let get = |c: &str| p.get(c, rec, row);
     let platform = get("platform").map(|g| g.v.to_lowercase()).unwrap_or_else(|| "crm".into());
     let who = get("actor").filter(|g| g.v != "@").ok_or_else(|| {
@@ -624,21 +647,36 @@ fn action_row(p: &Plan, rec: &StringRecord, row: u64, cx: &Ctx, out: &mut dyn Ou
     let verb = get("action").map(|g| g.v.to_lowercase()).ok_or_else(|| {
         (p.src["action"].1.clone(), format!("blank action: expected a verb such as {}", shared::verb_list()))
     })?;
+    for (lake, what, v) in [("platform", "a platform name", &platform), ("action", "an action verb", &verb)] {
+        if let Some(e) = shared::personal_cell(what, v) {
+            return Err((p.src.get(lake).map_or(lake.to_string(), |s| s.1.clone()), e));
+        }
+    }
     let occurred_at = get("occurred_at").map(|g| p.time(&g).map_err(|e| (g.field.clone(), e))).transpose()?;
     let actor_id = shared::actor_id(cx, &platform, &who.v);
-    let post_id = get("post_id").map(|g| g.v);
-    let action_key = get("action_key")
-        .map(|g| g.v)
+    // Free text screened under the file's column name (or the lake's, for a constant).
+    let mut screened = |lake: &str, id: bool| {
+        let g = get(lake)?;
+        if id {
+            sc.id(&g.field, line, Some(g.v))
+        } else {
+            sc.text(&g.field, line, Some(g.v))
+        }
+    };
+    let post_id = screened("post_id", true);
+    let action_key = screened("action_key", true)
         .or_else(|| occurred_at.map(|t| shared::row_key(cx, &actor_id, &verb, t, &platform, post_id.as_deref())));
+    let (campaign, source, medium) =
+        (screened("campaign", false), screened("source", false), screened("medium", false));
     out.action(Action {
         platform,
         actor_id,
         action: verb,
         occurred_at,
         post_id,
-        campaign: get("campaign").map(|g| g.v),
-        source: get("source").map(|g| g.v),
-        medium: get("medium").map(|g| g.v),
+        campaign,
+        source,
+        medium,
         action_key,
         ..Default::default()
     });
@@ -911,6 +949,40 @@ mod tests {
             "weissenberg",
         ] {
             assert!(!all.contains(n), "'{n}' leaked into {all}");
+        }
+    }
+
+    #[test]
+    fn actions_mapping_screens_free_text_and_hides_a_data_header() {
+        let text = "Name,E-Mail,Datum,Aktion,Quelle,Kampagne\n\
+                    Jo Doe,jo@example.org,01.03.2024,Unterschrift,jo@example.org,+1 212 555 0147\n\
+                    Kim Lee,kim@example.org,02.03.2024,Spende,Newsletter,cleanair\n";
+        let mut m: toml::Table = toml::from_str(ACTIONS_MAPPING).unwrap();
+        m["columns"].as_table_mut().unwrap().insert("campaign".into(), "Kampagne".into());
+        let run = |text: &str| {
+            let d = tempfile::tempdir().unwrap();
+            let p = d.path().join("v.csv");
+            std::fs::write(&p, text).unwrap();
+            let pseudo = key();
+            let mut cx = Ctx::new("v.csv", &pseudo);
+            cx.mapping = Some(m.clone());
+            collect(&ADAPTER, &Input::new(&p), &cx)
+        };
+        let got = run(text).unwrap();
+        let kept: Vec<(Option<&str>, Option<&str>)> =
+            got.actions.iter().map(|a| (a.source.as_deref(), a.campaign.as_deref())).collect();
+        assert_eq!(kept, vec![(None, None), (Some("Newsletter"), Some("cleanair"))]);
+        // Warnings name the file's columns, at line 2.
+        assert_eq!(got.warnings.len(), 2, "{:?}", got.warnings);
+        assert!(got.warnings[0].starts_with("v.csv, line 2: 1 cell(s) of column 'Kampagne' looked like a phone number"));
+        assert!(
+            got.warnings[1].starts_with("v.csv, line 2: 1 cell(s) of column 'Quelle' looked like an e-mail address")
+        );
+        // Without the header row: the mapping's columns are missing, and line 1 is not shown.
+        let e = run(&text[text.find('\n').unwrap() + 1..]).unwrap_err().to_string();
+        assert!(e.contains("that the file lacks") && e.contains("not a header row"), "{e}");
+        for n in ["Jo Doe", "jo@", "555", "Unterschrift"] {
+            assert!(!e.contains(n), "{n} in {e}");
         }
     }
 

@@ -258,14 +258,14 @@ fn choose_adapter(path: &Path, shown: &str, opts: &InputOptions) -> Result<&'sta
         return Err(FileError::new(shown, "the file is empty"));
     }
     let probe = Probe { path, is_dir, head: &head, entries: &entries };
+    // Nothing of an unrecognised file is quoted: it may be a supporter export without its
+    // header row, or a key (crate::privacy).
     detect(&probe).map(|(a, _)| a).ok_or_else(|| {
-        let first = probe.first_line();
         FileError::new(
             shown,
             format!(
-                "unknown format: no adapter recognises this content (it starts with {:?}); \
-                 name one with --format NAME, one of: {}",
-                super::util::cut(first, 80),
+                "unknown format: no adapter recognises this content; {}; name one with --format NAME, one of: {}",
+                crate::privacy::describe_unknown(&head, &entries),
                 names().join(", ")
             ),
         )
@@ -277,9 +277,10 @@ fn choose_adapter(path: &Path, shown: &str, opts: &InputOptions) -> Result<&'sta
 pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
     let clock = crate::timing::Clock::new("");
     let phase = |name: &str| clock.mark(&format!("{name} done"));
-    let lake = Lake::open_for_write(&run.lake, run.quiet)?;
+    let pseudo = Pseudonymizer::for_lake(&run.lake, run.key_file.as_deref())?;
     let key_path = run.key_file.clone().unwrap_or_else(|| Pseudonymizer::key_path(&run.lake));
-    let pseudo = Pseudonymizer::load_or_create(&key_path)?;
+    let key_abs = std::fs::canonicalize(&key_path).ok();
+    let lake = Lake::open_for_write(&run.lake, run.quiet)?;
     let old = lake.manifest()?;
     let mut report = Report::default();
 
@@ -316,6 +317,11 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
         let abs = std::fs::canonicalize(&path).unwrap_or(path.clone()).to_string_lossy().into_owned();
         if !seen_abs.insert(abs.clone()) {
             continue; // the same file twice on one command line: read once
+        }
+        if key_abs.as_deref() == Some(Path::new(&abs)) {
+            let msg = "this is the lake's pseudonymisation key: it is never read as an input";
+            report.inputs[slot].1 = Outcome::Failed(FileError::new(&shown, msg).to_string());
+            continue;
         }
         let fingerprint = options.fingerprint();
         let mtime = mtime_ns(&meta);

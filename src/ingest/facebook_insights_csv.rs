@@ -143,7 +143,7 @@ pub(crate) fn find_col(headers: &[String], name: &str) -> Option<usize> {
 /// The FileError for a missing column, listing the file's columns.
 pub(crate) fn missing_column(cx: &Ctx, line: u64, name: &str, headers: &[String]) -> FileError {
     let cols: Vec<&str> = headers.iter().map(|h| h.trim()).filter(|h| !h.is_empty()).collect();
-    cx.err_at(line, name, format!("missing column '{name}'; the file's columns are: {}", cols.join(", ")))
+    cx.err_at(line, name, format!("missing column '{name}'; {}", crate::privacy::plain_header(&cols)))
 }
 
 /// A cell by optional column index; a short row gives "".

@@ -146,7 +146,7 @@ impl Adapter for MatomoCsv {
         let col = |names: &[&str]| header.iter().position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)));
         let required = |n: &str| {
             col(&[n]).ok_or_else(|| {
-                cx.err_at(1, n, format!("missing column '{n}'; the file's columns are: {}", header.join(", ")))
+                cx.err_at(1, n, format!("missing column '{n}'; {}", crate::privacy::plain_header(&header)))
             })
         };
         let (label_col, visits_col) = (required("label")?, required("nb_visits")?);

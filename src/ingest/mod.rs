@@ -179,7 +179,9 @@ impl fmt::Display for FileError {
         if let Some(fld) = &self.field {
             write!(f, ", field '{fld}'")?;
         }
-        write!(f, ": {}", self.msg)
+        // A backstop: whatever an adapter put in its message, no e-mail, phone or key shape
+        // is printed (crate::privacy).
+        write!(f, ": {}", crate::privacy::redact(&self.msg))
     }
 }
 

@@ -218,7 +218,7 @@ fn read_sources(
     let col = |n: &str| header.iter().position(|h| h == n);
     let required = |n: &str| {
         col(n).ok_or_else(|| {
-            cx.err_at(1, n, within(format!("missing column '{n}'; the file's columns are: {}", header.join(", "))))
+            cx.err_at(1, n, within(format!("missing column '{n}'; {}", crate::privacy::plain_header(&header))))
         })
     };
     let (date_col, visits_col) = (required("date")?, required("visits")?);

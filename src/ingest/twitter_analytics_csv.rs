@@ -107,11 +107,10 @@ impl Adapter for TwitterAnalyticsCsv {
             cols.entry(h.trim().to_lowercase()).or_insert(i);
         }
         let col = |name: &str| cols.get(name).copied();
-        let listing = || headers.iter().collect::<Vec<_>>().join(", ");
+        let listing = || crate::privacy::plain_header(&headers.iter().collect::<Vec<_>>());
         let need = |name: &str| {
-            col(&name.to_lowercase()).ok_or_else(|| {
-                cx.err_at(1, name, format!("missing column '{name}'; the file's columns are: {}", listing()))
-            })
+            col(&name.to_lowercase())
+                .ok_or_else(|| cx.err_at(1, name, format!("missing column '{name}'; {}", listing())))
         };
         let c_id = need("Tweet id")?;
         let c_time = need("time")?;

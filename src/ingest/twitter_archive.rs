@@ -358,13 +358,17 @@ fn tweet(t: &Value, owner: &Owner) -> Result<(Post, String), FieldError> {
 /// Parses `window.YTD.<type>.partN = <json>` (or `window.__THAR_CONFIG = {...}`), with an
 /// optional trailing `;`. Returns the value and the line where the JSON starts.
 fn parse_js<'a, T: serde::Deserialize<'a>>(text: &'a str, label: &str) -> Result<(T, u64), FileError> {
-    let found = || util::cut(text.trim_start().lines().next().unwrap_or(""), 60);
+    // A short excerpt, unless it has a personal or key-like shape (crate::privacy).
+    let found = || match crate::privacy::excerpt(text, 60) {
+        Some(x) => format!("'{x}'"),
+        None => "other content (not shown)".to_string(),
+    };
     let Some(eq) = text.find('=') else {
         return Err(FileError::at(
             label,
             1,
             "(js)",
-            format!("expected 'window.YTD.<type>.part0 = [...]', found '{}'", found()),
+            format!("expected 'window.YTD.<type>.part0 = [...]', found {}", found()),
         ));
     };
     if !text[..eq].trim().starts_with("window.") {
@@ -372,7 +376,7 @@ fn parse_js<'a, T: serde::Deserialize<'a>>(text: &'a str, label: &str) -> Result
             label,
             1,
             "(js)",
-            format!("expected 'window.YTD.<type>.part0 = [...]', found '{}'", found()),
+            format!("expected 'window.YTD.<type>.part0 = [...]', found {}", found()),
         ));
     }
     let line0 = 1 + memchr::memchr_iter(b'\n', &text.as_bytes()[..eq]).count() as u64;

@@ -271,8 +271,8 @@ fn read_csv<R: Read>(r: R, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError>
             missing,
             format!(
                 "missing column '{missing}': expected twarc-csv tweets (id, text, author_id), users (id, username) \
-                 or counts (start, end, tweet_count); the file's columns are: {}",
-                names.join(", ")
+                 or counts (start, end, tweet_count); {}",
+                crate::privacy::plain_header(&names)
             ),
         ));
     };

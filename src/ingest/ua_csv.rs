@@ -205,9 +205,9 @@ impl Adapter for UaCsv {
                 line,
                 "Source / Medium",
                 format!(
-                    "no table with 'Sessions' and a source column ({}); the file's columns are: {}",
+                    "no table with 'Sessions' and a source column ({}); {}",
                     SOURCE_COLUMNS.join(", "),
-                    header.join(", ")
+                    crate::privacy::plain_header(&header)
                 ),
             ));
         }
@@ -285,7 +285,7 @@ impl Cols {
 }
 
 fn missing(cx: &Ctx, line: u64, col: &str, header: &[String]) -> FileError {
-    cx.err_at(line, col, format!("missing column '{col}'; the file's columns are: {}", header.join(", ")))
+    cx.err_at(line, col, format!("missing column '{col}'; {}", crate::privacy::plain_header(header)))
 }
 
 /// The cells of a header line (quotes removed, trimmed).

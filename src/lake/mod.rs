@@ -127,7 +127,7 @@ pub fn write_records(
     use crate::ingest::Out;
     let lake = Lake::open_for_write(root, true)?;
     let old = lake.manifest()?;
-    let key = crate::pseudo::Pseudonymizer::load_or_create(&crate::pseudo::Pseudonymizer::key_path(root))?;
+    let key = crate::pseudo::Pseudonymizer::for_lake(root, None)?;
     let cx = crate::ingest::Ctx::new(name, &key);
     let txn = commit::Txn::begin(root)?;
     let seq = old.next_seq;

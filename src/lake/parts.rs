@@ -257,10 +257,19 @@ impl Out for PartSink<'_, '_> {
     fn rows(&mut self, n: u64) {
         self.result.rows += n;
     }
-    fn reject(&mut self, r: Reject) {
+    /// Rejects and warnings are redacted (crate::privacy::redact) before they are kept: a
+    /// backstop behind the adapters, for the manifest, `_rejects/` and the log.
+    fn reject(&mut self, mut r: Reject) {
+        use crate::privacy::redact;
+        if let std::borrow::Cow::Owned(e) = redact(&r.error) {
+            r.error = e;
+        }
+        if let Some(std::borrow::Cow::Owned(raw)) = r.raw.as_deref().map(redact) {
+            r.raw = Some(raw);
+        }
         self.result.rejects.push(r);
     }
     fn warn(&mut self, msg: String) {
-        self.result.warnings.push(msg);
+        self.result.warnings.push(crate::privacy::redact(&msg).into_owned());
     }
 }

@@ -44,7 +44,7 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
     let clock = crate::timing::Clock::new("");
     let lake = Lake::open(lake_dir)?.materialize()?;
     clock.mark("lake read");
-    let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(lake_dir))?;
+    let key = Pseudonymizer::for_lake(lake_dir, None)?;
     // Each campaign's scope is computed once: its posts share the lake's columns and add a
     // few small ones; its actions are gathered from the lake's compact action table (read
     // once, shared with the ladder's history). Every table below starts from memory.
