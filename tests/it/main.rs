@@ -2,6 +2,7 @@
 //! per area.
 
 mod analyze;
+mod cli;
 mod common;
 mod duckdb;
 mod help;
