@@ -11,4 +11,5 @@ mod kill;
 mod pipeline;
 mod privacy;
 mod run;
+mod server;
 mod synth;
