@@ -68,7 +68,8 @@ fn completions_for_every_shell() {
 fn version_names_the_commit() {
     let w = Workdir::new();
     let out = w.ok(&["--version"]);
-    let rest = out.strip_prefix(&format!("rallylens {} (", env!("CARGO_PKG_VERSION"))).unwrap_or_else(|| panic!("{out}"));
+    let rest =
+        out.strip_prefix(&format!("rallylens {} (", env!("CARGO_PKG_VERSION"))).unwrap_or_else(|| panic!("{out}"));
     let commit = rest.strip_suffix(")\n").unwrap_or_else(|| panic!("{out}"));
     // The build and this test see the same checkout: a short form of HEAD, or "unknown"
     // where git or the repository is missing (a source tarball).
@@ -107,7 +108,10 @@ fn no_color_turns_clap_colours_off_and_rallylens_has_none() {
     assert!(!esc(&run(&both, &["ingest", "--no-such-flag"]).1));
     // rallylens's own log never has colour, whatever is forced.
     let lake = w.lake();
-    let (out, err) = run(&[("CLICOLOR_FORCE", "1")], &["ingest", s(&sample("twitter-v2-jsonl/two_tweets.jsonl")), "--lake", s(&lake)]);
+    let (out, err) = run(
+        &[("CLICOLOR_FORCE", "1")],
+        &["ingest", s(&sample("twitter-v2-jsonl/two_tweets.jsonl")), "--lake", s(&lake)],
+    );
     assert!(!esc(&out) && !esc(&err), "{err}");
 }
 
@@ -176,7 +180,8 @@ fn the_log_counts_records_in_each_formats_unit_and_duplicates_once() {
     let lines = std::fs::read_to_string(&jsonl).unwrap().lines().filter(|l| !l.trim().is_empty()).count();
     assert_eq!(lines, 1);
     let err = w.log(&["ingest", s(&jsonl), s(&csv), "--lake", s(&lake)]);
-    let line_of = |name: &str| err.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("{name}: {err}")).to_string();
+    let line_of =
+        |name: &str| err.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("{name}: {err}")).to_string();
     let j = line_of("brexit.jsonl (twitter-v2-jsonl)");
     let c = line_of("brexit.csv (twitter-csv)");
     // The page also yields 100 actions (the tweets as actions) and 177 follower counts

@@ -67,11 +67,16 @@ fn nightly_units_have_what_the_readme_says() {
         service["Service"]["ReadWritePaths"].iter().flat_map(|v| v.split_whitespace()).map(PathBuf::from).collect();
     let project = Path::new(env!("CARGO_MANIFEST_DIR"));
     let p = rallylens::pipeline::Pipeline::load(&project.join("pipelines/nightly.toml")).unwrap();
-    let on_server = |local: &Path| workdir.join(local.strip_prefix(project).expect("the pipeline's paths are in the project"));
+    let on_server =
+        |local: &Path| workdir.join(local.strip_prefix(project).expect("the pipeline's paths are in the project"));
     let key = rallylens::pseudo::Pseudonymizer::key_path(&p.lake);
     for written in [&p.output, &p.lake, &key] {
         let at = on_server(written);
-        assert!(writable.iter().any(|w| at.starts_with(w)), "{} is not under ReadWritePaths={writable:?}", at.display());
+        assert!(
+            writable.iter().any(|w| at.starts_with(w)),
+            "{} is not under ReadWritePaths={writable:?}",
+            at.display()
+        );
     }
     for input in &p.inputs {
         let at = on_server(&input.path);
@@ -97,12 +102,14 @@ fn verify(service: &Path, timer: &Path) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(service).unwrap().replace("/usr/local/bin/rallylens", env!("CARGO_BIN_EXE_rallylens"));
+    let text =
+        std::fs::read_to_string(service).unwrap().replace("/usr/local/bin/rallylens", env!("CARGO_BIN_EXE_rallylens"));
     let s = dir.path().join(service.file_name().unwrap());
     std::fs::write(&s, text).unwrap();
     let t = dir.path().join(timer.file_name().unwrap());
     std::fs::copy(timer, &t).unwrap();
-    let o = std::process::Command::new("systemd-analyze").args(["verify", "--man=no"]).arg(&s).arg(&t).output().unwrap();
+    let o =
+        std::process::Command::new("systemd-analyze").args(["verify", "--man=no"]).arg(&s).arg(&t).output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "systemd-analyze verify failed:\n{err}");
     // Unknown or misspelt keys are only warnings: none may be left.
