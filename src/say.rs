@@ -92,7 +92,8 @@ pub fn ingest_summary(report: &crate::ingest::driver::Report, secs: f64) -> Stri
             Outcome::Failed(_) => failed += 1,
         }
     }
-    let mut s = format!("ingest: {read} inputs read, {unchanged} unchanged and skipped");
+    let mut s =
+        format!("ingest: {read} input{} read, {unchanged} unchanged and skipped", if read == 1 { "" } else { "s" });
     if unchanged > 0 && !verbose() {
         s.push_str(" (-v names them; --force reads them again)");
     }

@@ -122,7 +122,7 @@ fn stdout_is_data_and_stderr_the_log_for_every_command() {
     let src = sample("twitter-v2-jsonl/brexit.jsonl");
     // Commands that write files: nothing on stdout, the log on stderr.
     let err = w.log(&["ingest", s(&src), "--lake", s(&lake)]);
-    assert!(err.contains("brexit.jsonl (twitter-v2-jsonl)") && err.contains("ingest: 1 inputs read"), "{err}");
+    assert!(err.contains("brexit.jsonl (twitter-v2-jsonl)") && err.contains("ingest: 1 input read"), "{err}");
     let err = w.log(&["synth", "--out", "demo"]);
     assert!(err.contains("bytes in"), "{err}");
     // Commands asked for data: it is on stdout, and --quiet does not hide it.

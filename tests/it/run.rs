@@ -144,8 +144,8 @@ fn nightly_rerun_ingests_nothing_and_writes_the_same_report() {
     w.write("in/crm_actions.csv", crm);
     let (code, out3, err3) = run(&w, &["run", s(&p)]);
     assert_eq!(code, 0, "{out3}\n{err3}");
-    assert!(out3.contains("replaced in/crm_actions.csv"), "{out3}");
-    assert!(err3.contains("ingest: 1 files read, 2 unchanged"), "{err3}");
+    assert!(err3.contains("replaced in/crm_actions.csv"), "{err3}");
+    assert!(err3.contains("ingest: 1 input read, 2 unchanged"), "{err3}");
     let m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(w.path("out/metrics.json")).unwrap()).unwrap();
     // 4 sign-ups before, 5 now.
