@@ -1,20 +1,27 @@
-//! The command line: `rallylens run | ingest | lake | analyze | validate | formats`.
+//! The command line: `rallylens run | ingest | lake | analyze | validate | formats | synth
+//! | completions | man`.
 //!
-//! What a run does lives in its arguments (or, later, a pipeline file); how it runs
-//! (threads, progress, quiet) in flags. Errors go to stderr; the exit code is decided in
-//! one place, [`exit_code`].
+//! What a run does lives in its arguments (or a pipeline file); how it runs (threads,
+//! `--quiet`, `-v`) in global flags. Data goes to stdout, everything else to stderr
+//! ([`crate::say`] has the rule); the exit code is decided in one place, [`exit_code`].
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::ingest::driver::{ingest, InputOptions, InputSpec, RunOptions};
-use crate::lake::summary::{summarize, thousands};
+use crate::lake::summary::summarize;
 
-const EXIT_CODES: &str = "\
+/// The output rule and the exit codes, under every command's `--help`.
+const AFTER_HELP: &str = "\
+Output:
+  stdout carries only the data a command is asked for (lake, formats, validate,
+  completions, man); progress, one line per input, warnings, summaries and errors go to
+  stderr. -q keeps only errors; -v adds detail, -vv stage times.
+
 Exit codes:
   0  success
   1  error: the lake or a file could not be written or read, or an internal error
@@ -29,12 +36,15 @@ Exit codes:
     name = "rallylens",
     version,
     about = "Did the campaign work? Turns advocacy campaign exports into a Parquet lake and the numbers that answer it.",
-    after_help = EXIT_CODES
+    after_help = AFTER_HELP
 )]
 pub struct Cli {
-    /// Print nothing but errors.
-    #[arg(long, short, global = true)]
+    /// Say nothing on stderr but errors (data on stdout is still printed).
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Say more on stderr: -v names unchanged inputs and lists the tables written; -vv adds stage times and memory.
+    #[arg(long, short, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
     /// Worker threads (default: one per core).
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
@@ -45,27 +55,43 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run a pipeline: ingest its new and changed inputs, analyze, and render the charts and report.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = AFTER_HELP)]
     Run(RunCliArgs),
     /// Read export files into the lake (new and changed files only).
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = AFTER_HELP)]
     Ingest(Box<IngestArgs>),
     /// Summarise a lake: tables, rows per platform, date ranges, files, rejects.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = AFTER_HELP)]
     Lake(LakeArgs),
     /// Compute every metric of a pipeline's campaigns from the lake (docs/metrics.md).
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = AFTER_HELP)]
     Analyze(AnalyzeArgs),
     /// Check a pipeline file and print what a run of it would do.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = AFTER_HELP)]
     Validate {
         /// The pipeline file (pipelines/*.toml).
         pipeline: PathBuf,
     },
     /// List the export formats rallylens reads.
+    #[command(after_help = AFTER_HELP)]
     Formats,
     /// Write demo exports (Kenya 2008, Shell 2012) in the real formats, deterministically.
+    #[command(after_help = AFTER_HELP)]
     Synth(crate::synth::SynthArgs),
+    /// Print a shell completion script, e.g. `rallylens completions bash > /etc/bash_completion.d/rallylens`.
+    #[command(after_help = AFTER_HELP)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or with --out write rallylens.1 and one page per command.
+    #[command(after_help = AFTER_HELP)]
+    Man {
+        /// Write every page into this folder (created if missing) instead of printing rallylens.1.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -168,6 +194,14 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 #[error("{0}")]
 pub struct BadInput(pub String);
 
+/// Parses the command line with `version` as `--version` says it (main.rs adds the git
+/// commit there, so that the man pages and completions, built from [`Cli::command`], do
+/// not change with every commit).
+pub fn parse(version: &'static str) -> Cli {
+    let matches = Cli::command().version(version).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 /// Maps an error to the documented exit code.
 pub fn exit_code(e: &anyhow::Error) -> ExitCode {
     if e.downcast_ref::<BadInput>().is_some() {
@@ -182,6 +216,7 @@ pub fn exit_code(e: &anyhow::Error) -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
+    crate::say::set_level(cli.quiet, cli.verbose);
     if let Some(n) = cli.threads {
         rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().ok();
     }
@@ -193,28 +228,40 @@ pub fn run(cli: Cli) -> Result<()> {
             let p = crate::pipeline::Pipeline::load(&a.pipeline)?;
             let lake = a.lake.unwrap_or_else(|| p.lake.clone());
             let out = a.out.unwrap_or_else(|| p.output.clone());
+            let t = std::time::Instant::now();
             let w = crate::metrics::analyze::analyze(&p, &lake, &out)?;
-            if !cli.quiet {
-                for (t, n) in &w.tables {
-                    println!("{:<28} {:>8} rows", t, thousands(*n as u64));
-                }
-                println!("wrote {} and {}", w.dir.display(), out.join("metrics.json").display());
-            }
+            crate::say::analyzed(cli.quiet, p.campaigns.len(), &w, &out, t.elapsed().as_secs_f64());
             Ok(())
         }
         Command::Validate { pipeline } => {
             let p = crate::pipeline::Pipeline::load(&pipeline)?;
+            data(p.describe().as_bytes())
+        }
+        Command::Formats => data(formats_table().as_bytes()),
+        Command::Synth(a) => crate::synth::cmd(&a, cli.quiet),
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            crate::cli_docs::completions(shell, &mut buf);
+            data(&buf)
+        }
+        Command::Man { out: None } => data(&crate::cli_docs::man_pages()?.swap_remove(0).1),
+        Command::Man { out: Some(dir) } => {
+            let written = crate::cli_docs::write_man_pages(&dir)?;
             if !cli.quiet {
-                print!("{}", p.describe());
+                eprintln!("man: wrote {} pages to {}", written, dir.display());
             }
             Ok(())
         }
-        Command::Formats => {
-            print!("{}", formats_table());
-            Ok(())
-        }
-        Command::Synth(a) => crate::synth::cmd(&a, cli.quiet),
     }
+}
+
+/// Writes a command's data to stdout (a closed pipe ends the command quietly: main.rs).
+fn data(bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()?;
+    Ok(())
 }
 
 /// The formats and what each reads, as printed by `rallylens formats`.
@@ -259,8 +306,12 @@ fn cmd_ingest(a: IngestArgs, quiet: bool) -> Result<()> {
     run.force = a.force;
     run.quiet = quiet;
     run.progress = true;
+    let t = std::time::Instant::now();
     let report = ingest(&specs, &run)?;
     let failures = crate::run::log_ingest(&report, quiet);
+    if !quiet {
+        eprintln!("{}", crate::say::ingest_summary(&report, t.elapsed().as_secs_f64()));
+    }
     bad_inputs(&failures, report.inputs.len())
 }
 
@@ -283,9 +334,6 @@ fn cmd_run(a: RunCliArgs, quiet: bool) -> Result<()> {
         generated: crate::run::generated_now(),
     };
     let r = crate::run::run(&p, &args)?;
-    if !quiet {
-        println!("report: {}", r.html.display());
-    }
     bad_inputs(&r.failed, r.ingested + r.unchanged + r.failed.len())
 }
 
@@ -293,9 +341,8 @@ fn cmd_lake(a: LakeArgs, quiet: bool) -> Result<()> {
     let manifest = crate::lake::open_for_read(&a.dir, quiet)?;
     let s = summarize(&a.dir, &manifest)?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&s)?);
+        data(format!("{}\n", serde_json::to_string_pretty(&s)?).as_bytes())
     } else {
-        print!("{}", s.to_text());
+        data(s.to_text().as_bytes())
     }
-    Ok(())
 }

@@ -8,6 +8,7 @@
 
 pub mod channel;
 pub mod cli;
+pub mod cli_docs;
 pub mod ingest;
 pub mod lake;
 pub mod model;
@@ -17,5 +18,6 @@ pub mod pipeline;
 pub mod metrics;
 pub mod render;
 pub mod run;
+pub mod say;
 pub mod synth;
 pub mod timing;

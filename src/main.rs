@@ -1,9 +1,10 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `--version`: "0.1.0 (f61c6a6)", the git commit from build.rs ("unknown" outside git).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("RALLYLENS_GIT_COMMIT"), ")");
 
 /// mimalloc's `mi_option_purge_delay` (its number in `mimalloc.h`, v2 and v3 alike).
 const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
@@ -15,7 +16,7 @@ fn main() -> ExitCode {
     // that fills it (analyze at 10 M actions: ~0.5 s less).
     // SAFETY: sets an integer option; mimalloc reads options on every purge decision.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
-    let cli = rallylens::cli::Cli::parse();
+    let cli = rallylens::cli::parse(VERSION);
     match rallylens::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -103,13 +103,7 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
                 Outcome::Failed(_) => {}
             }
         }
-        say(format!(
-            "ingest: {} files read, {} unchanged and skipped, {} failed, in {:.1} s",
-            result.ingested,
-            result.unchanged,
-            result.failed.len(),
-            t.elapsed().as_secs_f64()
-        ));
+        say(crate::say::ingest_summary(&report, t.elapsed().as_secs_f64()));
     }
 
     // 2. analyze, unless nothing it reads changed
@@ -135,15 +129,7 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
             let _lake_lock = crate::lake::lock(&p.lake, a.quiet)?;
             crate::metrics::analyze::analyze(p, &p.lake, &p.output)?
         };
-        let rows: usize = w.tables.iter().map(|(_, n)| n).sum();
-        say(format!(
-            "analyze: {} campaigns, {} tables ({} rows) in {:.1} s → {}",
-            p.campaigns.len(),
-            w.tables.len(),
-            thousands(rows as u64),
-            t.elapsed().as_secs_f64(),
-            w.dir.display()
-        ));
+        crate::say::analyzed(a.quiet, p.campaigns.len(), &w, &p.output, t.elapsed().as_secs_f64());
         crate::lake::manifest::write_atomic(&fp_path, format!("{fp}\n").as_bytes())
             .with_context(|| format!("writing {}", fp_path.display()))?;
         result.analyzed = true;
@@ -179,8 +165,9 @@ fn shown(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-/// Prints what ingest did to each input (one line each; errors always) and returns the
-/// inputs that failed.
+/// Says on stderr what ingest did to each input (one line each; errors always; unchanged
+/// inputs by name only with `-v`: the summary line counts them) and returns the inputs
+/// that failed.
 pub fn log_ingest(report: &Report, quiet: bool) -> Vec<(String, String)> {
     for w in &report.warnings {
         if !quiet {
@@ -190,25 +177,28 @@ pub fn log_ingest(report: &Report, quiet: bool) -> Vec<(String, String)> {
     let mut failures = Vec::new();
     for (path, o) in &report.inputs {
         match o {
-            Outcome::Ingested { format, rows, tables, rejected, replaced } => {
+            Outcome::Ingested { format, rows, tables, rejected, replaced, duplicates } => {
                 if !quiet {
-                    let t: Vec<String> = tables.iter().map(|(k, v)| format!("{} {k}", thousands(*v))).collect();
-                    println!(
-                        "{}{path} ({format}): {} records → {}{}",
+                    // "43 lines → 972 posts": each format says what it counts.
+                    let read = crate::ingest::by_name(format)
+                        .map_or_else(|| format!("{} records", thousands(*rows)), |a| a.record_unit().count(*rows));
+                    let t = crate::say::per_table(tables);
+                    eprintln!(
+                        "{}{path} ({format}): {read} → {}{}{}",
                         if *replaced { "replaced " } else { "" },
-                        thousands(*rows),
-                        if t.is_empty() { "nothing".to_string() } else { t.join(", ") },
+                        if t.is_empty() { "nothing" } else { &t },
                         if *rejected > 0 {
                             format!("; {} rejected (see _rejects/)", thousands(*rejected))
                         } else {
                             String::new()
-                        }
+                        },
+                        crate::say::duplicates_clause(duplicates)
                     );
                 }
             }
             Outcome::Unchanged => {
-                if !quiet {
-                    println!("{path}: unchanged since it was ingested; skipped (--force reads it again)");
+                if !quiet && crate::say::verbose() {
+                    eprintln!("{path}: unchanged since it was ingested; skipped (--force reads it again)");
                 }
             }
             Outcome::Failed(msg) => {

@@ -1,11 +1,11 @@
-//! `RALLYLENS_TIMING=1`: stage times (and resident memory) on stderr, for benchmarks and
+//! `RALLYLENS_TIMING=1` (or `-vv`): stage times (and resident memory) on stderr, for benchmarks and
 //! profiling. Off by default; never changes what a command writes.
 
 use std::time::Instant;
 
-/// Whether `RALLYLENS_TIMING` is set.
+/// Whether `RALLYLENS_TIMING` is set or the CLI was given `-vv`.
 pub fn enabled() -> bool {
-    std::env::var_os("RALLYLENS_TIMING").is_some()
+    std::env::var_os("RALLYLENS_TIMING").is_some() || crate::say::level() >= 2
 }
 
 /// A stopwatch that prints `timing: <what> at <s> s (rss <MB>, peak <MB>)` when enabled.

@@ -98,7 +98,15 @@ impl RunOptions {
 /// What happened to one input.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    Ingested { format: String, rows: u64, tables: BTreeMap<String, u64>, rejected: u64, replaced: bool },
+    Ingested {
+        format: String,
+        rows: u64,
+        tables: BTreeMap<String, u64>,
+        rejected: u64,
+        replaced: bool,
+        /// Rows per table that repeat a row read before (counted once): known after the commit.
+        duplicates: BTreeMap<String, u64>,
+    },
     Unchanged,
     Failed(String),
 }
@@ -596,6 +604,7 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
             tables: tables.clone(),
             rejected,
             replaced: p.replaces.is_some(),
+            duplicates: BTreeMap::new(),
         };
         staged.push(StagedFile {
             entry: FileEntry {
@@ -613,6 +622,7 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
                 rows_read: rows,
                 rejected,
                 tables,
+                duplicates: BTreeMap::new(),
                 parts,
                 warnings: warnings.into_iter().take(20).collect(),
             },
@@ -621,7 +631,14 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
     }
 
     // 4. Commit what passed, in one step.
-    txn.commit(&old, staged, &remove).context("committing to the lake")?;
+    let new = txn.commit(&old, staged, &remove).context("committing to the lake")?;
+    for f in new.files.iter().filter(|f| !f.duplicates.is_empty()) {
+        if let Some(p) = planned.iter().find(|p| p.id == f.id) {
+            if let Outcome::Ingested { duplicates, .. } = &mut report.inputs[p.slot].1 {
+                duplicates.clone_from(&f.duplicates);
+            }
+        }
+    }
     phase("commit");
     Ok(report)
 }

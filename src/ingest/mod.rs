@@ -86,12 +86,50 @@ pub enum Writes {
     Actions,
 }
 
+/// What an adapter counts as one input record (the `rows_read` of the manifest, the
+/// denominator of the reject rate), so the log can say "43 lines → 972 posts" rather than
+/// "records".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordUnit {
+    /// A JSON line: in twarc2 output usually an API page of up to 100 tweets.
+    Line,
+    /// A CSV (or spreadsheet) data row.
+    Row,
+    /// A JSON object of a document: a status, a post, a photo, a tweet of an archive.
+    Object,
+}
+
+impl RecordUnit {
+    /// "1 line", "43 lines", "1,234 rows".
+    pub fn count(self, n: u64) -> String {
+        let noun = match self {
+            RecordUnit::Line => "line",
+            RecordUnit::Row => "row",
+            RecordUnit::Object => "object",
+        };
+        format!("{} {noun}{}", crate::lake::summary::thousands(n), if n == 1 { "" } else { "s" })
+    }
+}
+
 pub trait Adapter: Sync {
     /// The `--format` name, as in docs/formats.md.
     fn name(&self) -> &'static str;
     /// One line for `--help` and the README.
     fn about(&self) -> &'static str;
     fn writes(&self) -> Writes;
+    /// What one counted record of this format is. By default read off the name's suffix,
+    /// which FORMATS.md keeps honest: `-jsonl` counts lines, `-csv` rows (an XLSX sheet's
+    /// too), anything else (`-json`, an archive) the objects it holds.
+    fn record_unit(&self) -> RecordUnit {
+        let name = self.name();
+        if name.ends_with("-jsonl") {
+            RecordUnit::Line
+        } else if name.ends_with("-csv") {
+            RecordUnit::Row
+        } else {
+            RecordUnit::Object
+        }
+    }
     /// How sure this adapter is that the probed input is its format: 0 (not at all) to 100.
     fn detect(&self, probe: &Probe) -> u8;
     /// True when the input holds personal data of supporters (e-mails, names): rejects

@@ -19,6 +19,10 @@
 //! renames) or after a kill inside it, before any rallylens command opened the lake again,
 //! can see a partial state; `rallylens lake DIR` completes it.
 //!
+//! The rows of a new input that repeat a row read before (its key is in an older input,
+//! or earlier in the same commit) are counted per table in its manifest entry
+//! (`duplicates`), for the ingest log: "already read, counted once: 79 posts".
+//!
 //! Keeping each input's own rows under `_sources/` means that when the winner of a duplicate
 //! is later replaced or removed, the loser's row comes back: nothing is ever lost to
 //! de-duplication.
@@ -134,8 +138,8 @@ impl Txn {
             .map(|(table, platform)| {
                 let live = self.live_parts(&manifest, table, platform, &new_ids);
                 let paths: Vec<&Path> = live.iter().map(|(_, _, p)| p.as_path()).collect();
-                let masks = keep_masks(table, platform, &paths)?;
-                Ok(live.into_iter().zip(masks).collect())
+                let (masks, repeats) = keep_masks(table, platform, &paths)?;
+                Ok(live.into_iter().zip(masks).zip(repeats).map(|((l, m), r)| (l, m, r)).collect())
             })
             .collect();
         for m in masks {
@@ -195,9 +199,10 @@ impl Txn {
         // Parts that lose rows are rewritten, in parallel (a large input's chunks often all
         // hold a repeat or two).
         let mut rewrite: Vec<(PathBuf, PathBuf, Vec<bool>)> = Vec::new();
-        for ((fi, pi, src), mask) in parts {
+        for ((fi, pi, src), mask, repeats) in parts {
             let f = &manifest.files[fi];
             let part = &f.parts[pi];
+            let table = part.table.clone();
             let kept = mask.iter().filter(|k| **k).count() as u64;
             let visible = part.visible_rel(&f.id);
             let is_new = new_ids.contains(&f.id);
@@ -214,6 +219,9 @@ impl Txn {
                 ops.push(Op::Move { from: staged, to: visible });
             }
             manifest.files[fi].parts[pi].visible_rows = kept;
+            if is_new && repeats > 0 {
+                *manifest.files[fi].duplicates.entry(table).or_default() += repeats;
+            }
         }
         use rayon::prelude::*;
         rewrite.into_par_iter().try_for_each(|(src, dst, mask)| {
@@ -222,19 +230,23 @@ impl Txn {
     }
 }
 
-/// Each live part of a partition with the mask of its rows that stay visible.
-type PartitionMasks = Vec<((usize, usize, PathBuf), Vec<bool>)>;
+/// Each live part of a partition with the mask of its rows that stay visible and the
+/// number of its rows that repeat an earlier row's key.
+type PartitionMasks = Vec<((usize, usize, PathBuf), Vec<bool>, u64)>;
 
 /// Which rows of each part stay visible: for keyed tables, the last row of each key in
 /// input order (for `accounts`, the largest follower count, later inputs winning ties).
 /// Facebook posts are keyed by their post part ([`join_key`]): a post stored as
 /// `<page>_<post>` by one export and bare by another that did not tell its page is one
 /// post, and the later input's row is the one kept (docs/lake.md#post-ids).
-fn keep_masks(table: &str, platform: &str, parts: &[&Path]) -> Result<Vec<Vec<bool>>> {
+/// Also, per part, how many of its rows repeat a key seen earlier in input order (every
+/// row of a key but its first).
+fn keep_masks(table: &str, platform: &str, parts: &[&Path]) -> Result<(Vec<Vec<bool>>, Vec<u64>)> {
     let key = dedup_key(table);
     let post_part = (table == "posts").then_some(platform);
     let by_max = table == "accounts";
     let mut masks: Vec<Vec<bool>> = Vec::with_capacity(parts.len());
+    let mut repeats = vec![0u64; parts.len()];
     // Keys are already xxh3 hashes: Fx mixing is plenty.
     let mut winners: rustc_hash::FxHashMap<u128, (u32, u32, Option<i64>)> = Default::default();
     // Other tables: (key hash, part << 32 | row) of every keyed row, sorted afterwards. 24
@@ -280,9 +292,16 @@ fn keep_masks(table: &str, platform: &str, parts: &[&Path]) -> Result<Vec<Vec<bo
                     Some(h) => {
                         mask.push(false);
                         let fol = followers.as_ref().and_then(|f| f.is_valid(row).then(|| f.value(row)));
-                        let e = winners.entry(h).or_insert((pi as u32, row_idx, fol));
-                        if fol >= e.2 {
-                            *e = (pi as u32, row_idx, fol);
+                        match winners.entry(h) {
+                            std::collections::hash_map::Entry::Vacant(v) => {
+                                v.insert((pi as u32, row_idx, fol));
+                            }
+                            std::collections::hash_map::Entry::Occupied(mut o) => {
+                                repeats[pi] += 1;
+                                if fol >= o.get().2 {
+                                    o.insert((pi as u32, row_idx, fol));
+                                }
+                            }
                         }
                     }
                 }
@@ -300,8 +319,11 @@ fn keep_masks(table: &str, platform: &str, parts: &[&Path]) -> Result<Vec<Vec<bo
         if seen.get(i + 1).is_none_or(|n| (n.0, n.1) != (hi, lo)) {
             masks[(at >> 32) as usize][(at & 0xFFFF_FFFF) as usize] = true;
         }
+        if i > 0 && (seen[i - 1].0, seen[i - 1].1) == (hi, lo) {
+            repeats[(at >> 32) as usize] += 1;
+        }
     }
-    Ok(masks)
+    Ok((masks, repeats))
 }
 
 /// A 128-bit hash of a row's key columns; `None` when every key column is null (no identity).

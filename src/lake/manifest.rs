@@ -47,6 +47,10 @@ pub struct FileEntry {
     pub rejected: u64,
     /// Rows written per table (before de-duplication against other files).
     pub tables: BTreeMap<String, u64>,
+    /// Rows per table that repeated a row read before when this file was committed (the
+    /// same post in an older input, or earlier in this one): the lake counts each once.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub duplicates: BTreeMap<String, u64>,
     pub parts: Vec<PartEntry>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -93,6 +97,19 @@ impl Manifest {
 
     pub fn total_rejected(&self) -> u64 {
         self.files.iter().map(|f| f.rejected).sum()
+    }
+
+    /// Rows per table that the lake counts once because another row has the same key (read
+    /// from two inputs, or twice from one): what the parts hold minus what is visible.
+    /// Tables without such rows are left out.
+    pub fn duplicates(&self) -> BTreeMap<String, u64> {
+        let mut d: BTreeMap<String, u64> = BTreeMap::new();
+        for p in self.files.iter().flat_map(|f| &f.parts) {
+            if p.rows > p.visible_rows {
+                *d.entry(p.table.clone()).or_default() += p.rows - p.visible_rows;
+            }
+        }
+        d
     }
 }
 

@@ -176,6 +176,7 @@ pub fn write_records(
         rows_read: 0,
         rejected: 0,
         tables,
+        duplicates: Default::default(),
         parts,
         warnings: vec![],
     };

@@ -31,6 +31,9 @@ pub struct Summary {
     pub files_ingested: usize,
     pub rows_read: u64,
     pub rows_rejected: u64,
+    /// Rows per table that repeat another row's key (the same post in two inputs) and are
+    /// counted once: what the parts hold minus what the tables show.
+    pub duplicates: BTreeMap<String, u64>,
     pub partitions: Vec<PartitionSummary>,
     pub files: Vec<FileSummary>,
 }
@@ -103,6 +106,7 @@ pub fn summarize(root: &Path, manifest: &Manifest) -> Result<Summary> {
         files_ingested: manifest.files.len(),
         rows_read: manifest.files.iter().map(|f| f.rows_read).sum(),
         rows_rejected: manifest.total_rejected(),
+        duplicates: manifest.duplicates(),
         partitions: parts.into_values().collect(),
         files,
     })
@@ -183,6 +187,10 @@ impl Summary {
             thousands(self.rows_read),
             thousands(self.rows_rejected)
         );
+        let dups = crate::say::per_table(&self.duplicates);
+        if !dups.is_empty() {
+            let _ = writeln!(o, "duplicates counted once: {dups}");
+        }
         let _ = writeln!(o);
         let _ = writeln!(
             o,

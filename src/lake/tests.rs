@@ -66,6 +66,7 @@ fn stage(txn: &Txn, seq: u64, abs: &str, posts: &[Post], accounts: &[AccountSnap
             rows_read: res.rows,
             rejected: 0,
             tables: Default::default(),
+            duplicates: Default::default(),
             parts,
             warnings: vec![],
         },
@@ -110,6 +111,9 @@ fn later_input_wins_and_loser_comes_back() {
     assert_eq!(visible_posts(root), vec![("1".into(), 10), ("2".into(), 25), ("3".into(), 30)]);
     assert_eq!(m.files[0].parts[0].visible_rows, 1);
     assert_eq!(m.files[1].parts[0].visible_rows, 2);
+    // B's post 2 repeats A's: one duplicate, recorded on B (the later input), none on A.
+    assert!(m.files[0].duplicates.is_empty());
+    assert_eq!(m.files[1].duplicates, [("posts".to_string(), 1)].into());
     assert!(!root.join(STAGING).exists());
     assert_eq!(Manifest::load(root).unwrap(), m);
 
@@ -120,6 +124,7 @@ fn later_input_wins_and_loser_comes_back() {
     let m2 = txn.commit(&m, vec![b2], &remove).unwrap();
     assert_eq!(visible_posts(root), vec![("1".into(), 10), ("2".into(), 20), ("3".into(), 31)]);
     assert_eq!(m2.files.len(), 2);
+    assert!(m2.files[1].duplicates.is_empty(), "B2's post 3 is new: {:?}", m2.files[1].duplicates);
     assert!(!root.join("_sources/f000002-test").exists());
 }
 
@@ -128,8 +133,11 @@ fn duplicate_within_one_input_keeps_the_last() {
     let d = tempfile::tempdir().unwrap();
     let txn = Txn::begin(d.path()).unwrap();
     let a = stage(&txn, 1, "/a", &[post("1", 1), post("1", 2), post("2", 5)], &[]);
-    txn.commit(&Manifest::new(), vec![a], &BTreeSet::new()).unwrap();
+    let m = txn.commit(&Manifest::new(), vec![a], &BTreeSet::new()).unwrap();
     assert_eq!(visible_posts(d.path()), vec![("1".into(), 2), ("2".into(), 5)]);
+    // 3 rows, 2 keys: one repeat.
+    assert_eq!(m.files[0].duplicates, [("posts".to_string(), 1)].into());
+    assert_eq!(m.duplicates(), [("posts".to_string(), 1)].into());
 }
 
 #[test]
@@ -149,6 +157,11 @@ fn accounts_keep_the_largest_count_of_the_day() {
     // Within A: max(50, 70) = 70 (one row); across files 70 > 60, so A's row wins.
     let vis: Vec<u64> = m.files.iter().map(|f| f.parts[0].visible_rows).collect();
     assert_eq!(vis, vec![1, 0]);
+    // One key (u1, day 100): A's two snapshots are merged as they are written (one row),
+    // B's row repeats it.
+    let dups: Vec<u64> = m.files.iter().map(|f| f.duplicates.get("accounts").copied().unwrap_or(0)).collect();
+    assert_eq!(dups, vec![0, 1]);
+    assert_eq!(m.duplicates(), [("accounts".to_string(), 1)].into());
 }
 
 #[test]

@@ -125,16 +125,16 @@ pub struct SynthArgs {
     pub seed: u64,
 }
 
-/// Runs the subcommand: writes the files and lists them.
+/// Runs the subcommand: writes the files and lists them (on stderr: a log, not data).
 pub fn cmd(a: &SynthArgs, quiet: bool) -> Result<()> {
     let g = Gen { seed: a.seed, scale: a.scale };
     let files = run(&a.out, &g)?;
     if !quiet {
         let total: u64 = files.iter().map(|f| f.1).sum();
         for ((path, size), e) in files.iter().zip(EXPORTS) {
-            println!("{:>14} bytes  {:<22} {}", crate::lake::summary::thousands(*size), e.format, path.display());
+            eprintln!("{:>14} bytes  {:<22} {}", crate::lake::summary::thousands(*size), e.format, path.display());
         }
-        println!("{:>14} bytes in {} files", crate::lake::summary::thousands(total), files.len());
+        eprintln!("{:>14} bytes in {} files", crate::lake::summary::thousands(total), files.len());
     }
     Ok(())
 }

@@ -25,7 +25,7 @@ fn real_samples_through_analyze_and_same_bytes_twice() {
     w.ok(&["--quiet", "ingest", s(&sample("twitter-v2-jsonl/brexit.jsonl")), "--lake", s(&lake)]);
     w.ok(&["--quiet", "ingest", s(&sample("ua-csv")), "--date-range", "2021-08-01..2021-09-30", "--lake", s(&lake)]);
     w.write("run.toml", PIPELINE);
-    let out = w.ok(&["analyze", "run.toml"]);
+    let out = w.log(&["-v", "analyze", "run.toml"]);
     assert!(out.contains("campaign_kpis"), "{out}");
     let o = w.path("out");
     let tables: Vec<String> = std::fs::read_dir(o.join("metrics")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();

@@ -37,6 +37,14 @@ impl Workdir {
         assert_eq!(code, 0, "rallylens {args:?} failed:\n{out}\n{err}");
         out
     }
+    /// Runs, asserts success and that stdout is empty (commands that write files print
+    /// their log on stderr: README "Output"); returns stderr.
+    pub fn log(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.run(args);
+        assert_eq!(code, 0, "rallylens {args:?} failed:\n{out}\n{err}");
+        assert_eq!(out, "", "rallylens {args:?} printed on stdout");
+        err
+    }
     /// The `rallylens lake --json` summary.
     pub fn summary(&self) -> serde_json::Value {
         let lake = self.lake();

@@ -2,6 +2,7 @@
 //! per area.
 
 mod analyze;
+mod cli;
 mod common;
 mod duckdb;
 mod help;
@@ -11,4 +12,5 @@ mod pipeline;
 mod post_ids;
 mod privacy;
 mod run;
+mod server;
 mod synth;
