@@ -4,6 +4,7 @@
 mod analyze;
 mod common;
 mod duckdb;
+mod figures;
 mod help;
 mod ingest_cli;
 mod kill;
