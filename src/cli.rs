@@ -253,7 +253,7 @@ fn cmd_ingest(a: IngestArgs, quiet: bool) -> Result<()> {
         targets: a.targets,
         date_range: a.date_range,
         mapping,
-        site: a.site,
+        site: a.site.as_deref().map(crate::ingest::site_name),
     };
     let specs: Vec<InputSpec> = a.paths.into_iter().map(|path| InputSpec { path, options: options.clone() }).collect();
     let mut run = RunOptions::new(&a.lake);

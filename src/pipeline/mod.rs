@@ -420,6 +420,9 @@ impl Pipeline {
         let _ = writeln!(o, "pipeline {}: valid", self.path.display());
         let _ = writeln!(o, "  lake    {}", self.lake.display());
         let _ = writeln!(o, "  output  {}", self.output.display());
+        if let Some(site) = &self.site {
+            let _ = writeln!(o, "  site    {site} (uplift counts only this site's traffic)");
+        }
         let _ = writeln!(o, "inputs ({}):", self.inputs.len());
         for i in &self.inputs {
             let mut extra = Vec::new();

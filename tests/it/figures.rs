@@ -227,3 +227,28 @@ fn a_site_no_row_has_is_a_warning_naming_the_lakes_sites() {
           www.example.org, and rows of unknown site (set `site` on their inputs, or `ingest --site`)"]
     );
 }
+
+#[test]
+fn ingest_site_stamps_the_rows_without_one_and_is_part_of_the_options() {
+    let w = Workdir::new();
+    let lake = w.lake();
+    let file = w.write("in/ua.csv", ua("20240301-20240307", &[("l.facebook.com / referral", None, 35)]));
+    let sites = || -> Vec<Option<String>> {
+        let t = rallylens::metrics::Lake::open(&lake).unwrap().traffic.select([col("site")]).collect().unwrap();
+        t.column("site").unwrap().str().unwrap().iter().map(|v| v.map(String::from)).collect()
+    };
+    let ingest = |site: &str| {
+        let (code, out, err) = w.run(&["ingest", s(&file), "--lake", s(&lake), "--site", site]);
+        assert_eq!(code, 0, "{out}\n{err}");
+        format!("{out}{err}")
+    };
+    ingest("WWW.Example.org");
+    assert_eq!(sites(), [Some("www.example.org".to_string())]);
+    // The same file with the same site (whatever its case): nothing to do. With another
+    // site: read again, its rows replaced (one row, the new site).
+    let again = ingest("www.example.org");
+    assert!(again.contains("unchanged since it was ingested"), "{again}");
+    let other = ingest("shop.example.org");
+    assert!(!other.contains("unchanged") && other.contains("1 traffic"), "{other}");
+    assert_eq!(sites(), [Some("shop.example.org".to_string())]);
+}
