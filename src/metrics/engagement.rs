@@ -362,7 +362,7 @@ mod tests {
     /// | t1   | text  | twitter, 5 (5 re)   | null  | 100   | null |
     /// | t2   | video | twitter, 9 (9 re)   | null  | null  | null |  no basis at all
     /// | z1   | photo | 4 (4 re), tagged c2 | 40    | null  | null |  campaign c2 only
-    fn fixture(root: &std::path::Path) {
+    fn fixture() -> Vec<Post> {
         let mut p1 = own("facebook", "p1", "photo");
         (p1.reactions, p1.comments, p1.reach, p1.impressions, p1.followers) =
             (Some(20), Some(10), Some(100), Some(200), Some(1000));
@@ -390,18 +390,24 @@ mod tests {
         t2.reactions = Some(9);
         let mut z1 = own("facebook", "z1", "photo");
         (z1.campaign, z1.reactions, z1.reach) = (Some("c2".into()), Some(4), Some(40));
-        crate::lake::write_records(root, "t", &[p1, p2, p3, v1, v2, l1, x1, x2, t1, t2, z1], &[], &[], &[]).unwrap();
+        vec![p1, p2, p3, v1, v2, l1, x1, x2, t1, t2, z1]
     }
 
-    fn table() -> DataFrame {
+    /// A lake of `posts` with campaign c1 of [`PIPE`]: its table.
+    fn table_of(posts: &[Post]) -> DataFrame {
         let d = tempfile::tempdir().unwrap();
         let root = d.path().join("lake");
-        fixture(&root);
+        crate::lake::write_records(&root, "t", posts, &[], &[], &[]).unwrap();
         let pipe = Pipeline::parse(std::path::Path::new("p.toml"), PIPE).unwrap();
         let lake = crate::metrics::Lake::open(&root).unwrap();
         let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
         let s = Scope::new(&lake, &pipe.campaigns[0], &pipe.ladder, None, &key).unwrap();
         engagement_by_content_type(&[s]).unwrap().collect().unwrap()
+    }
+
+    /// The fixture lake's table for c1.
+    fn table() -> DataFrame {
+        table_of(&fixture())
     }
 
     fn row(df: &DataFrame, platform: &str, ct: &str) -> usize {
@@ -575,17 +581,10 @@ mod tests {
 
     #[test]
     fn null_engagements_are_left_out() {
-        let d = tempfile::tempdir().unwrap();
-        let root = d.path().join("lake");
         // Only a post with no engagement field: no group at all (not a group of 0 posts).
         let mut p = own("facebook", "n1", "photo");
         p.reach = Some(100);
-        crate::lake::write_records(&root, "t", &[p], &[], &[], &[]).unwrap();
-        let pipe = Pipeline::parse(std::path::Path::new("p.toml"), PIPE).unwrap();
-        let lake = crate::metrics::Lake::open(&root).unwrap();
-        let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
-        let s = Scope::new(&lake, &pipe.campaigns[0], &pipe.ladder, None, &key).unwrap();
-        let df = engagement_by_content_type(&[s]).unwrap().collect().unwrap();
+        let df = table_of(&[p]);
         assert_eq!(df.height(), 0);
         assert_eq!(df.column("engagement_rate").unwrap().dtype(), &DataType::Float64);
         // No campaigns: an empty table with the columns.
@@ -622,7 +621,7 @@ mod tests {
     fn every_campaign_gets_its_rows() {
         let d = tempfile::tempdir().unwrap();
         let root = d.path().join("lake");
-        fixture(&root);
+        crate::lake::write_records(&root, "t", &fixture(), &[], &[], &[]).unwrap();
         let two = format!("{PIPE}[[campaigns]]\nid='c2'\nstart=2024-03-01\nend=2024-03-31\n");
         let pipe = Pipeline::parse(std::path::Path::new("p.toml"), &two).unwrap();
         let lake = crate::metrics::Lake::open(&root).unwrap();
@@ -637,18 +636,6 @@ mod tests {
         assert!(close(f(&df, 5, "engagement_rate"), 0.1));
         assert!(close(f(&df, 5, "index_vs_platform"), 1.0));
         assert_eq!(i(&df, 1, "posts"), Some(2));
-    }
-
-    /// A lake of `posts` with campaign c1 of [`PIPE`]: its table.
-    fn table_of(posts: &[Post]) -> DataFrame {
-        let d = tempfile::tempdir().unwrap();
-        let root = d.path().join("lake");
-        crate::lake::write_records(&root, "t", posts, &[], &[], &[]).unwrap();
-        let pipe = Pipeline::parse(std::path::Path::new("p.toml"), PIPE).unwrap();
-        let lake = crate::metrics::Lake::open(&root).unwrap();
-        let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
-        let s = Scope::new(&lake, &pipe.campaigns[0], &pipe.ladder, None, &key).unwrap();
-        engagement_by_content_type(&[s]).unwrap().collect().unwrap()
     }
 
     #[test]
