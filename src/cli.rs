@@ -126,6 +126,9 @@ pub struct IngestArgs {
     /// Column mapping of a custom-csv input (a TOML file; see pipelines/mappings/).
     #[arg(long, value_name = "FILE")]
     pub mapping: Option<PathBuf>,
+    /// The website the traffic exports are from (a host name such as www.example.org): fills the site where the export names none.
+    #[arg(long, value_name = "NAME")]
+    pub site: Option<String>,
     /// Refuse an input when more than this share of its records fail: a fraction (0.01) or a percentage (1%).
     #[arg(long, default_value = "1%", value_parser = parse_rate, value_name = "RATE")]
     pub max_reject_rate: f64,
@@ -297,6 +300,7 @@ fn cmd_ingest(a: IngestArgs, quiet: bool) -> Result<()> {
         targets: a.targets,
         date_range: a.date_range,
         mapping,
+        site: a.site.as_deref().map(crate::ingest::site_name),
     };
     let specs: Vec<InputSpec> = a.paths.into_iter().map(|path| InputSpec { path, options: options.clone() }).collect();
     let mut run = RunOptions::new(&a.lake);

@@ -37,6 +37,9 @@ pub struct InputOptions {
     pub targets: Vec<String>,
     pub date_range: Option<(NaiveDate, NaiveDate)>,
     pub mapping: Option<toml::Table>,
+    /// The site the input's traffic is from (`--site`): fills `traffic.site` where the
+    /// export names none (docs/metrics.md#sites).
+    pub site: Option<String>,
 }
 
 impl InputOptions {
@@ -56,6 +59,10 @@ impl InputOptions {
             self.mapping.as_ref().map(|m| m.to_string()).unwrap_or_default()
         );
         h.update(s.as_bytes());
+        // Only when set, so that the fingerprints of inputs without a site stay as they were.
+        if let Some(site) = &self.site {
+            h.update(format!("|site={site}").as_bytes());
+        }
         hex::encode(&h.finalize()[..8])
     }
 }
@@ -419,6 +426,7 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
             targets: p.options.targets.iter().map(|t| super::util::handle(t)).collect(),
             date_range: p.options.date_range,
             mapping: p.options.mapping.clone(),
+            site: p.options.site.as_deref().map(crate::ingest::site_name),
             ingested_at,
             pseudo: &pseudo,
         })

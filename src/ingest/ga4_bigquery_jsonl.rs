@@ -33,7 +33,11 @@
 //!   not 0);
 //! - `landing_page` is left null: it would split every (day, source) into one row per page,
 //!   and users could then no longer be added up per source;
-//! - `site` = `stream_id`.
+//! - `site` (docs/metrics.md#sites) = the page's host name: `device.web_info.hostname`, else
+//!   the host of the `page_location` param, of the session's earliest event that has one
+//!   (lower-cased, `www.` kept: it is the site's name, not a referrer to classify); a
+//!   session with neither (app events) falls back to its `stream_id`, the property's data
+//!   stream, which LAKE.md's "site or property id" allows.
 //!
 //! Events without `user_pseudo_id` or `ga_session_id` (consent-mode pings) belong to no
 //! session: they are counted in one warning and otherwise left out.
@@ -133,8 +137,15 @@ impl LineAdapter for Accumulator {
         if ts < s.first.0 {
             s.first = (ts, day);
         }
-        if s.site.is_none() {
-            s.site = ev.stream_id.as_ref().map(|n| st.texts.id(&n.text()));
+        if s.stream.is_none() {
+            s.stream = ev.stream_id.as_ref().map(|n| st.texts.id(&n.text()));
+        }
+        let hostname = ev.device.as_ref().and_then(|d| d.web_info.as_ref()).and_then(|w| w.hostname.as_deref());
+        let hostname = hostname.map(crate::ingest::site_name).filter(|h| !h.is_empty());
+        if let Some(h) = hostname.or_else(|| params.page_location.and_then(page_host)) {
+            if s.host.is_none_or(|(t, _)| ts < t) {
+                s.host = Some((ts, st.texts.id(&h)));
+            }
         }
         if name == "session_start" {
             s.start_day = Some(s.start_day.map_or(day, |d| d.min(day)));
@@ -260,7 +271,9 @@ struct State {
 
 /// One (user, session): about a hundred bytes, the strings it refers to held once in [`State`].
 struct Session {
-    site: Option<u32>,
+    /// The host name of the session's earliest event that has one, and that event's time.
+    host: Option<(i64, u32)>,
+    stream: Option<u32>,
     /// The day of the `session_start` event; `None`: the session started before the export.
     start_day: Option<Day>,
     /// The earliest event: its timestamp and day.
@@ -277,7 +290,8 @@ struct Session {
 impl Session {
     fn new(ts: i64, day: Day) -> Session {
         Session {
-            site: None,
+            host: None,
+            stream: None,
             start_day: None,
             first: (ts, day),
             last_click: None,
@@ -341,7 +355,7 @@ impl State {
         let mut rows: BTreeMap<RowKey, Row> = BTreeMap::new();
         for ((uid, _), s) in std::mem::take(&mut self.sessions) {
             let (attr, referrer) = s.attribution(&self);
-            let site = s.site.map(|i| self.texts.get(i).to_string());
+            let site = s.host.map(|(_, i)| i).or(s.stream).map(|i| self.texts.get(i).to_string());
             let key = |day: Day| (site.clone(), day, attr.clone(), referrer.clone());
             let r = rows.entry(key(s.start_day.unwrap_or(s.first.1))).or_default();
             r.users.insert(uid);
@@ -385,8 +399,29 @@ struct Event {
     event_params: Option<Vec<Param>>,
     user_pseudo_id: Option<String>,
     stream_id: Option<Num>,
+    device: Option<Device>,
     collected_traffic_source: Option<CollectedSource>,
     session_traffic_source_last_click: Option<LastClick>,
+}
+
+#[derive(Deserialize)]
+struct Device {
+    web_info: Option<WebInfo>,
+}
+
+#[derive(Deserialize)]
+struct WebInfo {
+    hostname: Option<String>,
+}
+
+/// The host of a page URL, as a site name: lower-cased, port and user left out, `www.` kept.
+fn page_host(url: &str) -> Option<String> {
+    let rest = &url[url.find("://")? + 3..];
+    let h = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let h = h.rsplit('@').next().unwrap_or(h);
+    let h = h.split(':').next().unwrap_or(h);
+    let h = crate::ingest::site_name(h);
+    (!h.is_empty()).then_some(h)
 }
 
 #[derive(Deserialize)]
@@ -591,7 +626,8 @@ mod tests {
         );
         // 3 sessions on 03-01, 2 on 03-02: 5 in all.
         assert_eq!(got.traffic.iter().map(|t| t.sessions.unwrap()).sum::<i64>(), 5);
-        assert!(got.traffic.iter().all(|t| t.site.as_deref() == Some("4178290915") && t.date_start == t.date_end));
+        // site: the events' device.web_info.hostname (the stream id 4178290915 is only a fallback).
+        assert!(got.traffic.iter().all(|t| t.site.as_deref() == Some("example.org") && t.date_start == t.date_end));
         assert_eq!(got.traffic[1].referrer.as_deref(), Some("t.co"));
         assert!(got.traffic.iter().all(|t| t.landing_page.is_none()));
     }
@@ -634,6 +670,38 @@ mod tests {
             (t.sessions, t.users, t.pageviews, t.conversions, t.channel),
             (Some(1), Some(1), None, None, "direct")
         );
+    }
+
+    #[test]
+    fn site_is_the_page_hostname_else_the_stream() {
+        // Three sessions (stream 7): "a" has device.web_info.hostname WWW.Example.org on its
+        // second event and a page_location on shop.example.org on its first (earlier): the
+        // earliest wins; "b" has only a page_location (port and user left out); "c" has
+        // neither (an app): its stream id.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("events.jsonl");
+        let ev = |user: &str, ts: i64, name: &str, page: Option<&str>, hostname: Option<&str>| {
+            let page = page
+                .map_or(String::new(), |u| format!(r#",{{"key":"page_location","value":{{"string_value":"{u}"}}}}"#));
+            let device =
+                hostname.map_or(String::new(), |h| format!(r#","device":{{"web_info":{{"hostname":"{h}"}}}}"#));
+            format!(
+                r#"{{"event_date":"20240301","event_timestamp":{ts},"event_name":"{name}","event_params":[{{"key":"ga_session_id","value":{{"int_value":1}}}}{page}],"user_pseudo_id":"{user}","stream_id":"7"{device}}}"#
+            )
+        };
+        let lines = [
+            ev("a", 2, "page_view", None, Some("WWW.Example.org")),
+            ev("a", 1, "session_start", Some("https://shop.example.org/x"), None),
+            ev("b", 1, "session_start", Some("https://u@News.Example.org:8443/p?q"), None),
+            ev("c", 1, "session_start", None, None),
+        ];
+        std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+        let got = run(&p.to_string_lossy());
+        let mut sites: Vec<Option<String>> = got.traffic.iter().map(|t| t.site.clone()).collect();
+        sites.sort();
+        assert_eq!(sites, [Some("7".into()), Some("news.example.org".into()), Some("shop.example.org".into())]);
+        assert_eq!(page_host("https://www.Example.org/a"), Some("www.example.org".into()));
+        assert_eq!(page_host("no url"), None);
     }
 
     #[test]

@@ -30,8 +30,12 @@
 //! words (`search`) instead of ids are accepted too.
 //!
 //! A file that is neither UTF-16 nor UTF-8 (Latin-1 bytes, say) is refused naming the
-//! encodings expected. Dates outside 2000-01-01..today+1y are rejected. No site id is
-//! exported, so `site` is null.
+//! encodings expected. Dates outside 2000-01-01..today+1y are rejected.
+//!
+//! Site (docs/metrics.md#sites): a request over several sites (`idSite=1,3` or `all`) prefixes
+//! each row with the site's id in an `idSite` column (the `DataTable\Map` key, like `date`
+//! for periods): that id is `site`. A single-site export names no site: `site` is null,
+//! unless the input says which site it is (`site` in the pipeline, `ingest --site`).
 
 use chrono::NaiveDate;
 
@@ -151,6 +155,7 @@ impl Adapter for MatomoCsv {
         };
         let (label_col, visits_col) = (required("label")?, required("nb_visits")?);
         let date_col = col(&["date"]);
+        let site_col = col(&["idSite"]);
         let type_col = col(&["metadata_referer_type", "referer_type", "metadata_referrer_type", "referrer_type"]);
         let segment_col = col(&["metadata_segment", "segment"]);
         let (url_col, logo_col) = (col(&["metadata_url", "url"]), col(&["metadata_logo", "logo"]));
@@ -229,6 +234,7 @@ impl Adapter for MatomoCsv {
                 platform: "web".into(),
                 date_start: Some(date_start),
                 date_end: Some(date_end),
+                site: cell(site_col).map(crate::ingest::site_name),
                 source,
                 medium: summary.or(row_type).map(|t| t.name().to_string()),
                 referrer: None,
@@ -365,6 +371,24 @@ mod tests {
         assert!(got.traffic.iter().all(|t| t.date_start == t.date_end && t.medium.as_deref() == Some("social")));
         let channels: Vec<&str> = got.traffic.iter().map(|t| t.channel).collect();
         assert!(channels.contains(&"instagram") && channels.contains(&"linkedin"));
+    }
+
+    #[test]
+    fn a_multi_site_export_names_each_rows_site() {
+        // tests/fixtures/matomo-csv/referrers_getsocials_two_sites_utf8.csv (idSite=1,3, period=day):
+        // site 1 Facebook 14 on 03-01; site 3 Facebook 3 on 03-01 and Twitter 1 on 03-02.
+        let got = run(&format!("{FIXTURES}matomo-csv/referrers_getsocials_two_sites_utf8.csv"), None).unwrap();
+        let mut rows: Vec<(Option<String>, &str, Option<i64>)> =
+            got.traffic.iter().map(|t| (t.site.clone(), t.channel, t.sessions)).collect();
+        rows.sort();
+        let site = |s: &str| Some(s.to_string());
+        assert_eq!(
+            rows,
+            [(site("1"), "facebook", Some(14)), (site("3"), "facebook", Some(3)), (site("3"), "twitter", Some(1))]
+        );
+        // A single-site export names none.
+        let one = run(&format!("{FIXTURES}matomo-csv/referrers_getsocials_daily_utf16le.csv"), None).unwrap();
+        assert!(one.traffic.iter().all(|t| t.site.is_none()));
     }
 
     #[test]

@@ -295,6 +295,9 @@ pub struct Ctx<'a> {
     pub date_range: Option<(NaiveDate, NaiveDate)>,
     /// The column mapping of `custom-csv`, as TOML.
     pub mapping: Option<toml::Table>,
+    /// The site the input says it is from ([`site_name`] form): `traffic.site` of the rows
+    /// whose export names none.
+    pub site: Option<String>,
     pub ingested_at: Micros,
     pub pseudo: &'a Pseudonymizer,
 }
@@ -310,6 +313,7 @@ impl<'a> Ctx<'a> {
             targets: Vec::new(),
             date_range: None,
             mapping: None,
+            site: None,
             ingested_at: Micros(chrono::Utc::now().timestamp_micros()),
             pseudo,
         }
@@ -400,6 +404,15 @@ pub fn stamp_traffic(t: &mut Traffic, cx: &Ctx) {
     if cx.campaign.is_some() {
         t.campaign.clone_from(&cx.campaign);
     }
+    // docs/metrics.md#sites: the export's own site wins; the input's fills the rows without one.
+    t.site = t.site.as_deref().map(site_name).filter(|s| !s.is_empty()).or_else(|| cx.site.clone());
+}
+
+/// The form of `traffic.site` in the lake and of a pipeline's `site`: trimmed and
+/// lower-cased (host names and property ids are not case-sensitive), so that
+/// `www.Amnesty.org` in a pipeline finds the rows of `www.amnesty.org`.
+pub fn site_name(s: &str) -> String {
+    s.trim().to_lowercase()
 }
 
 /// Everything an adapter produced, in memory: for tests and small inputs.

@@ -248,7 +248,7 @@ mod tests {
                 claimed += 1;
             }
         }
-        // 2 UA samples + 2 UA fixtures + 2 Plausible + 4 Matomo + 1 GA4.
-        assert_eq!(claimed, 11);
+        // 2 UA samples + 3 UA fixtures + 2 Plausible + 5 Matomo + 1 GA4.
+        assert_eq!(claimed, 13);
     }
 }

@@ -37,8 +37,13 @@
 //! range) gives daily rows. Without one, every row covers the `--date-range` of the
 //! input, else the range in the `#` header, else the file is refused with a message that
 //! asks for `--date-range FROM..TO`. Dates outside 2000-01-01..today+1y are rejected.
-//! UA reports name no property, so `site` is null. Headers must be English (a Dutch
-//! export's `Sessies` is reported as a missing `Sessions`).
+//! Site (docs/metrics.md#sites): a `Hostname` column (a secondary dimension, or the primary
+//! one of a report by host) is `site`, lower-cased; `(not set)` or blank is null. Without
+//! one the report names no site (the `#` header's view name, `All Web Site Data`, is not a
+//! host): `site` is null, unless the input says which site it is (`site` in the
+//! pipeline, `ingest --site`). Hostname is a dimension: a row whose dimensions are all
+//! blank is still a totals row. Headers must be English (a Dutch export's `Sessies` is
+//! reported as a missing `Sessions`).
 
 use chrono::NaiveDate;
 
@@ -183,6 +188,7 @@ impl Adapter for UaCsv {
                 let referrer = cell(cols.referrer).and_then(set);
                 rollup.add(Traffic {
                     platform: "web".into(),
+                    site: cell(cols.hostname).and_then(set).map(|h| crate::ingest::site_name(&h)),
                     date_start: Some(date_start),
                     date_end: Some(date_end),
                     channel: channel(source.as_deref(), medium.as_deref(), referrer.as_deref()),
@@ -228,6 +234,7 @@ struct Cols {
     referrer: Option<usize>,
     campaign: Option<usize>,
     landing: Option<usize>,
+    hostname: Option<usize>,
     date: Option<usize>,
     day_index: Option<usize>,
     sessions: Option<usize>,
@@ -248,6 +255,7 @@ impl Cols {
             referrer: at(&["Full Referrer", "Referrer"]),
             campaign: at(&["Campaign"]),
             landing: at(&["Landing Page"]),
+            hostname: at(&["Hostname"]),
             date: at(&["Date"]),
             day_index: at(&["Day Index"]),
             sessions: at(&["Sessions"]),
@@ -276,6 +284,7 @@ impl Cols {
             self.referrer,
             self.campaign,
             self.landing,
+            self.hostname,
             self.date,
             self.day_index,
         ]
@@ -418,8 +427,8 @@ mod tests {
 
     #[test]
     fn real_referrer_report_over_a_date_range() {
-        let got =
-            run(&format!("{SAMPLES}ua-csv/google-metrics-all-referrer.csv"), Some(("2017-01-01", "2017-01-31"))).unwrap();
+        let got = run(&format!("{SAMPLES}ua-csv/google-metrics-all-referrer.csv"), Some(("2017-01-01", "2017-01-31")))
+            .unwrap();
         // 41 lines: the header and 40 rows, each a distinct (referrer, source / medium).
         assert_eq!(got.rows, 40);
         assert_eq!(got.traffic.len(), 40);
@@ -506,6 +515,33 @@ mod tests {
             run(&format!("{FIXTURES}ua-csv/ui_export_source_medium.csv"), Some(("2017-01-02", "2017-01-03"))).unwrap();
         assert_eq!(got.traffic[0].date_start, Some(d("2017-01-02")));
         assert!(got.warnings.iter().any(|w| w.contains("2017-01-01..2017-01-31")));
+    }
+
+    #[test]
+    fn hostname_is_the_site_and_the_input_site_fills_only_the_unnamed_rows() {
+        // tests/fixtures/ua-csv/hostname_range.csv: Source / Medium x Hostname over the `#`
+        // header's 2024-03-01..31, 4 rows and a totals row (both dimensions blank).
+        let path = format!("{FIXTURES}ua-csv/hostname_range.csv");
+        let got = run(&path, None).unwrap();
+        assert_eq!((got.rows, got.traffic.len()), (4, 4));
+        assert!(got.warnings.iter().any(|w| w.contains("1 totals row")), "{:?}", got.warnings);
+        let site_of = |got: &Collected, source: &str, sessions: i64| {
+            let t = got.traffic.iter().find(|t| t.source.as_deref() == Some(source) && t.sessions == Some(sessions));
+            t.expect("row").site.clone()
+        };
+        // Host names are lower-cased (WWW.Example.org is www.example.org); (not set) is null.
+        assert_eq!(site_of(&got, "google", 120).as_deref(), Some("www.example.org"));
+        assert_eq!(site_of(&got, "l.facebook.com", 30).as_deref(), Some("www.example.org"));
+        assert_eq!(site_of(&got, "google", 40).as_deref(), Some("shop.example.org"));
+        assert_eq!(site_of(&got, "t.co", 5), None);
+        assert!(got
+            .traffic
+            .iter()
+            .all(|t| (t.date_start, t.date_end) == (Some(d("2024-03-01")), Some(d("2024-03-31")))));
+        // The input says it is www.example.org: the unnamed row takes it, shop keeps its own.
+        let got = collect_with(&ADAPTER, &path, |cx| cx.site = Some("www.example.org".into())).unwrap();
+        assert_eq!(site_of(&got, "t.co", 5).as_deref(), Some("www.example.org"));
+        assert_eq!(site_of(&got, "google", 40).as_deref(), Some("shop.example.org"));
     }
 
     #[test]

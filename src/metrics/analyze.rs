@@ -2,6 +2,9 @@
 //! written to `OUT/metrics/<table>.parquet`, and `OUT/metrics.json` with each campaign's
 //! headline figures and, for each, the method used or the reason it is null.
 //!
+//! Each campaign of `metrics.json` also lists `warnings`: inputs a figure left out (range
+//! traffic rows, docs/metrics.md#range-rows) and a pipeline `site` that no traffic row has.
+//!
 //! The output is deterministic: tables sorted by their keys, bootstrap seeds fixed, no
 //! timestamps in `metrics.json`; the same lake and pipeline give the same bytes.
 
@@ -45,6 +48,7 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
     let lake = Lake::open(lake_dir)?.materialize()?;
     clock.mark("lake read");
     let key = Pseudonymizer::for_lake(lake_dir, None)?;
+    let site_warning = site_warning(&lake, p.site.as_deref())?;
     // Each campaign's scope is computed once: its posts share the lake's columns and add a
     // few small ones; its actions are gathered from the lake's compact action table (read
     // once, shared with the ladder's history). Every table below starts from memory.
@@ -79,7 +83,7 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
         ("signups", run("signups", signups::signups(&scopes))?),
         ("campaign_comparison", run("campaign_comparison", comparison::campaign_comparison(&scopes))?),
     ];
-    let (kpis, json) = kpis(p, &scopes, &tables)?;
+    let (kpis, json) = kpis(p, &scopes, &tables, site_warning.as_deref())?;
     clock.mark("campaign_kpis (all tables)");
     tables.push(("campaign_kpis", kpis));
 
@@ -132,7 +136,36 @@ fn figure(value: Value, method: &str, reason: &str) -> Value {
     }
 }
 
-fn kpis(p: &Pipeline, scopes: &[Scope], tables: &[(&str, DataFrame)]) -> Result<(DataFrame, Value)> {
+/// docs/metrics.md#sites: when the pipeline names a site that no traffic row has, a warning naming
+/// the sites the lake has (site names are hostnames or property ids, not personal data).
+fn site_warning(lake: &Lake, site: Option<&str>) -> Result<Option<String>> {
+    let Some(site) = site else { return Ok(None) };
+    let sites = lake.traffic.clone().select([col("site")]).unique(None, UniqueKeepStrategy::Any).collect()?;
+    let mut names: Vec<String> = sites.column("site")?.str()?.iter().flatten().map(String::from).collect();
+    if names.iter().any(|n| n == site) {
+        return Ok(None);
+    }
+    names.sort();
+    let nulls = sites.column("site")?.null_count() > 0;
+    let known = match (names.is_empty(), nulls) {
+        (true, false) => "the lake has no traffic rows".to_string(),
+        (true, true) => "no traffic row names its site (set `site` on the traffic inputs, or `ingest --site`)".into(),
+        (false, _) => format!(
+            "the lake's sites are {}{}",
+            names.join(", "),
+            if nulls { ", and rows of unknown site (set `site` on their inputs, or `ingest --site`)" } else { "" }
+        ),
+    };
+    Ok(Some(format!("the pipeline's site '{site}' has no traffic rows: {known}")))
+}
+
+fn kpis(
+    p: &Pipeline,
+    scopes: &[Scope],
+    tables: &[(&str, DataFrame)],
+    site_warning: Option<&str>,
+) -> Result<(DataFrame, Value)> {
+    let site_warning = site_warning.map(String::from);
     let t = |name: &str| &tables.iter().find(|(n, _)| *n == name).expect("table computed").1;
     let ladder_head = ladder::ladder_headline(t("ladder_summary").clone().lazy()).collect()?;
     let mut rows: Vec<Map<String, Value>> = Vec::new();
@@ -160,7 +193,8 @@ fn kpis(p: &Pipeline, scopes: &[Scope], tables: &[(&str, DataFrame)]) -> Result<
             )
             .select([col("_actor").n_unique().cast(DataType::Int64).alias("n")])
             .collect()?;
-        let unique_actors = actors.column("n")?.i64()?.get(0);
+        // Null, not 0, when the campaign has no action at all in its window (docs/metrics.md#reach).
+        let unique_actors = if comparison::has_actions(s)? { actors.column("n")?.i64()?.get(0) } else { None };
         let potential = reach::hashtag_potential_reach(s)?.collect()?;
         let hashtag_potential_reach = as_i64(cell(&potential, id, None, "hashtag_potential_reach"));
         let sign = signups::signups_headline(s)?.collect()?;
@@ -171,6 +205,20 @@ fn kpis(p: &Pipeline, scopes: &[Scope], tables: &[(&str, DataFrame)]) -> Result<
         let fb = |col: &str| cell(up, id, Some(("channel", "facebook")), col);
         let uplift_method = as_str(social("method"));
         let uplift_reason = as_str(social("reason")).unwrap_or_else(|| "no social traffic in the lake".into());
+        // A method and no relative figure: the expected sessions are 0 (x / 0 has no value).
+        let rel_reason = |row_reason: Option<String>, none: &str| match (&uplift_method, row_reason) {
+            (_, Some(r)) => r,
+            (Some(_), None) => "the expected sessions are 0: a relative uplift has no value".to_string(),
+            (None, None) => none.to_string(),
+        };
+        let social_rel_reason = rel_reason(as_str(social("reason")), &uplift_reason);
+        let fb_reason = match (as_str(fb("method")), as_str(fb("reason"))) {
+            (None, None) => "no facebook referral traffic".to_string(),
+            (_, r) => rel_reason(r, "no facebook referral traffic"),
+        };
+        let ci_reason = as_str(social("ci_reason"));
+        let mut warnings: Vec<String> = site_warning.iter().cloned().collect();
+        warnings.extend(as_str(social("warnings")).iter().flat_map(|w| w.split("; ").map(String::from)));
         let moved_up = as_i64(cell(&ladder_head, id, None, "moved_up"));
         let new_supporters = as_i64(cell(&ladder_head, id, None, "new_supporters"));
         let tr = t("target_response");
@@ -213,24 +261,29 @@ fn kpis(p: &Pipeline, scopes: &[Scope], tables: &[(&str, DataFrame)]) -> Result<
         });
         let row = row.as_object().expect("object").clone();
         let f = |k: &str| row.get(k).cloned().unwrap_or(Value::Null);
-        let method_uplift = format!(
-            "{} (docs/metrics.md#referral-uplift); 95% interval from {} draws of baseline residuals, seed {}",
-            uplift_method.as_deref().unwrap_or("-"),
-            stats::RESAMPLES,
-            stats::SEED
-        );
+        let method_uplift = match &ci_reason {
+            Some(why) => {
+                format!("{} (docs/metrics.md#referral-uplift) on range rows; no interval: {why}", uplift_method.as_deref().unwrap_or("-"))
+            }
+            None => format!(
+                "{} (docs/metrics.md#referral-uplift); 95% interval from {} draws of baseline residuals, seed {}",
+                uplift_method.as_deref().unwrap_or("-"),
+                stats::RESAMPLES,
+                stats::SEED
+            ),
+        };
         let figures = json!({
             "own_posts": figure(f("own_posts"), "own posts created in the window (origin owned or an own account)", ""),
             "own_engagements": figure(f("own_engagements"), "Σ reactions + comments + shares + quotes + saves of own posts (docs/metrics.md#engagements-of-a-post)", "no own post has engagement figures"),
-            "unique_actors": figure(f("unique_actors"), "distinct pseudonymous actors of campaign actions in the window, own accounts and targets left out", "no campaign actions"),
+            "unique_actors": figure(f("unique_actors"), "distinct pseudonymous actors of campaign actions in the window, own accounts and targets left out", "no campaign action in the window: the inputs carry no actors"),
             "hashtag_potential_reach": figure(f("hashtag_potential_reach"), "Σ over distinct authors using a campaign hashtag of their largest follower count in the window", "no post with a campaign hashtag and a follower count"),
             "signups_total": figure(f("signups_total"), "sign_petition campaign actions in the window", "no sign_petition actions for this campaign"),
             "signups_first_week": figure(f("signups_first_week"), "sign_petition campaign actions on days 0–6", "no sign_petition actions for this campaign"),
             "social_uplift_sessions": figure(f("social_uplift_sessions"), &method_uplift, &uplift_reason),
-            "social_uplift_rel": figure(f("social_uplift_rel"), &method_uplift, &uplift_reason),
-            "social_total_traffic_uplift_rel": figure(f("social_total_traffic_uplift_rel"), &method_uplift, &uplift_reason),
-            "facebook_uplift_rel": figure(f("facebook_uplift_rel"), &method_uplift, "no facebook referral traffic"),
-            "facebook_total_traffic_uplift_rel": figure(f("facebook_total_traffic_uplift_rel"), &method_uplift, "no facebook referral traffic"),
+            "social_uplift_rel": figure(f("social_uplift_rel"), &method_uplift, &social_rel_reason),
+            "social_total_traffic_uplift_rel": figure(f("social_total_traffic_uplift_rel"), &method_uplift, &social_rel_reason),
+            "facebook_uplift_rel": figure(f("facebook_uplift_rel"), &method_uplift, &fb_reason),
+            "facebook_total_traffic_uplift_rel": figure(f("facebook_total_traffic_uplift_rel"), &method_uplift, &fb_reason),
             "moved_up": figure(f("moved_up"), &format!("Σ actors who climbed a rung between start and end ({}-day periods)", p.ladder.period_days), "no campaign actors on the ladder"),
             "new_supporters": figure(f("new_supporters"), "actors with no rung at start and a rung at the end", "no campaign actors on the ladder"),
             "target_responded": figure(f("target_responded"), "the target replied to/quoted a campaign post, mentioned an own account or used a campaign hashtag, start to end + 7 days", "the campaign names no target"),
@@ -243,6 +296,7 @@ fn kpis(p: &Pipeline, scopes: &[Scope], tables: &[(&str, DataFrame)]) -> Result<
             "baseline": { "start": c.baseline_start.to_string(), "end": c.baseline_end.to_string() },
             "uplift_method": uplift_method,
             "figures": figures,
+            "warnings": warnings,
         }));
         rows.push(row);
     }

@@ -12,6 +12,10 @@
 //! (the lake was read and holds nothing that day); days beyond a campaign's own window are
 //! null (docs/metrics.md#campaigns-side-by-side). `social_sessions` is null for every day when the lake has no daily
 //! traffic rows in the window at all (a range-only export cannot be split into days).
+//! `unique_actors` (and `_cum`, `_per_1k`) is null for every day when the campaign has no
+//! action at all in its window, excluded actors' included (the rule of docs/metrics.md#reach
+//! for `reach_window`, here over all platforms: a campaign measured only from exports
+//! that carry no actors has no actor count, not 0 supporters).
 //! Followers at launch: for each own account, the latest count on or before the start
 //! (accounts table, dated rows only), summed; null when no own account has one, and then
 //! every `_per_1k` column is null.
@@ -87,6 +91,18 @@ fn daily(s: &Scope) -> PolarsResult<[LazyFrame; 4]> {
     Ok([engagements, unique_actors, signups, social_sessions])
 }
 
+/// Whether the campaign has any action in its window, excluded actors' included (docs/metrics.md#reach).
+pub fn has_actions(s: &Scope) -> PolarsResult<bool> {
+    let c = s.campaign;
+    let n = s
+        .actions
+        .clone()
+        .filter(col("in_campaign").and(col("day").gt_eq(lit(c.start))).and(col("day").lt_eq(lit(c.end))))
+        .select([len()])
+        .collect()?;
+    Ok(n.column("len")?.u32()?.get(0).unwrap_or(0) > 0)
+}
+
 /// Whether the lake has any daily traffic row inside the campaign's window.
 fn has_daily_traffic(s: &Scope) -> PolarsResult<bool> {
     let c = s.campaign;
@@ -118,14 +134,15 @@ pub fn campaign_comparison(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
         let followers = followers_at_launch(s)?;
         let [eng, actors, signups, social] = daily(s)?;
         let daily_traffic = has_daily_traffic(s)?;
+        let actors_known = has_actions(s)?;
         let on = |lf: LazyFrame, other: LazyFrame| lf.join(other, [col("date")], [col("day")], JoinArgs::new(JoinType::Left));
         let mut lf = on(on(on(on(grid, eng), actors), signups), social).sort(["day_since_launch"], Default::default());
         // Zero inside the window, null beyond it.
         let within = |e: Expr| when(col("in_window")).then(e.fill_null(lit(0i64))).otherwise(lit(NULL).cast(DataType::Int64));
         lf = lf.with_columns([
             within(col("engagements")).alias("engagements"),
-            within(col("unique_actors")).alias("unique_actors"),
-            within(col("_new_actors")).alias("_new_actors"),
+            if actors_known { within(col("unique_actors")) } else { lit(NULL).cast(DataType::Int64) }.alias("unique_actors"),
+            if actors_known { within(col("_new_actors")) } else { lit(NULL).cast(DataType::Int64) }.alias("_new_actors"),
             within(col("signups")).alias("signups"),
             if daily_traffic { within(col("social_sessions")) } else { lit(NULL).cast(DataType::Int64) }.alias("social_sessions"),
         ]);
@@ -242,5 +259,38 @@ mod tests {
         assert_eq!(i64s("social_sessions")[4..], [None, None, None, None]);
         let in_window: Vec<Option<bool>> = df.column("in_window").unwrap().bool().unwrap().iter().collect();
         assert_eq!(in_window[4..], [Some(true), Some(true), Some(false), Some(false)]);
+    }
+
+    #[test]
+    fn no_action_at_all_gives_null_actors_not_zero() {
+        // One own post (12 likes on 2 Mar), no action at all: an export without actors.
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("lake");
+        let post = Post {
+            platform: "facebook".into(),
+            post_id: "p1".into(),
+            origin: "owned",
+            created_at: ts("2024-03-02T10:00:00Z"),
+            content_type: "photo",
+            reactions: Some(12),
+            campaign: Some("quiet".into()),
+            ..Default::default()
+        };
+        crate::lake::write_records(&root, "t", &[post], &[], &[], &[]).unwrap();
+        let pipe = Pipeline::parse(
+            std::path::Path::new("p.toml"),
+            "[output]\ndir='o'\n[[campaigns]]\nid='quiet'\nstart=2024-03-01\nend=2024-03-03\n",
+        )
+        .unwrap();
+        let lake = Lake::open(&root).unwrap();
+        let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
+        let scopes: Vec<Scope> = pipe.campaigns.iter().map(|c| Scope::new(&lake, c, &pipe.ladder, None, &key).unwrap()).collect();
+        assert!(!has_actions(&scopes[0]).unwrap());
+        let df = campaign_comparison(&scopes).unwrap().collect().unwrap();
+        let i64s = |c: &str| df.column(c).unwrap().i64().unwrap().iter().collect::<Vec<_>>();
+        // Engagements are known (0, 12, 0); actors are not: null on every day, not 0.
+        assert_eq!(i64s("engagements"), [Some(0), Some(12), Some(0)]);
+        assert_eq!(i64s("unique_actors"), [None, None, None]);
+        assert_eq!(i64s("unique_actors_cum"), [None, None, None]);
     }
 }

@@ -8,16 +8,19 @@
 //!
 //! Per group (campaign, platform, content_type), with `e_i` a post's engagements and
 //! `b_i` its figure on a basis (`reach`, `impressions`, `followers`):
-//! - a basis is *available* for a post when it is non-null **and > 0**; a basis is
-//!   available for the group when it is available for every post of the group. Choice: 0
-//!   counts as missing everywhere (a post with engagements but 0 reach is an export
-//!   artefact, and the same test for `rate_basis` and `rate_by_*` makes
-//!   `engagement_rate == rate_by_<rate_basis>` always).
 //! - `rate_by_reach`, `rate_by_impressions`, `rate_by_followers` = `Σ e_i / Σ b_i` over
-//!   the group when that basis is available for the group, else null.
-//! - `rate_basis` = the first available of reach, impressions, followers, else null (and
-//!   then `basis_total`, `engagement_rate`, `median_post_rate`, `ci_*` and
-//!   `index_vs_platform` are null too).
+//!   the whole group; null where that basis is missing (null) for any post of the group.
+//!   **A basis of 0 is a figure, not a missing one**: a post with reach 0 and 4 engagements
+//!   adds 4 to the numerator and 0 to the denominator (leaving it out would make the rate
+//!   a rate of some posts, not of the group).
+//! - When `Σ b_i = 0` (every post's basis is 0) the ratio has no value: the rate is null
+//!   with a reason, never infinite and never 0.
+//! - `rate_basis` = the first of reach, impressions, followers that is non-null **and > 0
+//!   for every post** of the group, else null (and then `basis_total`, `engagement_rate`,
+//!   `median_post_rate`, `ci_*` and `index_vs_platform` are null too). "> 0" decides only
+//!   which basis is the headline: a per-post rate `e_i / b_i` needs every `b_i > 0`. On
+//!   that basis `Σ b_i > 0`, so `engagement_rate == rate_by_<rate_basis>` always; a group
+//!   whose reach has a 0 still shows `rate_by_reach`, but its headline is impressions.
 //! - `basis_total = Σ b_i`, `engagement_rate = Σ e_i / Σ b_i` (ratio of sums) on `rate_basis`.
 //! - `median_post_rate` = median (numpy's linear rule, `stats::median`) of `e_i / b_i`.
 //! - `ci_low`, `ci_high` = 2.5th and 97.5th percentiles (`stats::percentile`) of the ratio
@@ -28,12 +31,19 @@
 //!   (extra column, UInt64; extra `ci_resamples`, Int64, is 2000 where there is an
 //!   interval), so intervals of different groups are not drawn from the same index
 //!   sequences, and the same inputs always give the same bytes.
-//! - `index_vs_platform` = `engagement_rate` / the platform rate on the same basis, where
-//!   the platform rate is `Σ e_i / Σ b_i` over all own campaign posts of that campaign and
-//!   platform (every content type) **for which that basis is available** (choice: posts
-//!   lacking the basis cannot enter a ratio on it; requiring it of every post of the
-//!   platform would make the index null whenever one content type lacks reach). The
-//!   platform rate is given as the extra column `platform_rate`.
+//! - `index_vs_platform` = `engagement_rate` / the platform rate on `rate_basis`, where the
+//!   platform rate is `Σ e_i / Σ b_i` over **all** own campaign posts of that campaign and
+//!   platform (every content type, zeros included, posts with null engagements left out
+//!   as everywhere in this table). It is the same ratio of sums as `rate_by_*`, so the same
+//!   rule holds: null when the basis is missing for any of those posts (a rate over the
+//!   posts that happen to have the basis would be the rate of another set of posts), null
+//!   when `Σ b_i = 0` (it cannot be: the group's own posts are > 0 on its `rate_basis`).
+//!   The platform rate is given as the extra column `platform_rate`.
+//! - Extra column `reason`: why each null rate of the row is null, `"; "`-separated, each
+//!   as `<column>: <why>` (`rate_by_reach: reach missing for 1 of 3 posts`,
+//!   `rate_by_reach: reach is 0 for every post`, `index_vs_platform: reach missing for 2 of
+//!   9 own facebook posts`, `engagement_rate: no basis is non-null and > 0 for every
+//!   post`); null when no rate of the row is null.
 //!
 //! The grouping and the sums run in polars; the per-group vectors are collected (they are
 //! small) and the medians and intervals are computed in Rust, groups in parallel (rayon).
@@ -47,8 +57,8 @@ use super::Scope;
 /// The bases in order of preference.
 pub const BASES: [&str; 3] = ["reach", "impressions", "followers"];
 
-/// `basis` is available for a post: non-null and > 0.
-fn available(basis: &str) -> Expr {
+/// `basis` can be the headline basis of a post: non-null and > 0.
+fn positive(basis: &str) -> Expr {
     col(basis).gt(lit(0)).fill_null(lit(false))
 }
 
@@ -58,6 +68,43 @@ pub fn group_seed(campaign: &str, platform: &str, content_type: &str) -> u64 {
     stats::SEED ^ xxhash_rust::xxh3::xxh3_64(key.as_bytes())
 }
 
+/// A ratio of sums over a set of posts on one basis: `Σ e / Σ b`, or why it has no value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Ratio {
+    Value(f64),
+    /// The basis is null for this many of the posts.
+    Missing(i64),
+    /// Every post's basis is 0.
+    ZeroSum,
+}
+
+impl Ratio {
+    /// `Σ e / Σ b` over `n` posts of which `nulls` have no basis and the others sum to `sum`.
+    fn of(e: i64, sum: i64, nulls: i64) -> Ratio {
+        if nulls > 0 {
+            Ratio::Missing(nulls)
+        } else if sum == 0 {
+            Ratio::ZeroSum
+        } else {
+            Ratio::Value(e as f64 / sum as f64)
+        }
+    }
+    fn value(self) -> Option<f64> {
+        match self {
+            Ratio::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+    /// Why the ratio is null, `None` when it has a value.
+    fn why(self, basis: &str, n: i64, posts: &str) -> Option<String> {
+        match self {
+            Ratio::Value(_) => None,
+            Ratio::Missing(m) => Some(format!("{basis} missing for {m} of {n} {posts}")),
+            Ratio::ZeroSum => Some(format!("{basis} is 0 for every one of the {n} {posts}")),
+        }
+    }
+}
+
 /// One group as collected from polars.
 struct Group {
     campaign: String,
@@ -65,10 +112,15 @@ struct Group {
     content_type: String,
     posts: i64,
     engagements: i64,
-    /// Per basis: available for the group, Σ b_i, platform Σ e / Σ b (None when Σ b = 0).
-    ok: [bool; 3],
+    /// Per basis: the basis is > 0 for every post of the group.
+    positive: [bool; 3],
+    /// Per basis: Σ b_i over the group (nulls skipped).
     sum: [i64; 3],
-    platform_rate: [Option<f64>; 3],
+    /// Per basis: the group's ratio of sums.
+    rate_by: [Ratio; 3],
+    /// Own posts of the platform (with engagements), and their ratio of sums per basis.
+    platform_posts: i64,
+    platform_rate: [Ratio; 3],
     /// (post_id, e_i, b_i per basis), sorted by post_id.
     rows: Vec<(String, i64, [Option<i64>; 3])>,
 }
@@ -83,15 +135,20 @@ struct Row {
     rate_by: [Option<f64>; 3],
     platform_rate: Option<f64>,
     index_vs_platform: Option<f64>,
+    reason: Option<String>,
     seed: u64,
 }
 
 fn compute(g: &Group) -> Row {
-    let rate_by: [Option<f64>; 3] =
-        std::array::from_fn(|k| (g.ok[k] && g.sum[k] > 0).then(|| g.engagements as f64 / g.sum[k] as f64));
-    let chosen = (0..3).find(|&k| rate_by[k].is_some());
+    let rate_by: [Option<f64>; 3] = std::array::from_fn(|k| g.rate_by[k].value());
+    let mut why: Vec<String> = (0..3)
+        .filter_map(|k| g.rate_by[k].why(BASES[k], g.posts, "posts").map(|w| format!("rate_by_{}: {w}", BASES[k])))
+        .collect();
+    // The headline basis: > 0 for every post (then Σ b > 0 and rate_by[k] has a value).
+    let chosen = (0..3).find(|&k| g.positive[k] && rate_by[k].is_some());
     let seed = group_seed(&g.campaign, &g.platform, &g.content_type);
     let Some(k) = chosen else {
+        why.insert(0, "engagement_rate: no basis is non-null and > 0 for every post".into());
         return Row {
             rate_basis: None,
             basis_total: None,
@@ -101,12 +158,13 @@ fn compute(g: &Group) -> Row {
             rate_by,
             platform_rate: None,
             index_vs_platform: None,
+            reason: Some(why.join("; ")),
             seed,
         };
     };
-    // Every b_i is Some(> 0) here (the basis is available for the group).
+    // Every b_i is Some(> 0) here (the basis is positive for the group).
     let e: Vec<f64> = g.rows.iter().map(|r| r.1 as f64).collect();
-    let b: Vec<f64> = g.rows.iter().map(|r| r.2[k].expect("available basis") as f64).collect();
+    let b: Vec<f64> = g.rows.iter().map(|r| r.2[k].expect("positive basis") as f64).collect();
     let per_post: Vec<f64> = e.iter().zip(&b).map(|(x, y)| x / y).collect();
     let n = e.len();
     let ci = (n >= 2)
@@ -122,7 +180,13 @@ fn compute(g: &Group) -> Row {
         })
         .flatten();
     let rate = rate_by[k];
-    let platform_rate = g.platform_rate[k];
+    let platform = g.platform_rate[k];
+    let own = format!("own {} posts", g.platform);
+    if let Some(w) = platform.why(BASES[k], g.platform_posts, &own) {
+        why.push(format!("index_vs_platform: {w}"));
+    } else if platform.value() == Some(0.0) {
+        why.push(format!("index_vs_platform: the {own} have no engagements (0 / 0)"));
+    }
     Row {
         rate_basis: Some(BASES[k]),
         basis_total: Some(g.sum[k]),
@@ -130,11 +194,12 @@ fn compute(g: &Group) -> Row {
         median_post_rate: stats::median(&per_post),
         ci,
         rate_by,
-        platform_rate,
-        index_vs_platform: match (rate, platform_rate) {
+        platform_rate: platform.value(),
+        index_vs_platform: match (rate, platform.value()) {
             (Some(r), Some(p)) if p > 0.0 => Some(r / p),
             _ => None,
         },
+        reason: (!why.is_empty()).then(|| why.join("; ")),
         seed,
     }
 }
@@ -159,13 +224,15 @@ fn collect_groups(scope: &Scope) -> PolarsResult<Vec<Group>> {
         col("post_id").alias("_ids"),
         col("engagements").alias("_e"),
     ];
-    let mut platform_aggs = Vec::new();
+    let mut platform_aggs =
+        vec![len().cast(DataType::Int64).alias("_pn"), col("engagements").sum().cast(DataType::Int64).alias("_pe")];
     for b in BASES {
-        aggs.push(available(b).all(true).alias(format!("_ok_{b}")));
+        aggs.push(positive(b).all(true).alias(format!("_pos_{b}")));
         aggs.push(col(b).sum().alias(format!("_sum_{b}")));
+        aggs.push(col(b).null_count().cast(DataType::Int64).alias(format!("_nulls_{b}")));
         aggs.push(col(b).alias(format!("_b_{b}")));
-        platform_aggs.push(col("engagements").filter(available(b)).sum().alias(format!("_pe_{b}")));
-        platform_aggs.push(col(b).filter(available(b)).sum().alias(format!("_pb_{b}")));
+        platform_aggs.push(col(b).sum().alias(format!("_psum_{b}")));
+        platform_aggs.push(col(b).null_count().cast(DataType::Int64).alias(format!("_pnulls_{b}")));
     }
     let groups = posts.clone().group_by([col("platform"), col("content_type")]).agg(aggs);
     let platform = posts.group_by([col("platform")]).agg(platform_aggs);
@@ -175,17 +242,16 @@ fn collect_groups(scope: &Scope) -> PolarsResult<Vec<Group>> {
     let i = |name: &str| -> PolarsResult<Int64Chunked> { Ok(df.column(name)?.cast(&DataType::Int64)?.i64()?.clone()) };
     let l = |name: &str| -> PolarsResult<ListChunked> { Ok(df.column(name)?.list()?.clone()) };
     let (platform, content_type, posts_n, eng) = (s("platform")?, s("content_type")?, i("posts")?, i("engagements")?);
-    let (ids, e_list) = (l("_ids")?, l("_e")?);
-    let mut ok = Vec::new();
-    let mut sum = Vec::new();
-    let mut pe = Vec::new();
-    let mut pb = Vec::new();
+    let (ids, e_list, p_n, p_e) = (l("_ids")?, l("_e")?, i("_pn")?, i("_pe")?);
+    let mut pos = Vec::new();
+    let (mut sum, mut nulls, mut psum, mut pnulls) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut b_list = Vec::new();
     for b in BASES {
-        ok.push(df.column(&format!("_ok_{b}"))?.bool()?.clone());
+        pos.push(df.column(&format!("_pos_{b}"))?.bool()?.clone());
         sum.push(i(&format!("_sum_{b}"))?);
-        pe.push(i(&format!("_pe_{b}"))?);
-        pb.push(i(&format!("_pb_{b}"))?);
+        nulls.push(i(&format!("_nulls_{b}"))?);
+        psum.push(i(&format!("_psum_{b}"))?);
+        pnulls.push(i(&format!("_pnulls_{b}"))?);
         b_list.push(l(&format!("_b_{b}"))?);
     }
     let mut out = Vec::with_capacity(df.height());
@@ -202,18 +268,20 @@ fn collect_groups(scope: &Scope) -> PolarsResult<Vec<Group>> {
         let mut rows: Vec<(String, i64, [Option<i64>; 3])> =
             (0..ids_v.len()).map(|j| (ids_v[j].clone(), e_v[j], [bv[0][j], bv[1][j], bv[2][j]])).collect();
         rows.sort_by(|a, b| a.0.cmp(&b.0));
+        let engagements = eng.get(r).unwrap_or(0);
+        let platform_e = p_e.get(r).unwrap_or(0);
+        let get = |c: &Int64Chunked| c.get(r).unwrap_or(0);
         out.push(Group {
             campaign: scope.campaign.id.clone(),
             platform: platform.get(r).unwrap_or_default().to_string(),
             content_type: content_type.get(r).unwrap_or_default().to_string(),
             posts: posts_n.get(r).unwrap_or(0),
-            engagements: eng.get(r).unwrap_or(0),
-            ok: std::array::from_fn(|k| ok[k].get(r).unwrap_or(false)),
-            sum: std::array::from_fn(|k| sum[k].get(r).unwrap_or(0)),
-            platform_rate: std::array::from_fn(|k| match (pe[k].get(r), pb[k].get(r)) {
-                (Some(e), Some(b)) if b > 0 => Some(e as f64 / b as f64),
-                _ => None,
-            }),
+            engagements,
+            positive: std::array::from_fn(|k| pos[k].get(r).unwrap_or(false)),
+            sum: std::array::from_fn(|k| get(&sum[k])),
+            rate_by: std::array::from_fn(|k| Ratio::of(engagements, get(&sum[k]), get(&nulls[k]))),
+            platform_posts: p_n.get(r).unwrap_or(0),
+            platform_rate: std::array::from_fn(|k| Ratio::of(platform_e, get(&psum[k]), get(&pnulls[k]))),
             rows,
         });
     }
@@ -247,6 +315,7 @@ pub fn engagement_by_content_type(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
         "rate_by_followers" => rows.iter().map(|r| r.rate_by[2]).collect::<Vec<Option<f64>>>(),
         "index_vs_platform" => rows.iter().map(|r| r.index_vs_platform).collect::<Vec<Option<f64>>>(),
         "platform_rate" => rows.iter().map(|r| r.platform_rate).collect::<Vec<Option<f64>>>(),
+        "reason" => rows.iter().map(|r| r.reason.clone()).collect::<Vec<Option<String>>>(),
         "ci_seed" => rows.iter().map(|r| r.seed).collect::<Vec<u64>>(),
         "ci_resamples" => rows.iter().map(|r| r.ci.map(|_| stats::RESAMPLES as i64)).collect::<Vec<Option<i64>>>(),
     )?;
@@ -294,7 +363,7 @@ mod tests {
     /// | t1   | text  | twitter, 5 (5 re)   | null  | 100   | null |
     /// | t2   | video | twitter, 9 (9 re)   | null  | null  | null |  no basis at all
     /// | z1   | photo | 4 (4 re), tagged c2 | 40    | null  | null |  campaign c2 only
-    fn fixture(root: &std::path::Path) {
+    fn fixture() -> Vec<Post> {
         let mut p1 = own("facebook", "p1", "photo");
         (p1.reactions, p1.comments, p1.reach, p1.impressions, p1.followers) =
             (Some(20), Some(10), Some(100), Some(200), Some(1000));
@@ -322,18 +391,24 @@ mod tests {
         t2.reactions = Some(9);
         let mut z1 = own("facebook", "z1", "photo");
         (z1.campaign, z1.reactions, z1.reach) = (Some("c2".into()), Some(4), Some(40));
-        crate::lake::write_records(root, "t", &[p1, p2, p3, v1, v2, l1, x1, x2, t1, t2, z1], &[], &[], &[]).unwrap();
+        vec![p1, p2, p3, v1, v2, l1, x1, x2, t1, t2, z1]
     }
 
-    fn table() -> DataFrame {
+    /// A lake of `posts` with campaign c1 of [`PIPE`]: its table.
+    fn table_of(posts: &[Post]) -> DataFrame {
         let d = tempfile::tempdir().unwrap();
         let root = d.path().join("lake");
-        fixture(&root);
+        crate::lake::write_records(&root, "t", posts, &[], &[], &[]).unwrap();
         let pipe = Pipeline::parse(std::path::Path::new("p.toml"), PIPE).unwrap();
         let lake = crate::metrics::Lake::open(&root).unwrap();
         let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
         let s = Scope::new(&lake, &pipe.campaigns[0], &pipe.ladder, None, &key).unwrap();
         engagement_by_content_type(&[s]).unwrap().collect().unwrap()
+    }
+
+    /// The fixture lake's table for c1.
+    fn table() -> DataFrame {
+        table_of(&fixture())
     }
 
     fn row(df: &DataFrame, platform: &str, ct: &str) -> usize {
@@ -415,11 +490,14 @@ mod tests {
         assert_eq!(s(&df, v, "rate_basis").as_deref(), Some("impressions"));
         assert_eq!(i(&df, v, "basis_total"), Some(1500));
         assert_eq!(f(&df, v, "rate_by_reach"), None);
-        // link: reach 0 counts as missing -> impressions: 7/70 = 0.1.
+        // link: reach 0 cannot be the headline basis -> impressions: 7/70 = 0.1. Its
+        // rate_by_reach is 7/0: no value, and the reason says so.
         let l = row(&df, "facebook", "link");
         assert_eq!(s(&df, l, "rate_basis").as_deref(), Some("impressions"));
         assert!(close(f(&df, l, "engagement_rate"), 0.1));
         assert_eq!(f(&df, l, "rate_by_reach"), None);
+        let why = s(&df, l, "reason").unwrap();
+        assert!(why.contains("rate_by_reach: reach is 0 for every one of the 1 posts"), "{why}");
         // rate_basis is the same basis as the rate_by_ column it reports.
         assert_eq!(f(&df, l, "rate_by_impressions"), f(&df, l, "engagement_rate"));
     }
@@ -446,11 +524,12 @@ mod tests {
     fn index_vs_platform_on_the_same_basis() {
         let df = table();
         // Facebook own campaign posts with engagements: p1, p2, v1, v2, l1.
-        // On reach (posts with reach > 0: p1, p2, v2): (30+10+50)/(100+300+200) = 90/600 = 0.15.
-        // photo (basis reach): 0.1/0.15 = 2/3.
+        // On reach: v1 has none, so the rate of all five on reach has no value, and photo
+        // (basis reach) has no index (not 0.1 / (90/600) over the three posts with reach).
         let r = row(&df, "facebook", "photo");
-        assert!(close(f(&df, r, "platform_rate"), 0.15));
-        assert!(close(f(&df, r, "index_vs_platform"), 2.0 / 3.0));
+        assert_eq!((f(&df, r, "platform_rate"), f(&df, r, "index_vs_platform")), (None, None));
+        let why = s(&df, r, "reason").unwrap();
+        assert!(why.contains("index_vs_platform: reach missing for 1 of 5 own facebook posts"), "{why}");
         // On impressions (all five): (30+10+50+50+7)/(200+400+500+1000+70) = 147/2170.
         // video: (1/15)/(147/2170) = 2170/2205; link: 0.1/(147/2170) = 217/147.
         let platform_impr = 147.0 / 2170.0;
@@ -458,10 +537,18 @@ mod tests {
         assert!(close(f(&df, v, "platform_rate"), platform_impr));
         assert!(close(f(&df, v, "index_vs_platform"), 2170.0 / 2205.0));
         assert!(close(f(&df, row(&df, "facebook", "link"), "index_vs_platform"), 217.0 / 147.0));
-        // twitter has one group: its rate is the platform's, 5/100 = 0.05, index 1.
+        // twitter text: 5/100 = 0.05 on impressions, but t2 (video) has no impressions:
+        // twitter's own posts have no rate on impressions, so no index.
         let t = row(&df, "twitter", "text");
         assert!(close(f(&df, t, "engagement_rate"), 0.05));
-        assert!(close(f(&df, t, "index_vs_platform"), 1.0));
+        assert_eq!(f(&df, t, "index_vs_platform"), None);
+        assert_eq!(
+            s(&df, t, "reason").as_deref(),
+            Some(
+                "rate_by_reach: reach missing for 1 of 1 posts; rate_by_followers: followers missing for 1 of 1 \
+                 posts; index_vs_platform: impressions missing for 1 of 2 own twitter posts"
+            )
+        );
     }
 
     #[test]
@@ -495,17 +582,10 @@ mod tests {
 
     #[test]
     fn null_engagements_are_left_out() {
-        let d = tempfile::tempdir().unwrap();
-        let root = d.path().join("lake");
         // Only a post with no engagement field: no group at all (not a group of 0 posts).
         let mut p = own("facebook", "n1", "photo");
         p.reach = Some(100);
-        crate::lake::write_records(&root, "t", &[p], &[], &[], &[]).unwrap();
-        let pipe = Pipeline::parse(std::path::Path::new("p.toml"), PIPE).unwrap();
-        let lake = crate::metrics::Lake::open(&root).unwrap();
-        let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
-        let s = Scope::new(&lake, &pipe.campaigns[0], &pipe.ladder, None, &key).unwrap();
-        let df = engagement_by_content_type(&[s]).unwrap().collect().unwrap();
+        let df = table_of(&[p]);
         assert_eq!(df.height(), 0);
         assert_eq!(df.column("engagement_rate").unwrap().dtype(), &DataType::Float64);
         // No campaigns: an empty table with the columns.
@@ -532,15 +612,17 @@ mod tests {
         ] {
             assert_eq!(f(&df, r, c), None, "{c}");
         }
-        // t2 has no impressions, so twitter's impression rate is over t1 alone: 5/100, t1's index 1.
-        assert!(close(f(&df, row(&df, "twitter", "text"), "platform_rate"), 0.05));
+        assert!(s(&df, r, "reason").unwrap().starts_with("engagement_rate: no basis is non-null and > 0"));
+        // t2 has no impressions, so twitter's own posts have no impression rate (t1 alone
+        // would be the rate of some of them).
+        assert_eq!(f(&df, row(&df, "twitter", "text"), "platform_rate"), None);
     }
 
     #[test]
     fn every_campaign_gets_its_rows() {
         let d = tempfile::tempdir().unwrap();
         let root = d.path().join("lake");
-        fixture(&root);
+        crate::lake::write_records(&root, "t", &fixture(), &[], &[], &[]).unwrap();
         let two = format!("{PIPE}[[campaigns]]\nid='c2'\nstart=2024-03-01\nend=2024-03-31\n");
         let pipe = Pipeline::parse(std::path::Path::new("p.toml"), &two).unwrap();
         let lake = crate::metrics::Lake::open(&root).unwrap();
@@ -555,5 +637,89 @@ mod tests {
         assert!(close(f(&df, 5, "engagement_rate"), 0.1));
         assert!(close(f(&df, 5, "index_vs_platform"), 1.0));
         assert_eq!(i(&df, 1, "posts"), Some(2));
+    }
+
+    #[test]
+    fn a_zero_basis_is_a_figure_not_a_missing_one() {
+        // Own facebook posts (reactions = engagements):
+        // | post | type  | e | reach | impr. | followers |
+        // | a1   | photo | 4 | 0     | 40    | 500  |
+        // | a2   | photo | 6 | 100   | 160   | 500  |
+        // | a3   | video | 2 | 0     | 0     | 500  |
+        // | a4   | link  | 5 | 50    | null  | 1000 |
+        let post = |id: &str, ct: &'static str, e: i64, reach: i64, impr: Option<i64>, followers: i64| {
+            let mut p = own("facebook", id, ct);
+            (p.reactions, p.reach, p.impressions, p.followers) = (Some(e), Some(reach), impr, Some(followers));
+            p
+        };
+        let df = table_of(&[
+            post("a1", "photo", 4, 0, Some(40), 500),
+            post("a2", "photo", 6, 100, Some(160), 500),
+            post("a3", "video", 2, 0, Some(0), 500),
+            post("a4", "link", 5, 50, None, 1000),
+        ]);
+        let photo = row(&df, "facebook", "photo");
+        // a1's reach 0 is in the ratio: (4 + 6) / (0 + 100) = 0.1 (a1 adds 4 above, 0 below).
+        assert!(close(f(&df, photo, "rate_by_reach"), 0.1));
+        // Impressions (4 + 6) / (40 + 160) = 0.05; followers 10 / 1000 = 0.01.
+        assert!(close(f(&df, photo, "rate_by_impressions"), 0.05));
+        assert!(close(f(&df, photo, "rate_by_followers"), 0.01));
+        // The headline needs a basis > 0 for every post: reach has a 0, so impressions;
+        // median of 4/40 = 0.1 and 6/160 = 0.0375 is 0.06875.
+        assert_eq!(s(&df, photo, "rate_basis").as_deref(), Some("impressions"));
+        assert_eq!(i(&df, photo, "basis_total"), Some(200));
+        assert!(close(f(&df, photo, "engagement_rate"), 0.05));
+        assert!(close(f(&df, photo, "median_post_rate"), 0.06875));
+        // Platform on impressions: a4 has none, so no platform rate and no index.
+        assert_eq!(f(&df, photo, "index_vs_platform"), None);
+        let why = s(&df, photo, "reason").unwrap();
+        assert_eq!(why, "index_vs_platform: impressions missing for 1 of 4 own facebook posts");
+
+        // video: Σ reach = 0 and Σ impressions = 0: no value (not 2/0, not 0), with a reason;
+        // followers 2 / 500 = 0.004 is the headline.
+        let video = row(&df, "facebook", "video");
+        assert_eq!((f(&df, video, "rate_by_reach"), f(&df, video, "rate_by_impressions")), (None, None));
+        assert_eq!(s(&df, video, "rate_basis").as_deref(), Some("followers"));
+        assert!(close(f(&df, video, "engagement_rate"), 0.004));
+        // Platform on followers, all four posts: (4+6+2+5) / (500·3 + 1000) = 17/2500;
+        // index 0.004 / (17/2500) = 10/17.
+        assert!(close(f(&df, video, "platform_rate"), 17.0 / 2500.0));
+        assert!(close(f(&df, video, "index_vs_platform"), 10.0 / 17.0));
+        assert_eq!(
+            s(&df, video, "reason").as_deref(),
+            Some(
+                "rate_by_reach: reach is 0 for every one of the 1 posts; rate_by_impressions: impressions is 0 \
+                 for every one of the 1 posts"
+            )
+        );
+
+        // link (basis reach, 5/50 = 0.1): the platform's reach rate counts the two posts with
+        // reach 0: 17 / (0 + 100 + 0 + 50) = 17/150, index 0.1 / (17/150) = 15/17 (leaving
+        // the zeros out would give 11/150 and 15/11).
+        let link = row(&df, "facebook", "link");
+        assert_eq!(s(&df, link, "rate_basis").as_deref(), Some("reach"));
+        assert!(close(f(&df, link, "platform_rate"), 17.0 / 150.0));
+        assert!(close(f(&df, link, "index_vs_platform"), 15.0 / 17.0));
+        // rate_by_impressions is null only because a4 has none.
+        assert_eq!(
+            s(&df, link, "reason").as_deref(),
+            Some("rate_by_impressions: impressions missing for 1 of 1 posts")
+        );
+    }
+
+    #[test]
+    fn a_platform_without_engagements_has_no_index() {
+        // Two own posts, 0 engagements each (reactions 0, not null), reach 10 and 30: the
+        // group's rate is 0/40 = 0, a figure; the platform's is 0/40 too: the index 0/0 has no value.
+        let post = |id: &str, reach: i64| {
+            let mut p = own("facebook", id, "photo");
+            (p.reactions, p.reach) = (Some(0), Some(reach));
+            p
+        };
+        let df = table_of(&[post("b1", 10), post("b2", 30)]);
+        let r = row(&df, "facebook", "photo");
+        assert_eq!(f(&df, r, "engagement_rate"), Some(0.0));
+        assert_eq!(f(&df, r, "index_vs_platform"), None);
+        assert!(s(&df, r, "reason").unwrap().contains("index_vs_platform: the own facebook posts have no engagements"));
     }
 }

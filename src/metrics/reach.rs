@@ -13,9 +13,14 @@
 //! - `posts` counts rows (0 on a row made by actions only); `impressions`,
 //!   `post_reach_sum`, `engagements` are sums over the non-null values and **null when
 //!   every value is null** (a platform that does not export a figure gets null, not 0).
-//! - `unique_actors` = distinct `actor_id` of those actions on that row (0 on a row made by
-//!   posts only: the actions table holds none). In `reach_window` it is the distinct count
-//!   over the whole window, never a sum of days.
+//! - `unique_actors` = distinct `actor_id` of those actions on that row. In `reach_window`
+//!   it is the distinct count over the whole window, never a sum of days. It is **null, not
+//!   0, on every row of a platform where the campaign has no action at all in the window**
+//!   (docs/metrics.md#reach): Page Insights and most owned exports carry no actors, so 0 would claim a
+//!   count nobody made. "No action at all" counts every campaign action of the platform in
+//!   the window, the excluded actors' (own accounts, targets) too: when only the own page
+//!   acted, the platform does export actors, and 0 supporters is a real figure. A day
+//!   without actions on a platform that has some in the window is 0.
 //! - `post_reach_sum` double-counts people reached by several posts (docs/metrics.md#reach).
 //! - `reach_window.unique_reach_low` = the largest single post reach, `unique_reach_high` =
 //!   the sum of post reach (`= post_reach_sum`): the honest bounds of the platform's unique
@@ -65,7 +70,25 @@ fn post_aggs() -> Vec<Expr> {
     ]
 }
 
-/// Posts and actions of one campaign grouped by `by`, outer-joined on it.
+/// The platforms on which the campaign has any action in its window, excluded actors
+/// included (docs/metrics.md#reach), as a frame (platform, `_has_actions` = true).
+fn platforms_with_actions(s: &Scope) -> LazyFrame {
+    let c = s.campaign;
+    s.actions
+        .clone()
+        .filter(
+            col("in_campaign")
+                .and(col("day").gt_eq(lit(c.start)))
+                .and(col("day").lt_eq(lit(c.end)))
+                .fill_null(lit(false)),
+        )
+        .select([col("platform")])
+        .unique(None, UniqueKeepStrategy::Any)
+        .with_column(lit(true).alias("_has_actions"))
+}
+
+/// Posts and actions of one campaign grouped by `by` (its first key is `platform`),
+/// outer-joined on it.
 fn grouped(s: &Scope, by: &[&str], extra: Vec<Expr>) -> LazyFrame {
     let keys: Vec<Expr> = by.iter().map(|k| col(*k)).collect();
     let mut aggs = post_aggs();
@@ -76,10 +99,14 @@ fn grouped(s: &Scope, by: &[&str], extra: Vec<Expr>) -> LazyFrame {
         .agg([col("_actor").n_unique().cast(DataType::Int64).alias("unique_actors")]);
     posts
         .join(actors, keys.clone(), keys, JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns))
+        .join(platforms_with_actions(s), [col("platform")], [col("platform")], JoinArgs::new(JoinType::Left))
         .with_columns([
             lit(s.campaign.id.as_str()).alias("campaign"),
             col("posts").fill_null(lit(0i64)),
-            col("unique_actors").fill_null(lit(0i64)),
+            when(col("_has_actions").fill_null(lit(false)))
+                .then(col("unique_actors").fill_null(lit(0i64)))
+                .otherwise(lit(NULL).cast(DataType::Int64))
+                .alias("unique_actors"),
         ])
 }
 
@@ -318,8 +345,9 @@ mod tests {
         assert_eq!(ints(&daily, "post_reach_sum"), [Some(350), Some(50), None, None]);
         // engagements: 10 + 5 = 15; 2; none; 3.
         assert_eq!(ints(&daily, "engagements"), [Some(15), Some(2), None, Some(3)]);
-        // 03-05: a and b (d is not a campaign action); 03-06: a; 03-07: c; twitter: none.
-        assert_eq!(ints(&daily, "unique_actors"), [Some(2), Some(1), Some(1), Some(0)]);
+        // 03-05: a and b (d is not a campaign action); 03-06: a; 03-07: c; twitter: no
+        // campaign action at all in the window -> null, not 0 (docs/metrics.md#reach).
+        assert_eq!(ints(&daily, "unique_actors"), [Some(2), Some(1), Some(1), None]);
     }
 
     #[test]
@@ -333,7 +361,7 @@ mod tests {
         assert_eq!(ints(&window, "engagements"), [Some(17), Some(3)]);
         // a acts on 03-05 and 03-06: distinct over the window {a, b, c} = 3 < sum of the
         // daily counts 2 + 1 + 1 = 4.
-        assert_eq!(ints(&window, "unique_actors"), [Some(3), Some(0)]);
+        assert_eq!(ints(&window, "unique_actors"), [Some(3), None]);
         let fb_daily_sum: i64 = ints(&daily, "unique_actors")[..3].iter().map(|v| v.unwrap()).sum();
         assert_eq!(fb_daily_sum, 4);
         // Bounds: largest post reach max(100, 250, 50) = 250 ≤ unique ≤ 100 + 250 + 50 = 400;
@@ -343,6 +371,39 @@ mod tests {
         assert_eq!(ints(&window, "post_reach_sum"), [Some(400), None]);
         assert_eq!(strs(&window, "unique_reach_method"), [Some("post_reach_bounds".into()), None]);
         assert!(strs(&window, "campaign").iter().all(|c| c.as_deref() == Some("c1")));
+    }
+
+    #[test]
+    fn unique_actors_is_null_only_where_the_platform_has_no_campaign_action() {
+        // Own posts: facebook f1 (03-05) and f2 (03-06); instagram i1 (03-05); twitter t1
+        // (03-05). Actions: facebook a on 03-05 (c1); instagram: only the target @bigoil, on
+        // 03-06 (c1, excluded); twitter: b on 02-20 (c1, before the window) and c on 03-05
+        // untagged.
+        let posts = [
+            own("facebook", "f1", "2024-03-05"),
+            own("facebook", "f2", "2024-03-06"),
+            own("instagram", "i1", "2024-03-05"),
+            own("twitter", "t1", "2024-03-05"),
+        ];
+        let (daily, window) = tables(&posts, |key| {
+            vec![
+                act("facebook", "a", "like", "2024-03-05", Some("c1")),
+                act("instagram", &key.id("instagram", "bigoil"), "comment", "2024-03-06", Some("c1")),
+                act("twitter", "b", "like", "2024-02-20", Some("c1")),
+                act("twitter", "c", "like", "2024-03-05", None),
+            ]
+        });
+        let (daily, window) = (of(&daily, "c1"), of(&window, "c1"));
+        // Daily rows: facebook 03-05 (a: 1), facebook 03-06 (no action that day, but facebook
+        // has one in the window: 0), instagram 03-05 (only the excluded target acted, on
+        // 03-06: the platform has actors, 0 supporters), twitter 03-05 (no campaign action in
+        // the window: null).
+        assert_eq!(
+            strs(&daily, "platform"),
+            ["facebook", "facebook", "instagram", "twitter"].map(|p| Some(p.to_string()))
+        );
+        assert_eq!(ints(&daily, "unique_actors"), [Some(1), Some(0), Some(0), None]);
+        assert_eq!(ints(&window, "unique_actors"), [Some(1), Some(0), None]);
     }
 
     #[test]

@@ -4,9 +4,9 @@
 //! extras); `referral_uplift` stays the figure of record.
 //!
 //! Same data, channels, method and residuals as [`super::uplift`] (read its doc):
-//! - Rows exist only where the campaign window has daily traffic rows (a range export has
-//!   no days to draw); the days are B's and P's days with daily rows. A baseline of range
-//!   rows only gives no baseline days (method `mean`, the per-day mean of the ranges).
+//! - Rows exist only where the baseline and the campaign window both have daily traffic
+//!   rows (range rows feed only a range-against-range `mean`, which has no days to draw,
+//!   docs/metrics.md#range-rows); the days are B's and P's days with daily rows.
 //! - `expected` of a day: `control` → `max(0, α + β·c_d)` (on baseline days the fitted
 //!   value); `dow_mean` → the mean of B's days with that weekday; `mean` → `mean_B(s)`.
 //!   Over P these sum to `referral_uplift.expected`, and `observed` sums to its `observed`.
@@ -41,16 +41,12 @@ struct Row {
 fn campaign_rows(scope: &Scope) -> PolarsResult<Vec<Row>> {
     let c = scope.campaign;
     let used = uplift::load(scope)?;
-    let b = uplift::side(&used, c.baseline_start, c.baseline_end);
-    let p = uplift::side(&used, c.start, c.end);
-    let (Some(b), Some(p @ Side::Daily(p_days))) = (&b, &p) else { return Ok(Vec::new()) };
-    let sels = uplift::selections(&used);
+    let w = uplift::windows(&used, c);
+    // Range rows feed only a range baseline and a range window (docs/metrics.md#range-rows): no days to draw.
+    let (Some(b @ Side::Daily(b_days)), Some(p @ Side::Daily(p_days))) = (&w.b, &w.p) else { return Ok(Vec::new()) };
+    let sels = uplift::selections(&[b, p]);
 
     let method = uplift::choose(b, p);
-    let b_days: &[(i32, &uplift::Counts)] = match b {
-        Side::Daily(v) => v,
-        Side::Range(_) => &[],
-    };
     let mut rows = Vec::new();
     for (channel, sel) in sels {
         let est = uplift::estimate(method, b, p, sel);
@@ -74,7 +70,7 @@ fn campaign_rows(scope: &Scope) -> PolarsResult<Vec<Row>> {
             }
         };
         let band = est.residuals.as_ref().and_then(|r| Some((stats::percentile(r, 2.5)?, stats::percentile(r, 97.5)?)));
-        for (in_window, days) in [(false, b_days), (true, p_days.as_slice())] {
+        for (in_window, days) in [(false, b_days), (true, p_days)] {
             for (d, counts) in days {
                 let e = expect(*d, counts);
                 rows.push(Row {

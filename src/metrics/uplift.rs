@@ -27,29 +27,41 @@
 //! Method section):
 //! - Days are the traffic table's `date_start`/`date_end`: exports already give calendar days
 //!   of the analytics property, so they are not shifted by the campaign's time zone.
-//! - All sites of the scope's traffic are summed (the scope is already site-filtered, docs/metrics.md#referral-uplift).
-//!   Rows with null sessions or null dates are left out (they say nothing about sessions);
-//!   a day whose only rows have null sessions is therefore missing, not zero.
-//! - A row is used only when it lies fully inside B or fully inside P. Daily rows
-//!   (`date_start == date_end`) give the per-day series. Range rows (`date_start <
-//!   date_end`, UA exports over a range) are used only by `mean`, and only for a window with
-//!   no daily rows at all (daily rows win per window, so a range never double-counts days
-//!   a daily export already covers). A range row partially inside a window is left out: it
-//!   cannot be split without assuming the sessions are spread evenly.
-//! - Range baseline: `mean_B(s) = Σ_r s_r / Σ_r len_r` over the distinct ranges r fully
-//!   inside B (`s_r` = sessions of X in the range, 0 when the range has rows but none from
-//!   X; `len_r` its days, inclusive). Range window: `observed = Σ_r s_r` and
-//!   `|P| = campaign_days = Σ_r len_r` over the distinct ranges fully inside P. Two
-//!   overlapping range exports of one window both count (their days add up).
-//! - A window with range rows only makes the method `mean` (no per-day control or weekday).
-//!   With a range baseline there are no daily residuals: `ci_low`, `ci_high`, `p_no_effect`
-//!   are null and the extra column `ci_reason` says why.
+//! - Sites (docs/metrics.md#sites): without a pipeline `site`, every site of the traffic table is
+//!   summed. With one, only that site's rows count: the scope keeps the rows whose `site`
+//!   equals it. A row whose export names no site (null) counts for it only when its input
+//!   said which site it is (`site` of a pipeline input, `ingest --site`): ingest then
+//!   stamped the rows with it. A site the export names itself (UA `Hostname`, GA4 page
+//!   hostname, Plausible's domain, Matomo's `idSite`) is kept: the input's site fills only
+//!   the rows whose export named none. Rows with null sessions or null dates are left out
+//!   (they say nothing about sessions); a day whose only rows have null sessions is
+//!   therefore missing, not zero.
+//! - "The site" (docs/metrics.md#sites) is the traffic this campaign sums (the named site, or all sites).
+//!   **Daily rows** (`date_start == date_end`) give the per-day series. **Range rows**
+//!   (`date_start < date_end`: a UA report exported over a range without a date column)
+//!   are used only when that traffic has no daily row in the baseline nor in the window:
+//!   then both B and P are range rows, and the method is `mean`. When there are daily rows
+//!   in either, every range row of B and P is left out, with a warning (a range cannot be
+//!   split into days, and a range window against a daily baseline would mix two kinds of
+//!   export); a window left with no rows then gets a reason that says so.
+//! - A range row must lie wholly inside B or wholly inside P; one that overlaps B or P
+//!   without lying inside either is left out with a warning. Range rows wholly outside
+//!   both are another period's and are ignored silently.
+//! - Range mean: `mean_B(s) = Σ_r s_r / Σ_r len_r` over the distinct ranges r (by
+//!   `date_start`, `date_end`) inside B (`s_r` = sessions of X in the range, 0 when the
+//!   range has rows but none from X; `len_r` its days, inclusive); `observed = Σ_r s_r` and
+//!   `|P| = campaign_days = Σ_r len_r` over the distinct ranges inside P; `expected =
+//!   mean_B(s) · |P|`. Two range exports over different days of one window both count
+//!   (their days add up); rows over the same range (several sites, several sources) are
+//!   one range. There are no per-day residuals: `ci_low`, `ci_high`, `p_no_effect` are null
+//!   and the extra column `ci_reason` says why.
 //! - `baseline_days`, `campaign_days` count the days with data (daily: days with rows;
 //!   range: Σ len_r). They are counts, 0 when a window has no data; every other figure of a
 //!   row that cannot be computed is null and `reason` says why ("no traffic rows in the
-//!   baseline window", "no traffic rows in the campaign window").
-//! - Channels: each social channel with a used row (daily or range, non-null sessions) in
-//!   B or P, plus `all_social` always.
+//!   baseline window", "no traffic rows in the campaign window", or that a window has only
+//!   range rows while the other has daily rows).
+//! - Channels: each social channel with a row in the B or P data actually used (daily or
+//!   range, non-null sessions), plus `all_social` always.
 //! - The method is decided once per campaign (it depends on the days with data and on `c`,
 //!   not on X), so every row of a campaign has the same method.
 //! - Every series of a campaign uses the same draw indices (same seed): the intervals are
@@ -57,8 +69,9 @@
 //! - A campaign's baseline that overlaps another campaign's window is an error naming both
 //!   (docs/metrics.md#referral-uplift), also checked by `Pipeline::check`.
 //!
-//! Extra columns: `reason`, `ci_reason`, `baseline_basis`, `campaign_basis` (`daily` or
-//! `range`), `seed`, `resamples`.
+//! Extra columns: `reason`, `ci_reason`, `warnings` (the range rows left out, `"; "`-
+//! separated, the same on every row of a campaign; `metrics.json` lists them),
+//! `baseline_basis`, `campaign_basis` (`daily` or `range`), `seed`, `resamples`.
 
 use std::collections::BTreeMap;
 
@@ -74,7 +87,12 @@ pub const SOCIAL: [&str; 7] = ["facebook", "twitter", "instagram", "flickr", "yo
 
 pub const NO_BASELINE: &str = "no traffic rows in the baseline window";
 pub const NO_WINDOW: &str = "no traffic rows in the campaign window";
-pub const RANGE_BASELINE_NO_CI: &str = "baseline from range rows only: no daily residuals to draw";
+pub const BASELINE_RANGE_ONLY: &str =
+    "the baseline has only range rows and the campaign window daily rows: range rows \
+     feed the mean method only when the site has no daily rows in the baseline or the window (docs/metrics.md#range-rows)";
+pub const WINDOW_RANGE_ONLY: &str = "the campaign window has only range rows and the baseline daily rows: range rows \
+     feed the mean method only when the site has no daily rows in the baseline or the window (docs/metrics.md#range-rows)";
+pub const RANGE_NO_CI: &str = "range rows: no per-day residuals to resample (docs/metrics.md#range-rows)";
 
 pub(super) fn is_social(ch: &str) -> bool {
     SOCIAL.contains(&ch)
@@ -93,12 +111,11 @@ pub(super) enum Sel<'a> {
 }
 
 /// The rows a channel table reports: `all_social`, then each social channel with traffic
-/// in the lake, in name order.
-pub(super) fn selections(used: &Used) -> Vec<(&str, Sel<'_>)> {
-    let mut socials: Vec<&str> = used
-        .daily
-        .values()
-        .chain(used.ranges.values())
+/// in the data used (`sides`: the baseline's and the window's), in name order.
+pub(super) fn selections<'a>(sides: &[&Side<'a>]) -> Vec<(&'a str, Sel<'a>)> {
+    let mut socials: Vec<&'a str> = sides
+        .iter()
+        .flat_map(|s| s.counts())
         .flat_map(|m| m.keys())
         .map(String::as_str)
         .filter(|ch| is_social(ch))
@@ -135,7 +152,14 @@ pub(super) enum Side<'a> {
     Range(Vec<(i64, &'a Counts)>),
 }
 
-impl Side<'_> {
+impl<'a> Side<'a> {
+    /// The counts of every day or range of the side.
+    fn counts(&self) -> Vec<&'a Counts> {
+        match self {
+            Side::Daily(v) => v.iter().map(|(_, c)| *c).collect(),
+            Side::Range(v) => v.iter().map(|(_, c)| *c).collect(),
+        }
+    }
     fn days(&self) -> i64 {
         match self {
             Side::Daily(v) => v.len() as i64,
@@ -256,6 +280,7 @@ struct Row {
     total_traffic_uplift_rel: Option<f64>,
     reason: Option<String>,
     ci_reason: Option<String>,
+    warnings: Option<String>,
     baseline_basis: Option<String>,
     campaign_basis: Option<String>,
 }
@@ -264,7 +289,8 @@ fn ratio(a: f64, b: f64) -> Option<f64> {
     (b != 0.0).then(|| a / b)
 }
 
-/// The used traffic of one scope: daily counts per day, range counts per (start, end).
+/// The traffic of one scope that touches the campaign's baseline or window: daily counts
+/// per day, range counts per (start, end).
 pub(super) struct Used {
     pub(super) daily: BTreeMap<i32, Counts>,
     pub(super) ranges: BTreeMap<(i32, i32), Counts>,
@@ -272,8 +298,8 @@ pub(super) struct Used {
 
 pub(super) fn load(scope: &Scope) -> PolarsResult<Used> {
     let c = scope.campaign;
-    let inside = |lo: NaiveDate, hi: NaiveDate| col("date_start").gt_eq(lit(lo)).and(col("date_end").lt_eq(lit(hi)));
-    let used = inside(c.baseline_start, c.baseline_end).or(inside(c.start, c.end));
+    let overlaps = |lo: NaiveDate, hi: NaiveDate| col("date_start").lt_eq(lit(hi)).and(col("date_end").gt_eq(lit(lo)));
+    let touched = overlaps(c.baseline_start, c.baseline_end).or(overlaps(c.start, c.end));
     let t = scope
         .traffic
         .clone()
@@ -282,7 +308,7 @@ pub(super) fn load(scope: &Scope) -> PolarsResult<Used> {
                 .is_not_null()
                 .and(col("date_start").is_not_null())
                 .and(col("date_end").is_not_null())
-                .and(used),
+                .and(touched),
         )
         .select([
             col("date_start").cast(DataType::Int32).alias("d0"),
@@ -310,34 +336,91 @@ pub(super) fn load(scope: &Scope) -> PolarsResult<Used> {
     Ok(out)
 }
 
-/// The side of a window: its daily days, else its ranges, else None.
-pub(super) fn side(u: &Used, lo: NaiveDate, hi: NaiveDate) -> Option<Side<'_>> {
-    let (lo, hi) = (Day::from_naive(lo).0, Day::from_naive(hi).0);
-    let daily: Vec<(i32, &Counts)> = u.daily.range(lo..=hi).map(|(d, c)| (*d, c)).collect();
-    if !daily.is_empty() {
-        return Some(Side::Daily(daily));
+/// A campaign's baseline (B) and window (P) as docs/metrics.md#referral-uplift and #range-rows use them.
+pub(super) struct Windows<'a> {
+    pub(super) b: Option<Side<'a>>,
+    pub(super) p: Option<Side<'a>>,
+    /// Why B or P has no data, when that is not simply "no rows".
+    pub(super) reason: Option<&'static str>,
+    /// Range rows left out (docs/metrics.md#range-rows), in words.
+    pub(super) warnings: Vec<String>,
+}
+
+fn fmt_range((a, b): (i32, i32)) -> String {
+    format!("{}..{}", Day(a).to_naive(), Day(b).to_naive())
+}
+
+fn fmt_ranges(v: &[(i32, i32)]) -> String {
+    v.iter().map(|r| fmt_range(*r)).collect::<Vec<_>>().join(", ")
+}
+
+/// B and P of `c` from `u`: daily rows when there are any in B or P, else range rows (read
+/// the module doc).
+pub(super) fn windows<'a>(u: &'a Used, c: &crate::pipeline::Campaign) -> Windows<'a> {
+    let day = |d: NaiveDate| Day::from_naive(d).0;
+    let (b_lo, b_hi, p_lo, p_hi) = (day(c.baseline_start), day(c.baseline_end), day(c.start), day(c.end));
+    let daily = |lo: i32, hi: i32| -> Vec<(i32, &'a Counts)> { u.daily.range(lo..=hi).map(|(d, c)| (*d, c)).collect() };
+    let (b_daily, p_daily) = (daily(b_lo, b_hi), daily(p_lo, p_hi));
+    let inside = |&(a, b): &(i32, i32), lo: i32, hi: i32| a >= lo && b <= hi;
+    let ranges = |lo: i32, hi: i32| -> Vec<((i32, i32), &'a Counts)> {
+        u.ranges.iter().filter(|(r, _)| inside(r, lo, hi)).map(|(r, c)| (*r, c)).collect()
+    };
+    let (b_ranges, p_ranges) = (ranges(b_lo, b_hi), ranges(p_lo, p_hi));
+    let mut warnings = Vec::new();
+    let across: Vec<(i32, i32)> =
+        u.ranges.keys().filter(|r| !inside(r, b_lo, b_hi) && !inside(r, p_lo, p_hi)).copied().collect();
+    if !across.is_empty() {
+        warnings.push(format!(
+            "traffic rows over {} left out: a range row must lie wholly inside the baseline ({}) or the window \
+             ({}), and a range cannot be split into days",
+            fmt_ranges(&across),
+            fmt_range((b_lo, b_hi)),
+            fmt_range((p_lo, p_hi))
+        ));
     }
-    let ranges: Vec<(i64, &Counts)> =
-        u.ranges.iter().filter(|((a, b), _)| *a >= lo && *b <= hi).map(|((a, b), c)| ((b - a) as i64 + 1, c)).collect();
-    (!ranges.is_empty()).then_some(Side::Range(ranges))
+    let side_of_ranges = |v: &[((i32, i32), &'a Counts)]| {
+        (!v.is_empty()).then(|| Side::Range(v.iter().map(|((a, b), c)| ((b - a) as i64 + 1, *c)).collect()))
+    };
+    if b_daily.is_empty() && p_daily.is_empty() {
+        let (b, p) = (side_of_ranges(&b_ranges), side_of_ranges(&p_ranges));
+        return Windows { b, p, reason: None, warnings };
+    }
+    let unused: Vec<(i32, i32)> = b_ranges.iter().chain(&p_ranges).map(|(r, _)| *r).collect();
+    if !unused.is_empty() {
+        warnings.push(format!(
+            "traffic rows over {} left out: the site has daily rows in the baseline or the window, and range rows \
+             feed the mean method only when it has none",
+            fmt_ranges(&unused)
+        ));
+    }
+    let reason = if b_daily.is_empty() && !b_ranges.is_empty() {
+        Some(BASELINE_RANGE_ONLY)
+    } else if p_daily.is_empty() && !p_ranges.is_empty() {
+        Some(WINDOW_RANGE_ONLY)
+    } else {
+        None
+    };
+    let side_of_days = |v: Vec<(i32, &'a Counts)>| (!v.is_empty()).then_some(Side::Daily(v));
+    Windows { b: side_of_days(b_daily), p: side_of_days(p_daily), reason, warnings }
 }
 
 fn campaign_rows(scope: &Scope) -> PolarsResult<Vec<Row>> {
     let c = scope.campaign;
     let used = load(scope)?;
-    let sels = selections(&used);
+    let Windows { b, p, reason, warnings } = windows(&used, c);
+    let sels = selections(&b.iter().chain(&p).collect::<Vec<_>>());
+    let warnings = (!warnings.is_empty()).then(|| warnings.join("; "));
 
-    let b = side(&used, c.baseline_start, c.baseline_end);
-    let p = side(&used, c.start, c.end);
     let base = |channel: &str| Row {
         campaign: c.id.clone(),
         channel: channel.to_string(),
         baseline_days: b.as_ref().map_or(0, Side::days),
         campaign_days: p.as_ref().map_or(0, Side::days),
+        warnings: warnings.clone(),
         ..Default::default()
     };
     let (Some(b), Some(p)) = (&b, &p) else {
-        let reason = if b.is_none() { NO_BASELINE } else { NO_WINDOW };
+        let reason = reason.unwrap_or(if b.is_none() { NO_BASELINE } else { NO_WINDOW });
         return Ok(sels.iter().map(|(ch, _)| Row { reason: Some(reason.into()), ..base(ch) }).collect());
     };
 
@@ -380,7 +463,7 @@ fn campaign_rows(scope: &Scope) -> PolarsResult<Vec<Row>> {
                 row.ci_high = stats::percentile(&ups, 97.5);
                 row.p_no_effect = Some(ups.iter().filter(|u| **u <= 0.0).count() as f64 / ups.len() as f64);
             }
-            _ => row.ci_reason = Some(RANGE_BASELINE_NO_CI.into()),
+            _ => row.ci_reason = Some(RANGE_NO_CI.into()),
         }
         rows.push(row);
     }
@@ -433,6 +516,7 @@ pub fn referral_uplift(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
         "total_traffic_uplift_rel" => column!(total_traffic_uplift_rel),
         "reason" => column!(reason),
         "ci_reason" => column!(ci_reason),
+        "warnings" => column!(warnings),
         "baseline_basis" => column!(baseline_basis),
         "campaign_basis" => column!(campaign_basis),
     )?;
@@ -736,7 +820,7 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn range_only_ua_export_uses_mean_and_a_daily_baseline_serves_a_range_window() {
+    fn range_only_ua_export_uses_mean_without_an_interval() {
         // UA exports over a range, no date column: B = Jan 1–28 (28 days), P = Jan 29 – Feb 4 (7).
         let t = [
             row("2024-01-01", "2024-01-28", "facebook", "l.facebook.com", 200),
@@ -744,50 +828,25 @@ pub(super) mod tests {
             row("2024-01-01", "2024-01-28", "search", "google", 1400),
             row("2024-01-29", "2024-02-04", "facebook", "l.facebook.com", 140),
             row("2024-01-29", "2024-02-04", "search", "google", 350),
-            // Straddles B and P: cannot be split, left out.
+            // Straddles B and P: cannot be split, left out with a warning.
             row("2024-01-20", "2024-02-02", "facebook", "l.facebook.com", 9999),
-            // "mix": a daily baseline (Mon Mar 4 – Thu Mar 7) and a range-only window (Mar 11–13).
-            daily("2024-03-04", "facebook", 2),
-            daily("2024-03-05", "facebook", 4),
-            daily("2024-03-06", "facebook", 6),
-            daily("2024-03-07", "facebook", 8),
-            daily("2024-03-04", "search", 10),
-            daily("2024-03-05", "search", 10),
-            daily("2024-03-06", "search", 10),
-            daily("2024-03-07", "search", 10),
-            row("2024-03-11", "2024-03-13", "facebook", "l.facebook.com", 30),
-            row("2024-03-11", "2024-03-13", "search", "google", 30),
-            // A daily row without sessions says nothing: the window stays range-only.
-            Traffic { sessions: None, ..daily("2024-03-12", "facebook", 0) },
+            // Wholly after P: another period's, ignored without a word.
+            row("2024-03-01", "2024-03-31", "twitter", "t.co", 5555),
+            // A daily row without sessions says nothing: the site stays range-only.
+            Traffic { sessions: None, ..daily("2024-01-30", "facebook", 0) },
         ];
-        let camps = [
-            campaign("ua", ("2024-01-01", "2024-01-28"), ("2024-01-29", "2024-02-04")),
-            campaign("mix", ("2024-03-04", "2024-03-07"), ("2024-03-11", "2024-03-13")),
-        ];
-        let df = run(&t, &camps).unwrap();
-        // mix: mean method (P has no days), mean_B = (2 + 4 + 6 + 8) / 4 = 5, |P| = 3 days of
-        // the range: expected 15, observed 30, uplift 15. Total: mean(12, 14, 16, 18) = 15,
-        // · 3 = 45. Residuals −3, −1, 1, 3: a draw is 15 − Σ of 3 ∈ [6, 24], never ≤ 0.
-        assert_eq!(s(&df, "mix", "facebook", "method").as_deref(), Some("mean"));
-        assert_eq!(s(&df, "mix", "facebook", "campaign_basis").as_deref(), Some("range"));
-        assert_eq!(
-            (i(&df, "mix", "facebook", "baseline_days"), i(&df, "mix", "facebook", "campaign_days")),
-            (Some(4), Some(3))
-        );
-        close(f(&df, "mix", "facebook", "expected"), 15.0);
-        assert_eq!(i(&df, "mix", "facebook", "observed"), Some(30));
-        close(f(&df, "mix", "facebook", "total_traffic_uplift_rel"), 15.0 / 45.0);
-        let ups = draws(15.0, &[-3.0, -1.0, 1.0, 3.0], 3);
-        close(f(&df, "mix", "facebook", "ci_low"), stats::percentile(&ups, 2.5).unwrap());
-        close(f(&df, "mix", "facebook", "ci_high"), stats::percentile(&ups, 97.5).unwrap());
-        assert_eq!(f(&df, "mix", "facebook", "p_no_effect"), Some(0.0));
+        let df = run(&t, &[campaign("ua", ("2024-01-01", "2024-01-28"), ("2024-01-29", "2024-02-04"))]).unwrap();
+        // Channels: all_social and facebook (twitter's only row is outside B and P).
+        assert_eq!(channels(&df), vec![("ua".into(), "all_social".into()), ("ua".into(), "facebook".into())]);
         assert_eq!(s(&df, "ua", "facebook", "method").as_deref(), Some("mean"));
         assert_eq!(s(&df, "ua", "facebook", "baseline_basis").as_deref(), Some("range"));
+        assert_eq!(s(&df, "ua", "facebook", "campaign_basis").as_deref(), Some("range"));
         assert_eq!(
             (i(&df, "ua", "facebook", "baseline_days"), i(&df, "ua", "facebook", "campaign_days")),
             (Some(28), Some(7))
         );
-        // mean_B = (200 + 80) / 28 = 10 per day; expected = 10 · 7 = 70; observed 140.
+        // mean_B = (200 + 80) / 28 = 10 per day; expected = 10 · 7 = 70; observed 140 (the
+        // straddling 9999 is in neither).
         close(f(&df, "ua", "facebook", "expected"), 70.0);
         assert_eq!(i(&df, "ua", "facebook", "observed"), Some(140));
         close(f(&df, "ua", "facebook", "uplift_sessions"), 70.0);
@@ -795,10 +854,18 @@ pub(super) mod tests {
         // Total: (280 + 1400) / 28 = 60 per day, · 7 = 420; 70 / 420.
         close(f(&df, "ua", "facebook", "expected_total"), 420.0);
         close(f(&df, "ua", "facebook", "total_traffic_uplift_rel"), 70.0 / 420.0);
-        // No daily residuals: no interval, and the reason says so.
-        assert_eq!((f(&df, "ua", "facebook", "ci_low"), f(&df, "ua", "facebook", "p_no_effect")), (None, None));
-        assert_eq!(s(&df, "ua", "facebook", "ci_reason").as_deref(), Some(RANGE_BASELINE_NO_CI));
+        // No per-day residuals: no interval, no p, and the reason says so.
+        for col in ["ci_low", "ci_high", "p_no_effect"] {
+            assert_eq!(f(&df, "ua", "facebook", col), None, "{col}");
+        }
+        assert_eq!(s(&df, "ua", "facebook", "ci_reason").as_deref(), Some(RANGE_NO_CI));
         assert_eq!(s(&df, "ua", "facebook", "reason"), None);
+        let warn = s(&df, "ua", "all_social", "warnings").unwrap();
+        assert!(
+            warn.starts_with("traffic rows over 2024-01-20..2024-02-02 left out: a range row must lie wholly"),
+            "{warn}"
+        );
+        assert!(!warn.contains("2024-03-01"), "{warn}");
         // docs/metrics.md columns and dtypes: counts Int64, figures Float64, labels String.
         for (name, dt) in [
             ("campaign", DataType::String),
@@ -818,11 +885,86 @@ pub(super) mod tests {
             ("expected_total", DataType::Float64),
             ("total_traffic_uplift_rel", DataType::Float64),
             ("reason", DataType::String),
+            ("warnings", DataType::String),
             ("seed", DataType::Int64),
             ("resamples", DataType::Int64),
         ] {
             assert_eq!(df.column(name).unwrap().dtype(), &dt, "{name}");
         }
+    }
+
+    #[test]
+    fn range_rows_are_left_out_where_the_site_has_daily_rows() {
+        // "mix": a daily baseline (Mon Mar 4 – Thu Mar 7) and a range-only window (Mar 11–13).
+        // "both": daily rows in B (Apr 1–4) and P (Apr 8–9) and a range inside each.
+        let mut t = vec![
+            daily("2024-03-04", "facebook", 2),
+            daily("2024-03-05", "facebook", 4),
+            daily("2024-03-06", "facebook", 6),
+            daily("2024-03-07", "facebook", 8),
+            row("2024-03-11", "2024-03-13", "facebook", "l.facebook.com", 30),
+            row("2024-03-11", "2024-03-13", "search", "google", 30),
+        ];
+        for (day, fb) in [("2024-04-01", 1), ("2024-04-02", 3), ("2024-04-03", 5), ("2024-04-04", 7)] {
+            t.push(daily(day, "facebook", fb));
+            t.push(daily(day, "search", 10));
+        }
+        t.push(daily("2024-04-08", "facebook", 9));
+        t.push(daily("2024-04-09", "facebook", 11));
+        t.push(row("2024-04-01", "2024-04-04", "twitter", "t.co", 400));
+        t.push(row("2024-04-08", "2024-04-09", "facebook", "l.facebook.com", 900));
+        let camps = [
+            campaign("mix", ("2024-03-04", "2024-03-07"), ("2024-03-11", "2024-03-13")),
+            campaign("both", ("2024-04-01", "2024-04-04"), ("2024-04-08", "2024-04-09")),
+        ];
+        let df = run(&t, &camps).unwrap();
+        // mix: the site has daily rows in B, so the window's range rows are left out: the
+        // window has no usable rows, every figure null with the reason (not a mean of 5/day
+        // against a range).
+        assert_eq!(s(&df, "mix", "facebook", "reason").as_deref(), Some(WINDOW_RANGE_ONLY));
+        assert_eq!(s(&df, "mix", "facebook", "method"), None);
+        assert_eq!((f(&df, "mix", "facebook", "expected"), i(&df, "mix", "facebook", "observed")), (None, None));
+        assert_eq!(
+            (i(&df, "mix", "facebook", "baseline_days"), i(&df, "mix", "facebook", "campaign_days")),
+            (Some(4), Some(0))
+        );
+        let warn = s(&df, "mix", "facebook", "warnings").unwrap();
+        assert!(
+            warn.starts_with("traffic rows over 2024-03-11..2024-03-13 left out: the site has daily rows"),
+            "{warn}"
+        );
+        // both: daily rows in B (Mon–Thu) and P (Mon 8, Tue 9): dow_mean, as without the ranges.
+        // dow_mean: Mon 1 → 9, Tue 3 → 11: expected 1 + 3 = 4, observed 9 + 11 = 20; the
+        // ranges (twitter 400, facebook 900) are in no figure and no channel.
+        assert_eq!(channels(&df)[..2], [("both".into(), "all_social".into()), ("both".into(), "facebook".into())]);
+        assert_eq!(s(&df, "both", "facebook", "method").as_deref(), Some("dow_mean"));
+        close(f(&df, "both", "facebook", "expected"), 4.0);
+        assert_eq!(i(&df, "both", "facebook", "observed"), Some(20));
+        assert!(f(&df, "both", "facebook", "ci_low").is_some());
+        assert_eq!(
+            s(&df, "both", "facebook", "warnings").as_deref(),
+            Some(
+                "traffic rows over 2024-04-01..2024-04-04, 2024-04-08..2024-04-09 left out: the site has daily rows \
+                 in the baseline or the window, and range rows feed the mean method only when it has none"
+            )
+        );
+    }
+
+    #[test]
+    fn a_range_baseline_against_a_daily_window_is_null_with_a_reason() {
+        // B = Jan 1–28 as one range row; P = Jan 29–30 as daily rows.
+        let t = [
+            row("2024-01-01", "2024-01-28", "facebook", "l.facebook.com", 280),
+            daily("2024-01-29", "facebook", 12),
+            daily("2024-01-30", "facebook", 14),
+        ];
+        let df = run(&t, &[campaign("r", ("2024-01-01", "2024-01-28"), ("2024-01-29", "2024-01-30"))]).unwrap();
+        assert_eq!(s(&df, "r", "facebook", "reason").as_deref(), Some(BASELINE_RANGE_ONLY));
+        assert_eq!(f(&df, "r", "facebook", "uplift_sessions"), None);
+        assert_eq!(
+            (i(&df, "r", "facebook", "baseline_days"), i(&df, "r", "facebook", "campaign_days")),
+            (Some(0), Some(2))
+        );
     }
 
     #[test]

@@ -31,7 +31,9 @@ pub struct PipelineFile {
     pub campaigns: Vec<Spanned<CampaignEntry>>,
     /// The ladder of engagement; the default of docs/metrics.md#ladder-of-engagement when absent.
     pub ladder: Option<Spanned<LadderEntry>>,
-    /// Sums only this site's traffic for uplift (docs/metrics.md#sites); all sites when absent.
+    /// Sums only this site's traffic for uplift (docs/metrics.md#sites): the rows whose
+    /// export names it, and the rows of inputs whose `site` says they are from it; all sites
+    /// when absent. Compared without case.
     pub site: Option<String>,
 }
 
@@ -63,6 +65,9 @@ pub struct InputEntry {
     pub date_range: Option<Spanned<String>>,
     /// custom-csv: a mapping file (path) or an inline mapping table.
     pub mapping: Option<MappingEntry>,
+    /// The website this input's traffic is from: fills `traffic.site` where the export names
+    /// none (docs/metrics.md#sites).
+    pub site: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -398,13 +403,14 @@ impl Pipeline {
                     targets,
                     date_range,
                     mapping,
+                    site: inp.site.as_deref().map(crate::ingest::site_name),
                 },
             });
         }
         let title = file.output.title.clone().unwrap_or_else(|| {
             campaigns.iter().map(|c: &Campaign| c.name.as_str()).collect::<Vec<_>>().join(" vs ")
         });
-        Ok(Pipeline { path: path.to_path_buf(), lake, output, title, inputs, campaigns, ladder, site: file.site })
+        Ok(Pipeline { path: path.to_path_buf(), lake, output, title, inputs, campaigns, ladder, site: file.site.as_deref().map(crate::ingest::site_name) })
     }
 
     /// What a run of this pipeline would do, for `rallylens validate`.
@@ -414,6 +420,9 @@ impl Pipeline {
         let _ = writeln!(o, "pipeline {}: valid", self.path.display());
         let _ = writeln!(o, "  lake    {}", self.lake.display());
         let _ = writeln!(o, "  output  {}", self.output.display());
+        if let Some(site) = &self.site {
+            let _ = writeln!(o, "  site    {site} (uplift counts only this site's traffic)");
+        }
         let _ = writeln!(o, "inputs ({}):", self.inputs.len());
         for i in &self.inputs {
             let mut extra = Vec::new();
@@ -425,6 +434,9 @@ impl Pipeline {
             }
             if let Some((a, b)) = i.options.date_range {
                 extra.push(format!("covers {a}..{b}"));
+            }
+            if let Some(site) = &i.options.site {
+                extra.push(format!("site {site}"));
             }
             if i.options.mapping.is_some() {
                 extra.push("column mapping".into());

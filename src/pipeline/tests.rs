@@ -99,3 +99,16 @@ fn inputs_carry_their_options_and_the_campaign_targets() {
     let e = parse(&t.replace("2008-01-01..2008-03-31", "2008-03-31..2008-01-01")).unwrap_err();
     assert_eq!(e.key, "inputs[0].date_range");
 }
+
+#[test]
+fn sites_are_compared_without_case() {
+    // The pipeline's site and an input's site, as written, are lower-cased and trimmed: the
+    // lake's site names are (`ingest::site_name`).
+    let t = KENYA.replace("[output]", "site = \" WWW.Amnesty.org \"\n[output]")
+        + "[[inputs]]\npath = \"data/ua.csv\"\nsite = \"WWW.AmnestyUSA.org\"\n";
+    let p = parse(&t).unwrap();
+    assert_eq!(p.site.as_deref(), Some("www.amnesty.org"));
+    assert_eq!(p.inputs[0].options.site.as_deref(), Some("www.amnestyusa.org"));
+    let d = p.describe();
+    assert!(d.contains("site    www.amnesty.org") && d.contains("site www.amnestyusa.org"), "{d}");
+}

@@ -306,7 +306,9 @@ pub fn document(
     doc.push(Block::Heading(2, "Reach".into(), "reach".into()));
     doc.push(Block::Para(
         "Posts, impressions and engagements in each campaign's window, by platform. Unique reach is a range: \
-         the largest single post's reach is a floor, the sum over posts a ceiling (people see several posts)."
+         the largest single post's reach is a floor, the sum over posts a ceiling (people see several posts). \
+         Unique actors is — where the campaign has no action at all on that platform: its exports carry no \
+         actors, so there is no count (not 0)."
             .into(),
     ));
     doc.push(method_line("Reach"));
@@ -457,6 +459,20 @@ pub fn document(
         )));
     }
     doc.push(Block::Table(methods_table(&camps)));
+    // Inputs a figure left out (range traffic rows, a site no row has): metrics.json's warnings.
+    let warnings: Vec<String> = camps
+        .iter()
+        .flat_map(|c| {
+            let name = s(c, "name");
+            c.get("warnings").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(
+                move |w| format!("{name}: {w}."),
+            )
+        })
+        .collect();
+    if !warnings.is_empty() {
+        doc.push(Block::Para("Left out of the figures:".into()));
+        doc.push(Block::Notes(warnings));
+    }
     doc.push(Block::Para(
         "Definitions: docs/metrics.md in the rallylens repository (every table, column, formula and null rule; \
          each section above names its part). The metric tables behind this report are in metrics/*.parquet \

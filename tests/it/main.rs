@@ -5,6 +5,7 @@ mod analyze;
 mod cli;
 mod common;
 mod duckdb;
+mod figures;
 mod help;
 mod ingest_cli;
 mod kill;
