@@ -38,6 +38,7 @@
 use csv::StringRecord;
 
 use super::actions_csv::{self as shared, cell, opt, Columns, NOT_SHOWN};
+use super::columns::{self, Want};
 use super::csv_stream::{self, CsvAdapter, CsvRows};
 use super::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::Action;
@@ -144,6 +145,20 @@ impl CsvAdapter for ActionNetworkCsv {
                  so these actions cannot be placed in a campaign window",
                 cx.source_file
             ));
+        }
+        if first {
+            // The download's other columns (names, addresses, custom questions) are never read;
+            // only a near-miss of a column this adapter reads is warned about.
+            let wants = [
+                Want::maybe(EMAIL, email),
+                Want::maybe(UUID, uuid),
+                Want::maybe(TIME, time),
+                Want::maybe(SOURCE, source),
+                Want::maybe(REFERRER, referrer),
+            ];
+            if let Some(w) = columns::check(&cx.source_file, 1, self.name(), &h.names, &wants, &[]) {
+                out.warn(w);
+            }
         }
         Ok(Box::new(SignatureRows { cx, email, uuid, time, source, referrer, time_name, verb }))
     }
