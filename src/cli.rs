@@ -17,8 +17,9 @@ use crate::lake::summary::{summarize, thousands};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  error: the lake or a file could not be written or read, or an internal error
-  2  usage: unknown flag, bad value, or an invalid pipeline file
+  1  error: the lake or a file could not be written or read (a full disk), or an
+     internal error
+  2  usage: unknown flag, bad value, a missing or invalid pipeline file
   3  bad input: at least one input was not ingested (unknown format, unreadable, more
      rejected rows than --max-reject-rate); the other inputs were committed (and `run`
      still wrote its report, naming them)
