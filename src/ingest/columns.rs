@@ -15,8 +15,9 @@
 //!   report's `Users`, Plausible's `pageviews` before 2023): warned about only when the file
 //!   has a near-miss for it, since its absence alone is normal.
 //!
-//! Messages name columns only, never a cell: headers are safe to show even for supporter
-//! exports.
+//! Messages name columns only, never a cell. A header cell offered as a rename is one that
+//! does not look like a supporter's data (no `@`, fewer than 7 digits), for the file whose
+//! first line is a row.
 
 /// One column an adapter looked for.
 #[derive(Clone, Debug)]
@@ -50,7 +51,7 @@ pub fn check(file: &str, line: u64, format: &str, header: &[String], wants: &[Wa
     let mut free: Vec<(usize, String)> = header
         .iter()
         .enumerate()
-        .filter(|(i, h)| !taken(*i) && !h.trim().is_empty())
+        .filter(|(i, h)| !taken(*i) && !h.trim().is_empty() && !looks_personal(h))
         .map(|(i, h)| (i, norm(h)))
         .collect();
     let mut parts = Vec::new();
@@ -81,6 +82,12 @@ pub fn check(file: &str, line: u64, format: &str, header: &[String], wants: &[Wa
         if parts.len() == 1 { "is" } else { "are" },
         if parts.len() == 1 { "its field is null" } else { "their fields are null" },
     ))
+}
+
+/// A header cell that may be a supporter's data rather than a column name (a file whose
+/// first line is a row): an e-mail address or a phone-like run of digits. Never shown.
+fn looks_personal(h: &str) -> bool {
+    h.contains('@') || h.chars().filter(char::is_ascii_digit).count() >= 7
 }
 
 /// A header name compared loosely: lower case, letters and digits only.
@@ -184,6 +191,9 @@ mod tests {
             w.contains("column 'campaign' (the file's 'Campaign ID' may be it") && w.contains(" is missing"),
             "{w}"
         );
+        // A header cell that looks like a supporter's data is never offered as a rename.
+        let w = check("a.csv", 1, "actions-csv", &h(&["actor", "campaign@example.org"]), &wants, &[0]);
+        assert_eq!(w, None);
         // Found columns are no warning at all.
         assert_eq!(check("a.csv", 1, "x", &h(&["a"]), &[Want::always(&["a"], Some(0))], &[]), None);
     }

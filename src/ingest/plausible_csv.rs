@@ -413,7 +413,7 @@ mod tests {
         assert_eq!(score(&ADAPTER, &folder), 95);
         // A folder that also holds another export is not one Plausible input: the driver
         // then reads its files one by one.
-        std::fs::copy(format!("{SAMPLES}ua/google-metrics-all.csv"), folder.join("google-metrics-all.csv")).unwrap();
+        std::fs::copy(format!("{SAMPLES}ua-csv/google-metrics-all.csv"), folder.join("google-metrics-all.csv")).unwrap();
         assert_eq!(score(&ADAPTER, &folder), 0);
     }
 

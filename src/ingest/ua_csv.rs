@@ -446,7 +446,7 @@ mod tests {
     #[test]
     fn real_referrer_report_over_a_date_range() {
         let got =
-            run(&format!("{SAMPLES}ua/google-metrics-all-referrer.csv"), Some(("2017-01-01", "2017-01-31"))).unwrap();
+            run(&format!("{SAMPLES}ua-csv/google-metrics-all-referrer.csv"), Some(("2017-01-01", "2017-01-31"))).unwrap();
         // 41 lines: the header and 40 rows, each a distinct (referrer, source / medium).
         assert_eq!(got.rows, 40);
         assert_eq!(got.traffic.len(), 40);
@@ -486,7 +486,7 @@ mod tests {
 
     #[test]
     fn real_campaign_report_over_a_date_range() {
-        let got = run(&format!("{SAMPLES}ua/google-metrics-all.csv"), Some(("2017-01-01", "2017-01-31"))).unwrap();
+        let got = run(&format!("{SAMPLES}ua-csv/google-metrics-all.csv"), Some(("2017-01-01", "2017-01-31"))).unwrap();
         // 27 lines: the header and 26 rows.
         assert_eq!((got.rows, got.traffic.len()), (26, 26));
         assert!(got.rejects.is_empty());
@@ -505,7 +505,7 @@ mod tests {
 
     #[test]
     fn a_range_export_without_a_range_asks_for_one() {
-        let e = run(&format!("{SAMPLES}ua/google-metrics-all.csv"), None).unwrap_err();
+        let e = run(&format!("{SAMPLES}ua-csv/google-metrics-all.csv"), None).unwrap_err();
         assert!(e.msg.contains("--date-range FROM..TO"), "{e}");
         assert!(e.to_string().contains("google-metrics-all.csv"), "{e}");
     }
@@ -583,8 +583,8 @@ mod tests {
 
     #[test]
     fn detection() {
-        assert_eq!(score(&ADAPTER, format!("{SAMPLES}ua/google-metrics-all-referrer.csv")), 85);
-        assert_eq!(score(&ADAPTER, format!("{SAMPLES}ua/google-metrics-all.csv")), 85);
+        assert_eq!(score(&ADAPTER, format!("{SAMPLES}ua-csv/google-metrics-all-referrer.csv")), 85);
+        assert_eq!(score(&ADAPTER, format!("{SAMPLES}ua-csv/google-metrics-all.csv")), 85);
         assert_eq!(score(&ADAPTER, format!("{FIXTURES}ua-csv/ui_export_source_medium.csv")), 95);
     }
 }

@@ -12,6 +12,23 @@ fn warnings(err: &str) -> Vec<&str> {
     err.lines().filter(|l| l.starts_with("warning: ")).collect()
 }
 
+/// Writes `content` to `name`, ingests it into the workdir's lake (with `extra` arguments),
+/// expects success and returns the warnings.
+fn ingest_warnings(w: &Workdir, name: &str, content: &str, extra: &[&str]) -> Vec<String> {
+    w.write(name, content);
+    let lake = w.lake();
+    let mut args = vec!["ingest", name, "--lake", s(&lake)];
+    args.extend(extra);
+    let (code, _, err) = w.run(&args);
+    assert_eq!(code, 0, "{err}");
+    warnings(&err).into_iter().map(str::to_string).collect()
+}
+
+/// Runs rallylens with `RALLYLENS_FAULT=fault` (an abort, or ENOSPC at a write).
+fn faulted(w: &Workdir, fault: &str, args: &[&str]) -> std::process::Output {
+    w.cmd().env("RALLYLENS_FAULT", fault).args(args).output().unwrap()
+}
+
 /// One Python duckdb query over a Parquet file, printed as Python prints the rows.
 fn query(file: &Path, sql: &str) -> String {
     duckdb(file, &format!("print(duckdb.sql(f\"{sql}\").fetchall())"))
@@ -61,35 +78,26 @@ fn a_renamed_or_missing_optional_column_is_warned_about_once_per_file() {
     );
     assert_eq!(got, "[(0, 0, True)]");
 
-    // Tweet activity export without `impressions`: one warning, the 2 rows kept.
-    w.write(
-        "activity.csv",
-        "\"Tweet id\",\"Tweet permalink\",\"Tweet text\",\"time\",\"engagements\",\"retweets\",\"replies\",\
+    // Tweet activity export without `impressions`: one warning, the 2 rows kept. (Without
+    // `impressions` the export is not recognised: the format is named.)
+    let activity = "\"Tweet id\",\"Tweet permalink\",\"Tweet text\",\"time\",\"engagements\",\"retweets\",\"replies\",\
          \"likes\",\"url clicks\"\n\
          \"848610993366237184\",\"https://twitter.com/org/status/848610993366237184\",\"hi\",\"2017-04-02 19:00 +0000\",\"3\",\"1\",\"0\",\"2\",\"0\"\n\
-         \"848610993366237185\",\"https://twitter.com/org/status/848610993366237185\",\"ho\",\"2017-04-03 19:00 +0000\",\"3\",\"1\",\"0\",\"2\",\"0\"\n",
-    );
-    // (Without `impressions` the export is not recognised: the format is named.)
-    let (code, _, err) = w.run(&["ingest", "activity.csv", "--lake", s(&lake), "--format", "twitter-analytics-csv"]);
-    assert_eq!(code, 0, "{err}");
+         \"848610993366237185\",\"https://twitter.com/org/status/848610993366237185\",\"ho\",\"2017-04-03 19:00 +0000\",\"3\",\"1\",\"0\",\"2\",\"0\"\n";
     assert_eq!(
-        warnings(&err),
+        ingest_warnings(&w, "activity.csv", activity, &["--format", "twitter-analytics-csv"]),
         vec![
             "warning: activity.csv, line 1: column 'impressions' of the twitter-analytics-csv format is missing: \
              its field is null in every row"
-        ],
-        "{err}"
+        ]
     );
+    assert_eq!(rows(&w.summary(), "posts", "twitter"), 100 + 2);
 
     // A UA report's optional column under a near name: `Page Views` is `Pageviews`.
-    w.write(
-        "ua.csv",
-        "Date,Source / Medium,Sessions,Page Views\n20170131,google / organic,20,31\n20170131,(direct) / (none),5,9\n",
-    );
-    let (code, _, err) = w.run(&["ingest", "ua.csv", "--lake", s(&lake)]);
-    assert_eq!(code, 0, "{err}");
+    let ua =
+        "Date,Source / Medium,Sessions,Page Views\n20170131,google / organic,20,31\n20170131,(direct) / (none),5,9\n";
     assert_eq!(
-        warnings(&err),
+        ingest_warnings(&w, "ua.csv", ua, &[]),
         vec![
             "warning: ua.csv, line 1: column 'Pageviews' (the file's 'Page Views' may be it, renamed; it is not \
              read) of the ua-csv format is missing: its field is null in every row"
@@ -97,14 +105,11 @@ fn a_renamed_or_missing_optional_column_is_warned_about_once_per_file() {
     );
 
     // actions-csv: a missing optional column is normal (no warning), a near name is not.
-    w.write("crm.csv", "actor,action,occurred_at\na@example.org,like,2024-03-05T10:00:00Z\n");
-    let (code, _, err) = w.run(&["ingest", "crm.csv", "--lake", s(&lake)]);
-    assert_eq!((code, warnings(&err).len()), (0, 0), "{err}");
-    w.write("crm2.csv", "actor,action,occurred_at,Campaign ID\nb@example.org,like,2024-03-05T10:00:00Z,x\n");
-    let (code, _, err) = w.run(&["ingest", "crm2.csv", "--lake", s(&lake)]);
-    assert_eq!(code, 0, "{err}");
+    let crm = "actor,action,occurred_at\na@example.org,like,2024-03-05T10:00:00Z\n";
+    assert_eq!(ingest_warnings(&w, "crm.csv", crm, &[]), Vec::<String>::new());
+    let crm2 = "actor,action,occurred_at,Campaign ID\nb@example.org,like,2024-03-05T10:00:00Z,x\n";
     assert_eq!(
-        warnings(&err),
+        ingest_warnings(&w, "crm2.csv", crm2, &[]),
         vec![
             "warning: crm2.csv, line 1: column 'campaign' (the file's 'Campaign ID' may be it, renamed; it is not \
              read) of the actions-csv format is missing: its field is null in every row"
@@ -113,7 +118,7 @@ fn a_renamed_or_missing_optional_column_is_warned_about_once_per_file() {
 }
 
 #[test]
-fn the_real_samples_and_the_demo_data_warn_about_no_column() {
+fn the_real_samples_and_the_fixtures_warn_about_no_column() {
     // Every header-based format's real or hand-made fixture has the columns its format has.
     let w = Workdir::new();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
@@ -207,12 +212,7 @@ fn a_first_commit_killed_after_its_commit_point_is_completed_by_the_next_command
     for fault in ["after-commit-record", "mid-apply"] {
         let w = Workdir::new();
         let lake = w.lake();
-        let o = w
-            .cmd()
-            .env("RALLYLENS_FAULT", fault)
-            .args(["ingest", s(&sample("twitter-v2-jsonl/flat.jsonl")), "--lake", s(&lake)])
-            .output()
-            .unwrap();
+        let o = faulted(&w, fault, &["ingest", s(&sample("twitter-v2-jsonl/flat.jsonl")), "--lake", s(&lake)]);
         assert!(!o.status.success(), "{fault}: the injected abort did not happen");
         // The kill came before the manifest was written: the lake has only the commit record.
         assert!(!lake.join("_manifest.json").exists() && lake.join("_staging").exists(), "{fault}");
@@ -229,7 +229,7 @@ fn a_first_commit_killed_after_its_commit_point_is_completed_by_the_next_command
     // commit point reads the whole lake.
     let w = Workdir::new();
     let p = crate::run::tiny(&w);
-    let o = w.cmd().env("RALLYLENS_FAULT", "after-commit-record").args(["run", s(&p)]).output().unwrap();
+    let o = faulted(&w, "after-commit-record", &["run", s(&p)]);
     assert!(!o.status.success());
     let (code, _, err) = w.run(&["analyze", s(&p)]);
     assert_eq!(code, 0, "{err}");
@@ -285,12 +285,8 @@ fn run_exit_codes_every_input_failing_a_missing_pipeline_and_a_full_disk() {
     let lake = w.lake();
     w.ok(&["ingest", s(&sample("twitter-v2-jsonl/brexit.jsonl")), "--lake", s(&lake)]);
     let before = w.state();
-    let o = w
-        .cmd()
-        .env("RALLYLENS_FAULT", "enospc-part-write")
-        .args(["ingest", s(&sample("twitter-v2-jsonl/flat.jsonl")), "--lake", s(&lake)])
-        .output()
-        .unwrap();
+    let o =
+        faulted(&w, "enospc-part-write", &["ingest", s(&sample("twitter-v2-jsonl/flat.jsonl")), "--lake", s(&lake)]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
@@ -301,7 +297,7 @@ fn run_exit_codes_every_input_failing_a_missing_pipeline_and_a_full_disk() {
     assert!(!lake.join("_staging").exists());
     // `run` says the same: 1.
     let p = crate::run::tiny(&w);
-    let o = w.cmd().env("RALLYLENS_FAULT", "enospc-part-write").args(["run", s(&p)]).output().unwrap();
+    let o = faulted(&w, "enospc-part-write", &["run", s(&p)]);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
