@@ -24,8 +24,9 @@ Output:
 
 Exit codes:
   0  success
-  1  error: the lake or a file could not be written or read, or an internal error
-  2  usage: unknown flag, bad value, or an invalid pipeline file
+  1  error: the lake or a file could not be written or read (a full disk), or an
+     internal error
+  2  usage: unknown flag, bad value, a missing or invalid pipeline file
   3  bad input: at least one input was not ingested (unknown format, unreadable, more
      rejected rows than --max-reject-rate); the other inputs were committed (and `run`
      still wrote its report, naming them)
@@ -197,6 +198,26 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 #[error("{0}")]
 pub struct BadInput(pub String);
 
+/// A usage error found after the arguments were parsed: a pipeline file that does not
+/// exist (exit code 2, like a bad argument; a file that exists but cannot be read is an
+/// I/O error, 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Usage(pub String);
+
+/// Loads the pipeline file a command names.
+fn pipeline(path: &std::path::Path) -> Result<crate::pipeline::Pipeline> {
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(Usage(format!("the pipeline {} does not exist: {e}", path.display())).into())
+        }
+        Ok(m) if m.is_dir() => {
+            Err(Usage(format!("the pipeline {} is a folder; expected a pipeline file (.toml)", path.display())).into())
+        }
+        _ => crate::pipeline::Pipeline::load(path),
+    }
+}
+
 /// Parses the command line with `version` as `--version` says it (main.rs adds the git
 /// commit there, so that the man pages and completions, built from [`Cli::command`], do
 /// not change with every commit).
@@ -211,7 +232,7 @@ pub fn exit_code(e: &anyhow::Error) -> ExitCode {
         ExitCode::from(3)
     } else if e.downcast_ref::<crate::run::Busy>().is_some() {
         ExitCode::from(4)
-    } else if e.downcast_ref::<crate::pipeline::PipelineError>().is_some() {
+    } else if e.downcast_ref::<crate::pipeline::PipelineError>().is_some() || e.downcast_ref::<Usage>().is_some() {
         ExitCode::from(2)
     } else {
         ExitCode::from(1)
@@ -228,7 +249,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Ingest(a) => cmd_ingest(*a, cli.quiet),
         Command::Lake(a) => cmd_lake(a, cli.quiet),
         Command::Analyze(a) => {
-            let p = crate::pipeline::Pipeline::load(&a.pipeline)?;
+            let p = pipeline(&a.pipeline)?;
             let lake = a.lake.unwrap_or_else(|| p.lake.clone());
             let out = a.out.unwrap_or_else(|| p.output.clone());
             let t = std::time::Instant::now();
@@ -237,7 +258,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Validate { pipeline } => {
-            let p = crate::pipeline::Pipeline::load(&pipeline)?;
+            let p = self::pipeline(&pipeline)?;
             data(p.describe().as_bytes())
         }
         Command::Formats => data(formats_table().as_bytes()),
@@ -329,7 +350,7 @@ fn bad_inputs(failures: &[(String, String)], of: usize) -> Result<()> {
 }
 
 fn cmd_run(a: RunCliArgs, quiet: bool) -> Result<()> {
-    let p = crate::pipeline::Pipeline::load(&a.pipeline)?;
+    let p = pipeline(&a.pipeline)?;
     let args = crate::run::RunArgs {
         force: a.force,
         no_wait: a.no_wait,

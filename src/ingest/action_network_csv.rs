@@ -46,6 +46,7 @@
 use csv::StringRecord;
 
 use super::actions_csv::{self as shared, cell, opt, Columns, NOT_SHOWN};
+use super::columns::{self, Want};
 use super::csv_stream::{self, CsvAdapter, CsvRows};
 use super::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::Action;
@@ -153,6 +154,20 @@ impl CsvAdapter for ActionNetworkCsv {
                  so these actions cannot be placed in a campaign window",
                 cx.source_file
             ));
+        }
+        if first {
+            // The download's other columns (names, addresses, custom questions) are never read;
+            // only a near-miss of a column this adapter reads is warned about.
+            let wants = [
+                Want::maybe(EMAIL, email),
+                Want::maybe(UUID, uuid),
+                Want::maybe(TIME, time),
+                Want::maybe(SOURCE, source),
+                Want::maybe(REFERRER, referrer),
+            ];
+            if let Some(w) = columns::check(&cx.source_file, 1, self.name(), &h.names, &wants, &[]) {
+                out.warn(w);
+            }
         }
         let name = |i: Option<usize>| i.map(|i| h.names[i].clone()).unwrap_or_default();
         let (source_name, referrer_name) = (name(source), name(referrer));

@@ -226,7 +226,7 @@ impl<'t> Reader<'_, '_, 't> {
                     return reject(
                         out,
                         "created_date",
-                        "expected an ISO 8601 time like 2024-03-05T14:22:31Z; the value is not shown",
+                        "expected an ISO 8601 time like 2024-03-05T14:22:31Z, between 1990-01-01 and 2099-12-31; the value is not shown",
                     )
                 }
             },

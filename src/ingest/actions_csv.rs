@@ -41,6 +41,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use csv::StringRecord;
 
+use super::columns::{self, Want};
 use super::csv_stream::{self, CsvAdapter, CsvRows};
 use super::{post_ids, util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Action, Micros};
@@ -193,9 +194,10 @@ pub(crate) fn parse_time(s: &str, tz: chrono_tz::Tz, us_dates: bool) -> Result<O
 /// What the time layouts accepted by [`parse_time`] look like, for reject messages.
 pub(crate) fn time_layouts(us_dates: bool) -> &'static str {
     if us_dates {
-        "expected a date and time like 2024-03-05 14:22:31, 2024-03-05T14:22:31Z or 03/05/2024 14:22"
+        "expected a date and time like 2024-03-05 14:22:31, 2024-03-05T14:22:31Z or 03/05/2024 14:22, \
+         between 1990-01-01 and 2099-12-31"
     } else {
-        "expected a date and time like 2024-03-05 14:22:31 or 2024-03-05T14:22:31Z"
+        "expected a date and time like 2024-03-05 14:22:31 or 2024-03-05T14:22:31Z, between 1990-01-01 and 2099-12-31"
     }
 }
 
@@ -273,8 +275,8 @@ impl CsvAdapter for ActionsCsv {
         &'s self,
         h: &Columns,
         cx: &'s Ctx<'s>,
-        _first: bool,
-        _out: &mut dyn Out,
+        first: bool,
+        out: &mut dyn Out,
     ) -> Result<Box<dyn CsvRows + 's>, FileError> {
         let missing: Vec<&str> = [("actor", ACTOR), ("action", ACTION), ("occurred_at", OCCURRED)]
             .iter()
@@ -292,6 +294,15 @@ impl CsvAdapter for ActionsCsv {
                     h.supporter(&[])
                 ),
             ));
+        }
+        if first {
+            // The optional columns are optional in the format: only a near-miss is warned about.
+            let wants =
+                [PLATFORM, POST_ID, CAMPAIGN, SOURCE, MEDIUM, KEY].map(|names| Want::maybe(names, h.find(names)));
+            let used: Vec<usize> = [ACTOR, ACTION, OCCURRED].iter().filter_map(|c| h.find(c)).collect();
+            if let Some(w) = columns::check(&cx.source_file, 1, self.name(), &h.names, &wants, &used) {
+                out.warn(w);
+            }
         }
         Ok(Box::new(ActionRows {
             cx,

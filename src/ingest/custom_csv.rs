@@ -311,12 +311,9 @@ impl Plan<'_> {
 
     fn count(&self, g: &Got) -> Result<Option<i64>, String> {
         let parsed = if self.m.decimal_comma { comma_count(&g.v) } else { util::parse_count(&g.v) };
-        parsed.map_err(|_| {
-            format!(
-                "expected a whole number{}, {}",
-                if self.m.decimal_comma { " (decimal comma)" } else { "" },
-                self.shown(g)
-            )
+        parsed.map_err(|e| {
+            let what = if e.starts_with(util::COUNT_EXPECTED) { "a count ≥ 0" } else { "a whole number" };
+            format!("expected {what}{}, {}", if self.m.decimal_comma { " (decimal comma)" } else { "" }, self.shown(g))
         })
     }
 
@@ -324,7 +321,7 @@ impl Plan<'_> {
         let s = g.v.as_str();
         let parsed = match &self.m.date_format {
             Some(f) if f.contains("%z") || f.contains("%:z") || f.contains("%#z") => {
-                DateTime::parse_from_str(s, f).ok().map(|t| Micros::from_datetime(&t))
+                DateTime::parse_from_str(s, f).ok().and_then(|t| util::in_window(Micros::from_datetime(&t)))
             }
             Some(f) => match NaiveDateTime::parse_from_str(s, f) {
                 Ok(n) => util::local_to_utc(n, self.tz),
@@ -335,7 +332,7 @@ impl Plan<'_> {
             None => shared::parse_time(s, self.tz, false).ok().flatten(),
         };
         parsed.ok_or_else(|| match &self.m.date_format {
-            Some(f) => format!("expected a time in the format '{f}', {}", self.shown(g)),
+            Some(f) => format!("expected a time in the format '{f}' {}, {}", util::TIME_WINDOW, self.shown(g)),
             None => format!("{} (or set date_format in the mapping), {}", shared::time_layouts(false), self.shown(g)),
         })
     }
@@ -346,11 +343,14 @@ impl Plan<'_> {
             Some(f) => NaiveDate::parse_from_str(s, f)
                 .or_else(|_| NaiveDateTime::parse_from_str(s, f).map(|n| n.date()))
                 .ok()
+                .filter(|d| {
+                    util::in_window(Micros(d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros())).is_some()
+                })
                 .map(Day::from_naive),
             None => util::parse_date(s),
         };
         parsed.ok_or_else(|| match &self.m.date_format {
-            Some(f) => format!("expected a date in the format '{f}', {}", self.shown(g)),
+            Some(f) => format!("expected a date in the format '{f}' {}, {}", util::TIME_WINDOW, self.shown(g)),
             None => format!("expected a date like 2024-03-01 (or set date_format), {}", self.shown(g)),
         })
     }

@@ -456,7 +456,7 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
     let total_bytes: u64 = planned.iter().map(|p| p.size).sum();
     let bar = progress_bar(run, total_bytes);
     let done = AtomicU64::new(0);
-    let (late_hashes, results): (Vec<Option<HashResult>>, Vec<Result<ChunkResult, FileError>>) = rayon::join(
+    let (late_hashes, results): (Vec<Option<HashResult>>, Vec<Result<ChunkResult, TaskError>>) = rayon::join(
         || planned.iter().map(|p| p.sha256.is_none().then(|| hash_input(&p.input.path))).collect(),
         || {
             tasks
@@ -496,7 +496,7 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
                         b.set_position(d);
                     }
                     r?;
-                    sink.finish().map_err(|e| FileError::new(&p.input.display, format!("writing the lake: {e}")))
+                    sink.finish().map_err(TaskError::Lake)
                 })
                 .collect()
         },
@@ -528,8 +528,19 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
     for (&(i, chunk, _, _), r) in tasks.iter().zip(results) {
         match r {
             Ok(c) => per_file[i].push((chunk, c)),
-            Err(e) => {
+            Err(TaskError::Input(e)) => {
                 failed[i].get_or_insert_with(|| e.to_string());
+            }
+            Err(TaskError::Lake(e)) => {
+                // The lake could not be written (a full disk, say): not the input's fault, and
+                // no other input can be committed either. Nothing is: the lake stays as it was.
+                std::fs::remove_dir_all(&txn.dir).ok();
+                std::fs::remove_dir(run.lake.join(crate::lake::commit::STAGING)).ok();
+                return Err(anyhow::Error::new(e).context(format!(
+                    "writing the lake {} (reading {}); nothing was committed",
+                    run.lake.display(),
+                    planned[i].input.display
+                )));
             }
         }
     }
@@ -649,6 +660,19 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
     }
     phase("commit");
     Ok(report)
+}
+
+/// Why one chunk of one input could not be staged: the input (it is refused, exit code 3)
+/// or the lake (the run stops, exit code 1).
+enum TaskError {
+    Input(FileError),
+    Lake(std::io::Error),
+}
+
+impl From<FileError> for TaskError {
+    fn from(e: FileError) -> Self {
+        TaskError::Input(e)
+    }
 }
 
 /// Warnings from a chunk name chunk-relative lines ("…, line 7: …"); make them file lines.

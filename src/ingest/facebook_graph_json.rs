@@ -301,7 +301,10 @@ fn post_of(o: &Map<String, Value>, id: &str, page: Option<&str>) -> Result<Optio
     let created_at = match o.get("created_time") {
         None | Some(Value::Null) => None,
         Some(v) => Some(v.as_str().and_then(util::parse_iso).ok_or_else(|| {
-            ("created_time".to_string(), format!("expected a time like 2017-01-19T09:03:47+0000, found {v}"))
+            (
+                "created_time".to_string(),
+                format!("expected a time like 2017-01-19T09:03:47+0000 {}, found {v}", util::TIME_WINDOW),
+            )
         })?),
     };
     let text = o.get("message").and_then(Value::as_str).and_then(util::non_empty);
@@ -382,7 +385,10 @@ impl State<'_> {
                     Some(t) => match t.as_str().and_then(util::parse_iso) {
                         Some(m) => Some(day_ending_at(m)),
                         None => {
-                            let e = format!("expected a time like 2019-06-10T07:00:00+0000, found {t}");
+                            let e = format!(
+                                "expected a time like 2019-06-10T07:00:00+0000 {}, found {t}",
+                                util::TIME_WINDOW
+                            );
                             return self.reject(out, raw, &format!("values[{i}].end_time"), e);
                         }
                     },

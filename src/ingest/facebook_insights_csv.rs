@@ -44,6 +44,7 @@
 
 use std::io::Read;
 
+use crate::ingest::columns::{self, Want};
 use crate::ingest::{post_ids, util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{Micros, Post};
 
@@ -253,6 +254,30 @@ impl Cols {
     }
 }
 
+impl Cols {
+    /// The warning for the figure columns every post-level export has but this one lacks,
+    /// and for near-misses of the breakdown columns it may leave out (`ingest::columns`).
+    fn missing(&self, h: &[String], cx: &Ctx) -> Option<String> {
+        let (always, maybe) = (Want::always, Want::maybe);
+        let wants = [
+            always(&["Permalink"], self.permalink),
+            always(&["Post Message"], self.message),
+            always(&["Type"], self.kind),
+            always(&[REACH], self.reach),
+            always(&[IMPRESSIONS], self.impressions),
+            always(&[LIKE], self.like),
+            always(&[COMMENT], self.comment),
+            always(&[SHARE], self.share),
+            always(&[CLICKS], self.clicks),
+            maybe(&[LINK_CLICKS], self.link_clicks),
+            maybe(&VIDEO_TOTAL, self.video_total),
+            maybe(&[VIDEO_ORGANIC], self.video_organic),
+            maybe(&[VIDEO_PAID], self.video_paid),
+        ];
+        columns::check(&cx.source_file, 1, "facebook-insights-csv", h, &wants, &[self.post_id, self.posted])
+    }
+}
+
 /// Page Insights `Type` → content type.
 fn content_type(kind: &str) -> &'static str {
     match kind.trim().to_ascii_lowercase().as_str() {
@@ -280,7 +305,10 @@ fn row_post(c: &Cols, cells: &[String], h: &[String], cx: &Ctx) -> Result<Post, 
         None
     } else {
         Some(parse_posted(posted, cx.tz).ok_or_else(|| {
-            (POSTED.to_string(), format!("expected a time like '01/19/2017 09:03:47 AM', found '{posted}'"))
+            (
+                POSTED.to_string(),
+                format!("expected a time like '01/19/2017 09:03:47 AM' {}, found '{posted}'", util::TIME_WINDOW),
+            )
         })?)
     };
     let count = |i: Option<usize>| count_cell(cells, i, h);
@@ -331,6 +359,9 @@ fn run_rows(
     out: &mut dyn Out,
 ) -> Result<(), FileError> {
     let cols = Cols::find(headers, cx)?;
+    if let Some(w) = cols.missing(headers, cx) {
+        out.warn(w);
+    }
     let mut first = true;
     for row in rows {
         let (line, cells, raw) = row?;
@@ -452,7 +483,6 @@ fn read_xlsx(input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError
 mod tests {
     use super::*;
     use crate::ingest::Collected;
-    
 
     const SAMPLE: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),

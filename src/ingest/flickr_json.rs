@@ -293,7 +293,7 @@ fn photo(raw: &RawValue, list_owner: Option<&Map<String, Value>>, cx: &Ctx) -> R
             None | Some(Value::Null) => Ok(None),
             Some(t) => util::parse_unix(t)
                 .map(Some)
-                .ok_or_else(|| (k.to_string(), format!("expected unix seconds, found {t}"))),
+                .ok_or_else(|| (k.to_string(), format!("expected unix seconds {}, found {t}", util::TIME_WINDOW))),
         }
     };
     let created_at = if o.contains_key("dateupload") {
@@ -306,7 +306,10 @@ fn photo(raw: &RawValue, list_owner: Option<&Map<String, Value>>, cx: &Ctx) -> R
         match o.get("date_imported").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(s) => Some(util::parse_local(s, "%Y-%m-%d %H:%M:%S", cx.tz).ok_or_else(|| {
-                ("date_imported".to_string(), format!("expected a time like 2022-07-15 13:56:08, found '{s}'"))
+                (
+                    "date_imported".to_string(),
+                    format!("expected a time like 2022-07-15 13:56:08 {}, found '{s}'", util::TIME_WINDOW),
+                )
             })?),
         }
     };

@@ -236,7 +236,7 @@ fn time_of(v: &Value, field: &str) -> Result<Option<Micros>, (String, String)> {
         None | Some(Value::Null) => Ok(None),
         Some(t) => util::parse_unix(t)
             .map(Some)
-            .ok_or_else(|| (field.to_string(), format!("expected unix seconds, found {t}"))),
+            .ok_or_else(|| (field.to_string(), format!("expected unix seconds {}, found {t}", util::TIME_WINDOW))),
     }
 }
 
@@ -308,7 +308,10 @@ fn old_media(raw: &RawValue, kind: &'static str, cx: &Ctx) -> Result<Post, (Stri
             let s = t.as_str().unwrap_or("");
             let m = util::parse_iso(s).or_else(|| util::parse_local(s, "%Y-%m-%dT%H:%M:%S", cx.tz));
             Some(m.ok_or_else(|| {
-                ("taken_at".to_string(), format!("expected a time like 2018-05-01T12:00:00, found {t}"))
+                (
+                    "taken_at".to_string(),
+                    format!("expected a time like 2018-05-01T12:00:00 {}, found {t}", util::TIME_WINDOW),
+                )
             })?)
         }
     };

@@ -310,7 +310,10 @@ fn media(o: &Map<String, Value>) -> Result<Post, (String, String)> {
     let created_at = match o.get("timestamp") {
         None | Some(Value::Null) => None,
         Some(v) => Some(v.as_str().and_then(util::parse_iso).ok_or_else(|| {
-            ("timestamp".to_string(), format!("expected a time like 2018-02-22T10:40:45+0000, found {v}"))
+            (
+                "timestamp".to_string(),
+                format!("expected a time like 2018-02-22T10:40:45+0000 {}, found {v}", util::TIME_WINDOW),
+            )
         })?),
     };
     let count = |k: &str| util::json_count(o.get(k)).map_err(|e| (k.to_string(), e));

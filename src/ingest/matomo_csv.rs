@@ -40,6 +40,7 @@
 use chrono::NaiveDate;
 
 use crate::channel::channel;
+use crate::ingest::columns::{self, Want};
 use crate::ingest::traffic_util::{check_date, raw_line, report_range, row_counts, Rollup};
 use crate::ingest::util::{decode_text, non_empty};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
@@ -167,6 +168,21 @@ impl Adapter for MatomoCsv {
                 h.starts_with("goals_idgoal=") && h.ends_with("_nb_conversions")
             })
             .collect();
+        // Which columns a report has depends on the report and the period: only a
+        // near-miss of one this adapter reads is warned about.
+        let maybe = Want::maybe;
+        let wants = [
+            maybe(&["date"], date_col),
+            maybe(&["metadata_referer_type"], type_col.or(segment_col).or(logo_col)),
+            maybe(&["metadata_segment"], segment_col.or(type_col).or(logo_col)),
+            maybe(&["metadata_url"], url_col),
+            maybe(&["nb_uniq_visitors"], users_col),
+            maybe(&["nb_conversions"], conversions_col.or(goal_cols.first().copied())),
+        ];
+        let used: Vec<usize> = [label_col, visits_col].into_iter().chain(goal_cols.iter().copied()).collect();
+        if let Some(w) = columns::check(&cx.source_file, 1, self.name(), &header, &wants, &used) {
+            out.warn(w);
+        }
         let when = match date_col {
             Some(c) => When::Column(c),
             None => When::Range(report_range(cx, None, "This Matomo report (a single period)", out)?),

@@ -42,6 +42,7 @@
 //! `Post ID` rejects the row (line = physical line where the row starts, header = 1).
 //! A missing `Post ID` or `Publish time` column is a FileError listing the columns.
 
+use crate::ingest::columns::{self, Want};
 use crate::ingest::facebook_insights_csv::{
     cell, count_cell, fb_handle_from_permalink, find_col, missing_column, urls_in,
 };
@@ -97,6 +98,9 @@ impl Adapter for MetaBusinessSuiteCsv {
             None => return Err(cx.err("empty file: expected a Meta Business Suite header row")),
         };
         let cols = Cols::find(&headers, cx)?;
+        if let Some(w) = cols.missing(&headers, cx) {
+            out.warn(w);
+        }
         while let Some(rec) = records.next() {
             let rec = rec.map_err(|e| {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
@@ -176,6 +180,32 @@ impl Cols {
     }
 }
 
+impl Cols {
+    /// The warning for the columns both the Facebook and the Instagram export have but this
+    /// file lacks, and for near-misses of the others (`ingest::columns`).
+    fn missing(&self, h: &[String], cx: &Ctx) -> Option<String> {
+        let (always, maybe) = (Want::always, Want::maybe);
+        let wants = [
+            always(&["Page ID", "Account ID"], self.account_id),
+            always(&["Permalink"], self.permalink),
+            always(&["Post type"], self.kind),
+            always(&["Views", "Impressions"], self.views),
+            always(&["Reach"], self.reach),
+            always(&["Reactions", "Likes"], self.reactions),
+            always(&["Comments"], self.comments),
+            always(&["Shares"], self.shares),
+            maybe(&["Account username"], self.username),
+            maybe(&["Title"], self.title),
+            maybe(&["Description"], self.description),
+            maybe(&["Saves"], self.saves),
+            maybe(&["Total clicks"], self.clicks),
+            maybe(&["Link Clicks"], self.link_clicks),
+            maybe(&["3-second video views"], self.video_views),
+        ];
+        columns::check(&cx.source_file, 1, "meta-business-suite-csv", h, &wants, &[self.post_id, self.publish])
+    }
+}
+
 fn content_type(kind: &str) -> &'static str {
     match kind.trim().to_ascii_lowercase().as_str() {
         "photos" | "photo" | "ig image" => "photo",
@@ -205,7 +235,10 @@ fn row_post(c: &Cols, cells: &[String], h: &[String], cx: &Ctx) -> Result<Post, 
     } else {
         let t: Option<Micros> = TIME_FORMATS.iter().find_map(|f| util::parse_local(published, f, cx.tz));
         Some(t.ok_or_else(|| {
-            (h[c.publish].trim().to_string(), format!("expected a time like '09/28/2026 18:12', found '{published}'"))
+            (
+                h[c.publish].trim().to_string(),
+                format!("expected a time like '09/28/2026 18:12' {}, found '{published}'", util::TIME_WINDOW),
+            )
         })?)
     };
     let parts: Vec<String> = [c.title, c.description].iter().filter_map(|i| util::non_empty(cell(cells, *i))).collect();
@@ -251,7 +284,6 @@ fn row_post(c: &Cols, cells: &[String], h: &[String], cx: &Ctx) -> Result<Post, 
 mod tests {
     use super::*;
     use crate::ingest::Collected;
-    
 
     const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/meta-business-suite-csv/");
 

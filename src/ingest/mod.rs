@@ -12,6 +12,7 @@
 pub mod action_network_csv;
 pub mod action_network_json;
 pub mod actions_csv;
+pub mod columns;
 pub mod csv_stream;
 pub mod custom_csv;
 pub mod driver;

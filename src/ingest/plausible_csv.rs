@@ -28,6 +28,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::channel::channel;
+use crate::ingest::columns::{self, Want};
 use crate::ingest::traffic_util::{check_date, raw_line, row_counts, Rollup};
 use crate::ingest::util::{decode_text, walk_rel};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
@@ -225,6 +226,24 @@ fn read_sources(
     let (source_col, referrer_col, utm_source_col) = (col("source"), col("referrer"), col("utm_source"));
     let (medium_col, campaign_col) = (col("utm_medium"), col("utm_campaign"));
     let (visitors_col, pageviews_col) = (col("visitors"), col("pageviews"));
+    // Older exports lack referrer, utm_source and pageviews: only a near-miss is warned about.
+    let (always, maybe) = (Want::always, Want::maybe);
+    let wants = [
+        always(&["source"], source_col),
+        always(&["utm_medium"], medium_col),
+        always(&["utm_campaign"], campaign_col),
+        always(&["visitors"], visitors_col),
+        maybe(&["referrer"], referrer_col),
+        maybe(&["utm_source"], utm_source_col),
+        maybe(&["pageviews"], pageviews_col),
+    ];
+    let shown = match entry {
+        Some(e) => format!("{}: {e}", cx.source_file),
+        None => cx.source_file.clone(),
+    };
+    if let Some(w) = columns::check(&shown, 1, "plausible-csv", &header, &wants, &[date_col, visits_col]) {
+        out.warn(w);
+    }
     for rec in rdr.records() {
         let rec = rec.map_err(|e| cx.err(within(format!("unreadable CSV: {e}"))))?;
         let line = rec.position().map_or(0, |p| p.line());

@@ -21,13 +21,9 @@ pub fn check_date(d: NaiveDate) -> Result<Day, String> {
     Ok(Day::from_naive(d))
 }
 
-/// A count cell (`util::parse_count`: `"1,234"`, `"12.0"`, blank is null) that must not be
-/// negative.
+/// A count cell (`util::parse_count`: `"1,234"`, `"12.0"`, blank is null; never negative).
 pub fn count(cell: Option<&str>) -> Result<Option<i64>, String> {
-    match parse_count(cell.unwrap_or(""))? {
-        Some(v) if v < 0 => Err(format!("expected a count of 0 or more, found {v}")),
-        v => Ok(v),
-    }
+    parse_count(cell.unwrap_or(""))
 }
 
 /// The counts of one row: slot `i` from column `cols[i]` (null when the report lacks the
@@ -175,7 +171,7 @@ mod tests {
     fn counts_dates_and_sums() {
         assert_eq!(count(Some("1,234")), Ok(Some(1234)));
         assert_eq!(count(None), Ok(None));
-        assert!(count(Some("-3")).unwrap_err().contains("0 or more"));
+        assert!(count(Some("-3")).unwrap_err().contains("count ≥ 0"));
         assert!(count(Some("12.5")).unwrap_err().contains("whole number"));
         assert_eq!((add(Some(2), None), add(None, None), add(Some(2), Some(3))), (Some(2), None, Some(5)));
         assert!(check_date(NaiveDate::from_ymd_opt(1999, 12, 31).unwrap()).is_err());

@@ -41,6 +41,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use super::columns::{self, Want};
 use super::util;
 use super::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{Micros, Post};
@@ -69,7 +70,7 @@ fn parse_time(s: &str) -> Option<Micros> {
     let s = s.trim();
     chrono::DateTime::parse_from_str(s, "%Y-%m-%d %H:%M %z")
         .ok()
-        .map(|t| Micros::from_datetime(&t))
+        .and_then(|t| util::in_window(Micros::from_datetime(&t)))
         .or_else(|| util::parse_iso(s))
 }
 
@@ -135,6 +136,20 @@ impl Adapter for TwitterAnalyticsCsv {
             .map(|(i, _)| i)
             .collect();
         let mut promoted_rows = 0u64;
+        let header_names: Vec<String> = headers.iter().map(str::to_string).collect();
+        let wants = [
+            Want::always(&["Tweet permalink"], c_link),
+            Want::always(&["Tweet text"], c_text),
+            Want::always(&["impressions"], col("impressions")),
+            Want::always(&["likes", "favorites"], likes.map(|(i, _)| i)),
+            Want::always(&["replies"], col("replies")),
+            Want::always(&["retweets"], col("retweets")),
+            Want::always(&["url clicks"], col("url clicks")),
+        ];
+        let used: Vec<usize> = [c_id, c_time].into_iter().chain(promoted.iter().copied()).collect();
+        if let Some(w) = columns::check(&cx.source_file, 1, self.name(), &header_names, &wants, &used) {
+            out.warn(w);
+        }
 
         let mut rec = csv::StringRecord::new();
         loop {
@@ -164,7 +179,11 @@ impl Adapter for TwitterAnalyticsCsv {
                 reject(
                     out,
                     "time",
-                    format!("expected a time like '2015-09-30 18:42 +0000', found '{}'", cell(c_time).trim()),
+                    format!(
+                        "expected a time like '2015-09-30 18:42 +0000' {}, found '{}'",
+                        util::TIME_WINDOW,
+                        cell(c_time).trim()
+                    ),
                 );
                 continue;
             };

@@ -38,6 +38,7 @@ use std::io::{BufRead, BufReader, Read};
 
 use serde::Deserialize;
 
+use crate::ingest::columns::{self, Want};
 use crate::ingest::twitter_v2_jsonl::{
     content_type, engager_action, engagers_endpoint, media_type_of_key, push_tag, push_url, warn_counts_once,
 };
@@ -194,6 +195,47 @@ impl Cols {
     }
 }
 
+impl Cols {
+    /// The warning for the columns every twarc-csv file of this kind has but this one
+    /// lacks (both column sets have them), and for near-misses of the others
+    /// (`ingest::columns`).
+    fn missing(&self, file: &str, names: &[String], kind: Kind) -> Option<String> {
+        let (always, maybe) = (Want::always, Want::maybe);
+        let wants: Vec<Want> = match kind {
+            Kind::Tweets => vec![
+                always(&["author_id", "author.id"], self.author_id.or(self.author_id2)),
+                always(&["author.username"], self.username),
+                always(&["lang"], self.lang),
+                always(&["public_metrics.like_count"], self.likes),
+                always(&["public_metrics.reply_count"], self.replies),
+                always(&["public_metrics.retweet_count"], self.retweets),
+                always(&["public_metrics.quote_count"], self.quotes),
+                always(&["author.public_metrics.followers_count"], self.followers),
+                always(&["entities.hashtags"], self.hashtags),
+                always(&["entities.mentions"], self.mentions),
+                always(&["entities.urls"], self.urls),
+                // Newer than the early set, or only in one of the two sets.
+                maybe(&["public_metrics.impression_count"], self.impressions),
+                maybe(&["public_metrics.bookmark_count"], self.bookmarks),
+                maybe(&["referenced_tweets.retweeted.id"], self.retweeted.or(self.referenced)),
+                maybe(&["referenced_tweets.quoted.id"], self.quoted.or(self.referenced)),
+                maybe(&["referenced_tweets.replied_to.id"], self.replied.or(self.referenced)),
+                maybe(&["in_reply_to_username"], self.reply_username.or(self.reply_user_id)),
+                maybe(&["attachments.media_keys"], self.media_keys.or(self.media)),
+                maybe(&["__twarc.retrieved_at"], self.retrieved_at),
+            ],
+            Kind::Users => vec![always(&["public_metrics.followers_count"], self.followers)],
+            Kind::Counts => return None,
+        };
+        let used: Vec<usize> = [self.id, self.created_at, self.text, self.inlined_type, self.twarc_url, self.media]
+            .into_iter()
+            .chain([self.referenced, self.reply_user_id, self.author_id2])
+            .flatten()
+            .collect();
+        columns::check(file, 1, "twitter-csv", names, &wants, &used)
+    }
+}
+
 /// A record being read: cells by position, as UTF-8.
 struct Row<'r> {
     rec: &'r csv::ByteRecord,
@@ -286,6 +328,9 @@ fn read_csv<R: Read>(r: R, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError>
     }
     let cols = Cols::new(&names, kind);
     let early = cols.referenced.is_some() && cols.retweeted.is_none();
+    if let Some(w) = cols.missing(&cx.source_file, &names, kind) {
+        out.warn(w);
+    }
     let mut inlined = 0u64;
     let mut warned_counts = false;
     loop {
@@ -366,7 +411,10 @@ fn tweet_row(row: &Row, c: &Cols, early: bool, out: &mut dyn Out) -> Result<bool
     let created_at = match created_raw {
         None => None,
         Some(s) => Some(util::parse_iso(s).ok_or_else(|| {
-            ("created_at".to_string(), format!("expected an ISO 8601 time like 2021-09-22T16:37:29.000Z, found '{s}'"))
+            (
+                "created_at".to_string(),
+                format!("expected an ISO 8601 time like 2021-09-22T16:37:29.000Z {}, found '{s}'", util::TIME_WINDOW),
+            )
         })?),
     };
     let followers = row.count(c.followers)?;

@@ -495,7 +495,10 @@ pub(crate) fn created_at(v: &Value) -> Result<Option<Micros>, FieldError> {
     match v.get("created_at") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => util::parse_twitter_v1(s).or_else(|| util::parse_iso(s)).map(Some).ok_or_else(|| {
-            ferr("created_at", format!("expected a time like 'Thu Nov 03 08:50:26 +0000 2022', found '{s}'"))
+            ferr(
+                "created_at",
+                format!("expected a time like 'Thu Nov 03 08:50:26 +0000 2022' {}, found '{s}'", util::TIME_WINDOW),
+            )
         }),
         Some(other) => Err(ferr("created_at", format!("expected a time string, found {}", json_kind(other)))),
     }

@@ -198,6 +198,24 @@ pub(crate) struct Metrics {
     followers_count: Option<i64>,
 }
 
+impl Metrics {
+    /// The tweet's counts by their API names.
+    fn named(&self) -> [(&'static str, Option<i64>); 6] {
+        [
+            ("like_count", self.like_count),
+            ("reply_count", self.reply_count),
+            ("retweet_count", self.retweet_count),
+            ("quote_count", self.quote_count),
+            ("bookmark_count", self.bookmark_count),
+            ("impression_count", self.impression_count),
+        ]
+    }
+    /// A user's follower count; a negative one (never real) is no figure.
+    fn followers(&self) -> Option<i64> {
+        self.followers_count.filter(|f| *f >= 0)
+    }
+}
+
 /// A user object (included, embedded by `flatten`, or a mention, which has `username`/`id`).
 #[derive(Deserialize, Debug)]
 struct User<'a> {
@@ -486,7 +504,7 @@ impl LineAdapter for TwitterV2Jsonl {
             if let Some((verb, post)) = obj.twarc.as_ref().and_then(|t| t.url.as_deref()).and_then(engagers_endpoint) {
                 r.out.action(engager_action(verb, post, id, cx));
             }
-            if let Some(f) = obj.public_metrics.as_ref().and_then(|m| m.followers_count) {
+            if let Some(f) = obj.public_metrics.as_ref().and_then(Metrics::followers) {
                 r.out.account(snap(id, obj.username.as_deref(), r.retrieved, Some(f)));
             }
         } else if obj.is_count() {
@@ -618,7 +636,7 @@ impl LineReader<'_, '_> {
                 if let Some((verb, post)) = engagers {
                     self.out.action(engager_action(verb, post, id, self.cx));
                 }
-                if let Some(f) = t.public_metrics.as_ref().and_then(|m| m.followers_count) {
+                if let Some(f) = t.public_metrics.as_ref().and_then(Metrics::followers) {
                     self.out.account(snap(id, t.username.as_deref(), self.retrieved, Some(f)));
                 }
             } else if t.is_count() {
@@ -637,8 +655,7 @@ impl LineReader<'_, '_> {
         // In the page's order, so that a page always gives the same rows in the same order.
         let included = page.includes.as_deref().map(|i| list(&i.users)).unwrap_or_default();
         for u in included {
-            let (Some(id), Some(f)) = (u.id.as_deref(), u.public_metrics.as_ref().and_then(|m| m.followers_count))
-            else {
+            let (Some(id), Some(f)) = (u.id.as_deref(), u.public_metrics.as_ref().and_then(Metrics::followers)) else {
                 continue;
             };
             if seen_users.insert(id) {
@@ -656,8 +673,7 @@ impl LineReader<'_, '_> {
         embedded_users(t, &mut users, 0);
         let mut seen: FxHashSet<&str> = FxHashSet::default();
         for u in users {
-            let (Some(id), Some(f)) = (u.id.as_deref(), u.public_metrics.as_ref().and_then(|m| m.followers_count))
-            else {
+            let (Some(id), Some(f)) = (u.id.as_deref(), u.public_metrics.as_ref().and_then(Metrics::followers)) else {
                 continue;
             };
             if seen.insert(id) {
@@ -691,7 +707,10 @@ fn build_post(t: &Obj, lk: &Lookup) -> Result<Post, (String, String)> {
     let created_at = match t.created_at.as_deref() {
         None => None,
         Some(s) => Some(util::parse_iso(s).ok_or_else(|| {
-            ("created_at".to_string(), format!("expected an ISO 8601 time like 2021-09-22T16:37:29.000Z, found '{s}'"))
+            (
+                "created_at".to_string(),
+                format!("expected an ISO 8601 time like 2021-09-22T16:37:29.000Z {}, found '{s}'", util::TIME_WINDOW),
+            )
         })?),
     };
     let author_id = t.author_id.as_deref();
@@ -776,6 +795,18 @@ fn build_post(t: &Obj, lk: &Lookup) -> Result<Post, (String, String)> {
 
     let pm = if is_repost { None } else { t.public_metrics.as_ref() };
     let m = |f: fn(&Metrics) -> Option<i64>| pm.and_then(f);
+    // Counts are never negative (util::parse_count says why): such a tweet is rejected.
+    let author_followers = author.and_then(|a| a.public_metrics.as_ref()).and_then(|m| m.followers_count);
+    if let Some(pm) = pm {
+        for (name, v) in pm.named() {
+            if let Some(v) = v.filter(|v| *v < 0) {
+                return Err((format!("public_metrics.{name}"), format!("{}, found {v}", util::COUNT_EXPECTED)));
+            }
+        }
+    }
+    if let Some(v) = author_followers.filter(|v| *v < 0) {
+        return Err(("author.public_metrics.followers_count".into(), format!("{}, found {v}", util::COUNT_EXPECTED)));
+    }
 
     Ok(Post {
         platform: "twitter".into(),
@@ -795,7 +826,7 @@ fn build_post(t: &Obj, lk: &Lookup) -> Result<Post, (String, String)> {
         quoted_post_id: quoted,
         in_reply_to_post_id: replied,
         reposted_post_id: reposted,
-        followers: author.and_then(|a| a.public_metrics.as_ref()).and_then(|m| m.followers_count),
+        followers: author_followers,
         impressions: m(|m| m.impression_count),
         reactions: m(|m| m.like_count),
         comments: m(|m| m.reply_count),

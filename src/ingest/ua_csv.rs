@@ -48,6 +48,7 @@
 use chrono::NaiveDate;
 
 use crate::channel::channel;
+use crate::ingest::columns::{self, Want};
 use crate::ingest::traffic_util::{check_date, raw_line, report_range, row_counts, Rollup};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Day, Traffic};
@@ -126,6 +127,9 @@ impl Adapter for UaCsv {
             let Some(sessions_col) = cols.sessions else {
                 return Err(missing(cx, header_line, "Sessions", &header));
             };
+            if let Some(w) = cols.near_misses(&header, header_line, cx) {
+                out.warn(w);
+            }
             used += 1;
             let mut rows = Vec::new();
             for rec in records {
@@ -269,6 +273,29 @@ impl Cols {
                 })
                 .collect(),
         }
+    }
+
+    /// A report's metrics and dimensions are the analyst's choice, so a missing optional
+    /// column is only warned about when the table has a near-miss for it (`ingest::columns`):
+    /// `Page Views` for `Pageviews`, say.
+    fn near_misses(&self, header: &[String], line: u64, cx: &Ctx) -> Option<String> {
+        let maybe = Want::maybe;
+        let wants = [
+            maybe(&["Users"], self.users),
+            maybe(&["Pageviews"], self.pageviews),
+            maybe(&["Goal Completions"], self.goal_total.or(self.goals.first().copied())),
+            maybe(&["Landing Page"], self.landing),
+            maybe(&["Campaign"], self.campaign),
+            maybe(&["Source / Medium"], self.source_medium.or(self.source).or(self.medium)),
+            maybe(&["Full Referrer", "Referrer"], self.referrer),
+            maybe(&["Date", "Day Index"], self.date.or(self.day_index)),
+        ];
+        let used: Vec<usize> = [self.sessions, self.source, self.medium, self.day_index]
+            .into_iter()
+            .flatten()
+            .chain(self.goals.iter().copied())
+            .collect();
+        columns::check(&cx.source_file, line, "ua-csv", header, &wants, &used)
     }
 
     fn has_source(&self) -> bool {

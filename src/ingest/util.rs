@@ -1,5 +1,6 @@
 //! Small parsing helpers shared by adapters: text decoding, times, numbers, hashtags.
 
+use std::fmt;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone};
@@ -86,16 +87,31 @@ pub fn walk_rel(root: &Path, dir: &Path, out: &mut Vec<String>, depth: usize) {
 
 // ---------------------------------------------------------------- times
 
+/// The instants a record may carry: from 1990-01-01 (before the web, and before any export
+/// this tool reads; a CRM's oldest donations fit) up to, not including, 2100-01-01. A time
+/// outside it is a typo or a misread field (year 0, 9999, a date read as seconds), and the
+/// row is rejected. The window is fixed, not "now + 1 year", so that the same file always
+/// gives the same rows. Every time parser below returns `None` outside it.
+pub const TIME_WINDOW: &str = "between 1990-01-01 and 2099-12-31";
+/// 1990-01-01T00:00:00Z and 2100-01-01T00:00:00Z in µs since the epoch.
+const EARLIEST_US: i64 = 631_152_000_000_000;
+const AFTER_US: i64 = 4_102_444_800_000_000;
+
+/// The time when it lies in the window (see [`TIME_WINDOW`]), else `None`.
+pub fn in_window(m: Micros) -> Option<Micros> {
+    (EARLIEST_US..AFTER_US).contains(&m.0).then_some(m)
+}
+
 /// RFC 3339 / ISO 8601 with an offset, also without the colon (`2017-01-19T09:03:47+0000`,
 /// Graph API) and with `Z`; fractional seconds allowed.
 pub fn parse_iso(s: &str) -> Option<Micros> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(Micros::from_datetime(&t));
+        return in_window(Micros::from_datetime(&t));
     }
     for f in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S %z"] {
         if let Ok(t) = DateTime::parse_from_str(s, f) {
-            return Some(Micros::from_datetime(&t));
+            return in_window(Micros::from_datetime(&t));
         }
     }
     None
@@ -103,7 +119,9 @@ pub fn parse_iso(s: &str) -> Option<Micros> {
 
 /// Twitter API v1.1: `Thu Nov 03 08:50:26 +0000 2022`.
 pub fn parse_twitter_v1(s: &str) -> Option<Micros> {
-    DateTime::parse_from_str(s.trim(), "%a %b %d %H:%M:%S %z %Y").ok().map(|t| Micros::from_datetime(&t))
+    DateTime::parse_from_str(s.trim(), "%a %b %d %H:%M:%S %z %Y")
+        .ok()
+        .and_then(|t| in_window(Micros::from_datetime(&t)))
 }
 
 /// A local time in `fmt` interpreted in `tz` (an ambiguous time takes the earlier instant,
@@ -113,14 +131,16 @@ pub fn parse_local(s: &str, fmt: &str, tz: chrono_tz::Tz) -> Option<Micros> {
     local_to_utc(naive, tz)
 }
 
+/// `naive` read in `tz`, in the window ([`TIME_WINDOW`]); see [`parse_local`].
 pub fn local_to_utc(naive: NaiveDateTime, tz: chrono_tz::Tz) -> Option<Micros> {
-    match tz.from_local_datetime(&naive) {
-        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => Some(Micros::from_datetime(&t)),
+    let m = match tz.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => Micros::from_datetime(&t),
         chrono::LocalResult::None => {
             let later = naive + chrono::Duration::hours(1);
-            tz.from_local_datetime(&later).earliest().map(|t| Micros::from_datetime(&t))
+            tz.from_local_datetime(&later).earliest().map(|t| Micros::from_datetime(&t))?
         }
-    }
+    };
+    in_window(m)
 }
 
 /// Unix seconds, as a number or a string (`"1204156800"`).
@@ -130,14 +150,16 @@ pub fn parse_unix(v: &serde_json::Value) -> Option<Micros> {
         serde_json::Value::String(s) => s.trim().parse::<i64>().ok()?,
         _ => return None,
     };
-    Some(Micros(secs.checked_mul(1_000_000)?))
+    in_window(Micros(secs.checked_mul(1_000_000)?))
 }
 
-/// A calendar date in one of the common layouts (`2024-03-01`, `20240301`).
+/// A calendar date in one of the common layouts (`2024-03-01`, `20240301`), in the window
+/// ([`TIME_WINDOW`]).
 pub fn parse_date(s: &str) -> Option<Day> {
     let s = s.trim();
     for f in ["%Y-%m-%d", "%Y%m%d", "%Y/%m/%d"] {
         if let Ok(d) = NaiveDate::parse_from_str(s, f) {
+            in_window(Micros(d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros()))?;
             return Some(Day::from_naive(d));
         }
     }
@@ -146,8 +168,21 @@ pub fn parse_date(s: &str) -> Option<Day> {
 
 // ---------------------------------------------------------------- numbers
 
+/// What a count must be, for messages.
+pub const COUNT_EXPECTED: &str = "expected a count ≥ 0";
+
+/// A count must not be negative: no export counts fewer than no likes, views or visits;
+/// a negative figure is a misread column or a corrupted cell, and the row is rejected.
+fn non_negative(v: i64, shown: impl fmt::Display) -> Result<Option<i64>, String> {
+    if v < 0 {
+        return Err(format!("{COUNT_EXPECTED}, found {shown}"));
+    }
+    Ok(Some(v))
+}
+
 /// A count as exported: `"424"`, `"424.0"`, `"1,234"`, `" 12 "`. Blank, `-` and `n/a`
-/// are `Ok(None)` (no figure); anything else, or a fraction, is an error message.
+/// are `Ok(None)` (no figure); anything else, a fraction or a negative number, is an
+/// error message.
 pub fn parse_count(s: &str) -> Result<Option<i64>, String> {
     let t = s.trim();
     if t.is_empty() || t == "-" || t == "--" || t.eq_ignore_ascii_case("n/a") || t.eq_ignore_ascii_case("null") {
@@ -155,10 +190,10 @@ pub fn parse_count(s: &str) -> Result<Option<i64>, String> {
     }
     let cleaned: String = t.chars().filter(|c| *c != ',' && *c != '\u{a0}' && *c != ' ').collect();
     if let Ok(v) = cleaned.parse::<i64>() {
-        return Ok(Some(v));
+        return non_negative(v, format_args!("'{t}'"));
     }
     match cleaned.parse::<f64>() {
-        Ok(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
+        Ok(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15 => non_negative(f as i64, format_args!("'{t}'")),
         Ok(_) => Err(format!("expected a whole number, found '{t}'")),
         Err(_) => Err(format!("expected a number, found '{t}'")),
     }
@@ -171,8 +206,8 @@ pub fn json_count(v: Option<&serde_json::Value>) -> Result<Option<i64>, String> 
         Some(serde_json::Value::Number(n)) => n
             .as_i64()
             .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
-            .map(Some)
-            .ok_or_else(|| format!("expected a whole number, found {n}")),
+            .ok_or_else(|| format!("expected a whole number, found {n}"))
+            .and_then(|v| non_negative(v, n)),
         Some(serde_json::Value::String(s)) => parse_count(s),
         Some(other) => Err(format!("expected a number, found {other}")),
     }
@@ -256,6 +291,31 @@ mod tests {
         assert_eq!(parse_count(""), Ok(None));
         assert!(parse_count("12.5").is_err());
         assert!(parse_count("abc").is_err());
+        // Negative counts are refused, in text and in JSON; -0 is 0.
+        assert_eq!(parse_count("-3"), Err("expected a count ≥ 0, found '-3'".to_string()));
+        assert!(parse_count("-1,234.0").is_err());
+        assert_eq!(parse_count("-0"), Ok(Some(0)));
+        assert_eq!(json_count(Some(&serde_json::json!(-2))), Err("expected a count ≥ 0, found -2".to_string()));
+        assert_eq!(json_count(Some(&serde_json::json!("-2"))), Err("expected a count ≥ 0, found '-2'".to_string()));
+    }
+
+    #[test]
+    fn times_outside_the_window_are_refused() {
+        // Year 0 and 9999 parse as layouts but lie outside 1990-01-01..2100-01-01.
+        assert_eq!(parse_iso("0000-01-01T00:00:00Z"), None);
+        assert_eq!(parse_iso("9999-12-31T23:59:59Z"), None);
+        assert_eq!(parse_twitter_v1("Sat Jan 01 00:00:00 +0000 0000"), None);
+        assert_eq!(parse_local("9999-01-01 00:00", "%Y-%m-%d %H:%M", chrono_tz::UTC), None);
+        assert_eq!(parse_date("00000101"), None);
+        // A date read as Unix seconds (20240301 s is 1970-08-23): outside.
+        assert_eq!(parse_unix(&serde_json::json!(20240301)), None);
+        // The edges: 1990-01-01T00:00Z is in (631152000 s), 1989-12-31T23:59:59Z is not;
+        // 2099-12-31T23:59:59Z is in, 2100-01-01T00:00Z is not.
+        assert_eq!(parse_iso("1990-01-01T00:00:00Z"), Some(Micros(631_152_000_000_000)));
+        assert_eq!(parse_iso("1989-12-31T23:59:59Z"), None);
+        assert!(parse_iso("2099-12-31T23:59:59Z").is_some());
+        assert_eq!(parse_iso("2100-01-01T00:00:00Z"), None);
+        assert_eq!(parse_unix(&serde_json::json!(631_152_000)), Some(Micros(631_152_000_000_000)));
     }
 
     #[test]

@@ -97,11 +97,16 @@ impl Txn {
     }
 
     /// Commits the staged files: `old` minus the entries in `remove` (ids), plus `added`.
-    /// Returns the new manifest. With nothing to add or remove it only drops staging.
+    /// Returns the new manifest. With nothing to add or remove it only drops staging, and,
+    /// in a new lake, writes its (empty) manifest: a lake whose first inputs all failed is
+    /// still a lake, which `lake` lists and `analyze` reads as empty.
     pub fn commit(self, old: &Manifest, added: Vec<StagedFile>, remove: &BTreeSet<String>) -> Result<Manifest> {
         if added.is_empty() && remove.is_empty() {
             std::fs::remove_dir_all(&self.dir).ok();
             std::fs::remove_dir(self.root.join(STAGING)).ok();
+            if !self.root.join(MANIFEST).exists() {
+                write_atomic(&self.root.join(MANIFEST), old.to_json().as_bytes()).context("writing the manifest")?;
+            }
             return Ok(old.clone());
         }
         let mut manifest = old.clone();
@@ -484,6 +489,15 @@ fn fault(point: &str) {
         eprintln!("rallylens: RALLYLENS_FAULT={point}: aborting");
         std::process::abort();
     }
+}
+
+/// Fault injection for the full-disk tests: with `RALLYLENS_FAULT=<point>`, the write at
+/// `point` fails as a full disk makes it fail (ENOSPC), through the same error path.
+pub(crate) fn fault_io(point: &str) -> std::io::Result<()> {
+    if std::env::var("RALLYLENS_FAULT").is_ok_and(|v| v == point) {
+        return Err(std::io::Error::from_raw_os_error(28)); // ENOSPC on Linux and the BSDs
+    }
+    Ok(())
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

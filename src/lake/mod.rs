@@ -94,19 +94,24 @@ pub fn exists(root: &Path) -> bool {
 }
 
 /// Opens a lake for reading: when an interrupted run left work in `_staging/`, it takes the
-/// lock briefly to finish or roll it back, so that what is read is a whole lake.
+/// lock briefly to finish or roll it back, so that what is read is a whole lake. This holds
+/// for the first commit into a new lake too: killed after its commit point, the lake has
+/// no manifest yet, only the commit record in staging, and is completed here.
 pub fn open_for_read(root: &Path, quiet: bool) -> Result<Manifest> {
+    if root.join(commit::STAGING).is_dir() {
+        let lake = Lake::open_for_write(root, quiet)?;
+        if exists(root) {
+            return lake.manifest();
+        }
+    }
     anyhow::ensure!(
         exists(root),
-        "{} is not a rallylens lake (no {}); create one with `rallylens ingest FILES --lake {}`",
+        "{} is not a rallylens lake (no {}{}); create one with `rallylens ingest FILES --lake {}`",
         root.display(),
         manifest::MANIFEST,
+        if root.join("_lock").exists() { ": its first ingest did not commit anything" } else { "" },
         root.display()
     );
-    if root.join(commit::STAGING).exists() {
-        let lake = Lake::open_for_write(root, quiet)?;
-        return lake.manifest();
-    }
     Manifest::load(root)
 }
 

@@ -67,6 +67,7 @@ impl<R: Table> PartWriter<R> {
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
+        super::commit::fault_io("enospc-part-write")?;
         if !self.builder.is_empty() {
             let batch = self.builder.finish();
             self.writer.write(&batch).map_err(std::io::Error::other)?;

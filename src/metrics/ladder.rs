@@ -51,8 +51,13 @@
 //! (actor × rung) table of first times, shared by all campaigns. Since
 //! `H(a, t) = max{ r ≥ 1 : first_time(a, r) < t }`, each covered actor's row of K+1 first
 //! times gives `H` at every boundary, the first ladder instant and its rung, and the first
-//! time above it, without a join or a group-by over the actions; both output tables are
-//! group-bys of that per-actor table. Times are compared as Int64 µs since the epoch (UTC).
+//! time above it, without a join or a group-by over the actions. `H` only rises, at most
+//! once per rung, so it is kept as steps (boundary, new H), not one value per boundary:
+//! `ladder_transitions` counts each rise in its period and each run of stays as a range of
+//! periods (a difference array per rung), and `ladder_summary` is a group-by of the
+//! per-actor table (H at t_0 and t_n). Memory and time follow the actors, not the number of
+//! periods (a 1950–2050 window over a tiny lake is as cheap as a month), apart from
+//! (K + 1) counts per period. Times are compared as Int64 µs since the epoch (UTC).
 
 use chrono::{Duration, NaiveDate, TimeZone};
 use polars::prelude::*;
@@ -106,20 +111,56 @@ impl Boundaries {
     }
 }
 
-/// A `Date` literal (a bare `lit(NaiveDate)` is a Datetime in polars 0.55).
-fn date_lit(d: NaiveDate) -> Expr {
-    lit(crate::model::Day::from_naive(d).0).cast(DataType::Date)
-}
-
 fn h(k: usize) -> String {
     format!("_h{k}")
 }
 
-/// One row per covered actor: `_h0 … _hn` (H at each boundary, Int64), `_r0` (rung of the
-/// first ladder instant, Int64, null when the actor has no timed ladder action), `_days`
-/// (days from the first ladder action to the first action above `_r0`, null when none
-/// before `t_n`). One pass over the covered actors' rows of the dense first-times table.
-fn actor_levels(s: &Scope, b: &Boundaries, f: &FirstTimes) -> PolarsResult<LazyFrame> {
+/// The H of one actor at the boundaries, as steps: `(k, h)` = from boundary k on, H = h
+/// (until the next step). H only rises, at most once per rung, so an actor has at most K
+/// steps whatever the number of periods. `timed` is (rung, first time) of the actor's timed
+/// rungs; `instants` the boundaries t_0 … t_n.
+fn steps(timed: &[(i64, i64)], instants: &[i64], out: &mut Vec<(usize, i64)>) {
+    out.clear();
+    // Rung r counts in H(t_k) from the first boundary after its first time (strictly).
+    let mut from: Vec<(usize, i64)> = timed
+        .iter()
+        .map(|&(r, t)| (instants.partition_point(|x| *x <= t), r))
+        .filter(|(k, _)| *k < instants.len())
+        .collect();
+    from.sort_unstable();
+    let mut h = 0;
+    for (k, r) in from {
+        if r <= h {
+            continue;
+        }
+        h = r;
+        match out.last_mut() {
+            Some(last) if last.0 == k => last.1 = h,
+            _ => out.push((k, h)),
+        }
+    }
+}
+
+/// What [`actor_levels`] computes for one campaign.
+struct Levels {
+    /// One row per covered actor: `_actor`, `_h0` (H at t_0), `_h<n>` (H at t_n), `_r0`
+    /// (rung of the first ladder instant, null when the actor has no timed ladder action),
+    /// `_days` (days from the first ladder action to the first action above `_r0`, null
+    /// when none before t_n).
+    actors: LazyFrame,
+    /// `ladder_transitions` of the campaign.
+    transitions: LazyFrame,
+}
+
+/// The per-actor levels and the transitions of one campaign, in one pass over the covered
+/// actors' rows of the dense first-times table.
+///
+/// Memory follows the data, not the window: each actor contributes its steps (at most K,
+/// see [`steps`]): a rise is one transition of one period, counted in a map; the periods
+/// an actor stays on a rung are a range, added to a per-rung difference array of the
+/// periods (n + 2 counts per rung). A window of a century over a one-post lake then costs
+/// a few kilobytes, where one H column per period and actor cost gigabytes.
+fn actor_levels(s: &Scope, b: &Boundaries, f: &FirstTimes) -> PolarsResult<Levels> {
     // The actors the ladder covers: at least one campaign action (coverage).
     let covered_df = s
         .actions
@@ -131,62 +172,91 @@ fn actor_levels(s: &Scope, b: &Boundaries, f: &FirstTimes) -> PolarsResult<LazyF
     for a in covered_df.column("_actor")?.u32()?.iter().flatten() {
         covered[a as usize] = true;
     }
+    let n = b.periods();
     let t_end = *b.instants.last().expect("n+1 boundaries");
     let mut actor: Vec<u32> = Vec::new();
-    let mut hs: Vec<Vec<i64>> = vec![Vec::new(); b.instants.len()];
+    let (mut h_start, mut h_end): (Vec<i64>, Vec<i64>) = (Vec::new(), Vec::new());
     let (mut r0s, mut days): (Vec<Option<i64>>, Vec<Option<f64>>) = (Vec::new(), Vec::new());
+    // Rises: (period, from, to) → actors. Stays: stay[r][p] is the change in the number of
+    // actors staying on rung r from period p on (a difference array over p = 1 … n).
+    let mut rises: rustc_hash::FxHashMap<(usize, i64, i64), i64> = Default::default();
+    let mut stay: Vec<Vec<i64>> = vec![vec![0; n + 2]; f.n_rungs];
+    let mut timed: Vec<(i64, i64)> = Vec::with_capacity(f.n_rungs);
+    let mut st: Vec<(usize, i64)> = Vec::with_capacity(f.n_rungs);
     for a in (0..f.n_actors).filter(|&a| covered[a]) {
         let row = f.row(a);
         // Rung r ≥ 1 with a time: (r, first time).
-        let timed = || row.iter().enumerate().skip(1).filter(|(_, t)| **t < NO_TIME_SEEN).map(|(r, t)| (r as i64, *t));
+        timed.clear();
+        timed.extend(row.iter().enumerate().skip(1).filter(|(_, t)| **t < NO_TIME_SEEN).map(|(r, t)| (r as i64, *t)));
+        steps(&timed, &b.instants, &mut st);
         actor.push(a as u32);
-        for (k, t) in b.instants.iter().enumerate() {
-            hs[k].push(timed().filter(|(_, first)| first < t).map(|(r, _)| r).max().unwrap_or(0));
+        h_start.push(st.first().filter(|(k, _)| *k == 0).map_or(0, |(_, h)| *h));
+        h_end.push(st.last().map_or(0, |(_, h)| *h));
+        for (j, &(k, h)) in st.iter().enumerate() {
+            if k >= 1 {
+                let prev = if j == 0 { 0 } else { st[j - 1].1 };
+                *rises.entry((k, prev, h)).or_insert(0) += 1;
+            }
+            // Stays on h over periods k+1 … next−1 (next = the next step, else n+1).
+            let next = st.get(j + 1).map_or(n + 1, |(k2, _)| *k2);
+            if k + 1 < next {
+                stay[h as usize][k + 1] += 1;
+                stay[h as usize][next] -= 1;
+            }
         }
         // First ladder instant and its rung (the highest reached at that instant).
-        let t0 = timed().map(|(_, t)| t).min();
-        let r0 = t0.and_then(|t0| timed().filter(|(_, t)| *t == t0).map(|(r, _)| r).max());
-        let tup = r0.and_then(|r0| timed().filter(|(r, _)| *r > r0).map(|(_, t)| t).min());
+        let t0 = timed.iter().map(|(_, t)| *t).min();
+        let r0 = t0.and_then(|t0| timed.iter().filter(|(_, t)| *t == t0).map(|(r, _)| *r).max());
+        let tup = r0.and_then(|r0| timed.iter().filter(|(r, _)| *r > r0).map(|(_, t)| *t).min());
         r0s.push(r0);
         days.push(match (t0, tup) {
             (Some(t0), Some(tup)) if tup < t_end => Some((tup - t0) as f64 / DAY_US),
             _ => None,
         });
     }
-    let mut columns = vec![Column::new("_actor".into(), actor)];
-    columns.extend(hs.into_iter().enumerate().map(|(k, v)| Column::new(h(k).into(), v)));
-    columns.push(Column::new("_r0".into(), r0s));
-    columns.push(Column::new("_days".into(), days));
-    Ok(DataFrame::new(columns[0].len(), columns)?.lazy())
-}
+    let columns = vec![
+        Column::new("_actor".into(), actor),
+        Column::new(h(0).into(), h_start),
+        Column::new(h(n).into(), h_end),
+        Column::new("_r0".into(), r0s),
+        Column::new("_days".into(), days),
+    ];
+    let actors = DataFrame::new(columns[0].len(), columns)?.lazy();
 
-fn transitions_one(s: &Scope, b: &Boundaries, levels: &LazyFrame) -> PolarsResult<LazyFrame> {
-    let parts: Vec<LazyFrame> = (1..=b.periods())
-        .map(|k| {
-            levels
-                .clone()
-                .select([
-                    lit(k as i64).cast(DataType::Int64).alias("period"),
-                    date_lit(b.dates[k - 1]).alias("period_start"),
-                    date_lit(b.dates[k] - Duration::days(1)).alias("period_end"),
-                    col(h(k - 1)).alias("from_rung"),
-                    col(h(k)).alias("to_rung"),
-                ])
-                .filter(col("to_rung").gt_eq(lit(1i64)))
-        })
-        .collect();
-    Ok(concat(parts, UnionArgs::default())?
-        .group_by([col("period"), col("from_rung"), col("to_rung"), col("period_start"), col("period_end")])
-        .agg([len().cast(DataType::Int64).alias("actors")])
-        .select([
-            lit(s.campaign.id.as_str()).alias("campaign"),
-            col("period"),
-            col("from_rung"),
-            col("to_rung"),
-            col("period_start"),
-            col("period_end"),
-            col("actors"),
-        ]))
+    // The transition rows, period by period: rises, then stays (sorted by ladder_tables).
+    let mut rises: Vec<((usize, i64, i64), i64)> = rises.into_iter().collect();
+    rises.sort_unstable();
+    let (mut period, mut from, mut to, mut count) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for ((k, a, z), c) in rises {
+        period.push(k);
+        from.push(a);
+        to.push(z);
+        count.push(c);
+    }
+    for (r, diff) in stay.iter().enumerate().skip(1) {
+        let mut on = 0;
+        for (p, d) in diff.iter().enumerate().take(n + 1).skip(1) {
+            on += d;
+            if on > 0 {
+                period.push(p);
+                from.push(r as i64);
+                to.push(r as i64);
+                count.push(on);
+            }
+        }
+    }
+    let rows = period.len();
+    let columns = vec![
+        Column::new("campaign".into(), vec![s.campaign.id.as_str(); rows]),
+        Column::new("period".into(), period.iter().map(|&p| p as i64).collect::<Vec<_>>()),
+        Column::new("from_rung".into(), from),
+        Column::new("to_rung".into(), to),
+        Column::new("period_start".into(), period.iter().map(|&p| b.dates[p - 1]).collect::<Vec<_>>()),
+        Column::new("period_end".into(), period.iter().map(|&p| b.dates[p] - Duration::days(1)).collect::<Vec<_>>()),
+        Column::new("actors".into(), count),
+    ];
+    let transitions = DataFrame::new(rows, columns)?.lazy();
+    Ok(Levels { actors, transitions })
 }
 
 /// docs/metrics.md `ladder_transitions`: (campaign, period, from_rung, to_rung) → period_start,
@@ -322,8 +392,8 @@ pub fn ladder_tables(scopes: &[Scope]) -> PolarsResult<(LazyFrame, LazyFrame)> {
     for s in scopes {
         let b = Boundaries::new(s.campaign, s.ladder.period_days);
         let levels = actor_levels(s, &b, &firsts_all)?;
-        transitions.push(transitions_one(s, &b, &levels)?);
-        summaries.push(summary_one(s, &b, &levels)?);
+        transitions.push(levels.transitions);
+        summaries.push(summary_one(s, &b, &levels.actors)?);
     }
     Ok((
         concat(transitions, UnionArgs::default())?

@@ -7,6 +7,7 @@ mod common;
 mod duckdb;
 mod figures;
 mod help;
+mod hostile;
 mod ingest_cli;
 mod kill;
 mod pipeline;
