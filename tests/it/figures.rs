@@ -247,8 +247,8 @@ fn ingest_site_stamps_the_rows_without_one_and_is_part_of_the_options() {
     // The same file with the same site (whatever its case): nothing to do. With another
     // site: read again, its rows replaced (one row, the new site).
     let again = ingest("www.example.org");
-    assert!(again.contains("unchanged since it was ingested"), "{again}");
+    assert!(again.contains("0 inputs read, 1 unchanged"), "{again}");
     let other = ingest("shop.example.org");
-    assert!(!other.contains("unchanged") && other.contains("1 traffic"), "{other}");
+    assert!(other.contains("replaced") && other.contains("1 traffic row") && other.contains("1 input read"), "{other}");
     assert_eq!(sites(), [Some("shop.example.org".to_string())]);
 }
