@@ -194,28 +194,51 @@ fn target_schema() -> Schema {
 }
 
 fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
-    let c = s.campaign;
-    if c.targets.is_empty() {
+    if s.campaign.targets.is_empty() {
         return Ok(DataFrame::empty_with_schema(&target_schema()).lazy());
     }
-    let targets = df!("target" => c.targets.clone())?.lazy();
-    let lower_handle = lower(col("account_handle"));
+    let ids = target_accounts(s)?;
+    let tposts = target_posts(s, &ids)?;
+    let (mentions, mention_agg) = target_mentions(s, &ids, &tposts)?;
+    let (posts_agg, resp_agg) = target_responses(s, tposts)?;
+    assemble_target_response(s, ids, mentions, mention_agg, resp_agg, posts_agg)
+}
 
-    // The target's accounts: (platform, account_id, target).
-    let ids = concat(
+/// (platform, account_id): the key of an account.
+fn pid() -> [Expr; 2] {
+    [col("platform"), col("account_id")]
+}
+
+/// (platform, post_id): the key of a post.
+fn pk() -> [Expr; 2] {
+    [col("platform"), col("post_id")]
+}
+
+/// `in_reply_to_account` as a handle: lower-cased, without a leading `@`.
+fn reply_to() -> Expr {
+    lower(col("in_reply_to_account")).str().strip_chars_start(lit("@"))
+}
+
+/// The targets' accounts, (platform, account_id, target), from the posts and accounts
+/// tables (collected: reused by the posts, the mentions and the platforms).
+fn target_accounts(s: &Scope) -> PolarsResult<LazyFrame> {
+    let lower_handle = lower(col("account_handle"));
+    Ok(concat(
         [
             s.posts.clone().select([col("platform"), col("account_id"), lower_handle.clone().alias("target")]),
-            s.accounts.clone().select([col("platform"), col("account_id"), lower_handle.clone().alias("target")]),
+            s.accounts.clone().select([col("platform"), col("account_id"), lower_handle.alias("target")]),
         ],
         UnionArgs::default(),
     )?
-    .filter(one_of(col("target"), &c.targets).and(col("account_id").is_not_null()))
+    .filter(one_of(col("target"), &s.campaign.targets).and(col("account_id").is_not_null()))
     .unique(None, UniqueKeepStrategy::Any)
     .collect()?
-    .lazy();
-    let pid = [col("platform"), col("account_id")];
+    .lazy())
+}
 
-    // The target's posts (any time): by handle or by a known id.
+/// The targets' posts (any time): by handle or by a known id (`ids`: `target_accounts`).
+fn target_posts(s: &Scope, ids: &LazyFrame) -> PolarsResult<LazyFrame> {
+    let lower_handle = lower(col("account_handle"));
     let tcols = [
         col("platform"),
         col("post_id"),
@@ -229,15 +252,22 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
         col("mentions"),
         col("hashtags"),
     ];
-    let by_handle =
-        s.posts.clone().filter(one_of(lower_handle.clone(), &c.targets)).with_column(lower_handle.alias("target"));
-    let by_id = s.posts.clone().join(ids.clone(), pid.clone(), pid.clone(), JoinArgs::new(JoinType::Inner));
-    let tposts = concat([by_handle.select(tcols.clone()), by_id.select(tcols)], UnionArgs::default())?
+    let by_handle = s
+        .posts
+        .clone()
+        .filter(one_of(lower_handle.clone(), &s.campaign.targets))
+        .with_column(lower_handle.alias("target"));
+    let by_id = s.posts.clone().join(ids.clone(), pid(), pid(), JoinArgs::new(JoinType::Inner));
+    Ok(concat([by_handle.select(tcols.clone()), by_id.select(tcols)], UnionArgs::default())?
         .unique(Some(cols(["platform", "post_id", "target"])), UniqueKeepStrategy::Any)
         .collect()?
-        .lazy();
+        .lazy())
+}
 
-    // Mentions: collected, in window, not reposts; by `mentions`, reply to handle, reply to id.
+/// Mentions: collected, in window, not reposts; by `mentions`, reply to handle, reply to id;
+/// not written by the target itself. Returns the mentions (platform, post_id, target,
+/// created_at, author), collected, and their aggregate per target.
+fn target_mentions(s: &Scope, ids: &LazyFrame, tposts: &LazyFrame) -> PolarsResult<(LazyFrame, LazyFrame)> {
     let cand = s.posts.clone().filter(col("in_window").and(col("own").not()).and(not_repost()));
     let m_list = cand
         .clone()
@@ -248,24 +278,22 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
             col("post_id"),
             lower(col("mentions")).str().strip_chars_start(lit("@")).alias("target"),
         ]);
-    let reply_to = lower(col("in_reply_to_account")).str().strip_chars_start(lit("@"));
-    let m_handle = cand.clone().select([col("platform"), col("post_id"), reply_to.clone().alias("target")]);
+    let m_handle = cand.clone().select([col("platform"), col("post_id"), reply_to().alias("target")]);
     let m_id = cand
         .clone()
         .select([col("platform"), col("post_id"), col("in_reply_to_account").alias("account_id")])
-        .join(ids.clone(), pid.clone(), pid, JoinArgs::new(JoinType::Inner))
+        .join(ids.clone(), pid(), pid(), JoinArgs::new(JoinType::Inner))
         .select([col("platform"), col("post_id"), col("target")]);
     let pkt = [col("platform"), col("post_id"), col("target")];
-    let pk = [col("platform"), col("post_id")];
     let mentions = concat([m_list, m_handle, m_id], UnionArgs::default())?
-        .filter(one_of(col("target"), &c.targets))
+        .filter(one_of(col("target"), &s.campaign.targets))
         .unique(None, UniqueKeepStrategy::Any)
         // not the target writing about itself
         .join(tposts.clone().select(pkt.clone()), pkt.clone(), pkt.clone(), JoinArgs::new(JoinType::Anti))
         .join(
             cand.select([col("platform"), col("post_id"), col("created_at"), author_key().alias("author")]),
-            pk.clone(),
-            pk.clone(),
+            pk(),
+            pk(),
             JoinArgs::new(JoinType::Inner),
         )
         .collect()?
@@ -275,8 +303,13 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
         col("author").drop_nulls().n_unique().cast(DataType::Int64).alias("mentioning_authors"),
         col("created_at").min().alias("first_mention_at"),
     ]);
+    Ok((mentions, mention_agg))
+}
 
-    // Responses.
+/// The targets' posts in the response window counted per target (`target_posts`), and the
+/// earliest response per target (first_response_at, response_post_id, response_kind).
+fn target_responses(s: &Scope, tposts: LazyFrame) -> PolarsResult<(LazyFrame, LazyFrame)> {
+    let c = s.campaign;
     let last = c.end + chrono::Duration::days(7);
     let in_resp = tposts.filter(col("day").gt_eq(lit(c.start)).and(col("day").lt_eq(lit(last))).fill_null(lit(false)));
     let posts_agg = in_resp.clone().group_by([col("target")]).agg([len().cast(DataType::Int64).alias("target_posts")]);
@@ -323,14 +356,14 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
             [col("platform"), col("_ref")],
             left.clone(),
         )
-        .join(by_mention, pk.clone(), pk.clone(), left.clone())
-        .join(by_tag, pk.clone(), pk, left.clone())
+        .join(by_mention, pk(), pk(), left.clone())
+        .join(by_tag, pk(), pk(), left)
         .with_column(
             when(flag("_reply"))
                 .then(lit("reply"))
                 .when(flag("_quote"))
                 .then(lit("quote"))
-                .when(flag("_own_m").or(own_match(reply_to)))
+                .when(flag("_own_m").or(own_match(reply_to())))
                 .then(lit("mention_own"))
                 .when(flag("_tag"))
                 .then(lit("hashtag"))
@@ -344,8 +377,21 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
         col("post_id").sort_by(order(), SortMultipleOptions::default()).first().alias("response_post_id"),
         col("response_kind").sort_by(order(), SortMultipleOptions::default()).first().alias("response_kind"),
     ]);
+    Ok((posts_agg, resp_agg))
+}
 
-    // Platforms: where the target was mentioned or has a known account.
+/// One row per target: its platforms (where it was mentioned or has a known account),
+/// joined with the mention, response and target-post aggregates.
+fn assemble_target_response(
+    s: &Scope,
+    ids: LazyFrame,
+    mentions: LazyFrame,
+    mention_agg: LazyFrame,
+    resp_agg: LazyFrame,
+    posts_agg: LazyFrame,
+) -> PolarsResult<LazyFrame> {
+    let c = s.campaign;
+    let targets = df!("target" => c.targets.clone())?.lazy();
     let plats = concat(
         [
             mentions.select([col("target"), col("platform")]),
@@ -362,6 +408,7 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
     .group_by([col("target")])
     .agg([col("platform").sort(Default::default()).str().join(",", true).alias("platform")]);
 
+    let left = JoinArgs::new(JoinType::Left);
     let t = [col("target")];
     let ms = |e: Expr| e.cast(DataType::Int64);
     Ok(targets

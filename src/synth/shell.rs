@@ -257,6 +257,12 @@ const PRE_TWEETS_PER_DAY: f64 = 10.0;
 const WINDOW_TWEETS_PER_DAY: f64 = 45.0;
 const POST_TWEETS_PER_DAY: f64 = 12.0;
 
+/// A tweet of the collection, the users its page's `includes` need, and the tweet it
+/// references (if the collection shows it).
+type DayTweet = (Tweet, Vec<User>, Option<Tweet>);
+
+/// Every random draw comes from the one `rng` seeded here, passed down by `&mut` in the
+/// order the days and tweets are written: `data/` depends on that order.
 fn write_collection(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
     let mut rng = g.rng(TWITTER.path);
     let own = own_tweets(g);
@@ -270,8 +276,7 @@ fn write_collection(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
     let reply_day = start() + Duration::days(2);
     for d in days(baseline_start(), collection_end()) {
         let retrieved = midnight(d + Duration::days(1), UTC_OFFSET_H) + Duration::minutes(30);
-        let in_window = d >= start() && d <= end();
-        let mut day_tweets: Vec<(Tweet, Vec<User>, Option<Tweet>)> = Vec::new();
+        let mut day_tweets: Vec<DayTweet> = Vec::new();
         // Amnesty's tweets of the day.
         while own_i < own.len() && own[own_i].tweet.created_at < midnight(d + Duration::days(1), UTC_OFFSET_H) {
             let t = own[own_i].tweet.clone();
@@ -281,153 +286,193 @@ fn write_collection(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
         }
         // Shell's own #makethefuture marketing, before the campaign only.
         if d < start() {
-            let t0 = time_in_day(&mut rng, d, UTC_OFFSET_H);
-            seq += 1;
-            let id = snowflake(t0, seq);
-            let text = format!("{} #{HASHTAG}", SHELL_MARKETING[rng.gen_range(0..SHELL_MARKETING.len())]);
-            let t = Tweet {
-                id,
-                author_id: SHELL_ID,
-                text,
-                created_at: t0,
-                lang: "en",
-                referenced: None,
-                in_reply_to_user_id: None,
-                conversation_id: id,
-                media: None,
-                urls: Vec::new(),
-                metrics: (rng.gen_range(5..40), rng.gen_range(0..10), rng.gen_range(10..90), 0),
-                mentions: Vec::new(),
-            };
-            day_tweets.push((t, vec![shell_user(d)], None));
+            day_tweets.push(shell_marketing(&mut rng, d, &mut seq));
         }
-        // Supporters.
-        let mean = if in_window {
-            WINDOW_TWEETS_PER_DAY * launch_curve(d, start(), 3.0, 4.0)
-        } else if d > end() {
-            POST_TWEETS_PER_DAY
-        } else {
-            PRE_TWEETS_PER_DAY
-        } * weekday_factor(d)
-            * g.scale as f64;
-        let n = count(&mut rng, mean);
-        let mut times: Vec<DateTime<Utc>> = (0..n).map(|_| time_in_day(&mut rng, d, UTC_OFFSET_H)).collect();
-        times.sort();
-        for t0 in times {
-            seq += 1;
-            let p = person(g, POP, skewed(&mut rng, n_sup, 1.8));
-            let me = supporter_user(&p, d);
-            let kind = if d >= start() {
-                *pick(&mut rng, &[("retweet", 50), ("original", 18), ("mention", 17), ("reply", 8), ("quote", 7)])
-            } else {
-                *pick(&mut rng, &[("retweet", 60), ("reply", 25), ("original", 15)])
-            };
-            let id = snowflake(t0, seq);
-            let base = Tweet {
-                id,
-                author_id: me.id,
-                text: String::new(),
-                created_at: t0,
-                lang: p.lang,
-                referenced: None,
-                in_reply_to_user_id: None,
-                conversation_id: id,
-                media: None,
-                urls: Vec::new(),
-                metrics: (0, 0, 0, 0),
-                mentions: Vec::new(),
-            };
-            let small = |rng: &mut StdRng| {
-                let likes = lognormal(rng, 1.5, 1.2).floor() as u64;
-                (likes / 3, likes / 4, likes, 0)
-            };
-            let pick_recent = |rng: &mut StdRng, recent: &VecDeque<(Tweet, User)>| {
-                // Mostly the newest (what timelines show), mostly Amnesty's.
-                let k = skewed(rng, recent.len() as u64, 2.0) as usize;
-                recent.get(recent.len().saturating_sub(1 + k)).cloned()
-            };
-            match (kind, pick_recent(&mut rng, &recent)) {
-                ("retweet", Some((orig, author))) => {
-                    let mut text = format!("RT @{}: {}", author.username, orig.text);
-                    if text.chars().count() > 140 {
-                        text = text.chars().take(139).collect::<String>() + "…";
-                    }
-                    let t = Tweet {
-                        text,
-                        lang: orig.lang,
-                        referenced: Some(("retweeted", orig.id)),
-                        metrics: (orig.metrics.0, 0, 0, 0),
-                        mentions: vec![(author.username.clone(), author.id)],
-                        ..base
-                    };
-                    day_tweets.push((t, vec![me, author], Some(orig)));
-                }
-                ("reply", Some((orig, author))) | ("quote", Some((orig, author))) => {
-                    let words = supporter_line(&mut rng, p.lang, false);
-                    let t = if kind == "reply" {
-                        Tweet {
-                            text: format!("@{} {words}", author.username),
-                            referenced: Some(("replied_to", orig.id)),
-                            in_reply_to_user_id: Some(author.id),
-                            conversation_id: orig.conversation_id,
-                            mentions: vec![(author.username.clone(), author.id)],
-                            metrics: small(&mut rng),
-                            ..base
-                        }
-                    } else {
-                        let tco = format!("https://t.co/{}", short(seq));
-                        let link = format!("https://twitter.com/{}/status/{}", author.username, orig.id);
-                        Tweet {
-                            text: format!("{words} {tco}"),
-                            referenced: Some(("quoted", orig.id)),
-                            urls: vec![(tco, link)],
-                            metrics: small(&mut rng),
-                            ..base
-                        }
-                    };
-                    day_tweets.push((t, vec![me, author], Some(orig)));
-                }
-                _ => {
-                    let mention = kind == "mention" || (d >= start() && rng.gen_bool(0.1));
-                    let text = if d >= start() {
-                        supporter_line(&mut rng, p.lang, mention)
-                    } else {
-                        format!("@{AMNESTY_HANDLE} thank you for your work on human rights")
-                    };
-                    let mentions = if mention {
-                        vec![(TARGET.to_string(), SHELL_ID)]
-                    } else if d < start() {
-                        vec![(AMNESTY_HANDLE.to_string(), AMNESTY_ID)]
-                    } else {
-                        Vec::new()
-                    };
-                    let t = Tweet { text, mentions, metrics: small(&mut rng), ..base };
-                    if in_window && !mention {
-                        recent.push_back((t.clone(), me.clone()));
-                    }
-                    day_tweets.push((t, vec![me], None));
-                }
-            }
-            while recent.len() > 300 {
-                recent.pop_front();
-            }
-        }
+        supporter_tweets(g, &mut rng, d, n_sup, &mut recent, &mut seq, &mut day_tweets);
         if d == reply_day {
             day_tweets.extend(shell_exchange(g, d, &mut seq));
         }
-        day_tweets.sort_by_key(|(t, _, _)| (t.created_at, t.id));
-        for (t, users, r) in &day_tweets {
-            let us: Vec<&User> = users.iter().collect();
-            col.push(t, &us, r.as_ref(), retrieved)?;
-        }
-        col.flush(retrieved)?;
+        write_day(&mut col, day_tweets, retrieved)?;
     }
     Ok(())
 }
 
+/// One of Shell's own #makethefuture marketing tweets on day `d`.
+fn shell_marketing(rng: &mut StdRng, d: NaiveDate, seq: &mut u64) -> DayTweet {
+    let t0 = time_in_day(rng, d, UTC_OFFSET_H);
+    *seq += 1;
+    let id = snowflake(t0, *seq);
+    let text = format!("{} #{HASHTAG}", SHELL_MARKETING[rng.gen_range(0..SHELL_MARKETING.len())]);
+    let t = Tweet {
+        id,
+        author_id: SHELL_ID,
+        text,
+        created_at: t0,
+        lang: "en",
+        referenced: None,
+        in_reply_to_user_id: None,
+        conversation_id: id,
+        media: None,
+        urls: Vec::new(),
+        metrics: (rng.gen_range(5..40), rng.gen_range(0..10), rng.gen_range(10..90), 0),
+        mentions: Vec::new(),
+    };
+    (t, vec![shell_user(d)], None)
+}
+
+/// The supporters' tweets of day `d`, in time order, appended to `day_tweets`; `recent`
+/// keeps the last 300 originals they may retweet, quote or reply to.
+fn supporter_tweets(
+    g: &Gen,
+    rng: &mut StdRng,
+    d: NaiveDate,
+    n_sup: u64,
+    recent: &mut VecDeque<(Tweet, User)>,
+    seq: &mut u64,
+    day_tweets: &mut Vec<DayTweet>,
+) {
+    let in_window = d >= start() && d <= end();
+    let mean = if in_window {
+        WINDOW_TWEETS_PER_DAY * launch_curve(d, start(), 3.0, 4.0)
+    } else if d > end() {
+        POST_TWEETS_PER_DAY
+    } else {
+        PRE_TWEETS_PER_DAY
+    } * weekday_factor(d)
+        * g.scale as f64;
+    let n = count(rng, mean);
+    let mut times: Vec<DateTime<Utc>> = (0..n).map(|_| time_in_day(rng, d, UTC_OFFSET_H)).collect();
+    times.sort();
+    for t0 in times {
+        *seq += 1;
+        day_tweets.push(supporter_tweet(g, rng, d, t0, n_sup, recent, *seq));
+        while recent.len() > 300 {
+            recent.pop_front();
+        }
+    }
+}
+
+/// One supporter tweet at `t0` (id sequence number `seq`): a retweet, reply or quote of a
+/// recent original, or an original of its own (which, in the window and not mentioning the
+/// target, joins `recent`).
+fn supporter_tweet(
+    g: &Gen,
+    rng: &mut StdRng,
+    d: NaiveDate,
+    t0: DateTime<Utc>,
+    n_sup: u64,
+    recent: &mut VecDeque<(Tweet, User)>,
+    seq: u64,
+) -> DayTweet {
+    let in_window = d >= start() && d <= end();
+    let p = person(g, POP, skewed(rng, n_sup, 1.8));
+    let me = supporter_user(&p, d);
+    let kind = if d >= start() {
+        *pick(rng, &[("retweet", 50), ("original", 18), ("mention", 17), ("reply", 8), ("quote", 7)])
+    } else {
+        *pick(rng, &[("retweet", 60), ("reply", 25), ("original", 15)])
+    };
+    let id = snowflake(t0, seq);
+    let base = Tweet {
+        id,
+        author_id: me.id,
+        text: String::new(),
+        created_at: t0,
+        lang: p.lang,
+        referenced: None,
+        in_reply_to_user_id: None,
+        conversation_id: id,
+        media: None,
+        urls: Vec::new(),
+        metrics: (0, 0, 0, 0),
+        mentions: Vec::new(),
+    };
+    let small = |rng: &mut StdRng| {
+        let likes = lognormal(rng, 1.5, 1.2).floor() as u64;
+        (likes / 3, likes / 4, likes, 0)
+    };
+    let pick_recent = |rng: &mut StdRng, recent: &VecDeque<(Tweet, User)>| {
+        // Mostly the newest (what timelines show), mostly Amnesty's.
+        let k = skewed(rng, recent.len() as u64, 2.0) as usize;
+        recent.get(recent.len().saturating_sub(1 + k)).cloned()
+    };
+    match (kind, pick_recent(rng, recent)) {
+        ("retweet", Some((orig, author))) => {
+            let mut text = format!("RT @{}: {}", author.username, orig.text);
+            if text.chars().count() > 140 {
+                text = text.chars().take(139).collect::<String>() + "…";
+            }
+            let t = Tweet {
+                text,
+                lang: orig.lang,
+                referenced: Some(("retweeted", orig.id)),
+                metrics: (orig.metrics.0, 0, 0, 0),
+                mentions: vec![(author.username.clone(), author.id)],
+                ..base
+            };
+            (t, vec![me, author], Some(orig))
+        }
+        ("reply", Some((orig, author))) | ("quote", Some((orig, author))) => {
+            let words = supporter_line(rng, p.lang, false);
+            let t = if kind == "reply" {
+                Tweet {
+                    text: format!("@{} {words}", author.username),
+                    referenced: Some(("replied_to", orig.id)),
+                    in_reply_to_user_id: Some(author.id),
+                    conversation_id: orig.conversation_id,
+                    mentions: vec![(author.username.clone(), author.id)],
+                    metrics: small(rng),
+                    ..base
+                }
+            } else {
+                let tco = format!("https://t.co/{}", short(seq));
+                let link = format!("https://twitter.com/{}/status/{}", author.username, orig.id);
+                Tweet {
+                    text: format!("{words} {tco}"),
+                    referenced: Some(("quoted", orig.id)),
+                    urls: vec![(tco, link)],
+                    metrics: small(rng),
+                    ..base
+                }
+            };
+            (t, vec![me, author], Some(orig))
+        }
+        _ => {
+            let mention = kind == "mention" || (d >= start() && rng.gen_bool(0.1));
+            let text = if d >= start() {
+                supporter_line(rng, p.lang, mention)
+            } else {
+                format!("@{AMNESTY_HANDLE} thank you for your work on human rights")
+            };
+            let mentions = if mention {
+                vec![(TARGET.to_string(), SHELL_ID)]
+            } else if d < start() {
+                vec![(AMNESTY_HANDLE.to_string(), AMNESTY_ID)]
+            } else {
+                Vec::new()
+            };
+            let t = Tweet { text, mentions, metrics: small(rng), ..base };
+            if in_window && !mention {
+                recent.push_back((t.clone(), me.clone()));
+            }
+            (t, vec![me], None)
+        }
+    }
+}
+
+/// Writes the day's tweets in time order (ties by id) and ends the day's pages.
+fn write_day(col: &mut Collection, mut day_tweets: Vec<DayTweet>, retrieved: DateTime<Utc>) -> io::Result<()> {
+    day_tweets.sort_by_key(|(t, _, _)| (t.created_at, t.id));
+    for (t, users, r) in &day_tweets {
+        let us: Vec<&User> = users.iter().collect();
+        col.push(t, &us, r.as_ref(), retrieved)?;
+    }
+    col.flush(retrieved)
+}
+
 /// A supporter asks @Shell directly, and @Shell answers: the campaign's one response from
 /// its target (docs/metrics.md#hashtag-pick-up).
-fn shell_exchange(g: &Gen, d: NaiveDate, seq: &mut u64) -> Vec<(Tweet, Vec<User>, Option<Tweet>)> {
+fn shell_exchange(g: &Gen, d: NaiveDate, seq: &mut u64) -> Vec<DayTweet> {
     let p = person(g, POP, 3);
     let me = supporter_user(&p, d);
     let t_ask = midnight(d, UTC_OFFSET_H) + Duration::hours(15) + Duration::minutes(41);

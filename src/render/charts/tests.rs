@@ -17,18 +17,37 @@ const KENYA: &str = "Kenya & <Friends>";
 /// (2024-03-01..14; every table) and "shell" (2024-06-03..09; no traffic, no hashtag,
 /// no follower counts). The numbers are smooth made-up curves: the charts only draw them.
 fn fixture() -> Metrics {
-    let mut t: BTreeMap<String, DataFrame> = BTreeMap::new();
-    t.insert(
-        "campaign_kpis".into(),
-        df!(
-            "campaign" => ["kenya", "shell"],
-            "name" => [KENYA, "Shell out"],
-            "start" => [d("2024-03-01"), d("2024-06-03")],
-            "end" => [d("2024-03-14"), d("2024-06-09")],
-        )
-        .unwrap(),
-    );
-    // reach_daily: kenya facebook + twitter on Feb 25 .. Mar 14 (19 days); shell facebook 7 days.
+    let t: BTreeMap<String, DataFrame> = [
+        kpis_table(),
+        reach_daily_table(),
+        engagement_table(),
+        referral_daily_table(),
+        referral_uplift_table(),
+        ladder_transitions_table(),
+        ladder_summary_table(),
+        hashtag_daily_table(),
+        target_response_table(),
+        signups_table(),
+        comparison_table(),
+    ]
+    .into_iter()
+    .collect();
+    Metrics { dir: "out".into(), tables: t, json: serde_json::Value::Null }
+}
+
+fn kpis_table() -> (String, DataFrame) {
+    let df = df!(
+        "campaign" => ["kenya", "shell"],
+        "name" => [KENYA, "Shell out"],
+        "start" => [d("2024-03-01"), d("2024-06-03")],
+        "end" => [d("2024-03-14"), d("2024-06-09")],
+    )
+    .unwrap();
+    ("campaign_kpis".into(), df)
+}
+
+/// kenya facebook + twitter on Feb 25 .. Mar 14 (19 days); shell facebook 7 days.
+fn reach_daily_table() -> (String, DataFrame) {
     let (mut c, mut p, mut day, mut reach, mut eng) = (vec![], vec![], vec![], vec![], vec![]);
     for (camp, plat, from, n, scale) in [
         ("kenya", "facebook", "2024-02-25", 19, 1000i64),
@@ -44,25 +63,27 @@ fn fixture() -> Metrics {
             eng.push(Some(scale / 20 * (3 + (k * 5) % 7)));
         }
     }
-    t.insert(
-        "reach_daily".into(),
-        df!("campaign" => c, "platform" => p, "day" => day, "post_reach_sum" => reach.clone(), "impressions" => reach, "engagements" => eng).unwrap(),
-    );
-    t.insert(
-        "engagement_by_content_type".into(),
-        df!(
-            "campaign" => ["kenya", "kenya", "kenya", "kenya", "shell"],
-            "platform" => ["facebook", "facebook", "facebook", "twitter", "facebook"],
-            "content_type" => ["link", "photo", "video", "text", "photo"],
-            "posts" => [4i64, 12, 1, 20, 3],
-            "rate_basis" => ["reach", "reach", "reach", "impressions", "reach"],
-            "engagement_rate" => [Some(0.021), Some(0.046), Some(0.08), Some(0.012), Some(0.03)],
-            "ci_low" => [Some(0.012), Some(0.031), None, Some(0.008), Some(0.02)],
-            "ci_high" => [Some(0.03), Some(0.061), None, Some(0.017), Some(0.041)],
-        )
-        .unwrap(),
-    );
-    // referral_daily: kenya only, baseline Feb 2..29 + window (42 days), all_social and facebook.
+    let df = df!("campaign" => c, "platform" => p, "day" => day, "post_reach_sum" => reach.clone(), "impressions" => reach, "engagements" => eng).unwrap();
+    ("reach_daily".into(), df)
+}
+
+fn engagement_table() -> (String, DataFrame) {
+    let df = df!(
+        "campaign" => ["kenya", "kenya", "kenya", "kenya", "shell"],
+        "platform" => ["facebook", "facebook", "facebook", "twitter", "facebook"],
+        "content_type" => ["link", "photo", "video", "text", "photo"],
+        "posts" => [4i64, 12, 1, 20, 3],
+        "rate_basis" => ["reach", "reach", "reach", "impressions", "reach"],
+        "engagement_rate" => [Some(0.021), Some(0.046), Some(0.08), Some(0.012), Some(0.03)],
+        "ci_low" => [Some(0.012), Some(0.031), None, Some(0.008), Some(0.02)],
+        "ci_high" => [Some(0.03), Some(0.061), None, Some(0.017), Some(0.041)],
+    )
+    .unwrap();
+    ("engagement_by_content_type".into(), df)
+}
+
+/// kenya only, baseline Feb 2..29 + window (42 days), all_social and facebook.
+fn referral_daily_table() -> (String, DataFrame) {
     let (mut c, mut ch, mut day, mut obs, mut exp, mut lo, mut hi, mut win) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     for channel in ["all_social", "facebook"] {
@@ -80,43 +101,47 @@ fn fixture() -> Metrics {
             win.push(k >= 28);
         }
     }
-    t.insert(
-        "referral_daily".into(),
-        df!("campaign" => c, "channel" => ch, "day" => day, "observed" => obs, "expected" => exp,
-            "expected_low" => lo, "expected_high" => hi, "in_window" => win)
-        .unwrap(),
-    );
-    t.insert(
-        "referral_uplift".into(),
-        df!(
-            "campaign" => ["kenya", "kenya", "shell"],
-            "channel" => ["all_social", "facebook", "all_social"],
-            "method" => [Some("control"), Some("control"), None],
-            "reason" => [None, None, Some("no traffic rows in the baseline window")],
-        )
-        .unwrap(),
-    );
-    t.insert(
-        "ladder_transitions".into(),
-        df!(
-            "campaign" => ["kenya", "kenya", "kenya", "kenya", "kenya", "kenya", "shell"],
-            "period" => [1i64, 1, 1, 2, 2, 2, 1],
-            "from_rung" => [0i64, 0, 1, 1, 2, 3, 0],
-            "to_rung" => [1i64, 2, 3, 1, 2, 4, 1],
-            "period_start" => [d("2024-03-01"), d("2024-03-01"), d("2024-03-01"), d("2024-03-08"), d("2024-03-08"), d("2024-03-08"), d("2024-06-03")],
-            "period_end" => [d("2024-03-07"), d("2024-03-07"), d("2024-03-07"), d("2024-03-14"), d("2024-03-14"), d("2024-03-14"), d("2024-06-09")],
-            "actors" => [120i64, 40, 6, 110, 40, 6, 9],
-        )
-        .unwrap(),
-    );
+    let df = df!("campaign" => c, "channel" => ch, "day" => day, "observed" => obs, "expected" => exp,
+        "expected_low" => lo, "expected_high" => hi, "in_window" => win)
+    .unwrap();
+    ("referral_daily".into(), df)
+}
+
+fn referral_uplift_table() -> (String, DataFrame) {
+    let df = df!(
+        "campaign" => ["kenya", "kenya", "shell"],
+        "channel" => ["all_social", "facebook", "all_social"],
+        "method" => [Some("control"), Some("control"), None],
+        "reason" => [None, None, Some("no traffic rows in the baseline window")],
+    )
+    .unwrap();
+    ("referral_uplift".into(), df)
+}
+
+fn ladder_transitions_table() -> (String, DataFrame) {
+    let df = df!(
+        "campaign" => ["kenya", "kenya", "kenya", "kenya", "kenya", "kenya", "shell"],
+        "period" => [1i64, 1, 1, 2, 2, 2, 1],
+        "from_rung" => [0i64, 0, 1, 1, 2, 3, 0],
+        "to_rung" => [1i64, 2, 3, 1, 2, 4, 1],
+        "period_start" => [d("2024-03-01"), d("2024-03-01"), d("2024-03-01"), d("2024-03-08"), d("2024-03-08"), d("2024-03-08"), d("2024-06-03")],
+        "period_end" => [d("2024-03-07"), d("2024-03-07"), d("2024-03-07"), d("2024-03-14"), d("2024-03-14"), d("2024-03-14"), d("2024-06-09")],
+        "actors" => [120i64, 40, 6, 110, 40, 6, 9],
+    )
+    .unwrap();
+    ("ladder_transitions".into(), df)
+}
+
+fn ladder_summary_table() -> (String, DataFrame) {
     let rung_names = ["react", "amplify", "voice", "sign", "commit"];
     let mut lc = vec!["kenya"; 5];
     lc.extend(["shell"; 5]);
-    t.insert(
-        "ladder_summary".into(),
-        df!("campaign" => lc, "rung" => [1i64, 2, 3, 4, 5, 1, 2, 3, 4, 5], "rung_name" => [rung_names, rung_names].concat()).unwrap(),
-    );
-    // hashtag_daily: kenya only, two hashtags over the window.
+    let df = df!("campaign" => lc, "rung" => [1i64, 2, 3, 4, 5, 1, 2, 3, 4, 5], "rung_name" => [rung_names, rung_names].concat()).unwrap();
+    ("ladder_summary".into(), df)
+}
+
+/// kenya only, two hashtags over the window.
+fn hashtag_daily_table() -> (String, DataFrame) {
     let (mut c, mut tag, mut day, mut posts, mut reposts, mut authors) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     for (h, scale) in [("kenya2024", 10i64), ("justice", 3)] {
@@ -130,10 +155,11 @@ fn fixture() -> Metrics {
             authors.push(scale * (1 + k.min(6)) * 2 / 3 + k % 3);
         }
     }
-    t.insert(
-        "hashtag_daily".into(),
-        df!("campaign" => c, "hashtag" => tag, "day" => day, "posts" => posts, "reposts" => reposts, "authors" => authors).unwrap(),
-    );
+    let df = df!("campaign" => c, "hashtag" => tag, "day" => day, "posts" => posts, "reposts" => reposts, "authors" => authors).unwrap();
+    ("hashtag_daily".into(), df)
+}
+
+fn target_response_table() -> (String, DataFrame) {
     let at = NaiveDateTime::parse_from_str("2024-03-05 14:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
     let tr = df!("campaign" => ["kenya"], "target" => ["@shell"], "first_response_at" => [Some(at)]).unwrap();
     let tr = tr
@@ -141,8 +167,13 @@ fn fixture() -> Metrics {
         .with_column(col("first_response_at").cast(DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))))
         .collect()
         .unwrap();
-    t.insert("target_response".into(), tr);
-    // signups: kenya 14 days (2 a day → cum 2..28), shell 7 days (5 a day → 5..35).
+    ("target_response".into(), tr)
+}
+
+/// The signup rows both `signups` and `campaign_comparison` have: (campaign,
+/// day_since_launch, signups_cum); kenya 14 days (2 a day → cum 2..28), shell 7 days (5 a
+/// day → 5..35).
+fn signup_rows() -> (Vec<&'static str>, Vec<i64>, Vec<i64>) {
     let (mut c, mut k_, mut cum) = (vec![], vec![], vec![]);
     for (camp, n, per) in [("kenya", 14i64, 2i64), ("shell", 7, 5)] {
         for k in 0..n {
@@ -151,10 +182,17 @@ fn fixture() -> Metrics {
             cum.push(per * (k + 1));
         }
     }
-    t.insert(
-        "signups".into(),
-        df!("campaign" => c.clone(), "day_since_launch" => k_.clone(), "signups_cum" => cum.clone()).unwrap(),
-    );
+    (c, k_, cum)
+}
+
+fn signups_table() -> (String, DataFrame) {
+    let (c, k_, cum) = signup_rows();
+    let df = df!("campaign" => c, "day_since_launch" => k_, "signups_cum" => cum).unwrap();
+    ("signups".into(), df)
+}
+
+fn comparison_table() -> (String, DataFrame) {
+    let (c, k_, cum) = signup_rows();
     let n = c.len();
     let per_1k = |v: &[i64]| -> Vec<Option<f64>> {
         c.iter().zip(v).map(|(camp, x)| (*camp == "kenya").then_some(*x as f64 / 12.5)).collect()
@@ -162,18 +200,15 @@ fn fixture() -> Metrics {
     let eng: Vec<i64> = (0..n as i64).map(|i| 100 * (i % 14 + 1)).collect();
     let act: Vec<i64> = (0..n as i64).map(|i| 40 * (i % 14 + 1)).collect();
     let sess: Vec<i64> = (0..n as i64).map(|i| if c[i as usize] == "kenya" { 60 * (i + 1) } else { 0 }).collect();
-    t.insert(
-        "campaign_comparison".into(),
-        df!(
-            "campaign" => c.clone(), "day_since_launch" => k_,
-            "engagements_cum" => eng.clone(), "engagements_cum_per_1k" => per_1k(&eng),
-            "unique_actors_cum" => act.clone(), "unique_actors_cum_per_1k" => per_1k(&act),
-            "signups_cum" => cum.clone(), "signups_cum_per_1k" => per_1k(&cum),
-            "social_sessions_cum" => sess.clone(), "social_sessions_cum_per_1k" => per_1k(&sess),
-        )
-        .unwrap(),
-    );
-    Metrics { dir: "out".into(), tables: t, json: serde_json::Value::Null }
+    let df = df!(
+        "campaign" => c.clone(), "day_since_launch" => k_,
+        "engagements_cum" => eng.clone(), "engagements_cum_per_1k" => per_1k(&eng),
+        "unique_actors_cum" => act.clone(), "unique_actors_cum_per_1k" => per_1k(&act),
+        "signups_cum" => cum.clone(), "signups_cum_per_1k" => per_1k(&cum),
+        "social_sessions_cum" => sess.clone(), "social_sessions_cum_per_1k" => per_1k(&sess),
+    )
+    .unwrap();
+    ("campaign_comparison".into(), df)
 }
 
 fn stems(cs: &[Chart]) -> Vec<&str> {
