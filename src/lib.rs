@@ -19,5 +19,6 @@ pub mod metrics;
 pub mod render;
 pub mod run;
 pub mod say;
+pub mod support;
 pub mod synth;
 pub mod timing;

@@ -108,7 +108,7 @@ impl RecordUnit {
             RecordUnit::Row => "row",
             RecordUnit::Object => "object",
         };
-        format!("{} {noun}{}", crate::lake::summary::thousands(n), if n == 1 { "" } else { "s" })
+        format!("{} {noun}{}", crate::support::thousands(n), if n == 1 { "" } else { "s" })
     }
 }
 

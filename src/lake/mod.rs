@@ -58,34 +58,7 @@ impl Lake {
 /// that no commit moves part files under the reader.
 pub fn lock(root: &Path, quiet: bool) -> Result<File> {
     let waiting = format!("another rallylens is writing to {}; waiting for it to finish…", root.display());
-    Ok(lock_file(&root.join("_lock"), Some(&waiting), quiet)?.expect("a lock that waits is always taken"))
-}
-
-/// An exclusive lock on `path` (created if missing), held until the file is dropped. When
-/// another process holds it: with `waiting` Some, says so (unless quiet) and waits; with
-/// None, returns Ok(None) at once.
-pub fn lock_file(path: &Path, waiting: Option<&str>, quiet: bool) -> Result<Option<File>> {
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .open(path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    match f.try_lock() {
-        Ok(()) => Ok(Some(f)),
-        Err(std::fs::TryLockError::WouldBlock) => match waiting {
-            None => Ok(None),
-            Some(msg) => {
-                if !quiet {
-                    eprintln!("rallylens: {msg}");
-                }
-                f.lock().with_context(|| format!("locking {}", path.display()))?;
-                Ok(Some(f))
-            }
-        },
-        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("locking {}", path.display())),
-    }
+    Ok(crate::support::lock_file(&root.join("_lock"), Some(&waiting), quiet)?.expect("a lock that waits is always taken"))
 }
 
 /// Whether a lake (a manifest) exists at `root`.

@@ -193,7 +193,7 @@ fn recovery_rolls_back_uncommitted_and_forward_committed() {
     std::fs::create_dir_all(&dir).unwrap();
     let plan = serde_json::json!({ "manifest": m2, "ops": [] });
     std::fs::write(dir.join(COMMIT), serde_json::to_vec(&plan).unwrap()).unwrap();
-    super::manifest::write_atomic(&root.join(super::manifest::MANIFEST), m.to_json().as_bytes()).unwrap();
+    crate::support::write_atomic(&root.join(super::manifest::MANIFEST), m.to_json().as_bytes()).unwrap();
     recover(root).unwrap();
     assert_eq!(Manifest::load(root).unwrap(), m2);
     assert_eq!(visible_posts(root), vec![("1".into(), 1), ("2".into(), 2)]);
