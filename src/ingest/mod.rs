@@ -45,6 +45,7 @@ use chrono::NaiveDate;
 
 use crate::model::{AccountSnap, Action, Micros, Post, Traffic};
 use crate::pseudo::Pseudonymizer;
+pub use crate::schema::{Out, Reject};
 
 /// Every export format, in detection order (earlier wins a tie).
 pub static REGISTRY: &[&dyn Adapter] = &[
@@ -175,17 +176,6 @@ impl LineError {
         let eof = e.is_eof();
         LineError { field: "(json)".into(), error: format!("invalid JSON: {e}"), eof }
     }
-}
-
-/// A row that could not be read (written to the lake's `_rejects/`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Reject {
-    /// 1-based line (JSONL, JSON) or row (CSV, counting the header lines) of the input.
-    pub line: u64,
-    pub field: String,
-    pub error: String,
-    /// The raw row, for social posts only; `None` for supporter exports.
-    pub raw: Option<String>,
 }
 
 /// A failure that stops a whole input: it names the file and, when known, where and what.
@@ -325,19 +315,6 @@ impl<'a> Ctx<'a> {
     pub fn err_at(&self, line: u64, field: impl Into<String>, msg: impl Into<String>) -> FileError {
         FileError::at(&self.source_file, line, field, msg)
     }
-}
-
-/// Where adapters put what they read.
-pub trait Out {
-    fn post(&mut self, p: Post);
-    fn action(&mut self, a: Action);
-    fn account(&mut self, a: AccountSnap);
-    fn traffic(&mut self, t: Traffic);
-    /// Counts input records (lines, rows, objects) read, good or bad: the denominator of
-    /// the reject rate. Line adapters are counted by the driver.
-    fn rows(&mut self, n: u64);
-    fn reject(&mut self, r: Reject);
-    fn warn(&mut self, msg: String);
 }
 
 /// Fills the columns every row of an input shares, and derives the action of a collected

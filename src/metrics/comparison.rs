@@ -24,11 +24,7 @@ use polars::prelude::*;
 
 use super::scope::{lower, Scope};
 use crate::model::Day;
-
-/// The social channels of the traffic table (docs/lake.md#traffic): the first seven canonical channels.
-pub fn social_channels() -> Vec<&'static str> {
-    crate::channel::CHANNELS.iter().copied().filter(|c| crate::channel::is_social(c)).collect()
-}
+use crate::schema::channels::SOCIAL;
 
 const MEASURES: [&str; 4] = ["engagements", "unique_actors", "signups", "social_sessions"];
 
@@ -81,7 +77,7 @@ fn daily(s: &Scope) -> PolarsResult<[LazyFrame; 4]> {
         .filter(col("in_campaign").and(col("action").eq(lit("sign_petition"))).and(in_window("day")))
         .group_by([col("day")])
         .agg([len().cast(DataType::Int64).alias("signups")]);
-    let social = lit(Series::new("".into(), social_channels())).implode(false);
+    let social = lit(Series::new("".into(), SOCIAL.to_vec())).implode(false);
     let social_sessions = s
         .traffic
         .clone()

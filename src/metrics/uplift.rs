@@ -81,9 +81,7 @@ use polars::prelude::*;
 use super::stats;
 use super::Scope;
 use crate::model::Day;
-
-/// Social channels (docs/lake.md#traffic); every other channel is the control.
-pub const SOCIAL: [&str; 7] = ["facebook", "twitter", "instagram", "flickr", "youtube", "linkedin", "other_social"];
+use crate::schema::channels::is_social;
 
 pub const NO_BASELINE: &str = "no traffic rows in the baseline window";
 pub const NO_WINDOW: &str = "no traffic rows in the campaign window";
@@ -93,10 +91,6 @@ pub const BASELINE_RANGE_ONLY: &str =
 pub const WINDOW_RANGE_ONLY: &str = "the campaign window has only range rows and the baseline daily rows: range rows \
      feed the mean method only when the site has no daily rows in the baseline or the window (docs/metrics.md#range-rows)";
 pub const RANGE_NO_CI: &str = "range rows: no per-day residuals to resample (docs/metrics.md#range-rows)";
-
-pub(super) fn is_social(ch: &str) -> bool {
-    SOCIAL.contains(&ch)
-}
 
 /// Sessions per channel of one day or one range.
 pub(super) type Counts = BTreeMap<String, i64>;

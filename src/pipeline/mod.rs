@@ -16,6 +16,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::ingest::driver::{InputOptions, InputSpec};
+pub use crate::schema::{Campaign, Ladder, Rung};
 
 /// A whole pipeline file.
 #[derive(Debug, Clone, Deserialize)]
@@ -126,62 +127,6 @@ pub struct RungEntry {
     pub name: String,
     /// Canonical action verbs (docs/lake.md#actions).
     pub actions: Vec<String>,
-}
-
-/// A checked campaign, as the metrics use it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Campaign {
-    pub id: String,
-    pub name: String,
-    pub start: NaiveDate,
-    pub end: NaiveDate,
-    pub baseline_start: NaiveDate,
-    pub baseline_end: NaiveDate,
-    pub tz: chrono_tz::Tz,
-    /// platform → lower-case handles/ids without `@`.
-    pub own_accounts: BTreeMap<String, Vec<String>>,
-    /// Lower-case, without `#`.
-    pub hashtags: Vec<String>,
-    /// Lower-case handles without `@`.
-    pub targets: Vec<String>,
-    pub url_prefixes: Vec<String>,
-}
-
-impl Campaign {
-    /// Days in the window (inclusive).
-    pub fn days(&self) -> i64 {
-        (self.end - self.start).num_days() + 1
-    }
-}
-
-/// A rung of the ladder: its name and action verbs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rung {
-    pub name: String,
-    pub actions: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ladder {
-    pub rungs: Vec<Rung>,
-    pub period_days: u32,
-}
-
-impl Default for Ladder {
-    /// docs/metrics.md#ladder-of-engagement.
-    fn default() -> Self {
-        let r = |name: &str, a: &[&str]| Rung { name: name.into(), actions: a.iter().map(|s| s.to_string()).collect() };
-        Ladder {
-            rungs: vec![
-                r("react", &["like", "reaction", "favorite", "follow"]),
-                r("amplify", &["share", "retweet", "quote", "post"]),
-                r("voice", &["comment", "reply", "mention_target", "email_target", "call_target"]),
-                r("sign", &["sign_petition", "pledge"]),
-                r("commit", &["donate", "attend_event", "volunteer", "host_event", "organize"]),
-            ],
-            period_days: 7,
-        }
-    }
 }
 
 /// A checked pipeline.
