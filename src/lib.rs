@@ -22,6 +22,8 @@ pub mod say;
 pub mod schema;
 pub mod support;
 pub mod synth;
+#[cfg(test)]
+pub(crate) mod testkit;
 pub mod timing;
 
 /// `crate::model::…` paths keep working: the records live in [`schema::model`].

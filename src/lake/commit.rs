@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use super::manifest::{FileEntry, Manifest, MANIFEST};
 use super::parts::writer_props;
-use crate::ingest::Reject;
+use crate::schema::Reject;
 use crate::model::{dedup_key, join_key};
 use crate::support::{sync_dir, write_atomic};
 

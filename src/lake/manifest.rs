@@ -69,6 +69,17 @@ pub struct PartEntry {
 }
 
 impl PartEntry {
+    /// The entry of a part a [`PartSink`](super::parts::PartSink) wrote; its platform is the
+    /// partition value of the part's folder, not the platform as the records spell it.
+    pub fn from_written(wp: &super::parts::WrittenPart) -> PartEntry {
+        PartEntry {
+            table: wp.table.to_string(),
+            platform: super::parts::partition_value(&wp.platform),
+            name: wp.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            rows: wp.rows,
+            visible_rows: 0,
+        }
+    }
     pub fn source_rel(&self, file_id: &str) -> String {
         format!("_sources/{file_id}/{}/platform={}/{}", self.table, self.platform, self.name)
     }

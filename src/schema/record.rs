@@ -27,3 +27,27 @@ pub trait Out {
     fn reject(&mut self, r: Reject);
     fn warn(&mut self, msg: String);
 }
+
+impl<O: Out + ?Sized> Out for &mut O {
+    fn post(&mut self, p: Post) {
+        (**self).post(p)
+    }
+    fn action(&mut self, a: Action) {
+        (**self).action(a)
+    }
+    fn account(&mut self, a: AccountSnap) {
+        (**self).account(a)
+    }
+    fn traffic(&mut self, t: Traffic) {
+        (**self).traffic(t)
+    }
+    fn rows(&mut self, n: u64) {
+        (**self).rows(n)
+    }
+    fn reject(&mut self, r: Reject) {
+        (**self).reject(r)
+    }
+    fn warn(&mut self, msg: String) {
+        (**self).warn(msg)
+    }
+}
