@@ -90,7 +90,3 @@ pub fn open_for_read(root: &Path, quiet: bool) -> Result<Manifest> {
 
 #[cfg(test)]
 mod tests;
-
-/// Transitional: the metric tests still name it here.
-#[cfg(test)]
-pub use crate::testkit::write_records;

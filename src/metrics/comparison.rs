@@ -177,7 +177,7 @@ mod tests {
     use crate::pseudo::Pseudonymizer;
 
     fn ts(s: &str) -> Option<Micros> {
-        crate::ingest::util::parse_iso(s)
+        crate::model::Micros::parse_iso(s)
     }
 
     #[test]
@@ -221,7 +221,7 @@ mod tests {
             ..Default::default()
         }];
         let snap = |date: &str, f: i64| AccountSnap { platform: "twitter".into(), account_id: "1".into(), account_handle: Some("amnesty".into()), date: day(date), followers: Some(f) };
-        crate::lake::write_records(&root, "t", &posts, &actions, &traffic, &[snap("2008-02-20", 2000), snap("2008-02-28", 4000)]).unwrap();
+        crate::testkit::write_records(&root, "t", &posts, &actions, &traffic, &[snap("2008-02-20", 2000), snap("2008-02-28", 4000)]).unwrap();
         let pipe = Pipeline::parse(
             std::path::Path::new("p.toml"),
             "[output]\ndir='o'\n[[campaigns]]\nid='kenya'\nstart=2008-02-27\nend=2008-03-01\nown_accounts={twitter=['amnesty']}\n\
@@ -272,7 +272,7 @@ mod tests {
             campaign: Some("quiet".into()),
             ..Default::default()
         };
-        crate::lake::write_records(&root, "t", &[post], &[], &[], &[]).unwrap();
+        crate::testkit::write_records(&root, "t", &[post], &[], &[], &[]).unwrap();
         let pipe = Pipeline::parse(
             std::path::Path::new("p.toml"),
             "[output]\ndir='o'\n[[campaigns]]\nid='quiet'\nstart=2024-03-01\nend=2024-03-03\n",
