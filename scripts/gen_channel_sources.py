@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates src/channel_sources.rs from Google's source-category list.
+"""Generates src/ingest/common/channel_sources.rs from Google's source-category list.
 
 The list (source -> SOURCE_CATEGORY_SEARCH / SOCIAL / SHOPPING / VIDEO) is the one
 Google Analytics 4 uses for its default channel groups, as kept in Velir/dbt-ga4
@@ -8,10 +8,10 @@ The build reads nothing outside the repository, so the table is generated once f
 the copy of the CSV kept with the test samples and committed; rerun after updating
 that CSV:
 
-    python3 scripts/gen_channel_sources.py tests/fixtures/real/ga4-source-categories/ga4_source_categories.csv > src/channel_sources.rs
+    python3 scripts/gen_channel_sources.py tests/fixtures/real/ga4-source-categories/ga4_source_categories.csv > src/ingest/common/channel_sources.rs
 
 Names are lower-cased (matching is case-insensitive), de-duplicated and sorted so that
-the Rust side can binary-search them. A unit test in src/channel.rs checks that the
+the Rust side can binary-search them. A unit test in src/ingest/common/channel.rs checks that the
 committed file still matches the CSV.
 """
 import csv
@@ -65,5 +65,5 @@ def main(path):
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: gen_channel_sources.py PATH/TO/ga4_source_categories.csv > src/channel_sources.rs")
+        sys.exit("usage: gen_channel_sources.py PATH/TO/ga4_source_categories.csv > src/ingest/common/channel_sources.rs")
     main(sys.argv[1])

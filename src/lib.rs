@@ -7,7 +7,6 @@
 //! - [`schema`]: what every stage shares: the canonical tables (docs/lake.md) as Rust records
 //!   and Arrow schemas, the record sink, the channels, the checked campaigns.
 
-pub mod channel;
 pub mod cli;
 pub mod cli_docs;
 pub mod ingest;

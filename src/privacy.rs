@@ -220,7 +220,7 @@ pub fn redact(s: &str) -> std::borrow::Cow<'_, str> {
 /// or is not printable text.
 pub fn excerpt(s: &str, max: usize) -> Option<String> {
     let line = s.trim_start().lines().next().unwrap_or("").trim_end();
-    let cut = crate::ingest::util::cut(line, max);
+    let cut = crate::ingest::common::util::cut(line, max);
     (!is_binary(&cut) && text_shape(&cut).is_none()).then_some(cut)
 }
 
@@ -388,7 +388,7 @@ pub fn describe_unknown(head: &str, entries: &[String]) -> String {
         .map(|(_, k)| *k)
     {
         magic.to_string()
-    } else if is_binary(&crate::ingest::util::cut(head, 4096)) {
+    } else if is_binary(&crate::ingest::common::util::cut(head, 4096)) {
         "binary data, not text".to_string()
     } else if first.len() >= 32 && hex_spans(first, 32).first().is_some_and(|r| r.len() == first.len()) {
         format!("one line of {} hex digits: a key file? Keys are never read as inputs", first.len())

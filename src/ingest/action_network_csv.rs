@@ -45,10 +45,10 @@
 
 use csv::StringRecord;
 
-use super::actions_csv::{self as shared, cell, opt, Columns, NOT_SHOWN};
-use super::columns::{self, Want};
-use super::csv_stream::{self, CsvAdapter, CsvRows};
-use super::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
+use crate::ingest::actions_csv::{self as shared, cell, opt, Columns, NOT_SHOWN};
+use crate::ingest::common::columns::{self, Want};
+use crate::ingest::common::csv::{self as csv_stream, CsvAdapter, CsvRows};
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::Action;
 use crate::privacy::CellScreen;
 

@@ -41,9 +41,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use csv::StringRecord;
 
-use super::columns::{self, Want};
-use super::csv_stream::{self, CsvAdapter, CsvRows};
-use super::{post_ids, util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
+use crate::ingest::common::columns::{self, Want};
+use crate::ingest::common::csv::{self as csv_stream, CsvAdapter, CsvRows};
+use crate::ingest::common::{post_ids, util};
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Action, Micros};
 use crate::privacy::CellScreen;
 

@@ -57,8 +57,9 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use csv::StringRecord;
 use serde::Deserialize;
 
-use super::actions_csv::{self as shared, Columns, NOT_SHOWN};
-use super::{util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
+use crate::ingest::actions_csv::{self as shared, Columns, NOT_SHOWN};
+use crate::ingest::common::util;
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{AccountSnap, Action, Day, Micros, Post, Traffic};
 use crate::privacy::CellScreen;
 
@@ -476,7 +477,7 @@ impl Adapter for CustomCsv {
                     let line = skip + e.position().map(|p| p.line()).unwrap_or(last_line + 1 - skip);
                     out.rows(1);
                     row += 1;
-                    out.reject(super::csv_stream::unreadable_row(line, &e));
+                    out.reject(crate::ingest::common::csv::unreadable_row(line, &e));
                     continue;
                 }
             }

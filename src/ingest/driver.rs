@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::{by_name, detect, names, probe_input, Adapter, Ctx, FileError, Input, Probe, Reject};
+use crate::ingest::{by_name, detect, names, probe_input, Adapter, Ctx, FileError, Input, Probe, Reject};
 use crate::lake::commit::{StagedFile, Txn};
 use crate::lake::manifest::{FileEntry, PartEntry};
 use crate::lake::parts::{ChunkResult, PartSink};
@@ -423,7 +423,7 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
             platform: p.options.platform.clone(),
             tz: p.tz,
             action: p.options.action.clone(),
-            targets: p.options.targets.iter().map(|t| super::util::handle(t)).collect(),
+            targets: p.options.targets.iter().map(|t| crate::ingest::common::util::handle(t)).collect(),
             date_range: p.options.date_range,
             mapping: p.options.mapping.clone(),
             site: p.options.site.as_deref().map(crate::ingest::site_name),
@@ -437,7 +437,7 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
         .par_iter()
         .map(|p| {
             let ca = p.adapter.csv().filter(|_| p.size > run.chunk_bytes && !p.input.path.is_dir())?;
-            super::csv_stream::ranges(&p.input.path, p.size, run.chunk_bytes, ca.delimiter()).ok()
+            crate::ingest::common::csv::ranges(&p.input.path, p.size, run.chunk_bytes, ca.delimiter()).ok()
         })
         .collect();
     let mut tasks: Vec<(usize, usize, u64, u64)> = Vec::new(); // (planned idx, chunk, start, end)
@@ -484,7 +484,7 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
                         }
                         _ => match p.adapter.csv() {
                             Some(ca) if !p.input.path.is_dir() => {
-                                let lines = super::csv_stream::read_range(ca, &p.input, start, end, cx, &mut sink)?;
+                                let lines = crate::ingest::common::csv::read_range(ca, &p.input, start, end, cx, &mut sink)?;
                                 sink.inner.set_lines(lines);
                                 Ok(())
                             }

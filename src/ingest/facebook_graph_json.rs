@@ -61,7 +61,8 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::ingest::facebook_insights_csv::urls_in;
-use crate::ingest::{post_ids, util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
+use crate::ingest::common::{post_ids, util};
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{AccountSnap, Day, Micros, Post};
 
 pub struct FacebookGraphJson;

@@ -44,8 +44,9 @@
 
 use std::io::Read;
 
-use crate::ingest::columns::{self, Want};
-use crate::ingest::{post_ids, util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
+use crate::ingest::common::columns::{self, Want};
+use crate::ingest::common::{post_ids, util};
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{Micros, Post};
 
 pub struct FacebookInsightsCsv;
@@ -676,7 +677,7 @@ mod tests {
         let root = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real"));
         let mut inputs: Vec<(String, Option<&str>)> = Vec::new();
         let mut files = Vec::new();
-        crate::ingest::util::walk_rel(&root, &root, &mut files, 2);
+        crate::ingest::common::util::walk_rel(&root, &root, &mut files, 2);
         for f in files {
             let own = match f.split('/').next().unwrap_or("") {
                 "facebook-insights-csv" => Some("facebook-insights-csv"),

@@ -59,8 +59,8 @@ use std::sync::Mutex;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::channel::{channel, host};
-use crate::ingest::traffic_util::check_date;
+use crate::ingest::common::channel::{channel, host};
+use crate::ingest::common::traffic::check_date;
 use crate::ingest::{read_lines, Adapter, Ctx, FileError, Input, LineAdapter, LineError, Out, Probe, Writes};
 use crate::model::{Day, Traffic};
 

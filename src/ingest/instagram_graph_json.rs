@@ -40,7 +40,8 @@ use serde_json::{Map, Value};
 
 use crate::ingest::facebook_graph_json::{id_text, raw_array, raw_object, JsonDoc};
 use crate::ingest::facebook_insights_csv::urls_in;
-use crate::ingest::{util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
+use crate::ingest::common::util;
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{AccountSnap, Post};
 
 pub struct InstagramGraphJson;

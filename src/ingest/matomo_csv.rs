@@ -39,10 +39,10 @@
 
 use chrono::NaiveDate;
 
-use crate::channel::channel;
-use crate::ingest::columns::{self, Want};
-use crate::ingest::traffic_util::{check_date, raw_line, report_range, row_counts, Rollup};
-use crate::ingest::util::{decode_text, non_empty};
+use crate::ingest::common::channel::channel;
+use crate::ingest::common::columns::{self, Want};
+use crate::ingest::common::traffic::{check_date, raw_line, report_range, row_counts, Rollup};
+use crate::ingest::common::util::{decode_text, non_empty};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Day, Traffic};
 

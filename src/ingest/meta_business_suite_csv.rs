@@ -42,11 +42,12 @@
 //! `Post ID` rejects the row (line = physical line where the row starts, header = 1).
 //! A missing `Post ID` or `Publish time` column is a FileError listing the columns.
 
-use crate::ingest::columns::{self, Want};
+use crate::ingest::common::columns::{self, Want};
 use crate::ingest::facebook_insights_csv::{
     cell, count_cell, fb_handle_from_permalink, find_col, missing_column, urls_in,
 };
-use crate::ingest::{post_ids, util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
+use crate::ingest::common::{post_ids, util};
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{Micros, Post};
 
 pub struct MetaBusinessSuiteCsv;

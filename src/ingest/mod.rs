@@ -12,8 +12,7 @@
 pub mod action_network_csv;
 pub mod action_network_json;
 pub mod actions_csv;
-pub mod columns;
-pub mod csv_stream;
+pub mod common;
 pub mod custom_csv;
 pub mod driver;
 pub mod facebook_graph_json;
@@ -25,18 +24,15 @@ pub mod instagram_graph_json;
 pub mod matomo_csv;
 pub mod meta_business_suite_csv;
 pub mod plausible_csv;
-pub mod post_ids;
 pub mod rules;
 #[cfg(test)]
 pub mod testkit;
-pub mod traffic_util;
 pub mod twitter_analytics_csv;
 pub mod twitter_archive;
 pub mod twitter_csv;
 pub mod twitter_v1_json;
 pub mod twitter_v2_jsonl;
 pub mod ua_csv;
-pub mod util;
 
 use std::fmt;
 use std::io::Read;
@@ -45,6 +41,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use crate::model::Micros;
+use common::{csv as csv_stream, util};
 use crate::pseudo::Pseudonymizer;
 pub use crate::schema::{Out, Reject};
 pub use rules::{collect, CollectOut, Collected};

@@ -27,10 +27,10 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::channel::channel;
-use crate::ingest::columns::{self, Want};
-use crate::ingest::traffic_util::{check_date, raw_line, row_counts, Rollup};
-use crate::ingest::util::{decode_text, walk_rel};
+use crate::ingest::common::channel::channel;
+use crate::ingest::common::columns::{self, Want};
+use crate::ingest::common::traffic::{check_date, raw_line, row_counts, Rollup};
+use crate::ingest::common::util::{decode_text, walk_rel};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::Traffic;
 

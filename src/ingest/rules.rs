@@ -4,7 +4,7 @@
 //! for. [`Stamped`] applies them in front of any [`Out`] (the lake's part writer, the
 //! tests' [`Collected`]), so that the writer only stores.
 
-use super::{site_name, Adapter, Ctx, FileError, Input};
+use crate::ingest::{site_name, Adapter, Ctx, FileError, Input};
 use crate::model::{AccountSnap, Action, Post, Traffic};
 use crate::schema::{Out, Reject};
 

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{collect, Adapter, Collected, Ctx, FileError, Input, Probe};
+use crate::ingest::{collect, Adapter, Collected, Ctx, FileError, Input, Probe};
 use crate::pseudo::Pseudonymizer;
 
 /// The real samples (`tests/fixtures/real/`) and this repo's fixtures.

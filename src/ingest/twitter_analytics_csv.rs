@@ -41,9 +41,9 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::columns::{self, Want};
-use super::util;
-use super::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
+use crate::ingest::common::columns::{self, Want};
+use crate::ingest::common::util;
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{Micros, Post};
 
 pub struct TwitterAnalyticsCsv;

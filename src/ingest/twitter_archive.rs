@@ -51,9 +51,9 @@ use regex::Regex;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::twitter_v1_json::{self as v1, FieldError, LineCounter};
-use super::util;
-use super::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
+use crate::ingest::twitter_v1_json::{self as v1, FieldError, LineCounter};
+use crate::ingest::common::util;
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{AccountSnap, Post};
 
 pub struct TwitterArchive;

@@ -38,11 +38,12 @@ use std::io::{BufRead, BufReader, Read};
 
 use serde::Deserialize;
 
-use crate::ingest::columns::{self, Want};
+use crate::ingest::common::columns::{self, Want};
 use crate::ingest::twitter_v2_jsonl::{
     content_type, engager_action, engagers_endpoint, media_type_of_key, push_tag, push_url, warn_counts_once,
 };
-use crate::ingest::{util, Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
+use crate::ingest::common::util;
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{AccountSnap, Day, Post};
 
 pub struct TwitterCsv;

@@ -69,7 +69,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::ingest::{read_lines, Adapter, Ctx, Input, LineAdapter, LineError, Out, Probe, Reject, Writes};
-use crate::ingest::{util, FileError, MAX_RAW_REJECT};
+use crate::ingest::common::util;
+use crate::ingest::{FileError, MAX_RAW_REJECT};
 use crate::model::{AccountSnap, Action, Day, Post};
 
 pub struct TwitterV2Jsonl;

@@ -47,9 +47,9 @@
 
 use chrono::NaiveDate;
 
-use crate::channel::channel;
-use crate::ingest::columns::{self, Want};
-use crate::ingest::traffic_util::{check_date, raw_line, report_range, row_counts, Rollup};
+use crate::ingest::common::channel::channel;
+use crate::ingest::common::columns::{self, Want};
+use crate::ingest::common::traffic::{check_date, raw_line, report_range, row_counts, Rollup};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Day, Traffic};
 

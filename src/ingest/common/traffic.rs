@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::ingest::util::parse_count;
+use crate::ingest::common::util::parse_count;
 use crate::ingest::{Ctx, FileError, Out};
 use crate::model::{Day, Traffic};
 
@@ -202,7 +202,7 @@ mod tests {
         let mut inputs: Vec<(std::path::PathBuf, Option<&str>)> = Vec::new();
         for (dir, depth) in [(root.join("tests/fixtures/real"), 2), (root.join("tests/fixtures"), 5)] {
             let mut files = Vec::new();
-            crate::ingest::util::walk_rel(&dir, &dir, &mut files, depth);
+            crate::ingest::common::util::walk_rel(&dir, &dir, &mut files, depth);
             for f in files {
                 if f.ends_with(".md") || f.ends_with(".py") || f.starts_with("licenses/") || f.starts_with("real/") {
                     continue;

@@ -18,7 +18,7 @@
 //!      Campaign Monitor's `*.cmail19.com`, Mailchimp's `mailchi.mp`) are `email`, Google
 //!      Docs/Drive/Sites are `referral`, newer networks Google's list lacks (`bsky.app`,
 //!      `threads.net`, `hacker news`) are `other_social`;
-//!    - Google's source-category list (`src/channel_sources.rs`, generated from
+//!    - Google's source-category list (`src/ingest/common/channel_sources.rs`, generated from
 //!      Velir/dbt-ga4's copy): SOCIAL and VIDEO -> `other_social`, SEARCH -> `search`,
 //!      SHOPPING -> `referral` (the lake has no shopping channel: a shop linking to the
 //!      site is a referral);

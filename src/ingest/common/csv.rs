@@ -17,8 +17,9 @@ use std::path::Path;
 
 use csv::StringRecord;
 
-use super::actions_csv::{line_of, Columns};
-use super::{util, Ctx, FileError, Input, Out, Reject};
+use crate::ingest::actions_csv::{line_of, Columns};
+use super::util;
+use crate::ingest::{Ctx, FileError, Input, Out, Reject};
 
 /// A CSV format whose rows are independent once the header is known.
 pub trait CsvAdapter: Sync {

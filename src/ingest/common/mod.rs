@@ -1,0 +1,10 @@
+//! Helpers shared by several adapters: CSV and line reading, text and time parsing, the
+//! post-id rules, the traffic roll-up, the channel table. Nothing here names an adapter;
+//! only [`crate::ingest::REGISTRY`] does.
+
+pub mod channel;
+pub mod columns;
+pub mod csv;
+pub mod post_ids;
+pub mod traffic;
+pub mod util;
