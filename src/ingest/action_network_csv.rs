@@ -45,9 +45,9 @@
 
 use csv::StringRecord;
 
-use crate::ingest::actions_csv::{self as shared, cell, opt, Columns, NOT_SHOWN};
+use crate::ingest::common::actions::{self as shared, referrer_medium, source_code, verb_from_input, NOT_SHOWN};
 use crate::ingest::common::columns::{self, Want};
-use crate::ingest::common::csv::{self as csv_stream, CsvAdapter, CsvRows};
+use crate::ingest::common::csv::{self as csv_stream, cell, Columns, CsvAdapter, CsvRows};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::Action;
 use crate::privacy::CellScreen;
@@ -60,28 +60,6 @@ const UUID: &[&str] = &["uuid"];
 const TIME: &[&str] = &["created_date", "created_at", "created", "timestamp", "date"];
 const SOURCE: &[&str] = &["source", "source_code"];
 const REFERRER: &[&str] = &["referrer", "referrer_code"];
-
-/// `medium` from an Action Network referrer code (see the module doc).
-pub(crate) fn referrer_medium(code: &str) -> Option<String> {
-    let c = code.trim();
-    if c.is_empty() || c.eq_ignore_ascii_case("none") {
-        None
-    } else if c.to_ascii_lowercase().starts_with("group-") {
-        Some(c.to_lowercase())
-    } else {
-        Some("referral".into())
-    }
-}
-
-/// A source code, with Action Network's `none` as null.
-pub(crate) fn source_code(code: &str) -> Option<String> {
-    opt(code).filter(|c| !c.eq_ignore_ascii_case("none"))
-}
-
-/// The action verb the input gives, or the error telling how to give one.
-pub(crate) fn verb_from_input(cx: &Ctx) -> Option<String> {
-    cx.action.as_deref().map(|a| a.trim().to_lowercase()).filter(|a| !a.is_empty())
-}
 
 impl Adapter for ActionNetworkCsv {
     fn name(&self) -> &'static str {
@@ -97,7 +75,7 @@ impl Adapter for ActionNetworkCsv {
         if probe.is_dir {
             return 0;
         }
-        let h = shared::probe_header(probe, b',');
+        let h = csv_stream::probe_header(probe, b',');
         let can2 = h.has_prefix("can2_");
         let email = h.find(EMAIL).is_some();
         match (can2, email) {

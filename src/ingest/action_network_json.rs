@@ -48,7 +48,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::ingest::action_network_csv::{referrer_medium, source_code, verb_from_input};
+use crate::ingest::common::actions::{referrer_medium, source_code, verb_from_input};
 use crate::ingest::common::util;
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Action, Micros};

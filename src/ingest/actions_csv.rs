@@ -38,189 +38,18 @@
 //! The small helpers shared by the supporter adapters (header lookup, actor pseudonyms,
 //! time parsing, the verb list) live here too, as `pub(crate)`.
 
-use chrono::{NaiveDate, NaiveDateTime};
 use csv::StringRecord;
 
 use crate::ingest::common::columns::{self, Want};
-use crate::ingest::common::csv::{self as csv_stream, CsvAdapter, CsvRows};
-use crate::ingest::common::{post_ids, util};
+use crate::ingest::common::actions::{actor_id, opt, parse_time, personal_cell, row_key, time_layouts, verb_list, NOT_SHOWN};
+use crate::ingest::common::csv::{self as csv_stream, cell, probe_header, Columns, CsvAdapter, CsvRows};
+use crate::ingest::common::post_ids;
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
-use crate::model::{Action, Micros};
+use crate::model::Action;
 use crate::privacy::CellScreen;
 
 pub struct ActionsCsv;
 pub static ADAPTER: ActionsCsv = ActionsCsv;
-
-/// The lake's canonical action verbs (docs/lake.md#actions; others are allowed).
-pub(crate) const VERBS: &[&str] = &[
-    "like",
-    "reaction",
-    "favorite",
-    "follow",
-    "share",
-    "retweet",
-    "quote",
-    "post",
-    "comment",
-    "reply",
-    "mention_target",
-    "email_target",
-    "call_target",
-    "sign_petition",
-    "pledge",
-    "donate",
-    "attend_event",
-    "volunteer",
-    "host_event",
-    "organize",
-];
-
-/// Says the row's content is deliberately left out of a message.
-pub(crate) const NOT_SHOWN: &str = "the value is not shown: supporter exports hold personal data";
-
-// ---------------------------------------------------------------- shared helpers
-
-/// The header of a CSV file, for lookups by name.
-pub struct Columns {
-    pub names: Vec<String>,
-}
-
-impl Columns {
-    pub fn new(rec: &StringRecord) -> Self {
-        Columns { names: rec.iter().map(|s| s.trim().to_string()).collect() }
-    }
-    /// The index of the first column whose name is one of `any` (case-insensitive).
-    pub fn find(&self, any: &[&str]) -> Option<usize> {
-        any.iter().find_map(|want| self.names.iter().position(|n| n.eq_ignore_ascii_case(want)))
-    }
-    pub fn has_prefix(&self, prefix: &str) -> bool {
-        self.names.iter().any(|n| n.to_ascii_lowercase().starts_with(prefix))
-    }
-    /// "the file's columns are: …" for an error message about a supporter export: only
-    /// names rallylens knows, or `extra` (a mapping's columns), are shown, and a header
-    /// that holds a supporter's row is said so and not shown (`crate::privacy`).
-    pub fn supporter(&self, extra: &[&str]) -> String {
-        crate::privacy::supporter_header(&self.names, extra)
-    }
-    /// "the file's columns are: …" for a CSV that is not a supporter export.
-    pub fn plain(&self) -> String {
-        crate::privacy::plain_header(&self.names)
-    }
-}
-
-/// A trimmed cell; `""` when the column is absent or the row is short.
-pub(crate) fn cell(rec: &StringRecord, i: Option<usize>) -> &str {
-    i.and_then(|i| rec.get(i)).map(str::trim).unwrap_or("")
-}
-
-/// The header fields of a probe's first line (for detection).
-pub(crate) fn probe_header(probe: &Probe, sep: u8) -> Columns {
-    let line = probe.first_line();
-    let mut r = csv::ReaderBuilder::new().has_headers(false).delimiter(sep).from_reader(line.as_bytes());
-    let rec = r.records().next().and_then(Result::ok).unwrap_or_default();
-    Columns::new(&rec)
-}
-
-/// A CSV reader over decoded text: the first record is the header, short rows are allowed.
-pub(crate) fn reader(text: &str, sep: u8) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new().delimiter(sep).flexible(true).from_reader(text.as_bytes())
-}
-
-/// The header of a CSV file, or a FileError saying why there is none.
-pub(crate) fn header(r: &mut csv::Reader<&[u8]>, cx: &Ctx) -> Result<Columns, FileError> {
-    let h = r.headers().map_err(|e| cx.err_at(1, "(header)", format!("cannot read the CSV header: {e}")))?;
-    Ok(Columns::new(h))
-}
-
-/// The 1-based line where a record starts (the header is line 1).
-pub(crate) fn line_of(rec: &StringRecord, fallback: u64) -> u64 {
-    rec.position().map(|p| p.line()).unwrap_or(fallback)
-}
-
-/// The verb list for messages.
-pub(crate) fn verb_list() -> String {
-    VERBS.join(", ")
-}
-
-/// True for a cell holding an e-mail address (an `@` after the first character).
-pub(crate) fn is_email(s: &str) -> bool {
-    s.find('@').is_some_and(|i| i > 0 && i + 1 < s.len())
-}
-
-/// The pseudonym of an actor cell: e-mail, `@handle` or platform user id (see the module doc).
-pub(crate) fn actor_id(cx: &Ctx, platform: &str, raw: &str) -> String {
-    let t = raw.trim();
-    if is_email(t) {
-        cx.pseudo.email(t)
-    } else if t.starts_with('@') {
-        cx.pseudo.id(platform, &util::handle(t))
-    } else {
-        cx.pseudo.id(platform, t)
-    }
-}
-
-/// A supporter-export time: ISO 8601 with an offset; `... UTC`; or a local time in `tz`
-/// (`YYYY-MM-DD HH:MM[:SS[.f]]`, with `T` or a space, or a bare date at 00:00). With
-/// `us_dates`, also `MM/DD/YYYY HH:MM[:SS]` (24 h or with AM/PM) and `MM/DD/YYYY`.
-/// Blank is `Ok(None)`; anything else `Err(())` (the caller must not quote the cell).
-pub(crate) fn parse_time(s: &str, tz: chrono_tz::Tz, us_dates: bool) -> Result<Option<Micros>, ()> {
-    let t = s.trim();
-    if t.is_empty() {
-        return Ok(None);
-    }
-    if let Some(m) = util::parse_iso(t) {
-        return Ok(Some(m));
-    }
-    let (body, zone) = match t.strip_suffix(" UTC").or_else(|| t.strip_suffix(" GMT")) {
-        Some(b) => (b.trim_end(), chrono_tz::UTC),
-        None => (t, tz),
-    };
-    const ISO_LOCAL: &[&str] = &["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"];
-    const US_LOCAL: &[&str] = &["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p"];
-    let layouts = ISO_LOCAL.iter().chain(if us_dates { US_LOCAL } else { &[] });
-    for f in layouts {
-        if let Ok(n) = NaiveDateTime::parse_from_str(body, f) {
-            return util::local_to_utc(n, zone).map(Some).ok_or(());
-        }
-    }
-    let dates: &[&str] = if us_dates { &["%Y-%m-%d", "%m/%d/%Y"] } else { &["%Y-%m-%d"] };
-    for f in dates {
-        if let Ok(d) = NaiveDate::parse_from_str(body, f) {
-            return util::local_to_utc(d.and_time(chrono::NaiveTime::MIN), zone).map(Some).ok_or(());
-        }
-    }
-    Err(())
-}
-
-/// What the time layouts accepted by [`parse_time`] look like, for reject messages.
-pub(crate) fn time_layouts(us_dates: bool) -> &'static str {
-    if us_dates {
-        "expected a date and time like 2024-03-05 14:22:31, 2024-03-05T14:22:31Z or 03/05/2024 14:22, \
-         between 1990-01-01 and 2099-12-31"
-    } else {
-        "expected a date and time like 2024-03-05 14:22:31 or 2024-03-05T14:22:31Z, between 1990-01-01 and 2099-12-31"
-    }
-}
-
-/// Non-blank text, else None.
-pub(crate) fn opt(s: &str) -> Option<String> {
-    util::non_empty(s)
-}
-
-/// The de-duplication key of a canonical action row without its own key: a keyed hash of
-/// (actor pseudonym, verb, time, platform, post id), so the same action listed by two
-/// inputs counts once and the key reveals nothing.
-pub(crate) fn row_key(
-    cx: &Ctx,
-    actor_id: &str,
-    verb: &str,
-    t: Micros,
-    platform: &str,
-    post_id: Option<&str>,
-) -> String {
-    let parts = [actor_id, verb, &t.0.to_string(), platform, post_id.unwrap_or("")];
-    format!("crm:{}", cx.pseudo.id("actions_csv_row", &parts.join("\u{1f}")))
-}
 
 // ---------------------------------------------------------------- the adapter
 
@@ -338,12 +167,6 @@ struct ActionRows<'s> {
     screen: CellScreen,
 }
 
-/// Rejects a `platform` or `action` cell that looks like personal data (named, not shown).
-pub(crate) fn personal_cell(what: &str, v: &str) -> Option<String> {
-    crate::privacy::text_shape(v)
-        .map(|shape| format!("expected {what}, found what looks like {}; {NOT_SHOWN}", shape.describe()))
-}
-
 impl CsvRows for ActionRows<'_> {
     fn row(&mut self, rec: &StringRecord, line: u64, out: &mut dyn Out) {
         let cx = self.cx;
@@ -413,6 +236,7 @@ impl CsvRows for ActionRows<'_> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::model::Micros;
     use crate::ingest::{collect, Collected};
     use crate::pseudo::Pseudonymizer;
 

@@ -57,7 +57,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use csv::StringRecord;
 use serde::Deserialize;
 
-use crate::ingest::actions_csv::{self as shared, Columns, NOT_SHOWN};
+use crate::ingest::common::actions::{self as shared, NOT_SHOWN};
+use crate::ingest::common::csv::{self as csv_stream, Columns};
 use crate::ingest::common::util;
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{AccountSnap, Action, Day, Micros, Post, Traffic};
@@ -421,8 +422,8 @@ impl Adapter for CustomCsv {
         }
         let skip = m.skip_lines as u64;
         let sep = m.separator().map_err(|e| cx.err(e))?;
-        let mut r = shared::reader(body, sep);
-        let h: Columns = shared::header(&mut r, cx).map_err(|e| FileError { line: Some(skip + 1), ..e })?;
+        let mut r = csv_stream::reader(body, sep);
+        let h: Columns = csv_stream::header(&mut r, cx).map_err(|e| FileError { line: Some(skip + 1), ..e })?;
         let mut src = BTreeMap::new();
         let mut missing = Vec::new();
         for &lake in m.lake_columns() {
@@ -477,12 +478,12 @@ impl Adapter for CustomCsv {
                     let line = skip + e.position().map(|p| p.line()).unwrap_or(last_line + 1 - skip);
                     out.rows(1);
                     row += 1;
-                    out.reject(crate::ingest::common::csv::unreadable_row(line, &e));
+                    out.reject(csv_stream::unreadable_row(line, &e));
                     continue;
                 }
             }
             row += 1;
-            let line = skip + shared::line_of(&rec, last_line + 1 - skip);
+            let line = skip + csv_stream::line_of(&rec, last_line + 1 - skip);
             last_line = line;
             out.rows(1);
             let res = match m.table {

@@ -60,7 +60,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::ingest::facebook_insights_csv::urls_in;
+use crate::ingest::common::json::{id_text, kind_of, raw_array, raw_object, JsonDoc};
+use crate::ingest::common::util::urls_in;
 use crate::ingest::common::{post_ids, util};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{AccountSnap, Day, Micros, Post};
@@ -87,7 +88,7 @@ impl Adapter for FacebookGraphJson {
         if !(h.starts_with('{') || h.starts_with('[')) {
             return 0;
         }
-        if crate::ingest::instagram_graph_json::instagram_markers(h) || twitter_markers(h) {
+        if crate::ingest::common::meta::instagram_markers(h) || twitter_markers(h) {
             return 0;
         }
         static CREATED: once_cell::sync::Lazy<regex::Regex> = once_cell::sync::Lazy::new(|| {
@@ -562,73 +563,6 @@ fn content_type(o: &Map<String, Value>) -> &'static str {
 /// The day a Graph API period ends at `end_time` (exclusive): the UTC date 12 hours earlier.
 fn day_ending_at(t: Micros) -> Day {
     Micros(t.0 - 12 * 3_600_000_000).utc_day()
-}
-
-/// An id as text: Graph ids are strings, some old responses give numbers.
-pub(crate) fn id_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => util::non_empty(s),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-// ---------------------------------------------------------------- JSON helpers (shared)
-
-/// A JSON document kept as text, so that records found inside it can be located by line.
-pub(crate) struct JsonDoc<'a> {
-    text: &'a str,
-    newlines: Vec<usize>,
-}
-
-impl<'a> JsonDoc<'a> {
-    pub(crate) fn new(text: &'a str) -> Self {
-        JsonDoc { text, newlines: memchr::memchr_iter(b'\n', text.as_bytes()).collect() }
-    }
-
-    /// The whole document; invalid JSON is a FileError at its line.
-    pub(crate) fn parse(&self, cx: &Ctx) -> Result<&'a RawValue, FileError> {
-        serde_json::from_str::<&RawValue>(self.text)
-            .map_err(|e| cx.err_at(e.line() as u64, "(json)", format!("invalid JSON: {e}")))
-    }
-
-    /// The 1-based line where `raw` (a slice of this document) starts.
-    pub(crate) fn line_of(&self, raw: &RawValue) -> u64 {
-        let base = self.text.as_ptr() as usize;
-        let at = raw.get().as_ptr() as usize;
-        if at < base || at > base + self.text.len() {
-            return 0;
-        }
-        (self.newlines.partition_point(|&n| n < at - base) + 1) as u64
-    }
-}
-
-/// The elements of a JSON array, as slices of the document; None when not an array.
-pub(crate) fn raw_array(raw: &RawValue) -> Option<Vec<&RawValue>> {
-    if !raw.get().starts_with('[') {
-        return None;
-    }
-    serde_json::from_str(raw.get()).ok()
-}
-
-/// The members of a JSON object, as slices of the document; None when not an object.
-pub(crate) fn raw_object(raw: &RawValue) -> Option<BTreeMap<String, &RawValue>> {
-    if !raw.get().starts_with('{') {
-        return None;
-    }
-    serde_json::from_str(raw.get()).ok()
-}
-
-/// "an object", "a string", … for error messages.
-pub(crate) fn kind_of(raw: &RawValue) -> &'static str {
-    match raw.get().as_bytes().first() {
-        Some(b'{') => "an object",
-        Some(b'[') => "an array",
-        Some(b'"') => "a string",
-        Some(b't' | b'f') => "a boolean",
-        Some(b'n') => "null",
-        _ => "a number",
-    }
 }
 
 #[cfg(test)]

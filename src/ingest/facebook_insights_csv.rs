@@ -45,6 +45,8 @@
 use std::io::Read;
 
 use crate::ingest::common::columns::{self, Want};
+use crate::ingest::common::meta::{cell, count_cell, fb_handle_from_permalink, find_col, missing_column};
+use crate::ingest::common::util::urls_in;
 use crate::ingest::common::{post_ids, util};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{Micros, Post};
@@ -133,83 +135,6 @@ fn csv_header(line: &str) -> Option<Vec<String>> {
     let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(line.as_bytes());
     let rec = r.records().next()?.ok()?;
     Some(rec.iter().map(str::to_string).collect())
-}
-
-// ---------------------------------------------------------------- helpers shared with meta_business_suite_csv
-
-/// The index of the FIRST column named `name` (trimmed, case-insensitive).
-pub(crate) fn find_col(headers: &[String], name: &str) -> Option<usize> {
-    headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name))
-}
-
-/// The FileError for a missing column, listing the file's columns.
-pub(crate) fn missing_column(cx: &Ctx, line: u64, name: &str, headers: &[String]) -> FileError {
-    let cols: Vec<&str> = headers.iter().map(|h| h.trim()).filter(|h| !h.is_empty()).collect();
-    cx.err_at(line, name, format!("missing column '{name}'; {}", crate::privacy::plain_header(&cols)))
-}
-
-/// A cell by optional column index; a short row gives "".
-pub(crate) fn cell(cells: &[String], idx: Option<usize>) -> &str {
-    idx.and_then(|i| cells.get(i)).map(String::as_str).unwrap_or("")
-}
-
-/// A count cell: blank is null, a non-number an error naming the column.
-pub(crate) fn count_cell(
-    cells: &[String],
-    idx: Option<usize>,
-    headers: &[String],
-) -> Result<Option<i64>, (String, String)> {
-    let Some(i) = idx else { return Ok(None) };
-    util::parse_count(cell(cells, Some(i))).map_err(|e| (headers[i].trim().to_string(), e))
-}
-
-/// `https://www.facebook.com/<name>/posts/…` → `name`, lower-cased; None for numeric ids
-/// and for paths that are not a page's (`permalink.php`, `photo.php`, `reel`, …).
-pub(crate) fn fb_handle_from_permalink(url: &str) -> Option<String> {
-    let rest = url.trim().split("://").nth(1)?;
-    let mut parts = rest.split('/');
-    let host = parts.next()?.to_ascii_lowercase();
-    if !(host == "facebook.com" || host.ends_with(".facebook.com")) {
-        return None;
-    }
-    let first = parts.next()?.split(['?', '#']).next()?;
-    let reserved = [
-        "permalink.php",
-        "photo.php",
-        "photo",
-        "photos",
-        "video.php",
-        "watch",
-        "reel",
-        "story.php",
-        "groups",
-        "events",
-        "media",
-        "profile.php",
-        "pages",
-        "share",
-        "l.php",
-        "notes",
-        "",
-    ];
-    if reserved.contains(&first.to_ascii_lowercase().as_str()) || first.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    Some(util::handle(first))
-}
-
-/// http(s) links in free text, in order, without repeats; trailing punctuation dropped.
-pub(crate) fn urls_in(text: &str) -> Vec<String> {
-    static RE: once_cell::sync::Lazy<regex::Regex> =
-        once_cell::sync::Lazy::new(|| regex::Regex::new(r#"https?://[^\s"'<>]+"#).expect("static regex"));
-    let mut out: Vec<String> = Vec::new();
-    for m in RE.find_iter(text) {
-        let u = m.as_str().trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']']);
-        if !u.is_empty() && !out.iter().any(|x| x == u) {
-            out.push(u.to_string());
-        }
-    }
-    out
 }
 
 // ---------------------------------------------------------------- reading

@@ -48,8 +48,8 @@ use std::io::Read;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::ingest::facebook_graph_json::{id_text, kind_of, raw_array, raw_object, JsonDoc};
-use crate::ingest::facebook_insights_csv::urls_in;
+use crate::ingest::common::json::{id_text, kind_of, raw_array, raw_object, JsonDoc};
+use crate::ingest::common::util::urls_in;
 use crate::ingest::common::util;
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{Micros, Post};

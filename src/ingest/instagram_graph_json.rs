@@ -38,8 +38,9 @@ use std::collections::HashMap;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::ingest::facebook_graph_json::{id_text, raw_array, raw_object, JsonDoc};
-use crate::ingest::facebook_insights_csv::urls_in;
+use crate::ingest::common::meta::instagram_markers;
+use crate::ingest::common::json::{id_text, raw_array, raw_object, JsonDoc};
+use crate::ingest::common::util::urls_in;
 use crate::ingest::common::util;
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{AccountSnap, Post};
@@ -47,18 +48,6 @@ use crate::model::{AccountSnap, Post};
 pub struct InstagramGraphJson;
 
 pub static ADAPTER: InstagramGraphJson = InstagramGraphJson;
-
-/// Keys and values that only Instagram Graph objects have (used by facebook-graph-json to
-/// stay out of the way).
-pub(crate) fn instagram_markers(h: &str) -> bool {
-    static RE: once_cell::sync::Lazy<regex::Regex> = once_cell::sync::Lazy::new(|| {
-        regex::Regex::new(
-            r#""media_type"\s*:\s*"(IMAGE|VIDEO|CAROUSEL_ALBUM|REELS)"|"object"\s*:\s*"instagram"|"follows_count"\s*:|"ig_id"\s*:|"media_product_type"\s*:"#,
-        )
-        .expect("static regex")
-    });
-    RE.is_match(h)
-}
 
 impl Adapter for InstagramGraphJson {
     fn name(&self) -> &'static str {

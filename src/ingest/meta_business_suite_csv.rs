@@ -43,9 +43,8 @@
 //! A missing `Post ID` or `Publish time` column is a FileError listing the columns.
 
 use crate::ingest::common::columns::{self, Want};
-use crate::ingest::facebook_insights_csv::{
-    cell, count_cell, fb_handle_from_permalink, find_col, missing_column, urls_in,
-};
+use crate::ingest::common::meta::{cell, count_cell, fb_handle_from_permalink, find_col, missing_column};
+use crate::ingest::common::util::urls_in;
 use crate::ingest::common::{post_ids, util};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{Micros, Post};

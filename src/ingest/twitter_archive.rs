@@ -51,7 +51,7 @@ use regex::Regex;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::ingest::twitter_v1_json::{self as v1, FieldError, LineCounter};
+use crate::ingest::common::twitter::{self as v1, FieldError, LineCounter};
 use crate::ingest::common::util;
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{AccountSnap, Post};

@@ -39,7 +39,7 @@ use std::io::{BufRead, BufReader, Read};
 use serde::Deserialize;
 
 use crate::ingest::common::columns::{self, Want};
-use crate::ingest::twitter_v2_jsonl::{
+use crate::ingest::common::twitter::{
     content_type, engager_action, engagers_endpoint, media_type_of_key, push_tag, push_url, warn_counts_once,
 };
 use crate::ingest::common::util;

@@ -51,6 +51,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use crate::ingest::common::twitter::{
+    count, created_at, entities, ferr, id_field, json_kind, status_text, str_field, FieldError, LineCounter,
+};
 use crate::ingest::common::util;
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{AccountSnap, Day, Micros, Post};
@@ -83,19 +86,6 @@ fn v1_created_at_re() -> &'static Regex {
         Regex::new(r#""created_at"\s*:\s*"[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} [+-]\d{4} \d{4}""#)
             .expect("static regex")
     })
-}
-
-fn status_permalink_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"^https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/(?:[A-Za-z0-9_]+|i/web)/status(?:es)?/(\d+)/?(?:[?#].*)?$")
-            .expect("static regex")
-    })
-}
-
-/// The status id a tweet permalink points to (`https://twitter.com/xeni/status/671749…`).
-pub(crate) fn status_link_id(url: &str) -> Option<String> {
-    status_permalink_re().captures(url.trim()).map(|c| c[1].to_string())
 }
 
 impl Adapter for TwitterV1Json {
@@ -303,34 +293,6 @@ fn read_whole(text: &str, cx: &Ctx, out: &mut dyn Out, st: &mut Stats) -> Result
     Ok(())
 }
 
-/// Line numbers of slices of one text, for values visited in increasing order.
-pub(crate) struct LineCounter<'a> {
-    text: &'a str,
-    pos: usize,
-    line: u64,
-}
-
-impl<'a> LineCounter<'a> {
-    pub(crate) fn new(text: &'a str) -> Self {
-        LineCounter { text, pos: 0, line: 1 }
-    }
-    /// The 1-based line where `part` (a slice of the text) starts.
-    pub(crate) fn line_of(&mut self, part: &str) -> u64 {
-        let base = self.text.as_ptr() as usize;
-        let off = (part.as_ptr() as usize).wrapping_sub(base);
-        if off > self.text.len() {
-            return self.line;
-        }
-        if off < self.pos {
-            self.pos = 0;
-            self.line = 1;
-        }
-        self.line += memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.pos..off]).count() as u64;
-        self.pos = off;
-        self.line
-    }
-}
-
 /// One record: counted, then a post (+ snaps), a user snap, a skipped control message or a reject.
 fn item(v: &Value, line: u64, out: &mut dyn Out, st: &mut Stats) {
     out.rows(1);
@@ -359,148 +321,6 @@ fn item(v: &Value, line: u64, out: &mut dyn Out, st: &mut Stats) {
             snaps.into_iter().for_each(|s| out.account(s));
         }
         Err((f, e)) => reject(out, &f, e),
-    }
-}
-
-pub(crate) fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// A field's problem: (field, what was expected and found).
-pub(crate) type FieldError = (String, String);
-
-fn ferr(field: &str, msg: impl Into<String>) -> FieldError {
-    (field.to_string(), msg.into())
-}
-
-/// An id from `key_str` (`"id_str"`), else from the numeric `key_num` when it is an exact
-/// integer or a numeric string (archives). `Ok(None)` when both are absent or null.
-pub(crate) fn id_field(v: &Value, key_str: &str, key_num: &str) -> Result<Option<String>, FieldError> {
-    match v.get(key_str) {
-        Some(Value::String(s)) if !s.trim().is_empty() => return Ok(Some(s.trim().to_string())),
-        Some(Value::Null) | None => {}
-        Some(Value::String(_)) => {}
-        Some(other) => return Err(ferr(key_str, format!("expected a string id, found {}", json_kind(other)))),
-    }
-    match v.get(key_num) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => match n.as_u64() {
-            Some(u) => Ok(Some(u.to_string())),
-            None => Err(ferr(key_num, format!("expected an integer id, found {n} (and no {key_str})"))),
-        },
-        Some(Value::String(s)) if !s.trim().is_empty() && s.trim().bytes().all(|b| b.is_ascii_digit()) => {
-            Ok(Some(s.trim().to_string()))
-        }
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(other) => Err(ferr(key_num, format!("expected an id, found {other}"))),
-    }
-}
-
-fn str_field(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).and_then(util::non_empty)
-}
-
-pub(crate) fn count(v: &Value, key: &str) -> Result<Option<i64>, FieldError> {
-    util::json_count(v.get(key)).map_err(|e| ferr(key, e))
-}
-
-/// Hashtags, mentions, URLs and the media kind of a status (v1.1 or archive layout).
-#[derive(Default, Debug)]
-pub(crate) struct Entities {
-    pub hashtags: Vec<String>,
-    pub mentions: Vec<String>,
-    pub urls: Vec<String>,
-    /// `video` (video or animated GIF), `photo`, `other`, or None without media.
-    pub media: Option<&'static str>,
-}
-
-impl Entities {
-    /// The content type (module docs): media first, then an outbound link, else text.
-    pub(crate) fn content_type(&self) -> &'static str {
-        if let Some(m) = self.media {
-            return m;
-        }
-        if self.urls.iter().any(|u| status_link_id(u).is_none()) {
-            "link"
-        } else {
-            "text"
-        }
-    }
-}
-
-fn push_unique(list: &mut Vec<String>, s: String) {
-    if !s.is_empty() && !list.contains(&s) {
-        list.push(s);
-    }
-}
-
-pub(crate) fn entities(v: &Value) -> Entities {
-    let ext = v.get("extended_tweet").filter(|e| e.is_object());
-    let ents = ext.and_then(|e| e.get("entities")).or_else(|| v.get("entities")).filter(|e| e.is_object()).unwrap_or(v);
-    let list =
-        |o: &Value, key: &str| -> Vec<Value> { o.get(key).and_then(Value::as_array).cloned().unwrap_or_default() };
-    let mut e = Entities::default();
-    for h in list(ents, "hashtags") {
-        let t = h.get("text").and_then(Value::as_str).or(h.as_str()).unwrap_or("");
-        push_unique(&mut e.hashtags, t.trim().trim_start_matches('#').to_lowercase());
-    }
-    for m in list(ents, "user_mentions") {
-        if let Some(sn) = m.get("screen_name").and_then(Value::as_str) {
-            push_unique(&mut e.mentions, util::handle(sn));
-        }
-    }
-    for u in list(ents, "urls") {
-        let url = u.get("expanded_url").and_then(Value::as_str).or_else(|| u.get("url").and_then(Value::as_str));
-        if let Some(url) = url {
-            push_unique(&mut e.urls, url.trim().to_string());
-        }
-    }
-    let media_of =
-        |o: Option<&Value>| o.and_then(|x| x.get("media")).and_then(Value::as_array).filter(|a| !a.is_empty()).cloned();
-    let media = media_of(ext.and_then(|x| x.get("extended_entities")))
-        .or_else(|| media_of(v.get("extended_entities")))
-        .or_else(|| media_of(Some(ents)))
-        .or_else(|| media_of(Some(v)));
-    if let Some(media) = media {
-        let types: Vec<&str> = media.iter().filter_map(|m| m.get("type").and_then(Value::as_str)).collect();
-        e.media = Some(if types.iter().any(|t| *t == "video" || *t == "animated_gif") {
-            "video"
-        } else if types.contains(&"photo") {
-            "photo"
-        } else {
-            "other"
-        });
-    }
-    e
-}
-
-/// The text of a status: `extended_tweet.full_text`, `full_text`, then `text`.
-pub(crate) fn status_text(v: &Value) -> Option<String> {
-    v.get("extended_tweet")
-        .and_then(|e| e.get("full_text"))
-        .and_then(Value::as_str)
-        .or_else(|| v.get("full_text").and_then(Value::as_str))
-        .or_else(|| v.get("text").and_then(Value::as_str))
-        .map(str::to_string)
-}
-
-pub(crate) fn created_at(v: &Value) -> Result<Option<Micros>, FieldError> {
-    match v.get("created_at") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => util::parse_twitter_v1(s).or_else(|| util::parse_iso(s)).map(Some).ok_or_else(|| {
-            ferr(
-                "created_at",
-                format!("expected a time like 'Thu Nov 03 08:50:26 +0000 2022' {}, found '{s}'", util::TIME_WINDOW),
-            )
-        }),
-        Some(other) => Err(ferr("created_at", format!("expected a time string, found {}", json_kind(other)))),
     }
 }
 

@@ -57,21 +57,22 @@
 //! strings (no `serde_json::Value`); fields we don't read are skipped by serde.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::Mutex;
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::ingest::common::twitter::{
+    content_type, engager_action, engagers_endpoint, media_type_of_key, noted_before, push_tag, push_url, warn_counts_once,
+};
 use crate::ingest::{read_lines, Adapter, Ctx, Input, LineAdapter, LineError, Out, Probe, Reject, Writes};
 use crate::ingest::common::util;
 use crate::ingest::{FileError, MAX_RAW_REJECT};
-use crate::model::{AccountSnap, Action, Day, Post};
+use crate::model::{AccountSnap, Day, Post};
 
 pub struct TwitterV2Jsonl;
 
@@ -362,123 +363,6 @@ impl Obj<'_> {
 
 fn list<T>(v: &Option<Vec<T>>) -> &[T] {
     v.as_deref().unwrap_or_default()
-}
-
-// ---------------------------------------------------------------- shared with twitter-csv
-
-/// The content type of a tweet from its media (already resolved to API media types, `None`
-/// when unknown) and URLs (see the module doc).
-pub(crate) fn content_type(media: &[Option<&str>], urls: &[String]) -> &'static str {
-    match media {
-        [] => {
-            if urls.iter().any(|u| !is_twitter_url(u)) {
-                "link"
-            } else {
-                "text"
-            }
-        }
-        [one] => match *one {
-            Some("photo") => "photo",
-            Some("video" | "animated_gif") => "video",
-            _ => "other",
-        },
-        _ => "album",
-    }
-}
-
-/// The API media type implied by a media key's prefix (`3_…` photo, `7_…` and `13_…`
-/// video, `16_…` animated_gif).
-pub(crate) fn media_type_of_key(key: &str) -> Option<&'static str> {
-    match key.split_once('_')?.0 {
-        "3" => Some("photo"),
-        "7" | "13" => Some("video"),
-        "16" => Some("animated_gif"),
-        _ => None,
-    }
-}
-
-/// A URL on Twitter itself (a tweet, a photo page, `pic.twitter.com`), with or without scheme.
-pub(crate) fn is_twitter_url(u: &str) -> bool {
-    let rest = u.trim();
-    let rest = rest.strip_prefix("https://").or_else(|| rest.strip_prefix("http://")).unwrap_or(rest);
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("").to_ascii_lowercase();
-    let host = host.strip_prefix("www.").or_else(|| host.strip_prefix("mobile.")).unwrap_or(&host);
-    matches!(host, "twitter.com" | "x.com" | "pic.twitter.com" | "pic.x.com")
-}
-
-/// Adds `v` (lower-cased, without the leading `mark`) to `out` unless already there.
-pub(crate) fn push_tag(out: &mut Vec<String>, v: &str, mark: char) {
-    let v = v.trim();
-    let v = v.strip_prefix(mark).unwrap_or(v);
-    if v.is_empty() {
-        return;
-    }
-    let v = v.to_lowercase();
-    if !out.contains(&v) {
-        out.push(v);
-    }
-}
-
-pub(crate) fn push_url(out: &mut Vec<String>, v: &str) {
-    if !v.is_empty() && !out.iter().any(|u| u == v) {
-        out.push(v.to_string());
-    }
-}
-
-/// `.../2/tweets/<id>/liking_users` -> (`like`, id); `/retweeted_by` -> (`retweet`, id).
-pub(crate) fn engagers_endpoint(url: &str) -> Option<(&'static str, &str)> {
-    let i = url.find("/2/tweets/")?;
-    let rest = &url[i + "/2/tweets/".len()..];
-    let (id, rest) = rest.split_at(rest.find(|c: char| !c.is_ascii_digit())?);
-    if id.is_empty() {
-        return None;
-    }
-    let verb = if rest.starts_with("/liking_users") {
-        "like"
-    } else if rest.starts_with("/retweeted_by") {
-        "retweet"
-    } else {
-        return None;
-    };
-    Some((verb, id))
-}
-
-/// The action of one user of a `liking_users` / `retweeted_by` listing.
-pub(crate) fn engager_action(verb: &str, post_id: &str, user_id: &str, cx: &Ctx) -> Action {
-    Action {
-        platform: "twitter".into(),
-        actor_id: cx.pseudo.id("twitter", user_id),
-        action: verb.into(),
-        occurred_at: None,
-        post_id: Some(post_id.to_string()),
-        action_key: Some(format!("{verb}:{post_id}:{user_id}")),
-        ..Default::default()
-    }
-}
-
-/// Warnings that must not repeat for every line of an input, even when the driver reads the
-/// file in several ranges on several threads: how often each kind was given, by (source
-/// file, ingest time, kind).
-static NOTED: Mutex<Option<HashMap<NoteKey, u32>>> = Mutex::new(None);
-
-type NoteKey = (String, i64, &'static str);
-
-/// How many times `kind` was noted for this input before (0: this is the first time).
-fn noted_before(cx: &Ctx, kind: &'static str) -> u32 {
-    let mut guard = NOTED.lock().unwrap_or_else(|p| p.into_inner());
-    let n = guard.get_or_insert_with(HashMap::new).entry((cx.source_file.clone(), cx.ingested_at.0, kind)).or_insert(0);
-    *n += 1;
-    *n - 1
-}
-
-/// One warning per input that tweet counts hold no posts.
-pub(crate) fn warn_counts_once(cx: &Ctx, out: &mut dyn Out) {
-    if noted_before(cx, "counts") == 0 {
-        out.warn(format!(
-            "{}: tweet counts (twarc2 counts: start, end, tweet_count) hold no posts; nothing ingested from them",
-            cx.source_file
-        ));
-    }
 }
 
 /// Lines with API error objects that get their own warning, per input.
@@ -1237,18 +1121,4 @@ pub(crate) mod tests {
         }
     }
 
-    #[test]
-    fn helpers() {
-        assert_eq!(engagers_endpoint("https://api.twitter.com/2/tweets/123/liking_users?x=1"), Some(("like", "123")));
-        assert_eq!(engagers_endpoint("https://api.twitter.com/2/tweets/123/retweeted_by"), Some(("retweet", "123")));
-        assert_eq!(engagers_endpoint("https://api.twitter.com/2/tweets/search/recent?q=a"), None);
-        assert_eq!(engagers_endpoint("https://api.twitter.com/2/users/123/followers"), None);
-        assert!(is_twitter_url("https://twitter.com/a/status/1/photo/1"));
-        assert!(is_twitter_url("pic.twitter.com/uXqSAGWkWJ"));
-        assert!(!is_twitter_url("https://t.co/abc"));
-        assert!(!is_twitter_url("http://www.tagesschau.de/x"));
-        assert_eq!(content_type(&[Some("photo"), None], &[]), "album");
-        assert_eq!(content_type(&[None], &[]), "other");
-        assert_eq!(content_type(&[], &["https://twitter.com/a/status/1".into()]), "text");
-    }
 }

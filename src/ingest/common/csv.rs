@@ -17,9 +17,8 @@ use std::path::Path;
 
 use csv::StringRecord;
 
-use crate::ingest::actions_csv::{line_of, Columns};
 use super::util;
-use crate::ingest::{Ctx, FileError, Input, Out, Reject};
+use crate::ingest::{Ctx, FileError, Input, Out, Probe, Reject};
 
 /// A CSV format whose rows are independent once the header is known.
 pub trait CsvAdapter: Sync {
@@ -299,6 +298,65 @@ fn not_utf8(e: csv::Error, offset: u64, display: &str) -> Result<FileError, csv:
 /// byte): no field to name, nothing to show.
 pub(crate) fn unreadable_row(line: u64, e: &csv::Error) -> Reject {
     Reject { line, field: "(csv)".into(), error: format!("unreadable CSV row: {e}"), raw: None }
+}
+
+// ---------------------------------------------------------------- the header and cells
+
+/// The header of a CSV file, for lookups by name.
+pub struct Columns {
+    pub names: Vec<String>,
+}
+
+impl Columns {
+    pub fn new(rec: &StringRecord) -> Self {
+        Columns { names: rec.iter().map(|s| s.trim().to_string()).collect() }
+    }
+    /// The index of the first column whose name is one of `any` (case-insensitive).
+    pub fn find(&self, any: &[&str]) -> Option<usize> {
+        any.iter().find_map(|want| self.names.iter().position(|n| n.eq_ignore_ascii_case(want)))
+    }
+    pub fn has_prefix(&self, prefix: &str) -> bool {
+        self.names.iter().any(|n| n.to_ascii_lowercase().starts_with(prefix))
+    }
+    /// "the file's columns are: …" for an error message about a supporter export: only
+    /// names rallylens knows, or `extra` (a mapping's columns), are shown, and a header
+    /// that holds a supporter's row is said so and not shown (`crate::privacy`).
+    pub fn supporter(&self, extra: &[&str]) -> String {
+        crate::privacy::supporter_header(&self.names, extra)
+    }
+    /// "the file's columns are: …" for a CSV that is not a supporter export.
+    pub fn plain(&self) -> String {
+        crate::privacy::plain_header(&self.names)
+    }
+}
+
+/// A trimmed cell; `""` when the column is absent or the row is short.
+pub(crate) fn cell(rec: &StringRecord, i: Option<usize>) -> &str {
+    i.and_then(|i| rec.get(i)).map(str::trim).unwrap_or("")
+}
+
+/// The header fields of a probe's first line (for detection).
+pub(crate) fn probe_header(probe: &Probe, sep: u8) -> Columns {
+    let line = probe.first_line();
+    let mut r = csv::ReaderBuilder::new().has_headers(false).delimiter(sep).from_reader(line.as_bytes());
+    let rec = r.records().next().and_then(Result::ok).unwrap_or_default();
+    Columns::new(&rec)
+}
+
+/// A CSV reader over decoded text: the first record is the header, short rows are allowed.
+pub(crate) fn reader(text: &str, sep: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new().delimiter(sep).flexible(true).from_reader(text.as_bytes())
+}
+
+/// The header of a CSV file, or a FileError saying why there is none.
+pub(crate) fn header(r: &mut csv::Reader<&[u8]>, cx: &Ctx) -> Result<Columns, FileError> {
+    let h = r.headers().map_err(|e| cx.err_at(1, "(header)", format!("cannot read the CSV header: {e}")))?;
+    Ok(Columns::new(h))
+}
+
+/// The 1-based line where a record starts (the header is line 1).
+pub(crate) fn line_of(rec: &StringRecord, fallback: u64) -> u64 {
+    rec.position().map(|p| p.line()).unwrap_or(fallback)
 }
 
 #[cfg(test)]

@@ -2,9 +2,13 @@
 //! post-id rules, the traffic roll-up, the channel table. Nothing here names an adapter;
 //! only [`crate::ingest::REGISTRY`] does.
 
+pub mod actions;
 pub mod channel;
 pub mod columns;
 pub mod csv;
+pub mod json;
+pub mod meta;
 pub mod post_ids;
 pub mod traffic;
+pub mod twitter;
 pub mod util;

@@ -261,6 +261,20 @@ pub fn non_empty(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
+/// http(s) links in free text, in order, without repeats; trailing punctuation dropped.
+pub(crate) fn urls_in(text: &str) -> Vec<String> {
+    static RE: once_cell::sync::Lazy<regex::Regex> =
+        once_cell::sync::Lazy::new(|| regex::Regex::new(r#"https?://[^\s"'<>]+"#).expect("static regex"));
+    let mut out: Vec<String> = Vec::new();
+    for m in RE.find_iter(text) {
+        let u = m.as_str().trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']']);
+        if !u.is_empty() && !out.iter().any(|x| x == u) {
+            out.push(u.to_string());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
