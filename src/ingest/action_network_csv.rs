@@ -234,7 +234,7 @@ impl CsvRows for SignatureRows<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::actions_csv::tests::{debug_all, detect_file, fixture, key, sample, OTHER_SAMPLES};
+    use crate::ingest::testkit::actions::{debug_all, detect_file, fixture, key, sample, OTHER_SAMPLES};
     use crate::ingest::{collect, Collected};
     use crate::model::Micros;
 
@@ -327,7 +327,7 @@ mod tests {
 
     #[test]
     fn personal_source_codes_are_screened_and_headerless_files_not_quoted() {
-        use crate::ingest::actions_csv::tests::collect_text;
+        use crate::ingest::testkit::actions::collect_text;
         let text = "uuid,email,created_date,source,referrer\n\
                     u1,jo@example.org,2024-03-05,jo@example.org,group-jo@example.org\n\
                     u2,kim@example.org,2024-03-05,+1 212 555 0147,kim-lee\n\
@@ -423,8 +423,5 @@ mod tests {
             assert_eq!(detect_file(&ADAPTER, &sample(s)), 0, "{s}");
         }
         assert_eq!(detect_file(&ADAPTER, &fixture("actions-csv/crm_actions.csv").path), 0);
-        // ... and the canonical table's detector does not take these.
-        let canonical = &crate::ingest::actions_csv::ADAPTER;
-        assert_eq!(detect_file(canonical, &fixture("action-network-csv/petition_signatures.csv").path), 0);
     }
 }

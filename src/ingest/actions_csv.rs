@@ -234,66 +234,11 @@ impl CsvRows for ActionRows<'_> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::model::Micros;
+    use crate::ingest::testkit::actions::{collect_text, debug_all, detect_file, fixture, key, sample, OTHER_SAMPLES};
     use crate::ingest::{collect, Collected};
-    use crate::pseudo::Pseudonymizer;
-
-    pub(crate) fn fixture(rel: &str) -> Input {
-        Input::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/").to_string() + rel)
-    }
-    pub(crate) fn sample(rel: &str) -> std::path::PathBuf {
-        std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/").to_string() + rel)
-    }
-    pub(crate) fn key() -> Pseudonymizer {
-        Pseudonymizer::from_key(b"rallylens-test-key-0123456789")
-    }
-    /// Runs the detector of `a` on a file.
-    pub(crate) fn detect_file(a: &dyn Adapter, path: &std::path::Path) -> u8 {
-        let (is_dir, head, entries) = crate::ingest::probe_input(path).unwrap();
-        a.detect(&Probe { path, is_dir, head: &head, entries: &entries })
-    }
-    /// Samples of formats that are not supporter actions.
-    pub(crate) const OTHER_SAMPLES: &[&str] = &[
-        "twitter-csv/brexit.csv",
-        "twitter-csv/small_sample_2021.csv",
-        "twitter-csv/users.csv",
-        "twitter-v2-jsonl/two_tweets.jsonl",
-        "twitter-v1-json/get_search.json",
-        "twitter-analytics-csv/tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv",
-        "facebook-insights-csv/Facebook Insights Data Export (Post Level) - USC Clinical Trials - 2017-01-19.csv",
-        "facebook-graph-json/v2_6-post-with-reactions.json",
-        "instagram-graph-json/instagram-media-image.json",
-        "ua-csv/google-metrics-all.csv",
-        "ga4-source-categories/ga4_source_categories.csv",
-        "custom-csv/dataset_Facebook.csv",
-    ];
-    /// Everything an adapter produced, as text, to search for personal data. The ingest
-    /// time is left out: a clock reading's digits can contain a needle (a zip code) by chance.
-    pub(crate) fn debug_all(got: &Collected) -> String {
-        let mut actions = got.actions.clone();
-        actions.iter_mut().for_each(|a| a.ingested_at = None);
-        let mut posts = got.posts.clone();
-        posts.iter_mut().for_each(|p| p.ingested_at = None);
-        format!("{:?}\n{:?}\n{:?}\n{:?}\n{:?}", actions, posts, got.accounts, got.rejects, got.warnings)
-    }
-
-    /// Runs `a` over `text` written to a temporary `name`, with `action` as `--action`.
-    pub(crate) fn collect_text(
-        a: &dyn Adapter,
-        name: &str,
-        text: &str,
-        action: Option<&str>,
-    ) -> Result<Collected, FileError> {
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        let pseudo = key();
-        let mut cx = Ctx::new(name, &pseudo);
-        cx.action = action.map(str::to_string);
-        collect(a, &Input::new(&p), &cx)
-    }
+    use crate::model::Micros;
 
     #[test]
     fn personal_free_text_is_screened() {
@@ -471,5 +416,114 @@ pub(crate) mod tests {
         assert_eq!(parse_time("", ny, false), Ok(None));
         // A bare date is local midnight: 2024-03-05 00:00 EST = 05:00Z = 1709614800.
         assert_eq!(parse_time("2024-03-05", ny, false), Ok(Some(Micros(1_709_614_800_000_000))));
+    }
+}
+
+/// Reading in byte ranges (`common::csv`), through this adapter.
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+    use std::path::Path;
+
+    use crate::ingest::common::csv::{ranges, read_range};
+    use crate::ingest::testkit::actions::key;
+    use crate::ingest::{CollectOut, Collected};
+
+    /// A BOM, quoted cells with a newline, an escaped quote and a comma, a blank action (a
+    /// reject) after the multi-line cell, and a row without a time.
+    const DATA: &str = "\u{feff}actor,action,occurred_at,campaign\n\
+        1,like,2024-03-05T14:22:31Z,\"multi\nline\"\n\
+        2,like,2024-03-05T14:22:32Z,\"say \"\"hi\"\"\"\n\
+        3,,2024-03-05T14:22:33Z,x\n\
+        \"4\",like,2024-03-05T14:22:34Z,\"a,b\"\n\
+        5,like,,plain\n";
+
+    /// Reads `path` in the ranges of `chunk` bytes as the driver does: each range on its
+    /// own, lines offset by the lines of the ranges before.
+    fn read_split(path: &Path, chunk: u64, cx: &Ctx) -> (usize, Collected) {
+        let len = std::fs::metadata(path).unwrap().len();
+        let rs = ranges(path, len, chunk, b',').unwrap();
+        let mut all = Collected::default();
+        let mut offset = 0;
+        for &(start, end) in &rs {
+            let mut out = CollectOut { cx, got: Collected::default() };
+            let lines = read_range(&ADAPTER, &Input::new(path), start, end, cx, &mut out).unwrap();
+            let got = out.got;
+            all.rows += got.rows;
+            all.actions.extend(got.actions);
+            all.rejects.extend(got.rejects.into_iter().map(|mut r| {
+                r.line += offset;
+                r
+            }));
+            all.warnings.extend(got.warnings);
+            offset += lines;
+        }
+        (rs.len(), all)
+    }
+
+    /// Reads `data` whole and in every chunk size from 1 byte to all of it; returns the
+    /// whole read and the largest number of ranges.
+    fn check_splits(data: &str, crlf: bool) -> (Collected, usize) {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("actions.csv");
+        std::fs::write(&path, data).unwrap();
+        let pseudo = key();
+        let cx = Ctx::new("actions.csv", &pseudo);
+        let whole = crate::ingest::collect(&ADAPTER, &Input::new(&path), &cx).unwrap();
+        let mut most = 0;
+        for chunk in 1..=data.len() as u64 + 1 {
+            let (n, split) = read_split(&path, chunk, &cx);
+            most = most.max(n);
+            assert_eq!(split.rows, whole.rows, "chunk {chunk}");
+            assert_eq!(split.actions, whole.actions, "chunk {chunk}");
+            if crlf {
+                // The csv crate reports a record after a CRLF one line early (it reads the
+                // `\n` with the next record), a split read not for the first record of a
+                // range: the rejects agree but for that line.
+                let f =
+                    |c: &Collected| c.rejects.iter().map(|r| (r.field.clone(), r.error.clone())).collect::<Vec<_>>();
+                assert_eq!(f(&split), f(&whole), "chunk {chunk}");
+            } else {
+                assert_eq!(split.rejects, whole.rejects, "chunk {chunk}");
+            }
+        }
+        (whole, most)
+    }
+
+    #[test]
+    fn every_split_reads_what_the_whole_file_reads() {
+        let (whole, most) = check_splits(DATA, false);
+        // 5 data rows; row 3 (starting on line 5: the header is line 1, row 1 spans 2-3) has
+        // no action.
+        assert_eq!(whole.rows, 5);
+        let rej: Vec<(u64, &str)> = whole.rejects.iter().map(|r| (r.line, r.field.as_str())).collect();
+        assert_eq!(rej, vec![(5, "action")]);
+        let campaigns: Vec<Option<&str>> = whole.actions.iter().map(|a| a.campaign.as_deref()).collect();
+        assert_eq!(campaigns, vec![Some("multi\nline"), Some("say \"hi\""), Some("a,b"), Some("plain")]);
+        assert_eq!(whole.actions[2].actor_id, key().id("crm", "4"));
+        // With 1-byte chunks every record is its own range: the header and 5 rows.
+        assert_eq!(most, 6);
+    }
+
+    #[test]
+    fn crlf_files_split_alike() {
+        let crlf = DATA.replace('\n', "\r\n");
+        let (whole, most) = check_splits(&crlf, true);
+        assert_eq!(whole.rows, 5);
+        let campaigns: Vec<Option<&str>> = whole.actions.iter().map(|a| a.campaign.as_deref()).collect();
+        assert_eq!(campaigns, vec![Some("multi\r\nline"), Some("say \"hi\""), Some("a,b"), Some("plain")]);
+        assert_eq!(most, 6);
+    }
+
+    #[test]
+    fn not_utf8_refuses_the_input() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("latin1.csv");
+        // "Jos\xe9" in Latin-1 on line 3.
+        std::fs::write(&path, b"actor,action,occurred_at\n1,like,2024-03-05\nJos\xe9,like,2024-03-05\n").unwrap();
+        let pseudo = key();
+        let cx = Ctx::new("latin1.csv", &pseudo);
+        let e = crate::ingest::collect(&ADAPTER, &Input::new(&path), &cx).unwrap_err();
+        assert!(e.msg.starts_with("not UTF-8 text"), "{e}");
     }
 }

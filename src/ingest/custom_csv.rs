@@ -741,7 +741,7 @@ fn traffic_row(p: &Plan, rec: &StringRecord, row: u64, out: &mut dyn Out) -> Row
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::actions_csv::tests::{debug_all, detect_file, fixture, key, sample, OTHER_SAMPLES};
+    use crate::ingest::testkit::actions::{debug_all, detect_file, fixture, key, sample, OTHER_SAMPLES};
     use crate::ingest::{collect, Collected};
 
     const UCI: &str = "custom-csv/dataset_Facebook.csv";

@@ -24,6 +24,8 @@ pub mod instagram_graph_json;
 pub mod matomo_csv;
 pub mod meta_business_suite_csv;
 pub mod plausible_csv;
+#[cfg(test)]
+mod registry_tests;
 pub mod rules;
 #[cfg(test)]
 pub mod testkit;

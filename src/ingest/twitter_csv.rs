@@ -560,22 +560,22 @@ fn user_row(row: &Row, c: &Cols, cx: &Ctx, out: &mut dyn Out) -> Result<(), Bad>
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::ingest::twitter_v2_jsonl::tests::{day, detect_file, detected, other_inputs, run, sample};
+    use crate::ingest::testkit::twitter::{day, detect_file, detected, other_inputs, run, sample};
     use crate::ingest::{collect, Collected};
     use crate::pseudo::Pseudonymizer;
 
     fn fixture(rel: &str) -> String {
         format!("{}/tests/fixtures/twitter-csv/{rel}", env!("CARGO_MANIFEST_DIR"))
     }
-    fn post<'c>(got: &'c Collected, id: &str) -> &'c Post {
+    pub(crate) fn post<'c>(got: &'c Collected, id: &str) -> &'c Post {
         got.posts.iter().find(|p| p.post_id == id).unwrap_or_else(|| panic!("no post {id}"))
     }
 
     /// The fields both encodings of one collection must agree on.
     #[allow(clippy::type_complexity)]
-    fn comparable(
+    pub(crate) fn comparable(
         p: &Post,
     ) -> (
         String,
@@ -605,26 +605,6 @@ mod tests {
         )
     }
 
-    #[test]
-    fn brexit_csv_and_jsonl_give_the_same_posts() {
-        let csv = run(&ADAPTER, &sample("twitter-csv/brexit.csv"));
-        let json = run(&crate::ingest::twitter_v2_jsonl::ADAPTER, &sample("twitter-v2-jsonl/brexit.jsonl"));
-        assert_eq!(csv.posts.len(), 100);
-        let ids = |g: &Collected| g.posts.iter().map(|p| p.post_id.clone()).collect::<std::collections::BTreeSet<_>>();
-        assert_eq!(ids(&csv), ids(&json));
-        for j in &json.posts {
-            let c = post(&csv, &j.post_id);
-            assert_eq!(comparable(c), comparable(j), "post {}", j.post_id);
-            // urls agree except on media links, which twarc-csv writes as display_url.
-            if j.content_type != "photo" && j.content_type != "video" && j.content_type != "album" {
-                assert_eq!(c.urls, j.urls, "post {}", j.post_id);
-            }
-        }
-        // The text too, once twarc-csv's `\n` escapes are undone.
-        let t = post(&csv, "1440716895355764743").text.as_deref().unwrap();
-        assert_eq!(Some(t), post(&json, "1440716895355764743").text.as_deref());
-        assert!(t.contains("leader.\n\nTypical"));
-    }
 
     #[test]
     fn brexit_csv() {

@@ -723,28 +723,14 @@ fn build_post(t: &Obj, lk: &Lookup) -> Result<Post, (String, String)> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::ingest::{collect, probe_input, Collected};
+    use crate::ingest::testkit::twitter::{day, detect_file, detected, other_inputs, run, sample};
+    use crate::ingest::Collected;
     use crate::pseudo::Pseudonymizer;
 
-    pub(crate) fn sample(rel: &str) -> String {
-        format!("{}/tests/fixtures/real/{rel}", env!("CARGO_MANIFEST_DIR"))
-    }
     fn fixture(rel: &str) -> String {
         format!("{}/tests/fixtures/twitter-v2-jsonl/{rel}", env!("CARGO_MANIFEST_DIR"))
-    }
-    pub(crate) fn run(adapter: &dyn Adapter, path: &str) -> Collected {
-        let pseudo = Pseudonymizer::from_key(b"0123456789abcdef");
-        let cx = Ctx::new(path, &pseudo);
-        collect(adapter, &Input::new(path), &cx).unwrap_or_else(|e| panic!("{e}"))
-    }
-    pub(crate) fn day(y: i32, m: u32, d: u32) -> Day {
-        Day::from_naive(chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap())
-    }
-    pub(crate) fn detect_file(adapter: &dyn Adapter, path: &str) -> u8 {
-        let (is_dir, head, entries) = probe_input(std::path::Path::new(path)).unwrap();
-        adapter.detect(&Probe { path: std::path::Path::new(path), is_dir, head: &head, entries: &entries })
     }
     fn post<'c>(got: &'c Collected, id: &str) -> &'c Post {
         got.posts.iter().find(|p| p.post_id == id).unwrap_or_else(|| panic!("no post {id}"))
@@ -1049,43 +1035,6 @@ pub(crate) mod tests {
         let r = &out.got.rejects[0];
         assert_eq!((r.line, r.field.as_str()), (4, "data[1].created_at"));
         assert!(r.error.contains("found 'yesterday'"));
-    }
-
-    /// Inputs of the other formats: their real samples, and the fixtures of the other
-    /// adapters (files, and the folders that are one input, like a Twitter archive).
-    pub(crate) fn other_inputs(own: &[&str]) -> Vec<String> {
-        let mut out = Vec::new();
-        for e in std::fs::read_dir(sample("")).unwrap().flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if e.path().is_dir() && !own.contains(&name.as_str()) && name != "licenses" {
-                let mut files = Vec::new();
-                util::walk_rel(&e.path(), &e.path(), &mut files, 4);
-                out.extend(files.iter().map(|f| e.path().join(f).to_string_lossy().into_owned()));
-            }
-        }
-        let fixtures = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
-        for e in std::fs::read_dir(&fixtures).unwrap().flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if own.contains(&name.as_str()) || name == "real" {
-                continue;
-            }
-            let mut files = Vec::new();
-            util::walk_rel(&e.path(), &e.path(), &mut files, 6);
-            out.extend(files.iter().map(|f| e.path().join(f).to_string_lossy().into_owned()));
-            for d in std::fs::read_dir(e.path()).unwrap().flatten() {
-                if d.path().is_dir() {
-                    out.push(d.path().to_string_lossy().into_owned());
-                }
-            }
-        }
-        out
-    }
-
-    /// The format the whole registry picks for an input.
-    pub(crate) fn detected(path: &str) -> Option<&'static str> {
-        let (is_dir, head, entries) = probe_input(std::path::Path::new(path)).unwrap();
-        crate::ingest::detect(&Probe { path: std::path::Path::new(path), is_dir, head: &head, entries: &entries })
-            .map(|(a, _)| a.name())
     }
 
     #[test]
