@@ -1,6 +1,7 @@
 //! Ingest: one adapter per export format behind the [`Adapter`] trait.
 //!
-//! Adding a format is one new file in this folder and one line in [`REGISTRY`].
+//! Adding a format is one new file in `formats/` and one line in [`REGISTRY`]; helpers
+//! several formats share live in `common/`, never in another format's file.
 //! An adapter reads one input (a file, or a folder/zip for archive formats) and hands
 //! canonical records to an [`Out`]; it never touches the lake. The lake writer (`crate::lake`)
 //! provides the `Out` that streams records to Parquet; tests use [`Collected`].
@@ -9,32 +10,14 @@
 //! the file in byte ranges on several threads, each line independently, so memory stays
 //! bounded by the batch size whatever the file size.
 
-pub mod action_network_csv;
-pub mod action_network_json;
-pub mod actions_csv;
 pub mod common;
-pub mod custom_csv;
 pub mod driver;
-pub mod facebook_graph_json;
-pub mod facebook_insights_csv;
-pub mod flickr_json;
-pub mod ga4_bigquery_jsonl;
-pub mod instagram_dyi_json;
-pub mod instagram_graph_json;
-pub mod matomo_csv;
-pub mod meta_business_suite_csv;
-pub mod plausible_csv;
+pub mod formats;
 #[cfg(test)]
 mod registry_tests;
 pub mod rules;
 #[cfg(test)]
 pub mod testkit;
-pub mod twitter_analytics_csv;
-pub mod twitter_archive;
-pub mod twitter_csv;
-pub mod twitter_v1_json;
-pub mod twitter_v2_jsonl;
-pub mod ua_csv;
 
 use std::fmt;
 use std::io::Read;
@@ -42,10 +25,15 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use crate::model::Micros;
 use common::{csv as csv_stream, util};
+use crate::model::Micros;
 use crate::pseudo::Pseudonymizer;
 pub use crate::schema::{Out, Reject};
+pub use formats::{
+    action_network_csv, action_network_json, actions_csv, custom_csv, facebook_graph_json, facebook_insights_csv,
+    flickr_json, ga4_bigquery_jsonl, instagram_dyi_json, instagram_graph_json, matomo_csv, meta_business_suite_csv,
+    plausible_csv, twitter_analytics_csv, twitter_archive, twitter_csv, twitter_v1_json, twitter_v2_jsonl, ua_csv,
+};
 pub use rules::{collect, CollectOut, Collected};
 
 /// Every export format, in detection order (earlier wins a tie).

@@ -12,7 +12,7 @@
 //! The layout is decided from the content, not the name: a file whose first value starts
 //! with `[`, or whose first line is not a complete JSON value (pretty-printed), is read whole;
 //! otherwise it is read line by line (streamed, so memory stays bounded). This adapter does
-//! not implement [`LineAdapter`](super::LineAdapter) because the driver would then cut
+//! not implement [`LineAdapter`](crate::ingest::LineAdapter) because the driver would then cut
 //! pretty-printed files into meaningless lines.
 //!
 //! Mapping (docs/metrics.md#engagements-of-a-post, docs/lake.md#posts):
