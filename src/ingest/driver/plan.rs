@@ -1,0 +1,332 @@
+//! Phase 1: expand the inputs, stat them, choose their adapters, and drop what is unchanged.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::{InputOptions, InputSpec, Outcome, Report, RunOptions};
+use crate::ingest::{by_name, detect, names, probe_input, Adapter, FileError, Input, Probe};
+use crate::lake::manifest::{FileEntry, Manifest};
+
+/// An input ready to be read.
+pub(super) struct Planned {
+    pub(super) input: Input,
+    pub(super) abs: String,
+    pub(super) size: u64,
+    pub(super) mtime: Option<i64>,
+    /// Known before reading for probably-unchanged files, after it for the others.
+    pub(super) sha256: Option<String>,
+    pub(super) adapter: &'static dyn Adapter,
+    pub(super) options: InputOptions,
+    pub(super) fingerprint: String,
+    pub(super) tz: chrono_tz::Tz,
+    pub(super) seq: u64,
+    pub(super) id: String,
+    pub(super) replaces: Option<String>,
+    /// Index into the report.
+    pub(super) slot: usize,
+}
+
+/// Expands folders into the inputs they hold: a folder that an archive format recognises
+/// (a Twitter archive) is one input, any other folder its files, recursively, sorted.
+pub fn expand(spec: &InputSpec) -> Result<Vec<(PathBuf, String)>, FileError> {
+    let shown = spec.path.to_string_lossy().into_owned();
+    let meta = std::fs::metadata(&spec.path).map_err(|e| FileError::new(&shown, format!("cannot read: {e}")))?;
+    if !meta.is_dir() {
+        return Ok(vec![(spec.path.clone(), relative(&spec.path))]);
+    }
+    if let Ok((true, head, entries)) = probe_input(&spec.path) {
+        let probe = Probe { path: &spec.path, is_dir: true, head: &head, entries: &entries };
+        let forced = spec.options.format.as_deref().and_then(by_name);
+        if forced.is_some_and(|a| a.detect(&probe) > 0) || (forced.is_none() && detect(&probe).is_some()) {
+            return Ok(vec![(spec.path.clone(), relative(&spec.path))]);
+        }
+    }
+    let mut files = Vec::new();
+    walk(&spec.path, &mut files);
+    files.sort();
+    if files.is_empty() {
+        return Err(FileError::new(&shown, "the folder holds no files to ingest"));
+    }
+    Ok(files
+        .into_iter()
+        .map(|p| {
+            let r = relative(&p);
+            (p, r)
+        })
+        .collect())
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    for e in rd.flatten() {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// The path as shown and stored in `source_file`: relative to the working folder when inside it.
+fn relative(p: &Path) -> String {
+    if p.is_absolute() {
+        if let Ok(cwd) = std::env::current_dir() {
+            if let Ok(r) = p.strip_prefix(&cwd) {
+                return r.to_string_lossy().into_owned();
+            }
+        }
+    }
+    p.to_string_lossy().into_owned()
+}
+
+/// SHA-256 of a file, read through 64 MiB memory maps: no copy into a buffer, and the
+/// resident set stays bounded by one window whatever the file size. (A file truncated by
+/// another process while it is mapped would fault; exports are not written in place.)
+fn sha256_file(path: &Path) -> std::io::Result<(u64, String)> {
+    const WINDOW: u64 = 64 << 20;
+    let f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    let mut h = Sha256::new();
+    let mut off = 0;
+    while off < len {
+        let n = WINDOW.min(len - off);
+        // SAFETY: read-only map of a regular file; see the note above on truncation.
+        let map = unsafe { memmap2::MmapOptions::new().offset(off).len(n as usize).map(&f)? };
+        let _ = map.advise(memmap2::Advice::Sequential);
+        h.update(&map[..]);
+        off += n;
+    }
+    Ok((len, hex::encode(h.finalize())))
+}
+
+/// (bytes, SHA-256 hex) of an input.
+pub(super) type HashResult = std::io::Result<(u64, String)>;
+
+pub(super) fn hash_input(path: &Path) -> HashResult {
+    if path.is_dir() {
+        sha256_dir(path)
+    } else {
+        sha256_file(path)
+    }
+}
+
+fn mtime_ns(meta: &std::fs::Metadata) -> Option<i64> {
+    let t = meta.modified().ok()?;
+    let d = t.duration_since(std::time::UNIX_EPOCH).ok()?;
+    i64::try_from(d.as_nanos()).ok()
+}
+
+fn sha256_dir(dir: &Path) -> std::io::Result<(u64, String)> {
+    let mut files = Vec::new();
+    walk(dir, &mut files);
+    files.sort();
+    let mut h = Sha256::new();
+    let mut total = 0;
+    for f in files {
+        let (n, s) = sha256_file(&f)?;
+        total += n;
+        h.update(f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().as_bytes());
+        h.update(s.as_bytes());
+    }
+    Ok((total, hex::encode(h.finalize())))
+}
+
+fn choose_adapter(path: &Path, shown: &str, opts: &InputOptions) -> Result<&'static dyn Adapter, FileError> {
+    // A column mapping only makes sense for custom-csv: it selects that format.
+    let forced = opts.format.as_deref().or(opts.mapping.as_ref().map(|_| "custom-csv"));
+    if let Some(name) = forced {
+        return by_name(name).ok_or_else(|| {
+            FileError::new(shown, format!("unknown format '{name}'; the formats are: {}", names().join(", ")))
+        });
+    }
+    let (is_dir, head, entries) = probe_input(path).map_err(|e| FileError::io(shown, &e))?;
+    if !is_dir && head.trim().is_empty() {
+        return Err(FileError::new(shown, "the file is empty"));
+    }
+    let probe = Probe { path, is_dir, head: &head, entries: &entries };
+    // Nothing of an unrecognised file is quoted: it may be a supporter export without its
+    // header row, or a key (crate::privacy).
+    detect(&probe).map(|(a, _)| a).ok_or_else(|| {
+        FileError::new(
+            shown,
+            format!(
+                "unknown format: no adapter recognises this content; {}; name one with --format NAME, one of: {}",
+                crate::privacy::describe_unknown(&head, &entries),
+                names().join(", ")
+            ),
+        )
+    })
+}
+
+/// The inputs to read, numbered from the manifest's next sequence number; every input given
+/// gets its slot in `report` (failed, unchanged, or to be filled by the later phases).
+///
+/// A file whose path, size and modification time (to the nanosecond) and read options match
+/// the manifest is unchanged and skipped without reading it, as rsync and make decide: a
+/// nightly run over gigabytes of unchanged exports costs a stat per file. `--force` reads
+/// everything. A folder input (a Twitter archive) whose entry matches is hashed first and
+/// skipped if the hash is listed. Any other file is read at once and hashed at the same time
+/// (SHA-256 is sequential and costs as much as a third of the parse); if its hash then turns
+/// out to be listed, its staged rows are dropped, so the outcome is the same as hashing first.
+pub(super) fn plan(
+    specs: &[InputSpec],
+    run: &RunOptions,
+    old: &Manifest,
+    key_abs: Option<&Path>,
+    report: &mut Report,
+) -> Vec<Planned> {
+    let listed = list_inputs(specs, report);
+    let mut planned: Vec<Planned> = Vec::new();
+    let mut seen_abs: BTreeSet<String> = BTreeSet::new();
+    let mut probably_unchanged: Vec<usize> = Vec::new();
+    for (path, shown, options) in listed {
+        let Some((p, hash_first)) = stat_and_choose(path, shown, options, run, old, key_abs, &mut seen_abs, report)
+        else {
+            continue;
+        };
+        if hash_first {
+            probably_unchanged.push(planned.len());
+        }
+        planned.push(p);
+    }
+    let skip = hash_probably_unchanged(&mut planned, &probably_unchanged, run, old, report);
+    let mut planned: Vec<Planned> =
+        planned.into_iter().enumerate().filter(|(i, _)| !skip.contains(i)).map(|(_, p)| p).collect();
+    let mut seq = old.next_seq;
+    for p in &mut planned {
+        p.seq = seq;
+        p.id = format!("f{seq:06}");
+        seq += 1;
+    }
+    planned
+}
+
+/// Every input the specs expand to, with its spec's options; a spec that cannot be
+/// expanded is a failed input.
+fn list_inputs(specs: &[InputSpec], report: &mut Report) -> Vec<(PathBuf, String, InputOptions)> {
+    let mut listed: Vec<(PathBuf, String, InputOptions)> = Vec::new();
+    for spec in specs {
+        match expand(spec) {
+            Ok(v) => listed.extend(v.into_iter().map(|(p, s)| (p, s, spec.options.clone()))),
+            Err(e) => report.inputs.push((e.file.clone(), Outcome::Failed(e.to_string()))),
+        }
+    }
+    listed
+}
+
+/// One input: its report slot, its stat, its adapter and time zone; `None` when it is
+/// skipped (unchanged, given twice, the key, or failed). The flag says the input should be
+/// hashed before reading (a folder, or a file whose stat matches under other options).
+#[allow(clippy::too_many_arguments)]
+fn stat_and_choose(
+    path: PathBuf,
+    shown: String,
+    options: InputOptions,
+    run: &RunOptions,
+    old: &Manifest,
+    key_abs: Option<&Path>,
+    seen_abs: &mut BTreeSet<String>,
+    report: &mut Report,
+) -> Option<(Planned, bool)> {
+    let slot = report.inputs.len();
+    report.inputs.push((shown.clone(), Outcome::Unchanged));
+    let meta = match std::fs::metadata(&path) {
+        Ok(m) => m,
+        Err(e) => {
+            report.inputs[slot].1 = Outcome::Failed(FileError::io(&shown, &e).to_string());
+            return None;
+        }
+    };
+    let abs = std::fs::canonicalize(&path).unwrap_or(path.clone()).to_string_lossy().into_owned();
+    if !seen_abs.insert(abs.clone()) {
+        return None; // the same file twice on one command line: read once
+    }
+    if key_abs == Some(Path::new(&abs)) {
+        let msg = "this is the lake's pseudonymisation key: it is never read as an input";
+        report.inputs[slot].1 = Outcome::Failed(FileError::new(&shown, msg).to_string());
+        return None;
+    }
+    let fingerprint = options.fingerprint();
+    let mtime = mtime_ns(&meta);
+    let same_stat =
+        |f: &&FileEntry| f.abs_path == abs && f.size == meta.len() && f.mtime == mtime && f.options == fingerprint;
+    if !run.force && !meta.is_dir() && mtime.is_some() && old.files.iter().any(|f| same_stat(&f)) {
+        return None; // Outcome::Unchanged
+    }
+    let adapter = match choose_adapter(&path, &shown, &options) {
+        Ok(a) => a,
+        Err(e) => {
+            report.inputs[slot].1 = Outcome::Failed(e.to_string());
+            return None;
+        }
+    };
+    let tz = match options.tz.as_deref().map(|z| z.parse::<chrono_tz::Tz>()) {
+        None => chrono_tz::UTC,
+        Some(Ok(tz)) => tz,
+        Some(Err(_)) => {
+            let msg = format!(
+                "unknown time zone '{}'; expected an IANA name like Europe/London",
+                options.tz.as_deref().unwrap_or("")
+            );
+            report.inputs[slot].1 = Outcome::Failed(FileError::new(&shown, msg).to_string());
+            return None;
+        }
+    };
+    let hash_first = meta.is_dir() || old.files.iter().any(|f| same_stat(&f));
+    let replaces = old.files.iter().find(|f| f.abs_path == abs).map(|f| f.id.clone());
+    let p = Planned {
+        input: Input { path: path.clone(), display: shown },
+        abs,
+        size: meta.len(),
+        mtime,
+        sha256: None,
+        adapter,
+        options,
+        fingerprint,
+        tz,
+        seq: 0,
+        id: String::new(),
+        replaces,
+        slot,
+    };
+    Some((p, hash_first))
+}
+
+/// Hashes the inputs at `which` (in parallel); returns the indexes to skip: those whose
+/// content is listed under the same options (unless `--force`), and those that cannot be read.
+fn hash_probably_unchanged(
+    planned: &mut [Planned],
+    which: &[usize],
+    run: &RunOptions,
+    old: &Manifest,
+    report: &mut Report,
+) -> BTreeSet<usize> {
+    let hashed: Vec<std::io::Result<(u64, String)>> =
+        which.par_iter().map(|&i| hash_input(&planned[i].input.path)).collect();
+    let mut skip: BTreeSet<usize> = BTreeSet::new();
+    for (&i, h) in which.iter().zip(hashed) {
+        let p = &mut planned[i];
+        match h {
+            Ok((size, sha)) => {
+                if !run.force && old.files.iter().any(|f| f.sha256 == sha && f.options == p.fingerprint) {
+                    skip.insert(i); // Outcome::Unchanged
+                }
+                p.size = size;
+                p.sha256 = Some(sha);
+            }
+            Err(e) => {
+                report.inputs[p.slot].1 = Outcome::Failed(FileError::io(&p.input.display, &e).to_string());
+                skip.insert(i);
+            }
+        }
+    }
+    skip
+}
