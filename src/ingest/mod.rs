@@ -15,12 +15,14 @@ pub mod actions_csv;
 pub mod csv_stream;
 pub mod custom_csv;
 pub mod driver;
+pub mod encoding;
 pub mod facebook_graph_json;
 pub mod facebook_insights_csv;
 pub mod flickr_json;
 pub mod ga4_bigquery_jsonl;
 pub mod instagram_dyi_json;
 pub mod instagram_graph_json;
+pub mod limits;
 pub mod matomo_csv;
 pub mod meta_business_suite_csv;
 pub mod plausible_csv;
@@ -34,6 +36,7 @@ pub mod twitter_v1_json;
 pub mod twitter_v2_jsonl;
 pub mod ua_csv;
 pub mod util;
+pub mod walk;
 
 use std::fmt;
 use std::io::Read;
@@ -210,6 +213,18 @@ impl Input {
         let bytes = self.read_all()?;
         util::decode_text(&bytes).map_err(|m| FileError::new(&self.display, m))
     }
+    /// The whole file as CSV text: as [`Self::read_text`], else Windows-1252 (with a warning
+    /// to `out`); line ends made `\n` so that the `csv` crate counts lines right (see
+    /// [`encoding`]).
+    pub fn read_csv_text(&self, out: &mut dyn Out) -> Result<String, FileError> {
+        let bytes = self.read_all()?;
+        encoding::csv_text(&bytes, &self.display, out).map_err(|e| FileError {
+            file: self.display.clone(),
+            line: e.line,
+            field: None,
+            msg: e.msg,
+        })
+    }
 }
 
 /// What detection sees of an input.
@@ -256,6 +271,8 @@ pub struct Ctx<'a> {
     pub mapping: Option<toml::Table>,
     pub ingested_at: Micros,
     pub pseudo: &'a Pseudonymizer,
+    /// The longest record read, in bytes (`--max-record-mib`; see [`limits`]).
+    pub max_record: u64,
 }
 
 impl<'a> Ctx<'a> {
@@ -271,6 +288,7 @@ impl<'a> Ctx<'a> {
             mapping: None,
             ingested_at: Micros(chrono::Utc::now().timestamp_micros()),
             pseudo,
+            max_record: limits::MAX_RECORD_DEFAULT,
         }
     }
     pub fn err(&self, msg: impl Into<String>) -> FileError {
@@ -461,15 +479,29 @@ pub fn read_line_range(
     let mut buf = Vec::with_capacity(1 << 16);
     let mut lineno = 0u64;
     while pos < end {
-        buf.clear();
-        let n = r.read_until(b'\n', &mut buf).map_err(|e| FileError::io(&cx.source_file, &e))?;
-        if n == 0 {
+        let got = limits::next_line(&mut r, &mut buf, cx.max_record).map_err(|e| FileError::io(&cx.source_file, &e))?;
+        if got.consumed == 0 {
             break;
         }
-        pos += n as u64;
+        let first = pos == 0;
+        pos += got.consumed;
         lineno += 1;
+        if got.too_long {
+            out.rows(1);
+            out.reject(Reject {
+                line: lineno,
+                field: "(record)".into(),
+                error: limits::long_line_error(got.consumed, cx.max_record),
+                raw: None,
+            });
+            continue;
+        }
         let terminated = buf.last() == Some(&b'\n');
         let mut line = &buf[..];
+        if first {
+            // A UTF-8 byte-order mark (a Windows editor's save) is not part of the first record.
+            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+        }
         while let [rest @ .., b'\n' | b'\r'] = line {
             line = rest;
         }
