@@ -5,6 +5,7 @@ mod analyze;
 mod common;
 mod duckdb;
 mod help;
+mod hostile;
 mod ingest_cli;
 mod kill;
 mod pipeline;
