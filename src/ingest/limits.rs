@@ -134,6 +134,30 @@ pub fn next_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>, max: u64) -> std::io:
     }
 }
 
+/// Skips to just after the next `\n` (or the end), keeping nothing; returns the bytes skipped.
+pub fn skip_line<R: BufRead>(r: &mut R) -> std::io::Result<u64> {
+    let mut skipped = 0u64;
+    loop {
+        let avail = match r.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if avail.is_empty() {
+            return Ok(skipped);
+        }
+        let (take, done) = match memchr::memchr(b'\n', avail) {
+            Some(i) => (i + 1, true),
+            None => (avail.len(), false),
+        };
+        r.consume(take);
+        skipped += take as u64;
+        if done {
+            return Ok(skipped);
+        }
+    }
+}
+
 /// The error of a JSON line longer than the limit.
 pub fn long_line_error(bytes: u64, max: u64) -> String {
     format!("the record is {}, longer than the --max-record-mib limit of {}; skipped", mib(bytes), mib(max))
@@ -219,5 +243,9 @@ mod tests {
         let l = next_line(&mut r, &mut buf, 5).unwrap();
         assert_eq!((l.consumed, l.too_long, &buf[..]), (2, false, &b"de"[..]));
         assert_eq!(next_line(&mut r, &mut buf, 5).unwrap().consumed, 0);
+        // Skipping keeps nothing and stops after the newline.
+        let mut r = std::io::BufReader::with_capacity(4, &data[4..]);
+        assert_eq!(skip_line(&mut r).unwrap(), 12);
+        assert_eq!(skip_line(&mut r).unwrap(), 2);
     }
 }

@@ -466,15 +466,15 @@ pub fn read_line_range(
     cx: &Ctx,
     out: &mut dyn Out,
 ) -> Result<u64, FileError> {
-    use std::io::{BufRead, BufReader, Seek, SeekFrom};
+    use std::io::{BufReader, Seek, SeekFrom};
     let mut r = BufReader::with_capacity(1 << 20, file);
     let mut pos = start;
     if start > 0 {
-        // The range starts mid-line unless the previous byte is a newline: skip to the next line.
+        // The range starts mid-line unless the previous byte is a newline: skip to the next
+        // line (without keeping it: it may be a record of hundreds of megabytes).
         r.seek(SeekFrom::Start(start - 1)).map_err(|e| FileError::io(&cx.source_file, &e))?;
-        let mut skip = Vec::new();
-        let n = r.read_until(b'\n', &mut skip).map_err(|e| FileError::io(&cx.source_file, &e))?;
-        pos = start - 1 + n as u64;
+        let n = limits::skip_line(&mut r).map_err(|e| FileError::io(&cx.source_file, &e))?;
+        pos = start - 1 + n;
     }
     let mut buf = Vec::with_capacity(1 << 16);
     let mut lineno = 0u64;
