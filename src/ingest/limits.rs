@@ -136,26 +136,8 @@ pub fn next_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>, max: u64) -> std::io:
 
 /// Skips to just after the next `\n` (or the end), keeping nothing; returns the bytes skipped.
 pub fn skip_line<R: BufRead>(r: &mut R) -> std::io::Result<u64> {
-    let mut skipped = 0u64;
-    loop {
-        let avail = match r.fill_buf() {
-            Ok(a) => a,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if avail.is_empty() {
-            return Ok(skipped);
-        }
-        let (take, done) = match memchr::memchr(b'\n', avail) {
-            Some(i) => (i + 1, true),
-            None => (avail.len(), false),
-        };
-        r.consume(take);
-        skipped += take as u64;
-        if done {
-            return Ok(skipped);
-        }
-    }
+    // With a limit of 0 nothing but a bare line end is ever kept.
+    next_line(r, &mut Vec::new(), 0).map(|l| l.consumed)
 }
 
 /// The error of a JSON line longer than the limit.

@@ -87,10 +87,7 @@ impl OwnOutputs {
             return Some(w);
         }
         let canonical = std::fs::canonicalize(path).ok()?;
-        self.items
-            .iter()
-            .find(|o| o.tree && canonical.starts_with(&o.canonical))
-            .map(|o| o.what.as_str())
+        self.items.iter().find(|o| o.tree && canonical.starts_with(&o.canonical)).map(|o| o.what.as_str())
     }
 }
 

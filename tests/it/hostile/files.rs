@@ -80,7 +80,8 @@ fn lake_files(w: &Workdir, lake: &Path) -> Vec<String> {
     let (code, out, err) = run(w, &["lake", s(lake), "--json"]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let mut f: Vec<String> = v["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().into()).collect();
+    let mut f: Vec<String> =
+        v["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().into()).collect();
     f.sort();
     f
 }
@@ -163,8 +164,10 @@ fn folder_walk_skips_loops_pipes_and_the_lake_naming_each() {
     // Named on the command line, a pipe, the lake, a file in it and the key are refused
     // (exit 3); the good input beside them is still ingested.
     w.write("c.csv", actions(1));
-    let (code, out, err) =
-        run(&w, &["ingest", "in/pipe.csv", "in/lake", "in/lake/_manifest.json", "in/lake.key", "c.csv", "--lake", "in/lake"]);
+    let (code, out, err) = run(
+        &w,
+        &["ingest", "in/pipe.csv", "in/lake", "in/lake/_manifest.json", "in/lake.key", "c.csv", "--lake", "in/lake"],
+    );
     assert_eq!(code, 3, "{out}\n{err}");
     assert!(err.contains("error: in/pipe.csv: a named pipe, not a regular file"), "{err}");
     assert!(err.contains("error: in/lake: this is the lake this ingest writes"), "{err}");
@@ -368,7 +371,9 @@ fn a_record_longer_than_max_record_mib_is_rejected_naming_line_and_flag() {
     assert_eq!(code, 3, "{err}");
     // The header is line 1, three rows are lines 2-4: the open quote is on line 5.
     assert!(
-        err.contains("open_quote.csv, line 5, field '(record)': a CSV record longer than the --max-record-mib limit of 1 MiB"),
+        err.contains(
+            "open_quote.csv, line 5, field '(record)': a CSV record longer than the --max-record-mib limit of 1 MiB"
+        ),
         "{err}"
     );
     // `run` takes the flag too.
