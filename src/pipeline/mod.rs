@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 pub use file::*;
 use crate::ingest::driver::InputSpec;
-pub use crate::schema::{Campaign, Ladder, Rung};
+use crate::schema::{Campaign, Ladder};
 
 /// A checked pipeline.
 #[derive(Debug, Clone)]
