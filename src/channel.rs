@@ -1,7 +1,7 @@
 //! Traffic source -> canonical channel (docs/lake.md#traffic, docs/metrics.md#referral-uplift).
 //!
 //! [`channel`] maps what a web analytics export says about where a session came from
-//! (a source name or host, a medium, a referrer URL) to one of [`CHANNELS`]. The mapping
+//! (a source name or host, a medium, a referrer URL) to one of [`CHANNELS`](crate::schema::channels::CHANNELS). The mapping
 //! is code, not configuration, so that the same export always gives the same channels
 //! and every rule is tested on real strings (the tests below list each referrer and
 //! source of the real Universal Analytics samples with its expected channel).
@@ -33,27 +33,6 @@
 //! Hosts are normalised by [`host`]: lower-cased, without scheme, `www.`, user info, port,
 //! path, query. `android-app://com.linkedin.android/` referrers (Android apps) become the
 //! app's domain (`android.linkedin.com`), and Gmail's app is `mail.google.com`.
-
-/// The canonical channels, in the order reports list them.
-pub const CHANNELS: [&str; 12] = [
-    "facebook",
-    "twitter",
-    "instagram",
-    "flickr",
-    "youtube",
-    "linkedin",
-    "other_social",
-    "search",
-    "email",
-    "direct",
-    "referral",
-    "other",
-];
-
-/// True for the channels docs/metrics.md#referral-uplift sums as "all social".
-pub fn is_social(channel: &str) -> bool {
-    CHANNELS[..7].contains(&channel)
-}
 
 mod google {
     include!("channel_sources.rs");
@@ -324,6 +303,7 @@ fn google_list(name: &str) -> Option<Kind> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::channels::{is_social, CHANNELS};
 
     fn ch(s: Option<&str>, m: Option<&str>, r: Option<&str>) -> &'static str {
         channel(s, m, r)

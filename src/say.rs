@@ -27,7 +27,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI8, Ordering};
 
-use crate::lake::summary::thousands;
+use crate::support::thousands;
 
 static LEVEL: AtomicI8 = AtomicI8::new(0);
 

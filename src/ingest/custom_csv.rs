@@ -150,7 +150,7 @@ const TRAFFIC_COLS: &[&str] = &[
     "campaign",
 ];
 const CONTENT_TYPES: &[&str] = &["photo", "video", "link", "text", "album", "event", "other"];
-use crate::channel::CHANNELS;
+use crate::schema::channels::CHANNELS;
 
 /// Reads a mapping file and checks it, for the CLI and the pipeline loader to call so that
 /// a bad mapping fails before any input is read (the adapter checks it again anyway).

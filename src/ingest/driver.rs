@@ -450,7 +450,7 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
                     let p = &planned[i];
                     let cx = &ctxs[i];
                     let dir = txn.source_dir(&p.id);
-                    let mut sink = PartSink::new(cx, &dir, chunk);
+                    let mut sink = super::rules::Stamped { cx, inner: PartSink::new(&dir, chunk) };
                     let r = match p.adapter.lines() {
                         Some(la) if !p.input.path.is_dir() => {
                             let file = p.input.open()?;
@@ -464,13 +464,13 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
                                 cx,
                                 &mut sink,
                             )?;
-                            sink.set_lines(lines);
+                            sink.inner.set_lines(lines);
                             Ok(())
                         }
                         _ => match p.adapter.csv() {
                             Some(ca) if !p.input.path.is_dir() => {
                                 let lines = super::csv_stream::read_range(ca, &p.input, start, end, cx, &mut sink)?;
-                                sink.set_lines(lines);
+                                sink.inner.set_lines(lines);
                                 Ok(())
                             }
                             _ => p.adapter.read(&p.input, cx, &mut sink),
@@ -481,7 +481,7 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
                         b.set_position(d);
                     }
                     r?;
-                    sink.finish().map_err(TaskError::Lake)
+                    sink.inner.finish().map_err(TaskError::Lake)
                 })
                 .collect()
         },
@@ -561,18 +561,7 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
             line_offset += c.lines;
             for wp in c.parts {
                 *tables.entry(wp.table.to_string()).or_default() += wp.rows;
-                parts.push(PartEntry {
-                    table: wp.table.to_string(),
-                    platform: wp
-                        .path
-                        .parent()
-                        .and_then(|d| d.file_name())
-                        .map(|n| n.to_string_lossy().trim_start_matches("platform=").to_string())
-                        .unwrap_or_default(),
-                    name: wp.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-                    rows: wp.rows,
-                    visible_rows: 0,
-                });
+                parts.push(PartEntry::from_written(&wp));
             }
         }
         let rejected = rejects.len() as u64;

@@ -28,6 +28,7 @@ pub mod matomo_csv;
 pub mod meta_business_suite_csv;
 pub mod plausible_csv;
 pub mod post_ids;
+pub mod rules;
 #[cfg(test)]
 pub mod testkit;
 pub mod traffic_util;
@@ -46,8 +47,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use crate::model::{AccountSnap, Action, Micros, Post, Traffic};
+use crate::model::Micros;
 use crate::pseudo::Pseudonymizer;
+pub use crate::schema::{Out, Reject};
+pub use rules::{collect, CollectOut, Collected};
 
 /// Every export format, in detection order (earlier wins a tie).
 pub static REGISTRY: &[&dyn Adapter] = &[
@@ -111,7 +114,7 @@ impl RecordUnit {
             RecordUnit::Row => "row",
             RecordUnit::Object => "object",
         };
-        format!("{} {noun}{}", crate::lake::summary::thousands(n), if n == 1 { "" } else { "s" })
+        format!("{} {noun}{}", crate::support::thousands(n), if n == 1 { "" } else { "s" })
     }
 }
 
@@ -178,17 +181,6 @@ impl LineError {
         let eof = e.is_eof();
         LineError { field: "(json)".into(), error: format!("invalid JSON: {e}"), eof }
     }
-}
-
-/// A row that could not be read (written to the lake's `_rejects/`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Reject {
-    /// 1-based line (JSONL, JSON) or row (CSV, counting the header lines) of the input.
-    pub line: u64,
-    pub field: String,
-    pub error: String,
-    /// The raw row, for social posts only; `None` for supporter exports.
-    pub raw: Option<String>,
 }
 
 /// A failure that stops a whole input: it names the file and, when known, where and what.
@@ -345,148 +337,11 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Where adapters put what they read.
-pub trait Out {
-    fn post(&mut self, p: Post);
-    fn action(&mut self, a: Action);
-    fn account(&mut self, a: AccountSnap);
-    fn traffic(&mut self, t: Traffic);
-    /// Counts input records (lines, rows, objects) read, good or bad: the denominator of
-    /// the reject rate. Line adapters are counted by the driver.
-    fn rows(&mut self, n: u64);
-    fn reject(&mut self, r: Reject);
-    fn warn(&mut self, msg: String);
-}
-
-/// Fills the columns every row of an input shares, and derives the action of a collected
-/// post (docs/lake.md#actions). Every `Out` calls this before storing a post.
-pub fn derive_post_action(p: &Post, cx: &Ctx) -> Option<Action> {
-    if p.origin != "collected" {
-        return None;
-    }
-    let author = p.account_id.as_deref().or(p.account_handle.as_deref())?;
-    let is_target = |h: &str| cx.targets.iter().any(|t| t == h);
-    let verb = if p.is_repost == Some(true) {
-        "retweet"
-    } else if p.mentions.iter().any(|m| is_target(m))
-        || p.in_reply_to_account.as_deref().is_some_and(|a| is_target(&a.to_lowercase()))
-    {
-        "mention_target"
-    } else if p.in_reply_to_post_id.is_some() {
-        "reply"
-    } else if p.quoted_post_id.is_some() {
-        "quote"
-    } else {
-        "post"
-    };
-    let answered = match verb {
-        "retweet" => p.reposted_post_id.clone(),
-        "reply" => p.in_reply_to_post_id.clone(),
-        "quote" => p.quoted_post_id.clone(),
-        _ => None,
-    };
-    Some(Action {
-        platform: p.platform.clone(),
-        actor_id: cx.pseudo.id(&p.platform, author),
-        action: if verb == "retweet" && p.platform != "twitter" { "share".into() } else { verb.into() },
-        occurred_at: p.created_at,
-        post_id: answered.or_else(|| Some(p.post_id.clone())),
-        campaign: p.campaign.clone(),
-        source: None,
-        medium: None,
-        action_key: Some(format!("post:{}", p.post_id)),
-        source_file: p.source_file.clone(),
-        ingested_at: p.ingested_at,
-    })
-}
-
-/// Stamps the columns that come from the input rather than the export.
-pub fn stamp_post(p: &mut Post, cx: &Ctx) {
-    p.source_file.clone_from(&cx.source_file);
-    p.ingested_at = Some(cx.ingested_at);
-    if cx.campaign.is_some() {
-        p.campaign.clone_from(&cx.campaign);
-    }
-}
-
-pub fn stamp_action(a: &mut Action, cx: &Ctx) {
-    a.source_file.clone_from(&cx.source_file);
-    a.ingested_at = Some(cx.ingested_at);
-    if cx.campaign.is_some() {
-        a.campaign.clone_from(&cx.campaign);
-    }
-}
-
-pub fn stamp_traffic(t: &mut Traffic, cx: &Ctx) {
-    t.source_file.clone_from(&cx.source_file);
-    t.ingested_at = Some(cx.ingested_at);
-    if cx.campaign.is_some() {
-        t.campaign.clone_from(&cx.campaign);
-    }
-    // docs/metrics.md#sites: the export's own site wins; the input's fills the rows without one.
-    t.site = t.site.as_deref().map(site_name).filter(|s| !s.is_empty()).or_else(|| cx.site.clone());
-}
-
 /// The form of `traffic.site` in the lake and of a pipeline's `site`: trimmed and
 /// lower-cased (host names and property ids are not case-sensitive), so that
 /// `www.Amnesty.org` in a pipeline finds the rows of `www.amnesty.org`.
 pub fn site_name(s: &str) -> String {
     s.trim().to_lowercase()
-}
-
-/// Everything an adapter produced, in memory: for tests and small inputs.
-#[derive(Default, Debug)]
-pub struct Collected {
-    pub posts: Vec<Post>,
-    pub actions: Vec<Action>,
-    pub accounts: Vec<AccountSnap>,
-    pub traffic: Vec<Traffic>,
-    pub rows: u64,
-    pub rejects: Vec<Reject>,
-    pub warnings: Vec<String>,
-}
-
-/// An [`Out`] that keeps everything in memory, stamping rows like the lake writer does.
-pub struct CollectOut<'c, 'a> {
-    pub cx: &'c Ctx<'a>,
-    pub got: Collected,
-}
-
-impl Out for CollectOut<'_, '_> {
-    fn post(&mut self, mut p: Post) {
-        stamp_post(&mut p, self.cx);
-        if let Some(a) = derive_post_action(&p, self.cx) {
-            self.got.actions.push(a);
-        }
-        self.got.posts.push(p);
-    }
-    fn action(&mut self, mut a: Action) {
-        stamp_action(&mut a, self.cx);
-        self.got.actions.push(a);
-    }
-    fn account(&mut self, a: AccountSnap) {
-        self.got.accounts.push(a);
-    }
-    fn traffic(&mut self, mut t: Traffic) {
-        stamp_traffic(&mut t, self.cx);
-        self.got.traffic.push(t);
-    }
-    fn rows(&mut self, n: u64) {
-        self.got.rows += n;
-    }
-    fn reject(&mut self, r: Reject) {
-        self.got.rejects.push(r);
-    }
-    fn warn(&mut self, msg: String) {
-        self.got.warnings.push(msg);
-    }
-}
-
-/// Reads one input into memory with the given adapter (whole file, one thread).
-pub fn collect(adapter: &dyn Adapter, input: &Input, cx: &Ctx) -> Result<Collected, FileError> {
-    let mut out = CollectOut { cx, got: Collected::default() };
-    adapter.read(input, cx, &mut out)?;
-    Ok(out.got)
 }
 
 /// The longest raw row kept in `_rejects/` (bytes); longer rows are cut.

@@ -40,10 +40,11 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use serde::{Deserialize, Serialize};
 
-use super::manifest::{sync_dir, write_atomic, FileEntry, Manifest, MANIFEST};
+use super::manifest::{FileEntry, Manifest, MANIFEST};
 use super::parts::writer_props;
-use crate::ingest::Reject;
+use crate::schema::Reject;
 use crate::model::{dedup_key, join_key};
+use crate::support::{sync_dir, write_atomic};
 
 pub const STAGING: &str = "_staging";
 pub const COMMIT: &str = "_commit.json";

@@ -69,6 +69,17 @@ pub struct PartEntry {
 }
 
 impl PartEntry {
+    /// The entry of a part a [`PartSink`](super::parts::PartSink) wrote; its platform is the
+    /// partition value of the part's folder, not the platform as the records spell it.
+    pub fn from_written(wp: &super::parts::WrittenPart) -> PartEntry {
+        PartEntry {
+            table: wp.table.to_string(),
+            platform: super::parts::partition_value(&wp.platform),
+            name: wp.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            rows: wp.rows,
+            visible_rows: 0,
+        }
+    }
     pub fn source_rel(&self, file_id: &str) -> String {
         format!("_sources/{file_id}/{}/platform={}/{}", self.table, self.platform, self.name)
     }
@@ -110,31 +121,5 @@ impl Manifest {
             }
         }
         d
-    }
-}
-
-/// Writes `bytes` to `path` atomically: a temp file beside it, fsync, rename, fsync the folder.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-        std::process::id()
-    ));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    sync_dir(dir);
-    Ok(())
-}
-
-/// fsyncs a directory so that renames in it survive a power loss (best effort).
-pub fn sync_dir(dir: &Path) {
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
     }
 }

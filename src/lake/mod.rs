@@ -58,34 +58,7 @@ impl Lake {
 /// that no commit moves part files under the reader.
 pub fn lock(root: &Path, quiet: bool) -> Result<File> {
     let waiting = format!("another rallylens is writing to {}; waiting for it to finish…", root.display());
-    Ok(lock_file(&root.join("_lock"), Some(&waiting), quiet)?.expect("a lock that waits is always taken"))
-}
-
-/// An exclusive lock on `path` (created if missing), held until the file is dropped. When
-/// another process holds it: with `waiting` Some, says so (unless quiet) and waits; with
-/// None, returns Ok(None) at once.
-pub fn lock_file(path: &Path, waiting: Option<&str>, quiet: bool) -> Result<Option<File>> {
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .open(path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    match f.try_lock() {
-        Ok(()) => Ok(Some(f)),
-        Err(std::fs::TryLockError::WouldBlock) => match waiting {
-            None => Ok(None),
-            Some(msg) => {
-                if !quiet {
-                    eprintln!("rallylens: {msg}");
-                }
-                f.lock().with_context(|| format!("locking {}", path.display()))?;
-                Ok(Some(f))
-            }
-        },
-        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("locking {}", path.display())),
-    }
+    Ok(crate::support::lock_file(&root.join("_lock"), Some(&waiting), quiet)?.expect("a lock that waits is always taken"))
 }
 
 /// Whether a lake (a manifest) exists at `root`.
@@ -117,73 +90,3 @@ pub fn open_for_read(root: &Path, quiet: bool) -> Result<Manifest> {
 
 #[cfg(test)]
 mod tests;
-
-/// Writes hand-made records into the lake at `root` as one input, through the real writer
-/// and commit (collected posts yield their derived actions, as in ingest). For tests and
-/// examples of the metrics: `name` is the input's `source_file`.
-pub fn write_records(
-    root: &Path,
-    name: &str,
-    posts: &[crate::model::Post],
-    actions: &[crate::model::Action],
-    traffic: &[crate::model::Traffic],
-    accounts: &[crate::model::AccountSnap],
-) -> Result<Manifest> {
-    use crate::ingest::Out;
-    let lake = Lake::open_for_write(root, true)?;
-    let old = lake.manifest()?;
-    let key = crate::pseudo::Pseudonymizer::for_lake(root, None)?;
-    let cx = crate::ingest::Ctx::new(name, &key);
-    let txn = commit::Txn::begin(root)?;
-    let seq = old.next_seq;
-    let id = format!("f{seq:06}");
-    let mut sink = parts::PartSink::new(&cx, &txn.source_dir(&id), 0);
-    for p in posts {
-        sink.post(p.clone());
-    }
-    for a in actions {
-        sink.action(a.clone());
-    }
-    for t in traffic {
-        sink.traffic(t.clone());
-    }
-    for a in accounts {
-        sink.account(a.clone());
-    }
-    let res = sink.finish()?;
-    let mut tables = std::collections::BTreeMap::new();
-    let parts = res
-        .parts
-        .iter()
-        .map(|wp| {
-            *tables.entry(wp.table.to_string()).or_insert(0) += wp.rows;
-            PartEntry {
-                table: wp.table.into(),
-                platform: wp.path.parent().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().trim_start_matches("platform=").to_string()).unwrap_or_default(),
-                name: wp.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-                rows: wp.rows,
-                visible_rows: 0,
-            }
-        })
-        .collect();
-    let entry = FileEntry {
-        seq,
-        id: id.clone(),
-        path: name.into(),
-        abs_path: format!("(records)/{name}/{seq}"),
-        size: 0,
-        mtime: None,
-        sha256: format!("records-{seq}"),
-        format: "records".into(),
-        options: String::new(),
-        campaign: None,
-        ingested_at: String::new(),
-        rows_read: 0,
-        rejected: 0,
-        tables,
-        duplicates: Default::default(),
-        parts,
-        warnings: vec![],
-    };
-    txn.commit(&old, vec![commit::StagedFile { entry, rejects: vec![] }], &Default::default())
-}

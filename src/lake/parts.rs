@@ -9,8 +9,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
-use crate::ingest::{derive_post_action, stamp_action, stamp_post, stamp_traffic, Ctx, Out, Reject};
-use crate::model::{AccountSnap, Action, Post, Table, TableBuilder, Traffic};
+use crate::schema::{AccountSnap, Action, Out, Post, Reject, Table, TableBuilder, Traffic};
 
 /// Rows buffered per table before they are handed to the Parquet writer.
 pub const BATCH_ROWS: usize = 8192;
@@ -103,9 +102,9 @@ pub struct ChunkResult {
 }
 
 /// An [`Out`] that streams one chunk's records into part files under `dir`
-/// (`<table>/platform=<p>/part-<chunk>.parquet`).
-pub struct PartSink<'c, 'a> {
-    cx: &'c Ctx<'a>,
+/// (`<table>/platform=<p>/part-<chunk>.parquet`). It stores records as given: ingest puts
+/// its rules in front (`ingest::rules::Stamped`).
+pub struct PartSink {
     dir: PathBuf,
     chunk: usize,
     posts: HashMap<String, PartWriter<Post>>,
@@ -118,10 +117,9 @@ pub struct PartSink<'c, 'a> {
     error: Option<std::io::Error>,
 }
 
-impl<'c, 'a> PartSink<'c, 'a> {
-    pub fn new(cx: &'c Ctx<'a>, dir: &Path, chunk: usize) -> Self {
+impl PartSink {
+    pub fn new(dir: &Path, chunk: usize) -> Self {
         PartSink {
-            cx,
             dir: dir.to_path_buf(),
             chunk,
             posts: HashMap::new(),
@@ -219,17 +217,12 @@ pub fn part_name(chunk: usize) -> String {
     format!("part-{chunk:04}.parquet")
 }
 
-impl Out for PartSink<'_, '_> {
-    fn post(&mut self, mut p: Post) {
-        stamp_post(&mut p, self.cx);
+impl Out for PartSink {
+    fn post(&mut self, p: Post) {
         let (dir, chunk) = (&self.dir, self.chunk);
-        if let Some(a) = derive_post_action(&p, self.cx) {
-            Self::put(&mut self.actions, || part_path(dir, chunk, Action::NAME, &a.platform), &a, &mut self.error);
-        }
         Self::put(&mut self.posts, || part_path(dir, chunk, Post::NAME, &p.platform), &p, &mut self.error);
     }
-    fn action(&mut self, mut a: Action) {
-        stamp_action(&mut a, self.cx);
+    fn action(&mut self, a: Action) {
         let (dir, chunk) = (&self.dir, self.chunk);
         Self::put(&mut self.actions, || part_path(dir, chunk, Action::NAME, &a.platform), &a, &mut self.error);
     }
@@ -250,8 +243,7 @@ impl Out for PartSink<'_, '_> {
             None => bucket.push(a),
         }
     }
-    fn traffic(&mut self, mut t: Traffic) {
-        stamp_traffic(&mut t, self.cx);
+    fn traffic(&mut self, t: Traffic) {
         let (dir, chunk) = (&self.dir, self.chunk);
         Self::put(&mut self.traffic, || part_path(dir, chunk, Traffic::NAME, &t.platform), &t, &mut self.error);
     }

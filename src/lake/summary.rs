@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::manifest::Manifest;
 use crate::model::{Day, Micros, TABLES};
+use crate::support::thousands;
 
 #[derive(Debug, Serialize, PartialEq)]
 pub struct PartitionSummary {
@@ -163,19 +164,6 @@ fn footer(path: &Path, (lo_col, hi_col): (&str, &str)) -> Result<(u64, Option<(S
     Ok((rows, lo.zip(hi).map(|(a, b)| (show(a), show(b)))))
 }
 
-/// Thousands separators for counts a person reads.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 impl Summary {
     pub fn to_text(&self) -> String {
         let mut o = String::new();
@@ -216,15 +204,5 @@ impl Summary {
                 writeln!(o, "{:<26} {:>10} {:>9}  {}", f.format, thousands(f.rows_read), thousands(f.rejected), f.path);
         }
         o
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn thousands() {
-        assert_eq!(super::thousands(0), "0");
-        assert_eq!(super::thousands(1234), "1,234");
-        assert_eq!(super::thousands(1234567), "1,234,567");
     }
 }

@@ -10,9 +10,8 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use super::commit::{recover, StagedFile, Txn, COMMIT, STAGING};
 use super::manifest::{FileEntry, Manifest, PartEntry};
 use super::parts::PartSink;
-use crate::ingest::{Ctx, Out};
 use crate::model::{AccountSnap, Day, Post};
-use crate::pseudo::Pseudonymizer;
+use crate::schema::Out;
 
 fn post(id: &str, likes: i64) -> Post {
     Post {
@@ -27,10 +26,8 @@ fn post(id: &str, likes: i64) -> Post {
 
 /// Stages one input holding `posts` and `accounts` as file number `seq`.
 fn stage(txn: &Txn, seq: u64, abs: &str, posts: &[Post], accounts: &[AccountSnap]) -> StagedFile {
-    let key = Pseudonymizer::from_key(b"0123456789abcdef");
-    let cx = Ctx::new(abs, &key);
     let id = format!("f{seq:06}-test");
-    let mut sink = PartSink::new(&cx, &txn.source_dir(&id), 0);
+    let mut sink = PartSink::new(&txn.source_dir(&id), 0);
     for p in posts {
         sink.rows(1);
         sink.post(p.clone());
@@ -39,17 +36,7 @@ fn stage(txn: &Txn, seq: u64, abs: &str, posts: &[Post], accounts: &[AccountSnap
         sink.account(a.clone());
     }
     let res = sink.finish().unwrap();
-    let parts = res
-        .parts
-        .iter()
-        .map(|wp| PartEntry {
-            table: wp.table.into(),
-            platform: posts.first().map_or("twitter", |p| p.platform.as_str()).into(),
-            name: wp.path.file_name().unwrap().to_string_lossy().into(),
-            rows: wp.rows,
-            visible_rows: 0,
-        })
-        .collect();
+    let parts = res.parts.iter().map(PartEntry::from_written).collect();
     StagedFile {
         entry: FileEntry {
             seq,
@@ -193,7 +180,7 @@ fn recovery_rolls_back_uncommitted_and_forward_committed() {
     std::fs::create_dir_all(&dir).unwrap();
     let plan = serde_json::json!({ "manifest": m2, "ops": [] });
     std::fs::write(dir.join(COMMIT), serde_json::to_vec(&plan).unwrap()).unwrap();
-    super::manifest::write_atomic(&root.join(super::manifest::MANIFEST), m.to_json().as_bytes()).unwrap();
+    crate::support::write_atomic(&root.join(super::manifest::MANIFEST), m.to_json().as_bytes()).unwrap();
     recover(root).unwrap();
     assert_eq!(Manifest::load(root).unwrap(), m2);
     assert_eq!(visible_posts(root), vec![("1".into(), 1), ("2".into(), 2)]);

@@ -18,7 +18,7 @@
 //!   posts asked for (the campaigns' posts: only they decide membership), else [`NONE`].
 //!   Ids are compared by [`join_key`]: a Facebook post is found by its post part, so an
 //!   action naming the bare post id (as CRMs and users copy it) answers the lake's
-//!   `<page id>_<post id>` and the other way round (`crate::ingest::post_ids`). It is a
+//!   `<page id>_<post id>` and the other way round (docs/lake.md#post-ids). It is a
 //!   sub-slice of the id: no allocation, one hash and one lookup per action as before;
 //!   two rows `<page>_<post>` and `<post>` of one post share a code;
 //! - `occurred_at`: µs since the epoch (UTC), [`NO_TIME`] for null.
@@ -456,7 +456,7 @@ fn small_codes(array: &StringArray, out: &mut [u16], values: &mut Vec<String>, k
 }
 
 /// Rung of each verb code: the first rung (1…K) that lists the verb; 0 for verbs on none.
-pub fn verb_rungs(table: &ActionTable, ladder: &crate::pipeline::Ladder) -> Vec<i32> {
+pub fn verb_rungs(table: &ActionTable, ladder: &crate::schema::Ladder) -> Vec<i32> {
     table
         .verbs
         .iter()

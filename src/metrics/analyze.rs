@@ -94,7 +94,7 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
         written.push((name.to_string(), df.height()));
     }
     let text = serde_json::to_string_pretty(&json)? + "\n";
-    crate::lake::manifest::write_atomic(&out.join("metrics.json"), text.as_bytes())
+    crate::support::write_atomic(&out.join("metrics.json"), text.as_bytes())
         .with_context(|| format!("writing {}", out.join("metrics.json").display()))?;
     Ok(Written { dir, tables: written })
 }

@@ -24,11 +24,7 @@ use polars::prelude::*;
 
 use super::scope::{lower, Scope};
 use crate::model::Day;
-
-/// The social channels of the traffic table (docs/lake.md#traffic): the first seven canonical channels.
-pub fn social_channels() -> Vec<&'static str> {
-    crate::channel::CHANNELS.iter().copied().filter(|c| crate::channel::is_social(c)).collect()
-}
+use crate::schema::channels::SOCIAL;
 
 const MEASURES: [&str; 4] = ["engagements", "unique_actors", "signups", "social_sessions"];
 
@@ -81,7 +77,7 @@ fn daily(s: &Scope) -> PolarsResult<[LazyFrame; 4]> {
         .filter(col("in_campaign").and(col("action").eq(lit("sign_petition"))).and(in_window("day")))
         .group_by([col("day")])
         .agg([len().cast(DataType::Int64).alias("signups")]);
-    let social = lit(Series::new("".into(), social_channels())).implode(false);
+    let social = lit(Series::new("".into(), SOCIAL.to_vec())).implode(false);
     let social_sessions = s
         .traffic
         .clone()
@@ -181,7 +177,7 @@ mod tests {
     use crate::pseudo::Pseudonymizer;
 
     fn ts(s: &str) -> Option<Micros> {
-        crate::ingest::util::parse_iso(s)
+        crate::model::Micros::parse_iso(s)
     }
 
     #[test]
@@ -225,7 +221,7 @@ mod tests {
             ..Default::default()
         }];
         let snap = |date: &str, f: i64| AccountSnap { platform: "twitter".into(), account_id: "1".into(), account_handle: Some("amnesty".into()), date: day(date), followers: Some(f) };
-        crate::lake::write_records(&root, "t", &posts, &actions, &traffic, &[snap("2008-02-20", 2000), snap("2008-02-28", 4000)]).unwrap();
+        crate::testkit::write_records(&root, "t", &posts, &actions, &traffic, &[snap("2008-02-20", 2000), snap("2008-02-28", 4000)]).unwrap();
         let pipe = Pipeline::parse(
             std::path::Path::new("p.toml"),
             "[output]\ndir='o'\n[[campaigns]]\nid='kenya'\nstart=2008-02-27\nend=2008-03-01\nown_accounts={twitter=['amnesty']}\n\
@@ -276,7 +272,7 @@ mod tests {
             campaign: Some("quiet".into()),
             ..Default::default()
         };
-        crate::lake::write_records(&root, "t", &[post], &[], &[], &[]).unwrap();
+        crate::testkit::write_records(&root, "t", &[post], &[], &[], &[]).unwrap();
         let pipe = Pipeline::parse(
             std::path::Path::new("p.toml"),
             "[output]\ndir='o'\n[[campaigns]]\nid='quiet'\nstart=2024-03-01\nend=2024-03-03\n",

@@ -330,7 +330,7 @@ mod tests {
     use crate::pseudo::Pseudonymizer;
 
     fn ts(s: &str) -> Option<Micros> {
-        crate::ingest::util::parse_iso(s)
+        crate::model::Micros::parse_iso(s)
     }
 
     /// An own (owned-export, campaign-tagged) post in the window.
@@ -398,7 +398,7 @@ mod tests {
     fn table_of(posts: &[Post]) -> DataFrame {
         let d = tempfile::tempdir().unwrap();
         let root = d.path().join("lake");
-        crate::lake::write_records(&root, "t", posts, &[], &[], &[]).unwrap();
+        crate::testkit::write_records(&root, "t", posts, &[], &[], &[]).unwrap();
         let pipe = Pipeline::parse(std::path::Path::new("p.toml"), PIPE).unwrap();
         let lake = crate::metrics::Lake::open(&root).unwrap();
         let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
@@ -622,7 +622,7 @@ mod tests {
     fn every_campaign_gets_its_rows() {
         let d = tempfile::tempdir().unwrap();
         let root = d.path().join("lake");
-        crate::lake::write_records(&root, "t", &fixture(), &[], &[], &[]).unwrap();
+        crate::testkit::write_records(&root, "t", &fixture(), &[], &[], &[]).unwrap();
         let two = format!("{PIPE}[[campaigns]]\nid='c2'\nstart=2024-03-01\nend=2024-03-31\n");
         let pipe = Pipeline::parse(std::path::Path::new("p.toml"), &two).unwrap();
         let lake = crate::metrics::Lake::open(&root).unwrap();

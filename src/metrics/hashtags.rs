@@ -442,7 +442,7 @@ pub(crate) mod tests {
     use crate::pseudo::Pseudonymizer;
 
     fn ts(s: &str) -> Option<Micros> {
-        crate::ingest::util::parse_iso(s)
+        crate::model::Micros::parse_iso(s)
     }
 
     fn post(id: &str, handle: &str, at: &str) -> Post {
@@ -466,7 +466,7 @@ pub(crate) mod tests {
     fn with_scopes(posts: &[Post], toml: &str, f: impl FnOnce(&[Scope])) {
         let d = tempfile::tempdir().unwrap();
         let root = d.path().join("lake");
-        crate::lake::write_records(&root, "t", posts, &[], &[], &[]).unwrap();
+        crate::testkit::write_records(&root, "t", posts, &[], &[], &[]).unwrap();
         let pipe = Pipeline::parse(std::path::Path::new("p.toml"), toml).unwrap();
         let lake = crate::metrics::Lake::open(&root).unwrap();
         let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();

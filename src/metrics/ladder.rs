@@ -64,7 +64,7 @@ use polars::prelude::*;
 
 use super::actions::{verb_rungs, ActionTable, NONE, NO_CODE, NO_TIME};
 use super::Scope;
-use crate::pipeline::{Campaign, Ladder};
+use crate::schema::{Campaign, Ladder};
 
 const DAY_US: f64 = 86_400_000_000.0;
 
@@ -431,7 +431,7 @@ mod tests {
     }
 
     fn ts(s: &str) -> Option<Micros> {
-        crate::ingest::util::parse_iso(s)
+        crate::model::Micros::parse_iso(s)
     }
 
     fn act(actor: &str, verb: &str, at: &str, campaign: Option<&str>) -> Action {
@@ -453,7 +453,7 @@ mod tests {
         let root = d.path().join("lake");
         std::fs::create_dir_all(&root).unwrap();
         let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
-        crate::lake::write_records(&root, "t", &[], &actions(&key), &[], &[]).unwrap();
+        crate::testkit::write_records(&root, "t", &[], &actions(&key), &[], &[]).unwrap();
         let lake = crate::metrics::Lake::open(&root).unwrap();
         (d, lake, key)
     }

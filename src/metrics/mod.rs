@@ -132,16 +132,14 @@ fn empty_table(table: &str) -> LazyFrame {
     DataFrame::empty_with_schema(&table_schema(table)).lazy()
 }
 
-/// Writes a metric table to `path` (Parquet, zstd) through a temp file renamed into place.
+/// Writes a metric table to `path` (Parquet, zstd), atomically.
 pub fn write_table(df: &mut DataFrame, path: &Path) -> Result<()> {
     if let Some(d) = path.parent() {
         std::fs::create_dir_all(d)?;
     }
-    let tmp = path.with_extension("parquet.tmp");
-    {
-        let f = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        ParquetWriter::new(f).with_compression(ParquetCompression::Zstd(None)).finish(df)?;
-    }
-    std::fs::rename(&tmp, path)?;
+    crate::support::write_atomic_with(path, |w| {
+        ParquetWriter::new(w).with_compression(ParquetCompression::Zstd(None)).finish(df).map(drop).map_err(std::io::Error::other)
+    })
+    .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }

@@ -211,7 +211,7 @@ mod tests {
     use crate::pseudo::Pseudonymizer;
 
     fn ts(s: &str) -> Option<Micros> {
-        crate::ingest::util::parse_iso(s)
+        crate::model::Micros::parse_iso(s)
     }
 
     const PIPE: &str = "[output]\ndir='o'\n[[campaigns]]\nid='c1'\nstart=2024-03-01\nend=2024-03-31\nhashtags=['climate']\ntargets=['bigoil']\nown_accounts={facebook=['ourpage']}\n[[campaigns]]\nid='c2'\nstart=2024-03-01\nend=2024-03-31\nhashtags=['nothing']\n";
@@ -245,9 +245,9 @@ mod tests {
     fn tables(posts: &[Post], actions: impl Fn(&Pseudonymizer) -> Vec<Action>) -> (DataFrame, DataFrame) {
         let d = tempfile::tempdir().unwrap();
         let root = d.path().join("lake");
-        crate::lake::write_records(&root, "posts", posts, &[], &[], &[]).unwrap();
+        crate::testkit::write_records(&root, "posts", posts, &[], &[], &[]).unwrap();
         let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
-        crate::lake::write_records(&root, "actions", &[], &actions(&key), &[], &[]).unwrap();
+        crate::testkit::write_records(&root, "actions", &[], &actions(&key), &[], &[]).unwrap();
         let pipe = Pipeline::parse(std::path::Path::new("p.toml"), PIPE).unwrap();
         let lake = crate::metrics::Lake::open(&root).unwrap();
         // c2 first: the output is sorted by the key all the same.
@@ -442,7 +442,7 @@ mod tests {
             p("twitter", "h6", "u5", None, "climate", "2024-03-04"),
             own,
         ];
-        crate::lake::write_records(&root, "t", &posts, &[], &[], &[]).unwrap();
+        crate::testkit::write_records(&root, "t", &posts, &[], &[], &[]).unwrap();
         let pipe = Pipeline::parse(std::path::Path::new("p.toml"), PIPE).unwrap();
         let lake = crate::metrics::Lake::open(&root).unwrap();
         let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();

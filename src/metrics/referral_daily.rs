@@ -115,7 +115,7 @@ mod tests {
     use super::*;
     use super::uplift::tests::campaign;
     use crate::metrics::Lake;
-    use crate::pipeline::Ladder;
+    use crate::schema::Ladder;
     use crate::pseudo::Pseudonymizer;
 
     #[test]
@@ -130,7 +130,7 @@ mod tests {
         ];
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("lake");
-        crate::lake::write_records(&root, "t", &[], &[], &t, &[]).unwrap();
+        crate::testkit::write_records(&root, "t", &[], &[], &t, &[]).unwrap();
         let lake = Lake::open(&root).unwrap();
         let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
         let ladder = Ladder::default();

@@ -22,7 +22,7 @@ use polars::prelude::*;
 
 use super::actions::{verb_rungs, ActionTable, NONE, NO_CODE, NO_TIME};
 use crate::model::join_key;
-use crate::pipeline::{Campaign, Ladder};
+use crate::schema::{Campaign, Ladder};
 use crate::pseudo::Pseudonymizer;
 
 /// Everything the metrics read for one campaign.
@@ -536,7 +536,7 @@ mod tests {
     use crate::pipeline::Pipeline;
 
     fn ts(s: &str) -> Option<Micros> {
-        crate::ingest::util::parse_iso(s)
+        crate::model::Micros::parse_iso(s)
     }
 
     #[test]
@@ -576,7 +576,7 @@ mod tests {
             ..Default::default()
         };
         let shell = p("6", "collected", "shell", "2008-01-01T12:00:00Z");
-        crate::lake::write_records(&root, "t", &[tagged, mention, own, outside, late, shell], &[signed], &[], &[])
+        crate::testkit::write_records(&root, "t", &[tagged, mention, own, outside, late, shell], &[signed], &[], &[])
             .unwrap();
         let pipe = Pipeline::parse(
             std::path::Path::new("p.toml"),

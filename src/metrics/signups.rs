@@ -156,7 +156,7 @@ mod tests {
     use crate::pseudo::Pseudonymizer;
 
     fn ts(s: &str) -> Option<Micros> {
-        crate::ingest::util::parse_iso(s)
+        crate::model::Micros::parse_iso(s)
     }
     fn day(s: &str) -> Day {
         Day::from_naive(s.parse().unwrap())
@@ -211,7 +211,7 @@ mod tests {
         ];
         let d = tempfile::tempdir().unwrap();
         let root = d.path().join("lake");
-        crate::lake::write_records(&root, "t", &[], &actions, &traffic, &[]).unwrap();
+        crate::testkit::write_records(&root, "t", &[], &actions, &traffic, &[]).unwrap();
         let toml = "[output]\ndir='o'\n[[campaigns]]\nid='c1'\nstart=2024-03-01\nend=2024-03-10\n\
                     [[campaigns]]\nid='c2'\nstart=2024-03-01\nend=2024-03-03\n";
         let pipe = Pipeline::parse(std::path::Path::new("p.toml"), toml).unwrap();

@@ -81,9 +81,7 @@ use polars::prelude::*;
 use super::stats;
 use super::Scope;
 use crate::model::Day;
-
-/// Social channels (docs/lake.md#traffic); every other channel is the control.
-pub const SOCIAL: [&str; 7] = ["facebook", "twitter", "instagram", "flickr", "youtube", "linkedin", "other_social"];
+use crate::schema::channels::is_social;
 
 pub const NO_BASELINE: &str = "no traffic rows in the baseline window";
 pub const NO_WINDOW: &str = "no traffic rows in the campaign window";
@@ -93,10 +91,6 @@ pub const BASELINE_RANGE_ONLY: &str =
 pub const WINDOW_RANGE_ONLY: &str = "the campaign window has only range rows and the baseline daily rows: range rows \
      feed the mean method only when the site has no daily rows in the baseline or the window (docs/metrics.md#range-rows)";
 pub const RANGE_NO_CI: &str = "range rows: no per-day residuals to resample (docs/metrics.md#range-rows)";
-
-pub(super) fn is_social(ch: &str) -> bool {
-    SOCIAL.contains(&ch)
-}
 
 /// Sessions per channel of one day or one range.
 pub(super) type Counts = BTreeMap<String, i64>;
@@ -356,7 +350,7 @@ fn fmt_ranges(v: &[(i32, i32)]) -> String {
 
 /// B and P of `c` from `u`: daily rows when there are any in B or P, else range rows (read
 /// the module doc).
-pub(super) fn windows<'a>(u: &'a Used, c: &crate::pipeline::Campaign) -> Windows<'a> {
+pub(super) fn windows<'a>(u: &'a Used, c: &crate::schema::Campaign) -> Windows<'a> {
     let day = |d: NaiveDate| Day::from_naive(d).0;
     let (b_lo, b_hi, p_lo, p_hi) = (day(c.baseline_start), day(c.baseline_end), day(c.start), day(c.end));
     let daily = |lo: i32, hi: i32| -> Vec<(i32, &'a Counts)> { u.daily.range(lo..=hi).map(|(d, c)| (*d, c)).collect() };
@@ -534,7 +528,7 @@ pub(super) mod tests {
     use super::*;
     use crate::metrics::Lake;
     use crate::model::Traffic;
-    use crate::pipeline::{Campaign, Ladder};
+    use crate::schema::{Campaign, Ladder};
     use crate::pseudo::Pseudonymizer;
 
     fn d(s: &str) -> NaiveDate {
@@ -595,7 +589,7 @@ pub(super) mod tests {
     fn run(traffic: &[Traffic], campaigns: &[Campaign]) -> PolarsResult<DataFrame> {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("lake");
-        crate::lake::write_records(&root, "t", &[], &[], traffic, &[]).unwrap();
+        crate::testkit::write_records(&root, "t", &[], &[], traffic, &[]).unwrap();
         let lake = Lake::open(&root).unwrap();
         let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
         let ladder = Ladder::default();

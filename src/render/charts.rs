@@ -190,20 +190,7 @@ fn num(v: f64) -> String {
     } else if a >= 1e4 {
         format!("{:.0}k", v / 1e3)
     } else if a >= 100.0 || v.fract() == 0.0 {
-        let n = v.round() as i64;
-        let s = n.abs().to_string();
-        let mut out = String::new();
-        for (i, ch) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(ch);
-        }
-        if n < 0 {
-            format!("-{out}")
-        } else {
-            out
-        }
+        crate::support::thousands_i64(v.round() as i64)
     } else if a >= 1.0 {
         format!("{v:.1}")
     } else {

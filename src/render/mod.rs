@@ -134,5 +134,5 @@ pub fn render(out: &Path, prov: &report::Provenance, title: &str, generated: &st
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    crate::lake::manifest::write_atomic(path, bytes).with_context(|| format!("writing {}", path.display()))
+    crate::support::write_atomic(path, bytes).with_context(|| format!("writing {}", path.display()))
 }

@@ -13,7 +13,7 @@ use polars::prelude::*;
 use serde_json::Value;
 
 use super::{xml_escape, Chart, Metrics, Section};
-use crate::lake::summary::thousands;
+use crate::support::{thousands, thousands_i64};
 
 /// Where the report's inputs came from: shown in its Method and provenance section.
 pub struct Provenance {
@@ -92,13 +92,13 @@ fn fmt_f64(v: f64, f: Fmt) -> String {
         return "—".into();
     }
     match f {
-        Fmt::Int => thousands_i(v.round() as i64),
+        Fmt::Int => thousands_i64(v.round() as i64),
         Fmt::Signed => {
             let r = v.round() as i64;
             if r > 0 {
-                format!("+{}", thousands_i(r))
+                format!("+{}", thousands_i64(r))
             } else {
-                thousands_i(r)
+                thousands_i64(r)
             }
         }
         Fmt::Rel => format!("{:+.1}%", v * 100.0),
@@ -112,14 +112,6 @@ fn fmt_f64(v: f64, f: Fmt) -> String {
                 format!("{v:.1} h ({:.1} days)", v / 24.0)
             }
         }
-    }
-}
-
-fn thousands_i(v: i64) -> String {
-    if v < 0 {
-        format!("-{}", thousands(v.unsigned_abs()))
-    } else {
-        thousands(v as u64)
     }
 }
 

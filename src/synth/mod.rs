@@ -34,8 +34,7 @@ pub mod shell;
 pub mod twarc2;
 pub mod ua_csv;
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -132,9 +131,9 @@ pub fn cmd(a: &SynthArgs, quiet: bool) -> Result<()> {
     if !quiet {
         let total: u64 = files.iter().map(|f| f.1).sum();
         for ((path, size), e) in files.iter().zip(EXPORTS) {
-            eprintln!("{:>14} bytes  {:<22} {}", crate::lake::summary::thousands(*size), e.format, path.display());
+            eprintln!("{:>14} bytes  {:<22} {}", crate::support::thousands(*size), e.format, path.display());
         }
-        eprintln!("{:>14} bytes in {} files", crate::lake::summary::thousands(total), files.len());
+        eprintln!("{:>14} bytes in {} files", crate::support::thousands(total), files.len());
     }
     Ok(())
 }
@@ -145,28 +144,14 @@ pub fn run(out: &Path, g: &Gen) -> Result<Vec<(PathBuf, u64)>> {
     let mut written = Vec::new();
     for e in EXPORTS {
         let path = out.join(e.path);
-        let size = write_atomic(&path, |w| (e.write)(g, w)).with_context(|| format!("writing {}", path.display()))?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("writing {}", path.display()))?;
+        }
+        let size = crate::support::write_atomic_with(&path, |w| (e.write)(g, w))
+            .with_context(|| format!("writing {}", path.display()))?;
         written.push((path, size));
     }
     Ok(written)
-}
-
-/// Writes `path` through a buffered temp file renamed into place; returns its size.
-pub fn write_atomic(path: &Path, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<u64> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    {
-        let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
-        f(&mut w)?;
-        w.flush()?;
-        w.get_ref().sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    Ok(std::fs::metadata(path)?.len())
 }
 
 // ---------------------------------------------------------------- shared helpers

@@ -14,6 +14,7 @@ use chrono::NaiveDate;
 use rand::rngs::StdRng;
 
 use super::{csv_row, days, normal, weekday_factor};
+use crate::support::thousands;
 
 /// One `Source / Medium` row per day.
 pub struct Source {
@@ -37,19 +38,6 @@ pub struct Report<'a> {
     /// Day-to-day noise (standard deviation, relative) of each row.
     pub noise: f64,
     pub sources: &'a [Source],
-}
-
-/// "1,234": UA's UI export formats counts with thousands separators.
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 pub fn write_daily(w: &mut dyn Write, rng: &mut StdRng, r: &Report) -> io::Result<()> {
@@ -87,14 +75,4 @@ pub fn write_daily(w: &mut dyn Write, rng: &mut StdRng, r: &Report) -> io::Resul
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(super::thousands(7), "7");
-        assert_eq!(super::thousands(1234), "1,234");
-        assert_eq!(super::thousands(1234567), "1,234,567");
-    }
 }

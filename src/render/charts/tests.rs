@@ -1,6 +1,7 @@
-//! Tests of the charts: a hand-made two-campaign fixture, and analyze's own output.
+//! Tests of the charts on a hand-made two-campaign fixture (analyze's own output: `testkit::e2e`).
 
 use super::*;
+use crate::testkit::check_xml;
 use chrono::{NaiveDate, NaiveDateTime};
 
 fn d(s: &str) -> NaiveDate {
@@ -260,35 +261,6 @@ fn a_table_without_rows_for_a_campaign_draws_nothing() {
     assert!(s.contains(&"signups"), "{s:?}"); // kenya's sign-ups alone still read
 }
 
-/// Tags balance (one root `<svg>`), and every `&` starts an entity.
-fn check_xml(svg: &str) {
-    assert!(svg.starts_with("<svg "), "{}", &svg[..60.min(svg.len())]);
-    assert!(!svg.contains("<?xml"));
-    let mut stack: Vec<&str> = Vec::new();
-    let mut roots = 0;
-    let mut rest = svg;
-    while let Some(i) = rest.find('<') {
-        let j = rest[i..].find('>').expect("a closed tag") + i;
-        let tag = &rest[i + 1..j];
-        if let Some(name) = tag.strip_prefix('/') {
-            assert_eq!(stack.pop(), Some(name.trim()), "mismatched </{name}>");
-        } else if !tag.ends_with('/') {
-            let name = tag.split_whitespace().next().unwrap();
-            if stack.is_empty() {
-                roots += 1;
-            }
-            stack.push(name);
-        }
-        assert!(!tag[1..].contains('<'), "a raw < inside a tag: {tag}");
-        rest = &rest[j + 1..];
-    }
-    assert!(stack.is_empty() && roots == 1, "{stack:?} {roots}");
-    for (i, _) in svg.match_indices('&') {
-        let ent = &svg[i..(i + 6).min(svg.len())];
-        assert!(["&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&#"].iter().any(|e| ent.starts_with(e)), "{ent}");
-    }
-}
-
 #[test]
 fn svg_is_standalone_accessible_and_escaped() {
     let cs = charts(&fixture()).unwrap();
@@ -365,85 +337,6 @@ fn category_axes_label_whole_positions_only() {
     assert_eq!(category_label(&l, -1.0), "");
     assert_eq!(whole(3.000_000_1), Some(3.0));
     assert_eq!(whole(2.5), None);
-}
-
-/// analyze's own output (real dtypes after a Parquet round trip) renders: a tiny lake,
-/// two campaigns, traffic for the first one only.
-#[test]
-fn analyze_output_renders() {
-    use crate::model::{Action, Micros, Post, Traffic};
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("lake");
-    let ts = |s: &str| -> Option<Micros> { crate::ingest::util::parse_iso(s) };
-    let post = |id: &str, at: &str, reach: i64, tag: &str| Post {
-        platform: "facebook".into(),
-        post_id: id.into(),
-        origin: "owned",
-        account_id: Some("ngo".into()),
-        account_handle: Some("ngo".into()),
-        created_at: ts(at),
-        content_type: "photo",
-        hashtags: vec![tag.into()],
-        reach: Some(reach),
-        reactions: Some(reach / 20),
-        ..Default::default()
-    };
-    let posts = [
-        post("k1", "2024-03-01T10:00:00Z", 1000, "kenya2024"),
-        post("k2", "2024-03-02T10:00:00Z", 3000, "kenya2024"),
-        post("s1", "2024-06-03T10:00:00Z", 2000, "shellout"),
-    ];
-    let act = |who: &str, verb: &str, at: &str, camp: &str| Action {
-        platform: "crm".into(),
-        actor_id: who.into(),
-        action: verb.into(),
-        occurred_at: ts(at),
-        campaign: Some(camp.into()),
-        ..Default::default()
-    };
-    let actions = [
-        act("a", "like", "2024-03-01T09:00:00Z", "kenya"),
-        act("a", "sign_petition", "2024-03-02T09:00:00Z", "kenya"),
-        act("b", "share", "2024-06-04T09:00:00Z", "shell"),
-    ];
-    // Kenya's 28 baseline days (Feb 2 .. 29) and its 3 window days: search and facebook.
-    let mut traffic = Vec::new();
-    for k in 0..31 {
-        let day = Some(Day::from_naive(d("2024-02-02") + chrono::Duration::days(k)));
-        for (channel, n) in [("search", 100 + k % 7), ("facebook", 10 + k % 3 + if k >= 28 { 20 } else { 0 })] {
-            traffic.push(Traffic {
-                platform: "web".into(),
-                date_start: day,
-                date_end: day,
-                source: Some(channel.into()),
-                channel,
-                sessions: Some(n),
-                ..Default::default()
-            });
-        }
-    }
-    crate::lake::write_records(&root, "t", &posts, &actions, &traffic, &[]).unwrap();
-    let pipe = crate::pipeline::Pipeline::parse(
-        std::path::Path::new("p.toml"),
-        "[output]\ndir='o'\n[[campaigns]]\nid='kenya'\nname='Kenya & co'\nstart=2024-03-01\nend=2024-03-03\n\
-         hashtags=['#kenya2024']\nown_accounts={facebook=['ngo']}\n\
-         [[campaigns]]\nid='shell'\nstart=2024-06-03\nend=2024-06-09\nhashtags=['#shellout']\n\
-         own_accounts={facebook=['ngo']}\n",
-    )
-    .unwrap();
-    let out = dir.path().join("out");
-    crate::metrics::analyze::analyze(&pipe, &root, &out).unwrap();
-    let m = Metrics::load(&out).unwrap();
-    let cs = charts(&m).unwrap();
-    let s = stems(&cs);
-    for want in ["reach_daily-kenya", "referral_uplift-kenya", "hashtags-kenya", "hashtags-shell", "signups"] {
-        assert!(s.contains(&want), "{want} missing from {s:?}");
-    }
-    assert!(!s.contains(&"referral_uplift-shell"), "{s:?}");
-    for c in &cs {
-        check_xml(&c.svg);
-        assert_eq!(&c.png[..8], b"\x89PNG\r\n\x1a\n");
-    }
 }
 
 /// Not a test: a viewing aid, ignored by default. Writes every chart (PNG and SVG) of the

@@ -44,7 +44,36 @@ impl Micros {
     pub fn utc_day(self) -> Day {
         Day(self.0.div_euclid(86_400_000_000) as i32)
     }
+    /// This instant when it lies in [`TIME_WINDOW`], else `None`.
+    pub fn in_window(self) -> Option<Micros> {
+        (EARLIEST_US..AFTER_US).contains(&self.0).then_some(self)
+    }
+    /// RFC 3339 / ISO 8601 with an offset, also without the colon (`2017-01-19T09:03:47+0000`,
+    /// Graph API) and with `Z`; fractional seconds allowed. `None` outside [`TIME_WINDOW`].
+    pub fn parse_iso(s: &str) -> Option<Micros> {
+        use chrono::DateTime;
+        let s = s.trim();
+        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+            return Micros::from_datetime(&t).in_window();
+        }
+        for f in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S %z"] {
+            if let Ok(t) = DateTime::parse_from_str(s, f) {
+                return Micros::from_datetime(&t).in_window();
+            }
+        }
+        None
+    }
 }
+
+/// The instants a record may carry: from 1990-01-01 (before the web, and before any export
+/// this tool reads; a CRM's oldest donations fit) up to, not including, 2100-01-01. A time
+/// outside it is a typo or a misread field (year 0, 9999, a date read as seconds), and the
+/// row is rejected. The window is fixed, not "now + 1 year", so that the same file always
+/// gives the same rows. Every time parser of ingest returns `None` outside it.
+pub const TIME_WINDOW: &str = "between 1990-01-01 and 2099-12-31";
+/// 1990-01-01T00:00:00Z and 2100-01-01T00:00:00Z in µs since the epoch.
+const EARLIEST_US: i64 = 631_152_000_000_000;
+const AFTER_US: i64 = 4_102_444_800_000_000;
 
 /// A Rust value that is one cell of an Arrow column.
 pub trait Cell {

@@ -19,7 +19,7 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 use crate::ingest::driver::{ingest, Outcome, Report, RunOptions};
-use crate::lake::summary::thousands;
+use crate::support::thousands;
 use crate::pipeline::Pipeline;
 use crate::render::report::Provenance;
 
@@ -135,7 +135,7 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
             crate::metrics::analyze::analyze(p, &p.lake, &p.output)?
         };
         crate::say::analyzed(a.quiet, p.campaigns.len(), &w, &p.output, t.elapsed().as_secs_f64());
-        crate::lake::manifest::write_atomic(&fp_path, format!("{fp}\n").as_bytes())
+        crate::support::write_atomic(&fp_path, format!("{fp}\n").as_bytes())
             .with_context(|| format!("writing {}", fp_path.display()))?;
         result.analyzed = true;
     }
@@ -233,7 +233,7 @@ fn fingerprint(p: &Pipeline) -> Result<String> {
 fn lock_output(out: &Path, a: &RunArgs) -> Result<File> {
     let path = out.join(".run.lock");
     let waiting = format!("another run is writing to {}; waiting for it to finish…", out.display());
-    match crate::lake::lock_file(&path, (!a.no_wait).then_some(waiting.as_str()), a.quiet)? {
+    match crate::support::lock_file(&path, (!a.no_wait).then_some(waiting.as_str()), a.quiet)? {
         Some(f) => Ok(f),
         None => Err(Busy(format!(
             "another rallylens run is writing to {} (it holds {}); try again when it has finished",

@@ -1,0 +1,62 @@
+//! A pipeline's campaigns and ladder of engagement once checked: what the metrics measure.
+//! Their `Debug` text is part of `.analyze-fingerprint` (run.rs): keep fields and order.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+/// A checked campaign, as the metrics use it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Campaign {
+    pub id: String,
+    pub name: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub baseline_start: NaiveDate,
+    pub baseline_end: NaiveDate,
+    pub tz: chrono_tz::Tz,
+    /// platform → lower-case handles/ids without `@`.
+    pub own_accounts: BTreeMap<String, Vec<String>>,
+    /// Lower-case, without `#`.
+    pub hashtags: Vec<String>,
+    /// Lower-case handles without `@`.
+    pub targets: Vec<String>,
+    pub url_prefixes: Vec<String>,
+}
+
+impl Campaign {
+    /// Days in the window (inclusive).
+    pub fn days(&self) -> i64 {
+        (self.end - self.start).num_days() + 1
+    }
+}
+
+/// A rung of the ladder: its name and action verbs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rung {
+    pub name: String,
+    pub actions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ladder {
+    pub rungs: Vec<Rung>,
+    pub period_days: u32,
+}
+
+impl Default for Ladder {
+    /// docs/metrics.md#ladder-of-engagement.
+    fn default() -> Self {
+        let r = |name: &str, a: &[&str]| Rung { name: name.into(), actions: a.iter().map(|s| s.to_string()).collect() };
+        Ladder {
+            rungs: vec![
+                r("react", &["like", "reaction", "favorite", "follow"]),
+                r("amplify", &["share", "retweet", "quote", "post"]),
+                r("voice", &["comment", "reply", "mention_target", "email_target", "call_target"]),
+                r("sign", &["sign_petition", "pledge"]),
+                r("commit", &["donate", "attend_event", "volunteer", "host_event", "organize"]),
+            ],
+            period_days: 7,
+        }
+    }
+}
