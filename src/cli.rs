@@ -142,6 +142,9 @@ pub struct IngestArgs {
     /// Split line-oriented files (JSONL) into ranges of this many MiB, read in parallel.
     #[arg(long, default_value_t = 32, value_name = "MIB")]
     pub chunk_mib: u64,
+    /// The longest record (a JSON line, a CSV record) read, in MiB: a longer JSON line is rejected, a longer CSV record refuses its file.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096), value_name = "MIB")]
+    pub max_record_mib: u64,
 }
 
 #[derive(Args, Debug)]
@@ -157,6 +160,9 @@ pub struct RunCliArgs {
     /// Refuse an input when more than this share of its records fail: a fraction (0.01) or a percentage (1%).
     #[arg(long, default_value = "1%", value_parser = parse_rate, value_name = "RATE")]
     pub max_reject_rate: f64,
+    /// The longest record (a JSON line, a CSV record) read, in MiB: a longer JSON line is rejected, a longer CSV record refuses its file.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096), value_name = "MIB")]
+    pub max_record_mib: u64,
 }
 
 #[derive(Args, Debug)]
@@ -328,6 +334,7 @@ fn cmd_ingest(a: IngestArgs, quiet: bool) -> Result<()> {
     run.max_reject_rate = a.max_reject_rate;
     run.key_file = a.key;
     run.chunk_bytes = a.chunk_mib.max(1) << 20;
+    run.max_record = a.max_record_mib << 20;
     run.force = a.force;
     run.quiet = quiet;
     run.progress = true;
@@ -356,6 +363,7 @@ fn cmd_run(a: RunCliArgs, quiet: bool) -> Result<()> {
         no_wait: a.no_wait,
         quiet,
         max_reject_rate: a.max_reject_rate,
+        max_record: a.max_record_mib << 20,
         generated: crate::run::generated_now(),
     };
     let r = crate::run::run(&p, &args)?;

@@ -16,7 +16,6 @@ pub mod pseudo;
 pub mod pipeline;
 pub mod metrics;
 pub mod render;
-pub mod run;
 pub mod say;
 pub mod schema;
 pub mod support;
@@ -27,3 +26,5 @@ pub mod timing;
 
 /// `crate::model::…` paths keep working: the records live in [`schema::model`].
 pub use schema::model;
+/// `crate::run::…` paths keep working: `run` is part of [`pipeline`].
+pub use pipeline::run;

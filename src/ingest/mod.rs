@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use common::{csv as csv_stream, util};
+use common::{csv as csv_stream, encoding, limits, util};
 use crate::model::Micros;
 use crate::pseudo::Pseudonymizer;
 pub use crate::schema::{Out, Reject};
@@ -231,6 +231,18 @@ impl Input {
         let bytes = self.read_all()?;
         util::decode_text(&bytes).map_err(|m| FileError::new(&self.display, m))
     }
+    /// The whole file as CSV text: as [`Self::read_text`], else Windows-1252 (with a warning
+    /// to `out`); line ends made `\n` so that the `csv` crate counts lines right (see
+    /// [`encoding`]).
+    pub fn read_csv_text(&self, out: &mut dyn Out) -> Result<String, FileError> {
+        let bytes = self.read_all()?;
+        encoding::csv_text(&bytes, &self.display, out).map_err(|e| FileError {
+            file: self.display.clone(),
+            line: e.line,
+            field: None,
+            msg: e.msg,
+        })
+    }
 }
 
 /// What detection sees of an input.
@@ -280,6 +292,8 @@ pub struct Ctx<'a> {
     pub site: Option<String>,
     pub ingested_at: Micros,
     pub pseudo: &'a Pseudonymizer,
+    /// The longest record read, in bytes (`--max-record-mib`; see [`limits`]).
+    pub max_record: u64,
 }
 
 impl<'a> Ctx<'a> {
@@ -296,6 +310,7 @@ impl<'a> Ctx<'a> {
             site: None,
             ingested_at: Micros(chrono::Utc::now().timestamp_micros()),
             pseudo,
+            max_record: limits::MAX_RECORD_DEFAULT,
         }
     }
     pub fn err(&self, msg: impl Into<String>) -> FileError {
@@ -345,28 +360,42 @@ pub fn read_line_range(
     cx: &Ctx,
     out: &mut dyn Out,
 ) -> Result<u64, FileError> {
-    use std::io::{BufRead, BufReader, Seek, SeekFrom};
+    use std::io::{BufReader, Seek, SeekFrom};
     let mut r = BufReader::with_capacity(1 << 20, file);
     let mut pos = start;
     if start > 0 {
-        // The range starts mid-line unless the previous byte is a newline: skip to the next line.
+        // The range starts mid-line unless the previous byte is a newline: skip to the next
+        // line (without keeping it: it may be a record of hundreds of megabytes).
         r.seek(SeekFrom::Start(start - 1)).map_err(|e| FileError::io(&cx.source_file, &e))?;
-        let mut skip = Vec::new();
-        let n = r.read_until(b'\n', &mut skip).map_err(|e| FileError::io(&cx.source_file, &e))?;
-        pos = start - 1 + n as u64;
+        let n = limits::skip_line(&mut r).map_err(|e| FileError::io(&cx.source_file, &e))?;
+        pos = start - 1 + n;
     }
     let mut buf = Vec::with_capacity(1 << 16);
     let mut lineno = 0u64;
     while pos < end {
-        buf.clear();
-        let n = r.read_until(b'\n', &mut buf).map_err(|e| FileError::io(&cx.source_file, &e))?;
-        if n == 0 {
+        let got = limits::next_line(&mut r, &mut buf, cx.max_record).map_err(|e| FileError::io(&cx.source_file, &e))?;
+        if got.consumed == 0 {
             break;
         }
-        pos += n as u64;
+        let first = pos == 0;
+        pos += got.consumed;
         lineno += 1;
+        if got.too_long {
+            out.rows(1);
+            out.reject(Reject {
+                line: lineno,
+                field: "(record)".into(),
+                error: limits::long_line_error(got.consumed, cx.max_record),
+                raw: None,
+            });
+            continue;
+        }
         let terminated = buf.last() == Some(&b'\n');
         let mut line = &buf[..];
+        if first {
+            // A UTF-8 byte-order mark (a Windows editor's save) is not part of the first record.
+            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+        }
         while let [rest @ .., b'\n' | b'\r'] = line {
             line = rest;
         }

@@ -1,133 +1,19 @@
 //! Pipeline files (`pipelines/*.toml`): what a run reads, which campaigns it measures, the
-//! ladder of engagement, and where the outputs go. How it runs (threads, progress, quiet)
-//! stays in command-line flags.
+//! ladder of engagement, and where the outputs go; and [`run`], which does it. How it runs
+//! (threads, progress, quiet) stays in command-line flags.
 //!
-//! The file is parsed with serde (`deny_unknown_fields`: a misspelt key is an error, not a
-//! silent default) and then checked as a whole ([`Pipeline::check`]): impossible dates,
-//! windows that end before they start, a baseline overlapping another campaign's window, a
-//! ladder with an empty rung. Every error names the key and its line.
+//! A file is parsed with serde and checked as a whole ([`file`]): a misspelt key, an
+//! impossible date or an overlapping baseline is an error naming the key and its line.
 //! `pipelines/example.toml` documents every field.
 
-use std::collections::BTreeMap;
+pub mod file;
+pub mod run;
+
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
-use serde::Deserialize;
-use toml::Spanned;
-
-use crate::ingest::driver::{InputOptions, InputSpec};
-pub use crate::schema::{Campaign, Ladder, Rung};
-
-/// A whole pipeline file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PipelineFile {
-    /// The lake folder. Default: `<output.dir>/lake`. Relative paths are relative to the
-    /// pipeline file's folder's parent when the file is in `pipelines/`, else to the file.
-    pub lake: Option<PathBuf>,
-    pub output: Output,
-    /// Export files or folders to ingest (new and changed files only).
-    #[serde(default)]
-    pub inputs: Vec<InputEntry>,
-    pub campaigns: Vec<Spanned<CampaignEntry>>,
-    /// The ladder of engagement; the default of docs/metrics.md#ladder-of-engagement when absent.
-    pub ladder: Option<Spanned<LadderEntry>>,
-    /// Sums only this site's traffic for uplift (docs/metrics.md#sites): the rows whose
-    /// export names it, and the rows of inputs whose `site` says they are from it; all sites
-    /// when absent. Compared without case.
-    pub site: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Output {
-    /// Where metrics, charts and the report are written.
-    pub dir: PathBuf,
-    /// The report's title. Default: the campaigns' names joined by " vs ".
-    pub title: Option<String>,
-}
-
-/// One input: a file or folder of exports and how to read it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InputEntry {
-    pub path: PathBuf,
-    /// Forces a format (see `rallylens formats`); detected from content when absent.
-    pub format: Option<String>,
-    /// Tags every row of this input with a campaign id.
-    pub campaign: Option<String>,
-    /// For formats that serve several platforms (meta-business-suite-csv).
-    pub platform: Option<String>,
-    /// Time zone of exports whose times carry none.
-    pub tz: Option<String>,
-    /// The action of exports whose rows don't say (Action Network petition: sign_petition).
-    pub action: Option<String>,
-    /// Days a range-only report (UA without a date column) covers: "FROM..TO".
-    pub date_range: Option<Spanned<String>>,
-    /// custom-csv: a mapping file (path) or an inline mapping table.
-    pub mapping: Option<MappingEntry>,
-    /// The website this input's traffic is from: fills `traffic.site` where the export names
-    /// none (docs/metrics.md#sites).
-    pub site: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum MappingEntry {
-    File(PathBuf),
-    Inline(toml::Table),
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CampaignEntry {
-    /// Short id: the campaign tag of inputs and the key of every output table.
-    pub id: String,
-    /// The name shown in the report.
-    pub name: Option<String>,
-    /// First and last day of the window, inclusive, in the campaign's time zone.
-    pub start: Spanned<toml::value::Datetime>,
-    pub end: Spanned<toml::value::Datetime>,
-    /// The baseline window; default the 28 days before start.
-    pub baseline: Option<Spanned<Window>>,
-    /// IANA time zone of the campaign's days; default UTC.
-    pub tz: Option<Spanned<String>>,
-    /// Own accounts per platform (handles or ids): `{ twitter = ["amnesty"] }`.
-    #[serde(default)]
-    pub own_accounts: BTreeMap<String, Vec<String>>,
-    /// Campaign hashtags, with or without `#`, any case.
-    #[serde(default)]
-    pub hashtags: Vec<String>,
-    /// Target accounts (handles) whose mentions and responses are measured.
-    #[serde(default)]
-    pub targets: Vec<String>,
-    /// Posts linking to a URL starting with one of these belong to the campaign.
-    #[serde(default)]
-    pub url_prefixes: Vec<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Window {
-    pub start: toml::value::Datetime,
-    pub end: toml::value::Datetime,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LadderEntry {
-    /// Length of a ladder period in days (default 7).
-    pub period_days: Option<u32>,
-    pub rungs: Vec<Spanned<RungEntry>>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RungEntry {
-    pub name: String,
-    /// Canonical action verbs (docs/lake.md#actions).
-    pub actions: Vec<String>,
-}
+pub use file::*;
+use crate::ingest::driver::InputSpec;
+use crate::schema::{Campaign, Ladder};
 
 /// A checked pipeline.
 #[derive(Debug, Clone)]
@@ -153,28 +39,6 @@ pub struct PipelineError {
     pub msg: String,
 }
 
-struct Src<'a> {
-    file: String,
-    text: &'a str,
-}
-
-impl Src<'_> {
-    fn line_of(&self, span: &std::ops::Range<usize>) -> usize {
-        self.text[..span.start.min(self.text.len())].matches('\n').count() + 1
-    }
-    fn err(&self, span: &std::ops::Range<usize>, key: impl Into<String>, msg: impl Into<String>) -> PipelineError {
-        PipelineError { file: self.file.clone(), line: self.line_of(span), key: key.into(), msg: msg.into() }
-    }
-}
-
-fn date_of(d: &toml::value::Datetime) -> Result<NaiveDate, String> {
-    match (&d.date, &d.time) {
-        (Some(date), None) => NaiveDate::from_ymd_opt(date.year as i32, date.month as u32, date.day as u32)
-            .ok_or_else(|| format!("{d} is not a calendar date")),
-        _ => Err(format!("expected a date like 2008-02-27, found {d}")),
-    }
-}
-
 impl Pipeline {
     /// Reads and checks a pipeline file.
     pub fn load(path: &Path) -> anyhow::Result<Pipeline> {
@@ -185,7 +49,7 @@ impl Pipeline {
 
     /// Parses and checks pipeline text; `path` names it in errors and anchors relative paths.
     pub fn parse(path: &Path, text: &str) -> Result<Pipeline, PipelineError> {
-        let src = Src { file: path.display().to_string(), text };
+        let src = file::Src { file: path.display().to_string(), text };
         let file: PipelineFile = toml::from_str(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
             let msg = e.message().to_string();
@@ -198,164 +62,7 @@ impl Pipeline {
             });
             src.err(&span, key, msg)
         })?;
-        Self::check(path, &src, file)
-    }
-
-    fn check(path: &Path, src: &Src, file: PipelineFile) -> Result<Pipeline, PipelineError> {
-        let base = base_dir(path);
-        let at = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
-        let output = at(&file.output.dir);
-        let lake = file.lake.as_deref().map(at).unwrap_or_else(|| output.join("lake"));
-
-        let mut campaigns: Vec<Campaign> = Vec::new();
-        let mut spans = Vec::new();
-        for (i, c) in file.campaigns.iter().enumerate() {
-            let span = c.span();
-            let c = c.get_ref();
-            let key = |k: &str| format!("campaigns[{i}].{k}");
-            if c.id.trim().is_empty() || c.id.contains(|ch: char| ch.is_whitespace() || ch == '/') {
-                return Err(src.err(&span, key("id"), format!("'{}' is not a usable id: no spaces or slashes", c.id)));
-            }
-            if campaigns.iter().any(|o| o.id == c.id) {
-                return Err(src.err(&span, key("id"), format!("the id '{}' is used by two campaigns", c.id)));
-            }
-            let start = date_of(c.start.get_ref()).map_err(|m| src.err(&c.start.span(), key("start"), m))?;
-            let end = date_of(c.end.get_ref()).map_err(|m| src.err(&c.end.span(), key("end"), m))?;
-            if end < start {
-                return Err(src.err(&c.end.span(), key("end"), format!("the window ends ({end}) before it starts ({start})")));
-            }
-            let (baseline_start, baseline_end) = match &c.baseline {
-                None => (start - chrono::Duration::days(28), start - chrono::Duration::days(1)),
-                Some(b) => {
-                    let w = b.get_ref();
-                    let bs = date_of(&w.start).map_err(|m| src.err(&b.span(), key("baseline.start"), m))?;
-                    let be = date_of(&w.end).map_err(|m| src.err(&b.span(), key("baseline.end"), m))?;
-                    if be < bs {
-                        return Err(src.err(&b.span(), key("baseline"), format!("the baseline ends ({be}) before it starts ({bs})")));
-                    }
-                    if be >= start && bs <= end {
-                        return Err(src.err(&b.span(), key("baseline"), format!(
-                            "the baseline {bs}..{be} overlaps the campaign's own window {start}..{end}"
-                        )));
-                    }
-                    (bs, be)
-                }
-            };
-            let tz = match &c.tz {
-                None => chrono_tz::UTC,
-                Some(z) => z.get_ref().parse::<chrono_tz::Tz>().map_err(|_| {
-                    src.err(&z.span(), key("tz"), format!("unknown time zone '{}'; expected an IANA name like Africa/Nairobi", z.get_ref()))
-                })?,
-            };
-            let lower = |v: &[String], strip: char| -> Vec<String> {
-                let mut out: Vec<String> = v.iter().map(|s| s.trim().trim_start_matches(strip).to_lowercase()).filter(|s| !s.is_empty()).collect();
-                out.dedup();
-                out
-            };
-            campaigns.push(Campaign {
-                id: c.id.clone(),
-                name: c.name.clone().unwrap_or_else(|| c.id.clone()),
-                start,
-                end,
-                baseline_start,
-                baseline_end,
-                tz,
-                own_accounts: c.own_accounts.iter().map(|(p, v)| (p.to_lowercase(), lower(v, '@'))).collect(),
-                hashtags: lower(&c.hashtags, '#'),
-                targets: lower(&c.targets, '@'),
-                url_prefixes: c.url_prefixes.clone(),
-            });
-            spans.push(span);
-        }
-        if campaigns.is_empty() {
-            return Err(src.err(&(0..0), "campaigns", "the pipeline declares no campaign: add a [[campaigns]] table"));
-        }
-        // A baseline must be neutral: not inside another campaign's window (docs/metrics.md#referral-uplift).
-        for (i, a) in campaigns.iter().enumerate() {
-            for b in &campaigns {
-                if a.id != b.id && a.baseline_start <= b.end && a.baseline_end >= b.start {
-                    return Err(src.err(&spans[i], format!("campaigns[{i}].baseline"), format!(
-                        "the baseline of '{}' ({}..{}) overlaps the window of '{}' ({}..{}); give '{}' an explicit baseline",
-                        a.id, a.baseline_start, a.baseline_end, b.id, b.start, b.end, a.id
-                    )));
-                }
-            }
-        }
-
-        let ladder = match &file.ladder {
-            None => Ladder::default(),
-            Some(l) => {
-                let lr = l.get_ref();
-                if lr.rungs.is_empty() {
-                    return Err(src.err(&l.span(), "ladder.rungs", "the ladder has no rungs"));
-                }
-                let mut rungs = Vec::new();
-                for (i, r) in lr.rungs.iter().enumerate() {
-                    let rr = r.get_ref();
-                    if rr.actions.is_empty() {
-                        return Err(src.err(&r.span(), format!("ladder.rungs[{i}].actions"), format!("the rung '{}' has no actions", rr.name)));
-                    }
-                    for a in &rr.actions {
-                        if let Some(j) = rungs.iter().position(|x: &Rung| x.actions.contains(&a.to_lowercase())) {
-                            return Err(src.err(&r.span(), format!("ladder.rungs[{i}].actions"), format!(
-                                "the action '{a}' is on two rungs ('{}' and '{}')", rungs[j].name, rr.name
-                            )));
-                        }
-                    }
-                    rungs.push(Rung { name: rr.name.clone(), actions: rr.actions.iter().map(|a| a.to_lowercase()).collect() });
-                }
-                let period_days = lr.period_days.unwrap_or(7);
-                if period_days == 0 {
-                    return Err(src.err(&l.span(), "ladder.period_days", "a period of 0 days"));
-                }
-                Ladder { rungs, period_days }
-            }
-        };
-
-        let mut inputs = Vec::new();
-        for (i, inp) in file.inputs.iter().enumerate() {
-            let key = |k: &str| format!("inputs[{i}].{k}");
-            let date_range = match &inp.date_range {
-                None => None,
-                Some(r) => Some(parse_range(r.get_ref()).map_err(|m| src.err(&r.span(), key("date_range"), m))?),
-            };
-            if let Some(f) = &inp.format {
-                if crate::ingest::by_name(f).is_none() {
-                    return Err(src.err(&(0..0), key("format"), format!(
-                        "unknown format '{f}'; the formats are: {}", crate::ingest::names().join(", ")
-                    )));
-                }
-            }
-            let mapping = match &inp.mapping {
-                None => None,
-                Some(MappingEntry::Inline(t)) => Some(t.clone()),
-                Some(MappingEntry::File(p)) => Some(
-                    crate::ingest::custom_csv::load_mapping(at(p))
-                        .map_err(|e| src.err(&(0..0), key("mapping"), format!("{e:#}")))?,
-                ),
-            };
-            let mut targets: Vec<String> = campaigns.iter().flat_map(|c| c.targets.clone()).collect();
-            targets.sort();
-            targets.dedup();
-            inputs.push(InputSpec {
-                path: at(&inp.path),
-                options: InputOptions {
-                    format: inp.format.clone(),
-                    campaign: inp.campaign.clone(),
-                    platform: inp.platform.clone(),
-                    tz: inp.tz.clone(),
-                    action: inp.action.clone(),
-                    targets,
-                    date_range,
-                    mapping,
-                    site: inp.site.as_deref().map(crate::ingest::site_name),
-                },
-            });
-        }
-        let title = file.output.title.clone().unwrap_or_else(|| {
-            campaigns.iter().map(|c: &Campaign| c.name.as_str()).collect::<Vec<_>>().join(" vs ")
-        });
-        Ok(Pipeline { path: path.to_path_buf(), lake, output, title, inputs, campaigns, ladder, site: file.site.as_deref().map(crate::ingest::site_name) })
+        file::check(path, &src, file)
     }
 
     /// What a run of this pipeline would do, for `rallylens validate`.
@@ -411,29 +118,6 @@ impl Pipeline {
         }
         o
     }
-}
-
-/// Relative paths in a pipeline file are relative to the project folder: the parent of
-/// `pipelines/` when the file lives there (so `data/...` means the repo's data), else the
-/// file's own folder.
-fn base_dir(path: &Path) -> PathBuf {
-    let dir = path.parent().unwrap_or(Path::new(""));
-    if dir.file_name().is_some_and(|n| n == "pipelines") {
-        dir.parent().unwrap_or(Path::new("")).to_path_buf()
-    } else {
-        dir.to_path_buf()
-    }
-}
-
-/// `FROM..TO`, inclusive dates.
-pub fn parse_range(s: &str) -> Result<(NaiveDate, NaiveDate), String> {
-    let (a, b) = s.split_once("..").ok_or("expected FROM..TO, e.g. 2017-01-01..2017-01-31")?;
-    let d = |x: &str| NaiveDate::parse_from_str(x.trim(), "%Y-%m-%d").map_err(|_| format!("'{x}' is not a date like 2017-01-31"));
-    let (a, b) = (d(a)?, d(b)?);
-    if b < a {
-        return Err(format!("the range ends ({b}) before it starts ({a})"));
-    }
-    Ok((a, b))
 }
 
 #[cfg(test)]

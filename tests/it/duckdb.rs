@@ -11,7 +11,10 @@ use crate::common::{rows, s, sample, Workdir};
 /// duckdb is missing (`.ci/run` installs it).
 pub fn duckdb(lake: &Path, code: &str) -> String {
     let script = format!("import duckdb, json\nLAKE = {:?}\n{code}", lake.display().to_string());
-    let o = Command::new("python3").args(["-c", &script]).output().expect("python3");
+    let o = Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .expect("python3 is missing: the DuckDB tests need Python 3 with duckdb (pip install duckdb; .ci/run does)");
     assert!(
         o.status.success(),
         "python duckdb failed (pip install duckdb; .ci/run does):\n{}",

@@ -474,10 +474,14 @@ fn hostile_supporter_exports_leave_no_trace_in_ingest() {
 #[test]
 fn lake_dot_keeps_the_key_beside_the_lake() {
     let w = Workdir::new();
-    let planted = plant(&w, "proj");
+    let planted = plant(&w, "exports");
     let proj = w.path("proj");
+    std::fs::create_dir_all(&proj).unwrap();
     let mut said = Vec::new();
-    let args = ["ingest", ".", "--lake", ".", "--action", "sign_petition", "--max-reject-rate", "50%"];
+    // The lake is the current folder: it is never read as an input (docs: the walk).
+    assert_eq!(go(&w, &proj, &["ingest", ".", "--lake", "."], &mut said), 3, "{said:#?}");
+    assert!(said.last().unwrap().1.contains("the lake"), "{said:#?}");
+    let args = ["ingest", "../exports", "--lake", ".", "--action", "sign_petition", "--max-reject-rate", "50%"];
     assert_eq!(go(&w, &proj, &args, &mut said), 3, "{said:#?}");
     // The key of the lake `proj` is `proj.key` beside it, never inside it.
     assert!(w.path("proj.key").exists(), "{said:#?}");
@@ -496,16 +500,20 @@ fn lake_dot_keeps_the_key_beside_the_lake() {
     assert!(err.contains("mv ./lake.key ") && err.contains("proj.key"), "{err}");
     assert!(!w.path("proj.key").exists());
     std::fs::rename(proj.join("lake.key"), w.path("proj.key")).unwrap();
-    // Again: the lake now holds its own files, which the walk may read but never quote.
+    // Again, with the lake holding its own files now.
     assert_eq!(go(&w, &proj, &args, &mut said), 3, "{said:#?}");
     assert!(!said.last().unwrap().1.contains("inside"), "{said:#?}");
     // A key file named inside the lake is refused.
-    let code =
-        go(&w, &proj, &["ingest", "an.csv", "--lake", ".", "--key", "my.key", "--action", "sign_petition"], &mut said);
+    let code = go(
+        &w,
+        &proj,
+        &["ingest", "../exports/an.csv", "--lake", ".", "--key", "my.key", "--action", "sign_petition"],
+        &mut said,
+    );
     assert_eq!(code, 1, "{said:#?}");
     assert!(said.last().unwrap().1.contains("inside the lake"), "{said:#?}");
     assert!(!proj.join("my.key").exists());
-    let rows = assert_nothing_leaked(&[proj.clone()], &planted, &said, &w.path("proj.key"), &proj);
+    let rows = assert_nothing_leaked(&[proj.clone(), w.path("exports")], &planted, &said, &w.path("proj.key"), &proj);
     assert_eq!(rows, 7); // crm.csv 3, an.csv 2, an.json 2
 }
 

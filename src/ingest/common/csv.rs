@@ -15,8 +15,10 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use csv::StringRecord;
+use csv::{ByteRecord, StringRecord};
 
+use super::encoding::{self, LineFix};
+use super::limits::{self, Bounded, RecordMark};
 use super::util;
 use crate::ingest::{Ctx, FileError, Input, Out, Probe, Reject};
 
@@ -191,6 +193,10 @@ pub fn read(ca: &dyn CsvAdapter, input: &Input, cx: &Ctx, out: &mut dyn Out) -> 
 /// starts at 0 and holds the header, any other starts at a record and reads the header
 /// from the start of the file. Line numbers are relative to `start` (as in
 /// [`super::read_line_range`]); returns the number of lines in the range.
+///
+/// Rows that are not UTF-8 are read as Windows-1252 when the whole file is, else rejected
+/// (see [`super::encoding`]); a record longer than `cx.max_record` refuses the file (see
+/// [`super::limits`]).
 pub fn read_range(
     ca: &dyn CsvAdapter,
     input: &Input,
@@ -204,94 +210,228 @@ pub fn read_range(
     let bom = match encoding(&input.path).map_err(io)? {
         Encoding::Utf16 => {
             // Decoded whole (never split): UTF-16 exports are small spreadsheet saves.
-            let text = input.read_text()?;
-            let r = builder(sep, true).from_reader(text.as_bytes());
-            return read_records(ca, r, None, 0, &input.display, cx, out);
+            let text = input.read_csv_text(out)?;
+            let r = builder(sep).from_reader(text.as_bytes());
+            let rd = Rows { ca, input, cx, fix: LineFix::Text(text.as_bytes()), is_1252: None, mark: None };
+            return rd.read(r, None, out);
         }
         Encoding::Utf8(bom) => bom,
     };
-    let mut file = input.open()?;
+    // A reader of the file from `from` (for `len` bytes), bounded to a record of
+    // `cx.max_record` bytes, and what reads rows from it.
+    let open = |from: u64, len: u64| -> Result<_, FileError> {
+        let mut f = input.open()?;
+        f.seek(SeekFrom::Start(from)).map_err(io)?;
+        let (bounded, mark) = Bounded::new(f.take(len), cx.max_record, BUF as u64);
+        let rows = Rows { ca, input, cx, fix: LineFix::file(&input.path, from), is_1252: None, mark: Some(mark) };
+        Ok((builder(sep).from_reader(bounded), rows))
+    };
     if start == 0 {
-        file.seek(SeekFrom::Start(bom)).map_err(io)?;
-        let r = builder(sep, true).from_reader(file.take(end.saturating_sub(bom)));
-        return read_records(ca, r, None, bom, &input.display, cx, out);
+        let (r, rd) = open(bom, end.saturating_sub(bom))?;
+        return rd.read(r, None, out);
     }
-    let mut head = input.open()?;
-    head.seek(SeekFrom::Start(bom)).map_err(io)?;
-    let mut hr = csv::ReaderBuilder::new().delimiter(sep).has_headers(false).flexible(true).from_reader(head);
-    let mut header = StringRecord::new();
-    hr.read_record(&mut header).map_err(|e| header_error(cx, &e))?;
-    file.seek(SeekFrom::Start(start)).map_err(io)?;
-    let r = builder(sep, false).from_reader(file.take(end - start));
-    read_records(ca, r, Some(header), start, &input.display, cx, out)
+    let (mut hr, mut hd) = open(bom, u64::MAX)?;
+    let header = hd.header(&mut hr, out)?;
+    let (r, mut rd) = open(start, end - start)?;
+    rd.is_1252 = hd.is_1252;
+    rd.read(r, Some(header), out)
 }
 
-fn builder(sep: u8, has_headers: bool) -> csv::ReaderBuilder {
+fn builder(sep: u8) -> csv::ReaderBuilder {
     let mut b = csv::ReaderBuilder::new();
-    b.delimiter(sep).has_headers(has_headers).flexible(true).buffer_capacity(BUF);
+    b.delimiter(sep).has_headers(false).flexible(true).buffer_capacity(BUF);
     b
+}
+
+/// The reading of one range: what is needed to decode rows and name their lines.
+struct Rows<'a> {
+    ca: &'a dyn CsvAdapter,
+    input: &'a Input,
+    cx: &'a Ctx<'a>,
+    fix: LineFix<'a>,
+    /// Whether the file is Windows-1252, once a row that is not UTF-8 asked.
+    is_1252: Option<bool>,
+    /// The start of the current record, for the bound on its length.
+    mark: Option<RecordMark>,
+}
+
+/// A record that is not UTF-8: the first such field and its first bad byte.
+struct NotUtf8 {
+    field: usize,
+    byte: u8,
+}
+
+impl Rows<'_> {
+    /// Reads the next record as bytes; `Ok(None)` at the end. A record too long refuses the
+    /// file; any other CSV error is returned with the line of the record.
+    fn next<R: Read>(
+        &mut self,
+        r: &mut csv::Reader<R>,
+        rec: &mut ByteRecord,
+    ) -> Result<Result<bool, (u64, csv::Error)>, FileError> {
+        let at = r.position().clone();
+        if let Some(m) = &self.mark {
+            m.set(at.byte());
+        }
+        match r.read_byte_record(rec) {
+            Ok(got) => Ok(Ok(got)),
+            Err(e) if limits::is_too_long(&e) => Err(self.cx.err_at(
+                self.fix.line(&at),
+                "(record)",
+                format!(
+                    "a CSV record longer than the --max-record-mib limit of {} (is a quote left open?); \
+                     the file was not read, since where the next record starts is unknown",
+                    limits::mib(self.cx.max_record)
+                ),
+            )),
+            Err(e) => Ok(Err((self.fix.line(e.position().unwrap_or(&at)), e))),
+        }
+    }
+
+    /// The record as text: UTF-8, or Windows-1252 when the whole file is (warned once).
+    fn decode(&mut self, rec: ByteRecord, out: &mut dyn Out) -> Result<StringRecord, (NotUtf8, ByteRecord)> {
+        let e = match StringRecord::from_byte_record(rec) {
+            Ok(s) => return Ok(s),
+            Err(e) => e,
+        };
+        let rec = e.into_byte_record();
+        let is_1252 = *self.is_1252.get_or_insert_with(|| match encoding::file_is_windows_1252(&self.input.path) {
+            Ok((yes, first)) => {
+                if yes && first {
+                    out.warn(encoding::read_as_1252_warning(&self.input.display));
+                }
+                yes
+            }
+            Err(_) => false,
+        });
+        if is_1252 {
+            let mut s = StringRecord::from_iter(rec.iter().map(encoding::decode_1252));
+            s.set_position(rec.position().cloned());
+            return Ok(s);
+        }
+        let (field, byte) = rec
+            .iter()
+            .enumerate()
+            .find_map(|(i, f)| std::str::from_utf8(f).err().map(|e| (i, f[e.valid_up_to()])))
+            .unwrap_or((0, 0));
+        Err((NotUtf8 { field, byte }, rec))
+    }
+
+    /// Reads the header (line 1).
+    fn header<R: Read>(&mut self, r: &mut csv::Reader<R>, out: &mut dyn Out) -> Result<StringRecord, FileError> {
+        let mut rec = ByteRecord::new();
+        match self.next(r, &mut rec)? {
+            Ok(true) => {}
+            Ok(false) => return Ok(StringRecord::new()),
+            Err((_, e)) => return Err(header_error(self.cx, &e)),
+        }
+        self.decode(rec, out).map_err(|(bad, _)| {
+            self.cx.err_at(
+                1,
+                "(header)",
+                format!(
+                    "column {} of the header holds a byte that is not UTF-8 (0x{:02X}) and the file is \
+                     not Windows-1252 text either; save the file as UTF-8",
+                    bad.field + 1,
+                    bad.byte
+                ),
+            )
+        })
+    }
+
+    /// The record loop. `header` is given for a range after the first.
+    fn read<R: Read>(
+        mut self,
+        mut r: csv::Reader<R>,
+        header: Option<StringRecord>,
+        out: &mut dyn Out,
+    ) -> Result<u64, FileError> {
+        let first = header.is_none();
+        let header = match header {
+            Some(h) => h,
+            None => self.header(&mut r, out)?,
+        };
+        let (ca, cx) = (self.ca, self.cx);
+        let mut rows = ca.start(&Columns::new(&header), cx, first, out)?;
+        let mut rec = ByteRecord::new();
+        loop {
+            match self.next(&mut r, &mut rec)? {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err((line, e)) => {
+                    out.rows(1);
+                    out.reject(unreadable_row(line, &e));
+                    continue;
+                }
+            }
+            out.rows(1);
+            match self.decode(std::mem::take(&mut rec), out) {
+                Ok(srec) => {
+                    let reported = line_of(&srec, 0);
+                    let mut fixed = FixedLines { out, reported, pos: srec.position(), fix: &mut self.fix };
+                    rows.row(&srec, reported, &mut fixed);
+                    rec = srec.into_byte_record();
+                }
+                Err((bad, brec)) => {
+                    let line = brec.position().map_or(0, |p| self.fix.line(p));
+                    let name = header.get(bad.field).map(|h| h.trim().to_string()).unwrap_or_default();
+                    out.reject(Reject {
+                        line,
+                        field: if name.is_empty() { format!("(column {})", bad.field + 1) } else { name },
+                        error: format!(
+                            "a byte that is not UTF-8 (0x{:02X}), in a file that otherwise holds UTF-8 text; \
+                             the row was not read",
+                            bad.byte
+                        ),
+                        raw: None,
+                    });
+                    rec = brec;
+                }
+            }
+        }
+        rows.finish(out);
+        Ok(r.position().line() - 1)
+    }
+}
+
+/// The [`Out`] a row is read into: rejects of the row get its true line (see
+/// [`encoding`]), found only when there is one.
+struct FixedLines<'o, 'f, 'p, 't> {
+    out: &'o mut dyn Out,
+    reported: u64,
+    pos: Option<&'p csv::Position>,
+    fix: &'f mut LineFix<'t>,
+}
+
+impl Out for FixedLines<'_, '_, '_, '_> {
+    fn post(&mut self, p: crate::model::Post) {
+        self.out.post(p)
+    }
+    fn action(&mut self, a: crate::model::Action) {
+        self.out.action(a)
+    }
+    fn account(&mut self, a: crate::model::AccountSnap) {
+        self.out.account(a)
+    }
+    fn traffic(&mut self, t: crate::model::Traffic) {
+        self.out.traffic(t)
+    }
+    fn rows(&mut self, n: u64) {
+        self.out.rows(n)
+    }
+    fn reject(&mut self, mut r: Reject) {
+        if let (true, Some(pos)) = (r.line == self.reported, self.pos) {
+            r.line = self.fix.line(pos);
+        }
+        self.out.reject(r)
+    }
+    fn warn(&mut self, msg: String) {
+        self.out.warn(msg)
+    }
 }
 
 fn header_error(cx: &Ctx, e: &csv::Error) -> FileError {
     cx.err_at(1, "(header)", format!("cannot read the CSV header: {e}"))
-}
-
-/// The record loop. `header` is given for a range after the first; `offset` is the file
-/// offset of the reader's first byte (for the position of a UTF-8 error).
-fn read_records<R: Read>(
-    ca: &dyn CsvAdapter,
-    mut r: csv::Reader<R>,
-    header: Option<StringRecord>,
-    offset: u64,
-    display: &str,
-    cx: &Ctx,
-    out: &mut dyn Out,
-) -> Result<u64, FileError> {
-    let first = header.is_none();
-    let header = match header {
-        Some(h) => h,
-        None => r.headers().map_err(|e| not_utf8(e, offset, display).unwrap_or_else(|e| header_error(cx, &e)))?.clone(),
-    };
-    let mut rows = ca.start(&Columns::new(&header), cx, first, out)?;
-    let mut rec = StringRecord::new();
-    let mut last_line = 1;
-    loop {
-        match r.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let e = match not_utf8(e, offset, display) {
-                    Ok(fe) => return Err(fe),
-                    Err(e) => e,
-                };
-                let line = e.position().map(|p| p.line()).unwrap_or(last_line + 1);
-                out.rows(1);
-                out.reject(unreadable_row(line, &e));
-                continue;
-            }
-        }
-        let line = line_of(&rec, last_line + 1);
-        last_line = line;
-        out.rows(1);
-        rows.row(&rec, line, out);
-    }
-    rows.finish(out);
-    Ok(r.position().line() - 1)
-}
-
-/// Text that is not UTF-8 refuses the whole input (as a file decoded whole did); any other
-/// CSV error is returned for the caller to reject the row.
-fn not_utf8(e: csv::Error, offset: u64, display: &str) -> Result<FileError, csv::Error> {
-    match e.kind() {
-        csv::ErrorKind::Utf8 { pos, .. } => Ok(FileError::new(
-            display,
-            format!(
-                "not UTF-8 text (invalid byte in the row at offset {}); expected UTF-8 or UTF-16 with a byte-order mark",
-                offset + pos.as_ref().map_or(0, |p| p.byte())
-            ),
-        )),
-        _ => Err(e),
-    }
 }
 
 /// The reject of a row the CSV reader could not split (an unbalanced quote, a bad UTF-8

@@ -11,7 +11,7 @@ use crate::model::{Day, Micros};
 /// else that is not valid UTF-8 is an error saying what was found.
 pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return String::from_utf8(rest.to_vec()).map_err(|e| utf8_msg(&e));
+        return String::from_utf8(rest.to_vec()).map_err(|e| utf8_msg(rest, &e));
     }
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
         let enc = if bytes[0] == 0xFF { encoding_rs::UTF_16LE } else { encoding_rs::UTF_16BE };
@@ -27,13 +27,17 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
             return Ok(text.into_owned());
         }
     }
-    String::from_utf8(bytes.to_vec()).map_err(|e| utf8_msg(&e))
+    String::from_utf8(bytes.to_vec()).map_err(|e| utf8_msg(bytes, &e))
 }
 
-fn utf8_msg(e: &std::string::FromUtf8Error) -> String {
+/// Where text stops being UTF-8, by line (as editors count) rather than byte offset.
+fn utf8_msg(bytes: &[u8], e: &std::string::FromUtf8Error) -> String {
+    let at = e.utf8_error().valid_up_to();
+    let line = 1 + memchr::memchr_iter(b'\n', &bytes[..at]).count();
     format!(
-        "not UTF-8 text (invalid byte at offset {}); expected UTF-8 or UTF-16 with a byte-order mark",
-        e.utf8_error().valid_up_to()
+        "not UTF-8 text (line {line} holds a byte that is not UTF-8: 0x{:02X}); expected UTF-8 or UTF-16 \
+         with a byte-order mark",
+        bytes[at]
     )
 }
 
@@ -70,19 +74,10 @@ pub fn cut(s: &str, max: usize) -> String {
     s[..i].to_string()
 }
 
-/// Lists files under `dir` relative to `root` (`/`-separated), to `depth` levels.
+/// Lists the regular files under `dir` relative to `root` (`/`-separated), to `depth`
+/// levels, never entering a folder twice (see [`super::walk::walk_rel`]).
 pub fn walk_rel(root: &Path, dir: &Path, out: &mut Vec<String>, depth: usize) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            if depth > 0 {
-                walk_rel(root, &p, out, depth - 1);
-            }
-        } else if let Ok(rel) = p.strip_prefix(root) {
-            out.push(rel.to_string_lossy().replace('\\', "/"));
-        }
-    }
+    super::walk::walk_rel(root, dir, out, depth)
 }
 
 // ---------------------------------------------------------------- times

@@ -94,6 +94,10 @@ pub struct RunOptions {
     pub force: bool,
     pub quiet: bool,
     pub progress: bool,
+    /// Folders this run writes besides the lake (a run's output folder): never read.
+    pub outputs: Vec<PathBuf>,
+    /// The longest record (a JSON line, a CSV record) read, in bytes (`--max-record-mib`).
+    pub max_record: u64,
 }
 
 impl RunOptions {
@@ -106,6 +110,8 @@ impl RunOptions {
             force: false,
             quiet: true,
             progress: false,
+            outputs: Vec::new(),
+            max_record: crate::ingest::common::limits::MAX_RECORD_DEFAULT,
         }
     }
 }
@@ -146,12 +152,11 @@ pub fn ingest(specs: &[InputSpec], run: &RunOptions) -> Result<Report> {
     let phase = |name: &str| clock.mark(&format!("{name} done"));
     let pseudo = Pseudonymizer::for_lake(&run.lake, run.key_file.as_deref())?;
     let key_path = run.key_file.clone().unwrap_or_else(|| Pseudonymizer::key_path(&run.lake));
-    let key_abs = std::fs::canonicalize(&key_path).ok();
     let lake = Lake::open_for_write(&run.lake, run.quiet)?;
     let old = lake.manifest()?;
     let mut report = Report::default();
 
-    let mut planned = plan::plan(specs, run, &old, key_abs.as_deref(), &mut report);
+    let mut planned = plan::plan(specs, run, &old, &key_path, &mut report);
     phase("plan");
     let txn = Txn::begin(&run.lake)?;
     let ingested_at = Micros(chrono::Utc::now().timestamp_micros());

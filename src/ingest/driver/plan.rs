@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::{InputOptions, InputSpec, Outcome, Report, RunOptions};
+use crate::ingest::common::walk::{self, Expanded, OwnOutputs};
 use crate::ingest::{by_name, detect, names, probe_input, Adapter, FileError, Input, Probe};
 use crate::lake::manifest::{FileEntry, Manifest};
 
@@ -30,79 +31,49 @@ pub(super) struct Planned {
 }
 
 /// Expands folders into the inputs they hold: a folder that an archive format recognises
-/// (a Twitter archive) is one input, any other folder its files, recursively, sorted.
-pub fn expand(spec: &InputSpec) -> Result<Vec<(PathBuf, String)>, FileError> {
-    let shown = spec.path.to_string_lossy().into_owned();
-    let meta = std::fs::metadata(&spec.path).map_err(|e| FileError::new(&shown, format!("cannot read: {e}")))?;
+/// (a Twitter archive) is one input, any other folder its regular files, recursively,
+/// sorted (the rules, and what is skipped, are in [`walk`]).
+pub fn expand(spec: &InputSpec, own: &OwnOutputs) -> Expanded {
+    let meta = match walk::check_named(&spec.path, own) {
+        Ok(m) => m,
+        Err(e) => return Expanded { failed: vec![e], ..Expanded::default() },
+    };
+    let one = || Expanded { files: vec![(spec.path.clone(), walk::relative(&spec.path))], ..Expanded::default() };
     if !meta.is_dir() {
-        return Ok(vec![(spec.path.clone(), relative(&spec.path))]);
+        return one();
     }
     if let Ok((true, head, entries)) = probe_input(&spec.path) {
         let probe = Probe { path: &spec.path, is_dir: true, head: &head, entries: &entries };
         let forced = spec.options.format.as_deref().and_then(by_name);
         if forced.is_some_and(|a| a.detect(&probe) > 0) || (forced.is_none() && detect(&probe).is_some()) {
-            return Ok(vec![(spec.path.clone(), relative(&spec.path))]);
+            return one();
         }
     }
-    let mut files = Vec::new();
-    walk(&spec.path, &mut files);
-    files.sort();
-    if files.is_empty() {
-        return Err(FileError::new(&shown, "the folder holds no files to ingest"));
+    let mut got = walk::walk(&spec.path, own);
+    if got.files.is_empty() && got.failed.is_empty() {
+        got.failed.push(FileError::new(&walk::relative(&spec.path), "the folder holds no files to ingest"));
     }
-    Ok(files
-        .into_iter()
-        .map(|p| {
-            let r = relative(&p);
-            (p, r)
-        })
-        .collect())
+    got
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    for e in rd.flatten() {
-        let p = e.path();
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
-            continue;
-        }
-        if p.is_dir() {
-            walk(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
-/// The path as shown and stored in `source_file`: relative to the working folder when inside it.
-fn relative(p: &Path) -> String {
-    if p.is_absolute() {
-        if let Ok(cwd) = std::env::current_dir() {
-            if let Ok(r) = p.strip_prefix(&cwd) {
-                return r.to_string_lossy().into_owned();
-            }
-        }
-    }
-    p.to_string_lossy().into_owned()
-}
-
-/// SHA-256 of a file, read through 64 MiB memory maps: no copy into a buffer, and the
-/// resident set stays bounded by one window whatever the file size. (A file truncated by
-/// another process while it is mapped would fault; exports are not written in place.)
+/// SHA-256 of a file, read with ordinary reads into a 1 MiB buffer. (Not a memory map: a
+/// mapped file that another process truncates meanwhile kills the reader with SIGBUS; a
+/// read just ends early, and the size then differs from the one read.)
 fn sha256_file(path: &Path) -> std::io::Result<(u64, String)> {
-    const WINDOW: u64 = 64 << 20;
-    let f = std::fs::File::open(path)?;
-    let len = f.metadata()?.len();
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
     let mut h = Sha256::new();
-    let mut off = 0;
-    while off < len {
-        let n = WINDOW.min(len - off);
-        // SAFETY: read-only map of a regular file; see the note above on truncation.
-        let map = unsafe { memmap2::MmapOptions::new().offset(off).len(n as usize).map(&f)? };
-        let _ = map.advise(memmap2::Advice::Sequential);
-        h.update(&map[..]);
-        off += n;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut len = 0u64;
+    loop {
+        let n = match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        h.update(&buf[..n]);
+        len += n as u64;
     }
     Ok((len, hex::encode(h.finalize())))
 }
@@ -125,12 +96,10 @@ fn mtime_ns(meta: &std::fs::Metadata) -> Option<i64> {
 }
 
 fn sha256_dir(dir: &Path) -> std::io::Result<(u64, String)> {
-    let mut files = Vec::new();
-    walk(dir, &mut files);
-    files.sort();
+    let files = walk::walk(dir, &OwnOutputs::default()).files;
     let mut h = Sha256::new();
     let mut total = 0;
-    for f in files {
+    for (f, _) in files {
         let (n, s) = sha256_file(&f)?;
         total += n;
         h.update(f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().as_bytes());
@@ -180,10 +149,12 @@ pub(super) fn plan(
     specs: &[InputSpec],
     run: &RunOptions,
     old: &Manifest,
-    key_abs: Option<&Path>,
+    key_path: &Path,
     report: &mut Report,
 ) -> Vec<Planned> {
-    let listed = list_inputs(specs, report);
+    let key_abs = std::fs::canonicalize(key_path).ok();
+    let key_abs = key_abs.as_deref();
+    let listed = list_inputs(specs, run, key_path, report);
     let mut planned: Vec<Planned> = Vec::new();
     let mut seen_abs: BTreeSet<String> = BTreeSet::new();
     let mut probably_unchanged: Vec<usize> = Vec::new();
@@ -210,14 +181,28 @@ pub(super) fn plan(
 }
 
 /// Every input the specs expand to, with its spec's options; a spec that cannot be
-/// expanded is a failed input.
-fn list_inputs(specs: &[InputSpec], report: &mut Report) -> Vec<(PathBuf, String, InputOptions)> {
+/// expanded, or a file that cannot be listed, is a failed input. A run never reads what it
+/// writes (see [`walk`]): the lake, its key file, the run's output folders.
+fn list_inputs(
+    specs: &[InputSpec],
+    run: &RunOptions,
+    key_path: &Path,
+    report: &mut Report,
+) -> Vec<(PathBuf, String, InputOptions)> {
+    let mut own = OwnOutputs::default();
+    own.add_tree(&run.lake, "the lake this ingest writes");
+    own.add(key_path, "the lake's pseudonymisation key file");
+    for o in &run.outputs {
+        own.add(o, "the output folder of this run");
+    }
     let mut listed: Vec<(PathBuf, String, InputOptions)> = Vec::new();
     for spec in specs {
-        match expand(spec) {
-            Ok(v) => listed.extend(v.into_iter().map(|(p, s)| (p, s, spec.options.clone()))),
-            Err(e) => report.inputs.push((e.file.clone(), Outcome::Failed(e.to_string()))),
+        let got = expand(spec, &own);
+        report.warnings.extend(got.warnings);
+        for e in got.failed {
+            report.inputs.push((e.file.clone(), Outcome::Failed(e.to_string())));
         }
+        listed.extend(got.files.into_iter().map(|(p, s)| (p, s, spec.options.clone())));
     }
     listed
 }

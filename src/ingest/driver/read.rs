@@ -34,7 +34,7 @@ pub(super) fn read(
     pseudo: &Pseudonymizer,
     ingested_at: Micros,
 ) -> ReadResult {
-    let ctxs = contexts(planned, pseudo, ingested_at);
+    let ctxs = contexts(planned, run, pseudo, ingested_at);
     let tasks = work_items(planned, run);
     let total_bytes: u64 = planned.iter().map(|p| p.size).sum();
     let bar = progress_bar(run, total_bytes);
@@ -64,7 +64,7 @@ pub(super) fn read(
 }
 
 /// The reading context of each planned input.
-fn contexts<'p>(planned: &[Planned], pseudo: &'p Pseudonymizer, ingested_at: Micros) -> Vec<Ctx<'p>> {
+fn contexts<'p>(planned: &[Planned], run: &RunOptions, pseudo: &'p Pseudonymizer, ingested_at: Micros) -> Vec<Ctx<'p>> {
     planned
         .iter()
         .map(|p| Ctx {
@@ -79,6 +79,7 @@ fn contexts<'p>(planned: &[Planned], pseudo: &'p Pseudonymizer, ingested_at: Mic
             site: p.options.site.as_deref().map(crate::ingest::site_name),
             ingested_at,
             pseudo,
+            max_record: run.max_record,
         })
         .collect()
 }

@@ -412,7 +412,7 @@ impl Adapter for CustomCsv {
             ));
         };
         let m = Mapping::from_table(table).map_err(|e| cx.err(format!("column mapping: {e}")))?;
-        let text = input.read_text()?;
+        let text = input.read_csv_text(out)?;
         let mut body = text.as_str();
         for _ in 0..m.skip_lines {
             body = match body.find('\n') {

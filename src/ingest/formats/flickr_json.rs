@@ -122,11 +122,7 @@ impl Adapter for FlickrJson {
                 return Err(cx.err("no photo_<id>.json in this zip: expected a Flickr account data export"));
             }
             for n in names {
-                let mut buf = Vec::new();
-                z.by_name(&n)
-                    .map_err(|e| cx.err(format!("{n}: {e}")))?
-                    .read_to_end(&mut buf)
-                    .map_err(|e| cx.err(format!("{n}: cannot read: {e}")))?;
+                let buf = crate::ingest::common::limits::read_zip_member(&mut z, &n, &cx.source_file)?;
                 read_one(&buf, Some(&n), cx, out)?;
             }
             return Ok(());

@@ -127,11 +127,7 @@ impl Adapter for InstagramDyiJson {
                 );
             }
             for n in names {
-                let mut buf = Vec::new();
-                z.by_name(&n)
-                    .map_err(|e| cx.err(format!("{n}: {e}")))?
-                    .read_to_end(&mut buf)
-                    .map_err(|e| cx.err(format!("{n}: cannot read: {e}")))?;
+                let buf = crate::ingest::common::limits::read_zip_member(&mut z, &n, &cx.source_file)?;
                 read_one(&buf, Some(&n), cx, out)?;
             }
             return Ok(());

@@ -42,7 +42,7 @@ use chrono::NaiveDate;
 use crate::ingest::common::channel::channel;
 use crate::ingest::common::columns::{self, Want};
 use crate::ingest::common::traffic::{check_date, raw_line, report_range, row_counts, Rollup};
-use crate::ingest::common::util::{decode_text, non_empty};
+use crate::ingest::common::util::non_empty;
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Day, Traffic};
 
@@ -126,11 +126,15 @@ impl Adapter for MatomoCsv {
     }
 
     fn read(&self, input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
-        let text = decode_text(&input.read_all()?).map_err(|e| {
-            cx.err(format!(
-                "Matomo CSV exports are UTF-16LE with a byte-order mark (the default) or UTF-8; this file is \
-                 neither: {e}"
-            ))
+        let text = crate::ingest::common::encoding::csv_text(&input.read_all()?, &input.display, out).map_err(|e| {
+            crate::ingest::FileError {
+                line: e.line,
+                ..cx.err(format!(
+                    "Matomo CSV exports are UTF-16LE with a byte-order mark (the default) or UTF-8; this file is \
+                     neither: {}",
+                    e.msg
+                ))
+            }
         })?;
         let trimmed = text.trim();
         if trimmed.starts_with("Error:") {
@@ -435,10 +439,18 @@ mod tests {
     fn wrong_encoding_and_missing_column() {
         let dir = tempfile::tempdir().unwrap();
         let latin1 = dir.path().join("referrers.csv");
-        // "Café" in Latin-1: 0xE9 is not UTF-8.
+        // "Café" in Latin-1: 0xE9 is not UTF-8, and the file is Windows-1252 text: read so,
+        // with a warning.
         std::fs::write(&latin1, b"label,nb_visits,metadata_referer_type\nCaf\xe9.example,3,3\n").unwrap();
+        let got = run(&latin1.to_string_lossy(), Some(("2024-03-05", "2024-03-05"))).unwrap();
+        assert_eq!(got.traffic[0].source.as_deref(), Some("Café.example"));
+        assert_eq!(got.warnings.len(), 1, "{:?}", got.warnings);
+        // With a UTF-8 "é" on line 2 too, the file mixes encodings: refused, naming line 3.
+        std::fs::write(&latin1, b"label,nb_visits,metadata_referer_type\nCaf\xc3\xa9.example,3,3\nCaf\xe9.fr,3,3\n")
+            .unwrap();
         let e = run(&latin1.to_string_lossy(), Some(("2024-03-05", "2024-03-05"))).unwrap_err();
         assert!(e.msg.contains("UTF-16LE") && e.msg.contains("UTF-8"), "{e}");
+        assert_eq!(e.line, Some(3));
         let no_visits = dir.path().join("no_visits.csv");
         std::fs::write(&no_visits, "label,nb_uniq_visitors,metadata_referer_type\nFacebook,3,7\n").unwrap();
         let e = run(&no_visits.to_string_lossy(), Some(("2024-03-05", "2024-03-05"))).unwrap_err();

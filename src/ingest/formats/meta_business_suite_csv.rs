@@ -89,7 +89,7 @@ impl Adapter for MetaBusinessSuiteCsv {
         }
     }
     fn read(&self, input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
-        let text = input.read_text()?;
+        let text = input.read_csv_text(out)?;
         let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
         let mut records = rdr.records();
         let headers: Vec<String> = match records.next() {

@@ -30,7 +30,7 @@ use chrono::NaiveDate;
 use crate::ingest::common::channel::channel;
 use crate::ingest::common::columns::{self, Want};
 use crate::ingest::common::traffic::{check_date, raw_line, row_counts, Rollup};
-use crate::ingest::common::util::{decode_text, walk_rel};
+use crate::ingest::common::util::walk_rel;
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::Traffic;
 
@@ -108,11 +108,7 @@ impl Adapter for PlausibleCsv {
                 return Err(no_sources(cx, "zip", &entries));
             }
             for e in sources {
-                let mut bytes = Vec::new();
-                zip.by_name(&e)
-                    .map_err(|err| err.to_string())
-                    .and_then(|mut f| f.read_to_end(&mut bytes).map_err(|err| err.to_string()))
-                    .map_err(|err| cx.err(format!("{e}: cannot read from the zip: {err}")))?;
+                let bytes = crate::ingest::common::limits::read_zip_member(&mut zip, &e, &cx.source_file)?;
                 read_sources(&bytes, Some(&e), site.as_deref(), cx, out, &mut rollup)?;
             }
         } else {
@@ -207,7 +203,12 @@ fn read_sources(
         Some(e) => format!("{e}: {msg}"),
         None => msg,
     };
-    let text = decode_text(bytes).map_err(|m| cx.err(within(m)))?;
+    let name = match entry {
+        Some(e) => format!("{}/{e}", cx.source_file),
+        None => cx.source_file.clone(),
+    };
+    let text = crate::ingest::common::encoding::csv_text(bytes, &name, out)
+        .map_err(|e| crate::ingest::FileError { line: e.line, ..cx.err(within(e.msg)) })?;
     let lines: Vec<&str> = text.lines().collect();
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let header: Vec<String> = rdr

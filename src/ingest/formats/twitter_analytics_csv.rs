@@ -98,7 +98,7 @@ impl Adapter for TwitterAnalyticsCsv {
         }
     }
     fn read(&self, input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
-        let text = input.read_text()?;
+        let text = input.read_csv_text(out)?;
         let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
         let headers =
             rdr.headers().map_err(|e| cx.err_at(1, "(header)", format!("cannot read the header: {e}")))?.clone();

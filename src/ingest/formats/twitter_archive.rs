@@ -486,11 +486,7 @@ impl Archive {
             }
             Source::Zip(z) => {
                 let full = format!("{}{}", self.prefix, rel);
-                let mut f =
-                    z.by_name(&full).map_err(|e| FileError::new(&label, format!("cannot read from the zip: {e}")))?;
-                let mut b = Vec::new();
-                f.read_to_end(&mut b).map_err(|e| FileError::io(&label, &e))?;
-                b
+                crate::ingest::common::limits::read_zip_member(z, &full, &self.display)?
             }
         };
         let text = util::decode_text(&bytes).map_err(|m| FileError::new(&label, m))?;

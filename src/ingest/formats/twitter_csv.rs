@@ -34,6 +34,7 @@
 //! Follower counts go to `accounts` dated by `__twarc.retrieved_at`, else by `created_at`.
 //! Rejects carry the physical line where the record starts (records may span lines).
 
+use crate::ingest::common::encoding::LineFix;
 use std::io::{BufRead, BufReader, Read};
 
 use serde::Deserialize;
@@ -77,13 +78,15 @@ impl Adapter for TwitterCsv {
         let head = r.fill_buf().map_err(|e| FileError::io(&cx.source_file, &e))?;
         if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
             // Not what twarc-csv writes, but a re-saved file may be UTF-16.
-            let text = input.read_text()?;
-            return read_csv(text.as_bytes(), cx, out);
+            let text = crate::ingest::common::encoding::unix_line_ends(input.read_text()?);
+            return read_csv(text.as_bytes(), &mut LineFix::Text(text.as_bytes()), cx, out);
         }
+        let mut bom = 0;
         if head.starts_with(b"\xEF\xBB\xBF") {
             r.consume(3);
+            bom = 3;
         }
-        read_csv(r, cx, out)
+        read_csv(r, &mut LineFix::file(&input.path, bom), cx, out)
     }
 }
 
@@ -298,7 +301,9 @@ struct RefCell {
     id: Option<String>,
 }
 
-fn read_csv<R: Read>(r: R, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
+/// `fix` finds the true line of a rejected row (the `csv` crate's is one too low after a
+/// CRLF line end: see [`crate::ingest::common::encoding`]).
+fn read_csv<R: Read>(r: R, fix: &mut LineFix, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
     let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(r);
     let mut rec = csv::ByteRecord::new();
     let got = rdr.read_byte_record(&mut rec).map_err(|e| csv_error(cx, &e))?;
@@ -340,7 +345,6 @@ fn read_csv<R: Read>(r: R, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError>
             break;
         }
         out.rows(1);
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
         let row = Row { rec: &rec, names: &names };
         let res = if rec.len() != names.len() {
             Err(("(row)".to_string(), format!("expected {} fields as in the header, found {}", names.len(), rec.len())))
@@ -358,6 +362,7 @@ fn read_csv<R: Read>(r: R, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError>
             }
         };
         if let Err((field, error)) = res {
+            let line = rec.position().map_or(0, |p| fix.line(p));
             out.reject(Reject { line, field, error, raw: Some(raw_row(&rec)) });
         }
     }

@@ -95,7 +95,7 @@ impl Adapter for UaCsv {
     }
 
     fn read(&self, input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
-        let text = input.read_text()?;
+        let text = input.read_csv_text(out)?;
         let lines: Vec<&str> = text.lines().collect();
         let stated = stated_range(&lines);
         let mut range: Option<(Day, Day)> = None;

@@ -32,6 +32,8 @@ pub struct RunArgs {
     pub no_wait: bool,
     pub quiet: bool,
     pub max_reject_rate: f64,
+    /// The longest record an input may hold, in bytes (`--max-record-mib`).
+    pub max_record: u64,
     /// The "Generated" time printed in the report (UTC, `YYYY-MM-DD HH:MM:SS UTC`).
     pub generated: String,
 }
@@ -90,6 +92,9 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
     } else {
         let mut opts = RunOptions::new(&p.lake);
         opts.max_reject_rate = a.max_reject_rate;
+        opts.max_record = a.max_record;
+        // The run never reads its own output folder (report, charts, metrics) back in.
+        opts.outputs.push(p.output.clone());
         opts.force = a.force;
         opts.quiet = a.quiet;
         opts.progress = true;
