@@ -116,7 +116,8 @@ fn gather_chunks(
 /// Merges one input's chunks in order, moving chunk-relative lines to file lines.
 fn merge_chunks(mut chunks: Vec<(usize, ChunkResult)>) -> Judged {
     chunks.sort_by_key(|(c, _)| *c);
-    let mut j = Judged { rows: 0, rejects: Vec::new(), warnings: Vec::new(), parts: Vec::new(), tables: BTreeMap::new() };
+    let mut j =
+        Judged { rows: 0, rejects: Vec::new(), warnings: Vec::new(), parts: Vec::new(), tables: BTreeMap::new() };
     let mut line_offset = 0;
     for (_, c) in chunks {
         j.rows += c.rows;

@@ -40,8 +40,10 @@
 
 use csv::StringRecord;
 
+use crate::ingest::common::actions::{
+    actor_id, opt, parse_time, personal_cell, row_key, time_layouts, verb_list, NOT_SHOWN,
+};
 use crate::ingest::common::columns::{self, Want};
-use crate::ingest::common::actions::{actor_id, opt, parse_time, personal_cell, row_key, time_layouts, verb_list, NOT_SHOWN};
 use crate::ingest::common::csv::{self as csv_stream, cell, probe_header, Columns, CsvAdapter, CsvRows};
 use crate::ingest::common::post_ids;
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
