@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::ingest::driver::{ingest, Outcome, Report, RunOptions};
 use crate::lake::summary::thousands;
 use crate::pipeline::Pipeline;
-use crate::render::report::Provenance;
+use crate::render::report::{InputRow, Provenance};
 
 /// How a run runs.
 #[derive(Debug, Clone)]
@@ -139,7 +139,20 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
     let prov = Provenance {
         pipeline: shown(&p.path),
         lake: shown(&p.lake),
-        files: manifest.files,
+        files: manifest
+            .files
+            .into_iter()
+            .map(|f| InputRow {
+                path: f.path,
+                format: f.format,
+                rows_read: f.rows_read,
+                rejected: f.rejected,
+                tables: f.tables,
+                campaign: f.campaign,
+                sha256: f.sha256,
+                ingested_at: f.ingested_at,
+            })
+            .collect(),
         failed: result.failed.clone(),
     };
     let t = std::time::Instant::now();

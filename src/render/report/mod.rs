@@ -16,4 +16,4 @@ mod model;
 
 pub use html::to_html;
 pub use markdown::to_markdown;
-pub use model::{document, Block, Provenance, Table};
+pub use model::{document, Block, InputRow, Provenance, Table};

@@ -6,6 +6,7 @@
 //! paragraphs, method line, tables, charts and the lines for missing charts), then the
 //! method and provenance section.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use polars::prelude::*;
@@ -21,9 +22,27 @@ pub struct Provenance {
     /// The lake folder, as given.
     pub lake: String,
     /// The lake's ingested files (its manifest), in ingestion order.
-    pub files: Vec<crate::lake::FileEntry>,
+    pub files: Vec<InputRow>,
     /// Inputs of this run that could not be ingested: (path, why).
     pub failed: Vec<(String, String)>,
+}
+
+/// One ingested file as the Inputs table shows it. The run fills these from the lake's
+/// manifest (it sees both stages), so the report never reads the lake.
+pub struct InputRow {
+    /// As given to ingest.
+    pub path: String,
+    /// Its format's name.
+    pub format: String,
+    /// Records (lines, rows or objects) read.
+    pub rows_read: u64,
+    pub rejected: u64,
+    /// Rows written, by lake table (before de-duplication against other files).
+    pub tables: BTreeMap<String, u64>,
+    pub campaign: Option<String>,
+    pub sha256: String,
+    /// When it was ingested, as the manifest says it.
+    pub ingested_at: String,
 }
 
 /// A table of preformatted cells; `right[i]` right-aligns column i (numbers).
@@ -680,7 +699,7 @@ fn comparison_totals(df: &DataFrame) -> PolarsResult<Table> {
     ))
 }
 
-fn inputs_table(files: &[crate::lake::FileEntry]) -> Table {
+fn inputs_table(files: &[InputRow]) -> Table {
     let rows = files
         .iter()
         .map(|f| {
