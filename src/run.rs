@@ -111,7 +111,7 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
     let fp_path = p.output.join(".analyze-fingerprint");
     let fp = fingerprint(p)?;
     let have_all =
-        crate::metrics::analyze::TABLES.iter().all(|t| p.output.join("metrics").join(format!("{t}.parquet")).exists())
+        crate::metrics::registry::names().all(|t| p.output.join("metrics").join(format!("{t}.parquet")).exists())
             && p.output.join("metrics.json").exists();
     let same = std::fs::read_to_string(&fp_path).map(|s| s.trim() == fp).unwrap_or(false);
     if !a.force && same && have_all {

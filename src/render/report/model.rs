@@ -5,14 +5,22 @@
 //! [`document`] is the headline figures, then one section per entry of [`SECTIONS`] (its
 //! paragraphs, method line, tables, charts and the lines for missing charts), then the
 //! method and provenance section.
+//!
+//! Sections name their metric tables through the registry (`crate::metrics::registry`); a
+//! column the report shows or reads that a table lacks is an error naming the table and the
+//! column, so a renamed column cannot turn into a column of "—" (a null value still shows
+//! as "—").
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde_json::Value;
 
 use crate::lake::summary::thousands;
+use crate::metrics::registry::Table as MetricTable;
+use crate::metrics::{comparison, engagement, hashtags, ladder, reach, signups, uplift};
 use crate::render::{Chart, Metrics, Section};
 
 /// Where the report's inputs came from: shown in its Method and provenance section.
@@ -152,9 +160,8 @@ fn fmt_json(v: &Value, f: Fmt) -> Option<String> {
     }
 }
 
-/// A cell of a DataFrame as text ("—" for null).
-fn cell(df: &DataFrame, column: &str, row: usize, f: Fmt) -> String {
-    let Ok(c) = df.column(column) else { return "—".into() };
+/// A cell of a column as text ("—" for null).
+fn cell(c: &Column, row: usize, f: Fmt) -> String {
     let Ok(v) = c.get(row) else { return "—".into() };
     match v {
         AnyValue::Null => "—".into(),
@@ -181,14 +188,22 @@ fn cell(df: &DataFrame, column: &str, row: usize, f: Fmt) -> String {
     }
 }
 
-/// A table of `df`'s rows with the given (column, header, format) columns.
-fn frame_table(df: &DataFrame, cols: &[(&str, &str, Fmt)]) -> Table {
-    let rows = (0..df.height()).map(|i| cols.iter().map(|(c, _, f)| cell(df, c, i, *f)).collect()).collect();
-    Table {
+/// A table of `df`'s rows with the given (column, header, format) columns. A column `df`
+/// lacks is an error naming it and the metric table `table` (never a column of "—").
+fn frame_table(df: &DataFrame, table: &str, cols: &[(&str, &str, Fmt)]) -> Result<Table> {
+    let columns =
+        cols.iter().map(|(c, _, _)| df.column(c).map_err(|_| missing(table, c))).collect::<Result<Vec<_>>>()?;
+    let rows =
+        (0..df.height()).map(|i| columns.iter().zip(cols).map(|(c, (_, _, f))| cell(c, i, *f)).collect()).collect();
+    Ok(Table {
         headers: cols.iter().map(|(_, h, _)| h.to_string()).collect(),
         right: cols.iter().map(|(_, _, f)| !matches!(f, Fmt::Str)).collect(),
         rows,
-    }
+    })
+}
+
+fn missing(table: &str, column: &str) -> anyhow::Error {
+    anyhow!("metric table {table}: no column '{column}'")
 }
 
 fn campaigns(m: &Metrics) -> Vec<&Value> {
@@ -201,13 +216,7 @@ fn s<'a>(v: &'a Value, key: &str) -> &'a str {
 
 /// Builds the report's blocks. `generated` is the one line that changes between
 /// otherwise identical runs.
-pub fn document(
-    m: &Metrics,
-    charts: &[Chart],
-    prov: &Provenance,
-    title: &str,
-    generated: &str,
-) -> PolarsResult<Vec<Block>> {
+pub fn document(m: &Metrics, charts: &[Chart], prov: &Provenance, title: &str, generated: &str) -> Result<Vec<Block>> {
     let camps = campaigns(m);
     let mut doc = vec![Block::Heading(1, title.to_string(), "top".into())];
     doc.extend(intro(m, prov, &camps, generated));
@@ -321,12 +330,17 @@ enum Part {
     Table(TableView),
 }
 
-/// A table of a section, from one metric table.
+/// A table of a section, from one metric table (its registry entry).
 enum TableView {
     /// These (column, header, format) columns of the table's rows.
-    Columns { table: &'static str, cols: &'static [(&'static str, &'static str, Fmt)] },
-    /// A summary the report computes from the table.
-    Summary { table: &'static str, build: fn(&DataFrame) -> PolarsResult<Table> },
+    Columns { table: &'static MetricTable, cols: &'static [(&'static str, &'static str, Fmt)] },
+    /// A summary the report computes from the columns `reads` of the table (`build` sees
+    /// only those, and the table's name for its errors).
+    Summary {
+        table: &'static MetricTable,
+        reads: &'static [&'static str],
+        build: fn(&DataFrame, &str) -> Result<Table>,
+    },
 }
 
 /// Charts are not drawn without data; the line that says so.
@@ -353,7 +367,7 @@ static SECTIONS: &[SectionSpec] = &[
             ),
             Part::Method("Reach"),
             Part::Table(TableView::Columns {
-                table: "reach_window",
+                table: &reach::REACH_WINDOW,
                 cols: &[
                     ("campaign", "Campaign", Fmt::Str),
                     ("platform", "Platform", Fmt::Str),
@@ -380,7 +394,7 @@ static SECTIONS: &[SectionSpec] = &[
             ),
             Part::Method("Engagement by content type"),
             Part::Table(TableView::Columns {
-                table: "engagement_by_content_type",
+                table: &engagement::ENGAGEMENT_BY_CONTENT_TYPE,
                 cols: &[
                     ("campaign", "Campaign", Fmt::Str),
                     ("platform", "Platform", Fmt::Str),
@@ -411,7 +425,7 @@ static SECTIONS: &[SectionSpec] = &[
             ),
             Part::Method("Referral uplift"),
             Part::Table(TableView::Columns {
-                table: "referral_uplift",
+                table: &uplift::REFERRAL_UPLIFT,
                 cols: &[
                     ("campaign", "Campaign", Fmt::Str),
                     ("channel", "Channel", Fmt::Str),
@@ -443,7 +457,7 @@ static SECTIONS: &[SectionSpec] = &[
             ),
             Part::Method("Ladder of engagement"),
             Part::Table(TableView::Columns {
-                table: "ladder_summary",
+                table: &ladder::LADDER_SUMMARY,
                 cols: &[
                     ("campaign", "Campaign", Fmt::Str),
                     ("rung", "Rung", Fmt::Int),
@@ -466,14 +480,18 @@ static SECTIONS: &[SectionSpec] = &[
         parts: &[
             Part::Para("Campaign hashtags over the window: posts using them, reposts, and distinct authors."),
             Part::Method("Hashtag pick-up"),
-            Part::Table(TableView::Summary { table: "hashtag_daily", build: hashtag_totals }),
+            Part::Table(TableView::Summary {
+                table: &hashtags::HASHTAG_DAILY,
+                reads: &["campaign", "hashtag", "day", "posts", "reposts", "new_authors"],
+                build: hashtag_totals,
+            }),
             Part::Para(
                 "The targets: mentions of them in campaign posts, and their first response (a reply to or quote of a \
                  campaign post, a mention of an own account or a campaign hashtag, up to 7 days after the window).",
             ),
             Part::Method("Target response"),
             Part::Table(TableView::Columns {
-                table: "target_response",
+                table: &hashtags::TARGET_RESPONSE,
                 cols: &[
                     ("campaign", "Campaign", Fmt::Str),
                     ("target", "Target", Fmt::Str),
@@ -495,7 +513,11 @@ static SECTIONS: &[SectionSpec] = &[
         anchor: "signups",
         parts: &[
             Part::Method("Sign-ups"),
-            Part::Table(TableView::Summary { table: "signups", build: signup_totals }),
+            Part::Table(TableView::Summary {
+                table: &signups::SIGNUPS,
+                reads: &["campaign", "day", "day_since_launch", "signups"],
+                build: signup_totals,
+            }),
         ],
         charts: Section::Signups,
         no_chart: NoChart::Overall("No chart: no campaign has sign-ups."),
@@ -509,7 +531,22 @@ static SECTIONS: &[SectionSpec] = &[
                  where a follower count exists, so that campaigns of different sizes compare.",
             ),
             Part::Method("Campaigns side by side"),
-            Part::Table(TableView::Summary { table: "campaign_comparison", build: comparison_totals }),
+            Part::Table(TableView::Summary {
+                table: &comparison::CAMPAIGN_COMPARISON,
+                reads: &[
+                    "campaign",
+                    "day_since_launch",
+                    "in_window",
+                    "followers_at_launch",
+                    "engagements_cum",
+                    "engagements_cum_per_1k",
+                    "unique_actors_cum",
+                    "signups_cum",
+                    "signups_cum_per_1k",
+                    "social_sessions_cum",
+                ],
+                build: comparison_totals,
+            }),
         ],
         charts: Section::Comparison,
         no_chart: NoChart::Overall("No chart: the overlay needs two campaigns with figures."),
@@ -517,14 +554,22 @@ static SECTIONS: &[SectionSpec] = &[
 ];
 
 /// One section: heading, its parts, then its charts and the lines for missing ones.
-fn section(spec: &SectionSpec, m: &Metrics, charts: &[Chart], camps: &[&Value]) -> PolarsResult<Vec<Block>> {
+fn section(spec: &SectionSpec, m: &Metrics, charts: &[Chart], camps: &[&Value]) -> Result<Vec<Block>> {
     let mut doc = vec![Block::Heading(2, spec.heading.into(), spec.anchor.into())];
     for part in spec.parts {
         doc.push(match part {
             Part::Para(text) => Block::Para(text.to_string()),
             Part::Method(docs_section) => method_line(docs_section),
-            Part::Table(TableView::Columns { table, cols }) => Block::Table(frame_table(m.table(table), cols)),
-            Part::Table(TableView::Summary { table, build }) => Block::Table(build(m.table(table))?),
+            Part::Table(TableView::Columns { table, cols }) => {
+                Block::Table(frame_table(m.table(table.name), table.name, cols)?)
+            }
+            Part::Table(TableView::Summary { table, reads, build }) => {
+                let df = m.table(table.name);
+                if let Some(c) = reads.iter().find(|c| df.column(c).is_err()) {
+                    return Err(missing(table.name, c));
+                }
+                Block::Table(build(&df.select(reads.iter().copied())?, table.name)?)
+            }
         });
     }
     doc.extend(chart_blocks(spec, charts, camps));
@@ -616,7 +661,7 @@ fn method_line(docs_section: &str) -> Block {
     Block::Para(format!("Method: docs/metrics.md § {docs_section}."))
 }
 
-fn hashtag_totals(df: &DataFrame) -> PolarsResult<Table> {
+fn hashtag_totals(df: &DataFrame, table: &str) -> Result<Table> {
     let agg = df
         .clone()
         .lazy()
@@ -630,8 +675,9 @@ fn hashtag_totals(df: &DataFrame) -> PolarsResult<Table> {
         ])
         .sort(["campaign", "hashtag"], Default::default())
         .collect()?;
-    Ok(frame_table(
+    frame_table(
         &agg,
+        table,
         &[
             ("campaign", "Campaign", Fmt::Str),
             ("hashtag", "Hashtag", Fmt::Str),
@@ -641,10 +687,10 @@ fn hashtag_totals(df: &DataFrame) -> PolarsResult<Table> {
             ("first_day", "First day", Fmt::Str),
             ("last_day", "Last day", Fmt::Str),
         ],
-    ))
+    )
 }
 
-fn signup_totals(df: &DataFrame) -> PolarsResult<Table> {
+fn signup_totals(df: &DataFrame, table: &str) -> Result<Table> {
     let agg = df
         .clone()
         .lazy()
@@ -660,8 +706,9 @@ fn signup_totals(df: &DataFrame) -> PolarsResult<Table> {
         ])
         .sort(["campaign"], Default::default())
         .collect()?;
-    Ok(frame_table(
+    frame_table(
         &agg,
+        table,
         &[
             ("campaign", "Campaign", Fmt::Str),
             ("total", "Sign-ups", Fmt::Int),
@@ -669,10 +716,10 @@ fn signup_totals(df: &DataFrame) -> PolarsResult<Table> {
             ("best_day", "Best day", Fmt::Str),
             ("best_day_count", "Sign-ups that day", Fmt::Int),
         ],
-    ))
+    )
 }
 
-fn comparison_totals(df: &DataFrame) -> PolarsResult<Table> {
+fn comparison_totals(df: &DataFrame, table: &str) -> Result<Table> {
     let last = df
         .clone()
         .lazy()
@@ -683,8 +730,9 @@ fn comparison_totals(df: &DataFrame) -> PolarsResult<Table> {
         .agg([col("*").last()])
         .sort(["campaign"], Default::default())
         .collect()?;
-    Ok(frame_table(
+    frame_table(
         &last,
+        table,
         &[
             ("campaign", "Campaign", Fmt::Str),
             ("days_in", "Days", Fmt::Int),
@@ -696,7 +744,7 @@ fn comparison_totals(df: &DataFrame) -> PolarsResult<Table> {
             ("signups_cum_per_1k", "per 1k followers", Fmt::F1),
             ("social_sessions_cum", "Social sessions", Fmt::Int),
         ],
-    ))
+    )
 }
 
 fn inputs_table(files: &[InputRow]) -> Table {
@@ -744,4 +792,77 @@ fn methods_table(camps: &[&Value]) -> Table {
         }
     }
     Table { headers: ["Figure", "Campaign", "Method"].map(String::from).to_vec(), right: vec![false; 3], rows }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every column a section names — shown as is or read by a summary — is a column of
+    /// its metric table's registry entry, and every headline figure is a `campaign_kpis`
+    /// column: a renamed column fails here, not in a report.
+    #[test]
+    fn report_names_only_registered_columns() {
+        let mut named = 0;
+        for spec in SECTIONS {
+            for part in spec.parts {
+                let (table, cols): (&MetricTable, Vec<&str>) = match part {
+                    Part::Table(TableView::Columns { table, cols }) => (table, cols.iter().map(|c| c.0).collect()),
+                    Part::Table(TableView::Summary { table, reads, .. }) => (table, reads.to_vec()),
+                    _ => continue,
+                };
+                assert!(crate::metrics::registry::by_name(table.name).is_some(), "{} is not registered", table.name);
+                for c in cols {
+                    assert!(table.columns.contains(&c), "{}: the report names '{c}', not a column of it", table.name);
+                    named += 1;
+                }
+            }
+        }
+        // 9 + 10 + 11 + 9 + 9 shown columns (reach, engagement, uplift, ladder, target),
+        // 6 + 4 + 10 read by the summaries (hashtags, sign-ups, comparison).
+        assert_eq!(named, 68);
+        for (key, _, _) in KPIS {
+            assert!(crate::metrics::kpis::CAMPAIGN_KPIS.columns.contains(key), "headline figure {key}");
+        }
+    }
+
+    fn metrics(name: &str, df: DataFrame) -> Metrics {
+        Metrics {
+            dir: "out".into(),
+            tables: [(name.to_string(), df)].into_iter().collect(),
+            json: serde_json::json!({ "campaigns": [] }),
+        }
+    }
+
+    /// A column the report shows that the file lacks is an error naming the table and the
+    /// column; a null value still shows as "—".
+    #[test]
+    fn a_missing_column_fails_and_a_null_shows_a_dash() {
+        let reach = &SECTIONS[0];
+        let full = df!(
+            "campaign" => ["k"], "platform" => ["facebook"], "posts" => [Some(1_234i64)],
+            "impressions" => [None::<i64>], "post_reach_sum" => [5i64], "engagements" => [6i64],
+            "unique_actors" => [7i64], "unique_reach_low" => [8i64], "unique_reach_high" => [9i64]
+        )
+        .unwrap();
+        let blocks = section(reach, &metrics("reach_window", full.clone()), &[], &[]).unwrap();
+        let Some(Block::Table(t)) = blocks.iter().find(|b| matches!(b, Block::Table(_))) else { panic!("{blocks:?}") };
+        assert_eq!(t.rows, [["k", "facebook", "1,234", "—", "5", "6", "7", "8", "9"]]);
+
+        let without = full.drop("unique_reach_high").unwrap();
+        let e = section(reach, &metrics("reach_window", without.clone()), &[], &[]).unwrap_err();
+        assert_eq!(e.to_string(), "metric table reach_window: no column 'unique_reach_high'");
+        // Also with no rows at all.
+        let e = section(reach, &metrics("reach_window", without.head(Some(0))), &[], &[]).unwrap_err();
+        assert_eq!(e.to_string(), "metric table reach_window: no column 'unique_reach_high'");
+    }
+
+    /// A summary's input column is checked the same way.
+    #[test]
+    fn a_summary_missing_an_input_column_fails() {
+        let signups = SECTIONS.iter().find(|s| s.anchor == "signups").unwrap();
+        let df = df!("campaign" => ["k"], "day" => [1i32], "signups" => [3i64]).unwrap();
+        let e = section(signups, &metrics("signups", df), &[], &[]).unwrap_err();
+        assert_eq!(e.to_string(), "metric table signups: no column 'day_since_launch'");
+    }
 }
