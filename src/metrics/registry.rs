@@ -134,13 +134,13 @@ mod tests {
         for t in TABLES {
             assert!(seen.insert(t.name), "{} twice", t.name);
             assert_eq!(by_name(t.name).map(|x| x.name), Some(t.name));
+            assert!(names().any(|n| n == t.name));
             let mut cols = std::collections::BTreeSet::new();
             assert!(t.columns.iter().all(|c| cols.insert(*c)), "{}: a column twice", t.name);
             for k in t.key {
                 assert!(t.columns.contains(k), "{}: key {k} is not a column", t.name);
             }
         }
-        assert_eq!(names().count(), 12);
         assert!(by_name("no_such_table").is_none());
     }
 
