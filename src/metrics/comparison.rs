@@ -111,6 +111,20 @@ fn has_daily_traffic(s: &Scope) -> PolarsResult<bool> {
     Ok(n.column("len")?.u32()?.get(0).unwrap_or(0) > 0)
 }
 
+/// The `campaign_comparison` table (registry entry).
+pub const CAMPAIGN_COMPARISON: super::registry::Table = super::registry::Table {
+    name: "campaign_comparison",
+    key: &["campaign", "day_since_launch"],
+    columns: &[
+        "campaign", "day_since_launch", "date", "in_window", "engagements", "unique_actors", "signups",
+        "social_sessions", "engagements_cum", "unique_actors_cum", "signups_cum", "social_sessions_cum",
+        "followers_at_launch", "engagements_per_1k", "engagements_cum_per_1k", "unique_actors_per_1k",
+        "unique_actors_cum_per_1k", "signups_per_1k", "signups_cum_per_1k", "social_sessions_per_1k",
+        "social_sessions_cum_per_1k",
+    ],
+    compute: super::registry::Compute::Scopes(campaign_comparison),
+};
+
 pub fn campaign_comparison(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     let longest = scopes.iter().map(|s| s.campaign.days()).max().unwrap_or(0);
     let mut frames = Vec::new();

@@ -288,6 +288,18 @@ fn collect_groups(scope: &Scope) -> PolarsResult<Vec<Group>> {
     Ok(out)
 }
 
+/// The `engagement_by_content_type` table (registry entry).
+pub const ENGAGEMENT_BY_CONTENT_TYPE: super::registry::Table = super::registry::Table {
+    name: "engagement_by_content_type",
+    key: &["campaign", "platform", "content_type"],
+    columns: &[
+        "campaign", "platform", "content_type", "posts", "engagements", "rate_basis", "basis_total",
+        "engagement_rate", "median_post_rate", "ci_low", "ci_high", "rate_by_reach", "rate_by_impressions",
+        "rate_by_followers", "index_vs_platform", "platform_rate", "reason", "ci_seed", "ci_resamples",
+    ],
+    compute: super::registry::Compute::Scopes(engagement_by_content_type),
+};
+
 /// docs/metrics.md#engagement-by-content-type for every campaign: one row per (campaign, platform, content_type),
 /// sorted by that key.
 pub fn engagement_by_content_type(scopes: &[Scope]) -> PolarsResult<LazyFrame> {

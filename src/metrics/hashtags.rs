@@ -89,6 +89,17 @@ fn utc() -> DataType {
     DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
 }
 
+/// The `hashtag_daily` table (registry entry).
+pub const HASHTAG_DAILY: super::registry::Table = super::registry::Table {
+    name: "hashtag_daily",
+    key: &["campaign", "hashtag", "day"],
+    columns: &[
+        "campaign", "hashtag", "day", "posts", "reposts", "authors", "new_authors", "potential_reach",
+        "authors_with_followers",
+    ],
+    compute: super::registry::Compute::Scopes(hashtag_daily),
+};
+
 /// docs/metrics.md#hashtag-pick-up `hashtag_daily` for every campaign, sorted by (campaign, hashtag, day).
 pub fn hashtag_daily(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     let frames = scopes.iter().map(hashtag_daily_one).collect::<PolarsResult<Vec<_>>>()?;
@@ -169,6 +180,17 @@ fn hashtag_daily_one(s: &Scope) -> PolarsResult<LazyFrame> {
             col("authors_with_followers").fill_null(lit(0i64)),
         ]))
 }
+
+/// The `target_response` table (registry entry).
+pub const TARGET_RESPONSE: super::registry::Table = super::registry::Table {
+    name: "target_response",
+    key: &["campaign", "target"],
+    columns: &[
+        "campaign", "target", "platform", "mentions", "mentioning_authors", "first_mention_at", "responded",
+        "first_response_at", "response_post_id", "latency_hours", "response_kind", "target_posts",
+    ],
+    compute: super::registry::Compute::Scopes(target_response),
+};
 
 /// docs/metrics.md#target-response `target_response` for every campaign, sorted by (campaign, target).
 pub fn target_response(scopes: &[Scope]) -> PolarsResult<LazyFrame> {

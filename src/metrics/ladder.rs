@@ -380,6 +380,34 @@ fn first_times(t: &ActionTable, ladder: &Ladder) -> FirstTimes {
     FirstTimes { n_actors, n_rungs, first }
 }
 
+/// The ladder tables share each campaign's per-actor levels: computed together, once.
+pub const LADDER_LEVELS: super::registry::Group = super::registry::Group { name: "ladder levels", compute: ladder_levels };
+
+/// The `ladder_transitions` table (registry entry).
+pub const LADDER_TRANSITIONS: super::registry::Table = super::registry::Table {
+    name: "ladder_transitions",
+    key: &["campaign", "period", "from_rung", "to_rung"],
+    columns: &["campaign", "period", "from_rung", "to_rung", "period_start", "period_end", "actors"],
+    compute: super::registry::Compute::Group(&LADDER_LEVELS, 0),
+};
+
+/// The `ladder_summary` table (registry entry).
+pub const LADDER_SUMMARY: super::registry::Table = super::registry::Table {
+    name: "ladder_summary",
+    key: &["campaign", "rung"],
+    columns: &[
+        "campaign", "rung", "rung_name", "at_start", "at_end", "climbed", "climb_rate", "new",
+        "median_days_to_climb", "climbers_timed",
+    ],
+    compute: super::registry::Compute::Group(&LADDER_LEVELS, 1),
+};
+
+/// [`ladder_tables`] as the group [`LADDER_LEVELS`]: transitions, then summary.
+fn ladder_levels(scopes: &[Scope]) -> PolarsResult<Vec<LazyFrame>> {
+    let (transitions, summary) = ladder_tables(scopes)?;
+    Ok(vec![transitions, summary])
+}
+
 /// Both ladder tables, computing each campaign's per-actor levels once (the costly part:
 /// one group-by over all actions, shared by all campaigns).
 pub fn ladder_tables(scopes: &[Scope]) -> PolarsResult<(LazyFrame, LazyFrame)> {

@@ -126,6 +126,16 @@ fn concat_sorted(frames: Vec<LazyFrame>, cols: &[(&str, DataType)], key: &[&str]
 
 const I64: DataType = DataType::Int64;
 
+/// The `reach_daily` table (registry entry).
+pub const REACH_DAILY: super::registry::Table = super::registry::Table {
+    name: "reach_daily",
+    key: &["campaign", "platform", "day"],
+    columns: &[
+        "campaign", "platform", "day", "posts", "impressions", "post_reach_sum", "engagements", "unique_actors",
+    ],
+    compute: super::registry::Compute::Scopes(reach_daily),
+};
+
 /// docs/metrics.md#reach per (campaign, platform, day), every campaign, sorted by the key.
 pub fn reach_daily(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     let cols = [
@@ -141,6 +151,17 @@ pub fn reach_daily(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     let frames = scopes.iter().map(|s| grouped(s, &["platform", "day"], vec![])).collect();
     concat_sorted(frames, &cols, &["campaign", "platform", "day"])
 }
+
+/// The `reach_window` table (registry entry).
+pub const REACH_WINDOW: super::registry::Table = super::registry::Table {
+    name: "reach_window",
+    key: &["campaign", "platform"],
+    columns: &[
+        "campaign", "platform", "posts", "impressions", "post_reach_sum", "engagements", "unique_actors",
+        "unique_reach_low", "unique_reach_high", "unique_reach_method",
+    ],
+    compute: super::registry::Compute::Scopes(reach_window),
+};
 
 /// docs/metrics.md#reach per (campaign, platform) over the window, every campaign, sorted by the key.
 pub fn reach_window(scopes: &[Scope]) -> PolarsResult<LazyFrame> {

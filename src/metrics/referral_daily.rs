@@ -90,6 +90,16 @@ fn campaign_rows(scope: &Scope) -> PolarsResult<Vec<Row>> {
     Ok(rows)
 }
 
+/// The `referral_daily` table (registry entry).
+pub const REFERRAL_DAILY: super::registry::Table = super::registry::Table {
+    name: "referral_daily",
+    key: &["campaign", "channel", "day"],
+    columns: &[
+        "campaign", "channel", "day", "observed", "expected", "expected_low", "expected_high", "in_window", "method",
+    ],
+    compute: super::registry::Compute::Scopes(referral_daily),
+};
+
 /// Table `referral_daily`: key (campaign, channel, day), sorted by it.
 pub fn referral_daily(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     let mut rows = Vec::new();

@@ -49,6 +49,14 @@ fn schema() -> Schema {
     ])
 }
 
+/// The `signups` table (registry entry).
+pub const SIGNUPS: super::registry::Table = super::registry::Table {
+    name: "signups",
+    key: &["campaign", "day"],
+    columns: &["campaign", "day", "day_since_launch", "signups", "signups_cum", "conversions"],
+    compute: super::registry::Compute::Scopes(signups),
+};
+
 /// docs/metrics.md#sign-ups daily sign-ups for every campaign, sorted by (campaign, day).
 pub fn signups(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     let frames = scopes

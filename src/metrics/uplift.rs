@@ -479,6 +479,19 @@ fn check_baselines(scopes: &[Scope]) -> PolarsResult<()> {
     Ok(())
 }
 
+/// The `referral_uplift` table (registry entry).
+pub const REFERRAL_UPLIFT: super::registry::Table = super::registry::Table {
+    name: "referral_uplift",
+    key: &["campaign", "channel"],
+    columns: &[
+        "campaign", "channel", "method", "baseline_days", "campaign_days", "alpha", "beta", "observed", "expected",
+        "uplift_sessions", "uplift_rel", "ci_low", "ci_high", "p_no_effect", "expected_total",
+        "total_traffic_uplift_rel", "reason", "ci_reason", "warnings", "baseline_basis", "campaign_basis", "seed",
+        "resamples",
+    ],
+    compute: super::registry::Compute::Scopes(referral_uplift),
+};
+
 /// docs/metrics.md `referral_uplift`: key (campaign, channel), sorted by it.
 pub fn referral_uplift(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     check_baselines(scopes)?;

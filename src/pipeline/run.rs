@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::ingest::driver::{ingest, Outcome, Report, RunOptions};
 use crate::support::thousands;
 use crate::pipeline::Pipeline;
-use crate::render::report::Provenance;
+use crate::render::report::{InputRow, Provenance};
 
 /// How a run runs.
 #[derive(Debug, Clone)]
@@ -116,7 +116,7 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
     let fp_path = p.output.join(".analyze-fingerprint");
     let fp = fingerprint(p)?;
     let have_all =
-        crate::metrics::analyze::TABLES.iter().all(|t| p.output.join("metrics").join(format!("{t}.parquet")).exists())
+        crate::metrics::registry::names().all(|t| p.output.join("metrics").join(format!("{t}.parquet")).exists())
             && p.output.join("metrics.json").exists();
     let same = std::fs::read_to_string(&fp_path).map(|s| s.trim() == fp).unwrap_or(false);
     if !a.force && same && have_all {
@@ -144,7 +144,20 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
     let prov = Provenance {
         pipeline: shown(&p.path),
         lake: shown(&p.lake),
-        files: manifest.files,
+        files: manifest
+            .files
+            .into_iter()
+            .map(|f| InputRow {
+                path: f.path,
+                format: f.format,
+                rows_read: f.rows_read,
+                rejected: f.rejected,
+                tables: f.tables,
+                campaign: f.campaign,
+                sha256: f.sha256,
+                ingested_at: f.ingested_at,
+            })
+            .collect(),
         failed: result.failed.clone(),
     };
     let t = std::time::Instant::now();

@@ -25,16 +25,17 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Reads `OUT/metrics/*.parquet` (every table of [`crate::metrics::analyze::TABLES`]) and
-    /// `OUT/metrics.json`.
+    /// Reads `OUT/metrics/*.parquet` (every table of [`crate::metrics::registry::TABLES`],
+    /// each with every column its entry declares) and `OUT/metrics.json`.
     pub fn load(out: &Path) -> Result<Metrics> {
         let mut tables = BTreeMap::new();
-        for name in crate::metrics::analyze::TABLES {
-            let path = out.join("metrics").join(format!("{name}.parquet"));
+        for t in crate::metrics::registry::TABLES {
+            let path = out.join("metrics").join(format!("{}.parquet", t.name));
             let file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
             let df =
                 ParquetReader::new(file).finish().map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
-            tables.insert(name.to_string(), df);
+            t.check_loaded(&df, &path)?;
+            tables.insert(t.name.to_string(), df);
         }
         let path = out.join("metrics.json");
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
@@ -42,7 +43,7 @@ impl Metrics {
         Ok(Metrics { dir: out.to_path_buf(), tables, json })
     }
 
-    /// One table by name; every name of `TABLES` is present after [`Metrics::load`].
+    /// One table by name; every table of the registry is present after [`Metrics::load`].
     pub fn table(&self, name: &str) -> &DataFrame {
         self.tables.get(name).unwrap_or_else(|| panic!("metric table {name} not loaded"))
     }

@@ -34,8 +34,8 @@ pub const W: u32 = 900;
 pub const H: u32 = 420;
 
 const FONT: &str = "sans-serif";
-static DEJAVU: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-static DEJAVU_BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+static DEJAVU: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+static DEJAVU_BOLD: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-Bold.ttf");
 
 fn register_fonts() {
     static ONCE: Once = Once::new();

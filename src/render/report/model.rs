@@ -1,0 +1,861 @@
+//! The report's document model: [`Block`]s, and the sections that fill them from the metric
+//! tables and `metrics.json` (text, order and number formats fixed here; the writers only
+//! lay them out).
+//!
+//! [`document`] is the headline figures, then one section per entry of [`SECTIONS`] (its
+//! paragraphs, method line, tables, charts and the lines for missing charts), then the
+//! method and provenance section.
+//!
+//! Sections name their metric tables through the registry (`crate::metrics::registry`); a
+//! column the report shows or reads that a table lacks is an error naming the table and the
+//! column, so a renamed column cannot turn into a column of "—" (a null value still shows
+//! as "—").
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use anyhow::{anyhow, Result};
+use polars::prelude::*;
+use serde_json::Value;
+
+use crate::support::{thousands, thousands_i64};
+use crate::metrics::registry::Table as MetricTable;
+use crate::metrics::{comparison, engagement, hashtags, ladder, reach, signups, uplift};
+use crate::render::{Chart, Metrics, Section};
+
+/// Where the report's inputs came from: shown in its Method and provenance section.
+pub struct Provenance {
+    /// The pipeline file, as given.
+    pub pipeline: String,
+    /// The lake folder, as given.
+    pub lake: String,
+    /// The lake's ingested files (its manifest), in ingestion order.
+    pub files: Vec<InputRow>,
+    /// Inputs of this run that could not be ingested: (path, why).
+    pub failed: Vec<(String, String)>,
+}
+
+/// One ingested file as the Inputs table shows it. The run fills these from the lake's
+/// manifest (it sees both stages), so the report never reads the lake.
+pub struct InputRow {
+    /// As given to ingest.
+    pub path: String,
+    /// Its format's name.
+    pub format: String,
+    /// Records (lines, rows or objects) read.
+    pub rows_read: u64,
+    pub rejected: u64,
+    /// Rows written, by lake table (before de-duplication against other files).
+    pub tables: BTreeMap<String, u64>,
+    pub campaign: Option<String>,
+    pub sha256: String,
+    /// When it was ingested, as the manifest says it.
+    pub ingested_at: String,
+}
+
+/// A table of preformatted cells; `right[i]` right-aligns column i (numbers).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub right: Vec<bool>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// One block of the report.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// A heading: level (1–3), text, anchor id.
+    Heading(u8, String, String),
+    Para(String),
+    Table(Table),
+    /// Index into the chart list.
+    Chart(usize),
+    /// A numbered list of notes (the reasons behind null figures).
+    Notes(Vec<String>),
+}
+
+/// The figures of the headline table: key in `metrics.json`, label, how to show it.
+const KPIS: &[(&str, &str, Fmt)] = &[
+    ("own_posts", "Own posts in the window", Fmt::Int),
+    ("own_engagements", "Engagements on own posts", Fmt::Int),
+    ("unique_actors", "Supporters who acted", Fmt::Int),
+    ("followers_at_launch", "Followers at launch", Fmt::Int),
+    ("hashtag_potential_reach", "Hashtag potential reach", Fmt::Int),
+    ("social_uplift_sessions", "Social referral uplift, sessions", Fmt::Signed),
+    ("social_uplift_rel", "Social referral uplift", Fmt::Rel),
+    ("social_total_traffic_uplift_rel", "… as a share of all traffic", Fmt::Rel),
+    ("facebook_uplift_rel", "Facebook referral uplift", Fmt::Rel),
+    ("facebook_total_traffic_uplift_rel", "… as a share of all traffic", Fmt::Rel),
+    ("moved_up", "Supporters who moved up the ladder", Fmt::Int),
+    ("new_supporters", "New supporters on the ladder", Fmt::Int),
+    ("signups_total", "Sign-ups", Fmt::Int),
+    ("signups_first_week", "Sign-ups in the first week", Fmt::Int),
+    ("target_responded", "Target responded", Fmt::Bool),
+    ("target_latency_hours", "Target's response time", Fmt::Hours),
+];
+
+/// How a value is written.
+#[derive(Debug, Clone, Copy)]
+enum Fmt {
+    Int,
+    /// An integer-rounded count with its sign: `+1,234`.
+    Signed,
+    /// A ratio as a signed percentage: 0.152 → `+15.2%`.
+    Rel,
+    /// A ratio as a percentage with two decimals: 0.0345 → `3.45%`.
+    Pct,
+    /// One decimal.
+    F1,
+    /// Two decimals.
+    F2,
+    Bool,
+    Hours,
+    Str,
+}
+
+fn fmt_f64(v: f64, f: Fmt) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    match f {
+        Fmt::Int => thousands_i64(v.round() as i64),
+        Fmt::Signed => {
+            let r = v.round() as i64;
+            if r > 0 {
+                format!("+{}", thousands_i64(r))
+            } else {
+                thousands_i64(r)
+            }
+        }
+        Fmt::Rel => format!("{:+.1}%", v * 100.0),
+        Fmt::Pct => format!("{:.2}%", v * 100.0),
+        Fmt::F1 | Fmt::Str | Fmt::Bool => format!("{v:.1}"),
+        Fmt::F2 => format!("{v:.2}"),
+        Fmt::Hours => {
+            if v.abs() < 48.0 {
+                format!("{v:.1} h")
+            } else {
+                format!("{v:.1} h ({:.1} days)", v / 24.0)
+            }
+        }
+    }
+}
+
+
+/// A JSON value as text (null → None).
+fn fmt_json(v: &Value, f: Fmt) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::Bool(b) => Some(if *b { "yes" } else { "no" }.into()),
+        Value::Number(n) => n.as_f64().map(|x| fmt_f64(x, f)),
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// A cell of a column as text ("—" for null).
+fn cell(c: &Column, row: usize, f: Fmt) -> String {
+    let Ok(v) = c.get(row) else { return "—".into() };
+    match v {
+        AnyValue::Null => "—".into(),
+        AnyValue::Boolean(b) => if b { "yes" } else { "no" }.into(),
+        AnyValue::String(s) => s.to_string(),
+        AnyValue::StringOwned(s) => s.to_string(),
+        AnyValue::Date(d) => {
+            chrono::NaiveDate::from_num_days_from_ce_opt(d + 719_163).map(|d| d.to_string()).unwrap_or_default()
+        }
+        AnyValue::Datetime(t, unit, _) | AnyValue::DatetimeOwned(t, unit, _) => {
+            let micros = match unit {
+                TimeUnit::Nanoseconds => t / 1000,
+                TimeUnit::Microseconds => t,
+                TimeUnit::Milliseconds => t * 1000,
+            };
+            chrono::DateTime::from_timestamp_micros(micros)
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default()
+        }
+        v => match v.extract::<f64>() {
+            Some(x) => fmt_f64(x, f),
+            None => v.to_string(),
+        },
+    }
+}
+
+/// A table of `df`'s rows with the given (column, header, format) columns. A column `df`
+/// lacks is an error naming it and the metric table `table` (never a column of "—").
+fn frame_table(df: &DataFrame, table: &str, cols: &[(&str, &str, Fmt)]) -> Result<Table> {
+    let columns =
+        cols.iter().map(|(c, _, _)| df.column(c).map_err(|_| missing(table, c))).collect::<Result<Vec<_>>>()?;
+    let rows =
+        (0..df.height()).map(|i| columns.iter().zip(cols).map(|(c, (_, _, f))| cell(c, i, *f)).collect()).collect();
+    Ok(Table {
+        headers: cols.iter().map(|(_, h, _)| h.to_string()).collect(),
+        right: cols.iter().map(|(_, _, f)| !matches!(f, Fmt::Str)).collect(),
+        rows,
+    })
+}
+
+fn missing(table: &str, column: &str) -> anyhow::Error {
+    anyhow!("metric table {table}: no column '{column}'")
+}
+
+fn campaigns(m: &Metrics) -> Vec<&Value> {
+    m.json.get("campaigns").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default()
+}
+
+fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+/// Builds the report's blocks. `generated` is the one line that changes between
+/// otherwise identical runs.
+pub fn document(m: &Metrics, charts: &[Chart], prov: &Provenance, title: &str, generated: &str) -> Result<Vec<Block>> {
+    let camps = campaigns(m);
+    let mut doc = vec![Block::Heading(1, title.to_string(), "top".into())];
+    doc.extend(intro(m, prov, &camps, generated));
+    doc.extend(headline(&camps));
+    for spec in SECTIONS {
+        doc.extend(section(spec, m, charts, &camps)?);
+    }
+    doc.extend(method_and_provenance(m, prov, &camps));
+    Ok(doc)
+}
+
+/// The campaigns, where the report comes from, and what it leaves out.
+fn intro(m: &Metrics, prov: &Provenance, camps: &[&Value], generated: &str) -> Vec<Block> {
+    let mut doc = Vec::new();
+    let mut intro = String::new();
+    for (i, c) in camps.iter().enumerate() {
+        let sep = if i == 0 { "" } else { "; " };
+        let _ = write!(
+            intro,
+            "{sep}{} ({} to {}, {} days, {})",
+            s(c, "name"),
+            s(c, "start"),
+            s(c, "end"),
+            c.get("days").and_then(Value::as_i64).unwrap_or(0),
+            s(c, "time_zone")
+        );
+    }
+    doc.push(Block::Para(format!("Campaigns: {intro}.")));
+    doc.push(Block::Para(format!(
+        "Generated {generated} by {} from the pipeline {} over the lake {}.",
+        m.json.get("generated_by").and_then(Value::as_str).unwrap_or("rallylens"),
+        prov.pipeline,
+        prov.lake
+    )));
+    if !prov.failed.is_empty() {
+        let list: Vec<String> = prov.failed.iter().map(|(p, why)| format!("{p} ({why})")).collect();
+        doc.push(Block::Para(format!(
+            "Warning: {} input(s) of this run could not be ingested and are not in these figures: {}.",
+            prov.failed.len(),
+            list.join("; ")
+        )));
+    }
+    if prov.files.is_empty() {
+        doc.push(Block::Para(
+            "Nothing was ingested: the lake holds no input, so every figure below is empty or missing.".into(),
+        ));
+    }
+    doc
+}
+
+/// Headline figures, campaigns side by side; a null figure shows — and a note says why.
+fn headline(camps: &[&Value]) -> Vec<Block> {
+    let mut doc =
+        vec![Block::Heading(2, "Headline figures".into(), "headline".into()), method_line("Headline figures")];
+    let mut notes: Vec<String> = Vec::new();
+    let mut headers = vec!["Figure".to_string()];
+    headers.extend(camps.iter().map(|c| s(c, "name").to_string()));
+    let mut rows = Vec::new();
+    for (key, label, f) in KPIS {
+        let mut row = vec![label.to_string()];
+        for c in camps {
+            let fig = c.get("figures").and_then(|x| x.get(*key));
+            let value = fig.and_then(|x| x.get("value")).unwrap_or(&Value::Null);
+            match fmt_json(value, *f) {
+                Some(text) => row.push(text),
+                None => {
+                    let reason = fig.and_then(|x| x.get("reason")).and_then(Value::as_str).unwrap_or("not computed");
+                    let note = format!("{}, {}: {reason}.", s(c, "name"), label.trim_start_matches("… "));
+                    let n = match notes.iter().position(|x| *x == note) {
+                        Some(i) => i + 1,
+                        None => {
+                            notes.push(note);
+                            notes.len()
+                        }
+                    };
+                    row.push(format!("— [{n}]"));
+                }
+            }
+        }
+        rows.push(row);
+    }
+    let mut method_row = vec!["Uplift method".to_string()];
+    method_row.extend(camps.iter().map(|c| c.get("uplift_method").and_then(Value::as_str).unwrap_or("—").to_string()));
+    rows.push(method_row);
+    let mut right = vec![false];
+    right.extend(camps.iter().map(|_| true));
+    doc.push(Block::Table(Table { headers, right, rows }));
+    if !notes.is_empty() {
+        doc.push(Block::Notes(notes));
+    }
+    doc
+}
+
+/// One section of the report after the headline figures, in [`SECTIONS`].
+struct SectionSpec {
+    heading: &'static str,
+    anchor: &'static str,
+    /// Its blocks under the heading, in order.
+    parts: &'static [Part],
+    /// Its charts.
+    charts: Section,
+    /// What the report says when a chart is missing.
+    no_chart: NoChart,
+}
+
+/// A block of a section.
+enum Part {
+    Para(&'static str),
+    /// [`method_line`] with this part of docs/metrics.md.
+    Method(&'static str),
+    Table(TableView),
+}
+
+/// A table of a section, from one metric table (its registry entry).
+enum TableView {
+    /// These (column, header, format) columns of the table's rows.
+    Columns { table: &'static MetricTable, cols: &'static [(&'static str, &'static str, Fmt)] },
+    /// A summary the report computes from the columns `reads` of the table (`build` sees
+    /// only those, and the table's name for its errors).
+    Summary {
+        table: &'static MetricTable,
+        reads: &'static [&'static str],
+        build: fn(&DataFrame, &str) -> Result<Table>,
+    },
+}
+
+/// Charts are not drawn without data; the line that says so.
+enum NoChart {
+    /// For each campaign without a chart in the section: "No chart for {name}: {why}.",
+    /// where `why` is the reason `metrics.json` gives for the figure `reason_of` (when it
+    /// names one and gives one), else `otherwise`.
+    PerCampaign { reason_of: Option<&'static str>, otherwise: &'static str },
+    /// One line when the section has no chart at all.
+    Overall(&'static str),
+}
+
+/// The sections after the headline figures, in report order.
+static SECTIONS: &[SectionSpec] = &[
+    SectionSpec {
+        heading: "Reach",
+        anchor: "reach",
+        parts: &[
+            Part::Para(
+                "Posts, impressions and engagements in each campaign's window, by platform. Unique reach is a range: \
+                 the largest single post's reach is a floor, the sum over posts a ceiling (people see several posts). \
+                 Unique actors is — where the campaign has no action at all on that platform: its exports carry no \
+                 actors, so there is no count (not 0).",
+            ),
+            Part::Method("Reach"),
+            Part::Table(TableView::Columns {
+                table: &reach::REACH_WINDOW,
+                cols: &[
+                    ("campaign", "Campaign", Fmt::Str),
+                    ("platform", "Platform", Fmt::Str),
+                    ("posts", "Posts", Fmt::Int),
+                    ("impressions", "Impressions", Fmt::Int),
+                    ("post_reach_sum", "Reach (sum over posts)", Fmt::Int),
+                    ("engagements", "Engagements", Fmt::Int),
+                    ("unique_actors", "Unique actors", Fmt::Int),
+                    ("unique_reach_low", "Unique reach, low", Fmt::Int),
+                    ("unique_reach_high", "Unique reach, high", Fmt::Int),
+                ],
+            }),
+        ],
+        charts: Section::Reach,
+        no_chart: NoChart::PerCampaign { reason_of: None, otherwise: "no post or action in the window" },
+    },
+    SectionSpec {
+        heading: "Engagement by content type",
+        anchor: "engagement",
+        parts: &[
+            Part::Para(
+                "Own campaign posts: engagements divided by the basis named (reach where exported, else impressions, \
+                 else followers), with a 95% bootstrap interval over posts. An index of 1.00 is the platform's own rate.",
+            ),
+            Part::Method("Engagement by content type"),
+            Part::Table(TableView::Columns {
+                table: &engagement::ENGAGEMENT_BY_CONTENT_TYPE,
+                cols: &[
+                    ("campaign", "Campaign", Fmt::Str),
+                    ("platform", "Platform", Fmt::Str),
+                    ("content_type", "Content type", Fmt::Str),
+                    ("posts", "Posts", Fmt::Int),
+                    ("engagements", "Engagements", Fmt::Int),
+                    ("rate_basis", "Basis", Fmt::Str),
+                    ("engagement_rate", "Rate", Fmt::Pct),
+                    ("ci_low", "95% low", Fmt::Pct),
+                    ("ci_high", "95% high", Fmt::Pct),
+                    ("index_vs_platform", "Index", Fmt::F2),
+                ],
+            }),
+        ],
+        charts: Section::Engagement,
+        no_chart: NoChart::PerCampaign {
+            reason_of: Some("own_engagements"),
+            otherwise: "no own post with an engagement rate",
+        },
+    },
+    SectionSpec {
+        heading: "Referral uplift",
+        anchor: "uplift",
+        parts: &[
+            Part::Para(
+                "Website sessions referred by each social channel in the window, against what the baseline predicts \
+                 (method per row; the interval is of the uplift in sessions, from resampled baseline residuals).",
+            ),
+            Part::Method("Referral uplift"),
+            Part::Table(TableView::Columns {
+                table: &uplift::REFERRAL_UPLIFT,
+                cols: &[
+                    ("campaign", "Campaign", Fmt::Str),
+                    ("channel", "Channel", Fmt::Str),
+                    ("method", "Method", Fmt::Str),
+                    ("observed", "Observed", Fmt::Int),
+                    ("expected", "Expected", Fmt::Int),
+                    ("uplift_sessions", "Uplift", Fmt::Signed),
+                    ("ci_low", "95% low", Fmt::Signed),
+                    ("ci_high", "95% high", Fmt::Signed),
+                    ("uplift_rel", "Uplift %", Fmt::Rel),
+                    ("total_traffic_uplift_rel", "Of all traffic", Fmt::Rel),
+                    ("p_no_effect", "P(no effect)", Fmt::F2),
+                ],
+            }),
+        ],
+        charts: Section::Uplift,
+        no_chart: NoChart::PerCampaign {
+            reason_of: Some("social_uplift_rel"),
+            otherwise: "no daily social referral traffic",
+        },
+    },
+    SectionSpec {
+        heading: "Ladder of engagement",
+        anchor: "ladder",
+        parts: &[
+            Part::Para(
+                "Supporters by the highest rung they had reached before the window and by its end (their history counts); \
+                 `climbed` counts those on the rung at the start who reached a higher one by the end.",
+            ),
+            Part::Method("Ladder of engagement"),
+            Part::Table(TableView::Columns {
+                table: &ladder::LADDER_SUMMARY,
+                cols: &[
+                    ("campaign", "Campaign", Fmt::Str),
+                    ("rung", "Rung", Fmt::Int),
+                    ("rung_name", "Name", Fmt::Str),
+                    ("at_start", "At start", Fmt::Int),
+                    ("at_end", "At end", Fmt::Int),
+                    ("new", "New", Fmt::Int),
+                    ("climbed", "Climbed", Fmt::Int),
+                    ("climb_rate", "Climb rate", Fmt::Pct),
+                    ("median_days_to_climb", "Median days to climb", Fmt::F1),
+                ],
+            }),
+        ],
+        charts: Section::Ladder,
+        no_chart: NoChart::PerCampaign { reason_of: None, otherwise: "no actor on the ladder" },
+    },
+    SectionSpec {
+        heading: "Hashtag pick-up and the target",
+        anchor: "hashtags",
+        parts: &[
+            Part::Para("Campaign hashtags over the window: posts using them, reposts, and distinct authors."),
+            Part::Method("Hashtag pick-up"),
+            Part::Table(TableView::Summary {
+                table: &hashtags::HASHTAG_DAILY,
+                reads: &["campaign", "hashtag", "day", "posts", "reposts", "new_authors"],
+                build: hashtag_totals,
+            }),
+            Part::Para(
+                "The targets: mentions of them in campaign posts, and their first response (a reply to or quote of a \
+                 campaign post, a mention of an own account or a campaign hashtag, up to 7 days after the window).",
+            ),
+            Part::Method("Target response"),
+            Part::Table(TableView::Columns {
+                table: &hashtags::TARGET_RESPONSE,
+                cols: &[
+                    ("campaign", "Campaign", Fmt::Str),
+                    ("target", "Target", Fmt::Str),
+                    ("platform", "Platform", Fmt::Str),
+                    ("mentions", "Mentions", Fmt::Int),
+                    ("mentioning_authors", "Mentioning authors", Fmt::Int),
+                    ("first_mention_at", "First mention", Fmt::Str),
+                    ("responded", "Responded", Fmt::Bool),
+                    ("first_response_at", "First response", Fmt::Str),
+                    ("latency_hours", "Latency", Fmt::Hours),
+                ],
+            }),
+        ],
+        charts: Section::Hashtags,
+        no_chart: NoChart::PerCampaign { reason_of: None, otherwise: "no post used a campaign hashtag in the window" },
+    },
+    SectionSpec {
+        heading: "Sign-ups",
+        anchor: "signups",
+        parts: &[
+            Part::Method("Sign-ups"),
+            Part::Table(TableView::Summary {
+                table: &signups::SIGNUPS,
+                reads: &["campaign", "day", "day_since_launch", "signups"],
+                build: signup_totals,
+            }),
+        ],
+        charts: Section::Signups,
+        no_chart: NoChart::Overall("No chart: no campaign has sign-ups."),
+    },
+    SectionSpec {
+        heading: "Campaigns side by side",
+        anchor: "comparison",
+        parts: &[
+            Part::Para(
+                "Each campaign by day since its launch, cumulative over its window, and per 1,000 followers at launch \
+                 where a follower count exists, so that campaigns of different sizes compare.",
+            ),
+            Part::Method("Campaigns side by side"),
+            Part::Table(TableView::Summary {
+                table: &comparison::CAMPAIGN_COMPARISON,
+                reads: &[
+                    "campaign",
+                    "day_since_launch",
+                    "in_window",
+                    "followers_at_launch",
+                    "engagements_cum",
+                    "engagements_cum_per_1k",
+                    "unique_actors_cum",
+                    "signups_cum",
+                    "signups_cum_per_1k",
+                    "social_sessions_cum",
+                ],
+                build: comparison_totals,
+            }),
+        ],
+        charts: Section::Comparison,
+        no_chart: NoChart::Overall("No chart: the overlay needs two campaigns with figures."),
+    },
+];
+
+/// One section: heading, its parts, then its charts and the lines for missing ones.
+fn section(spec: &SectionSpec, m: &Metrics, charts: &[Chart], camps: &[&Value]) -> Result<Vec<Block>> {
+    let mut doc = vec![Block::Heading(2, spec.heading.into(), spec.anchor.into())];
+    for part in spec.parts {
+        doc.push(match part {
+            Part::Para(text) => Block::Para(text.to_string()),
+            Part::Method(docs_section) => method_line(docs_section),
+            Part::Table(TableView::Columns { table, cols }) => {
+                Block::Table(frame_table(m.table(table.name), table.name, cols)?)
+            }
+            Part::Table(TableView::Summary { table, reads, build }) => {
+                let df = m.table(table.name);
+                if let Some(c) = reads.iter().find(|c| df.column(c).is_err()) {
+                    return Err(missing(table.name, c));
+                }
+                Block::Table(build(&df.select(reads.iter().copied())?, table.name)?)
+            }
+        });
+    }
+    doc.extend(chart_blocks(spec, charts, camps));
+    Ok(doc)
+}
+
+/// A section's charts, and for each campaign without one, a line saying why (charts with
+/// no data are not drawn).
+fn chart_blocks(spec: &SectionSpec, charts: &[Chart], camps: &[&Value]) -> Vec<Block> {
+    let sec = spec.charts;
+    let mut doc: Vec<Block> =
+        charts.iter().enumerate().filter(|(_, c)| c.section == sec).map(|(i, _)| Block::Chart(i)).collect();
+    match spec.no_chart {
+        NoChart::PerCampaign { reason_of, otherwise } => {
+            for c in camps {
+                let id = s(c, "id");
+                if charts.iter().any(|ch| ch.section == sec && ch.campaign.as_deref() == Some(id)) {
+                    continue;
+                }
+                let figure_reason = |key: &str| {
+                    c.get("figures").and_then(|f| f.get(key)).and_then(|f| f.get("reason")).and_then(Value::as_str)
+                };
+                let why = reason_of.and_then(figure_reason).unwrap_or(otherwise);
+                doc.push(Block::Para(format!("No chart for {}: {why}.", s(c, "name"))));
+            }
+        }
+        NoChart::Overall(line) => {
+            if !charts.iter().any(|ch| ch.section == sec) {
+                doc.push(Block::Para(line.into()));
+            }
+        }
+    }
+    doc
+}
+
+/// The Method and provenance section: every input, the method behind each figure, and
+/// what the figures left out.
+fn method_and_provenance(m: &Metrics, prov: &Provenance, camps: &[&Value]) -> Vec<Block> {
+    let mut doc = vec![
+        Block::Heading(2, "Method and provenance".into(), "method".into()),
+        Block::Heading(3, "Inputs".into(), "inputs".into()),
+    ];
+    doc.push(Block::Para(format!(
+        "Every file in the lake, in the order it was ingested ({} files). Records are lines, rows or objects \
+         read; rejected ones are kept in the lake's _rejects/ folder with their line numbers.",
+        prov.files.len()
+    )));
+    doc.push(Block::Table(inputs_table(&prov.files)));
+    doc.push(Block::Heading(3, "Method behind each figure".into(), "methods".into()));
+    if let Some(b) = m.json.get("bootstrap") {
+        doc.push(Block::Para(format!(
+            "Intervals: {} bootstrap intervals, {} resamples, seed {}.",
+            s(b, "interval"),
+            b.get("resamples").and_then(Value::as_i64).unwrap_or(0),
+            b.get("seed").and_then(Value::as_i64).unwrap_or(0)
+        )));
+    }
+    doc.push(Block::Table(methods_table(camps)));
+    // Inputs a figure left out (range traffic rows, a site no row has): metrics.json's warnings.
+    let warnings: Vec<String> = camps
+        .iter()
+        .flat_map(|c| {
+            let name = s(c, "name");
+            c.get("warnings")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(move |w| format!("{name}: {w}."))
+        })
+        .collect();
+    if !warnings.is_empty() {
+        doc.push(Block::Para("Left out of the figures:".into()));
+        doc.push(Block::Notes(warnings));
+    }
+    doc.push(Block::Para(
+        "Definitions: docs/metrics.md in the rallylens repository (every table, column, formula and null rule; \
+         each section above names its part). The metric tables behind this report are in metrics/*.parquet \
+         beside it."
+            .into(),
+    ));
+    doc
+}
+
+/// The line under a section's heading naming the part of docs/metrics.md that defines its
+/// figures (a plain pointer: the report is often opened from disk, where a relative link
+/// would lead nowhere).
+fn method_line(docs_section: &str) -> Block {
+    Block::Para(format!("Method: docs/metrics.md § {docs_section}."))
+}
+
+fn hashtag_totals(df: &DataFrame, table: &str) -> Result<Table> {
+    let agg = df
+        .clone()
+        .lazy()
+        .group_by([col("campaign"), col("hashtag")])
+        .agg([
+            col("posts").sum(),
+            col("reposts").sum(),
+            col("new_authors").sum().alias("authors"),
+            col("day").min().alias("first_day"),
+            col("day").max().alias("last_day"),
+        ])
+        .sort(["campaign", "hashtag"], Default::default())
+        .collect()?;
+    frame_table(
+        &agg,
+        table,
+        &[
+            ("campaign", "Campaign", Fmt::Str),
+            ("hashtag", "Hashtag", Fmt::Str),
+            ("posts", "Posts", Fmt::Int),
+            ("reposts", "Reposts", Fmt::Int),
+            ("authors", "Authors", Fmt::Int),
+            ("first_day", "First day", Fmt::Str),
+            ("last_day", "Last day", Fmt::Str),
+        ],
+    )
+}
+
+fn signup_totals(df: &DataFrame, table: &str) -> Result<Table> {
+    let agg = df
+        .clone()
+        .lazy()
+        .group_by([col("campaign")])
+        .agg([
+            col("signups").sum().alias("total"),
+            col("signups").filter(col("day_since_launch").lt(lit(7i64))).sum().alias("first_week"),
+            col("signups").max().alias("best_day_count"),
+            col("day")
+                .sort_by([col("signups")], SortMultipleOptions::default().with_order_descending(true))
+                .first()
+                .alias("best_day"),
+        ])
+        .sort(["campaign"], Default::default())
+        .collect()?;
+    frame_table(
+        &agg,
+        table,
+        &[
+            ("campaign", "Campaign", Fmt::Str),
+            ("total", "Sign-ups", Fmt::Int),
+            ("first_week", "First week", Fmt::Int),
+            ("best_day", "Best day", Fmt::Str),
+            ("best_day_count", "Sign-ups that day", Fmt::Int),
+        ],
+    )
+}
+
+fn comparison_totals(df: &DataFrame, table: &str) -> Result<Table> {
+    let last = df
+        .clone()
+        .lazy()
+        .filter(col("in_window"))
+        .sort(["campaign", "day_since_launch"], Default::default())
+        .with_column((col("day_since_launch") + lit(1i64)).alias("days_in"))
+        .group_by([col("campaign")])
+        .agg([col("*").last()])
+        .sort(["campaign"], Default::default())
+        .collect()?;
+    frame_table(
+        &last,
+        table,
+        &[
+            ("campaign", "Campaign", Fmt::Str),
+            ("days_in", "Days", Fmt::Int),
+            ("followers_at_launch", "Followers at launch", Fmt::Int),
+            ("engagements_cum", "Engagements", Fmt::Int),
+            ("engagements_cum_per_1k", "per 1k followers", Fmt::F1),
+            ("unique_actors_cum", "Actors (daily, summed)", Fmt::Int),
+            ("signups_cum", "Sign-ups", Fmt::Int),
+            ("signups_cum_per_1k", "per 1k followers", Fmt::F1),
+            ("social_sessions_cum", "Social sessions", Fmt::Int),
+        ],
+    )
+}
+
+fn inputs_table(files: &[InputRow]) -> Table {
+    let rows = files
+        .iter()
+        .map(|f| {
+            let written: Vec<String> = f.tables.iter().map(|(t, n)| format!("{} {t}", thousands(*n))).collect();
+            vec![
+                f.path.clone(),
+                f.format.clone(),
+                thousands(f.rows_read),
+                thousands(f.rejected),
+                if written.is_empty() { "—".into() } else { written.join(", ") },
+                f.campaign.clone().unwrap_or_else(|| "—".into()),
+                f.sha256.chars().take(12).collect(),
+                f.ingested_at.clone(),
+            ]
+        })
+        .collect();
+    Table {
+        headers: ["File", "Format", "Records", "Rejected", "Rows written", "Campaign", "SHA-256", "Ingested"]
+            .map(String::from)
+            .to_vec(),
+        right: vec![false, false, true, true, false, false, false, false],
+        rows,
+    }
+}
+
+fn methods_table(camps: &[&Value]) -> Table {
+    let mut rows = Vec::new();
+    for (key, label, _) in KPIS {
+        for c in camps {
+            let Some(fig) = c.get("figures").and_then(|x| x.get(*key)) else { continue };
+            let (kind, text) =
+                match (fig.get("method").and_then(Value::as_str), fig.get("reason").and_then(Value::as_str)) {
+                    (Some(m), _) => ("method", m),
+                    (None, Some(r)) => ("null because", r),
+                    (None, None) => continue,
+                };
+            rows.push(vec![
+                label.trim_start_matches("… ").to_string(),
+                s(c, "name").to_string(),
+                format!("{kind}: {text}"),
+            ]);
+        }
+    }
+    Table { headers: ["Figure", "Campaign", "Method"].map(String::from).to_vec(), right: vec![false; 3], rows }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every column a section names — shown as is or read by a summary — is a column of
+    /// its metric table's registry entry, and every headline figure is a `campaign_kpis`
+    /// column: a renamed column fails here, not in a report.
+    #[test]
+    fn report_names_only_registered_columns() {
+        let mut named = 0;
+        for spec in SECTIONS {
+            for part in spec.parts {
+                let (table, cols): (&MetricTable, Vec<&str>) = match part {
+                    Part::Table(TableView::Columns { table, cols }) => (table, cols.iter().map(|c| c.0).collect()),
+                    Part::Table(TableView::Summary { table, reads, .. }) => (table, reads.to_vec()),
+                    _ => continue,
+                };
+                assert!(crate::metrics::registry::by_name(table.name).is_some(), "{} is not registered", table.name);
+                for c in cols {
+                    assert!(table.columns.contains(&c), "{}: the report names '{c}', not a column of it", table.name);
+                    named += 1;
+                }
+            }
+        }
+        // 9 + 10 + 11 + 9 + 9 shown columns (reach, engagement, uplift, ladder, target),
+        // 6 + 4 + 10 read by the summaries (hashtags, sign-ups, comparison).
+        assert_eq!(named, 68);
+        for (key, _, _) in KPIS {
+            assert!(crate::metrics::kpis::CAMPAIGN_KPIS.columns.contains(key), "headline figure {key}");
+        }
+    }
+
+    fn metrics(name: &str, df: DataFrame) -> Metrics {
+        Metrics {
+            dir: "out".into(),
+            tables: [(name.to_string(), df)].into_iter().collect(),
+            json: serde_json::json!({ "campaigns": [] }),
+        }
+    }
+
+    /// A column the report shows that the file lacks is an error naming the table and the
+    /// column; a null value still shows as "—".
+    #[test]
+    fn a_missing_column_fails_and_a_null_shows_a_dash() {
+        let reach = &SECTIONS[0];
+        let full = df!(
+            "campaign" => ["k"], "platform" => ["facebook"], "posts" => [Some(1_234i64)],
+            "impressions" => [None::<i64>], "post_reach_sum" => [5i64], "engagements" => [6i64],
+            "unique_actors" => [7i64], "unique_reach_low" => [8i64], "unique_reach_high" => [9i64]
+        )
+        .unwrap();
+        let blocks = section(reach, &metrics("reach_window", full.clone()), &[], &[]).unwrap();
+        let Some(Block::Table(t)) = blocks.iter().find(|b| matches!(b, Block::Table(_))) else { panic!("{blocks:?}") };
+        assert_eq!(t.rows, [["k", "facebook", "1,234", "—", "5", "6", "7", "8", "9"]]);
+
+        let without = full.drop("unique_reach_high").unwrap();
+        let e = section(reach, &metrics("reach_window", without.clone()), &[], &[]).unwrap_err();
+        assert_eq!(e.to_string(), "metric table reach_window: no column 'unique_reach_high'");
+        // Also with no rows at all.
+        let e = section(reach, &metrics("reach_window", without.head(Some(0))), &[], &[]).unwrap_err();
+        assert_eq!(e.to_string(), "metric table reach_window: no column 'unique_reach_high'");
+    }
+
+    /// A summary's input column is checked the same way.
+    #[test]
+    fn a_summary_missing_an_input_column_fails() {
+        let signups = SECTIONS.iter().find(|s| s.anchor == "signups").unwrap();
+        let df = df!("campaign" => ["k"], "day" => [1i32], "signups" => [3i64]).unwrap();
+        let e = section(signups, &metrics("signups", df), &[], &[]).unwrap_err();
+        assert_eq!(e.to_string(), "metric table signups: no column 'day_since_launch'");
+    }
+}
