@@ -226,7 +226,7 @@ impl CsvRows for SignatureRows<'_> {
 
     fn finish(&mut self, out: &mut dyn Out) {
         for w in self.screen.warnings(&self.cx.source_file) {
-            out.warn(w);
+            out.warning(w);
         }
     }
 }
