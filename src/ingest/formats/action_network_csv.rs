@@ -144,7 +144,7 @@ impl CsvAdapter for ActionNetworkCsv {
                 Want::maybe(REFERRER, referrer),
             ];
             if let Some(w) = columns::check(&cx.source_file, 1, self.name(), &h.names, &wants, &[]) {
-                out.warn(w);
+                out.warning(w);
             }
         }
         let name = |i: Option<usize>| i.map(|i| h.names[i].clone()).unwrap_or_default();

@@ -133,7 +133,7 @@ impl CsvAdapter for ActionsCsv {
                 [PLATFORM, POST_ID, CAMPAIGN, SOURCE, MEDIUM, KEY].map(|names| Want::maybe(names, h.find(names)));
             let used: Vec<usize> = [ACTOR, ACTION, OCCURRED].iter().filter_map(|c| h.find(c)).collect();
             if let Some(w) = columns::check(&cx.source_file, 1, self.name(), &h.names, &wants, &used) {
-                out.warn(w);
+                out.warning(w);
             }
         }
         Ok(Box::new(ActionRows {

@@ -131,7 +131,7 @@ impl Adapter for UaCsv {
                 return Err(missing(cx, header_line, "Sessions", &header));
             };
             if let Some(w) = cols.near_misses(&header, header_line, cx) {
-                out.warn(w);
+                out.warning(w);
             }
             used += 1;
             let mut rows = Vec::new();
@@ -281,7 +281,7 @@ impl Cols {
     /// A report's metrics and dimensions are the analyst's choice, so a missing optional
     /// column is only warned about when the table has a near-miss for it (`ingest::columns`):
     /// `Page Views` for `Pageviews`, say.
-    fn near_misses(&self, header: &[String], line: u64, cx: &Ctx) -> Option<String> {
+    fn near_misses(&self, header: &[String], line: u64, cx: &Ctx) -> Option<Warning> {
         let maybe = Want::maybe;
         let wants = [
             maybe(&["Users"], self.users),
