@@ -128,6 +128,7 @@ pub struct Collected {
     pub traffic: Vec<Traffic>,
     pub rows: u64,
     pub rejects: Vec<Reject>,
+    /// As the driver reports them (texts), repeats limited by [`CollectOut`].
     pub warnings: Vec<String>,
 }
 
