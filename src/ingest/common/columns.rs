@@ -45,7 +45,14 @@ impl<'a> Want<'a> {
 /// The warning for a file whose header (`header`, the names as in the file, on line `line`)
 /// lacks wanted columns, or None. `used` lists the positions of the other columns the
 /// adapter reads (its required ones): they are never taken for a rename.
-pub fn check(file: &str, line: u64, format: &str, header: &[String], wants: &[Want], used: &[usize]) -> Option<Warning> {
+pub fn check(
+    file: &str,
+    line: u64,
+    format: &str,
+    header: &[String],
+    wants: &[Want],
+    used: &[usize],
+) -> Option<Warning> {
     let read = |i: usize| used.contains(&i) || wants.iter().any(|w| w.at == Some(i));
     // A column is taken when it is read, or repeats the name of one that is (Page Insights
     // writes each figure twice under one name, Total Count then Unique Users).
@@ -188,8 +195,9 @@ mod tests {
     fn optional_columns_warn_only_for_a_near_miss() {
         let wants = [Want::maybe(&["campaign"], None), Want::maybe(&["post_id"], None)];
         assert_eq!(check("a.csv", 1, "actions-csv", &h(&["actor", "action", "occurred_at"]), &wants, &[0, 1, 2]), None);
-        let w =
-            check("a.csv", 1, "actions-csv", &h(&["actor", "Campaign ID", "occurred_at"]), &wants, &[0, 2]).unwrap().to_string();
+        let w = check("a.csv", 1, "actions-csv", &h(&["actor", "Campaign ID", "occurred_at"]), &wants, &[0, 2])
+            .unwrap()
+            .to_string();
         assert!(
             w.contains("column 'campaign' (the file's 'Campaign ID' may be it") && w.contains(" is missing"),
             "{w}"

@@ -69,7 +69,9 @@ use serde_json::value::RawValue;
 use crate::ingest::common::twitter::{
     content_type, engager_action, engagers_endpoint, media_type_of_key, push_tag, push_url, warn_counts_once,
 };
-use crate::ingest::{read_lines, Adapter, Ctx, Input, LineAdapter, LineError, Out, Probe, Reject, Repeat, Warning, Writes};
+use crate::ingest::{
+    read_lines, Adapter, Ctx, Input, LineAdapter, LineError, Out, Probe, Reject, Repeat, Warning, Writes,
+};
 use crate::ingest::common::util;
 use crate::ingest::{FileError, MAX_RAW_REJECT};
 use crate::model::{AccountSnap, Day, Post};
