@@ -467,16 +467,17 @@ impl CellScreen {
 
     /// One warning per column that had cells dropped, naming `file`, the first line and the
     /// column; the screen is emptied.
-    pub fn warnings(&mut self, file: &str) -> Vec<String> {
+    pub fn warnings(&mut self, file: &str) -> Vec<crate::schema::Warning> {
         std::mem::take(&mut self.dropped)
             .into_iter()
             .map(|(column, (line, n, shapes))| {
                 let what: Vec<&str> = shapes.iter().map(|s| s.describe()).collect();
-                format!(
-                    "{file}, line {line}: {n} cell(s) of column '{column}' looked like {} (the first on this line) \
+                let msg = format!(
+                    "{n} cell(s) of column '{column}' looked like {} (the first on this line) \
                      and were left empty: personal data is never stored",
                     what.join(" or ")
-                )
+                );
+                crate::schema::Warning::at(file, line, msg)
             })
             .collect()
     }
@@ -610,7 +611,7 @@ mod tests {
         assert_eq!(s.text("source", 9, Some("+1 212 555 0147".into())), None);
         assert_eq!(s.id("post_id", 5, Some("jo@example.org".into())), None);
         assert_eq!(s.text("medium", 6, None), None);
-        let w = s.warnings("crm.csv");
+        let w: Vec<String> = s.warnings("crm.csv").iter().map(ToString::to_string).collect();
         assert_eq!(w.len(), 2);
         assert!(
             w[1].starts_with(

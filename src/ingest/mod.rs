@@ -28,7 +28,7 @@ use chrono::NaiveDate;
 use common::{csv as csv_stream, encoding, limits, util};
 use crate::model::Micros;
 use crate::pseudo::Pseudonymizer;
-pub use crate::schema::{Out, Reject};
+pub use crate::schema::{Out, Reject, Repeat, Warning};
 pub use formats::{
     action_network_csv, action_network_json, actions_csv, custom_csv, facebook_graph_json, facebook_insights_csv,
     flickr_json, ga4_bigquery_jsonl, instagram_dyi_json, instagram_graph_json, matomo_csv, meta_business_suite_csv,
@@ -406,9 +406,10 @@ pub fn read_line_range(
             let last = !terminated && pos >= file_len;
             if last && e.eof {
                 // Not counted as a row either: the collection was interrupted, the file is fine.
-                out.warn(format!(
-                    "{}, line {}: the last line is truncated (an interrupted collection?); skipped",
-                    cx.source_file, lineno
+                out.warning(Warning::at(
+                    &cx.source_file,
+                    lineno,
+                    "the last line is truncated (an interrupted collection?); skipped",
                 ));
                 continue;
             }

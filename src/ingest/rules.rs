@@ -6,7 +6,7 @@
 
 use crate::ingest::{site_name, Adapter, Ctx, FileError, Input};
 use crate::model::{AccountSnap, Action, Post, Traffic};
-use crate::schema::{Out, Reject};
+use crate::schema::{Out, Reject, Repeats, Warning};
 
 /// An [`Out`] that applies the rules to each record, then hands it to `inner`. A collected
 /// post's derived action goes to `inner` before the post itself, as it is (not stamped: it
@@ -43,6 +43,9 @@ impl<O: Out> Out for Stamped<'_, '_, O> {
     }
     fn warn(&mut self, msg: String) {
         self.inner.warn(msg);
+    }
+    fn warning(&mut self, w: Warning) {
+        self.inner.warning(w);
     }
 }
 
@@ -125,6 +128,7 @@ pub struct Collected {
     pub traffic: Vec<Traffic>,
     pub rows: u64,
     pub rejects: Vec<Reject>,
+    /// As the driver reports them (texts), repeats limited by [`CollectOut`].
     pub warnings: Vec<String>,
 }
 
@@ -152,13 +156,18 @@ impl Out for Collected {
     }
 }
 
-/// An [`Out`] that keeps everything in memory, with the rules applied like in the lake.
+/// An [`Out`] that keeps everything in memory, with the rules applied like in the lake and
+/// warnings limited like the driver limits an input's ([`Repeats`]).
 pub struct CollectOut<'c, 'a> {
     pub cx: &'c Ctx<'a>,
     pub got: Collected,
+    repeats: Repeats,
 }
 
-impl CollectOut<'_, '_> {
+impl<'c, 'a> CollectOut<'c, 'a> {
+    pub fn new(cx: &'c Ctx<'a>) -> Self {
+        CollectOut { cx, got: Collected::default(), repeats: Repeats::default() }
+    }
     fn stamped(&mut self) -> Stamped<'_, '_, &mut Collected> {
         Stamped { cx: self.cx, inner: &mut self.got }
     }
@@ -186,11 +195,16 @@ impl Out for CollectOut<'_, '_> {
     fn warn(&mut self, msg: String) {
         self.stamped().warn(msg);
     }
+    fn warning(&mut self, w: Warning) {
+        if let Some(w) = self.repeats.admit(w) {
+            self.stamped().warning(w);
+        }
+    }
 }
 
 /// Reads one input into memory with the given adapter (whole file, one thread).
 pub fn collect(adapter: &dyn Adapter, input: &Input, cx: &Ctx) -> Result<Collected, FileError> {
-    let mut out = CollectOut { cx, got: Collected::default() };
+    let mut out = CollectOut::new(cx);
     adapter.read(input, cx, &mut out)?;
     Ok(out.got)
 }

@@ -9,7 +9,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
-use crate::schema::{AccountSnap, Action, Out, Post, Reject, Table, TableBuilder, Traffic};
+use crate::schema::{AccountSnap, Action, Out, Post, Reject, Repeats, Table, TableBuilder, Traffic, Warning};
 
 /// Rows buffered per table before they are handed to the Parquet writer.
 pub const BATCH_ROWS: usize = 8192;
@@ -98,7 +98,8 @@ pub struct ChunkResult {
     pub rows: u64,
     pub lines: u64,
     pub rejects: Vec<Reject>,
-    pub warnings: Vec<String>,
+    /// Chunk-relative lines; repeats limited within the chunk (the driver limits the input's).
+    pub warnings: Vec<Warning>,
 }
 
 /// An [`Out`] that streams one chunk's records into part files under `dir`
@@ -114,6 +115,7 @@ pub struct PartSink {
     /// Bucketed by a hash of the key so that a repeat sighting allocates nothing.
     accounts: rustc_hash::FxHashMap<u64, Vec<AccountSnap>>,
     result: ChunkResult,
+    repeats: Repeats,
     error: Option<std::io::Error>,
 }
 
@@ -127,6 +129,7 @@ impl PartSink {
             traffic: HashMap::new(),
             accounts: Default::default(),
             result: ChunkResult::default(),
+            repeats: Repeats::default(),
             error: None,
         }
     }
@@ -263,6 +266,20 @@ impl Out for PartSink {
         self.result.rejects.push(r);
     }
     fn warn(&mut self, msg: String) {
-        self.result.warnings.push(crate::privacy::redact(&msg).into_owned());
+        self.result.warnings.push(Warning::text(crate::privacy::redact(&msg).into_owned()));
+    }
+    /// Redacted in parts: no e-mail, phone or hex shape runs across the ", line N: " or ": "
+    /// between them, so the text is what redacting the whole would give.
+    fn warning(&mut self, w: Warning) {
+        use crate::privacy::redact;
+        if let Some(mut w) = self.repeats.admit(w) {
+            if let std::borrow::Cow::Owned(f) = redact(&w.file) {
+                w.file = f;
+            }
+            if let std::borrow::Cow::Owned(m) = redact(&w.msg) {
+                w.msg = m;
+            }
+            self.result.warnings.push(w);
+        }
     }
 }

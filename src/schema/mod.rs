@@ -9,4 +9,4 @@ pub mod record;
 
 pub use campaign::{Campaign, Ladder, Rung};
 pub use model::*;
-pub use record::{Out, Reject};
+pub use record::{limit_repeats, Out, Reject, Repeat, Repeats, Warning};

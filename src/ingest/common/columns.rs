@@ -19,6 +19,8 @@
 //! does not look like a supporter's data (no `@`, fewer than 7 digits), for the file whose
 //! first line is a row.
 
+use crate::schema::Warning;
+
 /// One column an adapter looked for.
 #[derive(Clone, Debug)]
 pub struct Want<'a> {
@@ -43,7 +45,14 @@ impl<'a> Want<'a> {
 /// The warning for a file whose header (`header`, the names as in the file, on line `line`)
 /// lacks wanted columns, or None. `used` lists the positions of the other columns the
 /// adapter reads (its required ones): they are never taken for a rename.
-pub fn check(file: &str, line: u64, format: &str, header: &[String], wants: &[Want], used: &[usize]) -> Option<String> {
+pub fn check(
+    file: &str,
+    line: u64,
+    format: &str,
+    header: &[String],
+    wants: &[Want],
+    used: &[usize],
+) -> Option<Warning> {
     let read = |i: usize| used.contains(&i) || wants.iter().any(|w| w.at == Some(i));
     // A column is taken when it is read, or repeats the name of one that is (Page Insights
     // writes each figure twice under one name, Total Count then Unique Users).
@@ -75,13 +84,14 @@ pub fn check(file: &str, line: u64, format: &str, header: &[String], wants: &[Wa
     if parts.is_empty() {
         return None;
     }
-    Some(format!(
-        "{file}, line {line}: {} {} of the {format} format {} missing: {} in every row",
+    let msg = format!(
+        "{} {} of the {format} format {} missing: {} in every row",
         if parts.len() == 1 { "column" } else { "columns" },
         parts.join(", "),
         if parts.len() == 1 { "is" } else { "are" },
         if parts.len() == 1 { "its field is null" } else { "their fields are null" },
-    ))
+    );
+    Some(Warning::at(file, line, msg))
 }
 
 /// A header cell that may be a supporter's data rather than a column name (a file whose
@@ -153,7 +163,7 @@ mod tests {
             Want::always(&["public_metrics.quote_count"], None),
             Want::maybe(&["public_metrics.impression_count"], None),
         ];
-        let w = check("f.csv", 1, "twitter-csv", &header, &wants, &[0, 3]).unwrap();
+        let w = check("f.csv", 1, "twitter-csv", &header, &wants, &[0, 3]).unwrap().to_string();
         assert_eq!(
             w,
             "f.csv, line 1: columns 'public_metrics.like_count' (the file's 'public_metrics.likes_count' may be it, \
@@ -185,8 +195,9 @@ mod tests {
     fn optional_columns_warn_only_for_a_near_miss() {
         let wants = [Want::maybe(&["campaign"], None), Want::maybe(&["post_id"], None)];
         assert_eq!(check("a.csv", 1, "actions-csv", &h(&["actor", "action", "occurred_at"]), &wants, &[0, 1, 2]), None);
-        let w =
-            check("a.csv", 1, "actions-csv", &h(&["actor", "Campaign ID", "occurred_at"]), &wants, &[0, 2]).unwrap();
+        let w = check("a.csv", 1, "actions-csv", &h(&["actor", "Campaign ID", "occurred_at"]), &wants, &[0, 2])
+            .unwrap()
+            .to_string();
         assert!(
             w.contains("column 'campaign' (the file's 'Campaign ID' may be it") && w.contains(" is missing"),
             "{w}"

@@ -428,6 +428,9 @@ impl Out for FixedLines<'_, '_, '_, '_> {
     fn warn(&mut self, msg: String) {
         self.out.warn(msg)
     }
+    fn warning(&mut self, w: crate::schema::Warning) {
+        self.out.warning(w)
+    }
 }
 
 fn header_error(cx: &Ctx, e: &csv::Error) -> FileError {

@@ -284,7 +284,7 @@ mod tests {
     fn whole_text_decoding() {
         let pseudo = crate::pseudo::Pseudonymizer::from_key(b"0123456789abcdef");
         let cx = crate::ingest::Ctx::new("x.csv", &pseudo);
-        let mut out = crate::ingest::CollectOut { cx: &cx, got: Default::default() };
+        let mut out = crate::ingest::CollectOut::new(&cx);
         // Windows-1252: decoded, CRLF made LF, one warning naming the file.
         assert_eq!(csv_text(b"a,b\r\nJos\xe9,1\r\n", "x.csv", &mut out).unwrap(), "a,b\nJosé,1\n");
         assert_eq!(out.got.warnings.len(), 1);

@@ -2,14 +2,13 @@
 //! and twitter-archive) and the v2 entity helpers (read by twitter-v2-jsonl and
 //! twitter-csv), plus the once-per-input warnings.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use regex::Regex;
 use serde_json::Value;
 
 use super::util;
-use crate::ingest::{Ctx, Out};
+use crate::ingest::{Ctx, Out, Repeat, Warning};
 use crate::model::{Action, Micros};
 
 /// The content type of a tweet from its media (already resolved to API media types, `None`
@@ -102,30 +101,19 @@ pub(crate) fn engager_action(verb: &str, post_id: &str, user_id: &str, cx: &Ctx)
     }
 }
 
-/// Warnings that must not repeat for every line of an input, even when the driver reads the
-/// file in several ranges on several threads: how often each kind was given, by (source
-/// file, ingest time, kind).
-static NOTED: Mutex<Option<HashMap<NoteKey, u32>>> = Mutex::new(None);
-
-type NoteKey = (String, i64, &'static str);
-
-/// How many times `kind` was noted for this input before (0: this is the first time).
-pub(crate) fn noted_before(cx: &Ctx, kind: &'static str) -> u32 {
-    let mut guard = NOTED.lock().unwrap_or_else(|p| p.into_inner());
-    let n = guard.get_or_insert_with(HashMap::new).entry((cx.source_file.clone(), cx.ingested_at.0, kind)).or_insert(0);
-    *n += 1;
-    *n - 1
-}
-
 /// One warning per input that tweet counts hold no posts.
 pub(crate) fn warn_counts_once(cx: &Ctx, out: &mut dyn Out) {
-    if noted_before(cx, "counts") == 0 {
-        out.warn(format!(
-            "{}: tweet counts (twarc2 counts: start, end, tweet_count) hold no posts; nothing ingested from them",
-            cx.source_file
-        ));
-    }
+    out.warning(
+        Warning::file(
+            &cx.source_file,
+            "tweet counts (twarc2 counts: start, end, tweet_count) hold no posts; nothing ingested from them",
+        )
+        .once(&COUNTS),
+    );
 }
+
+/// Tweet counts: one warning per input.
+static COUNTS: Repeat = Repeat { kind: "twitter-counts", keep: 1, more: None };
 
 fn status_permalink_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();

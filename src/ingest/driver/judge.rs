@@ -13,12 +13,14 @@ use crate::lake::commit::{StagedFile, Txn};
 use crate::lake::manifest::{FileEntry, PartEntry};
 use crate::lake::parts::ChunkResult;
 use crate::model::Micros;
+use crate::schema::{limit_repeats, Warning};
 
-/// One input's chunks merged in file order: lines, rejects and warnings at file lines.
+/// One input's chunks merged in file order: lines, rejects and warnings at file lines, the
+/// warnings' repeats limited over the whole input.
 struct Judged {
     rows: u64,
     rejects: Vec<Reject>,
-    warnings: Vec<String>,
+    warnings: Vec<Warning>,
     parts: Vec<PartEntry>,
     tables: BTreeMap<String, u64>,
 }
@@ -58,7 +60,7 @@ pub(super) fn judge(
             continue;
         }
         for w in &j.warnings {
-            report.warnings.push(w.clone());
+            report.warnings.push(w.to_string());
         }
         if j.rows == 0 && j.tables.is_empty() {
             report.warnings.push(format!("{}: no rows to ingest", p.input.display));
@@ -125,13 +127,17 @@ fn merge_chunks(mut chunks: Vec<(usize, ChunkResult)>) -> Judged {
             r.line += line_offset;
             r
         }));
-        j.warnings.extend(c.warnings.into_iter().map(|w| fix_line_in_warning(&w, line_offset)));
+        j.warnings.extend(c.warnings.into_iter().map(|mut w| {
+            w.line = w.line.map(|l| l + line_offset);
+            w
+        }));
         line_offset += c.lines;
         for wp in c.parts {
             *j.tables.entry(wp.table.to_string()).or_default() += wp.rows;
             j.parts.push(PartEntry::from_written(&wp));
         }
     }
+    j.warnings = limit_repeats(j.warnings);
     j
 }
 
@@ -175,23 +181,45 @@ fn staged_entry(p: &Planned, j: Judged, ingested_at: Micros) -> StagedFile {
             tables: j.tables,
             duplicates: BTreeMap::new(),
             parts: j.parts,
-            warnings: j.warnings.into_iter().take(20).collect(),
+            warnings: j.warnings.iter().take(20).map(Warning::to_string).collect(),
         },
         rejects: j.rejects,
     }
 }
 
-/// Warnings from a chunk name chunk-relative lines ("…, line 7: …"); make them file lines.
-fn fix_line_in_warning(w: &str, offset: u64) -> String {
-    if offset == 0 {
-        return w.to_string();
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Repeat;
+
+    static ERRS: Repeat = Repeat { kind: "errs", keep: 2, more: Some("more not listed") };
+
+    fn chunk(lines: u64, warnings: Vec<Warning>) -> ChunkResult {
+        ChunkResult { lines, warnings, ..Default::default() }
     }
-    if let Some(i) = w.find(", line ") {
-        let rest = &w[i + 7..];
-        let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-        if let Ok(n) = digits.parse::<u64>() {
-            return format!("{}, line {}{}", &w[..i], n + offset, &rest[digits.len()..]);
-        }
+
+    #[test]
+    fn chunk_warnings_move_to_file_lines_and_are_limited_over_the_input() {
+        let err = |l| Warning::at("s.jsonl", l, "error").once(&ERRS);
+        // Given out of order (threads finish when they finish): chunk 1 has 5 lines, chunk
+        // 2 starts at file line 6, chunk 3 at 6 + 4 = 10.
+        let j = merge_chunks(vec![
+            (2, chunk(3, vec![err(1), Warning::at("s.jsonl", 2, "truncated")])),
+            (0, chunk(5, vec![err(2)])),
+            (1, chunk(4, vec![err(3), Warning::text("as given, line 3".into())])),
+        ]);
+        let got: Vec<String> = j.warnings.iter().map(Warning::to_string).collect();
+        // Errors at file lines 2 and 5 + 3 = 8 kept, the third (line 10) becomes the note;
+        // the text-only warning is not touched.
+        assert_eq!(
+            got,
+            [
+                "s.jsonl, line 2: error",
+                "s.jsonl, line 8: error",
+                "as given, line 3",
+                "s.jsonl: more not listed",
+                "s.jsonl, line 11: truncated",
+            ]
+        );
     }
-    w.to_string()
 }

@@ -144,7 +144,7 @@ impl CsvAdapter for ActionNetworkCsv {
                 Want::maybe(REFERRER, referrer),
             ];
             if let Some(w) = columns::check(&cx.source_file, 1, self.name(), &h.names, &wants, &[]) {
-                out.warn(w);
+                out.warning(w);
             }
         }
         let name = |i: Option<usize>| i.map(|i| h.names[i].clone()).unwrap_or_default();
@@ -226,7 +226,7 @@ impl CsvRows for SignatureRows<'_> {
 
     fn finish(&mut self, out: &mut dyn Out) {
         for w in self.screen.warnings(&self.cx.source_file) {
-            out.warn(w);
+            out.warning(w);
         }
     }
 }

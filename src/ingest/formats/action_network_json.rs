@@ -50,7 +50,7 @@ use serde_json::Value;
 
 use crate::ingest::common::actions::{referrer_medium, source_code, verb_from_input};
 use crate::ingest::common::util;
-use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Warning, Writes};
 use crate::model::{Action, Micros};
 use crate::privacy::CellScreen;
 
@@ -366,7 +366,7 @@ impl Adapter for ActionNetworkJson {
             ));
         }
         for w in rd.screen.warnings(&cx.source_file) {
-            out.warn(w);
+            out.warning(w);
         }
         if !rd.skipped.is_empty() {
             let kinds: Vec<String> = rd.skipped.iter().map(|(k, n)| format!("{k} ({n})")).collect();
@@ -404,9 +404,10 @@ fn read_log<'t>(rd: &mut Reader<'_, '_, 't>, text: &'t str, out: &mut dyn Out) {
         let err = match parsed {
             Ok(values) => values.into_iter().find_map(|v| rd.top(v, out).err()),
             Err(e) if !terminated && rest.is_empty() && e.is_eof() => {
-                out.warn(format!(
-                    "{}, line {lineno}: the last line is truncated (an interrupted log?); skipped",
-                    rd.cx.source_file
+                out.warning(Warning::at(
+                    &rd.cx.source_file,
+                    lineno,
+                    "the last line is truncated (an interrupted log?); skipped",
                 ));
                 continue;
             }

@@ -133,7 +133,7 @@ impl CsvAdapter for ActionsCsv {
                 [PLATFORM, POST_ID, CAMPAIGN, SOURCE, MEDIUM, KEY].map(|names| Want::maybe(names, h.find(names)));
             let used: Vec<usize> = [ACTOR, ACTION, OCCURRED].iter().filter_map(|c| h.find(c)).collect();
             if let Some(w) = columns::check(&cx.source_file, 1, self.name(), &h.names, &wants, &used) {
-                out.warn(w);
+                out.warning(w);
             }
         }
         Ok(Box::new(ActionRows {
@@ -230,7 +230,7 @@ impl CsvRows for ActionRows<'_> {
 
     fn finish(&mut self, out: &mut dyn Out) {
         for w in self.screen.warnings(&self.cx.source_file) {
-            out.warn(w);
+            out.warning(w);
         }
     }
 }
@@ -448,7 +448,7 @@ mod split_tests {
         let mut all = Collected::default();
         let mut offset = 0;
         for &(start, end) in &rs {
-            let mut out = CollectOut { cx, got: Collected::default() };
+            let mut out = CollectOut::new(cx);
             let lines = read_range(&ADAPTER, &Input::new(path), start, end, cx, &mut out).unwrap();
             let got = out.got;
             all.rows += got.rows;

@@ -497,7 +497,7 @@ impl Adapter for CustomCsv {
             }
         }
         for w in screen.warnings(&cx.source_file) {
-            out.warn(w);
+            out.warning(w);
         }
         Ok(())
     }

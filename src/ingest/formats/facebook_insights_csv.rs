@@ -183,7 +183,7 @@ impl Cols {
 impl Cols {
     /// The warning for the figure columns every post-level export has but this one lacks,
     /// and for near-misses of the breakdown columns it may leave out (`ingest::columns`).
-    fn missing(&self, h: &[String], cx: &Ctx) -> Option<String> {
+    fn missing(&self, h: &[String], cx: &Ctx) -> Option<crate::schema::Warning> {
         let (always, maybe) = (Want::always, Want::maybe);
         let wants = [
             always(&["Permalink"], self.permalink),
@@ -286,7 +286,7 @@ fn run_rows(
 ) -> Result<(), FileError> {
     let cols = Cols::find(headers, cx)?;
     if let Some(w) = cols.missing(headers, cx) {
-        out.warn(w);
+        out.warning(w);
     }
     let mut first = true;
     for row in rows {

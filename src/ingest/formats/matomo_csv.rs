@@ -185,7 +185,7 @@ impl Adapter for MatomoCsv {
         ];
         let used: Vec<usize> = [label_col, visits_col].into_iter().chain(goal_cols.iter().copied()).collect();
         if let Some(w) = columns::check(&cx.source_file, 1, self.name(), &header, &wants, &used) {
-            out.warn(w);
+            out.warning(w);
         }
         let when = match date_col {
             Some(c) => When::Column(c),

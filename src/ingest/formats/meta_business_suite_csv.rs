@@ -99,7 +99,7 @@ impl Adapter for MetaBusinessSuiteCsv {
         };
         let cols = Cols::find(&headers, cx)?;
         if let Some(w) = cols.missing(&headers, cx) {
-            out.warn(w);
+            out.warning(w);
         }
         while let Some(rec) = records.next() {
             let rec = rec.map_err(|e| {
@@ -183,7 +183,7 @@ impl Cols {
 impl Cols {
     /// The warning for the columns both the Facebook and the Instagram export have but this
     /// file lacks, and for near-misses of the others (`ingest::columns`).
-    fn missing(&self, h: &[String], cx: &Ctx) -> Option<String> {
+    fn missing(&self, h: &[String], cx: &Ctx) -> Option<crate::schema::Warning> {
         let (always, maybe) = (Want::always, Want::maybe);
         let wants = [
             always(&["Page ID", "Account ID"], self.account_id),

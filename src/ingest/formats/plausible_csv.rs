@@ -243,7 +243,7 @@ fn read_sources(
         None => cx.source_file.clone(),
     };
     if let Some(w) = columns::check(&shown, 1, "plausible-csv", &header, &wants, &[date_col, visits_col]) {
-        out.warn(w);
+        out.warning(w);
     }
     for rec in rdr.records() {
         let rec = rec.map_err(|e| cx.err(within(format!("unreadable CSV: {e}"))))?;

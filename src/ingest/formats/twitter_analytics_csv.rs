@@ -148,7 +148,7 @@ impl Adapter for TwitterAnalyticsCsv {
         ];
         let used: Vec<usize> = [c_id, c_time].into_iter().chain(promoted.iter().copied()).collect();
         if let Some(w) = columns::check(&cx.source_file, 1, self.name(), &header_names, &wants, &used) {
-            out.warn(w);
+            out.warning(w);
         }
 
         let mut rec = csv::StringRecord::new();

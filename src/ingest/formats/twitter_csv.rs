@@ -203,7 +203,7 @@ impl Cols {
     /// The warning for the columns every twarc-csv file of this kind has but this one
     /// lacks (both column sets have them), and for near-misses of the others
     /// (`ingest::columns`).
-    fn missing(&self, file: &str, names: &[String], kind: Kind) -> Option<String> {
+    fn missing(&self, file: &str, names: &[String], kind: Kind) -> Option<crate::schema::Warning> {
         let (always, maybe) = (Want::always, Want::maybe);
         let wants: Vec<Want> = match kind {
             Kind::Tweets => vec![
@@ -335,7 +335,7 @@ fn read_csv<R: Read>(r: R, fix: &mut LineFix, cx: &Ctx, out: &mut dyn Out) -> Re
     let cols = Cols::new(&names, kind);
     let early = cols.referenced.is_some() && cols.retweeted.is_none();
     if let Some(w) = cols.missing(&cx.source_file, &names, kind) {
-        out.warn(w);
+        out.warning(w);
     }
     let mut inlined = 0u64;
     let mut warned_counts = false;

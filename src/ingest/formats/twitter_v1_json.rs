@@ -55,7 +55,7 @@ use crate::ingest::common::twitter::{
     count, created_at, entities, ferr, id_field, json_kind, status_text, str_field, FieldError, LineCounter,
 };
 use crate::ingest::common::util;
-use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Warning, Writes, MAX_RAW_REJECT};
 use crate::model::{AccountSnap, Day, Micros, Post};
 
 pub struct TwitterV1Json;
@@ -227,9 +227,10 @@ fn one_line(line: &[u8], lineno: u64, last: bool, cx: &Ctx, out: &mut dyn Out, s
     let v: Value = match serde_json::from_slice(line) {
         Ok(v) => v,
         Err(e) if last && e.is_eof() => {
-            out.warn(format!(
-                "{}, line {}: the last line is truncated (an interrupted collection?); skipped",
-                cx.source_file, lineno
+            out.warning(Warning::at(
+                &cx.source_file,
+                lineno,
+                "the last line is truncated (an interrupted collection?); skipped",
             ));
             return;
         }

@@ -67,9 +67,11 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::ingest::common::twitter::{
-    content_type, engager_action, engagers_endpoint, media_type_of_key, noted_before, push_tag, push_url, warn_counts_once,
+    content_type, engager_action, engagers_endpoint, media_type_of_key, push_tag, push_url, warn_counts_once,
 };
-use crate::ingest::{read_lines, Adapter, Ctx, Input, LineAdapter, LineError, Out, Probe, Reject, Writes};
+use crate::ingest::{
+    read_lines, Adapter, Ctx, Input, LineAdapter, LineError, Out, Probe, Reject, Repeat, Warning, Writes,
+};
 use crate::ingest::common::util;
 use crate::ingest::{FileError, MAX_RAW_REJECT};
 use crate::model::{AccountSnap, Day, Post};
@@ -365,8 +367,10 @@ fn list<T>(v: &Option<Vec<T>>) -> &[T] {
     v.as_deref().unwrap_or_default()
 }
 
-/// Lines with API error objects that get their own warning, per input.
-const MAX_ERROR_WARNINGS: u32 = 10;
+/// Lines with API error objects that get their own warning, per input: the first 10, then
+/// a note that there are more.
+static API_ERRORS: Repeat =
+    Repeat { kind: "twitter-api-errors", keep: 10, more: Some("more lines carry API error objects; not listed") };
 
 // ---------------------------------------------------------------- reading a line
 
@@ -414,17 +418,9 @@ fn json_error(e: &serde_json::Error) -> LineError {
 
 /// API error objects are the API's account of what it could not return (a deleted tweet
 /// behind a retweet, a pinned tweet, a suspended user), not rows of the file that could
-/// not be read: a warning per line (the first [`MAX_ERROR_WARNINGS`] lines of an input), no
+/// not be read: a warning per line (the first lines of an input, see [`API_ERRORS`]), no
 /// reject (see the module doc).
 fn warn_api_errors(errors: &[&RawValue], lineno: u64, cx: &Ctx, out: &mut dyn Out) {
-    let before = noted_before(cx, "api-errors");
-    if before > MAX_ERROR_WARNINGS {
-        return;
-    }
-    if before == MAX_ERROR_WARNINGS {
-        out.warn(format!("{}: more lines carry API error objects; not listed", cx.source_file));
-        return;
-    }
     let first = match serde_json::from_str::<ApiError>(errors[0].get()) {
         Ok(e) => match (e.title, e.detail) {
             (Some(t), Some(d)) => format!("{}: {}", &*t, &*d),
@@ -434,11 +430,11 @@ fn warn_api_errors(errors: &[&RawValue], lineno: u64, cx: &Ctx, out: &mut dyn Ou
         Err(_) => util::cut(errors[0].get(), 300),
     };
     let n = errors.len();
-    out.warn(format!(
-        "{}, line {lineno}: the API reported {n} error object{} (what it could not return; the rest of the line was read), first: {first}",
-        cx.source_file,
+    let msg = format!(
+        "the API reported {n} error object{} (what it could not return; the rest of the line was read), first: {first}",
         if n == 1 { "" } else { "s" }
-    ));
+    );
+    out.warning(Warning::at(&cx.source_file, lineno, msg).once(&API_ERRORS));
 }
 
 fn snap(id: &str, username: Option<&str>, date: Option<Day>, followers: Option<i64>) -> AccountSnap {
@@ -893,7 +889,7 @@ mod tests {
     fn api_error_warnings_are_capped_per_input() {
         let pseudo = Pseudonymizer::from_key(b"0123456789abcdef");
         let cx = Ctx::new("stream.jsonl", &pseudo);
-        let mut out = crate::ingest::CollectOut { cx: &cx, got: Collected::default() };
+        let mut out = crate::ingest::CollectOut::new(&cx);
         // The stream's operational-disconnect object, on 12 lines.
         let line = br#"{"errors": [{"title": "operational-disconnect", "disconnect_type": "UpstreamOperationalDisconnect", "detail": "This stream has been disconnected upstream for operational reasons.", "type": "https://api.twitter.com/2/problems/operational-disconnect"}]}"#;
         for n in 1..=12 {
@@ -908,6 +904,25 @@ mod tests {
              was read), first: operational-disconnect: This stream has been disconnected upstream for operational reasons."
         );
         assert_eq!(out.got.warnings[10], "stream.jsonl: more lines carry API error objects; not listed");
+    }
+
+    #[test]
+    fn each_input_gets_its_own_api_error_cap() {
+        // Two inputs read in one process under the same name and ingest time (the old
+        // process-wide count was keyed by both, so the second input got no warning at all):
+        // each gets its 10 warnings and the note.
+        let pseudo = Pseudonymizer::from_key(b"0123456789abcdef");
+        let cx = Ctx::new("stream.jsonl", &pseudo);
+        let line = br#"{"errors": [{"title": "operational-disconnect", "detail": "Disconnected."}]}"#;
+        for _ in 0..2 {
+            let mut out = crate::ingest::CollectOut::new(&cx);
+            for n in 1..=12 {
+                ADAPTER.line(line, n, &cx, &mut out).unwrap();
+            }
+            assert_eq!(out.got.warnings.len(), 11, "{:?}", out.got.warnings);
+            assert!(out.got.warnings[9].starts_with("stream.jsonl, line 10: the API reported 1 error object"));
+            assert_eq!(out.got.warnings[10], "stream.jsonl: more lines carry API error objects; not listed");
+        }
     }
 
     #[test]
@@ -976,7 +991,7 @@ mod tests {
         // The same listing flattened (one user per line, `__twarc` on each): the same actions.
         let pseudo2 = Pseudonymizer::from_key(b"0123456789abcdef");
         let cx = Ctx::new("flat_likers.jsonl", &pseudo2);
-        let mut out = crate::ingest::CollectOut { cx: &cx, got: Collected::default() };
+        let mut out = crate::ingest::CollectOut::new(&cx);
         let page: serde_json::Value = serde_json::from_str(
             std::fs::read_to_string(fixture("liking_users.jsonl")).unwrap().lines().next().unwrap(),
         )
@@ -1017,7 +1032,7 @@ mod tests {
     fn unknown_objects_and_bad_tweets() {
         let pseudo = Pseudonymizer::from_key(b"0123456789abcdef");
         let cx = Ctx::new("x.jsonl", &pseudo);
-        let mut out = crate::ingest::CollectOut { cx: &cx, got: Collected::default() };
+        let mut out = crate::ingest::CollectOut::new(&cx);
         let e = ADAPTER.line(br#"{"foo": 1}"#, 1, &cx, &mut out).unwrap_err();
         assert_eq!(e.field, "data");
         let e = ADAPTER.line(br#"{"data": 3}"#, 1, &cx, &mut out).unwrap_err();

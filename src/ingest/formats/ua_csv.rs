@@ -50,7 +50,7 @@ use chrono::NaiveDate;
 use crate::ingest::common::channel::channel;
 use crate::ingest::common::columns::{self, Want};
 use crate::ingest::common::traffic::{check_date, raw_line, report_range, row_counts, Rollup};
-use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Warning, Writes};
 use crate::model::{Day, Traffic};
 
 pub struct UaCsv;
@@ -116,11 +116,14 @@ impl Adapter for UaCsv {
             first_header.get_or_insert((header_line, header.clone()));
             let cols = Cols::find(&header);
             if !cols.has_source() {
-                out.warn(format!(
-                    "{}, line {header_line}: skipped the table '{}': it has no source column (a chart of the \
-                     site's totals, or a report by another dimension)",
-                    cx.source_file,
-                    header.join(", ")
+                out.warning(Warning::at(
+                    &cx.source_file,
+                    header_line,
+                    format!(
+                        "skipped the table '{}': it has no source column (a chart of the site's totals, or a \
+                         report by another dimension)",
+                        header.join(", ")
+                    ),
                 ));
                 continue;
             }
@@ -128,7 +131,7 @@ impl Adapter for UaCsv {
                 return Err(missing(cx, header_line, "Sessions", &header));
             };
             if let Some(w) = cols.near_misses(&header, header_line, cx) {
-                out.warn(w);
+                out.warning(w);
             }
             used += 1;
             let mut rows = Vec::new();
@@ -278,7 +281,7 @@ impl Cols {
     /// A report's metrics and dimensions are the analyst's choice, so a missing optional
     /// column is only warned about when the table has a near-miss for it (`ingest::columns`):
     /// `Page Views` for `Pageviews`, say.
-    fn near_misses(&self, header: &[String], line: u64, cx: &Ctx) -> Option<String> {
+    fn near_misses(&self, header: &[String], line: u64, cx: &Ctx) -> Option<Warning> {
         let maybe = Want::maybe;
         let wants = [
             maybe(&["Users"], self.users),
