@@ -95,7 +95,8 @@ fn inputs_carry_their_options_and_the_campaign_targets() {
     let i = &p.inputs[0];
     assert_eq!(i.path, Path::new("data/ua.csv"));
     assert_eq!(i.options.targets, vec!["shell"]);
-    assert_eq!(i.options.date_range.map(|(a, b)| (a.to_string(), b.to_string())), Some(("2008-01-01".into(), "2008-03-31".into())));
+    assert_eq!(i.options.raw.get("date_range").and_then(|v| v.as_str()), Some("2008-01-01..2008-03-31"));
+    assert!(p.describe().contains("[campaign kenya, covers 2008-01-01..2008-03-31]"), "{}", p.describe());
     let e = parse(&t.replace("2008-01-01..2008-03-31", "2008-03-31..2008-01-01")).unwrap_err();
     assert_eq!(e.key, "inputs[0].date_range");
 }
