@@ -1,7 +1,8 @@
 //! Ingest: one adapter per export format behind the [`Adapter`] trait.
 //!
 //! Adding a format is one new file in `formats/` and one line in [`REGISTRY`]; helpers
-//! several formats share live in `common/`, never in another format's file.
+//! several formats share live in `common/`, never in another format's file. A format's own
+//! options (`--date-range`, `mapping = …`) are declared in its file too ([`options`]).
 //! An adapter reads one input (a file, or a folder/zip for archive formats) and hands
 //! canonical records to an [`Out`]; it never touches the lake. The lake writer (`crate::lake`)
 //! provides the `Out` that streams records to Parquet; tests use [`Collected`].

@@ -70,8 +70,11 @@ pub fn parse<T: serde::de::DeserializeOwned + Send + Sync + 'static>(
     raw: &RawOptions,
     keys: &[&OptionKey],
 ) -> Result<Parsed, String> {
-    let mine: toml::Table =
-        raw.iter().filter(|(k, _)| keys.iter().any(|o| o.name == k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mine: toml::Table = raw
+        .iter()
+        .filter(|(k, _)| keys.iter().any(|o| o.name == k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let t: T = Value::Table(mine).try_into().map_err(|e: toml::de::Error| e.message().trim().to_string())?;
     Ok(Arc::new(t))
 }

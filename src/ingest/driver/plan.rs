@@ -113,11 +113,8 @@ fn sha256_dir(dir: &Path) -> std::io::Result<(u64, String)> {
 
 fn choose_adapter(path: &Path, shown: &str, opts: &InputOptions) -> Result<&'static dyn Adapter, FileError> {
     // A key only one format reads may choose it (a column mapping means custom-csv).
-    let selected = || {
-        REGISTRY.iter().find(|a| {
-            a.options().iter().any(|k| k.selects_format && opts.raw.contains_key(k.name))
-        })
-    };
+    let selected =
+        || REGISTRY.iter().find(|a| a.options().iter().any(|k| k.selects_format && opts.raw.contains_key(k.name)));
     let forced = opts.format.as_deref().or_else(|| selected().map(|a| a.name()));
     if let Some(name) = forced {
         return by_name(name).ok_or_else(|| {

@@ -87,5 +87,8 @@ fn fingerprints_of_the_old_options_are_unchanged() {
         ..InputOptions::default()
     };
     assert_eq!(mapped.fingerprint(), old(&mapped, None, None, None, Some(&mapping)));
-    assert_ne!(mapped.fingerprint(), InputOptions { tz: Some("Europe/London".into()), ..InputOptions::default() }.fingerprint());
+    assert_ne!(
+        mapped.fingerprint(),
+        InputOptions { tz: Some("Europe/London".into()), ..InputOptions::default() }.fingerprint()
+    );
 }

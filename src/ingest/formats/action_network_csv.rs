@@ -48,8 +48,8 @@ use csv::StringRecord;
 use crate::ingest::common::actions::{self as shared, referrer_medium, source_code, verb_from_input, NOT_SHOWN};
 use crate::ingest::common::columns::{self, Want};
 use crate::ingest::common::csv::{self as csv_stream, cell, Columns, CsvAdapter, CsvRows};
-use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::ingest::options::{self, OptionKey, Parsed, RawOptions};
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::Action;
 use crate::privacy::CellScreen;
 

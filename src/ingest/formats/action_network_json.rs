@@ -50,8 +50,8 @@ use serde_json::Value;
 
 use crate::ingest::common::actions::{referrer_medium, source_code, verb_from_input, ActionNetworkOptions};
 use crate::ingest::common::util;
-use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::ingest::options::{self, OptionKey, Parsed, RawOptions};
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Action, Micros};
 use crate::privacy::CellScreen;
 

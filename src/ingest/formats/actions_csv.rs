@@ -17,7 +17,7 @@
 //! - `occurred_at`: ISO 8601 with an offset (`2024-03-05T14:22:31Z`), or a local
 //!   `YYYY-MM-DD HH:MM[:SS]` / `YYYY-MM-DDTHH:MM[:SS]` / `YYYY-MM-DD` read in the input's
 //!   time zone (`cx.tz`). A blank cell is a null time; an unreadable one a reject.
-//! - `platform`: lower-cased; blank or absent is the input's forced platform (`cx.platform`)
+//! - `platform`: lower-cased; blank or absent is the input's `platform` option ([`ActionsCsvOptions`])
 //!   when one is given, else `crm` (docs/lake.md#pseudonymisation).
 //! - `post_id`: the post the action answers, as given. On `facebook` rows a post's
 //!   address (`facebook.com/<page>/posts/<id>`, `permalink.php?story_fbid=…&id=…`) becomes
@@ -46,8 +46,8 @@ use crate::ingest::common::actions::{
 use crate::ingest::common::columns::{self, Want};
 use crate::ingest::common::csv::{self as csv_stream, cell, probe_header, Columns, CsvAdapter, CsvRows};
 use crate::ingest::common::post_ids;
-use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::ingest::options::{self, OptionKey, Parsed, RawOptions};
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::Action;
 use crate::privacy::CellScreen;
 
@@ -161,7 +161,12 @@ impl CsvAdapter for ActionsCsv {
             source: h.find(SOURCE),
             medium: h.find(MEDIUM),
             key: h.find(KEY),
-            default_platform: cx.options::<ActionsCsvOptions>().platform.as_deref().map(str::to_lowercase).unwrap_or_else(|| "crm".into()),
+            default_platform: cx
+                .options::<ActionsCsvOptions>()
+                .platform
+                .as_deref()
+                .map(str::to_lowercase)
+                .unwrap_or_else(|| "crm".into()),
             screen: CellScreen::default(),
         }))
     }

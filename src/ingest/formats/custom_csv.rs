@@ -5,7 +5,7 @@
 //! file's columns. An example with every key explained:
 //! `pipelines/mappings/uci-facebook-metrics.toml`.
 //!
-//! The mapping (TOML, `cx.mapping`; [`load_mapping`] reads and checks a file):
+//! The mapping (TOML, the input's `mapping` option, [`MAPPING`]; [`load_mapping`] reads and checks a file):
 //!
 //! ```toml
 //! table = "posts"                  # posts (default) | actions | traffic
@@ -60,8 +60,8 @@ use serde::Deserialize;
 use crate::ingest::common::actions::{self as shared, NOT_SHOWN};
 use crate::ingest::common::csv::{self as csv_stream, Columns};
 use crate::ingest::common::util;
-use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::ingest::options::{self, OptionKey, Parsed, RawOptions};
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{AccountSnap, Action, Day, Micros, Post, Traffic};
 use crate::privacy::CellScreen;
 

@@ -43,8 +43,8 @@ use crate::ingest::common::channel::channel;
 use crate::ingest::common::columns::{self, Want};
 use crate::ingest::common::traffic::{check_date, raw_line, report_range, row_counts, Rollup};
 use crate::ingest::common::util::non_empty;
-use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::ingest::options::{self, OptionKey, Parsed, RawOptions};
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Day, Traffic};
 
 pub struct MatomoCsv;
@@ -204,7 +204,13 @@ impl Adapter for MatomoCsv {
         }
         let when = match date_col {
             Some(c) => When::Column(c),
-            None => When::Range(report_range(cx, cx.options::<MatomoCsvOptions>().date_range, None, "This Matomo report (a single period)", out)?),
+            None => When::Range(report_range(
+                cx,
+                cx.options::<MatomoCsvOptions>().date_range,
+                None,
+                "This Matomo report (a single period)",
+                out,
+            )?),
         };
         let mut rollup = Rollup::default();
         for rec in rdr.records() {

@@ -14,7 +14,7 @@
 //!
 //! Readings chosen:
 //! - Platform: `instagram` when the header has `Account ID` or `Account username` (or
-//!   `Likes` without `Reactions`), else `facebook`; `cx.platform` overrides both.
+//!   `Likes` without `Reactions`), else `facebook`; the input's `platform` option ([`MetaBusinessSuiteOptions`]) overrides both.
 //! - `post_id`: Instagram's `Post ID` as is (the media id, the Graph API's). Facebook's
 //!   `Post ID` is the post part only; it is stored as `<Page ID>_<Post ID>`, the Graph
 //!   API's and Page Insights' id of the same post, so a post seen in both exports counts
@@ -46,8 +46,8 @@ use crate::ingest::common::columns::{self, Want};
 use crate::ingest::common::meta::{cell, count_cell, fb_handle_from_permalink, find_col, missing_column};
 use crate::ingest::common::util::urls_in;
 use crate::ingest::common::{post_ids, util};
-use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::ingest::options::{self, OptionKey, Parsed, RawOptions};
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{Micros, Post};
 
 pub struct MetaBusinessSuiteCsv;

@@ -50,8 +50,8 @@ use chrono::NaiveDate;
 use crate::ingest::common::channel::channel;
 use crate::ingest::common::columns::{self, Want};
 use crate::ingest::common::traffic::{check_date, raw_line, report_range, row_counts, Rollup};
-use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::ingest::options::{self, OptionKey, Parsed, RawOptions};
+use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Day, Traffic};
 
 pub struct UaCsv;
@@ -154,7 +154,13 @@ impl Adapter for UaCsv {
             }
             let order = cols.day_index.map(|i| day_order(rows.iter().filter_map(|(_, r)| r.get(i)), stated));
             if cols.date.is_none() && cols.day_index.is_none() && range.is_none() {
-                range = Some(report_range(cx, cx.options::<UaCsvOptions>().date_range, stated, "This Universal Analytics report", out)?);
+                range = Some(report_range(
+                    cx,
+                    cx.options::<UaCsvOptions>().date_range,
+                    stated,
+                    "This Universal Analytics report",
+                    out,
+                )?);
             }
             for (line, rec) in &rows {
                 let cell = |i: Option<usize>| i.and_then(|i| rec.get(i)).map(str::trim).filter(|s| !s.is_empty());
@@ -455,7 +461,8 @@ mod tests {
 
     fn run(path: &str, range: Option<(&str, &str)>) -> Result<Collected, FileError> {
         collect_with(&ADAPTER, path, |cx| {
-            cx.options = std::sync::Arc::new(UaCsvOptions { date_range: range.map(|(a, b)| (d(a).to_naive(), d(b).to_naive())) })
+            cx.options =
+                std::sync::Arc::new(UaCsvOptions { date_range: range.map(|(a, b)| (d(a).to_naive(), d(b).to_naive())) })
         })
     }
 
