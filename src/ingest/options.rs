@@ -146,10 +146,13 @@ pub fn cli_text(s: &str) -> Result<Value, String> {
     Ok(Value::String(s.to_string()))
 }
 
-/// A value that must be a string, kept as written.
+/// A value that must be a string, kept as written (the error in serde's words).
 pub fn a_string(v: Value, _base: &Path) -> Result<Value, String> {
     match v {
         Value::String(_) => Ok(v),
+        Value::Integer(_) | Value::Float(_) | Value::Boolean(_) => {
+            Err(format!("invalid type: {} `{v}`, expected a string", v.type_str()))
+        }
         other => Err(format!("invalid type: {}, expected a string", other.type_str())),
     }
 }
@@ -228,5 +231,20 @@ mod tests {
         }
         let names: Vec<&str> = all_keys().iter().map(|k| k.name).collect();
         assert_eq!(names, ["platform", "action", "date_range", "mapping"]);
+    }
+
+    #[test]
+    fn an_adapter_parses_only_its_own_keys() {
+        use crate::ingest::{ua_csv, Adapter};
+        let raw: RawOptions =
+            toml::from_str("platform = \"facebook\"\ndate_range = \"2017-01-01..2017-01-31\"").unwrap();
+        let parsed = ua_csv::ADAPTER.parse_options(&raw).unwrap();
+        let o = parsed.downcast_ref::<ua_csv::UaCsvOptions>().unwrap();
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(o.date_range, Some((d("2017-01-01"), d("2017-01-31"))));
+        // A value of the wrong type is the adapter's error, naming the key.
+        let bad: RawOptions = toml::from_str("date_range = 3").unwrap();
+        let e = ua_csv::ADAPTER.parse_options(&bad).unwrap_err();
+        assert_eq!(e, "invalid type: integer `3`, expected a string");
     }
 }

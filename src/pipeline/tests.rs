@@ -126,3 +126,34 @@ fn analyze_fingerprint_text_is_pinned() {
     assert!(text.starts_with("[Campaign { id: \"kenya\""), "{text}");
     assert_eq!(hex::encode(Sha256::digest(text.as_bytes())), "185d2c0aa0b2d85e54282043c094e691da82b48cd932d09001b1ecc03c65a098", "{text}");
 }
+
+#[test]
+fn input_keys_come_from_the_adapters() {
+    // An unknown input key: named with its line, in the words serde used when every key
+    // was a field (the known keys in their flag order). KENYA ends on line 12 (a blank first
+    // one): [[inputs]] is line 13, `platfrom` line 15.
+    let t = format!("{KENYA}[[inputs]]\npath = \"a.csv\"\nplatfrom = \"x\"\n");
+    let e = parse(&t).unwrap_err();
+    assert_eq!((e.line, e.key.as_str()), (15, "platfrom"), "{e}");
+    assert_eq!(
+        e.msg,
+        "unknown field `platfrom`, expected one of `path`, `format`, `campaign`, `platform`, `tz`, `action`, \
+         `date_range`, `mapping`, `site`"
+    );
+    // A per-format value is checked by its key, named with its own line (16).
+    let e = parse(&format!("{KENYA}[[inputs]]\npath = \"a.csv\"\ncampaign = \"kenya\"\nplatform = 3\n")).unwrap_err();
+    assert_eq!((e.line, e.key.as_str()), (16, "inputs[0].platform"), "{e}");
+    assert_eq!(e.msg, "invalid type: integer `3`, expected a string");
+    // An inline mapping is kept as written; validate lists the site between the date range
+    // and the mapping, as it always did.
+    let t = format!(
+        "{KENYA}[[inputs]]\npath = \"a.csv\"\nsite = \"X.org\"\nmapping = {{ table = \"posts\" }}\n\
+         date_range = \"2008-01-01..2008-01-31\"\nplatform = \"Facebook\"\n"
+    );
+    let p = parse(&t).unwrap();
+    let raw = &p.inputs[0].options.raw;
+    assert_eq!(raw["mapping"].as_table().map(|m| m.to_string()), Some("table = \"posts\"\n".into()));
+    // Not lower-cased from a pipeline (the command line does): the fingerprint keeps it so.
+    assert_eq!(raw["platform"].as_str(), Some("Facebook"));
+    assert!(p.describe().contains("[covers 2008-01-01..2008-01-31, site x.org, column mapping]"), "{}", p.describe());
+}
