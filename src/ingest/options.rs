@@ -229,8 +229,16 @@ mod tests {
                 assert!(std::ptr::eq(first, *k), "{}: its key '{}' is not the shared one", a.name(), k.name);
             }
         }
-        let names: Vec<&str> = all_keys().iter().map(|k| k.name).collect();
-        assert_eq!(names, ["platform", "action", "date_range", "mapping"]);
+        // The keys of the old fingerprint are declared, each holding its own slot.
+        for (name, slot) in [
+            ("platform", Legacy::Platform),
+            ("action", Legacy::Action),
+            ("date_range", Legacy::DateRange),
+            ("mapping", Legacy::Mapping),
+        ] {
+            assert_eq!(key(name).and_then(|k| k.legacy), Some(slot), "{name}");
+            assert_eq!(all_keys().iter().filter(|k| k.legacy == Some(slot)).count(), 1, "{name}");
+        }
     }
 
     #[test]

@@ -135,11 +135,13 @@ fn input_keys_come_from_the_adapters() {
     let t = format!("{KENYA}[[inputs]]\npath = \"a.csv\"\nplatfrom = \"x\"\n");
     let e = parse(&t).unwrap_err();
     assert_eq!((e.line, e.key.as_str()), (15, "platfrom"), "{e}");
-    assert_eq!(
-        e.msg,
-        "unknown field `platfrom`, expected one of `path`, `format`, `campaign`, `platform`, `tz`, `action`, \
-         `date_range`, `mapping`, `site`"
-    );
+    // Today: "unknown field `platfrom`, expected one of `path`, `format`, `campaign`,
+    // `platform`, `tz`, `action`, `date_range`, `mapping`, `site`" (a key added by a format
+    // joins the list in its place, so the test compares today's keys only).
+    assert!(e.msg.starts_with("unknown field `platfrom`, expected one of `path`, "), "{}", e.msg);
+    let today = ["path", "format", "campaign", "platform", "tz", "action", "date_range", "mapping", "site"];
+    let listed: Vec<&str> = e.msg.split('`').skip(3).step_by(2).filter(|k| today.contains(k)).collect();
+    assert_eq!(listed, today, "{}", e.msg);
     // A per-format value is checked by its key, named with its own line (16).
     let e = parse(&format!("{KENYA}[[inputs]]\npath = \"a.csv\"\ncampaign = \"kenya\"\nplatform = 3\n")).unwrap_err();
     assert_eq!((e.line, e.key.as_str()), (16, "inputs[0].platform"), "{e}");
