@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use chrono::NaiveDate;
 use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::ingest::driver::{ingest, InputOptions, InputSpec, RunOptions};
@@ -100,51 +99,86 @@ pub struct IngestArgs {
     /// Export files, or folders of them (read recursively; a Twitter archive folder or zip is one input).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    // Every flag has an explicit display order, so that the per-format flags (declared by
+    // the adapters, `ingest::options::OptionKey::order`: 30, 50, 70, 80) fall between
+    // them; 0-2 tie with the global -q, -v, --threads, as they always did.
     /// The lake folder (created if missing).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", display_order = 0)]
     pub lake: PathBuf,
     /// Read every input as this format instead of detecting it (see `rallylens formats`).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", display_order = 1)]
     pub format: Option<String>,
     /// Tag every row with this campaign id.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", display_order = 2)]
     pub campaign: Option<String>,
-    /// The platform, for formats that serve several (meta-business-suite-csv: facebook or instagram).
-    #[arg(long, value_name = "NAME")]
-    pub platform: Option<String>,
     /// Time zone of exports whose times carry none (Page Insights, Meta Business Suite), e.g. Africa/Nairobi.
-    #[arg(long, value_name = "ZONE")]
+    #[arg(long, value_name = "ZONE", display_order = 40)]
     pub tz: Option<String>,
-    /// The action of exports whose rows don't say what was done (an Action Network petition export: sign_petition).
-    #[arg(long, value_name = "VERB")]
-    pub action: Option<String>,
     /// A target account (handle): collected posts mentioning it become `mention_target` actions. Repeatable.
-    #[arg(long = "target", value_name = "HANDLE")]
+    #[arg(long = "target", value_name = "HANDLE", display_order = 60)]
     pub targets: Vec<String>,
-    /// The days a report without a date column covers (UA range exports, Matomo getAll), FROM..TO inclusive, e.g. 2017-01-01..2017-01-31.
-    #[arg(long, value_name = "FROM..TO", value_parser = crate::pipeline::parse_range)]
-    pub date_range: Option<(NaiveDate, NaiveDate)>,
-    /// Column mapping of a custom-csv input (a TOML file; see pipelines/mappings/).
-    #[arg(long, value_name = "FILE")]
-    pub mapping: Option<PathBuf>,
     /// The website the traffic exports are from (a host name such as www.example.org): fills the site where the export names none.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", display_order = 90)]
     pub site: Option<String>,
+    /// The per-format flags (`--platform`, `--action`, `--date-range`, `--mapping`, …).
+    #[command(flatten)]
+    pub format_options: FormatFlags,
     /// Refuse an input when more than this share of its records fail: a fraction (0.01) or a percentage (1%).
-    #[arg(long, default_value = "1%", value_parser = parse_rate, value_name = "RATE")]
+    #[arg(long, default_value = "1%", value_parser = parse_rate, value_name = "RATE", display_order = 100)]
     pub max_reject_rate: f64,
     /// Read inputs again even when they are unchanged since the last ingest.
-    #[arg(long)]
+    #[arg(long, display_order = 110)]
     pub force: bool,
     /// The pseudonymisation key file (default: DIR.key beside the lake; created on first use).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", display_order = 120)]
     pub key: Option<PathBuf>,
     /// Split line-oriented files (JSONL) into ranges of this many MiB, read in parallel.
-    #[arg(long, default_value_t = 32, value_name = "MIB")]
+    #[arg(long, default_value_t = 32, value_name = "MIB", display_order = 130)]
     pub chunk_mib: u64,
     /// The longest record (a JSON line, a CSV record) read, in MiB: a longer JSON line is rejected, a longer CSV record refuses its file.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096), value_name = "MIB")]
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096), value_name = "MIB", display_order = 140)]
     pub max_record_mib: u64,
+}
+
+/// The flags of every per-format option key ([`crate::ingest::options::all_keys`]), as
+/// given on the command line (each checked by its key's `from_cli`).
+#[derive(Clone, Debug, Default)]
+pub struct FormatFlags(pub crate::ingest::options::RawOptions);
+
+impl Args for FormatFlags {
+    fn augment_args(mut cmd: clap::Command) -> clap::Command {
+        for k in crate::ingest::options::all_keys() {
+            cmd = cmd.arg(
+                clap::Arg::new(k.name)
+                    .long(&*Box::leak(k.name.replace('_', "-").into_boxed_str()))
+                    .value_name(k.value_name)
+                    .help(k.help)
+                    .display_order(k.order)
+                    .value_parser(k.from_cli)
+                    .value_hint(if k.names_a_file { clap::ValueHint::AnyPath } else { clap::ValueHint::Unknown }),
+            );
+        }
+        cmd
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl FromArgMatches for FormatFlags {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut s = FormatFlags::default();
+        s.update_from_arg_matches(m)?;
+        Ok(s)
+    }
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        for k in crate::ingest::options::all_keys() {
+            if let Some(v) = m.get_one::<toml::Value>(k.name) {
+                self.0.insert(k.name.to_string(), v.clone());
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Args, Debug)]
@@ -309,10 +343,13 @@ pub fn formats_table() -> String {
 }
 
 fn cmd_ingest(a: IngestArgs, quiet: bool) -> Result<()> {
-    let mapping = match &a.mapping {
-        Some(p) => Some(crate::ingest::custom_csv::load_mapping(p)?),
-        None => None,
-    };
+    // Each key resolves its value (a mapping file is read and checked here), relative
+    // paths against the working folder.
+    let mut raw = crate::ingest::options::RawOptions::new();
+    for (k, v) in a.format_options.0 {
+        let key = crate::ingest::options::key(&k).expect("a flag of a declared key");
+        raw.insert(k, (key.resolve)(v, std::path::Path::new("")).map_err(anyhow::Error::msg)?);
+    }
     if let Some(f) = &a.format {
         if crate::ingest::by_name(f).is_none() {
             bail!("unknown format '{f}'; the formats are: {}", crate::ingest::names().join(", "));
@@ -321,13 +358,10 @@ fn cmd_ingest(a: IngestArgs, quiet: bool) -> Result<()> {
     let options = InputOptions {
         format: a.format,
         campaign: a.campaign,
-        platform: a.platform.map(|p| p.to_lowercase()),
         tz: a.tz,
-        action: a.action,
         targets: a.targets,
-        date_range: a.date_range,
-        mapping,
         site: a.site.as_deref().map(crate::ingest::site_name),
+        raw,
     };
     let specs: Vec<InputSpec> = a.paths.into_iter().map(|path| InputSpec { path, options: options.clone() }).collect();
     let mut run = RunOptions::new(&a.lake);

@@ -1,7 +1,8 @@
 //! Ingest: one adapter per export format behind the [`Adapter`] trait.
 //!
 //! Adding a format is one new file in `formats/` and one line in [`REGISTRY`]; helpers
-//! several formats share live in `common/`, never in another format's file.
+//! several formats share live in `common/`, never in another format's file. A format's own
+//! options (`--date-range`, `mapping = …`) are declared in its file too ([`options`]).
 //! An adapter reads one input (a file, or a folder/zip for archive formats) and hands
 //! canonical records to an [`Out`]; it never touches the lake. The lake writer (`crate::lake`)
 //! provides the `Out` that streams records to Parquet; tests use [`Collected`].
@@ -13,6 +14,7 @@
 pub mod common;
 pub mod driver;
 pub mod formats;
+pub mod options;
 #[cfg(test)]
 mod registry_tests;
 pub mod rules;
@@ -22,8 +24,6 @@ pub mod testkit;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-
-use chrono::NaiveDate;
 
 use common::{csv as csv_stream, encoding, limits, util};
 use crate::model::Micros;
@@ -136,6 +136,16 @@ pub trait Adapter: Sync {
     /// files (at record boundaries: see [`csv_stream`]).
     fn csv(&self) -> Option<&dyn csv_stream::CsvAdapter> {
         None
+    }
+    /// The per-format option keys this adapter reads ([`options`]); none by default.
+    fn options(&self) -> &'static [&'static options::OptionKey] {
+        &[]
+    }
+    /// Parses this adapter's keys of an input's options into its own options struct
+    /// (with [`options::parse`]); what [`Ctx::options`] gives back while reading.
+    fn parse_options(&self, raw: &options::RawOptions) -> Result<options::Parsed, String> {
+        let _ = raw;
+        Ok(std::sync::Arc::new(()))
     }
     /// Reads the whole input. Line adapters get a default via [`read_lines`].
     fn read(&self, input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError>;
@@ -274,19 +284,14 @@ pub struct Ctx<'a> {
     /// `source_file` of every row.
     pub source_file: String,
     pub campaign: Option<String>,
-    /// Forces the platform where a format serves several (meta-business-suite-csv).
-    pub platform: Option<String>,
     /// Time zone of exports whose times carry none (Page Insights, Meta Business Suite).
     pub tz: chrono_tz::Tz,
-    /// The action of exports whose rows don't say (an Action Network petition export).
-    pub action: Option<String>,
     /// Target accounts (lower-case handles, no `@`): a collected post mentioning one
     /// yields a `mention_target` action.
     pub targets: Vec<String>,
-    /// The range a report without a date column covers (UA range exports).
-    pub date_range: Option<(NaiveDate, NaiveDate)>,
-    /// The column mapping of `custom-csv`, as TOML.
-    pub mapping: Option<toml::Table>,
+    /// This input's per-format options, as its adapter's `parse_options` made them: read
+    /// them with [`Ctx::options`].
+    pub options: options::Parsed,
     /// The site the input says it is from ([`site_name`] form): `traffic.site` of the rows
     /// whose export names none.
     pub site: Option<String>,
@@ -301,16 +306,21 @@ impl<'a> Ctx<'a> {
         Ctx {
             source_file: source_file.into(),
             campaign: None,
-            platform: None,
             tz: chrono_tz::UTC,
-            action: None,
             targets: Vec::new(),
-            date_range: None,
-            mapping: None,
+            options: std::sync::Arc::new(()),
             site: None,
             ingested_at: Micros(chrono::Utc::now().timestamp_micros()),
             pseudo,
             max_record: limits::MAX_RECORD_DEFAULT,
+        }
+    }
+    /// This adapter's options (`T` is its options struct); the defaults (nothing set) when
+    /// none were parsed for it (a test's `Ctx::new`).
+    pub fn options<T: Default + Clone + 'static>(&self) -> std::borrow::Cow<'_, T> {
+        match self.options.downcast_ref::<T>() {
+            Some(t) => std::borrow::Cow::Borrowed(t),
+            None => std::borrow::Cow::Owned(T::default()),
         }
     }
     pub fn err(&self, msg: impl Into<String>) -> FileError {

@@ -91,7 +91,12 @@ pub mod actions {
         std::fs::write(&p, text).unwrap();
         let pseudo = key();
         let mut cx = Ctx::new(name, &pseudo);
-        cx.action = action.map(str::to_string);
+        // Through the adapter's own options parser, as the driver does.
+        let mut raw = crate::ingest::options::RawOptions::new();
+        if let Some(v) = action {
+            raw.insert("action".into(), v.into());
+        }
+        cx.options = a.parse_options(&raw).unwrap();
         collect(a, &Input::new(&p), &cx)
     }
 }

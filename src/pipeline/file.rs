@@ -24,7 +24,7 @@ pub struct PipelineFile {
     pub output: Output,
     /// Export files or folders to ingest (new and changed files only).
     #[serde(default)]
-    pub inputs: Vec<InputEntry>,
+    pub inputs: Vec<Spanned<InputEntry>>,
     pub campaigns: Vec<Spanned<CampaignEntry>>,
     /// The ladder of engagement; the default of docs/metrics.md#ladder-of-engagement when absent.
     pub ladder: Option<Spanned<LadderEntry>>,
@@ -44,35 +44,31 @@ pub struct Output {
 }
 
 /// One input: a file or folder of exports and how to read it.
+///
+/// The keys every input may have are fields; the per-format keys (`platform`, `action`,
+/// `date_range`, `mapping`, …) are declared by the adapters that read them
+/// ([`crate::ingest::options`]) and land in `rest`, which [`check`] checks against them
+/// (serde cannot deny unknown fields next to a flattened map).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct InputEntry {
     pub path: PathBuf,
     /// Forces a format (see `rallylens formats`); detected from content when absent.
     pub format: Option<String>,
     /// Tags every row of this input with a campaign id.
     pub campaign: Option<String>,
-    /// For formats that serve several platforms (meta-business-suite-csv).
-    pub platform: Option<String>,
     /// Time zone of exports whose times carry none.
     pub tz: Option<String>,
-    /// The action of exports whose rows don't say (Action Network petition: sign_petition).
-    pub action: Option<String>,
-    /// Days a range-only report (UA without a date column) covers: "FROM..TO".
-    pub date_range: Option<Spanned<String>>,
-    /// custom-csv: a mapping file (path) or an inline mapping table.
-    pub mapping: Option<MappingEntry>,
     /// The website this input's traffic is from: fills `traffic.site` where the export names
     /// none (docs/metrics.md#sites).
     pub site: Option<String>,
+    /// The per-format keys, as written.
+    #[serde(flatten)]
+    pub rest: toml::Table,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum MappingEntry {
-    File(PathBuf),
-    Inline(toml::Table),
-}
+/// The keys every input may have, with their place among the per-format keys' `order`
+/// (the list an unknown key's message gives, as serde gave it when they were all fields).
+const COMMON_INPUT_KEYS: &[(&str, usize)] = &[("path", 0), ("format", 1), ("campaign", 2), ("tz", 40), ("site", 90)];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -155,6 +151,7 @@ fn date_of(d: &toml::value::Datetime) -> Result<NaiveDate, String> {
 /// Checks a parsed file as a whole; errors come in file order of concern: campaigns, their
 /// baselines, the ladder, the inputs.
 pub(super) fn check(path: &Path, src: &Src, file: PipelineFile) -> Result<Pipeline, PipelineError> {
+    unknown_input_keys(src, &file)?;
     let base = base_dir(path);
     let at = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
     let output = at(&file.output.dir);
@@ -320,20 +317,54 @@ fn ladder(src: &Src, file: &PipelineFile) -> Result<Ladder, PipelineError> {
     })
 }
 
-/// The inputs with their options; every input gets the targets of every campaign.
+/// A key no input may have: named with its line, as serde names an unknown field.
+fn unknown_input_keys(src: &Src, file: &PipelineFile) -> Result<(), PipelineError> {
+    let keys = crate::ingest::options::all_keys();
+    for inp in &file.inputs {
+        let Some(k) = inp.get_ref().rest.keys().find(|k| !keys.iter().any(|o| o.name == k.as_str())) else {
+            continue;
+        };
+        let mut known: Vec<(&str, usize)> = COMMON_INPUT_KEYS.to_vec();
+        known.extend(keys.iter().map(|o| (o.name, o.order)));
+        known.sort_by_key(|&(_, order)| order);
+        let list: Vec<String> = known.iter().map(|(n, _)| format!("`{n}`")).collect();
+        return Err(src.err(
+            &key_span(src, &inp.span(), k),
+            k.clone(),
+            format!("unknown field `{k}`, expected one of {}", list.join(", ")),
+        ));
+    }
+    Ok(())
+}
+
+/// Where `key = …` is written inside the table at `span` (its first line when not found,
+/// e.g. a `[inputs.mapping]` sub-table).
+fn key_span(src: &Src, span: &Span, key: &str) -> Span {
+    let text = &src.text[span.start.min(src.text.len())..span.end.min(src.text.len())];
+    let mut at = span.start;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        if t.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('=')) {
+            return at..at;
+        }
+        at += line.len();
+    }
+    span.start..span.start
+}
+
+/// The inputs with their options; every input gets the targets of every campaign. The
+/// per-format keys are checked and resolved (mapping files read) by the keys themselves.
 fn inputs(
     src: &Src,
     file: &PipelineFile,
     campaigns: &[Campaign],
     at: &dyn Fn(&Path) -> PathBuf,
 ) -> Result<Vec<InputSpec>, PipelineError> {
+    let base = at(Path::new(""));
     let mut inputs = Vec::new();
-    for (i, inp) in file.inputs.iter().enumerate() {
+    for (i, entry) in file.inputs.iter().enumerate() {
+        let inp = entry.get_ref();
         let key = |k: &str| format!("inputs[{i}].{k}");
-        let date_range = match &inp.date_range {
-            None => None,
-            Some(r) => Some(parse_range(r.get_ref()).map_err(|m| src.err(&r.span(), key("date_range"), m))?),
-        };
         if let Some(f) = &inp.format {
             if crate::ingest::by_name(f).is_none() {
                 return Err(src.err(
@@ -343,14 +374,14 @@ fn inputs(
                 ));
             }
         }
-        let mapping = match &inp.mapping {
-            None => None,
-            Some(MappingEntry::Inline(t)) => Some(t.clone()),
-            Some(MappingEntry::File(p)) => Some(
-                crate::ingest::custom_csv::load_mapping(at(p))
-                    .map_err(|e| src.err(&(0..0), key("mapping"), format!("{e:#}")))?,
-            ),
-        };
+        let mut raw = crate::ingest::options::RawOptions::new();
+        for k in crate::ingest::options::all_keys() {
+            if let Some(v) = inp.rest.get(k.name) {
+                let v = (k.resolve)(v.clone(), &base)
+                    .map_err(|m| src.err(&key_span(src, &entry.span(), k.name), key(k.name), m))?;
+                raw.insert(k.name.to_string(), v);
+            }
+        }
         let mut targets: Vec<String> = campaigns.iter().flat_map(|c| c.targets.clone()).collect();
         targets.sort();
         targets.dedup();
@@ -359,13 +390,10 @@ fn inputs(
             options: InputOptions {
                 format: inp.format.clone(),
                 campaign: inp.campaign.clone(),
-                platform: inp.platform.clone(),
                 tz: inp.tz.clone(),
-                action: inp.action.clone(),
                 targets,
-                date_range,
-                mapping,
                 site: inp.site.as_deref().map(crate::ingest::site_name),
+                raw,
             },
         });
     }
@@ -384,15 +412,4 @@ pub(super) fn base_dir(path: &Path) -> PathBuf {
     }
 }
 
-/// `FROM..TO`, inclusive dates.
-pub fn parse_range(s: &str) -> Result<(NaiveDate, NaiveDate), String> {
-    let (a, b) = s.split_once("..").ok_or("expected FROM..TO, e.g. 2017-01-01..2017-01-31")?;
-    let d = |x: &str| {
-        NaiveDate::parse_from_str(x.trim(), "%Y-%m-%d").map_err(|_| format!("'{x}' is not a date like 2017-01-31"))
-    };
-    let (a, b) = (d(a)?, d(b)?);
-    if b < a {
-        return Err(format!("the range ends ({b}) before it starts ({a})"));
-    }
-    Ok((a, b))
-}
+pub use crate::ingest::options::parse_range;

@@ -84,15 +84,17 @@ impl Pipeline {
             if let Some(c) = &i.options.campaign {
                 extra.push(format!("campaign {c}"));
             }
-            if let Some((a, b)) = i.options.date_range {
-                extra.push(format!("covers {a}..{b}"));
+            // The per-format keys in their order, the site between date_range (70) and
+            // mapping (80), where validate always printed it.
+            const SITE_AT: usize = 75;
+            let mut site = i.options.site.as_ref().map(|s| format!("site {s}"));
+            for k in crate::ingest::options::all_keys() {
+                if k.order > SITE_AT {
+                    extra.extend(site.take());
+                }
+                extra.extend(i.options.raw.get(k.name).and_then(k.describe));
             }
-            if let Some(site) = &i.options.site {
-                extra.push(format!("site {site}"));
-            }
-            if i.options.mapping.is_some() {
-                extra.push("column mapping".into());
-            }
+            extra.extend(site);
             let exists = if i.path.exists() { "" } else { "  (missing!)" };
             let _ = writeln!(o, "  {}{}{exists}", i.path.display(), if extra.is_empty() { String::new() } else { format!("  [{}]", extra.join(", ")) });
         }

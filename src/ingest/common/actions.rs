@@ -143,7 +143,13 @@ pub(crate) fn source_code(code: &str) -> Option<String> {
     opt(code).filter(|c| !c.eq_ignore_ascii_case("none"))
 }
 
-/// The action verb the input gives, or the error telling how to give one.
+/// The options of both Action Network formats: the verb of rows that do not say what was done.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct ActionNetworkOptions {
+    pub action: Option<String>,
+}
+
+/// The action verb the input gives (`action`), if any.
 pub(crate) fn verb_from_input(cx: &Ctx) -> Option<String> {
-    cx.action.as_deref().map(|a| a.trim().to_lowercase()).filter(|a| !a.is_empty())
+    cx.options::<ActionNetworkOptions>().action.as_deref().map(|a| a.trim().to_lowercase()).filter(|a| !a.is_empty())
 }

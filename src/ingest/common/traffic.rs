@@ -61,16 +61,17 @@ pub fn raw_line(lines: &[&str], line: u64) -> Option<String> {
     line.checked_sub(1).and_then(|i| lines.get(i as usize)).map(|l| l.to_string())
 }
 
-/// The days a report without a date column covers: the `--date-range` of the input, else
+/// The days a report without a date column covers: `given` (the input's `date_range`), else
 /// the range the file states (`# 20170101-20170131`), else an error that asks for the flag.
 /// `what` names what lacks a date (for the message).
 pub fn report_range(
     cx: &Ctx,
+    given: Option<(NaiveDate, NaiveDate)>,
     stated: Option<(NaiveDate, NaiveDate)>,
     what: &str,
     out: &mut dyn Out,
 ) -> Result<(Day, Day), FileError> {
-    let (from, to) = match (cx.date_range, stated) {
+    let (from, to) = match (given, stated) {
         (Some(given), Some(st)) if given != st => {
             out.warn(format!(
                 "{}: the file says it covers {}..{}; using the given date range {}..{}",

@@ -22,9 +22,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
+use crate::ingest::options::{self, RawOptions};
 use crate::lake::commit::Txn;
 use crate::lake::Lake;
 use crate::model::Micros;
@@ -32,45 +32,47 @@ use crate::pseudo::Pseudonymizer;
 
 pub use plan::expand;
 
+#[cfg(test)]
+mod tests;
+
 /// How one input is read: the per-input settings of the CLI or a pipeline file.
 #[derive(Clone, Debug, Default)]
 pub struct InputOptions {
     /// Forces a format (`--format`); detected from content otherwise.
     pub format: Option<String>,
     pub campaign: Option<String>,
-    pub platform: Option<String>,
     /// IANA zone name; UTC when absent.
     pub tz: Option<String>,
-    pub action: Option<String>,
     pub targets: Vec<String>,
-    pub date_range: Option<(NaiveDate, NaiveDate)>,
-    pub mapping: Option<toml::Table>,
     /// The site the input's traffic is from (`--site`): fills `traffic.site` where the
     /// export names none (docs/metrics.md#sites).
     pub site: Option<String>,
+    /// The per-format keys (`--platform`, `date_range`, …), checked and resolved on entry;
+    /// the chosen adapter parses its own ([`crate::ingest::options`]).
+    pub raw: RawOptions,
 }
 
 impl InputOptions {
     /// A fingerprint of everything that changes what is written: the same bytes read with
     /// other options are ingested again (replacing what they wrote before).
+    ///
+    /// Stored in every lake's manifest: the text hashed for the options that existed when
+    /// each was a field of its own must stay byte for byte what it was
+    /// ([`options::fingerprint_text`]), or every lake would read every file again.
     fn fingerprint(&self) -> String {
         let mut h = Sha256::new();
+        let ([platform, action, date_range, mapping], newer) = options::fingerprint_text(&self.raw);
         let s = format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
-            self.format,
-            self.campaign,
-            self.platform,
-            self.tz,
-            self.action,
-            self.targets,
-            self.date_range,
-            self.mapping.as_ref().map(|m| m.to_string()).unwrap_or_default()
+            "{:?}|{:?}|{platform}|{:?}|{action}|{:?}|{date_range}|{mapping}",
+            self.format, self.campaign, self.tz, self.targets,
         );
         h.update(s.as_bytes());
         // Only when set, so that the fingerprints of inputs without a site stay as they were.
         if let Some(site) = &self.site {
             h.update(format!("|site={site}").as_bytes());
         }
+        // Keys added since (none yet): only when set, likewise.
+        h.update(newer.as_bytes());
         hex::encode(&h.finalize()[..8])
     }
 }

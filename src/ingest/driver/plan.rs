@@ -8,7 +8,8 @@ use sha2::{Digest, Sha256};
 
 use super::{InputOptions, InputSpec, Outcome, Report, RunOptions};
 use crate::ingest::common::walk::{self, Expanded, OwnOutputs};
-use crate::ingest::{by_name, detect, names, probe_input, Adapter, FileError, Input, Probe};
+use crate::ingest::options::Parsed;
+use crate::ingest::{by_name, detect, names, probe_input, Adapter, FileError, Input, Probe, REGISTRY};
 use crate::lake::manifest::{FileEntry, Manifest};
 
 /// An input ready to be read.
@@ -21,6 +22,8 @@ pub(super) struct Planned {
     pub(super) sha256: Option<String>,
     pub(super) adapter: &'static dyn Adapter,
     pub(super) options: InputOptions,
+    /// The adapter's own options, parsed from `options.raw`.
+    pub(super) parsed: Parsed,
     pub(super) fingerprint: String,
     pub(super) tz: chrono_tz::Tz,
     pub(super) seq: u64,
@@ -109,8 +112,10 @@ fn sha256_dir(dir: &Path) -> std::io::Result<(u64, String)> {
 }
 
 fn choose_adapter(path: &Path, shown: &str, opts: &InputOptions) -> Result<&'static dyn Adapter, FileError> {
-    // A column mapping only makes sense for custom-csv: it selects that format.
-    let forced = opts.format.as_deref().or(opts.mapping.as_ref().map(|_| "custom-csv"));
+    // A key only one format reads may choose it (a column mapping means custom-csv).
+    let selected =
+        || REGISTRY.iter().find(|a| a.options().iter().any(|k| k.selects_format && opts.raw.contains_key(k.name)));
+    let forced = opts.format.as_deref().or_else(|| selected().map(|a| a.name()));
     if let Some(name) = forced {
         return by_name(name).ok_or_else(|| {
             FileError::new(shown, format!("unknown format '{name}'; the formats are: {}", names().join(", ")))
@@ -265,6 +270,14 @@ fn stat_and_choose(
             return None;
         }
     };
+    let parsed = match adapter.parse_options(&options.raw) {
+        Ok(p) => p,
+        Err(e) => {
+            let msg = format!("the options of {}: {e}", adapter.name());
+            report.inputs[slot].1 = Outcome::Failed(FileError::new(&shown, msg).to_string());
+            return None;
+        }
+    };
     let hash_first = meta.is_dir() || old.files.iter().any(|f| same_stat(&f));
     let replaces = old.files.iter().find(|f| f.abs_path == abs).map(|f| f.id.clone());
     let p = Planned {
@@ -275,6 +288,7 @@ fn stat_and_choose(
         sha256: None,
         adapter,
         options,
+        parsed,
         fingerprint,
         tz,
         seq: 0,

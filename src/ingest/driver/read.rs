@@ -70,12 +70,9 @@ fn contexts<'p>(planned: &[Planned], run: &RunOptions, pseudo: &'p Pseudonymizer
         .map(|p| Ctx {
             source_file: p.input.display.clone(),
             campaign: p.options.campaign.clone(),
-            platform: p.options.platform.clone(),
             tz: p.tz,
-            action: p.options.action.clone(),
             targets: p.options.targets.iter().map(|t| crate::ingest::common::util::handle(t)).collect(),
-            date_range: p.options.date_range,
-            mapping: p.options.mapping.clone(),
+            options: p.parsed.clone(),
             site: p.options.site.as_deref().map(crate::ingest::site_name),
             ingested_at,
             pseudo,

@@ -48,6 +48,7 @@ use csv::StringRecord;
 use crate::ingest::common::actions::{self as shared, referrer_medium, source_code, verb_from_input, NOT_SHOWN};
 use crate::ingest::common::columns::{self, Want};
 use crate::ingest::common::csv::{self as csv_stream, cell, Columns, CsvAdapter, CsvRows};
+use crate::ingest::options::{self, OptionKey, Parsed, RawOptions};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::Action;
 use crate::privacy::CellScreen;
@@ -62,6 +63,13 @@ const SOURCE: &[&str] = &["source", "source_code"];
 const REFERRER: &[&str] = &["referrer", "referrer_code"];
 
 impl Adapter for ActionNetworkCsv {
+    fn options(&self) -> &'static [&'static OptionKey] {
+        static KEYS: &[&OptionKey] = &[&options::keys::ACTION];
+        KEYS
+    }
+    fn parse_options(&self, raw: &RawOptions) -> Result<Parsed, String> {
+        options::parse::<shared::ActionNetworkOptions>(raw, self.options())
+    }
     fn name(&self) -> &'static str {
         "action-network-csv"
     }
@@ -242,7 +250,7 @@ mod tests {
         let pseudo = key();
         let mut cx = Ctx::new(rel, &pseudo);
         cx.tz = tz.parse().unwrap();
-        cx.action = action.map(str::to_string);
+        cx.options = std::sync::Arc::new(shared::ActionNetworkOptions { action: action.map(str::to_string) });
         collect(&ADAPTER, &fixture(rel), &cx)
     }
 

@@ -48,8 +48,9 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::ingest::common::actions::{referrer_medium, source_code, verb_from_input};
+use crate::ingest::common::actions::{referrer_medium, source_code, verb_from_input, ActionNetworkOptions};
 use crate::ingest::common::util;
+use crate::ingest::options::{self, OptionKey, Parsed, RawOptions};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Warning, Writes};
 use crate::model::{Action, Micros};
 use crate::privacy::CellScreen;
@@ -302,6 +303,13 @@ fn actor(cx: &Ctx, v: &Value) -> Option<String> {
 }
 
 impl Adapter for ActionNetworkJson {
+    fn options(&self) -> &'static [&'static OptionKey] {
+        static KEYS: &[&OptionKey] = &[&options::keys::ACTION];
+        KEYS
+    }
+    fn parse_options(&self, raw: &RawOptions) -> Result<Parsed, String> {
+        options::parse::<ActionNetworkOptions>(raw, self.options())
+    }
     fn name(&self) -> &'static str {
         "action-network-json"
     }
@@ -429,7 +437,7 @@ mod tests {
     fn run(rel: &str, action: Option<&str>) -> Result<Collected, FileError> {
         let pseudo = key();
         let mut cx = Ctx::new(rel, &pseudo);
-        cx.action = action.map(str::to_string);
+        cx.options = std::sync::Arc::new(ActionNetworkOptions { action: action.map(str::to_string) });
         collect(&ADAPTER, &fixture(rel), &cx)
     }
 

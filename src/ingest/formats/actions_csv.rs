@@ -17,7 +17,7 @@
 //! - `occurred_at`: ISO 8601 with an offset (`2024-03-05T14:22:31Z`), or a local
 //!   `YYYY-MM-DD HH:MM[:SS]` / `YYYY-MM-DDTHH:MM[:SS]` / `YYYY-MM-DD` read in the input's
 //!   time zone (`cx.tz`). A blank cell is a null time; an unreadable one a reject.
-//! - `platform`: lower-cased; blank or absent is the input's forced platform (`cx.platform`)
+//! - `platform`: lower-cased; blank or absent is the input's `platform` option ([`ActionsCsvOptions`])
 //!   when one is given, else `crm` (docs/lake.md#pseudonymisation).
 //! - `post_id`: the post the action answers, as given. On `facebook` rows a post's
 //!   address (`facebook.com/<page>/posts/<id>`, `permalink.php?story_fbid=…&id=…`) becomes
@@ -46,6 +46,7 @@ use crate::ingest::common::actions::{
 use crate::ingest::common::columns::{self, Want};
 use crate::ingest::common::csv::{self as csv_stream, cell, probe_header, Columns, CsvAdapter, CsvRows};
 use crate::ingest::common::post_ids;
+use crate::ingest::options::{self, OptionKey, Parsed, RawOptions};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::Action;
 use crate::privacy::CellScreen;
@@ -65,7 +66,20 @@ const SOURCE: &[&str] = &["source"];
 const MEDIUM: &[&str] = &["medium"];
 const KEY: &[&str] = &["action_key"];
 
+/// This format's options: the platform of rows whose platform cell is blank or absent.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct ActionsCsvOptions {
+    pub platform: Option<String>,
+}
+
 impl Adapter for ActionsCsv {
+    fn options(&self) -> &'static [&'static OptionKey] {
+        static KEYS: &[&OptionKey] = &[&options::keys::PLATFORM];
+        KEYS
+    }
+    fn parse_options(&self, raw: &RawOptions) -> Result<Parsed, String> {
+        options::parse::<ActionsCsvOptions>(raw, self.options())
+    }
     fn name(&self) -> &'static str {
         "actions-csv"
     }
@@ -147,7 +161,12 @@ impl CsvAdapter for ActionsCsv {
             source: h.find(SOURCE),
             medium: h.find(MEDIUM),
             key: h.find(KEY),
-            default_platform: cx.platform.as_deref().map(str::to_lowercase).unwrap_or_else(|| "crm".into()),
+            default_platform: cx
+                .options::<ActionsCsvOptions>()
+                .platform
+                .as_deref()
+                .map(str::to_lowercase)
+                .unwrap_or_else(|| "crm".into()),
             screen: CellScreen::default(),
         }))
     }
@@ -383,7 +402,7 @@ mod tests {
     fn the_input_platform_is_the_default() {
         let pseudo = key();
         let mut cx = Ctx::new("crm_actions.csv", &pseudo);
-        cx.platform = Some("EveryAction".into());
+        cx.options = std::sync::Arc::new(ActionsCsvOptions { platform: Some("EveryAction".into()) });
         let got = collect(&ADAPTER, &fixture("actions-csv/crm_actions.csv"), &cx).unwrap();
         // Line 2 has no platform cell, line 3 says twitter.
         assert_eq!((got.actions[0].platform.as_str(), got.actions[1].platform.as_str()), ("everyaction", "twitter"));

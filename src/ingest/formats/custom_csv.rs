@@ -5,7 +5,7 @@
 //! file's columns. An example with every key explained:
 //! `pipelines/mappings/uci-facebook-metrics.toml`.
 //!
-//! The mapping (TOML, `cx.mapping`; [`load_mapping`] reads and checks a file):
+//! The mapping (TOML, the input's `mapping` option, [`MAPPING`]; [`load_mapping`] reads and checks a file):
 //!
 //! ```toml
 //! table = "posts"                  # posts (default) | actions | traffic
@@ -60,6 +60,7 @@ use serde::Deserialize;
 use crate::ingest::common::actions::{self as shared, NOT_SHOWN};
 use crate::ingest::common::csv::{self as csv_stream, Columns};
 use crate::ingest::common::util;
+use crate::ingest::options::{self, OptionKey, Parsed, RawOptions};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{AccountSnap, Action, Day, Micros, Post, Traffic};
 use crate::privacy::CellScreen;
@@ -391,7 +392,39 @@ fn canonical(list: &'static [&'static str], v: &str) -> Option<&'static str> {
     list.iter().copied().find(|c| *c == l)
 }
 
+/// This format's options: the column mapping (a TOML table, checked when read).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct CustomCsvOptions {
+    pub mapping: Option<toml::Table>,
+}
+
+/// `mapping`: a mapping file (`--mapping FILE`, or a file name in the pipeline, read and
+/// checked on entry) or an inline table (pipeline); giving one chooses custom-csv.
+pub static MAPPING: OptionKey = OptionKey {
+    name: "mapping",
+    value_name: "FILE",
+    help: "Column mapping of a custom-csv input (a TOML file; see pipelines/mappings/)",
+    order: 80,
+    from_cli: options::cli_text,
+    resolve: |v, base| match v {
+        toml::Value::String(p) => load_mapping(base.join(p)).map(toml::Value::Table).map_err(|e| format!("{e:#}")),
+        t @ toml::Value::Table(_) => Ok(t),
+        other => Err(format!("invalid type: {}, expected a mapping file name or a table", other.type_str())),
+    },
+    describe: |_| Some("column mapping".into()),
+    legacy: Some(options::Legacy::Mapping),
+    selects_format: true,
+    names_a_file: true,
+};
+
 impl Adapter for CustomCsv {
+    fn options(&self) -> &'static [&'static OptionKey] {
+        static KEYS: &[&OptionKey] = &[&MAPPING];
+        KEYS
+    }
+    fn parse_options(&self, raw: &RawOptions) -> Result<Parsed, String> {
+        options::parse::<CustomCsvOptions>(raw, self.options())
+    }
     fn name(&self) -> &'static str {
         "custom-csv"
     }
@@ -405,7 +438,8 @@ impl Adapter for CustomCsv {
         0
     }
     fn read(&self, input: &Input, cx: &Ctx, out: &mut dyn Out) -> Result<(), FileError> {
-        let Some(table) = &cx.mapping else {
+        let o = cx.options::<CustomCsvOptions>();
+        let Some(table) = &o.mapping else {
             return Err(cx.err(
                 "custom-csv needs a column mapping (--mapping FILE, or `mapping` on the pipeline input); \
                  see pipelines/mappings/uci-facebook-metrics.toml",
@@ -754,7 +788,7 @@ mod tests {
         let pseudo = key();
         let mut cx = Ctx::new(input.display.clone(), &pseudo);
         cx.tz = tz.parse().unwrap();
-        cx.mapping = Some(toml::from_str(mapping).unwrap());
+        cx.options = std::sync::Arc::new(CustomCsvOptions { mapping: Some(toml::from_str(mapping).unwrap()) });
         collect(&ADAPTER, input, &cx)
     }
 
@@ -763,7 +797,7 @@ mod tests {
         let table = load_mapping(mapping_file()).unwrap();
         let pseudo = key();
         let mut cx = Ctx::new(UCI, &pseudo);
-        cx.mapping = Some(table);
+        cx.options = std::sync::Arc::new(CustomCsvOptions { mapping: Some(table) });
         let got = collect(&ADAPTER, &Input::new(sample(UCI)), &cx).unwrap();
         // 501 lines = header + 500 posts, none rejected.
         assert_eq!((got.rows, got.posts.len(), got.rejects.len()), (500, 500, 0));
@@ -967,7 +1001,7 @@ mod tests {
             std::fs::write(&p, text).unwrap();
             let pseudo = key();
             let mut cx = Ctx::new("v.csv", &pseudo);
-            cx.mapping = Some(m.clone());
+            cx.options = std::sync::Arc::new(CustomCsvOptions { mapping: Some(m.clone()) });
             collect(&ADAPTER, &Input::new(&p), &cx)
         };
         let got = run(text).unwrap();

@@ -43,6 +43,7 @@ use crate::ingest::common::channel::channel;
 use crate::ingest::common::columns::{self, Want};
 use crate::ingest::common::traffic::{check_date, raw_line, report_range, row_counts, Rollup};
 use crate::ingest::common::util::non_empty;
+use crate::ingest::options::{self, OptionKey, Parsed, RawOptions};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
 use crate::model::{Day, Traffic};
 
@@ -94,7 +95,21 @@ impl RefType {
     }
 }
 
+/// This format's options: the days a single-period report covers.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct MatomoCsvOptions {
+    #[serde(default, deserialize_with = "options::date_range")]
+    pub date_range: Option<(NaiveDate, NaiveDate)>,
+}
+
 impl Adapter for MatomoCsv {
+    fn options(&self) -> &'static [&'static OptionKey] {
+        static KEYS: &[&OptionKey] = &[&options::keys::DATE_RANGE];
+        KEYS
+    }
+    fn parse_options(&self, raw: &RawOptions) -> Result<Parsed, String> {
+        options::parse::<MatomoCsvOptions>(raw, self.options())
+    }
     fn name(&self) -> &'static str {
         "matomo-csv"
     }
@@ -189,7 +204,13 @@ impl Adapter for MatomoCsv {
         }
         let when = match date_col {
             Some(c) => When::Column(c),
-            None => When::Range(report_range(cx, None, "This Matomo report (a single period)", out)?),
+            None => When::Range(report_range(
+                cx,
+                cx.options::<MatomoCsvOptions>().date_range,
+                None,
+                "This Matomo report (a single period)",
+                out,
+            )?),
         };
         let mut rollup = Rollup::default();
         for rec in rdr.records() {
@@ -311,7 +332,9 @@ mod tests {
     }
 
     fn run(path: &str, range: Option<(&str, &str)>) -> Result<Collected, FileError> {
-        collect_with(&ADAPTER, path, |cx| cx.date_range = range.map(|(a, b)| (d(a), d(b))))
+        collect_with(&ADAPTER, path, |cx| {
+            cx.options = std::sync::Arc::new(MatomoCsvOptions { date_range: range.map(|(a, b)| (d(a), d(b))) })
+        })
     }
 
     type Row<'a> = (&'static str, Option<&'a str>, Option<i64>, Option<i64>);

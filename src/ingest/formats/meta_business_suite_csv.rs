@@ -14,7 +14,7 @@
 //!
 //! Readings chosen:
 //! - Platform: `instagram` when the header has `Account ID` or `Account username` (or
-//!   `Likes` without `Reactions`), else `facebook`; `cx.platform` overrides both.
+//!   `Likes` without `Reactions`), else `facebook`; the input's `platform` option ([`MetaBusinessSuiteOptions`]) overrides both.
 //! - `post_id`: Instagram's `Post ID` as is (the media id, the Graph API's). Facebook's
 //!   `Post ID` is the post part only; it is stored as `<Page ID>_<Post ID>`, the Graph
 //!   API's and Page Insights' id of the same post, so a post seen in both exports counts
@@ -46,6 +46,7 @@ use crate::ingest::common::columns::{self, Want};
 use crate::ingest::common::meta::{cell, count_cell, fb_handle_from_permalink, find_col, missing_column};
 use crate::ingest::common::util::urls_in;
 use crate::ingest::common::{post_ids, util};
+use crate::ingest::options::{self, OptionKey, Parsed, RawOptions};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes, MAX_RAW_REJECT};
 use crate::model::{Micros, Post};
 
@@ -58,7 +59,20 @@ const PUBLISH: &str = "Publish time";
 
 const TIME_FORMATS: [&str; 4] = ["%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%Y-%m-%d %H:%M"];
 
+/// This format's options: `facebook` or `instagram`, over what the columns say.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct MetaBusinessSuiteOptions {
+    pub platform: Option<String>,
+}
+
 impl Adapter for MetaBusinessSuiteCsv {
+    fn options(&self) -> &'static [&'static OptionKey] {
+        static KEYS: &[&OptionKey] = &[&options::keys::PLATFORM];
+        KEYS
+    }
+    fn parse_options(&self, raw: &RawOptions) -> Result<Parsed, String> {
+        options::parse::<MetaBusinessSuiteOptions>(raw, self.options())
+    }
     fn name(&self) -> &'static str {
         "meta-business-suite-csv"
     }
@@ -153,7 +167,7 @@ impl Cols {
         let ig_columns = f("Account ID").is_some()
             || f("Account username").is_some()
             || (f("Likes").is_some() && f("Reactions").is_none());
-        let instagram = match cx.platform.as_deref() {
+        let instagram = match cx.options::<MetaBusinessSuiteOptions>().platform.as_deref() {
             Some(p) => p.eq_ignore_ascii_case("instagram"),
             None => ig_columns,
         };
@@ -289,7 +303,7 @@ mod tests {
 
     fn run(path: &str, platform: Option<&str>, tz: Option<&str>) -> Result<Collected, FileError> {
         crate::ingest::testkit::collect_with(&ADAPTER, path, |cx| {
-            cx.platform = platform.map(str::to_string);
+            cx.options = std::sync::Arc::new(MetaBusinessSuiteOptions { platform: platform.map(str::to_string) });
             if let Some(tz) = tz {
                 cx.tz = tz.parse().unwrap();
             }

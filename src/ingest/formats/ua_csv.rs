@@ -50,6 +50,7 @@ use chrono::NaiveDate;
 use crate::ingest::common::channel::channel;
 use crate::ingest::common::columns::{self, Want};
 use crate::ingest::common::traffic::{check_date, raw_line, report_range, row_counts, Rollup};
+use crate::ingest::options::{self, OptionKey, Parsed, RawOptions};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Warning, Writes};
 use crate::model::{Day, Traffic};
 
@@ -60,7 +61,21 @@ pub static ADAPTER: UaCsv = UaCsv;
 /// Columns that say where a session came from; a table needs one of them.
 const SOURCE_COLUMNS: [&str; 6] = ["Source / Medium", "Source/Medium", "Source", "Medium", "Referrer", "Full Referrer"];
 
+/// This format's options: the days a report without a date column covers.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct UaCsvOptions {
+    #[serde(default, deserialize_with = "options::date_range")]
+    pub date_range: Option<(NaiveDate, NaiveDate)>,
+}
+
 impl Adapter for UaCsv {
+    fn options(&self) -> &'static [&'static OptionKey] {
+        static KEYS: &[&OptionKey] = &[&options::keys::DATE_RANGE];
+        KEYS
+    }
+    fn parse_options(&self, raw: &RawOptions) -> Result<Parsed, String> {
+        options::parse::<UaCsvOptions>(raw, self.options())
+    }
     fn name(&self) -> &'static str {
         "ua-csv"
     }
@@ -142,7 +157,13 @@ impl Adapter for UaCsv {
             }
             let order = cols.day_index.map(|i| day_order(rows.iter().filter_map(|(_, r)| r.get(i)), stated));
             if cols.date.is_none() && cols.day_index.is_none() && range.is_none() {
-                range = Some(report_range(cx, stated, "This Universal Analytics report", out)?);
+                range = Some(report_range(
+                    cx,
+                    cx.options::<UaCsvOptions>().date_range,
+                    stated,
+                    "This Universal Analytics report",
+                    out,
+                )?);
             }
             for (line, rec) in &rows {
                 let cell = |i: Option<usize>| i.and_then(|i| rec.get(i)).map(str::trim).filter(|s| !s.is_empty());
@@ -442,7 +463,10 @@ mod tests {
     }
 
     fn run(path: &str, range: Option<(&str, &str)>) -> Result<Collected, FileError> {
-        collect_with(&ADAPTER, path, |cx| cx.date_range = range.map(|(a, b)| (d(a).to_naive(), d(b).to_naive())))
+        collect_with(&ADAPTER, path, |cx| {
+            cx.options =
+                std::sync::Arc::new(UaCsvOptions { date_range: range.map(|(a, b)| (d(a).to_naive(), d(b).to_naive())) })
+        })
     }
 
     fn row<'a>(got: &'a Collected, source: &str, medium: &str) -> &'a Traffic {
