@@ -24,6 +24,7 @@ pub mod instagram_graph_json;
 pub mod matomo_csv;
 pub mod meta_business_suite_csv;
 pub mod plausible_csv;
+#[cfg(test)] mod proptests;
 #[cfg(test)]
 pub mod testkit;
 pub mod traffic_util;
