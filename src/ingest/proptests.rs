@@ -228,12 +228,23 @@ fn apply(mut b: Vec<u8>, muts: &[Mutation]) -> Vec<u8> {
     b
 }
 
+/// An input, shown as an escaped byte string when a case fails (a list of numbers is
+/// unreadable).
+#[derive(Clone)]
+struct Bytes(Vec<u8>);
+
+impl std::fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "b\"{}\"", self.0.escape_ascii())
+    }
+}
+
 /// Inputs for one format: its fixtures mutated (mostly), arbitrary bytes, and a fixture's
 /// first line followed by arbitrary bytes (past header detection, into the rows).
-fn inputs(seeds: Vec<Vec<u8>>) -> BoxedStrategy<Vec<u8>> {
+fn inputs(seeds: Vec<Vec<u8>>) -> BoxedStrategy<Bytes> {
     let arbitrary = prop::collection::vec(any::<u8>(), 0..512);
     if seeds.is_empty() {
-        return arbitrary.boxed();
+        return arbitrary.prop_map(Bytes).boxed();
     }
     let heads: Vec<Vec<u8>> = seeds.iter().map(|s| s[..line_spans(s).first().map_or(0, |l| l.1)].to_vec()).collect();
     prop_oneof![
@@ -241,8 +252,12 @@ fn inputs(seeds: Vec<Vec<u8>>) -> BoxedStrategy<Vec<u8>> {
             .prop_map(|(s, m)| apply(s, &m)),
         1 => arbitrary,
         1 => (prop::sample::select(heads), prop::collection::vec(any::<u8>(), 0..512))
-            .prop_map(|(mut h, tail)| { h.extend(tail); h }),
+            .prop_map(|(mut h, tail)| {
+                h.extend(tail);
+                h
+            }),
     ]
+    .prop_map(Bytes)
     .boxed()
 }
 
@@ -250,7 +265,7 @@ fn inputs(seeds: Vec<Vec<u8>>) -> BoxedStrategy<Vec<u8>> {
 fn adapter_holds(format: &str) {
     let adapter = by_name(format).expect("a registered format");
     let ext = harness::extension(format);
-    let result = runner(format).run(&inputs(seeds(format)), |bytes| {
+    let result = runner(format).run(&inputs(seeds(format)), |Bytes(bytes)| {
         let got = collect_bytes(adapter, &bytes, ext, harness::settings(&bytes));
         harness::check(adapter, &bytes, &got).map_err(TestCaseError::fail)
     });
@@ -309,7 +324,7 @@ fn every_adapter_is_tested() {
 fn detection_holds() {
     let all: Vec<Vec<u8>> = REGISTRY.iter().flat_map(|a| seeds(a.name())).collect();
     let exts = prop::sample::select(vec!["csv", "json", "jsonl", "js", "txt", "xlsx"]);
-    let result = runner("detect").run(&(exts, inputs(all)), |(ext, bytes)| {
+    let result = runner("detect").run(&(exts, inputs(all)), |(ext, Bytes(bytes))| {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let path = dir.path().join(format!("input.{ext}"));
         std::fs::write(&path, &bytes).expect("write the input");
@@ -344,4 +359,65 @@ fn mutations_do_what_they_say() {
     assert_eq!(apply(b"a12,3".to_vec(), &[Mutation::Number(half, 3)]), b"a12,1e999");
     // Two quoted strings; the first ("x") emptied (TEXTS[0]).
     assert_eq!(apply(br#""x","yz""#.to_vec(), &[Mutation::Text(0, 0)]), br#""","yz""#);
+}
+
+/// Inputs the property tests and the fuzzers found to break an adapter, now rejected as
+/// located rows (each panicked on an overflowing sum in a debug build, and wrapped to a
+/// negative count in a release build).
+mod found {
+    use super::*;
+
+    const MAX: i64 = i64::MAX;
+
+    /// `format` on `text`: the harness properties hold; (line, field) of each reject, and
+    /// the rows written.
+    fn run(format: &str, text: &str) -> (Vec<(u64, String)>, usize) {
+        let adapter = by_name(format).expect("a registered format");
+        let bytes = text.as_bytes();
+        let got = collect_bytes(adapter, bytes, "csv", harness::settings(bytes));
+        harness::check(adapter, bytes, &got).unwrap_or_else(|e| panic!("{format}: {e}"));
+        let got = got.unwrap_or_else(|e| panic!("{format}: {e}"));
+        (got.rejects.iter().map(|r| (r.line, r.field.clone())).collect(), got.posts.len() + got.traffic.len())
+    }
+
+    /// Organic plus paid video views of one post.
+    #[test]
+    fn facebook_insights_video_views_past_the_largest_count() {
+        let text = format!(
+            "Post ID,Posted,Lifetime Post Total Reach,Lifetime Organic Video Views,Lifetime Paid Video Views\n\
+             1_2,02/03/2017 05:30:00 PM,5,{MAX},1\n\
+             1_3,02/03/2017 05:30:00 PM,5,2,3\n"
+        );
+        // Line 2: MAX + 1 views, rejected; line 3: 2 + 3 views, a post.
+        assert_eq!(run("facebook-insights-csv", &text), (vec![(2, "Lifetime Organic Video Views".into())], 1));
+    }
+
+    /// Two rows of the same day and source, summed by the roll-up.
+    #[test]
+    fn plausible_rows_summed_past_the_largest_count() {
+        let text = format!(
+            "\"date\",\"source\",\"visits\"\n\"2024-03-01\",\"Facebook\",{MAX}\n\
+             \"2024-03-01\",\"Facebook\",1\n\"2024-03-01\",\"Twitter\",1\n"
+        );
+        // Line 3 would make Facebook's MAX visits MAX + 1: rejected; Facebook and Twitter stay.
+        assert_eq!(run("plausible-csv", &text), (vec![(3, "visits".into())], 2));
+    }
+
+    /// The same source twice in one Matomo period, and per-goal conversions of one row.
+    #[test]
+    fn matomo_sums_past_the_largest_count() {
+        let text = format!("label,nb_visits\nFacebook,{MAX}\nFacebook,1\nTwitter,1\n");
+        assert_eq!(run("matomo-csv", &text), (vec![(3, "nb_visits".into())], 2));
+        let goals = "label,nb_visits,goals_idgoal=1_nb_conversions,goals_idgoal=2_nb_conversions";
+        let text = format!("{goals}\nFacebook,1,{MAX},1\nTwitter,1,1,1\n");
+        // Line 2: goal 1 MAX + goal 2 1, rejected at the column that overflowed.
+        assert_eq!(run("matomo-csv", &text), (vec![(2, "goals_idgoal=2_nb_conversions".into())], 1));
+    }
+
+    /// UA: two rows of the same source / medium (the roll-up), as the Plausible case.
+    #[test]
+    fn ua_rows_summed_past_the_largest_count() {
+        let text = format!("Source / Medium,Sessions\nt.co / referral,{MAX}\nt.co / referral,1\ngoogle / organic,2\n");
+        assert_eq!(run("ua-csv", &text), (vec![(3, "Sessions".into())], 2));
+    }
 }

@@ -46,17 +46,20 @@ pub fn row_counts<'a, const N: usize>(
     }
     if cols[N - 1].is_none() {
         for &c in parts {
-            out[N - 1] = add(out[N - 1], count(cell(c)).map_err(|e| (c, e))?);
+            out[N - 1] = add(out[N - 1], count(cell(c)).map_err(|e| (c, e))?).map_err(|e| (c, e))?;
         }
     }
     Ok(out)
 }
 
-/// The sum of two figures that may be missing: null only when both are.
-pub fn add(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+/// The sum of two figures that may be missing: null only when both are; `Err` when it
+/// passes the largest count (it would wrap to a negative one).
+pub fn add(a: Option<i64>, b: Option<i64>) -> Result<Option<i64>, String> {
     match (a, b) {
-        (Some(x), Some(y)) => Some(x + y),
-        (x, y) => x.or(y),
+        (Some(x), Some(y)) => {
+            x.checked_add(y).map(Some).ok_or_else(|| format!("{x} + {y} passes the largest count ({})", i64::MAX))
+        }
+        (x, y) => Ok(x.or(y)),
     }
 }
 
@@ -113,7 +116,9 @@ type Key = (
 /// Rows of one input keyed like the lake de-duplicates traffic (`model::dedup_key`):
 /// rows that differ only in a dimension the lake does not keep (a UA `Device Category`,
 /// Plausible's `utm_content`) are summed here instead of one silently replacing the
-/// other in the lake. Memory: one row per distinct key. Output is sorted by key.
+/// other in the lake. Memory: one row per distinct key. Output is sorted by key. A row
+/// whose sum would pass the largest count is not added: [`Rollup::add`] says why, for the
+/// caller to reject it.
 #[derive(Default)]
 pub struct Rollup {
     rows: BTreeMap<Key, Traffic>,
@@ -121,7 +126,7 @@ pub struct Rollup {
 }
 
 impl Rollup {
-    pub fn add(&mut self, t: Traffic) {
+    pub fn add(&mut self, t: Traffic) -> Result<(), String> {
         let key = (
             t.site.clone(),
             t.date_start,
@@ -138,17 +143,25 @@ impl Rollup {
             }
             std::collections::btree_map::Entry::Occupied(mut o) => {
                 let r = o.get_mut();
-                for (a, b) in [
-                    (&mut r.sessions, t.sessions),
-                    (&mut r.users, t.users),
-                    (&mut r.pageviews, t.pageviews),
-                    (&mut r.conversions, t.conversions),
-                ] {
-                    *a = add(*a, b);
-                }
+                let sum = |what: &str, a, b| {
+                    add(a, b).map_err(|e| {
+                        format!(
+                            "{what} summed with an earlier row of the same date, source, medium, referrer, \
+                             landing page and campaign: {e}"
+                        )
+                    })
+                };
+                let sums = [
+                    sum("sessions", r.sessions, t.sessions)?,
+                    sum("users", r.users, t.users)?,
+                    sum("pageviews", r.pageviews, t.pageviews)?,
+                    sum("conversions", r.conversions, t.conversions)?,
+                ];
+                [r.sessions, r.users, r.pageviews, r.conversions] = sums;
                 self.merged += 1;
             }
         }
+        Ok(())
     }
 
     /// Writes the rows; if some were summed, says so (users may then count a person twice).
@@ -177,7 +190,8 @@ mod tests {
         assert_eq!(count(None), Ok(None));
         assert!(count(Some("-3")).unwrap_err().contains("0 or more"));
         assert!(count(Some("12.5")).unwrap_err().contains("whole number"));
-        assert_eq!((add(Some(2), None), add(None, None), add(Some(2), Some(3))), (Some(2), None, Some(5)));
+        assert_eq!((add(Some(2), None), add(None, None), add(Some(2), Some(3))), (Ok(Some(2)), Ok(None), Ok(Some(5))));
+        assert!(add(Some(i64::MAX), Some(1)).unwrap_err().contains("largest count"));
         assert!(check_date(NaiveDate::from_ymd_opt(1999, 12, 31).unwrap()).is_err());
         assert!(check_date(NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()).is_ok());
         let far = chrono::Utc::now().date_naive() + chrono::Days::new(400);

@@ -181,7 +181,7 @@ impl Adapter for UaCsv {
                     None => (cell(cols.source).and_then(set), cell(cols.medium).and_then(set)),
                 };
                 let referrer = cell(cols.referrer).and_then(set);
-                rollup.add(Traffic {
+                if let Err(e) = rollup.add(Traffic {
                     platform: "web".into(),
                     date_start: Some(date_start),
                     date_end: Some(date_end),
@@ -196,7 +196,9 @@ impl Adapter for UaCsv {
                     pageviews,
                     conversions,
                     ..Default::default()
-                });
+                }) {
+                    reject(out, sessions_col, e);
+                }
             }
         }
         if used == 0 {
