@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::ingest::util::parse_count;
-use crate::ingest::{Ctx, FileError, Out};
+use crate::ingest::util::{self, parse_count};
+use crate::ingest::{Ctx, FileError, Out, MAX_RAW_REJECT};
 use crate::model::{Day, Traffic};
 
 /// A traffic date must fall in 2000-01-01 ..= today + 1 year; anything else is a typo or
@@ -63,9 +63,9 @@ pub fn add(a: Option<i64>, b: Option<i64>) -> Result<Option<i64>, String> {
     }
 }
 
-/// Line `line` (1-based) of a decoded file, for a reject's `raw`.
+/// Line `line` (1-based) of a decoded file, for a reject's `raw` (cut like every raw row).
 pub fn raw_line(lines: &[&str], line: u64) -> Option<String> {
-    line.checked_sub(1).and_then(|i| lines.get(i as usize)).map(|l| l.to_string())
+    line.checked_sub(1).and_then(|i| lines.get(i as usize)).map(|l| util::cut(l, MAX_RAW_REJECT))
 }
 
 /// The days a report without a date column covers: the `--date-range` of the input, else
@@ -198,6 +198,8 @@ mod tests {
         assert!(check_date(far).is_err());
         assert_eq!(raw_line(&["a", "b"], 2).as_deref(), Some("b"));
         assert_eq!(raw_line(&["a"], 0), None);
+        // A long line is kept up to the reject cut.
+        assert_eq!(raw_line(&["x".repeat(MAX_RAW_REJECT + 9).as_str()], 1).map(|r| r.len()), Some(MAX_RAW_REJECT));
         // Sessions, users, conversions; the conversions column is missing: goals 2 + 1.
         let row = ["12", "", "2", "1"];
         assert_eq!(row_counts(|c| Some(row[c]), [Some(0), Some(1), None], &[2, 3]), Ok([Some(12), None, Some(3)]));
