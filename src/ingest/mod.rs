@@ -19,6 +19,8 @@ pub mod options;
 mod registry_tests;
 pub mod rules;
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 pub mod testkit;
 
 use std::fmt;

@@ -23,6 +23,20 @@ pub fn collect_with(
     collect(adapter, &Input::new(path), &cx)
 }
 
+/// Runs `adapter` on `bytes`, written to a temporary file `input.<ext>`, after `set`
+/// adjusts the context.
+pub fn collect_bytes(
+    adapter: &dyn Adapter,
+    bytes: &[u8],
+    ext: &str,
+    set: impl FnOnce(&mut Ctx),
+) -> Result<Collected, FileError> {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join(format!("input.{ext}"));
+    std::fs::write(&path, bytes).expect("write the input");
+    collect_with(adapter, &path, set)
+}
+
 /// Runs `adapter` on `path` with default settings.
 pub fn collect_path(adapter: &dyn Adapter, path: impl AsRef<Path>) -> Result<Collected, FileError> {
     collect_with(adapter, path, |_| {})

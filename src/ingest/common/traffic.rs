@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::ingest::common::util::parse_count;
-use crate::ingest::{Ctx, FileError, Out};
+use crate::ingest::common::util::{self, parse_count};
+use crate::ingest::{Ctx, FileError, Out, MAX_RAW_REJECT};
 use crate::model::{Day, Traffic};
 
 /// A traffic date must fall in 2000-01-01 ..= today + 1 year; anything else is a typo or
@@ -42,23 +42,26 @@ pub fn row_counts<'a, const N: usize>(
     }
     if cols[N - 1].is_none() {
         for &c in parts {
-            out[N - 1] = add(out[N - 1], count(cell(c)).map_err(|e| (c, e))?);
+            out[N - 1] = add(out[N - 1], count(cell(c)).map_err(|e| (c, e))?).map_err(|e| (c, e))?;
         }
     }
     Ok(out)
 }
 
-/// The sum of two figures that may be missing: null only when both are.
-pub fn add(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+/// The sum of two figures that may be missing: null only when both are; `Err` when it
+/// passes the largest count (it would wrap to a negative one).
+pub fn add(a: Option<i64>, b: Option<i64>) -> Result<Option<i64>, String> {
     match (a, b) {
-        (Some(x), Some(y)) => Some(x + y),
-        (x, y) => x.or(y),
+        (Some(x), Some(y)) => {
+            x.checked_add(y).map(Some).ok_or_else(|| format!("{x} + {y} passes the largest count ({})", i64::MAX))
+        }
+        (x, y) => Ok(x.or(y)),
     }
 }
 
-/// Line `line` (1-based) of a decoded file, for a reject's `raw`.
+/// Line `line` (1-based) of a decoded file, for a reject's `raw` (cut like every raw row).
 pub fn raw_line(lines: &[&str], line: u64) -> Option<String> {
-    line.checked_sub(1).and_then(|i| lines.get(i as usize)).map(|l| l.to_string())
+    line.checked_sub(1).and_then(|i| lines.get(i as usize)).map(|l| util::cut(l, MAX_RAW_REJECT))
 }
 
 /// The days a report without a date column covers: `given` (the input's `date_range`), else
@@ -110,7 +113,9 @@ type Key = (
 /// Rows of one input keyed like the lake de-duplicates traffic (`model::dedup_key`):
 /// rows that differ only in a dimension the lake does not keep (a UA `Device Category`,
 /// Plausible's `utm_content`) are summed here instead of one silently replacing the
-/// other in the lake. Memory: one row per distinct key. Output is sorted by key.
+/// other in the lake. Memory: one row per distinct key. Output is sorted by key. A row
+/// whose sum would pass the largest count is not added: [`Rollup::add`] says why, for the
+/// caller to reject it.
 #[derive(Default)]
 pub struct Rollup {
     rows: BTreeMap<Key, Traffic>,
@@ -118,7 +123,7 @@ pub struct Rollup {
 }
 
 impl Rollup {
-    pub fn add(&mut self, t: Traffic) {
+    pub fn add(&mut self, t: Traffic) -> Result<(), String> {
         let key = (
             t.site.clone(),
             t.date_start,
@@ -135,17 +140,25 @@ impl Rollup {
             }
             std::collections::btree_map::Entry::Occupied(mut o) => {
                 let r = o.get_mut();
-                for (a, b) in [
-                    (&mut r.sessions, t.sessions),
-                    (&mut r.users, t.users),
-                    (&mut r.pageviews, t.pageviews),
-                    (&mut r.conversions, t.conversions),
-                ] {
-                    *a = add(*a, b);
-                }
+                let sum = |what: &str, a, b| {
+                    add(a, b).map_err(|e| {
+                        format!(
+                            "{what} summed with an earlier row of the same date, source, medium, referrer, \
+                             landing page and campaign: {e}"
+                        )
+                    })
+                };
+                let sums = [
+                    sum("sessions", r.sessions, t.sessions)?,
+                    sum("users", r.users, t.users)?,
+                    sum("pageviews", r.pageviews, t.pageviews)?,
+                    sum("conversions", r.conversions, t.conversions)?,
+                ];
+                [r.sessions, r.users, r.pageviews, r.conversions] = sums;
                 self.merged += 1;
             }
         }
+        Ok(())
     }
 
     /// Writes the rows; if some were summed, says so (users may then count a person twice).
@@ -174,13 +187,16 @@ mod tests {
         assert_eq!(count(None), Ok(None));
         assert!(count(Some("-3")).unwrap_err().contains("count ≥ 0"));
         assert!(count(Some("12.5")).unwrap_err().contains("whole number"));
-        assert_eq!((add(Some(2), None), add(None, None), add(Some(2), Some(3))), (Some(2), None, Some(5)));
+        assert_eq!((add(Some(2), None), add(None, None), add(Some(2), Some(3))), (Ok(Some(2)), Ok(None), Ok(Some(5))));
+        assert!(add(Some(i64::MAX), Some(1)).unwrap_err().contains("largest count"));
         assert!(check_date(NaiveDate::from_ymd_opt(1999, 12, 31).unwrap()).is_err());
         assert!(check_date(NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()).is_ok());
         let far = chrono::Utc::now().date_naive() + chrono::Days::new(400);
         assert!(check_date(far).is_err());
         assert_eq!(raw_line(&["a", "b"], 2).as_deref(), Some("b"));
         assert_eq!(raw_line(&["a"], 0), None);
+        // A long line is kept up to the reject cut.
+        assert_eq!(raw_line(&["x".repeat(MAX_RAW_REJECT + 9).as_str()], 1).map(|r| r.len()), Some(MAX_RAW_REJECT));
         // Sessions, users, conversions; the conversions column is missing: goals 2 + 1.
         let row = ["12", "", "2", "1"];
         assert_eq!(row_counts(|c| Some(row[c]), [Some(0), Some(1), None], &[2, 3]), Ok([Some(12), None, Some(3)]));

@@ -244,7 +244,12 @@ fn row_post(c: &Cols, cells: &[String], h: &[String], cx: &Ctx) -> Result<Post, 
             let (o, p) = (count(c.video_organic)?, count(c.video_paid)?);
             match (o, p) {
                 (None, None) => None,
-                (o, p) => Some(o.unwrap_or(0) + p.unwrap_or(0)),
+                (o, p) => Some(o.unwrap_or(0).checked_add(p.unwrap_or(0)).ok_or_else(|| {
+                    (
+                        VIDEO_ORGANIC.to_string(),
+                        format!("organic plus paid video views pass the largest count ({})", i64::MAX),
+                    )
+                })?),
             }
         }
     };

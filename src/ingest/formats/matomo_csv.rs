@@ -271,7 +271,7 @@ impl Adapter for MatomoCsv {
                 }
                 (None, None) => (non_empty(label), None, channel(Some(label), None, url)),
             };
-            rollup.add(Traffic {
+            if let Err(e) = rollup.add(Traffic {
                 platform: "web".into(),
                 date_start: Some(date_start),
                 date_end: Some(date_end),
@@ -285,7 +285,9 @@ impl Adapter for MatomoCsv {
                 users,
                 conversions,
                 ..Default::default()
-            });
+            }) {
+                reject(out, visits_col, e);
+            }
         }
         rollup.emit(cx, out);
         Ok(())

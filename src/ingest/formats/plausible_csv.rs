@@ -276,7 +276,7 @@ fn read_sources(
         let source = cell(source_col).or(cell(utm_source_col)).map(str::to_string);
         let medium = cell(medium_col).map(str::to_string);
         let referrer = cell(referrer_col).map(str::to_string);
-        rollup.add(Traffic {
+        if let Err(e) = rollup.add(Traffic {
             platform: "web".into(),
             date_start: Some(day),
             date_end: Some(day),
@@ -290,7 +290,9 @@ fn read_sources(
             users,
             pageviews,
             ..Default::default()
-        });
+        }) {
+            reject(out, &header[visits_col], e);
+        }
     }
     Ok(())
 }

@@ -214,7 +214,7 @@ impl Adapter for UaCsv {
                     None => (cell(cols.source).and_then(set), cell(cols.medium).and_then(set)),
                 };
                 let referrer = cell(cols.referrer).and_then(set);
-                rollup.add(Traffic {
+                if let Err(e) = rollup.add(Traffic {
                     platform: "web".into(),
                     site: cell(cols.hostname).and_then(set).map(|h| crate::ingest::site_name(&h)),
                     date_start: Some(date_start),
@@ -230,7 +230,9 @@ impl Adapter for UaCsv {
                     pageviews,
                     conversions,
                     ..Default::default()
-                });
+                }) {
+                    reject(out, sessions_col, e);
+                }
             }
         }
         if used == 0 {
