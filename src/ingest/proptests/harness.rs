@@ -8,7 +8,7 @@
 //! - output stays bounded by the input: at most [`ROWS_PER_UNIT`] rows per line or JSON
 //!   object of the input, no row larger in the lake than [`ROW_FACTOR`] times the input
 //!   plus a fixed allowance (field names, offsets, pseudonymised ids), at most one warning
-//!   per line or object;
+//!   per line or object besides a few about the whole file ([`FILE_WARNINGS`]);
 //! - every reject is located: a line from 1 to the input's line count, a non-empty field
 //!   and message, no raw row for supporter exports, none longer than the reject cut;
 //!   rejects never outnumber the rows read (the reject rate is a share);
@@ -33,6 +33,8 @@ pub const ROWS_PER_UNIT: usize = 4;
 pub const ROW_FACTOR: usize = 4;
 /// Lake bytes a row may take whatever the input: offsets, numbers, ids, the file name.
 pub const ROW_ALLOWANCE: usize = 4096;
+/// Warnings about the whole file (its encoding, no rows, ...) on top of one per line.
+pub const FILE_WARNINGS: usize = 8;
 
 /// The extension an input of `format` is written with (some detectors look at it).
 pub fn extension(format: &str) -> &'static str {
@@ -187,7 +189,7 @@ pub fn check(adapter: &dyn Adapter, bytes: &[u8], res: &Result<Collected, FileEr
     if rows > ROWS_PER_UNIT * units {
         return Err(format!("{rows} rows out of {lines} lines and {units} lines and objects"));
     }
-    if got.warnings.len() > units {
+    if got.warnings.len() > units + FILE_WARNINGS {
         return Err(format!("{} warnings out of {units} lines and objects", got.warnings.len()));
     }
     let limit = ROW_FACTOR * bytes.len() + ROW_ALLOWANCE;
