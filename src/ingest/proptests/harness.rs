@@ -8,7 +8,7 @@
 //! - output stays bounded by the input: at most [`ROWS_PER_UNIT`] rows per line or JSON
 //!   object of the input, no row larger in the lake than [`ROW_FACTOR`] times the input
 //!   plus a fixed allowance (field names, offsets, pseudonymised ids), at most one warning
-//!   per line or object;
+//!   per line or object besides a few about the whole file ([`FILE_WARNINGS`]);
 //! - every reject is located: a line from 1 to the input's line count, a non-empty field
 //!   and message, no raw row for supporter exports, none longer than the reject cut;
 //!   rejects never outnumber the rows read (the reject rate is a share);
@@ -29,13 +29,13 @@ use std::sync::OnceLock;
 /// collected post also yields its action, an object may carry an account snapshot.
 pub const ROWS_PER_UNIT: usize = 4;
 
-/// Warnings a file may earn about itself, whatever its length (encoding, columns, ending).
-pub const FILE_WARNINGS: usize = 3;
 /// A row may hold the input a few times over: a post's text, its hashtags, mentions and
 /// links, all cut from the same bytes (and UTF-16 text grows when re-encoded as UTF-8).
 pub const ROW_FACTOR: usize = 4;
 /// Lake bytes a row may take whatever the input: offsets, numbers, ids, the file name.
 pub const ROW_ALLOWANCE: usize = 4096;
+/// Warnings about the whole file (its encoding, no rows, ...) on top of one per line.
+pub const FILE_WARNINGS: usize = 8;
 
 /// The extension an input of `format` is written with (some detectors look at it).
 pub fn extension(format: &str) -> &'static str {
@@ -193,8 +193,6 @@ pub fn check(adapter: &dyn Adapter, bytes: &[u8], res: &Result<Collected, FileEr
     if rows > ROWS_PER_UNIT * units {
         return Err(format!("{rows} rows out of {lines} lines and {units} lines and objects"));
     }
-    // Besides the warnings of lines and objects, a file may earn a few about itself (its
-    // encoding, its missing or renamed columns, a truncated last line).
     if got.warnings.len() > units + FILE_WARNINGS {
         return Err(format!("{} warnings out of {units} lines and objects", got.warnings.len()));
     }
