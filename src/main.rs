@@ -1,3 +1,6 @@
+//! The `rallylens` binary: parse the command line, run the command, map its error to the
+//! documented exit code (`cli::exit_code`). Everything else lives in the library.
+
 use std::process::ExitCode;
 
 #[global_allocator]

@@ -19,7 +19,7 @@
 //!   Ids are compared by [`join_key`]: a Facebook post is found by its post part, so an
 //!   action naming the bare post id (as CRMs and users copy it) answers the lake's
 //!   `<page id>_<post id>` and the other way round (docs/lake.md#post-ids). It is a
-//!   sub-slice of the id: no allocation, one hash and one lookup per action as before;
+//!   sub-slice of the id: no allocation, one hash and one lookup per action;
 //!   two rows `<page>_<post>` and `<post>` of one post share a code;
 //! - `occurred_at`: µs since the epoch (UTC), [`NO_TIME`] for null.
 //!

@@ -6,7 +6,7 @@
 //! ONE warning per file, naming the columns and, when the file has a column whose name is
 //! close (a likely rename: `public_metrics.likes_count` for `public_metrics.like_count`,
 //! `Page Views` for `Pageviews`), that column too. Rows are still ingested; the figures of
-//! the missing columns are null, as before, but no longer silently.
+//! the missing columns are null, and said so.
 //!
 //! Two kinds of optional column, a reading of FORMATS.md's layouts:
 //! - [`Want::always`]: every export of the format has it (twarc-csv's `public_metrics.*`,

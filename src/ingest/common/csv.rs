@@ -10,7 +10,7 @@
 //! text), and cuts only at newlines outside quoted cells. The scan looks at quotes only
 //! (`memchr`), so it runs at memory speed on files with few quoted cells.
 //!
-//! UTF-16 files are not split: they are decoded whole, as before.
+//! UTF-16 files are not split: they are decoded whole.
 
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;

@@ -9,7 +9,7 @@
 //!   folder, is skipped with a warning instead of being walked without end.
 //! - **Nothing skipped silently.** A broken symbolic link is a warning; a subfolder or entry
 //!   that cannot be read is a failed input (exit code 3), as an unreadable file is.
-//!   Hidden entries (names starting with `.`) are not read, by design, as before.
+//!   Hidden entries (names starting with `.`) are not read, by design.
 //! - **Never the run's own outputs.** The lake being written, its key file (`LAKE.key`
 //!   beside it) and a run's output folder are skipped with a warning when met in a folder,
 //!   and refused when named as an input (a run would otherwise read its own lake, report and
