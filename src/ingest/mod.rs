@@ -111,7 +111,7 @@ pub trait Adapter: Sync {
     fn about(&self) -> &'static str;
     fn writes(&self) -> Writes;
     /// What one counted record of this format is. By default read off the name's suffix,
-    /// which FORMATS.md keeps honest: `-jsonl` counts lines, `-csv` rows (an XLSX sheet's
+    /// which the format names keep honest: `-jsonl` counts lines, `-csv` rows (an XLSX sheet's
     /// too), anything else (`-json`, an archive) the objects it holds.
     fn record_unit(&self) -> RecordUnit {
         let name = self.name();

@@ -8,7 +8,7 @@
 //! `Page Views` for `Pageviews`), that column too. Rows are still ingested; the figures of
 //! the missing columns are null, and said so.
 //!
-//! Two kinds of optional column, a reading of FORMATS.md's layouts:
+//! Two kinds of optional column, a reading of the formats' documented layouts (docs/formats.md):
 //! - [`Want::always`]: every export of the format has it (twarc-csv's `public_metrics.*`,
 //!   Tweet activity's `impressions`): missing, it is warned about whatever the file holds;
 //! - [`Want::maybe`]: the format documents it as optional (`post_id` in actions-csv, a UA

@@ -37,7 +37,7 @@
 //!   the host of the `page_location` param, of the session's earliest event that has one
 //!   (lower-cased, `www.` kept: it is the site's name, not a referrer to classify); a
 //!   session with neither (app events) falls back to its `stream_id`, the property's data
-//!   stream, which LAKE.md's "site or property id" allows.
+//!   stream, which the lake's "site or property id" (docs/lake.md) allows.
 //!
 //! Events without `user_pseudo_id` or `ga_session_id` (consent-mode pings) belong to no
 //! session: they are counted in one warning and otherwise left out.
