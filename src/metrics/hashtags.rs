@@ -1,63 +1,23 @@
-//! Hashtag pick-up and target responses (docs/metrics.md#hashtag-pick-up, #target-response).
+//! Hashtag pick-up (`hashtag_daily`, per campaign, hashtag, day) and target responses
+//! (`target_response`, one row for every target): did the campaign's hashtags spread, and
+//! did the targets answer.
 //!
-//! ## `hashtag_daily` — per (campaign, hashtag, day)
-//! Input: every post created inside the window (`in_window`: its day in the campaign's time
-//! zone is between start and end), own and collected (docs/metrics.md#hashtag-pick-up), whose hashtags hold one of
-//! the campaign's hashtags. Hashtags are compared lower-cased and without a leading `#` on
-//! both sides (the lake's are already so; hand-made or older lakes may not be). A post that
-//! lists the same hashtag twice (`#MakeTheFuture … #makethefuture`) counts once.
-//! - `posts`: originals, i.e. posts with `is_repost` not true (null counts as original);
-//! - `reposts`: posts with `is_repost = true`;
-//! - `authors`: distinct authors that day (originals and reposts alike: a repost spreads the
-//!   hashtag to the reposter's followers);
-//! - `new_authors`: authors whose first use of the hashtag *in the window* is that day (a
-//!   use before the window does not make an author old);
-//! - `potential_reach`: Σ over the day's distinct authors of each author's largest
-//!   `posts.followers` that day; null when none of the day's authors has a count. Authors
-//!   without a count add nothing (the sum is then a lower bound): `authors_with_followers`
-//!   (extra column) says how many authors the sum covers.
+//! Readings to keep:
+//! - Hashtags compared lower-cased without `#`; a post repeating one counts once; posts in
+//!   the window (campaign tz), own and collected; `is_repost` null counts as original.
+//! - Author = `platform:account_id`, else `platform:@handle`; no cross-platform linking.
+//! - `new_authors`: first use in the window; `potential_reach`: Σ of each author's largest
+//!   followers that day, null when none known (`authors_with_followers` says how many).
+//! - No zero rows invented for days without use.
+//! - Mentions: collected, non-repost, not by the target, mentioning it or replying to its
+//!   handle or a known id of it (replies by id added here).
+//! - Response: a non-repost target post from start to end + 7 days that replies to/quotes a
+//!   campaign post, mentions an own account, or uses a campaign hashtag; `response_kind`
+//!   first of reply, quote, mention_own, hashtag; ties by smaller post id.
+//! - `latency_hours` may be negative; `target_posts = 0` means "no response seen".
+//! - Small intermediate sets are collected before reuse (plan size, stack overflow).
 //!
-//! An author is `platform:account_id`, or `platform:@handle` when the post has no id; posts
-//! with neither count in `posts`/`reposts` but not among authors. The same person on two
-//! platforms is two authors (nothing in the lake links them).
-//! Rows exist only for (hashtag, day) pairs with at least one use: a missing day means no
-//! collected or own post used the hashtag that day (the lake cannot tell whether a
-//! collection covered the day, so no zero rows are invented).
-//!
-//! ## `target_response` — per (campaign, target), one row for every target
-//! - `mentions`: collected posts (not own, docs/metrics.md#vocabulary), created in the window, not reposts
-//!   (a repost never counts as a mention: docs/lake.md#actions), not written by the target
-//!   itself, whose `mentions` hold the target or that
-//!   reply to one of the target's accounts: `in_reply_to_account` (any case) is the
-//!   target's handle, or an `account_id` the lake associates with that handle on the same
-//!   platform (posts or accounts table). Such posts are campaign posts by the membership rule
-//!   (docs/metrics.md#vocabulary); the scope's `member` flag recognises replies by handle only, so replies by id
-//!   are added here (see the report).
-//! - `mentioning_authors`: distinct authors of those posts (same author key as above);
-//!   `first_mention_at`: the earliest.
-//! - The target's posts: lower-cased `account_handle` is the target, or (platform,
-//!   `account_id`) is one of the target's ids. A *response* is a target post, not a repost,
-//!   whose day (campaign tz) is between the start and end + 7 days inclusive (i.e. before
-//!   00:00 of end + 8 days local time), which is a reply to (`in_reply_to_post_id`) or a
-//!   quote of (`quoted_post_id`) a campaign post of the same platform, or mentions an own
-//!   account of its platform (in `mentions`, or as `in_reply_to_account`), or uses a
-//!   campaign hashtag. Reposts by the target are not responses (they carry the original's
-//!   hashtags and mentions, and are not the target speaking).
-//! - `responded` = there is a response; `first_response_at`, `response_post_id` (ties on
-//!   time broken by the smaller post id) and `response_kind` (extra: `reply`, `quote`,
-//!   `mention_own` or `hashtag`, first that applies in that order) describe the earliest.
-//! - `latency_hours` = (first_response_at − first_mention_at) in hours (Float64); null when
-//!   there is no mention or no response. It is negative when the target's first response
-//!   came before anyone mentioned it (a response needs no mention: docs/metrics.md#target-response).
-//! - `platform`: the platforms (sorted, comma-joined) where the target was mentioned or
-//!   where the lake knows an account with its handle; null when neither.
-//! - `target_posts` (extra): the target's posts (reposts included) in the response
-//!   window. `responded = false` with `target_posts = 0` means the lake holds none of the
-//!   target's posts for that time: read it as "no response seen", not as proof of silence.
-//!
-//! The small intermediate sets (the targets' account ids, their posts, the mentions, the
-//! campaign posts' ids) are collected before they are reused: a plan that repeats the
-//! scope's posts query half a dozen times overflows a 2 MB thread stack.
+//! User docs: docs/metrics.md#hashtag-pick-up, docs/metrics.md#target-response.
 
 use polars::prelude::*;
 

@@ -1,63 +1,21 @@
-//! Ladder of engagement (docs/metrics.md#ladder-of-engagement): `ladder_transitions`, `ladder_summary` and
-//! the KPI headline (`moved_up`, `new_supporters`).
+//! Ladder of engagement: `ladder_transitions`, `ladder_summary` and the KPI headline
+//! (`moved_up`, `new_supporters`): how supporters climb the rungs over a campaign.
 //!
-//! # Formula
-//! - Covered actors: every actor with at least one campaign action (`in_campaign`, not
-//!   `excluded`) at any time, inside the window or not (docs/metrics.md#ladder-of-engagement). Own accounts and targets
-//!   (`excluded`) are never covered.
-//! - `H(a, t)` = highest rung (≥ 1) of ALL of actor a's actions (whatever their campaign,
-//!   history before the campaign included) with `occurred_at < t` (strictly before), 0 when
-//!   none.
-//! - Boundaries `t_k` = 00:00, in the campaign's time zone, of the day `start + k·period_days`
-//!   for k = 0 … n−1, and `t_n` = 00:00 of the day after `end` (the window's end); the last
-//!   period is shorter when the window is not a multiple of `period_days`. Period k (1…n)
-//!   runs over `[t_{k−1}, t_k)`.
-//! - `ladder_transitions`: for each period k and each covered actor with `H(a, t_k) ≥ 1`, one
-//!   transition `H(a, t_{k−1}) → H(a, t_k)` (stays included, 0 = not yet engaged); `actors`
-//!   counts actors per (campaign, period, from_rung, to_rung).
-//! - `ladder_summary` per rung r = 1…K: `at_start` = #{H(t_0) = r}, `at_end` = #{H(t_n) = r},
-//!   `climbed` = #{H(t_0) = r and H(t_n) > r}, `climb_rate` = climbed / at_start (null when
-//!   at_start = 0), `new` = #{H(t_0) = 0 and H(t_n) = r}; `median_days_to_climb`: over actors
-//!   whose first ladder action is at rung r and who later act at a higher rung, the median of
-//!   `(first time above r − first time at r)` in fractional days, counted only when the first
-//!   time above r is before the window's end `t_n` (the first time at r then is too).
-//!   Several actions at the actor's first instant count at the highest of their rungs.
-//! - Headline ([`ladder_headline`]): `moved_up` = Σ_r climbed, `new_supporters` = Σ_r new.
+//! Readings to keep:
+//! - Covered actors: at least one campaign action at any time; `excluded` never covered.
+//! - `H(a, t)` = highest rung of ALL a's actions (history included) strictly before t, else 0.
+//! - Boundaries are local midnights in the campaign tz every `period_days`, last period
+//!   shorter; a missing midnight is the next valid 15-minute step, an ambiguous one the earlier.
+//! - Transitions for actors with `H(t_k) ≥ 1`, stays included; periods numbered 1…n,
+//!   `period_end` inclusive; periods with no engaged actor have no rows.
+//! - Summary: every rung 1…K has a row, counts 0 not null; `climb_rate` null at at_start 0.
+//! - `median_days_to_climb`: from the first ladder action (rung ≥ 1, history counts) to the
+//!   first time above it, before the window's end; elapsed days; usual median;
+//!   `climbers_timed` says how many.
+//! - Null `occurred_at` counts for coverage, never for `H`; integers are Int64.
+//! - Computed from a dense (actor × rung) table of first times, not per-boundary joins.
 //!
-//! # Choices made here (docs/metrics.md#ladder-of-engagement states the resulting rules)
-//! - Boundaries are local midnights (calendar days in the campaign's time zone), not
-//!   multiples of 24 h after `t_0`: across a DST change they stay on 00:00 local, like
-//!   `period_start` / `period_end` and the window's end. A midnight that does not exist
-//!   (DST gap at 00:00) is the first valid local time after it (15-minute steps); an
-//!   ambiguous one is the earlier instant.
-//! - `period` is numbered 1…n; `period_start` is the first day and `period_end` the LAST day
-//!   (inclusive, like the campaign's own `start`/`end`) of the period, Dates in the campaign's
-//!   time zone. Periods where no actor has `H ≥ 1` have no rows.
-//! - "First action" for `median_days_to_climb` means the first action ON THE LADDER
-//!   (rung ≥ 1); actions of verbs on no rung are ignored. Only covered actors count. History
-//!   before the campaign counts: the first time at r, and even the climb, may be before the
-//!   window starts (the definition bounds both times only by the window's end). Days are elapsed time
-//!   (µs / 86 400 000 000), not calendar days. The median is the usual one (mean of the two
-//!   middle values; = numpy's linear 50th percentile, as `stats::median`). Extra column
-//!   `climbers_timed` gives how many actors the median is over.
-//! - Actions with a null `occurred_at` cannot be placed in time: they count for coverage
-//!   (a campaign action) but never for `H` or the days to climb.
-//! - `rung`, `period`, `from_rung`, `to_rung` are Int64, like every integer of the outputs.
-//!   Every rung 1…K has a summary row, with counts 0 (not null: 0 actors is a measured 0),
-//!   and `climb_rate` / `median_days_to_climb` null where they have no denominator/actors.
-//!
-//! # Computation (large lakes: ~10M actions)
-//! One pass over the lake's action table (codes, [`super::actions`]) fills a dense
-//! (actor × rung) table of first times, shared by all campaigns. Since
-//! `H(a, t) = max{ r ≥ 1 : first_time(a, r) < t }`, each covered actor's row of K+1 first
-//! times gives `H` at every boundary, the first ladder instant and its rung, and the first
-//! time above it, without a join or a group-by over the actions. `H` only rises, at most
-//! once per rung, so it is kept as steps (boundary, new H), not one value per boundary:
-//! `ladder_transitions` counts each rise in its period and each run of stays as a range of
-//! periods (a difference array per rung), and `ladder_summary` is a group-by of the
-//! per-actor table (H at t_0 and t_n). Memory and time follow the actors, not the number of
-//! periods (a 1950–2050 window over a tiny lake is as cheap as a month), apart from
-//! (K + 1) counts per period. Times are compared as Int64 µs since the epoch (UTC).
+//! User docs: docs/metrics.md#ladder-of-engagement.
 
 use chrono::{Duration, NaiveDate, TimeZone};
 use polars::prelude::*;

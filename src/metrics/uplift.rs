@@ -1,77 +1,23 @@
-//! Traffic referral uplift (docs/metrics.md#referral-uplift): table `referral_uplift`, one row per
-//! (campaign, channel) for every social channel with traffic and for `all_social`.
+//! Referral uplift: the `referral_uplift` table, one row per (campaign, channel) for each
+//! social channel with traffic plus `all_social`: how many sessions the campaign added over
+//! what the baseline predicts.
 //!
-//! For a campaign and a series X (one social channel, or all social channels summed):
-//! `s_d` = sessions from X on day d (0 when the site has rows that day but none from X; a day
-//! with no rows at all is missing and left out), `c_d` = sessions from all non-social
-//! channels (`search, email, direct, referral, other`), B = baseline days, P = campaign days.
-//! - `control` when B has ≥ 14 days with data and `c` is not constant over them (and P is
-//!   daily, see below): OLS `s = α + β·c` on B ([`stats::ols`]),
-//!   `expected = Σ_{d∈P} max(0, α + β·c_d)`.
-//! - else `dow_mean` when every weekday of P occurs in B:
-//!   `expected = Σ_{d∈P} mean(s over B's days with d's weekday)`.
-//! - else `mean`: `expected = mean_B(s) · |P|`.
-//! - `observed = Σ_{d∈P} s_d`, `uplift_sessions = observed − expected`,
-//!   `uplift_rel = uplift_sessions / expected` (null when expected is 0).
-//! - `ci_low, ci_high`: 2.5th and 97.5th percentiles (numpy linear) of 2000 draws
-//!   `observed − (expected + Σ of |P| baseline residuals drawn with replacement)` (docs/metrics.md#referral-uplift),
-//!   indices from [`stats::draw_indices`] with [`stats::SEED`]; residuals are the OLS
-//!   residuals `s_d − (α + β·c_d)` (unclamped fit) for `control`, `s_d − mean of its
-//!   weekday` for `dow_mean`, `s_d − mean_B(s)` for `mean`. `p_no_effect` = share of the
-//!   draws with uplift ≤ 0.
-//! - `expected_total`: the site's expected total sessions (all channels) in P by the same
-//!   method as the row (for `control`, its own OLS of the total on `c`);
-//!   `total_traffic_uplift_rel = uplift_sessions / expected_total` (null when it is 0).
+//! Readings to keep:
+//! - `s_d` = sessions of the series on day d (0 on a day with rows but none from it; a day
+//!   with no rows is missing); `c_d` = non-social sessions; B = baseline, P = campaign days.
+//! - Method, once per campaign: `control` (≥ 14 B days, `c` not constant, daily P: OLS
+//!   `s = α + β·c`, expected = Σ_P max(0, α + β·c_d)), else `dow_mean`, else `mean`.
+//! - CI: 2.5/97.5 percentiles (numpy linear) of 2000 residual draws, [`stats::SEED`], same
+//!   indices for every series of a campaign; `p_no_effect` = share of draws with uplift ≤ 0.
+//! - `expected_total` by the row's method (own OLS for `control`); nulls where a
+//!   denominator is 0, with `reason` / `ci_reason`.
+//! - Days are the export's calendar days (no time-zone shift); a pipeline `site` scopes
+//!   rows, null-site rows count only when ingest stamped them; null sessions/dates dropped.
+//! - Range rows only when the traffic has no daily row in B nor P (method `mean`, null CI);
+//!   otherwise dropped with a warning; a range straddling B or P is dropped with a warning.
+//! - A baseline overlapping another campaign's window is an error naming both.
 //!
-//! Choices made here (docs/metrics.md#referral-uplift states the resulting rules; also in the report's
-//! Method section):
-//! - Days are the traffic table's `date_start`/`date_end`: exports already give calendar days
-//!   of the analytics property, so they are not shifted by the campaign's time zone.
-//! - Sites (docs/metrics.md#sites): without a pipeline `site`, every site of the traffic table is
-//!   summed. With one, only that site's rows count: the scope keeps the rows whose `site`
-//!   equals it. A row whose export names no site (null) counts for it only when its input
-//!   said which site it is (`site` of a pipeline input, `ingest --site`): ingest then
-//!   stamped the rows with it. A site the export names itself (UA `Hostname`, GA4 page
-//!   hostname, Plausible's domain, Matomo's `idSite`) is kept: the input's site fills only
-//!   the rows whose export named none. Rows with null sessions or null dates are left out
-//!   (they say nothing about sessions); a day whose only rows have null sessions is
-//!   therefore missing, not zero.
-//! - "The site" (docs/metrics.md#sites) is the traffic this campaign sums (the named site, or all sites).
-//!   **Daily rows** (`date_start == date_end`) give the per-day series. **Range rows**
-//!   (`date_start < date_end`: a UA report exported over a range without a date column)
-//!   are used only when that traffic has no daily row in the baseline nor in the window:
-//!   then both B and P are range rows, and the method is `mean`. When there are daily rows
-//!   in either, every range row of B and P is left out, with a warning (a range cannot be
-//!   split into days, and a range window against a daily baseline would mix two kinds of
-//!   export); a window left with no rows then gets a reason that says so.
-//! - A range row must lie wholly inside B or wholly inside P; one that overlaps B or P
-//!   without lying inside either is left out with a warning. Range rows wholly outside
-//!   both are another period's and are ignored silently.
-//! - Range mean: `mean_B(s) = Σ_r s_r / Σ_r len_r` over the distinct ranges r (by
-//!   `date_start`, `date_end`) inside B (`s_r` = sessions of X in the range, 0 when the
-//!   range has rows but none from X; `len_r` its days, inclusive); `observed = Σ_r s_r` and
-//!   `|P| = campaign_days = Σ_r len_r` over the distinct ranges inside P; `expected =
-//!   mean_B(s) · |P|`. Two range exports over different days of one window both count
-//!   (their days add up); rows over the same range (several sites, several sources) are
-//!   one range. There are no per-day residuals: `ci_low`, `ci_high`, `p_no_effect` are null
-//!   and the extra column `ci_reason` says why.
-//! - `baseline_days`, `campaign_days` count the days with data (daily: days with rows;
-//!   range: Σ len_r). They are counts, 0 when a window has no data; every other figure of a
-//!   row that cannot be computed is null and `reason` says why ("no traffic rows in the
-//!   baseline window", "no traffic rows in the campaign window", or that a window has only
-//!   range rows while the other has daily rows).
-//! - Channels: each social channel with a row in the B or P data actually used (daily or
-//!   range, non-null sessions), plus `all_social` always.
-//! - The method is decided once per campaign (it depends on the days with data and on `c`,
-//!   not on X), so every row of a campaign has the same method.
-//! - Every series of a campaign uses the same draw indices (same seed): the intervals are
-//!   reproducible and comparable across channels.
-//! - A campaign's baseline that overlaps another campaign's window is an error naming both
-//!   (docs/metrics.md#referral-uplift), also checked by `Pipeline::check`.
-//!
-//! Extra columns: `reason`, `ci_reason`, `warnings` (the range rows left out, `"; "`-
-//! separated, the same on every row of a campaign; `metrics.json` lists them),
-//! `baseline_basis`, `campaign_basis` (`daily` or `range`), `seed`, `resamples`.
+//! User docs: docs/metrics.md#referral-uplift (and #sites).
 
 use std::collections::BTreeMap;
 
