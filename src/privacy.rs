@@ -1,36 +1,16 @@
 //! What an output may show of an input: the screens that keep supporters' personal data and
-//! the lake's key out of every message, log line, report and lake value.
+//! any byte of the lake's key out of the lake, messages, logs, metrics and reports.
 //!
-//! The rule: no byte of the key (`LAKE.key`) and no e-mail address, phone number, name or
-//! street address of a supporter export, in the lake (any Parquet value, `_rejects/`,
-//! `_sources/`, the manifest), on stdout/stderr, or in the metrics, charts and reports.
-//! Adapters of supporter exports never read name, phone or address columns and never quote a
-//! cell; this module holds what they and the driver share:
+//! Decisions to keep:
+//! - Shapes: [`email_spans`], [`phone_spans`] (7–15 digits with `+` or grouped; standalone
+//!   only in free text; dates and uuids are not phones), [`hex_spans`] (≥ 32 hex digits).
+//! - [`CellScreen`] empties code-like supporter cells of such shapes and warns once per
+//!   column; names/addresses have no shape, so only code columns are read.
+//! - [`supporter_header`] names only known columns; [`describe_unknown`] quotes nothing of an
+//!   unrecognised file; [`excerpt`] is for non-supporter formats only.
+//! - Backstop: [`redact`] in the lake writer and `FileError`, whatever the adapter.
 //!
-//! - **Shapes.** [`email_spans`], [`phone_spans`] and [`hex_spans`] find text that looks
-//!   like an e-mail address, a phone number or a secret (a run of 32 or more hex digits:
-//!   the key is 64). A phone number is 7 to 15 digits that start with `+`, or come in groups
-//!   (`(212) 555-0199`, `030 1234567`), or — for free text only — stand alone
-//!   (`2125550147`); digits grouped as a date (`2024-03-05`, `05.03.2024`) are not a phone
-//!   number, nor are digits that run into letters (a uuid).
-//! - **Cells.** [`CellScreen`] screens the free-text cells of a supporter export that reach
-//!   the lake (source, medium, campaign, post id, action key): a cell of one of these shapes
-//!   is left empty and counted, and one warning per column names the file, the column and
-//!   the first line. Names and addresses have no shape that can be told from a campaign
-//!   code: only columns meant for codes are kept, and the README says so.
-//! - **Headers.** [`supporter_header`] shows the columns of a supporter export in an error
-//!   message only by names rallylens knows (a file without a header row would otherwise
-//!   show a supporter's row as its "columns").
-//! - **Unknown files.** [`describe_unknown`] says what a file no adapter recognises looks
-//!   like (JSON, markup, text with N fields, binary, a key-like hex line) and quotes none of
-//!   it: a file that is not recognised may be a supporter export without its header, or a
-//!   key. (A short excerpt of a file that looks harmless was considered, but a name or an
-//!   address has no shape to screen for, so nothing is quoted.) [`excerpt`] is for content
-//!   of a recognised, non-supporter format (a Twitter archive part), and returns nothing
-//!   for text of any of the shapes above.
-//! - **Backstop.** [`redact`] replaces e-mail, grouped phone and hex-secret shapes in a
-//!   message or a raw reject row; the lake writer and `FileError` apply it to everything
-//!   they write or print, whatever the adapter.
+//! User docs: docs/lake.md#pseudonymisation, docs/lake.md#rejects.
 
 use std::collections::BTreeMap;
 use std::ops::Range;

@@ -1,52 +1,22 @@
-//! docs/metrics.md#engagement-by-content-type: engagement per content type of the campaign's own posts
-//! (table `engagement_by_content_type`, key campaign, platform, content_type).
+//! Engagement by content type: the `engagement_by_content_type` table (key campaign,
+//! platform, content_type) over the campaign's own posts: which formats engage best.
 //!
-//! Posts: the campaign's own posts (`campaign_post && own`, docs/metrics.md#vocabulary) whose `engagements`
-//! (docs/metrics.md#engagements-of-a-post) is not null; posts with null engagements are left out
-//! of every figure, including
-//! the platform rate that `index_vs_platform` divides by.
+//! Readings to keep:
+//! - Posts: `campaign_post && own` with non-null `engagements`; null-engagement posts are
+//!   out of every figure, the platform rate included.
+//! - `rate_by_<basis>` = `Σ e_i / Σ b_i` over the whole group; null when the basis is
+//!   missing for any post; a basis of 0 is a figure (adds 0 to the denominator); `Σ b_i = 0`
+//!   gives null with a reason, never infinite or 0.
+//! - `rate_basis` = first of reach, impressions, followers non-null and > 0 for every post;
+//!   `engagement_rate` = ratio of sums on it; otherwise headline figures null.
+//! - `median_post_rate`: numpy-linear median of `e_i / b_i`.
+//! - CI: 2.5/97.5 percentiles of 2000 resamples (posts ordered by `post_id`), null under 2
+//!   posts; per-group `ci_seed = stats::SEED XOR xxh3_64("<campaign>\x1f<platform>\x1f<content_type>")`.
+//! - `index_vs_platform` = rate / `platform_rate` (same ratio-of-sums rule over all own posts
+//!   of the campaign and platform).
+//! - `reason`: `<column>: <why>` for each null rate, `"; "`-separated.
 //!
-//! Per group (campaign, platform, content_type), with `e_i` a post's engagements and
-//! `b_i` its figure on a basis (`reach`, `impressions`, `followers`):
-//! - `rate_by_reach`, `rate_by_impressions`, `rate_by_followers` = `Σ e_i / Σ b_i` over
-//!   the whole group; null where that basis is missing (null) for any post of the group.
-//!   **A basis of 0 is a figure, not a missing one**: a post with reach 0 and 4 engagements
-//!   adds 4 to the numerator and 0 to the denominator (leaving it out would make the rate
-//!   a rate of some posts, not of the group).
-//! - When `Σ b_i = 0` (every post's basis is 0) the ratio has no value: the rate is null
-//!   with a reason, never infinite and never 0.
-//! - `rate_basis` = the first of reach, impressions, followers that is non-null **and > 0
-//!   for every post** of the group, else null (and then `basis_total`, `engagement_rate`,
-//!   `median_post_rate`, `ci_*` and `index_vs_platform` are null too). "> 0" decides only
-//!   which basis is the headline: a per-post rate `e_i / b_i` needs every `b_i > 0`. On
-//!   that basis `Σ b_i > 0`, so `engagement_rate == rate_by_<rate_basis>` always; a group
-//!   whose reach has a 0 still shows `rate_by_reach`, but its headline is impressions.
-//! - `basis_total = Σ b_i`, `engagement_rate = Σ e_i / Σ b_i` (ratio of sums) on `rate_basis`.
-//! - `median_post_rate` = median (numpy's linear rule, `stats::median`) of `e_i / b_i`.
-//! - `ci_low`, `ci_high` = 2.5th and 97.5th percentiles (`stats::percentile`) of the ratio
-//!   of sums over `stats::RESAMPLES` (2000) resamples of the group's posts with
-//!   replacement (`stats::bootstrap_indices`); null for groups of fewer than 2 posts. The
-//!   posts are ordered by `post_id` before resampling, and each group has its own seed
-//!   `ci_seed = stats::SEED XOR xxh3_64("<campaign>\x1f<platform>\x1f<content_type>")`
-//!   (extra column, UInt64; extra `ci_resamples`, Int64, is 2000 where there is an
-//!   interval), so intervals of different groups are not drawn from the same index
-//!   sequences, and the same inputs always give the same bytes.
-//! - `index_vs_platform` = `engagement_rate` / the platform rate on `rate_basis`, where the
-//!   platform rate is `Σ e_i / Σ b_i` over **all** own campaign posts of that campaign and
-//!   platform (every content type, zeros included, posts with null engagements left out
-//!   as everywhere in this table). It is the same ratio of sums as `rate_by_*`, so the same
-//!   rule holds: null when the basis is missing for any of those posts (a rate over the
-//!   posts that happen to have the basis would be the rate of another set of posts), null
-//!   when `Σ b_i = 0` (it cannot be: the group's own posts are > 0 on its `rate_basis`).
-//!   The platform rate is given as the extra column `platform_rate`.
-//! - Extra column `reason`: why each null rate of the row is null, `"; "`-separated, each
-//!   as `<column>: <why>` (`rate_by_reach: reach missing for 1 of 3 posts`,
-//!   `rate_by_reach: reach is 0 for every post`, `index_vs_platform: reach missing for 2 of
-//!   9 own facebook posts`, `engagement_rate: no basis is non-null and > 0 for every
-//!   post`); null when no rate of the row is null.
-//!
-//! The grouping and the sums run in polars; the per-group vectors are collected (they are
-//! small) and the medians and intervals are computed in Rust, groups in parallel (rayon).
+//! User docs: docs/metrics.md#engagement-by-content-type (and #engagements-of-a-post).
 
 use polars::prelude::*;
 use rayon::prelude::*;

@@ -1,40 +1,19 @@
-//! docs/metrics.md#reach: reach of the campaign's own posts (tables
-//! `reach_daily`, key campaign, platform, day, and `reach_window`, key campaign, platform)
-//! and the KPI `hashtag_potential_reach`.
+//! Reach of the campaign's own posts: `reach_daily` (campaign, platform, day),
+//! `reach_window` (campaign, platform) and the KPI `hashtag_potential_reach`.
 //!
-//! Inputs and choices:
-//! - Posts: the campaign's own posts, `campaign_post && own` (the same set as
-//!   `engagement_by_content_type`, so the two tables reconcile); `campaign_post` already
-//!   restricts them to the window.
-//! - Actions: campaign actions (`in_campaign`, docs/metrics.md#vocabulary) on a day of the window, not
-//!   `excluded` (own accounts and targets, docs/metrics.md#vocabulary). Rows are the (platform, day) pairs —
-//!   for `reach_window` the platforms — with own posts or such actions (docs/metrics.md#vocabulary); an action
-//!   of an excluded actor alone does not make a row (it would be a row of zeros).
-//! - `posts` counts rows (0 on a row made by actions only); `impressions`,
-//!   `post_reach_sum`, `engagements` are sums over the non-null values and **null when
-//!   every value is null** (a platform that does not export a figure gets null, not 0).
-//! - `unique_actors` = distinct `actor_id` of those actions on that row. In `reach_window`
-//!   it is the distinct count over the whole window, never a sum of days. It is **null, not
-//!   0, on every row of a platform where the campaign has no action at all in the window**
-//!   (docs/metrics.md#reach): Page Insights and most owned exports carry no actors, so 0 would claim a
-//!   count nobody made. "No action at all" counts every campaign action of the platform in
-//!   the window, the excluded actors' (own accounts, targets) too: when only the own page
-//!   acted, the platform does export actors, and 0 supporters is a real figure. A day
-//!   without actions on a platform that has some in the window is 0.
-//! - `post_reach_sum` double-counts people reached by several posts (docs/metrics.md#reach).
-//! - `reach_window.unique_reach_low` = the largest single post reach, `unique_reach_high` =
-//!   the sum of post reach (`= post_reach_sum`): the honest bounds of the platform's unique
-//!   reach; null when no post has a reach. Extra column `unique_reach_method` is
-//!   `"post_reach_bounds"` when the bounds are not null. A page-level unique reach figure
-//!   (which docs/metrics.md#reach says replaces the bounds) is not in the lake yet (the lake has no
-//!   such column or table); when it arrives it should fill both bounds with method
-//!   `"page_unique_reach"`.
-//! - `hashtag_potential_reach` (for `campaign_kpis`): over every post in the window (own and
-//!   collected, reposts included) with a campaign hashtag, the sum over distinct authors of
-//!   each author's largest `posts.followers` in the window (docs/metrics.md#hashtag-pick-up). An author is
-//!   (platform, account_id), or (platform, account_handle) when the id is missing; posts
-//!   with neither are left out. Null when no such author has a follower count. Extra
-//!   columns: `hashtag_authors`, `hashtag_authors_with_followers`.
+//! Readings to keep:
+//! - Posts: `campaign_post && own` (reconciles with `engagement_by_content_type`).
+//! - Actions: campaign actions on a window day, not `excluded`; an excluded actor's action
+//!   alone makes no row.
+//! - Sums over non-null values, null when every value is null (not 0).
+//! - `unique_actors`: distinct over the row (window: never a sum of days); null on every row
+//!   of a platform with no campaign action at all in the window (excluded ones counted).
+//! - `unique_reach_low` = largest post reach, `unique_reach_high` = Σ post reach, method
+//!   `post_reach_bounds`; a page-level unique reach would replace them (`page_unique_reach`).
+//! - `hashtag_potential_reach`: Σ over distinct authors (id, else handle) of their largest
+//!   followers in the window; null when none known.
+//!
+//! User docs: docs/metrics.md#reach.
 
 use polars::prelude::*;
 

@@ -1,33 +1,17 @@
-//! Sign-ups (docs/metrics.md#sign-ups).
+//! Sign-ups: `signups` (campaign, day; every day of the window) and `signups_headline`
+//! (one row per campaign): how many people signed, and how fast.
 //!
-//! ## `signups` — per (campaign, day), every day of the window
-//! - A sign-up is one row of the actions table with `action = "sign_petition"` that belongs
-//!   to the campaign (`in_campaign`, docs/metrics.md#vocabulary) and whose day (campaign tz) is inside the
-//!   window. Rows are counted, not distinct actors: the lake already merges the same keyed
-//!   action seen in two inputs; two different signatures by one person are two sign-ups.
-//!   Actions of own accounts or targets are *not* left out (docs/metrics.md#vocabulary leaves them out of
-//!   `unique_actors` and the ladder only).
-//! - `day_since_launch` = day − start (0-based, Int64); `signups` (0 on a day without
-//!   sign-ups), `signups_cum` (running sum from the start).
-//! - Zero days: when the lake holds at least one `sign_petition` action of the campaign
-//!   (at any time, inside the window or not), a day without one is a real 0 and every day
-//!   of the window gets a row. When it holds none, the sign-ups are unknown rather than 0:
-//!   the campaign has no rows here and its headline is null (`signups_basis` says why).
-//! - `conversions` (extra): traffic `conversions` ("where the export has them", docs/metrics.md#sign-ups) are
-//!   reported beside the sign-ups, never added to them — a web conversion is usually the
-//!   same signature seen from the website's side, so a sum would double-count. Per day:
-//!   Σ `conversions` over the (site-filtered, docs/metrics.md#referral-uplift) traffic rows that cover exactly that
-//!   day (`date_start = date_end`), whose `campaign` tag is null or this campaign; null
-//!   when no such row has a conversions figure. Range rows (a report over several days)
-//!   cannot be placed on a day and are left out.
+//! Readings to keep:
+//! - A sign-up is an actions row `sign_petition`, `in_campaign`, day in the window; rows
+//!   counted, not actors; own accounts/targets not left out.
+//! - `day_since_launch` 0-based Int64; `signups_cum` running sum.
+//! - Zero days only when the lake holds a `sign_petition` of the campaign at any time;
+//!   otherwise no rows and a null headline, `signups_basis` says why.
+//! - `conversions` reported beside, never added: daily traffic rows only (site-filtered,
+//!   campaign null or this one); range rows left out; null when no figure.
+//! - `signups_first_week` = days 0–6 (`first_week_days` when shorter).
 //!
-//! ## `signups_headline` — one row per campaign
-//! `signups_total` = Σ signups over the window; `signups_first_week` = Σ over
-//! `day_since_launch` 0–6 (a window shorter than 7 days gives the whole window:
-//! `first_week_days` says how many days it covers); both null when the lake has no
-//! `sign_petition` action for the campaign. `conversions_total` = Σ of the daily
-//! `conversions`, null when no day has a figure; `conversions_days` = days with a figure.
-//! `signups_basis` names the basis or the reason for a null.
+//! User docs: docs/metrics.md#sign-ups.
 
 use polars::prelude::*;
 
