@@ -1,28 +1,16 @@
 //! What rallylens says while it works, where, and how much.
 //!
-//! The rule, the same for every command: **stdout carries only the data a command was asked
-//! for** (`lake`, `formats`, `validate`, `completions`, `man`); everything said about the
-//! work itself — progress bars, one line per input, warnings, each stage's summary, errors —
-//! goes to **stderr**. So `rallylens lake DIR --json | jq` and
-//! `rallylens run p.toml > /dev/null` both do what one expects, and a cron job's log is
-//! stderr alone. Commands that write files (`ingest`, `run`, `analyze`, `synth`) print
-//! nothing on stdout.
+//! Decisions to keep:
+//! - stdout carries only the data a command was asked for (`lake`, `formats`, `validate`,
+//!   `completions`, `man`); progress, per-input lines, warnings, summaries, errors go to
+//!   stderr. Commands that write files print nothing on stdout.
+//! - One level per process, set once by the CLI before work (default for library callers):
+//!   -1 `-q` errors only; 0 per-input lines, warnings, stage summaries; 1 `-v` unchanged
+//!   inputs and tables written; 2 `-vv` stage times and memory (as `RALLYLENS_TIMING=1`).
+//! - No colour of our own; clap follows `NO_COLOR`/`CLICOLOR`/`CLICOLOR_FORCE`; the progress
+//!   bar is terminal-only, never with `--quiet`, colourless.
 //!
-//! How much goes to stderr is one level for the whole process, set once by the CLI from
-//! the global flags before any work starts (library callers that never set it get the
-//! default):
-//!
-//! | level | flag | says |
-//! |---|---|---|
-//! | -1 | `-q`, `--quiet` | errors only |
-//! | 0 | | one line per input read or failed, a count of unchanged inputs, warnings, one summary line per stage |
-//! | 1 | `-v` | also each unchanged input by name, and each table analyze wrote with its rows |
-//! | 2 | `-vv` | also stage times and memory (as `RALLYLENS_TIMING=1`) |
-//!
-//! Colour: rallylens writes no colour of its own; clap's help and error colours follow
-//! `NO_COLOR` / `CLICOLOR` / `CLICOLOR_FORCE` and are off when the stream is not a
-//! terminal; the ingest progress bar (stderr, terminals only, never with `--quiet`) is
-//! drawn without colour.
+//! User docs: README.md#output-stdout-is-data-stderr-is-the-log.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI8, Ordering};

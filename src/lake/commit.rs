@@ -1,31 +1,16 @@
 //! Atomic commits: how new files enter the lake without ever leaving it half-written.
 //!
-//! 1. Workers write each input's rows to `_staging/<txn>/_sources/<file id>/...` (readers
-//!    that glob `posts/**/*.parquet` never see staging).
-//! 2. [`Txn::commit`] computes the new manifest and the visible parts of every partition
-//!    the change touches: a part of a source file is hard-linked into
-//!    `<table>/platform=<p>/` when all its rows are live, or copied without the rows that a
-//!    later input supersedes (same `post_id`, same keyed action, same account-day:
-//!    docs/lake.md#duplicates-across-inputs).
-//!    Such copies are written under staging too.
-//! 3. The plan (new manifest + file operations) is written to `_staging/<txn>/_commit.json`
-//!    with an atomic rename: this is the commit point.
-//! 4. The operations are applied (renames, links, deletes, each idempotent), the manifest
-//!    replaced, staging removed.
+//! Decisions to keep:
+//! - Workers write under `_staging/<txn>/_sources/<file id>/` (invisible to globs).
+//! - [`Txn::commit`] plans the visible parts: hard link when all rows are live, else a copy
+//!   without the rows a later input supersedes (docs/lake.md#duplicates-across-inputs).
+//! - The commit point is the atomic rename of `_staging/<txn>/_commit.json`; operations are
+//!   idempotent. Before it, next open deletes staging; after it, next open rolls forward.
+//! - Repeated rows are counted per table in the manifest entry (`duplicates`).
+//! - Each input keeps its own rows under `_sources/`, so a removed winner's loser comes
+//!   back: nothing is lost to de-duplication.
 //!
-//! A kill before step 3 leaves staging without a plan: the next open deletes it and the old
-//! lake is intact. A kill after step 3 leaves a plan: the next open applies it again
-//! (roll forward). Only a reader that globs the folders while step 4 runs (milliseconds of
-//! renames) or after a kill inside it, before any rallylens command opened the lake again,
-//! can see a partial state; `rallylens lake DIR` completes it.
-//!
-//! The rows of a new input that repeat a row read before (its key is in an older input,
-//! or earlier in the same commit) are counted per table in its manifest entry
-//! (`duplicates`), for the ingest log: "already read, counted once: 79 posts".
-//!
-//! Keeping each input's own rows under `_sources/` means that when the winner of a duplicate
-//! is later replaced or removed, the loser's row comes back: nothing is ever lost to
-//! de-duplication.
+//! User docs: docs/lake.md#commits.
 
 use std::collections::BTreeSet;
 use std::fs::File;

@@ -1,30 +1,16 @@
-//! The lake's actions in memory, compact: one code per string instead of the string.
+//! The lake's actions in memory, compact: one code per string, read once from Parquet and
+//! shared by every campaign's scope and the ladder's history.
 //!
-//! Every campaign reads all of the lake's actions twice: to find its own (docs/metrics.md#vocabulary: tagged, or
-//! answering one of its posts) and, for the ladder, every actor's history whatever the
-//! campaign. At scale (10 M actions and more) holding them as polars string columns costs
-//! ~100 bytes an action and a hash lookup per action and campaign; here they are read once,
-//! straight from the Parquet files with the `parquet` crate (row groups in parallel), into
-//! codes:
-//!
-//! - `platform`, `action` (verb) and `campaign` (tag): a UInt16 code into a short list of
-//!   values (more than 65,534 distinct values of one is an error that says so);
-//! - `actor_id`: a dense code per distinct pseudonym, in first-seen order (files in name
-//!   order, rows in file order); pseudonyms are told apart by a 128-bit hash
-//!   ([`actor_hash`]), and the map from hash to code is kept for the exclusion of own
-//!   accounts and targets;
-//! - `post_id`, and an `action_key` of the form `post:<id>`: the code of the post
-//!   `(platform, id)` they name (its first row in the posts frame) when it is one of the
-//!   posts asked for (the campaigns' posts: only they decide membership), else [`NONE`].
-//!   Ids are compared by [`join_key`]: a Facebook post is found by its post part, so an
-//!   action naming the bare post id (as CRMs and users copy it) answers the lake's
-//!   `<page id>_<post id>` and the other way round (docs/lake.md#post-ids). It is a
-//!   sub-slice of the id: no allocation, one hash and one lookup per action;
-//!   two rows `<page>_<post>` and `<post>` of one post share a code;
+//! Decisions to keep:
+//! - `platform`, `action`, `campaign`: UInt16 codes (more than 65,534 values is an error).
+//! - `actor_id`: dense code in first-seen order (files by name, rows in order), told apart
+//!   by a 128-bit [`actor_hash`]; the hash→code map serves own/target exclusion.
+//! - `post_id` / `post:<id>` keys: code of the asked-for post, else [`NONE`], matched by
+//!   [`join_key`] (bare Facebook post id ≡ `<page>_<post>`, docs/lake.md#post-ids).
 //! - `occurred_at`: µs since the epoch (UTC), [`NO_TIME`] for null.
+//! - [`super::Scope`] builds each campaign's polars frame from it.
 //!
-//! About 25 bytes an action. [`super::Scope`] gathers each campaign's actions from it as an
-//! ordinary polars frame; the ladder reads the history from it directly.
+//! User docs: docs/metrics.md#vocabulary.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};

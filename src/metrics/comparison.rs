@@ -1,24 +1,17 @@
-//! `campaign_comparison` (docs/metrics.md#campaigns-side-by-side): campaigns side by side by day since launch.
+//! `campaign_comparison`: campaigns side by side by day since launch, one row per
+//! (campaign, day_since_launch) up to the longest window.
 //!
-//! One row per (campaign, day_since_launch) for k = 0 … (longest window − 1): `date`
-//! (start + k), `in_window`, `followers_at_launch`, and per day: `engagements` (own campaign
-//! posts, attributed to their creation day), `unique_actors` (distinct campaign actors that
-//! day; `unique_actors_cum` counts each actor once, on their first day), `signups`
-//! (`sign_petition` campaign actions), `social_sessions` (daily traffic rows of social
-//! channels); each also `_cum`, and every one of those `_per_1k` (per 1,000 followers at
-//! launch).
+//! Readings to keep:
+//! - Per day: `engagements` (own campaign posts by creation day), `unique_actors` (`_cum`
+//!   counts each actor once), `signups`, `social_sessions` (daily rows); each `_cum` and
+//!   `_per_1k` followers at launch.
+//! - Inside a window an empty day is 0; beyond a campaign's window, null.
+//! - `social_sessions` null when there are no daily traffic rows in the window at all.
+//! - `unique_actors` null when the campaign has no action at all in its window (as reach).
+//! - Followers at launch: Σ over own accounts of the latest dated count on or before the
+//!   start; null (and every `_per_1k` null) when none has one.
 //!
-//! Choices: inside a window, a day without posts, actors, sign-ups or social traffic is 0
-//! (the lake was read and holds nothing that day); days beyond a campaign's own window are
-//! null (docs/metrics.md#campaigns-side-by-side). `social_sessions` is null for every day when the lake has no daily
-//! traffic rows in the window at all (a range-only export cannot be split into days).
-//! `unique_actors` (and `_cum`, `_per_1k`) is null for every day when the campaign has no
-//! action at all in its window, excluded actors' included (the rule of docs/metrics.md#reach
-//! for `reach_window`, here over all platforms: a campaign measured only from exports
-//! that carry no actors has no actor count, not 0 supporters).
-//! Followers at launch: for each own account, the latest count on or before the start
-//! (accounts table, dated rows only), summed; null when no own account has one, and then
-//! every `_per_1k` column is null.
+//! User docs: docs/metrics.md#campaigns-side-by-side.
 
 use polars::prelude::*;
 

@@ -1,27 +1,16 @@
 //! `rallylens synth`: a deterministic generator of realistic exports for the two demo
-//! campaigns, written in the real formats of docs/formats.md (the bytes an adapter would see
-//! from the platform), so that `pipelines/kenya_vs_shell.toml` has data for every metric.
+//! campaigns ([`kenya`], [`shell`]), in the real formats of docs/formats.md, so that
+//! `pipelines/kenya_vs_shell.toml` has data for every metric.
 //!
-//! - Kenya ([`kenya`]): Amnesty's "Reach Out for Kenya", 27 Feb 2008 for a month, on
-//!   Facebook (Graph API page feed with visitors' wall posts, `page_fans` insights) and
-//!   Flickr; website traffic (Universal Analytics, daily) with about 15% more visits through
-//!   Facebook in the window than the baseline predicts; solidarity events in 11 countries
-//!   (`attend_event` in a CRM `actions-csv`, the country code in `source`), and the CRM's
-//!   earlier history of the same supporters (by e-mail).
-//! - Shell ([`shell`]): Amnesty's hijack of Shell's `#makethefuture` hashtag, October 2012:
-//!   a twarc2 collection, Amnesty's Facebook and Instagram accounts, website traffic,
-//!   Action Network petition signatures, a social tool's likes export and CRM history.
+//! Decisions to keep:
+//! - Every file is one entry of [`EXPORTS`] (path, expected format, writer).
+//! - Each file has its own random stream seeded from `--seed` and its path: no order
+//!   dependence between files.
+//! - Shared people and posts are pure functions of seed and index: bounded memory at any
+//!   `--scale`.
+//! - No wall clock, no hash-map iteration: same arguments, same bytes (`data/` is checked).
 //!
-//! Every export file is one entry of [`EXPORTS`]: its path under `--out`, the format an
-//! adapter should detect, and the function that writes it. Each file has its own random
-//! stream (seeded from `--seed` and the file's path), so files do not depend on each other's
-//! order; the people and posts several files share (supporters, Amnesty's own tweets) are
-//! pure functions of the seed and an index, never stored in bulk, so generation streams
-//! with bounded memory at any `--scale`. No wall clock, no hash-map iteration: same
-//! arguments, same bytes.
-//!
-//! `--scale 420` is the smallest round scale that gives at least 1 M posts and 10 M actions
-//! in the lake (measured in data/README.md: 2.75 GB written in 80 s at 151 MB peak RSS).
+//! User docs: README.md#demo-data-rallylens-synth.
 
 pub mod action_network_csv;
 pub mod actions_csv;
