@@ -9,6 +9,7 @@
 //! - Transitions for actors with `H(t_k) ≥ 1`, stays included; periods numbered 1…n,
 //!   `period_end` inclusive; periods with no engaged actor have no rows.
 //! - Summary: every rung 1…K has a row, counts 0 not null; `climb_rate` null at at_start 0.
+//! - `climbed` = H(t_0) = r < H(t_n); `new` = H(t_0) = 0, H(t_n) = r; headline = Σ of each.
 //! - `median_days_to_climb`: from the first ladder action (rung ≥ 1, history counts) to the
 //!   first time above it, before the window's end; elapsed days; usual median;
 //!   `climbers_timed` says how many.

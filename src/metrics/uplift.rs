@@ -1,6 +1,5 @@
 //! Referral uplift: the `referral_uplift` table, one row per (campaign, channel) for each
-//! social channel with traffic plus `all_social`: how many sessions the campaign added over
-//! what the baseline predicts.
+//! social channel with traffic plus `all_social`: sessions added over the baseline's forecast.
 //!
 //! Readings to keep:
 //! - `s_d` = sessions of the series on day d (0 on a day with rows but none from it; a day
@@ -17,7 +16,8 @@
 //!   otherwise dropped with a warning; a range straddling B or P is dropped with a warning.
 //! - A baseline overlapping another campaign's window is an error naming both.
 //!
-//! User docs: docs/metrics.md#referral-uplift (and #sites).
+//! User docs: docs/metrics.md#referral-uplift (residuals: #interval-and-p-value; range
+//! mean: #range-rows; #sites).
 
 use std::collections::BTreeMap;
 
