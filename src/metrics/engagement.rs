@@ -11,7 +11,7 @@
 //!   `engagement_rate` = ratio of sums on it; otherwise headline figures null.
 //! - `median_post_rate`: numpy-linear median of `e_i / b_i`.
 //! - CI: 2.5/97.5 percentiles of 2000 resamples (posts ordered by `post_id`), null under 2
-//!   posts; per-group `ci_seed = stats::SEED XOR xxh3_64("<campaign>\x1f<platform>\x1f<content_type>")`.
+//!   posts; per-group seed `stats::SEED XOR xxh3_64("<campaign>\x1f<platform>\x1f<type>")`.
 //! - `index_vs_platform` = rate / `platform_rate` (same ratio-of-sums rule over all own posts
 //!   of the campaign and platform).
 //! - `reason`: `<column>: <why>` for each null rate, `"; "`-separated.
