@@ -14,7 +14,7 @@
 //! 4. Medium alone: `organic` → search, social forms → other_social, `referral` → referral.
 //! 5. Else a referrer host → referral; none → other.
 //!
-//! [`host`]: lower-cased, no scheme, `www.`, user info, port, path, query;
+//! Hosts are normalised by [`host`]: lower-cased, no scheme, `www.`, user info, port, path, query;
 //! `android-app://` referrers become the app's domain, Gmail's app `mail.google.com`.
 //!
 //! User docs: docs/lake.md#traffic, docs/metrics.md#referral-uplift.
