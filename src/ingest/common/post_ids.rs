@@ -3,7 +3,7 @@
 //!
 //! Readings to keep:
 //! - Facebook canonical id = `<page id>_<post id>` when the file tells the page ([`facebook_post`]), else the bare id.
-//! - Graph and Insights ids kept as is (a bare id inside a page's connection / with a numeric `Permalink` gets the page).
+//! - Graph and Insights ids kept as is; a bare id in a page's connection, or with a numeric `Permalink`, gets the page.
 //! - Meta Business Suite stores `<Page ID>_<Post ID>`; `actions-csv` turns post URLs into ids, else ids as given.
 //! - Action Network carries no post (no `post_id`); `custom-csv` stores what the mapping gives.
 //! - [`join_key`] compares Facebook ids by post part, so bare id, story id and `permalink.php` address all match.

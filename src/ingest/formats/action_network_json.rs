@@ -5,12 +5,12 @@
 //! Readings to keep:
 //! - Verb by type: signature sign_petition, attendance attend_event, donation donate, submission `--action` else
 //!   submit_form, outreach email_target (`phone` outreach call_target); `occurred_at` = `created_date`.
-//! - Actor: the person's primary (else first) e-mail via `pseudo.email`, else its AN id via `pseudo.id("action_network", id)`.
+//! - Actor: primary (else first) e-mail via `pseudo.email`, else AN id via `pseudo.id("action_network", id)`.
 //! - API (id) and webhook (e-mail) pseudonyms of one person cannot be joined; an object naming nobody is rejected.
 //! - `action_key` = `an:` + keyed hash of `action_network:<uuid>`, else of (actor, time, verb).
-//! - `source` from referrer_data; `medium` from the referrer code as in `action-network-csv`; `none` null; `website` dropped.
+//! - `source` from referrer_data; `medium` from its referrer code as `action-network-csv`; `none` null; no `website`.
 //! - `post_id` null: actions join a campaign by tag only.
-//! - `declined` attendances skipped (one warning); other object types skipped, warning names only `osdi:`/`action_network:` types.
+//! - `declined` attendances skipped (one warning); other types skipped, naming only `osdi:`/`action_network:` ones.
 //! - Rejects keep line and field, never the object; no personal field is ever copied; source/referrer codes screened.
 //! - A truncated last line of a log is a warning.
 //!

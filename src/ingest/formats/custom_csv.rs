@@ -3,7 +3,7 @@
 //! [`load_mapping`]); every key is explained in `pipelines/mappings/uci-facebook-metrics.toml`.
 //!
 //! Readings to keep:
-//! - Separator, decimal comma, date format, time zone, `id_prefix`, `skip_lines` configurable; unmapped columns ignored.
+//! - Separator, decimal comma, date format, zone, `id_prefix`, `skip_lines` configurable; unmapped columns ignored.
 //! - A mapping naming a missing column is an error listing the file's columns.
 //! - A column both mapped and constant, or an unknown key anywhere, is a mapping error.
 //! - posts: `platform`, `post_id`, `origin` required; `content_type` must be a lake type, unmapped = `other`.

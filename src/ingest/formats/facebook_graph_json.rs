@@ -3,10 +3,10 @@
 //! (top level, arrays, `data[]`, a page's `posts` / `feed` / `published_posts`).
 //!
 //! Readings to keep:
-//! - reactions = `reactions.summary` else `likes.summary` else summed `post_reactions_by_type_total`; comments, shares from summaries.
-//! - Post insights: impressions, `_unique` reach, clicks (else consumptions), "link clicks", video views; others ignored.
+//! - reactions = `reactions` summary, else `likes`, else summed `post_reactions_by_type_total`; comments, shares.
+//! - Post insights: impressions, `_unique` reach, clicks (else consumptions), "link clicks", video views; no others.
 //! - An insight value's day is the UTC date of `end_time − 12 h` (`end_time` is the exclusive period end).
-//! - Standalone post insights merge into that post (or a figures-only row); other insights counted, not kept, no reject.
+//! - Standalone post insights merge into that post (or a figures-only row); other insights counted, not kept.
 //! - Object `page_fans` values, non-numeric counts, unreadable times reject the record (line where the object starts).
 //! - `post_id` = `id`; a bare id in a page's posts/feed gets the page (`post_ids::facebook_post`), elsewhere kept.
 //! - A post object is kept only with a time, message or figure, so a thin response never replaces a full row.

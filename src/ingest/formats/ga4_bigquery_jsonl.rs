@@ -7,7 +7,7 @@
 //! - Source order: last-click manual_campaign, earliest `collected_traffic_source` (`gclid` alone = google / cpc),
 //!   old `source`/`medium` params, first page's external referrer host (`referral`), else `(direct) / (none)`.
 //! - `traffic_source` (user's first acquisition) is not used; campaign names in parentheses are null.
-//! - `users` distinct per row; `pageviews` = `page_view`, `conversions` = purchase/sign_up/generate_lead, on their own day.
+//! - `users` distinct per row; `pageviews` = `page_view`, `conversions` = purchase/sign_up/generate_lead, own day.
 //! - A figure with no such event in the whole file is null, not 0.
 //! - `landing_page` null, so users still add up per source.
 //! - `site` = `device.web_info.hostname` else `page_location` host (lower-cased, `www.` kept), else `stream_id`.

@@ -4,9 +4,9 @@
 //! Readings to keep:
 //! - `Referrers.getAll` has no `date`: rows cover the input's `--date-range`, else the file is refused asking for it.
 //! - getAll search rows are keywords: `source` null, summed to one search row per day.
-//! - Type from `metadata_referer_type` ids, `metadata_segment`, or type labels; brief forms without `metadata_` accepted.
+//! - Type from `metadata_referer_type` ids, `metadata_segment` or type labels; forms without `metadata_` accepted.
 //! - `sessions` = `nb_visits`, `users` = `nb_uniq_visitors` (else null).
-//! - `conversions` = `nb_conversions`, else summed goal conversions, else null; `pageviews` null (`nb_actions` is more).
+//! - `conversions` = `nb_conversions`, else summed goals, else null; `pageviews` null (`nb_actions` counts more).
 //! - `medium` = Matomo's segment type name; `source` = label.
 //! - A campaign's label is `campaign_tag`, source null, channel guessed from the name else `other`.
 //! - Neither UTF-16 nor UTF-8: refused naming the expected encodings.

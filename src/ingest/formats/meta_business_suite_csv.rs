@@ -4,7 +4,7 @@
 //! Readings to keep:
 //! - Platform instagram when `Account ID`/`Account username` (or `Likes` without `Reactions`), else facebook;
 //!   [`MetaBusinessSuiteOptions`] `platform` overrides.
-//! - Instagram `Post ID` as is; Facebook stored `<Page ID>_<Post ID>` (`post_ids::facebook_post`) to match Graph/Insights.
+//! - Instagram `Post ID` as is; Facebook `<Page ID>_<Post ID>` (`post_ids::facebook_post`), as Graph and Insights.
 //! - `Views` (else `Impressions`) → impressions, Reach, Reactions / IG Likes, Comments, Shares, Saves,
 //!   Total clicks → clicks, Link Clicks, 3-second video views.
 //! - `Reactions, Comments and Shares` ignored (a sum; would count twice).

@@ -4,7 +4,7 @@
 //!
 //! Readings to keep:
 //! - Only `data` tweets are posts; `includes.tweets` only resolve references.
-//! - Every user with `public_metrics` is an `accounts` row dated `__twarc.retrieved_at`, else newest `created_at` of the line.
+//! - Every user with `public_metrics` → `accounts` dated `__twarc.retrieved_at`, else newest `created_at`.
 //! - User pages from `liking_users` / `retweeted_by` URLs are also `like` / `retweet` actions, `occurred_at` null.
 //! - `counts` pages hold no posts: one warning per file.
 //! - A retweet is `is_repost` + `reposted_post_id`, all engagement figures null (the API repeats the original's).
@@ -13,7 +13,7 @@
 //! - `content_type`: 2+ media album; photo; video/animated_gif video (type from includes, else key prefix
 //!   `3_`/`7_`/`13_`/`16_`); link only for non-Twitter URLs; else text (polls too).
 //! - Hashtags and mentions lower-cased, urls `expanded_url` else `url`, no repeats; `lang` as exported.
-//! - `errors[]` are warnings, not rejects (first ten lines per input); bad JSON line reject, truncated last line warning.
+//! - `errors[]` are warnings (first ten lines per input), not rejects; bad JSON line reject, cut last line warning.
 //! - A page tweet without id or readable `created_at` is a reject of its own.
 //! - Each line is deserialized once into borrowing typed structs (no `serde_json::Value`).
 //!
