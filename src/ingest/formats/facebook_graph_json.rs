@@ -13,7 +13,7 @@
 //! - `origin` owned, except `from.id` ≠ the post's page: `collected` visitor post with its author's `post` action.
 //! - `account_id` = `from.id` else the page; `from.name` is a display name: never stored.
 //! - `content_type` from `type`, else `status_type`, else first attachment, video node → video, else other.
-//! - Missing figures are null, never 0.
+//! - `page_fans`/`page_follows` account = the id before `/insights/`, else the enclosing page; missing figures null.
 //! - URL objects, ads insights, webhooks, unknown shapes: counted, one warning per file; nothing kept is a warning.
 //! - `JsonDoc`, `raw_array`, `raw_object` are shared with the other JSON adapters (record start lines).
 //!
