@@ -1,38 +1,23 @@
-//! Traffic source -> canonical channel (docs/lake.md#traffic, docs/metrics.md#referral-uplift).
+//! Traffic source → canonical channel: [`channel`] maps a web analytics export's source,
+//! medium and referrer to one of [`CHANNELS`](crate::schema::channels::CHANNELS). Code, not
+//! configuration, so the same export always gives the same channels; the tests list each
+//! real Universal Analytics referrer and source with its channel.
 //!
-//! [`channel`] maps what a web analytics export says about where a session came from
-//! (a source name or host, a medium, a referrer URL) to one of [`CHANNELS`](crate::schema::channels::CHANNELS). The mapping
-//! is code, not configuration, so that the same export always gives the same channels
-//! and every rule is tested on real strings (the tests below list each referrer and
-//! source of the real Universal Analytics samples with its expected channel).
+//! Rule order (first that decides wins; keep it):
+//! 1. `direct`: `(direct)`/none source with `(none)`/none medium, or nothing at all.
+//! 2. `email`: medium or source `email`/`e-mail`/`e_mail`/`e mail`/`newsletter` (outranks the source).
+//! 3. Source, else referrer host: the six platforms by host/parent domain, name or first word;
+//!    hand-listed hosts (webmail/newsletter → email, Google Docs/Drive/Sites → referral,
+//!    newer networks → other_social); Google's source categories (`channel_sources.rs`:
+//!    SOCIAL/VIDEO → other_social, SEARCH → search, SHOPPING → referral); `mail`/`webmail`
+//!    hosts → email; brands under country domains → their category.
+//! 4. Medium alone: `organic` → search, social forms → other_social, `referral` → referral.
+//! 5. Else a referrer host → referral; none → other.
 //!
-//! Order of the rules (the first that decides wins):
-//! 1. `direct`: source `(direct)` (or none) with medium `(none)` (or none), or nothing at all.
-//! 2. `email`: medium or source `email`, `e-mail`, `e_mail`, `e mail`, `newsletter`
-//!    (an explicit campaign tag says how the link was delivered, so it outranks the source).
-//! 3. The source, else the referrer host, is looked up:
-//!    - the six platforms by host or any parent domain (`lm.facebook.com` -> `facebook.com`),
-//!      by name (`fb`, `ig`, `twitter`, `x`, ...) or by a name's first word
-//!      (`youtube_search_results`, `facebook-ads`);
-//!    - a few hand-listed hosts: webmail and newsletter services (`mail.google.com`,
-//!      Campaign Monitor's `*.cmail19.com`, Mailchimp's `mailchi.mp`) are `email`, Google
-//!      Docs/Drive/Sites are `referral`, newer networks Google's list lacks (`bsky.app`,
-//!      `threads.net`, `hacker news`) are `other_social`;
-//!    - Google's source-category list (`src/ingest/common/channel_sources.rs`, generated from
-//!      Velir/dbt-ga4's copy): SOCIAL and VIDEO -> `other_social`, SEARCH -> `search`,
-//!      SHOPPING -> `referral` (the lake has no shopping channel: a shop linking to the
-//!      site is a referral);
-//!    - any other host whose first label is `mail`/`webmail` -> `email`; a search engine
-//!      or platform brand under a country domain (`google.ee`, `www.google.co.uk`,
-//!      `facebook.de`) -> its category.
-//! 4. The medium alone: `organic` -> `search`, `social`/`social-network`/`sm`/... ->
-//!    `other_social`, `referral` -> `referral`.
-//! 5. Anything else with a referrer host -> `referral`; without -> `other` (paid traffic
-//!    from an unknown source, `display`, `affiliate`, an unknown campaign name).
+//! Hosts are normalised by [`host`]: lower-cased, no scheme, `www.`, user info, port, path, query;
+//! `android-app://` referrers become the app's domain, Gmail's app `mail.google.com`.
 //!
-//! Hosts are normalised by [`host`]: lower-cased, without scheme, `www.`, user info, port,
-//! path, query. `android-app://com.linkedin.android/` referrers (Android apps) become the
-//! app's domain (`android.linkedin.com`), and Gmail's app is `mail.google.com`.
+//! User docs: docs/lake.md#traffic, docs/metrics.md#referral-uplift.
 
 mod google {
     include!("channel_sources.rs");

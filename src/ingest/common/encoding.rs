@@ -1,26 +1,14 @@
-//! Text that is not UTF-8, and line ends, in CSV exports.
+//! Text that is not UTF-8, and line ends, in CSV exports (Excel's Windows-1252 "CSV", a
+//! UTF-8 file with a stray byte).
 //!
-//! CSV files saved by a spreadsheet on Windows are often Windows-1252 (Excel's "CSV"), and a
-//! UTF-8 file edited by hand may gain a Windows-1252 byte or two. What can be decoded is:
+//! Readings to keep:
+//! - Per file: not UTF-8, no multi-byte UTF-8 and no undefined 1252 byte → read as Windows-1252, with a warning.
+//! - Per row (streamed `actions-csv`, `action-network-csv`, `twitter-csv`): a non-UTF-8 row is a reject.
+//! - CSVs decoded whole (analytics reports, `custom-csv`) that mix encodings are refused, naming the first line.
+//! - Whole-decoded text has `\r\n` and lone `\r` made `\n` (quoted cells too), so `csv` line numbers are right.
+//! - Streamed CSV: [`LineFix`] finds a record's true line from the bytes, only when a reject needs it.
 //!
-//! - **Per file**: a file that is not UTF-8, holds no UTF-8 multi-byte character at all and
-//!   no byte that Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) is read as
-//!   Windows-1252, with a warning naming the file. (Windows-1252 text practically never
-//!   forms valid UTF-8 sequences; a UTF-8 file holds them wherever it has an accent.)
-//! - **Per row** (streamed CSV: `actions-csv`, `action-network-csv`; and `twitter-csv`,
-//!   which checks cells): in a file that is otherwise UTF-8, a row with a byte that is not
-//!   is rejected, naming its line and field; the other rows are read.
-//! - CSV formats decoded whole (analytics reports, `custom-csv`) are refused when they mix
-//!   encodings, naming the first such line and how many there are: to reject only the rows
-//!   concerned, each of those readers would have to check its cells.
-//!
-//! Line ends: the `csv` crate ends a record at the `\r` of a `\r\n` and counts the `\n` with
-//! the next record, and gives a record the position *before* any blank lines that precede
-//! it: after a CRLF row, every line it reports is one too low. The text of a CSV decoded
-//! whole has its line ends made `\n` (`\r\n` and a lone `\r`, an old Mac line end, alike;
-//! also inside quoted cells), so the `csv` crate counts right. A streamed CSV is read as
-//! bytes: [`LineFix`] finds the true line of a record from the bytes at its position, when
-//! a line is needed (for a reject).
+//! User docs: docs/lake.md#rejects.
 
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};

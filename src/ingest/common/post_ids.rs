@@ -1,43 +1,18 @@
-//! Post ids in one canonical form per platform, whatever export carried them (docs/lake.md#post-ids,
-//! `posts.post_id`), and the key that joins an action's `post_id` to its post.
+//! Post ids in one canonical form per platform, whatever export carried them
+//! (`posts.post_id`), and the key that joins an action's `post_id` to its post.
 //!
-//! # Facebook
-//! A Facebook post has two ids that name it: the post's own object id (`1900000000000001`,
-//! what a page admin sees in a post's URL and what CRMs and spreadsheets copy) and the
-//! Graph API's story id `<page id>_<post id>` (`1605839243031680_1900000000000001`). The
-//! post id alone is unique (Facebook object ids are global), the page part only says whose
-//! post it is. What each export carries:
+//! Readings to keep:
+//! - Facebook canonical id = `<page id>_<post id>` when the file tells the page ([`facebook_post`]), else the bare id.
+//! - Graph and Insights ids kept as is; a bare id in a page's connection, or with a numeric `Permalink`, gets the page.
+//! - Meta Business Suite stores `<Page ID>_<Post ID>`; `actions-csv` turns post URLs into ids, else ids as given.
+//! - Action Network carries no post (no `post_id`); `custom-csv` stores what the mapping gives.
+//! - [`join_key`] compares Facebook ids by post part, so bare id, story id and `permalink.php` address all match.
+//! - Post part = everything after the FIRST `_`; no `_` or nothing after it: the whole id.
+//! - Not resolvable, left as given: `pfbid…` permalinks, `/videos/<id>`, `photo.php?fbid=`.
+//! - Instagram: the Graph media id is canonical, stored and joined as exported (no page part).
+//! - Instagram DYI (`dyi:<file name>`) and `/p/<shortcode>` addresses never join a media id.
 //!
-//! | format | carries | stored as |
-//! |---|---|---|
-//! | `facebook-graph-json` | `id` = `<page>_<post>` (a page's `posts` / `feed`) | as is; an id without `_` inside a page's connection gets that page |
-//! | `facebook-insights-csv` (CSV, XLSX) | `Post ID` = `<page>_<post>` (the real export) | as is; a bare id gets the page of a numeric `Permalink` when it has one |
-//! | `meta-business-suite-csv` | `Post ID` = the bare post id, `Page ID` beside it | `<Page ID>_<Post ID>` |
-//! | `actions-csv` (`platform` facebook) | `post_id` as the CRM typed it: bare, `<page>_<post>`, or a post URL | a URL becomes its id (below); ids as given |
-//! | `action-network-csv` / `-json` | no post at all: `referrer_data.website` is a host or a form's address, never a post | no `post_id` |
-//! | `custom-csv` | whatever the mapped column holds | as mapped |
-//!
-//! The lake's canonical post id is therefore `<page id>_<post id>` whenever the file tells
-//! the page ([`facebook_post`]), else the bare id as exported. The join (an action
-//! answering a post, [`join_key`]) compares Facebook ids by their post part only, so an
-//! action naming `1900000000000001`, `1605839243031680_1900000000000001` or the post's
-//! `permalink.php?story_fbid=…&id=…` address answers the same post, and so does an action
-//! naming the story id of a post that an export without a page stored bare.
-//!
-//! Reading taken: the post part is everything after the FIRST `_` (a page id holds no
-//! `_`); an id with no `_`, or with nothing after it, is its own post part.
-//!
-//! Not resolvable, left as given (the action then answers no post): `pfbid…` permalinks
-//! (an encoded id, not the post id), `/videos/<id>` and `photo.php?fbid=` addresses (a
-//! video's or photo's object id differs from the post that carries it).
-//!
-//! # Instagram
-//! The Graph API's media id (`17895695668004550`) is the canonical id. Meta Business Suite's
-//! Instagram `Post ID` is that same media id, and `instagram-graph-json` writes it as is;
-//! neither has a page part, so ids are stored and joined as exported. The "Download your
-//! information" export has no id at all (`dyi:<file name>`, see `instagram_dyi_json`), and
-//! a post's `instagram.com/p/<shortcode>` address is not the media id: neither joins an
-//! action that names a media id.
+//! User docs: docs/lake.md#post-ids.
 
 /// The canonical lake id of a Facebook post: `raw` (trimmed) as is when it already holds
 /// a `_`; else `<page>_<raw>` when the page id is known, from the file's page column

@@ -1,47 +1,20 @@
 //! `action-network-csv`: the CSV an Action Network admin downloads from a petition, form,
-//! event or fundraising page (or a report over one). docs/formats.md#action-network-csv;
-//! docs/lake.md#pseudonymisation.
+//! event or fundraising page, one row per action taker. Only e-mail, `uuid`, time, source
+//! and referrer are read: names, phones, addresses and answers never reach the lake.
 //!
-//! Layout (Action Network's download; no real file could be had, the column names follow
-//! the exports seen in public tools that read them): one row per action taker, the
-//! activist's `uuid`, `first_name`, `last_name`, `email`, `zip_code`, `can2_*` columns
-//! (`can2_user_address`, `can2_user_city`, `can2_state_abbreviated`, `can2_county`,
-//! `can2_phone`, `can2_sms_status`, `can2_subscription_status`, `can2_user_tags`, ...),
-//! the action's time (`created_date` or `created_at`), the `source` code and the
-//! `referrer` code, and any custom questions. Only these columns are read: e-mail, uuid,
-//! time, source, referrer (names matched case-insensitively). Names, phones, addresses and
-//! answers are never read, so they cannot reach the lake.
+//! Readings to keep:
+//! - The verb comes from the input (`--action`, pipeline `action`); without it the file is refused.
+//! - Actor = `pseudo.email(email)` lower-cased, else `pseudo.id("action_network", uuid)` (as `action-network-json`).
+//! - `uuid` is the activist's id: `action_key` = `an:` + keyed hash of (uuid or e-mail, time, verb); no time, no key.
+//! - Times: ISO with offset, `YYYY-MM-DD HH:MM[:SS]`, month-first `MM/DD/YYYY` (24 h or AM/PM), bare date at 00:00.
+//! - Zone-less times in `cx.tz`; no time column is a warning and null times.
+//! - `source` as exported, `none` null; `medium`: a group's referrer code kept, a person's becomes `referral`.
+//! - `post_id` null: actions join a campaign by tag only.
+//! - No e-mail nor uuid, e-mail without `@`, bad time: reject with line and column, never quoting a cell.
+//! - Messages name only columns rallylens knows.
+//! - Source/group codes that look like an e-mail or phone are emptied (`crate::privacy`), one warning per column.
 //!
-//! Readings of the spec:
-//! - The action is not in the file: it comes from the input (`--action sign_petition`,
-//!   `action = "..."` in the pipeline); without it the file is refused.
-//! - platform `action_network`; actor = `pseudo.email(email)` (lower-cased); a row without
-//!   an e-mail but with the activist's `uuid` gets `pseudo.id("action_network", uuid)`,
-//!   the same pseudonym `action-network-json` gives a person known only by id.
-//! - `uuid` in these exports is the activist's id, not the action's (one person, one uuid,
-//!   in every export). So it is not used bare as `action_key` (it would merge a person's
-//!   signatures of two petitions, and the uuid identifies a person, so it is pseudonymised): the key is
-//!   `an:` + keyed hash of (uuid, or the e-mail when there is no uuid; the action time; the
-//!   verb). A row without a time gets no key.
-//! - Times: ISO 8601 with an offset, `YYYY-MM-DD HH:MM[:SS]` (also with `T`, or a trailing
-//!   ` UTC`), `MM/DD/YYYY HH:MM[:SS]` (24 h or AM/PM; Action Network is a US product, so
-//!   slashed dates are month first), or a bare date at 00:00. Times without a zone are read
-//!   in the input's time zone (`cx.tz`, default UTC). No time column: a warning, and null
-//!   times.
-//! - `source`: the source code as exported; `none` (what Action Network writes for "no
-//!   code") is null. `medium`: from the referrer code, which names who referred the
-//!   action; a group's code (`group-...`) is kept, a person's code (built from the
-//!   person's name, e.g. `jane-doe`) is personal data, so only the fact is kept: `referral`.
-//! - `post_id` is null: the download names no social post (a `source` of `facebook` says
-//!   where the link was shared, not which post), so these actions join a campaign through
-//!   its tag only (`post_ids`).
-//! - A row with neither an e-mail nor a uuid, or an e-mail cell without `@`, or an
-//!   unreadable time, is rejected with its line and column; messages never quote a cell,
-//!   and name only the columns rallylens knows (a file without its header row would show
-//!   a supporter's row as its "columns").
-//! - The source code and a group's referrer code are free text that reaches the lake: one
-//!   that looks like an e-mail address or a phone number is left empty (`crate::privacy`),
-//!   with one warning per column naming the first line.
+//! User docs: docs/formats.md#action-network-csv, docs/lake.md#pseudonymisation.
 
 use csv::StringRecord;
 

@@ -1,47 +1,20 @@
-//! `action-network-json`: Action Network API v2 and webhook objects (OSDI).
-//! docs/formats.md#action-network-json; docs/lake.md#pseudonymisation. Layouts from Action Network's API documentation
-//! (actionnetwork.org/docs/v2: signatures, attendances, donations, submissions, outreaches;
-//! docs/webhooks) and the OSDI specification.
+//! `action-network-json`: Action Network API v2 and webhook objects (OSDI): collection
+//! pages, webhook bodies (or a receiver's log, one per line) and single resources. Each
+//! action object is one `actions` row, platform `action_network`.
 //!
-//! Accepted shapes, in one file or one per line (a webhook receiver's log):
-//! - an API collection page: `{"_embedded": {"osdi:signatures": [ ... ]}}` (also
-//!   `osdi:attendances`, `osdi:donations`, `osdi:submissions`, `osdi:outreaches`);
-//! - a webhook POST body: `[{"osdi:signature": {...}, "action_network:sponsor": {...},
-//!   "idempotency_key": "..."}, ...]`, or one such wrapper object;
-//! - a single resource (`GET .../signatures/ID`), its type told by its `_links`
-//!   (`osdi:petition`, `osdi:event`, `osdi:fundraising_page`, `osdi:form`,
-//!   `osdi:advocacy_campaign`) or its `action_network:*_id` field.
+//! Readings to keep:
+//! - Verb by type: signature sign_petition, attendance attend_event, donation donate, submission `--action` else
+//!   submit_form, outreach email_target (`phone` outreach call_target); `occurred_at` = `created_date`.
+//! - Actor: primary (else first) e-mail via `pseudo.email`, else AN id via `pseudo.id("action_network", id)`.
+//! - API (id) and webhook (e-mail) pseudonyms of one person cannot be joined; an object naming nobody is rejected.
+//! - `action_key` = `an:` + keyed hash of `action_network:<uuid>`, else of (actor, time, verb).
+//! - `source` from referrer_data; `medium` from its referrer code as `action-network-csv`; `none` null; no `website`.
+//! - `post_id` null: actions join a campaign by tag only.
+//! - `declined` attendances skipped (one warning); other types skipped, naming only `osdi:`/`action_network:` ones.
+//! - Rejects keep line and field, never the object; no personal field is ever copied; source/referrer codes screened.
+//! - A truncated last line of a log is a warning.
 //!
-//! Each action object is one row: platform `action_network`; the verb by type (signature
-//! `sign_petition`, attendance `attend_event`, donation `donate`, submission the input's
-//! `--action` or `submit_form`, outreach `email_target`, or `call_target` for a `phone`
-//! outreach); `occurred_at` = `created_date`.
-//!
-//! The actor, in this order: the `person`'s primary e-mail (else its first), hashed with
-//! `pseudo.email` like every other e-mail source (docs/lake.md#pseudonymisation); else the person's
-//! Action Network id (`action_network:person_id`, the last segment of
-//! `_links.osdi:person.href`, or the person's own `action_network:` identifier), hashed with
-//! `pseudo.id("action_network", id)`. API collections carry only the id, webhooks the
-//! e-mail: the same person then has two pseudonyms, which cannot be joined without the raw
-//! data. An object naming nobody is rejected.
-//!
-//! `action_key` = `an:` + keyed hash of the action's own identifier
-//! (`action_network:<uuid>`, the same in the API and in webhooks), else of (actor, time,
-//! verb). `source` = `action_network:referrer_data.source` (also OSDI's `referrer_data`),
-//! `medium` from its `referrer` code as in `action-network-csv` (a group's code kept, a
-//! person's replaced by `referral`); `none` is null; `website` has no column and is dropped.
-//! No field names a social post (`website` is the referring host or the form's address;
-//! Facebook's link shim hides the post), so `post_id` is null: an Action Network action
-//! belongs to a campaign through its tag only, never by answering a post (`post_ids`).
-//!
-//! Attendances with status `declined` are not actions: counted as rows, skipped, summed in
-//! one warning. Objects of other types (people, petitions, taggings) are skipped with one
-//! warning naming their types. Rejects keep the line where the object starts and the
-//! field, never the object; names, e-mails, phones, addresses, comments and messages are
-//! never copied anywhere. A truncated last line of a log is a warning, like the JSON Lines
-//! driver's. The warning about skipped objects names only types of the `osdi:` and
-//! `action_network:` namespaces (another key, which could be anything, is counted, not
-//! shown), and the source and referrer codes are screened as in `action-network-csv`.
+//! User docs: docs/formats.md#action-network-json, docs/lake.md#pseudonymisation.
 
 use std::collections::{BTreeMap, HashMap};
 

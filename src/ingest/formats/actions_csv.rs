@@ -1,42 +1,21 @@
-//! `actions-csv`: the canonical `actions` table written as CSV, for any CRM or spreadsheet
-//! (EveryAction, ControlShift, a volunteer sheet). docs/formats.md#actions-csv:
+//! `actions-csv`: the canonical `actions` table as CSV (`actor,action,occurred_at[,platform,
+//! post_id,campaign,source,medium,action_key]`) for any CRM or spreadsheet. Columns matched by
+//! name, any order, case-insensitively; other columns are never read. Also holds the
+//! `pub(crate)` helpers shared by the supporter adapters (headers, pseudonyms, times, verbs).
 //!
-//! ```text
-//! actor,action,occurred_at[,platform,post_id,campaign,source,medium,action_key]
-//! ```
+//! Readings to keep:
+//! - actor: e-mail (an `@` after the first character) → `pseudo.email`; `@handle` → `pseudo.id(platform, handle)`
+//!   lower-cased without `@`; else a user id → `pseudo.id`. The raw value is never stored.
+//! - action: lower-cased, trimmed; verbs outside the lake list kept; blank rejects.
+//! - occurred_at: ISO with offset, or local date/time forms in `cx.tz`; blank null, unreadable rejects.
+//! - platform: lower-cased; blank → the input's [`ActionsCsvOptions`] `platform`, else `crm`.
+//! - post_id as given; Facebook post URLs become ids (`post_ids::facebook_reference`).
+//! - action_key: the file's column, else keyed hash of (actor, action, time, platform, post_id); no time, no key.
+//! - Rejects keep row number and field, never the row; no message quotes a cell.
+//! - Free-text cells shaped like an e-mail/phone emptied (`crate::privacy`), one warning per column;
+//!   a dropped `action_key` falls back to the hash; such a `platform`/`action` rejects the row.
 //!
-//! Columns are matched by name, case-insensitively and in any order; other columns are
-//! ignored (never read, so a `name` or `phone` column stays out of the lake).
-//!
-//! - `actor`: an e-mail (it contains `@` after its first character) becomes
-//!   `pseudo.email(actor)`; `@handle` becomes `pseudo.id(platform, handle)` with the handle
-//!   lower-cased without `@` (as collected posts name their authors); anything else is a
-//!   platform user id, `pseudo.id(platform, id)`. The raw value is never stored.
-//! - `action`: lower-cased and trimmed; verbs outside the lake's list (docs/lake.md#actions) are kept (the lake allows
-//!   others), a blank action is a reject.
-//! - `occurred_at`: ISO 8601 with an offset (`2024-03-05T14:22:31Z`), or a local
-//!   `YYYY-MM-DD HH:MM[:SS]` / `YYYY-MM-DDTHH:MM[:SS]` / `YYYY-MM-DD` read in the input's
-//!   time zone (`cx.tz`). A blank cell is a null time; an unreadable one a reject.
-//! - `platform`: lower-cased; blank or absent is the input's `platform` option ([`ActionsCsvOptions`])
-//!   when one is given, else `crm` (docs/lake.md#pseudonymisation).
-//! - `post_id`: the post the action answers, as given. On `facebook` rows a post's
-//!   address (`facebook.com/<page>/posts/<id>`, `permalink.php?story_fbid=…&id=…`) becomes
-//!   its id (`post_ids::facebook_reference`); a bare post id and `<page>_<post>` are kept as
-//!   they are and both answer the post (analyze matches Facebook ids on their post part).
-//! - `action_key`: the file's own `action_key` column when it has one, else a keyed hash
-//!   of (actor, action, time, platform, post_id): the same action listed in two files counts
-//!   once, and the key reveals nothing of the actor. A row without a time gets no key
-//!   (two undated rows of one actor cannot be told apart from two real actions).
-//!
-//! This is a supporter export: rejects keep the row number and the field, never the row,
-//! and no message quotes a cell. The free-text cells that reach the lake (`post_id`,
-//! `campaign`, `source`, `medium`, `action_key`) are screened (`crate::privacy`): one
-//! that looks like an e-mail address or a phone number is left empty, with one warning
-//! per column naming the first line; a file's own `action_key` dropped so falls back to
-//! the keyed hash. A `platform` or `action` cell of such a shape rejects the row.
-//!
-//! The small helpers shared by the supporter adapters (header lookup, actor pseudonyms,
-//! time parsing, the verb list) live here too, as `pub(crate)`.
+//! User docs: docs/formats.md#actions-csv, docs/lake.md#pseudonymisation.
 
 use csv::StringRecord;
 

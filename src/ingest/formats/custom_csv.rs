@@ -1,54 +1,22 @@
-//! `custom-csv`: any other CSV (a Sprinklr or Hootsuite export, a spreadsheet, a research
-//! dataset) read through a column mapping given with the input. docs/formats.md#custom-csv, the
-//! `custom-csv` row: separator, decimal comma, date format and time zone configurable;
-//! unmapped columns ignored; a mapping naming a missing column is an error listing the
-//! file's columns. An example with every key explained:
-//! `pipelines/mappings/uci-facebook-metrics.toml`.
+//! `custom-csv`: any other CSV (Sprinklr, Hootsuite, a spreadsheet, a research dataset) read
+//! through a TOML column mapping given with the input ([`MAPPING`], checked by
+//! [`load_mapping`]); every key is explained in `pipelines/mappings/uci-facebook-metrics.toml`.
 //!
-//! The mapping (TOML, the input's `mapping` option, [`MAPPING`]; [`load_mapping`] reads and checks a file):
+//! Readings to keep:
+//! - Separator, decimal comma, date format, zone, `id_prefix`, `skip_lines` configurable; unmapped columns ignored.
+//! - A mapping naming a missing column is an error listing the file's columns.
+//! - A column both mapped and constant, or an unknown key anywhere, is a mapping error.
+//! - posts: `platform`, `post_id`, `origin` required; `content_type` must be a lake type, unmapped = `other`.
+//! - posts: unmapped hashtags/mentions come from `text` by `#(\w+)`/`@(\w+)`; `id_prefix` applies to `post_id` only.
+//! - posts: a row with followers, time and author also gives an `accounts` snapshot of that day.
+//! - actions: `actor`, `action` required, as `actions-csv` (pseudonyms, platform default `crm`, same `action_key`).
+//! - actions: rejects keep no row and quote no cell; missing-column errors name only known/mapped columns.
+//! - actions: free-text values screened by `crate::privacy`; a personal-shaped `platform`/`action` rejects the row.
+//! - traffic: `date` (or start/end) and `channel` required, `channel` a lake channel; platform default `web`.
+//! - Blank, `-` and `n/a` are null, never 0; file column `row` = 1-based data row number, always.
+//! - Never auto-detected: chosen with `--format custom-csv` or by giving a mapping.
 //!
-//! ```toml
-//! table = "posts"                  # posts (default) | actions | traffic
-//! separator = ";"                  # one character, default ","; "tab" or "\t" for tabs
-//! decimal_comma = false            # true: "1.234,0" is 1234 (counts must still be whole)
-//! date_format = "%m/%d/%Y %H:%M"   # chrono format of time/date cells (default: ISO-like)
-//! timezone = "Europe/Lisbon"       # zone of times without one (default: the input's)
-//! id_prefix = "brand:"             # prepended to post_id (default: "" for ids from a
-//!                                  # column, "<file name>#" for row numbers)
-//! skip_lines = 0                   # lines before the header (report titles)
-//! [columns]                        # lake column = file column
-//! post_id = "row"                  # `row`: the 1-based data row number
-//! [constants]                      # lake column = one value for every row
-//! platform = "facebook"
-//! [values.content_type]            # file value -> lake value, per lake column
-//! Photo = "photo"
-//! ```
-//!
-//! Readings of the spec:
-//! - Every lake column of the table may be mapped, and `platform`, `origin` etc. may come
-//!   from `[constants]` instead; a column both mapped and constant is a mapping error, as is
-//!   an unknown key anywhere (a typo must not silently drop a column).
-//! - posts: `platform`, `post_id` and `origin` (`owned`/`collected`) are required;
-//!   `content_type` must end up one of the lake's types (docs/lake.md#posts; use `[values.content_type]`), not
-//!   mapped it is `other`; hashtags and mentions, when not mapped, come from `text` by the
-//!   `#(\w+)`/`@(\w+)` rule (docs/formats.md); `id_prefix` applies to `post_id` only. A
-//!   row with followers, a time and an author also gives an `accounts` snapshot of that day.
-//! - actions: `actor` and `action` are required; they follow `actions-csv` (e-mail ->
-//!   `pseudo.email`, `@handle` or id -> `pseudo.id(platform, ...)`, platform default `crm`,
-//!   the same `action_key` rule). Rejects of an actions mapping keep no row and quote no
-//!   cell (supporter data), whatever `personal_data()` says for the format as a whole; a
-//!   missing-column error names only the file's columns that rallylens knows or the mapping
-//!   names; and the free-text values (`post_id`, `campaign`, `source`, `medium`,
-//!   `action_key`) are screened as in `actions-csv` (`crate::privacy`), a `platform` or
-//!   `action` of a personal shape rejecting the row.
-//! - traffic: `date` (or `date_start`/`date_end`) and `channel` are required; `channel`
-//!   must be one of the lake's channels (docs/lake.md#traffic; map file values with `[values.channel]`); platform
-//!   default `web`.
-//! - A blank cell is null, never 0; `-` and `n/a` too (as `util::parse_count`).
-//! - `row` as a file column means the data row number (1 = the first row after the header),
-//!   even if the file has a column named `row`.
-//! - The format never auto-detects (detection cannot know a mapping): it is chosen with
-//!   `--format custom-csv` or by giving a mapping.
+//! User docs: docs/formats.md#custom-csv.
 
 use std::collections::BTreeMap;
 use std::path::Path;

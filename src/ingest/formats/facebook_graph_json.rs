@@ -1,59 +1,23 @@
-//! `facebook-graph-json`: Facebook Graph API responses saved as JSON (docs/formats.md#facebook-graph-json; layouts of
-//! the real responses in `tests/fixtures/real/facebook-graph-json/`, from restfb's test data).
+//! `facebook-graph-json`: saved Facebook Graph API responses. Post objects become `posts`
+//! rows, `page_fans` / `page_follows` insights become `accounts` rows, wherever they appear
+//! (top level, arrays, `data[]`, a page's `posts` / `feed` / `published_posts`).
 //!
-//! What is read, wherever it appears (top level, a JSON array of responses, a list
-//! response's `data[]`, a page's `posts` / `feed` / `published_posts` connection):
-//! - Post objects (`id`, `created_time` like `2017-01-19T09:03:47+0000`, `message`, `from`,
-//!   `type` / `status_type` / `attachments`, `permalink_url`, `link`): one `posts` row each.
-//!   `reactions.summary.total_count` (else `likes.summary.total_count`) → `reactions`,
-//!   `comments.summary.total_count` → `comments`, `shares.count` → `shares`. Post
-//!   insights in the same object (`insights.data[]`, a video's `video_insights.data[]`)
-//!   fill: `post_impressions` → impressions, `post_impressions_unique` → reach,
-//!   `post_clicks` (else `post_consumptions`) → clicks, `post_clicks_by_type` /
-//!   `post_consumptions_by_type` `"link clicks"` → link_clicks, `post_video_views` /
-//!   `total_video_views` → video_views, `post_reactions_by_type_total` (summed) →
-//!   reactions when there is no reactions summary. Other post metrics are ignored.
-//! - Insights objects (`name`, `period`, `values[{value, end_time}]`): `page_fans` and
-//!   `page_follows` give one `accounts` row per value (account = the id before
-//!   `/insights/` in the insight's `id`, or the enclosing page object's id). The day of a
-//!   value is the day that ENDS at `end_time` (Graph's `end_time` is the exclusive end of
-//!   the period, midnight Pacific time = 07:00/08:00 UTC of the NEXT day): the UTC date of
-//!   `end_time − 12 h`, right for any page time zone within ±12 h. Standalone post-level
-//!   insights (`<post id>/insights/post_impressions/lifetime`) are merged into the post
-//!   of that id (a row holding only those figures when the file has no such post
-//!   object). Every other insight (page_engaged_users, page_fans_city, an Instagram
-//!   story's `navigation` breakdown, …) is counted as a row and not kept: no reject.
-//! - `page_fans` values that are objects, non-numeric counts and unreadable times reject
-//!   the record (line = the line where the JSON object starts).
+//! Readings to keep:
+//! - reactions = `reactions` summary, else `likes`, else summed `post_reactions_by_type_total`; comments, shares.
+//! - Post insights: impressions, `_unique` reach, clicks (else consumptions), "link clicks", video views; no others.
+//! - An insight value's day is the UTC date of `end_time − 12 h` (`end_time` is the exclusive period end).
+//! - Standalone post insights merge into that post (or a figures-only row); other insights counted, not kept.
+//! - Object `page_fans` values, non-numeric counts, unreadable times reject the record (line where the object starts).
+//! - `post_id` = `id`; a bare id in a page's posts/feed gets the page (`post_ids::facebook_post`), elsewhere kept.
+//! - A post object is kept only with a time, message or figure, so a thin response never replaces a full row.
+//! - `origin` owned, except `from.id` ≠ the post's page: `collected` visitor post with its author's `post` action.
+//! - `account_id` = `from.id` else the page; `from.name` is a display name: never stored.
+//! - `content_type` from `type`, else `status_type`, else first attachment, video node → video, else other.
+//! - `page_fans`/`page_follows` account = the id before `/insights/`, else the enclosing page; missing figures null.
+//! - URL objects, ads insights, webhooks, unknown shapes: counted, one warning per file; nothing kept is a warning.
+//! - `JsonDoc`, `raw_array`, `raw_object` are shared with the other JSON adapters (record start lines).
 //!
-//! Readings chosen:
-//! - `post_id` = the object's `id`: `<page id>_<post id>` for every post of a page's
-//!   connections. An id without `_` inside a page's `posts` / `feed` connection gets that
-//!   page (`post_ids::facebook_post`, the lake's one form for a Facebook post); a bare id
-//!   elsewhere (a video node) is kept as is.
-//! - A post object is only kept when it carries something the lake keeps (a time, a
-//!   message or a figure): `{"id": "1_2", "insights": {post_engaged_users}}` gives no row,
-//!   so a thin response cannot replace a full row of the same post (the lake keeps the
-//!   row of the later input).
-//! - `origin`: `owned` (the page's own export), except posts whose `from.id` is not the
-//!   page the post belongs to (the id before `_` in `<page>_<post>`): a page's `/feed`
-//!   holds visitors' posts, which are `collected` so that they do not count as the
-//!   organisation's own posts and yield their author's `post` action instead (all 25
-//!   posts of the sample feed are by visitors). `account_id` = `from.id`, else the page.
-//!   `from.name` is a person's or page's display name, never a handle: not stored.
-//! - `content_type`: `type` photo/video/link/status(→text)/event, else `status_type`
-//!   (added_photos, added_video, shared_story → link, mobile_status_update → text,
-//!   created_event → event), else the first attachment's type (album/new_album → album,
-//!   photo, video*, share → link, event); a video node (`video_insights`) → video;
-//!   else other.
-//! - Figures missing from the object are null (the Graph API omits empty connections,
-//!   but a missing summary may equally be a field that was not requested).
-//! - Not kept, counted, one warning per file: URL objects (`og_object` / `share`), ads
-//!   insights rows (`ad_id`, `campaign_id`), webhook payloads, objects of no known shape.
-//!   A file with nothing kept gives a warning, never a FileError; invalid JSON is one.
-//!
-//! The JSON helpers at the bottom (`JsonDoc`, `raw_array`, `raw_object`) are shared with
-//! the other JSON adapters of this family: they give the line where a record starts.
+//! User docs: docs/formats.md#facebook-graph-json.
 
 use std::collections::{BTreeMap, HashMap};
 

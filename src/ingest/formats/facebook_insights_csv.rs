@@ -1,46 +1,22 @@
-//! `facebook-insights-csv`: the legacy Facebook Page Insights "post level" export, as CSV
-//! or XLSX (docs/formats.md#facebook-insights-csv; the layout of the real export in
-//! `tests/fixtures/real/facebook-insights-csv/`).
+//! `facebook-insights-csv`: the legacy Page Insights "post level" export, CSV or XLSX
+//! (first sheet): header row, description row, then one row per post.
 //!
-//! Layout: a UTF-8 BOM, a row of column names, then a row of descriptions
-//! ("Lifetime: The total number of people ... (Unique Users)") whose `Post ID` cell is
-//! blank, then one row per post. Column names repeat: the export puts the Total Count
-//! figure first and the Unique Users figure second under the same name
-//! (`Lifetime Organic Video Views` twice); the FIRST column of a name is read. Names are
-//! matched case-insensitively (the export itself mixes `organic reach` and `Organic
-//! Impressions`). The XLSX form is read from its first sheet, in the same two-header
-//! layout; an Excel date cell in `Posted` is read as the local time it shows.
+//! Readings to keep:
+//! - Repeated column names: the FIRST (Total Count) is read; names matched case-insensitively.
+//! - An Excel date in `Posted` is the local time it shows; `Posted` read in `cx.tz`.
+//! - `post_id` = `Post ID`; a bare id gets the page of a numeric `Permalink` (`post_ids::facebook_post`).
+//! - `account_id` = page id before `_`; handle = non-numeric vanity name in `Permalink`.
+//! - `Type`: Photo photo, (Shared) Video video, Link link, Status text, Event event, else other.
+//! - reach / impressions = Lifetime Post Total Reach / Impressions.
+//! - reactions/comments/shares = "Talking About This by action type" (people, not `Post Stories`).
+//! - `link_clicks` = consumers by type - link clicks, null without that column.
+//! - `clicks` = Lifetime Post Consumptions (not Consumers, which counts people).
+//! - `video_views` = a total column, else organic + paid (those present); kept as exported.
+//! - `text` = `Post Message`; hashtags `#(\w+)`, urls its http(s) links.
+//! - Blank null; bad count/time or blank `Post ID` rejects (physical line, both headers counted).
+//! - Missing `Post ID`/`Posted` column is a FileError listing the columns.
 //!
-//! Mapping (docs/metrics.md#engagements-of-a-post, docs/formats.md):
-//! - `post_id` = `Post ID` as exported (`<page id>_<post id>`, the Graph API's id, in the
-//!   real export and both fixtures); a bare id gets the page of a numeric `Permalink`
-//!   (`post_ids::facebook_post`). `account_id` = the page id before the `_`;
-//!   `account_handle` = the page's vanity name from `Permalink`
-//!   (`facebook.com/<name>/posts/…`) when it is not a number.
-//! - `created_at` = `Posted` (`01/19/2017 09:03:47 AM`) in the page's time zone `cx.tz`.
-//! - `content_type` from `Type`: Photo → photo, Video and Shared Video → video, Link →
-//!   link, Status → text, Event → event, anything else → other.
-//! - `reach` = `Lifetime Post Total Reach`, `impressions` = `Lifetime Post Total
-//!   Impressions`; `reactions` / `comments` / `shares` = `Lifetime Talking About This
-//!   (Post) by action type - like / comment / share` (as docs/formats.md#facebook-insights-csv says: these count
-//!   people, the export's `Post Stories` columns count stories).
-//! - `link_clicks` = `Lifetime Post consumers by type - link clicks` (docs/formats.md).
-//!   The export leaves out breakdown columns nobody used: without that column
-//!   `link_clicks` is null.
-//! - `clicks` = `Lifetime Post Consumptions`, "the number of clicks anywhere in your
-//!   post (Total Count)": the export's total clicks. `Lifetime Post Consumers` is the
-//!   number of PEOPLE who clicked (Unique Users), so it is not used for `clicks`.
-//! - `video_views` = a `Lifetime Post Video Views` / `Lifetime Total Video Views` column
-//!   if the export has one, else `Lifetime Organic Video Views` + `Lifetime Paid Video
-//!   Views` (first columns of each name: Total Count), the sum of those present. Kept as
-//!   exported, so a link post shows 0.
-//! - `text` = `Post Message`; `hashtags` its `#(\w+)` matches (docs/formats.md), `urls` the
-//!   http(s) links in it.
-//!
-//! Blank cells are null. A count that is not a whole number, a `Posted` that is not a
-//! time, or a blank `Post ID` rejects the row (line = physical line where the row starts,
-//! both header rows counted). A missing `Post ID` or `Posted` column is a FileError
-//! listing the file's columns.
+//! User docs: docs/formats.md#facebook-insights-csv.
 
 use std::io::Read;
 

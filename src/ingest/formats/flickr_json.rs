@@ -1,47 +1,20 @@
-//! `flickr-json`: Flickr photos of the organisation's own account, from the API or the
-//! account data export (docs/formats.md#flickr-json). No real file could be had: the layouts follow the
-//! Flickr API documentation (JSON responses, `format=json&nojsoncallback=1`) and
-//! published copies of real responses and export files.
+//! `flickr-json`: Flickr photos of the organisation's own account: `photos.search` /
+//! `people.getPhotos` / `photosets.getPhotos` pages, `photos.getInfo`, or the account data
+//! export's `photo_<id>.json` (a file, folder or zip). Layouts follow the API docs.
 //!
-//! Three layouts, told apart by their keys:
-//! - `flickr.photos.search` / `flickr.people.getPhotos` (also `photosets.getPhotos`,
-//!   `{"photoset": {...}}`) with extras: `{"photos": {"page", "pages", "perpage", "total",
-//!   "photo": [{id, owner, ownername, pathalias, title, description{_content},
-//!   dateupload, views, count_faves, count_comments, media, tags}]}, "stat": "ok"}`.
-//! - `flickr.photos.getInfo`: `{"photo": {id, dateuploaded, owner{nsid, username,
-//!   path_alias}, title{_content}, description{_content}, dates{posted}, views,
-//!   comments{_content}, tags{tag[]}, urls{url[{type: photopage, _content}]}, media},
-//!   "stat": "ok"}` (no faves count: `reactions` null).
-//! - The account data export's `photo_<id>.json`: `{id, name, description, count_views,
-//!   count_faves, count_comments, date_taken, date_imported, photopage, original,
-//!   tags[{tag, user, date_create}], comments[...]}`; a file, or the export folder / zip,
-//!   whose every `photo_<id>.json` is read.
+//! Readings to keep:
+//! - views/`count_views` → impressions, `count_faves` → reactions (getInfo: null), comments → comments.
+//! - `created_at` = upload time (`dateupload`, `dateuploaded`, `dates.posted`, export `date_imported` in `cx.tz`).
+//! - `date_taken` (camera clock) is not used.
+//! - `content_type`: `media` video, or an `original` video file, → video; else photo.
+//! - `text` = title + blank line + description, HTML entities decoded (no `#39` hashtags).
+//! - Hashtags only from text (Flickr tags are keywords); urls = http(s) links in text.
+//! - `account_id` = NSID; handle = URL alias, else screen name, lower-cased; `realname` never read.
+//! - `permalink` = photopage URL where exported; every photo is `owned`.
+//! - No `id`, fractional count or bad time rejects the photo (line of its object; file named in folder/zip).
+//! - `"stat": "fail"` and other shapes are a FileError naming what the file holds.
 //!
-//! Mapping (docs/formats.md): `views` / `count_views` → `impressions`, `count_faves`
-//! → `reactions`, `count_comments` / getInfo `comments._content` → `comments`. Numbers
-//! and unix times come as strings. `created_at` = the upload time: `dateupload`,
-//! `dateuploaded` (else `dates.posted`), or the export's `date_imported` (a local
-//! `YYYY-MM-DD hh:mm:ss` without zone, read in `cx.tz`, default UTC); `date_taken` is
-//! the camera's clock and not used. `content_type`: `media` = video → video, else photo;
-//! the export has no `media`: an `original` ending in .mp4/.mov/… is a video.
-//!
-//! Readings chosen:
-//! - `text` = title and description joined by a blank line, with HTML entities decoded
-//!   (`&amp;`, `&#39;`: Flickr descriptions are HTML; a `&#39;` would otherwise read as a
-//!   hashtag `#39`). Hashtags are the `#(\w+)` matches of that text only: Flickr tags
-//!   are keywords the owner (or anyone) attaches, not hashtags written in the post, and
-//!   rallylens defines hashtags from text (docs/formats.md). urls = the http(s) links in it.
-//! - `account_id` = the owner's NSID (`98765432@N05`); `account_handle` = the URL alias
-//!   (`pathalias` / `owner.path_alias`, or the alias in the export's `photopage` URL),
-//!   else the screen name (`ownername` / `owner.username`), lower-cased. `realname` is
-//!   never read. `permalink` = the photopage URL where exported (search results have
-//!   none).
-//! - Every photo is `owned`: these are the account's own photos.
-//!
-//! A photo without `id`, a count that is not a whole number or a time that is not one
-//! rejects that photo (line = where its object starts; in a folder or zip the error
-//! names the file). `"stat": "fail"` responses and files of another shape are a
-//! FileError naming what the file holds.
+//! User docs: docs/formats.md#flickr-json.
 
 use std::io::Read;
 

@@ -1,57 +1,21 @@
-//! `ga4-bigquery-jsonl`: Google Analytics 4 events from the BigQuery export, as newline-
-//! delimited JSON (`bq extract --destination_format NEWLINE_DELIMITED_JSON` of
-//! `events_YYYYMMDD` tables), rolled up to days (docs/formats.md#ga4-bigquery-jsonl).
+//! `ga4-bigquery-jsonl`: Google Analytics 4 events from the BigQuery export as NDJSON, one
+//! event per line, rolled up to one traffic row per stream, day, source, medium, campaign.
 //!
-//! Layout (Google's "[GA4] BigQuery Export schema"): one event per line with `event_date`
-//! (`YYYYMMDD` in the property's time zone), `event_timestamp` (µs), `event_name`,
-//! `user_pseudo_id`, `event_params: [{key, value: {string_value, int_value, float_value,
-//! double_value}}]` (`ga_session_id`, `page_location`, `page_referrer`, `ignore_referrer`,
-//! and in older exports `source`/`medium`/`campaign`), `stream_id`,
-//! `collected_traffic_source {manual_source, manual_medium, manual_campaign_name, gclid, ...}`
-//! (since 2023), `session_traffic_source_last_click.manual_campaign {source, medium,
-//! campaign_name, ...}` (since 2024), and `traffic_source`, `device`, `geo`, `items`, ...
-//! BigQuery writes INT64 as JSON strings (`"int_value":"1709283600"`); numbers are accepted
-//! too, and null fields may be present or left out.
+//! Readings to keep:
+//! - INT64 as JSON strings or numbers; null fields present or absent.
+//! - A session is a distinct (`user_pseudo_id`, `ga_session_id`); `sessions` counts `session_start`, on its day.
+//! - Source order: last-click manual_campaign, earliest `collected_traffic_source` (`gclid` alone = google / cpc),
+//!   old `source`/`medium` params, first page's external referrer host (`referral`), else `(direct) / (none)`.
+//! - `traffic_source` (user's first acquisition) is not used; campaign names in parentheses are null.
+//! - `users` distinct per row; `pageviews` = `page_view`, `conversions` = purchase/sign_up/generate_lead, own day.
+//! - A figure with no such event in the whole file is null, not 0.
+//! - `landing_page` null, so users still add up per source.
+//! - `site` = `device.web_info.hostname` else `page_location` host (lower-cased, `www.` kept), else `stream_id`.
+//! - Events without user or session id (consent pings): one warning, left out.
+//! - One small record per session kept until the end (~370 B each); lines read one at a time, no parallel split.
+//! - `personal_data`: rejects keep no raw line.
 //!
-//! Roll-up (one traffic row per stream, day, source, medium, campaign):
-//! - a session is a distinct (`user_pseudo_id`, `ga_session_id`); `sessions` counts those
-//!   with a `session_start`, on the day of that event;
-//! - its source/medium/campaign, in the order of docs/formats.md#ga4-bigquery-jsonl:
-//!   `session_traffic_source_last_click.manual_campaign`; else the session's earliest
-//!   `collected_traffic_source` (a `gclid` alone is `google / cpc`); else the earliest
-//!   `source`/`medium` event params of older exports; else the host of the `page_referrer` of
-//!   the session's first page (not when it is the site's own host or `ignore_referrer` is
-//!   set) with medium `referral` (that host is also the row's `referrer`); else
-//!   `(direct) / (none)`. `traffic_source` is the user's *first* acquisition, not the
-//!   session's, and is not used. Campaign names in parentheses
-//!   (`(direct)`, `(organic)`, `(referral)`) are GA's placeholders: null;
-//! - `users` = distinct `user_pseudo_id` per row; `pageviews` = `page_view` events and
-//!   `conversions` = `purchase`, `sign_up` and `generate_lead` events (GA4's recommended
-//!   lead/sign-up/purchase events: the export does not flag which events a property marks
-//!   as key events), each on its own event day, under its session's source; either is null
-//!   for the whole file when the file has no such event at all (a figure the export lacks,
-//!   not 0);
-//! - `landing_page` is left null: it would split every (day, source) into one row per page,
-//!   and users could then no longer be added up per source;
-//! - `site` (docs/metrics.md#sites) = the page's host name: `device.web_info.hostname`, else
-//!   the host of the `page_location` param, of the session's earliest event that has one
-//!   (lower-cased, `www.` kept: it is the site's name, not a referrer to classify); a
-//!   session with neither (app events) falls back to its `stream_id`, the property's data
-//!   stream, which the lake's "site or property id" (docs/lake.md) allows.
-//!
-//! Events without `user_pseudo_id` or `ga_session_id` (consent-mode pings) belong to no
-//! session: they are counted in one warning and otherwise left out.
-//!
-//! Memory: sessions cannot be finished line by line (a session's events are spread over the
-//! file), so the reader keeps one small record per distinct (user, session) until the end,
-//! with each user id, stream id, referrer host and source/medium/campaign stored once:
-//! bounded by the number of distinct sessions, not by the file size. Measured: 200,000
-//! sessions of 200,000 users (587 MB of events) add 74 MB to the process, about 370 bytes a
-//! session, so a million sessions need about 400 MB. Lines are read one at a time (never the
-//! whole file); the format does not offer `lines()` for parallel splitting because its
-//! lines are not independent.
-//! Rows hold user pseudonyms, pages and places, so the adapter is `personal_data`: rejects
-//! keep no raw line.
+//! User docs: docs/formats.md#ga4-bigquery-jsonl, docs/metrics.md#sites.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;

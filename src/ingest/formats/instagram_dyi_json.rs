@@ -1,36 +1,19 @@
-//! `instagram-dyi-json`: the Instagram "Download your information" JSON export, your own
-//! posts (docs/formats.md#instagram-dyi-json; no real dump could be had, the layout is the
-//! documented one, checked against published code reading real dumps).
+//! `instagram-dyi-json`: the Instagram "Download your information" JSON export of your own
+//! posts: `posts_<n>.json` and `reels.json` (or the dump folder / zip); the oldest dumps'
+//! `media.json` is read as a best effort. Layout is the documented one.
 //!
-//! Input: `your_instagram_activity/content/posts_1.json` (older dumps: `content/` or the
-//! root), its siblings `posts_2.json`, … and `reels.json`, or the whole dump as a folder
-//! or a `.zip`, in which case every `posts_<n>.json` and `content/reels.json` in it is
-//! read. Each file is `[{"media": [{"uri", "creation_timestamp", "title",
-//! "media_metadata"?, "cross_post_source"?}], "title"?, "creation_timestamp"?}]` (reels:
-//! the same list under `{"ig_reels_media": [...]}`). The oldest dumps' `media.json`
-//! (`{"photos": [{"caption", "taken_at", "path"}], "videos": [...]}`) is read too, as a
-//! best effort: its layout could not be checked.
+//! Readings to keep:
+//! - All engagement fields null: the export has no counts.
+//! - `\u00XX`-escaped UTF-8 bytes repaired with `util::fix_mojibake`.
+//! - `text` = post `title`, else the first medium's; hashtags, mentions, urls from it.
+//! - `created_at` = post `creation_timestamp`, else the first medium's.
+//! - `content_type`: several media album; a video extension or `media/reels/` video; else photo.
+//! - `post_id` = `dyi:` + file stem of the first medium's `uri` (stable across re-exports; never the Graph id).
+//! - `account_id` / `account_handle` null.
+//! - No media, non-numeric timestamp, or non-object: reject (line of its object; file named in folder/zip).
+//! - A file that is not a list of posts is a FileError saying what it holds.
 //!
-//! Readings chosen:
-//! - Every engagement field is null: the export has no counts at all (not 0).
-//! - Strings are UTF-8 bytes escaped one per `\u00XX` and are repaired with
-//!   `util::fix_mojibake` (`Un Taxi ð\u009f\u0087¨…` is `Un Taxi 🇨🇴`).
-//! - `text` = the post's `title`, else the first medium's `title` (a single-medium post
-//!   keeps its caption there); hashtags, `@` mentions and urls from it.
-//! - `created_at` = the post's `creation_timestamp`, else the first medium's (unix s).
-//! - `content_type`: several media → album; one medium whose `uri` ends in .mp4 / .mov /
-//!   .m4v / .webm / .avi (or lies under `media/reels/`) → video; else photo.
-//! - `post_id`: the export has none. It is `dyi:` + the file name (without extension) of
-//!   the first medium's `uri` (`media/posts/201210/11202472_…_17842263256015623.jpg` →
-//!   `dyi:11202472_…_17842263256015623`): stable across re-exports of the same account,
-//!   so a later dump replaces the rows of an earlier one. It does not match the Graph
-//!   API's media id, so the same post ingested from both counts twice.
-//! - The account is not in these files: `account_id` / `account_handle` are null.
-//!
-//! A post without media, with a `creation_timestamp` that is not a number, or not an
-//! object, is a reject (line = where its object starts; for a folder or zip the error
-//! names the file inside). A file that is not a list of posts is a FileError saying what
-//! it holds.
+//! User docs: docs/formats.md#instagram-dyi-json.
 
 use std::io::Read;
 

@@ -1,37 +1,20 @@
-//! `instagram-graph-json`: Instagram Graph API responses saved as JSON (docs/formats.md#instagram-graph-json; the
-//! real responses in `tests/fixtures/real/instagram-graph-json/`, from restfb's test data).
+//! `instagram-graph-json`: saved Instagram Graph API responses: media objects become owned
+//! `posts` rows, user objects `accounts` rows, wherever they appear (top level, arrays,
+//! `data[]`, a user's `media`).
 //!
-//! What is read, at the top level, in a JSON array, in a list's `data[]` or in a user's
-//! `media` connection:
-//! - Media objects (`id`, `media_type` IMAGE / VIDEO / CAROUSEL_ALBUM → photo / video /
-//!   album, `caption`, `timestamp` like `2018-02-22T10:40:45+0000`, `permalink`,
-//!   `username`, `owner{id}`, `like_count` → reactions, `comments_count` → comments):
-//!   one `posts` row each, `owned`. A carousel's `children` are parts of the album, not
-//!   posts. Media insights in the same object (`insights.data[]`) fill: `impressions`,
-//!   `reach`, `saved` → saves, `shares`, `video_views` / `plays` → video_views, and
-//!   `views` → impressions when there is no `impressions` (Meta replaced impressions by
-//!   views; Meta Business Suite's `Views` is read the same way, docs/formats.md).
-//! - User objects (`followers_count`, `follows_count`, `username`): one `accounts` row,
-//!   account = `id`, handle = `username`. The object has no date, so `date` is null.
-//!   `name` (a person's or brand's display name) is not stored.
-//! - The `story_insights` webhook (`{"object": "instagram", "entry": [{"id", "time",
-//!   "changes": [{"field": "story_insights", "value": {media_id, impressions, reach,
-//!   replies, exits, taps_forward, taps_back}}]}]}`): Meta sends it when a story expires,
-//!   with the story's final figures, so it becomes a post row of the story: `post_id` =
-//!   `media_id`, `account_id` = the entry's `id`, `impressions`, `reach`, `replies` →
-//!   comments (replies are comments, docs/metrics.md#engagements-of-a-post), content type other (a story's medium
-//!   is not in the payload), no time (the entry's `time` is when the webhook fired, not
-//!   when the story was posted). Exits and taps are navigation, not kept. Other webhook
-//!   fields (comments, mentions) are counted and not kept.
-//! - Standalone insights lists (`/{media-id}/insights`: `data[{name, period, values,
-//!   id: "<media id>/insights/<name>/lifetime"}]`) fill a row of that media id, as above,
-//!   when the format is given with `--format` (detection leaves bare insights objects to
-//!   `facebook-graph-json`, which holds the same shape).
+//! Readings to keep:
+//! - `media_type` IMAGE/VIDEO/CAROUSEL_ALBUM → photo/video/album; carousel `children` are not posts.
+//! - like_count → reactions, comments_count → comments; insights impressions, reach, saved → saves, shares,
+//!   video_views/plays → video_views; `views` → impressions when no `impressions`.
+//! - User object: `accounts` row with null date; `name` is never stored.
+//! - `story_insights` webhook: a post row of the story (`media_id`), replies → comments, type other, no time.
+//! - Exits/taps not kept; other webhook fields counted, not kept.
+//! - Standalone insights lists fill a row of that media id only with `--format` (detection gives them to Facebook).
+//! - Hashtags, mentions, urls from the caption.
+//! - Non-numeric count or bad time rejects the record (line of its object).
+//! - Invalid JSON or no known shape: FileError naming the keys found.
 //!
-//! Hashtags and `@` mentions come from the caption (docs/formats.md), urls are its http(s)
-//! links. A non-numeric count or an unreadable time rejects the record (line = where
-//! its JSON object starts). Invalid JSON, or a file with no object of these shapes, is a
-//! FileError naming the keys it found.
+//! User docs: docs/formats.md#instagram-graph-json.
 
 use std::collections::HashMap;
 

@@ -1,41 +1,19 @@
-//! `matomo-csv`: Matomo (Piwik) referrer reports exported as CSV (docs/formats.md#matomo-csv).
+//! `matomo-csv`: Matomo (Piwik) Referrers reports exported as CSV (UTF-16LE with BOM, or
+//! UTF-8), `label` + `nb_visits` rows, optional `date` and `idSite` map-key columns.
 //!
-//! Layout from Matomo's CSV renderer (`core/DataTable/Renderer/Csv.php`) and Referrers API
-//! (`plugins/Referrers/API.php`): UTF-16LE with a byte-order mark by default (UTF-8 with
-//! `convertToUnicode=0`), `\n` line ends, one header row, the row's metadata as
-//! `metadata_<name>` columns, and, for a multi-period request (`period=day&date=A,B`),
-//! a first column `date` holding each period's key (`2024-03-01`; `2024-03-04,2024-03-10`
-//! for a week or range; `2024-03` for a month).
+//! Readings to keep:
+//! - `Referrers.getAll` has no `date`: rows cover the input's `--date-range`, else the file is refused asking for it.
+//! - getAll search rows are keywords: `source` null, summed to one search row per day.
+//! - Type from `metadata_referer_type` ids, `metadata_segment` or type labels; forms without `metadata_` accepted.
+//! - `sessions` = `nb_visits`, `users` = `nb_uniq_visitors` (else null).
+//! - `conversions` = `nb_conversions`, else summed goals, else null; `pageviews` null (`nb_actions` counts more).
+//! - `medium` = Matomo's segment type name; `source` = label.
+//! - A campaign's label is `campaign_tag`, source null, channel guessed from the name else `other`.
+//! - Neither UTF-16 nor UTF-8: refused naming the expected encodings.
+//! - Dates outside 2000-01-01..today+1y rejected.
+//! - `site` = the `idSite` column of a multi-site export, else the input's `site`, else null.
 //!
-//! Reports read, all with `label` and `nb_visits`:
-//! - `Referrers.getAll`: one row per referrer of every type, `metadata_referer_type` the
-//!   type id (2 search, 3 website, 6 campaign, 7 social; direct entry has no row there).
-//!   Matomo refuses several dates for this report, so its CSV has no `date`: the rows cover
-//!   the input's `--date-range` (a file without one is refused with a message asking for
-//!   it). Its search rows are *keywords* (`Keyword not defined`), not engines: they become
-//!   `source` null, summed into one search row per day.
-//! - `Referrers.getSocials` (`metadata_logo` under `socials/`): social networks by name.
-//! - `Referrers.getReferrerType`, `getWebsites`, `getSearchEngines`, `getCampaigns`: the
-//!   type from `metadata_segment` (`referrerType==search;...`) or the type labels
-//!   (`Direct Entry`, `Search Engines`, ...).
-//!
-//! Per row: `sessions` = `nb_visits`, `users` = `nb_uniq_visitors` (Matomo only has it
-//! for days; else null), `conversions` = `nb_conversions`, else the sum of
-//! `goals_idgoal=N_nb_conversions`, else null; `pageviews` null (`nb_actions` counts
-//! downloads, outlinks and events too). `medium` = the referrer type as Matomo names it in
-//! segments (`direct`, `search`, `website`, `social`, `campaign`). `source` = the label
-//! (a website's domain, a network's or engine's name); a campaign's label is its
-//! `campaign_tag` (source null; channel guessed from the name, e.g. `facebook-spring`,
-//! else `other`). The brief forms `referer_type`/`segment` without `metadata_` and with
-//! words (`search`) instead of ids are accepted too.
-//!
-//! A file that is neither UTF-16 nor UTF-8 (Latin-1 bytes, say) is refused naming the
-//! encodings expected. Dates outside 2000-01-01..today+1y are rejected.
-//!
-//! Site (docs/metrics.md#sites): a request over several sites (`idSite=1,3` or `all`) prefixes
-//! each row with the site's id in an `idSite` column (the `DataTable\Map` key, like `date`
-//! for periods): that id is `site`. A single-site export names no site: `site` is null,
-//! unless the input says which site it is (`site` in the pipeline, `ingest --site`).
+//! User docs: docs/formats.md#matomo-csv, docs/metrics.md#sites.
 
 use chrono::NaiveDate;
 

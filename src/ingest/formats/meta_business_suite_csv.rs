@@ -1,46 +1,21 @@
-//! `meta-business-suite-csv`: the Meta Business Suite content export ("Posts" / "Content"
-//! in Insights → Export), for Facebook pages and Instagram accounts (docs/formats.md#meta-business-suite-csv).
+//! `meta-business-suite-csv`: the Meta Business Suite content export (Insights → Export)
+//! for Facebook pages and Instagram accounts; headers matched trimmed, case-insensitively.
 //!
-//! No real export could be had; the layout is the documented one (docs/formats.md), checked against published
-//! tests that copy Meta's files: a UTF-8 BOM, one header row, fields quoted only when they
-//! hold a space, comma, quote or newline, multi-line captions. Facebook columns: `Post
-//! ID`, `Page ID`, `Page name`, `Title`, `Description`, `Publish time` (`MM/DD/YYYY
-//! HH:MM`), `Permalink`, `Post type` (Photos, Videos, Links, Status, Reels), `Date` (the
-//! word `Lifetime`), `Views`, `Reach`, `Reactions, Comments and Shares`, `Reactions`,
-//! `Comments`, `Shares`, `Total clicks`, `Link Clicks`, …; Instagram: `Account ID`,
-//! `Account username`, `Likes` instead of `Reactions`, `Saves`, `Post type` IG image / IG
-//! carousel / IG reel / IG story. Headers are matched trimmed and case-insensitively
-//! (Meta writes both `Link Clicks` and `Link clicks`).
+//! Readings to keep:
+//! - Platform instagram when `Account ID`/`Account username` (or `Likes` without `Reactions`), else facebook;
+//!   [`MetaBusinessSuiteOptions`] `platform` overrides.
+//! - Instagram `Post ID` as is; Facebook `<Page ID>_<Post ID>` (`post_ids::facebook_post`), as Graph and Insights.
+//! - `Views` (else `Impressions`) → impressions, Reach, Reactions / IG Likes, Comments, Shares, Saves,
+//!   Total clicks → clicks, Link Clicks, 3-second video views.
+//! - `Reactions, Comments and Shares` ignored (a sum; would count twice).
+//! - `text` = `Title` and `Description` joined by a blank line; hashtags, IG mentions, urls from it.
+//! - `content_type`: photo, video (incl. reels), link, text (Status), album (carousel/Albums), else other (stories).
+//! - `account_id` = Page/Account ID; handle = `Account username` or Facebook vanity name from `Permalink`.
+//! - `Publish time` in `cx.tz`; `Date` (`Lifetime`) ignored.
+//! - Blank is null; bad count, bad time or blank `Post ID` rejects the row (physical line, header = 1).
+//! - Missing `Post ID`/`Publish time` column is a FileError listing the columns.
 //!
-//! Readings chosen:
-//! - Platform: `instagram` when the header has `Account ID` or `Account username` (or
-//!   `Likes` without `Reactions`), else `facebook`; the input's `platform` option ([`MetaBusinessSuiteOptions`]) overrides both.
-//! - `post_id`: Instagram's `Post ID` as is (the media id, the Graph API's). Facebook's
-//!   `Post ID` is the post part only; it is stored as `<Page ID>_<Post ID>`, the Graph
-//!   API's and Page Insights' id of the same post, so a post seen in both exports counts
-//!   once (`post_ids::facebook_post`: an id that already holds a `_` is kept; without a
-//!   numeric `Page ID`, the page of a numeric `Permalink`, else the bare id). An action
-//!   naming the bare id still answers it (`post_ids::join_key`).
-//! - `Views` → `impressions` (docs/formats.md; an older export's `Impressions` column is
-//!   read when there is no `Views`), `Reach` → `reach`, `Reactions` / IG `Likes` →
-//!   `reactions`, `Comments`, `Shares`, `Saves`, `Total clicks` → `clicks`, `Link Clicks`
-//!   → `link_clicks`, `3-second video views` → `video_views` when present.
-//!   `Reactions, Comments and Shares` is the sum of three other columns and is ignored
-//!   (engagements are summed centrally; reading it would count them twice).
-//! - `text`: `Title` and `Description` (Facebook puts the message in `Title`, Instagram
-//!   the caption in `Description`), both when both are filled, joined by a blank line.
-//!   Hashtags and (Instagram) `@` mentions from it; urls = its http(s) links.
-//! - `content_type`: Photos / IG image → photo; Videos, Reels, IG reel, IG video → video;
-//!   Links → link; Status → text; IG carousel / Albums → album; IG story and anything
-//!   else → other (a story's medium is not exported).
-//! - `account_id` = `Page ID` / `Account ID`; `account_handle` = `Account username`, or
-//!   for Facebook the vanity name in `Permalink` when there is one.
-//! - `Publish time` is in the time zone of the pipeline input (`cx.tz`, default UTC);
-//!   `Date` (`Lifetime`) is not a date and is ignored.
-//!
-//! Blank cells are null. A non-numeric count, an unreadable `Publish time` or a blank
-//! `Post ID` rejects the row (line = physical line where the row starts, header = 1).
-//! A missing `Post ID` or `Publish time` column is a FileError listing the columns.
+//! User docs: docs/formats.md#meta-business-suite-csv.
 
 use crate::ingest::common::columns::{self, Want};
 use crate::ingest::common::meta::{cell, count_cell, fb_handle_from_permalink, find_col, missing_column};

@@ -1,26 +1,15 @@
-//! `plausible-csv`: Plausible Analytics' CSV export (docs/formats.md#plausible-csv).
+//! `plausible-csv`: Plausible Analytics' CSV export: the zip (read in place), its unpacked
+//! folder, or a single `imported_sources*.csv`. Traffic comes from `imported_sources` only.
 //!
-//! Layout from Plausible's exporter (`Plausible.Exports` in plausible/analytics): a zip
-//! named `<domain with dots as _>_<YYYYMMDD>.zip` (`plausible_io_20241231.zip`) holding one
-//! CSV per table, `imported_<table>_<from>_<to>.csv` (`imported_sources_20240101_20241231.csv`),
-//! the tables `visitors, sources, pages, entry_pages, exit_pages, custom_events, locations,
-//! devices, browsers, operating_systems`. Accepted inputs: the zip (read directly, not
-//! unpacked), the unpacked folder (when it holds nothing but the export's tables), or a single
-//! `imported_sources*.csv`.
+//! Readings to keep:
+//! - `imported_visitors` (daily totals) is never read: it would count sessions twice.
+//! - `date` and `visits` required; `referrer`, `utm_source`, `pageviews` null when absent.
+//! - `source` = Plausible's source name, else `utm_source`; medium/campaign from `utm_*`.
+//! - `sessions` = visits, `users` = visitors; `site` = the domain in the zip's/folder's name.
+//! - Rows differing only in utm_content/utm_term/(named) utm_source are summed, with a warning.
+//! - Other tables skipped with one warning; a lone other table as input is a warning, not an error.
 //!
-//! Traffic comes from `imported_sources` only (docs/formats.md#website-traffic; `imported_visitors` holds
-//! the site's daily totals and would count every session twice). Its columns are
-//! `date,source,referrer,utm_source,utm_medium,utm_campaign,utm_content,utm_term,pageviews,
-//! visitors,visits,visit_duration,bounces` (older exports lack `referrer`, `utm_source`
-//! and `pageviews`: those are then null); `date` and `visits` are required. Per row:
-//! `source` = Plausible's source name (`Google`, `Facebook`; empty for direct visits; when
-//! empty, `utm_source`), `medium` = `utm_medium`, `referrer` = `referrer`, `campaign_tag` =
-//! `utm_campaign`, `sessions` = `visits`, `users` = `visitors`, `pageviews`; `site` = the
-//! domain in the zip's (or folder's) name. Rows that differ only in `utm_content`,
-//! `utm_term` or (with a source name) `utm_source` are summed (their visitors too, which
-//! may count a person twice; a warning says so). Other tables in the zip are skipped with
-//! one warning; a lone `imported_visitors*.csv` (or another table) given as input is
-//! skipped with a warning, not an error.
+//! User docs: docs/formats.md#plausible-csv.
 
 use std::io::Read;
 use std::path::Path;

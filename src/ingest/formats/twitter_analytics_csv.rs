@@ -1,40 +1,18 @@
-//! `twitter-analytics-csv`: the tweet activity export of analytics.twitter.com (owned).
+//! `twitter-analytics-csv`: the tweet activity export of analytics.twitter.com, one owned
+//! post per row. Columns found by name (only `Tweet id` and `time` required); `"-"` is null.
 //!
-//! Layout (docs/formats.md#twitter-analytics-csv; real samples in
-//! `tests/fixtures/real/twitter-analytics-csv`, 2015 and 2017):
-//! `"Tweet id","Tweet permalink","Tweet text","time","impressions","engagements",
-//! "engagement rate","retweets","replies","likes"` (2015: `"favorites"`), then
-//! `"user profile clicks","url clicks","hashtag clicks","detail expands","permalink clicks",
-//! "app opens","app installs","follows","email tweet","dial phone","media views",
-//! "media engagements"` and the same again prefixed `promoted `. Numbers are written like
-//! `"424.0"`, `"-"` means no figure (null), `time` is `2015-09-30 18:42 +0000`. Tweet text may
-//! span several lines inside quotes. Columns are found by name (case-insensitive), so their
-//! order does not matter; only `Tweet id` and `time` are required.
+//! Readings to keep:
+//! - impressions; likes/favorites → reactions; replies → comments; retweets → shares; url clicks → link_clicks.
+//! - quotes, saves, reach null (not in the export).
+//! - `clicks` null: the export has no total, and a sum of click columns would be our own figure.
+//! - `media views` is not `video_views` (any medium counts): null.
+//! - `engagements` / `engagement rate` not used; `promoted *` not added, one warning per file.
+//! - Handle from the permalink, lower-cased; `account_id` null.
+//! - Hashtags/mentions by `#(\w+)`/`@(\w+)`; urls the text's http(s) tokens as exported (t.co).
+//! - `content_type`: link when the text holds a URL (media tweets too), else text.
+//! - `is_repost` = text starts `RT @`; reply/quote references null.
 //!
-//! Mapping (docs/metrics.md#engagements-of-a-post, docs/formats.md), one post per row, origin `owned`:
-//! - `impressions` → impressions; `likes`/`favorites` → reactions; `replies` → comments;
-//!   `retweets` → shares; `url clicks` → link_clicks. The export has no quote, save or reach
-//!   figure: those are null.
-//! - `clicks` is **null**: the lake's `clicks` is "the export's total clicks where
-//!   it has one", and this export has none. Summing `user profile clicks`, `url clicks`,
-//!   `hashtag clicks`, `detail expands` and `permalink clicks` would be a figure of our own
-//!   making, whose content is a choice (are detail expands clicks? app opens?), so it is not
-//!   made. Analysts can still read `link_clicks`.
-//! - `media views` is **not** `video_views`: Twitter counts views of any medium (photos and
-//!   GIFs too) there, and the export does not say which medium a tweet has; video_views is null.
-//! - `engagements` and `engagement rate` are Twitter's own totals, not used (engagements are
-//!   computed from the fields above, docs/metrics.md#engagements-of-a-post). The `promoted *`
-//!   columns (paid figures) are
-//!   not added to the organic ones; a row with a promoted figure gives one warning per file.
-//! - the account handle comes from the permalink `https://twitter.com/<handle>/status/<id>`
-//!   (lower-cased); the export has no user id, so `account_id` is null.
-//! - hashtags and mentions from the text with the `#(\w+)`/`@(\w+)` rule (util); URLs are the
-//!   `http(s)://` tokens of the text, as exported (t.co links: the export has no expansion).
-//! - `content_type`: `link` when the text holds a URL, else `text`. The export does not say
-//!   whether a tweet carries a photo or a video (their t.co link looks like any other), so
-//!   media tweets are `link` too.
-//! - `is_repost` is true for a text starting `RT @`, else false; the export has no reply or
-//!   quote references, so those are null.
+//! User docs: docs/formats.md#twitter-analytics-csv.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;

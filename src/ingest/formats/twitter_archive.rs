@@ -1,46 +1,20 @@
-//! `twitter-archive`: the account's own "Download your archive" export (owned posts).
+//! `twitter-archive`: the account's own "Download your archive" export (folder, zip, or a
+//! lone `tweets.js`/`tweet.js`), read as owned posts plus a follower snapshot.
 //!
-//! Input: the archive folder or its zip (as X delivers it), or a lone `tweets.js`/`tweet.js`
-//! taken out of one. Layout (docs/formats.md#twitter-archive, checked against real archives published on GitHub,
-//! 2020-2025, and X's own `data/README.txt`):
-//! - `data/manifest.js`: `window.__THAR_CONFIG = {...}` with `userInfo {accountId, userName}`,
-//!   `archiveInfo.generationDate` and `dataTypes.<type>.files[] {fileName, globalName, count}`;
-//!   it lists every part of a split type (`data/tweets.js`, `data/tweets-part1.js`, ...).
-//! - `data/tweets.js` (2019-2022: `data/tweet.js`): `window.YTD.tweets.part0 = [{"tweet": {...}}]`,
-//!   the array pretty-printed with `" : "`; every number is a string (ids, counts, indices).
-//!   Without a manifest, the files `data/tweets.js`/`data/tweet.js` and their `-partN.js` are
-//!   read in part order. Some early archives lack the `{"tweet": ...}` wrapper: accepted.
-//! - `data/account.js`: `[{"account": {accountId, username, ...}}]`, the author of every tweet
-//!   (tweets in an archive carry no user); the manifest's `userInfo` is the fallback.
-//! - `data/follower.js` (and parts): one entry per follower at generation time.
+//! Readings to keep:
+//! - Parts listed by `data/manifest.js`; without it `tweets.js`/`tweet.js` and `-partN.js` in part order.
+//! - Tweets with or without the `{"tweet": ...}` wrapper; a single top folder prefix is found and kept.
+//! - Author from `data/account.js`, else the manifest's `userInfo`.
+//! - `id_str` only; text, entities and content type as `twitter-v1-json` (shared code).
+//! - favorite → reactions, retweet → shares; impressions, replies, quotes null.
+//! - `RT @user:` text → `is_repost`, `reposted_post_id` null, all engagement null.
+//! - `quoted_post_id` from `quoted_status_id_str`, else a tweet-permalink URL entity.
+//! - Edits grouped by initial id; only the largest-id version kept, with its own id; others one warning.
+//! - `follower.js` count → an [`AccountSnap`] on the generation day; posts' `followers` null.
+//! - Not read: note-tweets, deleted tweets, community/circle tweets, likes, DMs, `account.js` e-mail.
+//! - Rejects carry the line inside the part file and its name; a malformed part is a [`FileError`].
 //!
-//! Entries may sit under one top folder (a re-zipped folder); that prefix is found and kept.
-//!
-//! Mapping: `id_str` (string ids, never numbers), `created_at` in the v1.1 layout,
-//! `full_text` kept as exported, entities and content type as in `twitter-v1-json` (shared
-//! code). `favorite_count` → reactions, `retweet_count` → shares; the archive has no
-//! impressions, replies or quotes counts: null. A retweet is only recognisable by its text,
-//! `RT @user: ...`: `is_repost` true, `reposted_post_id` null (the archive does not say which
-//! tweet), and every engagement field null (docs/lake.md#posts: an archive retweet shows the
-//! original's retweet count). `quoted_post_id` comes from `quoted_status_id_str` when present,
-//! else from a URL entity that is a tweet permalink (the archive's only trace of a quote).
-//!
-//! Edited tweets: every version is in the archive. Versions are grouped by their initial id
-//! (`edit_info.edit.initialTweetId`, else the first of `edit_info.initial.editTweetIds`) and
-//! only the newest version is kept: the one with the largest id (ids are time-ordered
-//! snowflakes), with **its own id** as `post_id`, its text and its counts. Earlier versions
-//! are counted as rows and reported in one warning, not rejected.
-//!
-//! Followers: when the manifest gives `archiveInfo.generationDate` and the archive has
-//! `follower.js`, the number of followers listed becomes an [`AccountSnap`] on the UTC day of
-//! generation. Posts' `followers` stay null (the count at post time is unknown).
-//! Not read: `note-tweet.js` (long-post bodies, not linkable to tweets), `deleted-tweets.js`,
-//! community/circle tweets, likes, DMs, and `account.js`'s e-mail (never stored).
-//!
-//! Rejects carry the line of the tweet's object inside its part file, and the part file's
-//! name at the start of the error (the reject record has no field for a file inside an input).
-//! A part file that is not a `window.YTD... = [...]` assignment of valid JSON stops the
-//! input with a [`FileError`] naming the file inside the archive.
+//! User docs: docs/formats.md#twitter-archive, docs/lake.md#posts.
 
 use std::collections::HashMap;
 use std::io::Read;

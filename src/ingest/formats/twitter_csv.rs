@@ -1,38 +1,20 @@
-//! `twitter-csv`: the CSV files of twarc-csv (DocNow/twarc-csv), made from twarc2 output
-//! (docs/formats.md#twitter-csv). Collected posts, platform `twitter`.
+//! `twitter-csv`: the CSV files of twarc-csv, made from twarc2 output. Collected posts,
+//! platform `twitter`, mapped as `twitter-v2-jsonl` so one collection in both encodings
+//! gives the same posts.
 //!
-//! Column sets read (samples in `tests/fixtures/real/twitter-csv/`):
-//! - the current tweet set (twarc-csv 0.7, 84 dotted columns: `id`, `author_id`,
-//!   `referenced_tweets.retweeted.id`, `in_reply_to_username`, `public_metrics.like_count`,
-//!   `entities.hashtags` as `["#Tag"]`, `attachments.media_keys`, `author.username`,
-//!   `author.public_metrics.followers_count`, `__twarc.retrieved_at`, …): text has its
-//!   line breaks written as the two characters `\n`, turned back into line breaks here (a
-//!   `\n` typed in a tweet becomes a line break too: twarc-csv made them indistinguishable);
-//! - the early set (2021, `small_sample_2021.csv`): entities as lists of API objects
-//!   (`[{"tag": …}]`), a `referenced_tweets` column holding the API list, text JSON-encoded
-//!   (`"…"` with `\u2019` escapes, decoded here), and a `type` column that is non-empty on
-//!   rows twarc-csv inlined because another row references them: those are not tweets of
-//!   the collection and, like `includes.tweets` (docs/lake.md#posts), become no posts (one
-//!   warning gives their number; their authors' follower counts are still kept);
-//! - a user set (`twarc2 users` etc. through twarc-csv: `id`, `username`,
-//!   `public_metrics.followers_count`, …) -> `accounts` rows only; when `__twarc.url` is a
-//!   `liking_users` / `retweeted_by` listing, each user is also a `like` / `retweet` action
-//!   (as in `twitter-v2-jsonl`);
-//! - a counts set (`start`, `end`, `tweet_count`): recognised, no posts, one warning.
+//! Readings to keep:
+//! - Current set (dotted columns): the two characters `\n` in text become line breaks.
+//! - Early 2021 set: entities as API object lists, JSON-encoded text decoded.
+//! - Early-set rows with a non-empty `type` are inlined references: no posts (one warning), follower counts kept.
+//! - User sets → `accounts` only; `liking_users` / `retweeted_by` listings also give like / retweet actions.
+//! - Counts sets: recognised, no posts, one warning.
+//! - Merged retweets keep the original's text/entities/media, drop its metrics: engagement null.
+//! - Media URL entities are twarc-csv's `display_url`, so `urls` differ from the JSON on media posts.
+//! - `in_reply_to_account` = `in_reply_to_username` lower-cased, else `in_reply_to_user_id`.
+//! - Follower counts → `accounts` dated `__twarc.retrieved_at`, else `created_at`.
+//! - Rejects carry the physical line where the record starts.
 //!
-//! The mapping is the one of `twitter-v2-jsonl` (its module doc gives the readings chosen),
-//! so that one collection in both encodings gives the same posts. twarc-csv's default
-//! `--merge-retweets` writes the retweeted tweet's text, entities, media and metrics on a
-//! retweet row: the text/entities/media are kept (the JSON adapter merges the same way),
-//! the metrics are dropped: a retweet's engagement fields are null (docs/lake.md#posts).
-//! One difference remains: for a URL entity of a medium twarc-csv writes the
-//! `display_url` (`pic.twitter.com/…`) where the JSON has the `expanded_url`, so `urls`
-//! differ on posts with media (`content_type` is unaffected).
-//! `in_reply_to_account` is `in_reply_to_username` (lower-cased), else `in_reply_to_user_id`:
-//! twarc-csv fills the username from the replied-to tweet's author, so when that tweet was
-//! unavailable the CSV gives the id where the JSON adapter may still have the handle.
-//! Follower counts go to `accounts` dated by `__twarc.retrieved_at`, else by `created_at`.
-//! Rejects carry the physical line where the record starts (records may span lines).
+//! User docs: docs/formats.md#twitter-csv.
 
 use crate::ingest::common::encoding::LineFix;
 use std::io::{BufRead, BufReader, Read};

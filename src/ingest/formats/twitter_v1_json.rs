@@ -1,47 +1,20 @@
-//! `twitter-v1-json`: Twitter API v1.1 statuses, collected (search, timelines, streams).
+//! `twitter-v1-json`: collected Twitter API v1.1 statuses (search, timelines, streams) and
+//! user objects: a JSON array, one object, a search response, or one JSON value per line.
 //!
-//! Layouts accepted (docs/formats.md#twitter-v1-json; real samples in `tests/fixtures/real/twitter-v1-json`, from
-//! python-twitter's test data):
-//! - a JSON array of statuses (`statuses/user_timeline`, `statuses/retweets`) or of user
-//!   objects (`users/lookup`);
-//! - one object: a status, a user (`users/show`), or a search response
-//!   `{"statuses": [...], "search_metadata": {...}}`, compact or pretty-printed;
-//! - one JSON value per line (the streaming API, or a collector appending pages): every line
-//!   may itself be any of the above.
+//! Readings to keep:
+//! - Layout decided from content: `[` or a first line that is not a whole value → read whole; else streamed by line.
+//! - Not a [`LineAdapter`](crate::ingest::LineAdapter): the driver would cut pretty-printed files.
+//! - Ids from `*_str` fields; the number only when the string is absent and exact.
+//! - text: `extended_tweet.full_text`, else `full_text`, else `text`; HTML entities not decoded.
+//! - Entities from `extended_tweet.entities`, else `entities`, else python-twitter's top-level lists.
+//! - `content_type`: video (video/GIF), photo (several stay photo), link outside status permalinks, else text.
+//! - favorite → reactions, retweet → shares, reply → comments, quote → quotes; absent is null.
+//! - A retweet is `is_repost` + `reposted_post_id`, engagement null; embedded originals/quotes are not posts.
+//! - `followers` + an [`AccountSnap`] dated the status's UTC day; embedded users snapped the same day.
+//! - A bare user object gives an [`AccountSnap`] with a null date.
+//! - Stream control messages counted and skipped (one warning), not rejected.
 //!
-//! The layout is decided from the content, not the name: a file whose first value starts
-//! with `[`, or whose first line is not a complete JSON value (pretty-printed), is read whole;
-//! otherwise it is read line by line (streamed, so memory stays bounded). This adapter does
-//! not implement [`LineAdapter`](crate::ingest::LineAdapter) because the driver would then cut
-//! pretty-printed files into meaningless lines.
-//!
-//! Mapping (docs/metrics.md#engagements-of-a-post, docs/lake.md#posts):
-//! - ids are always taken from the `*_str` fields (`id_str`, `in_reply_to_status_id_str`,
-//!   `quoted_status_id_str`, `user.id_str`); the numeric field is used only when the string
-//!   is absent and the number is an exact integer (serde_json keeps u64 exact).
-//! - text: `extended_tweet.full_text`, else `full_text`, else `text`, kept as exported
-//!   (HTML entities such as `&amp;` are not decoded, like every other Twitter source).
-//! - entities from `extended_tweet.entities`, else `entities`, else the top-level
-//!   `hashtags`/`user_mentions`/`urls`/`media` lists of python-twitter's flattened
-//!   `AsDict()` form (`get_status_with_place.json`).
-//! - `content_type`: `video` when a medium is a video or an animated GIF, else `photo` when
-//!   it has photos (several photos stay `photo`: Twitter has no album), else `link` when an
-//!   expanded URL points outside Twitter's own status permalinks (a link to a tweet is a
-//!   quote, not an outbound link), else `text`.
-//! - `favorite_count` → reactions, `retweet_count` → shares, `reply_count` → comments,
-//!   `quote_count` → quotes; absent fields are null (standard v1.1 REST statuses have no
-//!   reply/quote counts; only the streaming/enterprise payloads do).
-//! - a retweet (`retweeted_status`) is `is_repost` with `reposted_post_id`, and all its
-//!   engagement fields are null (docs/lake.md#posts: the API shows the original's figures).
-//!   The embedded original and quoted statuses are not posts themselves (like twarc2's
-//!   `includes.tweets`).
-//! - `user.followers_count` → `followers`, plus an [`AccountSnap`] dated the UTC day of the
-//!   status's `created_at`; the users embedded in `retweeted_status`/`quoted_status` give
-//!   snaps dated the same day (they were observed with the outer status).
-//! - a bare user object (`users/show`, `users/lookup`) gives an [`AccountSnap`] with a null
-//!   date: the object carries no observation time (`created_at` is the account's creation).
-//! - stream control messages (`delete`, `limit`, `scrub_geo`, `status_withheld`, ...) are
-//!   counted as rows and skipped (one warning with the total), not rejected.
+//! User docs: docs/formats.md#twitter-v1-json, docs/lake.md#posts.
 
 use std::io::{BufRead, BufReader, Read};
 use std::sync::OnceLock;

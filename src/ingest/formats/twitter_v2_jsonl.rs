@@ -1,60 +1,23 @@
-//! `twitter-v2-jsonl`: what twarc2 writes from the Twitter API v2 (docs/formats.md#twitter-v2-jsonl), one JSON
-//! object per line. Collected posts, platform `twitter`.
+//! `twitter-v2-jsonl`: twarc2's Twitter API v2 output, one JSON object per line: response
+//! pages, filtered-stream tweets, `twarc2 flatten` tweets, user pages and counts. Collected
+//! posts, platform `twitter`; user objects become `accounts` rows.
 //!
-//! Line shapes (the layouts of DocNow/twarc2 and of the samples in `tests/fixtures/real/twitter-v2-jsonl/`):
-//! - a response page: `data[]` tweets, `includes.users/tweets/media`, `meta`, `__twarc`
-//!   (`url`, `version`, `retrieved_at`), sometimes `errors[]`;
-//! - the filtered-stream form: `data` is ONE tweet, plus `includes` and `matching_rules`;
-//! - the flattened form (`twarc2 flatten`): one tweet per line with `author`,
-//!   `in_reply_to_user`, `attachments.media`, mention users and whole referenced tweets
-//!   embedded in it (and `__twarc` on the tweet);
-//! - user pages (`twarc2 users`, `followers`, `following`, `liking-users`,
-//!   `retweeted-by`): `data[]` of user objects -> `accounts` rows; when `__twarc.url` is
-//!   `.../2/tweets/<id>/liking_users` or `/retweeted_by`, each user is also a `like` /
-//!   `retweet` action on post `<id>` (time unknown: `occurred_at` null; key
-//!   `like:<post>:<user>` / `retweet:<post>:<user>`);
-//! - counts (`twarc2 counts`): `data[]` of `{start, end, tweet_count}`: recognised, they hold
-//!   no posts (one warning per file).
+//! Readings to keep:
+//! - Only `data` tweets are posts; `includes.tweets` only resolve references.
+//! - Every user with `public_metrics` → `accounts` dated `__twarc.retrieved_at`, else newest `created_at`.
+//! - User pages from `liking_users` / `retweeted_by` URLs are also `like` / `retweet` actions, `occurred_at` null.
+//! - `counts` pages hold no posts: one warning per file.
+//! - A retweet is `is_repost` + `reposted_post_id`, all engagement figures null (the API repeats the original's).
+//! - A retweet's text/tags/mentions/urls/media come from the included original (v2 cuts at 140); else its own.
+//! - `in_reply_to_account` = replied-to handle (lower-cased) when in the line, else raw `in_reply_to_user_id`.
+//! - `content_type`: 2+ media album; photo; video/animated_gif video (type from includes, else key prefix
+//!   `3_`/`7_`/`13_`/`16_`); link only for non-Twitter URLs; else text (polls too).
+//! - Hashtags and mentions lower-cased, urls `expanded_url` else `url`, no repeats; `lang` as exported.
+//! - `errors[]` are warnings (first ten lines per input), not rejects; bad JSON line reject, cut last line warning.
+//! - A page tweet without id or readable `created_at` is a reject of its own.
+//! - Each line is deserialized once into borrowing typed structs (no `serde_json::Value`).
 //!
-//! Mapping and the readings chosen where the spec leaves room:
-//! - Only `data` tweets become posts; `includes.tweets` only resolve references
-//!   (docs/formats.md#twitter-v2-jsonl). Every user object with `public_metrics` (included,
-//!   author, mentioned, embedded)
-//!   is an `accounts` row dated by `__twarc.retrieved_at`, else by the newest `created_at`
-//!   of the line's tweets (the counts are as of collection, which is after that).
-//! - A retweet is `is_repost` with `reposted_post_id`; ALL its engagement figures
-//!   (reactions, comments, shares, quotes, saves, impressions) are null: the API repeats the
-//!   original's (docs/lake.md#posts). Its `text`, `hashtags`, `mentions`, `urls` and media come
-//!   from the retweeted tweet when the line includes it (as twarc-csv's default
-//!   `--merge-retweets` does): the v2 retweet text is cut at 140 characters, so its own
-//!   entities miss the hashtags past the cut. `followers`, `lang`, `created_at` stay the
-//!   retweet's own. Without the original in the line, the retweet's own fields are used.
-//! - `in_reply_to_account` is the replied-to user's handle (lower-cased) when the line
-//!   has that user (`includes.users` or the flattened `in_reply_to_user`), else the raw
-//!   `in_reply_to_user_id`.
-//! - `content_type`: two or more media -> `album`; one medium -> `photo`, or `video` for
-//!   `video` and `animated_gif`; the media type comes from `includes.media` (flattened:
-//!   `attachments.media`), else from the media key's prefix (`3_` photo, `7_`/`13_` video,
-//!   `16_` animated_gif), as media of retweeted tweets are often absent from `includes`;
-//!   else `link` when a URL points outside Twitter (a quote's link to the quoted tweet and
-//!   a photo's `pic.twitter.com` link do not make a link post); else `text`. Polls are `text`.
-//! - `hashtags` (`entities.hashtags[].tag`) and `mentions` (`entities.mentions[].username`)
-//!   are lower-cased, `urls` are `expanded_url` else `url`; each list without repeats, in
-//!   order of first use. `lang` as exported (`und` kept), null when absent.
-//! - `errors[]` objects are reported as warnings, not rejects (the team brief asked for one
-//!   reject each): they are the API's account of what it could not return (a
-//!   deleted tweet behind a retweet, a pinned tweet, a suspended user in a lookup), not
-//!   rows of the file that could not be read, and as rejects they would count against
-//!   `--max-reject-rate`: `users.jsonl` (96 users; 8 errors: 7 pinned tweets, one
-//!   unknown user id) and any hydration of an old dataset (many deleted tweets) would be
-//!   refused whole. One warning per line that has them (first error's title and detail,
-//!   and their number), for the first ten such lines of an input; the page's data is read.
-//!   A line the JSON parser cannot read is a reject, a truncated last line a warning (the
-//!   driver does that from `LineError::eof`); a tweet of a page that cannot be a post (no
-//!   id, unreadable `created_at`) is a reject of its own, counted as one more record.
-//!
-//! Speed: each line is deserialized once into typed structs that borrow the line's
-//! strings (no `serde_json::Value`); fields we don't read are skipped by serde.
+//! User docs: docs/formats.md#twitter-v2-jsonl.
 
 use std::borrow::Cow;
 

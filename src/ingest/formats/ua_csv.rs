@@ -1,49 +1,21 @@
-//! `ua-csv`: a Universal Analytics report exported as CSV (docs/formats.md#ua-csv).
+//! `ua-csv`: a Universal Analytics report exported as CSV (UI "Export > CSV" or the API):
+//! `#` header lines, then tables; the ones with `Sessions` and a source column become
+//! traffic rows.
 //!
-//! Layout, from the real samples (`tests/fixtures/real/ua-csv/`, reports saved through the API
-//! by Trial Promoter) and from the UI's "Export > CSV":
+//! Readings to keep:
+//! - Tables split at blank or `#` lines; tables without a source column (the `Day Index` chart) skipped with a warning.
+//! - Totals rows (all dimensions blank, `Hostname` included) skipped.
+//! - `Source / Medium` split at its last ` / `; `Referrer`/`Full Referrer` → `referrer` as exported.
+//! - `Campaign` → `campaign_tag`, `Landing Page` → `landing_page`; `(not set)` is null.
+//! - `conversions` = `Goal Completions`, else the sum of the per-goal completion columns.
+//! - `New Users` is not `users`; rate columns are ignored (pageviews stay null); a fractional count rejects the row.
+//! - `Date` or `Day Index` gives daily rows (day-first when a part > 12 or only that fits the header range).
+//! - Without dates: the input's `--date-range`, else the `#` header range, else refused asking for `--date-range`.
+//! - Dates outside 2000-01-01..today+1y rejected.
+//! - `site` = `Hostname` lower-cased, else the input's `site`; the view name is not a host.
+//! - Headers must be English.
 //!
-//! ```text
-//! # ----------------------------------------
-//! # All Web Site Data
-//! # Source/Medium
-//! # 20170101-20170131
-//! # ----------------------------------------
-//!
-//! Source / Medium,Sessions,% New Sessions,New Users,Bounce Rate,Pages/Session,...,Goal Completions
-//! google / organic,"1,234",76.39%,110,...
-//! ,"3,215",95.43%,...                         <- totals row: every dimension blank
-//!
-//! Day Index,Sessions                         <- the chart: the site's daily totals
-//! 1/1/17,"553"
-//! ```
-//!
-//! Read as: tables separated by blank or `#` lines; the ones with `Sessions` and a source
-//! column (`Source / Medium`, `Source`, `Medium`, `Referrer`, `Full Referrer`) become
-//! traffic rows, other tables (the `Day Index` chart, which has no source) are skipped with
-//! a warning; totals rows (all dimensions blank) are skipped. `Source / Medium` is split at
-//! its last ` / ` (docs/formats.md#ua-csv). `Referrer`/`Full Referrer` -> `referrer` (as exported:
-//! for non-referral rows UA puts the source name there, e.g. `(direct)`, `bing`),
-//! `Campaign` -> `campaign_tag`, `Landing Page` -> `landing_page`; `(not set)` is null.
-//! Counts: `Sessions`, `Users`, `Pageviews`, and `Goal Completions` (else the sum of the
-//! per-goal `... (Goal N Completions)` columns, which is what UA's total is) as
-//! `conversions`. `New Users` is not `users` (it is a subset), so a report with only
-//! `New Users` has null users; rate columns (`%`, `Bounce Rate`, `Pages/Session`,
-//! `Conversion Rate`) are ignored, so pageviews stay null when only `Pages/Session` is
-//! exported. A count that is not a whole number (`12.5`) rejects the row.
-//!
-//! Dates: a `Date` column (`20170131`) or `Day Index` (`1/31/17`; day-first `31/01/2017`
-//! when a value's first part is above 12, or when only that reading fits the `#` header's
-//! range) gives daily rows. Without one, every row covers the `--date-range` of the
-//! input, else the range in the `#` header, else the file is refused with a message that
-//! asks for `--date-range FROM..TO`. Dates outside 2000-01-01..today+1y are rejected.
-//! Site (docs/metrics.md#sites): a `Hostname` column (a secondary dimension, or the primary
-//! one of a report by host) is `site`, lower-cased; `(not set)` or blank is null. Without
-//! one the report names no site (the `#` header's view name, `All Web Site Data`, is not a
-//! host): `site` is null, unless the input says which site it is (`site` in the
-//! pipeline, `ingest --site`). Hostname is a dimension: a row whose dimensions are all
-//! blank is still a totals row. Headers must be English (a Dutch export's `Sessies` is
-//! reported as a missing `Sessions`).
+//! User docs: docs/formats.md#ua-csv, docs/metrics.md#sites.
 
 use chrono::NaiveDate;
 
