@@ -249,6 +249,6 @@ fn ingest_site_stamps_the_rows_without_one_and_is_part_of_the_options() {
     let again = ingest("www.example.org");
     assert!(again.contains("0 inputs read, 1 unchanged"), "{again}");
     let other = ingest("shop.example.org");
-    assert!(other.contains("replaced") && other.contains("1 traffic row") && other.contains("1 input read"), "{other}");
+    assert!(other.contains("replaced in/ua.csv (ua-csv): 1 row → 1 traffic row\n") && other.contains("1 input read"), "{other}");
     assert_eq!(sites(), [Some("shop.example.org".to_string())]);
 }

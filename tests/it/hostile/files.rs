@@ -352,7 +352,8 @@ fn a_record_longer_than_max_record_mib_is_rejected_naming_line_and_flag() {
         run(&w, &["ingest", "long.jsonl", "--lake", "lake", "--max-record-mib", "1", "--max-reject-rate", "50%"]);
     assert_eq!(code, 0, "{out}\n{err}");
     // 4 records, 1 rejected: the three tweets are kept.
-    assert!(err.contains("long.jsonl (twitter-v2-jsonl): 4 lines") && err.contains("1 rejected"), "{err}");
+    let line = err.lines().find(|l| l.starts_with("long.jsonl (twitter-v2-jsonl): 4 lines → ")).unwrap_or_default();
+    assert!(line.ends_with("; 1 rejected (see _rejects/)"), "{err}");
     let r = rejects(&w.lake());
     assert_eq!(r.len(), 1, "{r:?}");
     assert_eq!((r[0].1, r[0].2.as_str()), (2, "(record)"));
@@ -423,7 +424,7 @@ fn a_windows_1252_csv_is_decoded_and_a_stray_byte_rejects_only_its_row() {
     w.write("mixed.csv", &bytes);
     let (code, out, err) = run(&w, &["ingest", "mixed.csv", "--lake", "lake"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(err.contains("mixed.csv (actions-csv): 201 rows → 200 actions") && err.contains("1 rejected"), "{err}");
+    assert!(err.contains("mixed.csv (actions-csv): 201 rows → 200 actions; 1 rejected (see _rejects/)"), "{err}");
     let r: Vec<_> = rejects(&w.lake()).into_iter().filter(|r| r.0 == "mixed.csv").collect();
     assert_eq!((r[0].1, r[0].2.as_str()), (152, "actor"), "{r:?}");
     assert!(r[0].3.contains("0xE9") && !r[0].3.contains("Jos"), "{r:?}");

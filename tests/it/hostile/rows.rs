@@ -168,7 +168,8 @@ fn negative_counts_and_year_0_or_9999_reject_the_row_and_keep_the_others() {
     // 3 of 100 records rejected: 3% > the default 1%, so the rate is raised for this file.
     let (code, out, err) = w.run(&["ingest", "flat_bad.jsonl", "--lake", s(&lake), "--max-reject-rate", "5%"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.is_empty() && err.contains("3 rejected"), "{out}\n{err}");
+    let line = err.lines().find(|l| l.starts_with("flat_bad.jsonl (twitter-v2-jsonl): 100 lines → ")).unwrap_or_default();
+    assert!(out.is_empty() && line.contains("; 3 rejected (see _rejects/)"), "{out}\n{err}");
     // brexit's 100 + flat's 97 good tweets (flat shares no id with brexit).
     assert_eq!(rows(&w.summary(), "posts", "twitter"), 100 + 97);
     assert_eq!(duckdb_count(&lake, "posts"), 197);
