@@ -92,6 +92,28 @@ pub fn has_actions(s: &Scope) -> PolarsResult<bool> {
     Ok(n.column("len")?.u32()?.get(0).unwrap_or(0) > 0)
 }
 
+/// `campaign_kpis.unique_actors`: distinct actors of the campaign's actions in its window,
+/// excluded actors left out; null, not 0, when the campaign has no action at all in its
+/// window (docs/metrics.md#reach).
+pub fn unique_actors(s: &Scope) -> PolarsResult<Option<i64>> {
+    let c = s.campaign;
+    if !has_actions(s)? {
+        return Ok(None);
+    }
+    let actors = s
+        .actions
+        .clone()
+        .filter(
+            col("in_campaign")
+                .and(col("excluded").not())
+                .and(col("day").gt_eq(lit(c.start)))
+                .and(col("day").lt_eq(lit(c.end))),
+        )
+        .select([col("_actor").n_unique().cast(DataType::Int64).alias("n")])
+        .collect()?;
+    Ok(actors.column("n")?.i64()?.get(0))
+}
+
 /// Whether the lake has any daily traffic row inside the campaign's window.
 fn has_daily_traffic(s: &Scope) -> PolarsResult<bool> {
     let c = s.campaign;

@@ -97,19 +97,7 @@ fn campaign_kpis(d: &Done<'_>) -> Result<(DataFrame, Value)> {
         let own_posts = own.column("n")?.i64()?.get(0).unwrap_or(0);
         let with_e = own.column("with_e")?.i64()?.get(0).unwrap_or(0);
         let own_engagements = if with_e > 0 { own.column("e")?.i64()?.get(0) } else { None };
-        let actors = s
-            .actions
-            .clone()
-            .filter(
-                col("in_campaign")
-                    .and(col("excluded").not())
-                    .and(col("day").gt_eq(lit(c.start)))
-                    .and(col("day").lt_eq(lit(c.end))),
-            )
-            .select([col("_actor").n_unique().cast(DataType::Int64).alias("n")])
-            .collect()?;
-        // Null, not 0, when the campaign has no action at all in its window (docs/metrics.md#reach).
-        let unique_actors = if comparison::has_actions(s)? { actors.column("n")?.i64()?.get(0) } else { None };
+        let unique_actors = comparison::unique_actors(s)?;
         let potential = reach::hashtag_potential_reach(s)?.collect()?;
         let hashtag_potential_reach = as_i64(cell(&potential, id, None, "hashtag_potential_reach"));
         let sign = signups::signups_headline(s)?.collect()?;

@@ -15,6 +15,7 @@ pub mod hashtags;
 pub mod kpis;
 pub mod ladder;
 pub mod reach;
+pub mod records;
 pub mod referral_daily;
 pub mod registry;
 pub mod scope;

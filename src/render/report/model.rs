@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::support::{thousands, thousands_i64};
 use crate::metrics::registry::Table as MetricTable;
-use crate::metrics::{comparison, engagement, hashtags, ladder, reach, signups, uplift};
+use crate::metrics::{comparison, engagement, hashtags, ladder, reach, records, signups, uplift};
 use crate::render::{Chart, Metrics, Section};
 
 /// Where the report's inputs came from: shown in its Method and provenance section.
@@ -321,6 +321,8 @@ enum Part {
     /// [`method_line`] with this part of docs/metrics.md.
     Method(&'static str),
     Table(TableView),
+    /// Paragraphs the report writes from the columns `reads` of a table.
+    Lines { table: &'static MetricTable, reads: &'static [&'static str], build: fn(&DataFrame) -> Result<Vec<String>> },
 }
 
 /// A table of a section, from one metric table (its registry entry).
@@ -344,6 +346,8 @@ enum NoChart {
     PerCampaign { reason_of: Option<&'static str>, otherwise: &'static str },
     /// One line when the section has no chart at all.
     Overall(&'static str),
+    /// The section never has charts.
+    Never,
 }
 
 /// The sections after the headline figures, in report order.
@@ -544,7 +548,172 @@ static SECTIONS: &[SectionSpec] = &[
         charts: Section::Comparison,
         no_chart: NoChart::Overall("No chart: the overlay needs two campaigns with figures."),
     },
+    SectionSpec {
+        heading: "Personal bests",
+        anchor: "records",
+        parts: &[
+            Part::Para(
+                "The best figure any campaign of this pipeline reached, and the biggest own post on each platform over \
+                 the whole lake (own posts outside every campaign included). The previous best is the best that came \
+                 before the holder in time: the record it broke.",
+            ),
+            Part::Method("Personal bests"),
+            Part::Lines { table: &records::RECORDS, reads: RECORD_READS, build: record_lines },
+            Part::Table(TableView::Summary { table: &records::RECORDS, reads: RECORD_READS, build: records_table }),
+        ],
+        charts: Section::Records,
+        no_chart: NoChart::Never,
+    },
 ];
+
+/// The columns of `records` the Personal bests section reads.
+const RECORD_READS: &[&str] = &[
+    "record",
+    "platform",
+    "value",
+    "holder_campaign",
+    "holder_post_id",
+    "previous_best",
+    "previous_holder",
+    "set_in_this_run",
+    "holder_name",
+    "previous_holder_post_id",
+    "previous_holder_name",
+    "reason",
+];
+
+/// A record in words, and how its values are written (format, unit after the number).
+fn record_words(record: &str, platform: &str) -> (String, Fmt, &'static str) {
+    match record {
+        records::BIGGEST_OWN_POST => {
+            let mut p = platform.chars();
+            let platform: String = p.next().map(|c| c.to_uppercase().chain(p).collect()).unwrap_or_default();
+            (format!("the biggest own {platform} post in the lake"), Fmt::Int, " engagements")
+        }
+        "most_signups_first_week" => ("the most sign-ups in a first week".into(), Fmt::Int, " sign-ups"),
+        "most_unique_actors" => ("the most supporters who acted".into(), Fmt::Int, " supporters"),
+        "most_moved_up" => ("the most supporters moved up the ladder".into(), Fmt::Int, " supporters"),
+        "largest_social_uplift" => ("the largest social referral uplift".into(), Fmt::Rel, ""),
+        "fastest_target_response" => ("the fastest response from a target".into(), Fmt::Hours, ""),
+        other => (other.replace('_', " "), Fmt::F2, ""),
+    }
+}
+
+/// One row of `records`, read for the report.
+struct RecordRow {
+    record: String,
+    platform: String,
+    value: Option<f64>,
+    holder: Option<String>,
+    holder_post_id: Option<String>,
+    previous_best: Option<f64>,
+    previous_holder: Option<String>,
+    previous_post_id: Option<String>,
+    set_in_this_run: bool,
+    reason: Option<String>,
+}
+
+fn record_rows(df: &DataFrame) -> Result<Vec<RecordRow>> {
+    let text = |c: &str| -> Result<Vec<Option<String>>> {
+        Ok(df.column(c)?.str()?.iter().map(|v| v.map(String::from)).collect())
+    };
+    let num = |c: &str| -> Result<Vec<Option<f64>>> { Ok(df.column(c)?.f64()?.iter().collect()) };
+    let (record, platform, value) = (text("record")?, text("platform")?, num("value")?);
+    let (holder_id, holder_name, post) = (text("holder_campaign")?, text("holder_name")?, text("holder_post_id")?);
+    let (prev, prev_id, prev_name) = (num("previous_best")?, text("previous_holder")?, text("previous_holder_name")?);
+    let (prev_post, reason) = (text("previous_holder_post_id")?, text("reason")?);
+    let set: Vec<bool> = df.column("set_in_this_run")?.bool()?.iter().map(|v| v == Some(true)).collect();
+    Ok((0..df.height())
+        .map(|i| RecordRow {
+            record: record[i].clone().unwrap_or_default(),
+            platform: platform[i].clone().unwrap_or_default(),
+            value: value[i],
+            // A campaign by its name (its id when the table has no name for it).
+            holder: holder_name[i].clone().or_else(|| holder_id[i].clone()),
+            holder_post_id: post[i].clone(),
+            previous_best: prev[i],
+            previous_holder: prev_name[i].clone().or_else(|| prev_id[i].clone()),
+            previous_post_id: prev_post[i].clone(),
+            set_in_this_run: set[i],
+            reason: reason[i].clone(),
+        })
+        .collect())
+}
+
+/// A sentence per record a campaign of this run set, and per post record a post outside
+/// every campaign still holds.
+fn record_lines(df: &DataFrame) -> Result<Vec<String>> {
+    let mut lines = Vec::new();
+    for r in record_rows(df)? {
+        let Some(value) = r.value else { continue };
+        let (what, f, unit) = record_words(&r.record, &r.platform);
+        let post = r.holder_post_id.as_deref().map(|p| format!("post {p}"));
+        if r.set_in_this_run {
+            let before = match (r.previous_best, &r.previous_holder, &post) {
+                (Some(p), Some(h), _) => format!("previous best {}{unit}, {h}", fmt_f64(p, f)),
+                (Some(p), None, _) => format!("previous best {}{unit}, a post outside the campaigns", fmt_f64(p, f)),
+                (None, _, Some(_)) => "no earlier own post to beat".into(),
+                (None, _, None) => "no earlier campaign to beat".into(),
+            };
+            let before = match &post {
+                Some(p) => format!("{p}; {before}"),
+                None => before,
+            };
+            let holder = r.holder.as_deref().unwrap_or("—");
+            lines.push(format!("{holder} set the record for {what}: {}{unit} ({before}).", fmt_f64(value, f)));
+        } else if let Some(p) = &post {
+            lines.push(format!(
+                "No campaign of this pipeline beat {what}: {p}, {}{unit}, outside every campaign.",
+                fmt_f64(value, f)
+            ));
+        }
+    }
+    if lines.is_empty() {
+        lines.push("No campaign of this pipeline holds a record.".into());
+    }
+    Ok(lines)
+}
+
+/// The records as a table: each value in its record's format; a record nobody holds says why.
+fn records_table(df: &DataFrame, _table: &str) -> Result<Table> {
+    let rows = record_rows(df)?
+        .into_iter()
+        .map(|r| {
+            let (what, f, _) = record_words(&r.record, &r.platform);
+            let num = |v: Option<f64>| v.map_or("—".to_string(), |v| fmt_f64(v, f));
+            let holder = match (&r.value, &r.holder, &r.reason) {
+                (Some(_), Some(h), _) => h.clone(),
+                (Some(_), None, _) => "no campaign".into(),
+                (None, _, Some(why)) => format!("— ({why})"),
+                (None, _, None) => "—".into(),
+            };
+            let previous = match (&r.previous_best, &r.previous_holder, &r.previous_post_id) {
+                (None, _, _) => "—".to_string(),
+                (Some(_), Some(h), Some(p)) => format!("{h} (post {p})"),
+                (Some(_), Some(h), None) => h.clone(),
+                (Some(_), None, Some(p)) => format!("no campaign (post {p})"),
+                (Some(_), None, None) => "no campaign".into(),
+            };
+            vec![
+                what.trim_start_matches("the ").to_string(),
+                r.platform.clone(),
+                num(r.value),
+                holder,
+                r.holder_post_id.clone().unwrap_or_else(|| "—".into()),
+                num(r.previous_best),
+                previous,
+                if r.set_in_this_run { "yes" } else { "no" }.into(),
+            ]
+        })
+        .collect();
+    Ok(Table {
+        headers: ["Record", "Platform", "Value", "Holder", "Post", "Previous best", "Previous holder", "Set in this run"]
+            .map(String::from)
+            .to_vec(),
+        right: vec![false, false, true, false, false, true, false, false],
+        rows,
+    })
+}
 
 /// One section: heading, its parts, then its charts and the lines for missing ones.
 fn section(spec: &SectionSpec, m: &Metrics, charts: &[Chart], camps: &[&Value]) -> Result<Vec<Block>> {
@@ -557,16 +726,25 @@ fn section(spec: &SectionSpec, m: &Metrics, charts: &[Chart], camps: &[&Value]) 
                 Block::Table(frame_table(m.table(table.name), table.name, cols)?)
             }
             Part::Table(TableView::Summary { table, reads, build }) => {
-                let df = m.table(table.name);
-                if let Some(c) = reads.iter().find(|c| df.column(c).is_err()) {
-                    return Err(missing(table.name, c));
-                }
-                Block::Table(build(&df.select(reads.iter().copied())?, table.name)?)
+                Block::Table(build(&read_columns(m, table, reads)?, table.name)?)
+            }
+            Part::Lines { table, reads, build } => {
+                doc.extend(build(&read_columns(m, table, reads)?)?.into_iter().map(Block::Para));
+                continue;
             }
         });
     }
     doc.extend(chart_blocks(spec, charts, camps));
     Ok(doc)
+}
+
+/// The columns `reads` of a metric table; a column it lacks is an error naming both.
+fn read_columns(m: &Metrics, table: &MetricTable, reads: &[&str]) -> Result<DataFrame> {
+    let df = m.table(table.name);
+    if let Some(c) = reads.iter().find(|c| df.column(c).is_err()) {
+        return Err(missing(table.name, c));
+    }
+    Ok(df.select(reads.iter().copied())?)
 }
 
 /// A section's charts, and for each campaign without one, a line saying why (charts with
@@ -594,6 +772,7 @@ fn chart_blocks(spec: &SectionSpec, charts: &[Chart], camps: &[&Value]) -> Vec<B
                 doc.push(Block::Para(line.into()));
             }
         }
+        NoChart::Never => {}
     }
     doc
 }
@@ -802,6 +981,7 @@ mod tests {
                 let (table, cols): (&MetricTable, Vec<&str>) = match part {
                     Part::Table(TableView::Columns { table, cols }) => (table, cols.iter().map(|c| c.0).collect()),
                     Part::Table(TableView::Summary { table, reads, .. }) => (table, reads.to_vec()),
+                    Part::Lines { table, reads, .. } => (table, reads.to_vec()),
                     _ => continue,
                 };
                 assert!(crate::metrics::registry::by_name(table.name).is_some(), "{} is not registered", table.name);
@@ -812,8 +992,9 @@ mod tests {
             }
         }
         // 9 + 10 + 11 + 9 + 9 shown columns (reach, engagement, uplift, ladder, target),
-        // 6 + 4 + 10 read by the summaries (hashtags, sign-ups, comparison).
-        assert_eq!(named, 68);
+        // 6 + 4 + 10 read by the summaries (hashtags, sign-ups, comparison), 12 + 12 read
+        // by the personal bests' lines and table.
+        assert_eq!(named, 92);
         for (key, _, _) in KPIS {
             assert!(crate::metrics::kpis::CAMPAIGN_KPIS.columns.contains(key), "headline figure {key}");
         }
@@ -848,6 +1029,45 @@ mod tests {
         // Also with no rows at all.
         let e = section(reach, &metrics("reach_window", without.head(Some(0))), &[], &[]).unwrap_err();
         assert_eq!(e.to_string(), "metric table reach_window: no column 'unique_reach_high'");
+    }
+
+    /// Personal bests: a sentence for the record a campaign set (its previous best and
+    /// holder), one for a post record held outside every campaign, none for a record
+    /// nobody holds; the table shows why it is empty.
+    #[test]
+    fn personal_bests_say_who_set_a_record() {
+        let df = df!(
+            "record" => ["biggest_own_post", "biggest_own_post", "most_moved_up", "fastest_target_response"],
+            "platform" => ["facebook", "twitter", "all", "all"],
+            "value" => [Some(1234.0), Some(40.0), None, Some(3.25)],
+            "holder_campaign" => [Some("shell"), None, None, Some("kenya")],
+            "holder_post_id" => [Some("9_1"), Some("t2"), None, None],
+            "previous_best" => [Some(567.0), Some(15.0), None, None],
+            "previous_holder" => [Some("kenya"), Some("kenya"), None, None],
+            "set_in_this_run" => [true, false, false, true],
+            "holder_name" => [Some("Shell #makethefuture"), None, None, Some("Reach Out for Kenya")],
+            "previous_holder_post_id" => [Some("9_0"), Some("t1"), None, None],
+            "previous_holder_name" => [Some("Reach Out for Kenya"), Some("Reach Out for Kenya"), None, None],
+            "reason" => [None, None, Some("no campaign moved a supporter up the ladder"), None]
+        )
+        .unwrap();
+        assert_eq!(
+            record_lines(&df).unwrap(),
+            [
+                "Shell #makethefuture set the record for the biggest own Facebook post in the lake: 1,234 engagements \
+                 (post 9_1; previous best 567 engagements, Reach Out for Kenya).",
+                "No campaign of this pipeline beat the biggest own Twitter post in the lake: post t2, 40 engagements, \
+                 outside every campaign.",
+                "Reach Out for Kenya set the record for the fastest response from a target: 3.2 h (no earlier campaign \
+                 to beat).",
+            ]
+        );
+        let t = records_table(&df, "records").unwrap();
+        assert_eq!(t.rows[1][3..7], ["no campaign", "t2", "15", "Reach Out for Kenya (post t1)"]);
+        assert_eq!(t.rows[2][2..4], ["—", "— (no campaign moved a supporter up the ladder)"]);
+        assert_eq!(t.rows[3][0], "fastest response from a target");
+        // Only the record nobody holds: no sentence but that one.
+        assert_eq!(record_lines(&df.slice(2, 1)).unwrap(), ["No campaign of this pipeline holds a record."]);
     }
 
     /// A summary's input column is checked the same way.
