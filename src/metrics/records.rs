@@ -27,8 +27,10 @@
 //!   has no row.
 //! - The holder: the best value; ties go to the earliest (campaign start, post time), then
 //!   the smaller id. `previous_best` / `previous_holder`: the best among the candidates that
-//!   came before the holder in that same order (the record the holder broke), null when
-//!   none did. `set_in_this_run`: the holder is one of the pipeline's campaigns (for a post,
+//!   came before the holder in that same order, leaving out the holder campaign's own
+//!   (the record the holder broke: a campaign's biggest post breaks the best post before
+//!   it of another campaign or of no campaign, not the campaign's own earlier post), null
+//!   when none did. `set_in_this_run`: the holder is one of the pipeline's campaigns (for a post,
 //!   a campaign post of one of them) and beat `previous_best`, or had none before it. A
 //!   campaign record's holder is always a pipeline campaign and, ties going to the earlier
 //!   one, always beat what came before; so only a post record can be held outside this run
@@ -190,8 +192,15 @@ pub fn hold(cands: Vec<Candidate>, better: Better) -> Option<Held> {
         })
     };
     let h = best_of(&cands)?;
-    let previous = best_of(&cands[..h]).map(|i| cands[i].clone());
     let holder = cands[h].clone();
+    // What the holder broke: the best before it that is not its own campaign's (an earlier
+    // post of the same campaign is no record the campaign broke).
+    let earlier: Vec<Candidate> = cands[..h]
+        .iter()
+        .filter(|c| holder.campaign.is_none() || c.campaign != holder.campaign)
+        .cloned()
+        .collect();
+    let previous = best_of(&earlier).map(|i| earlier[i].clone());
     let set_in_this_run = holder.in_this_run() && previous.as_ref().is_none_or(|p| better.beats(holder.value, p.value));
     Some(Held { holder, previous, set_in_this_run, candidates: cands.len() })
 }
@@ -431,6 +440,30 @@ mod tests {
         .unwrap();
         assert_eq!((h.holder.id.as_str(), h.holder.campaign.as_deref()), ("p2", None));
         assert_eq!(h.previous.as_ref().map(|p| (p.value, p.campaign.as_deref())), Some((15.0, Some("a"))));
+        assert!(!h.set_in_this_run);
+    }
+
+    /// The record a campaign broke is not its own: own posts of 60 (campaign a, t=1), 50
+    /// (b, t=3), 20 (no campaign, t=4) and 80 (b, t=5). 80 holds; before it came 60, 50
+    /// and 20, but 50 is b's own: b broke a's 60. A post outside the campaigns compares
+    /// with every earlier post: 70 (none, t=6) after 65 (none, t=2) and 60 (a) broke 65.
+    #[test]
+    fn a_campaign_breaks_the_best_before_it_of_others() {
+        let cands = vec![
+            post("p1", 1, 60.0, Some("a")),
+            post("p3", 3, 50.0, Some("b")),
+            post("p4", 4, 20.0, None),
+            post("p5", 5, 80.0, Some("b")),
+        ];
+        let h = hold(cands, Better::More).unwrap();
+        assert_eq!(h.holder.id, "p5");
+        assert_eq!(h.previous.map(|p| p.id), Some("p1".to_string()));
+        let h = hold(
+            vec![post("p1", 1, 60.0, Some("a")), post("p2", 2, 65.0, None), post("p6", 6, 70.0, None)],
+            Better::More,
+        )
+        .unwrap();
+        assert_eq!((h.holder.id.as_str(), h.previous.map(|p| p.id)), ("p6", Some("p2".to_string())));
         assert!(!h.set_in_this_run);
     }
 

@@ -694,6 +694,8 @@ fn records_table(df: &DataFrame, _table: &str) -> Result<Table> {
                 (Some(_), None, Some(p)) => format!("no campaign (post {p})"),
                 (Some(_), None, None) => "no campaign".into(),
             };
+            // The platform has a column of its own.
+            let what = if r.record == records::BIGGEST_OWN_POST { "biggest own post".into() } else { what };
             vec![
                 what.trim_start_matches("the ").to_string(),
                 r.platform.clone(),
