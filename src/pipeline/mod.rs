@@ -6,6 +6,7 @@
 //! impossible date or an overlapping baseline is an error naming the key and its line.
 //! `pipelines/example.toml` documents every field.
 
+pub mod benchmarks;
 pub mod file;
 pub mod run;
 
@@ -27,6 +28,10 @@ pub struct Pipeline {
     pub campaigns: Vec<Campaign>,
     pub ladder: Ladder,
     pub site: Option<String>,
+    /// The published benchmarks file read, when it exists (docs/metrics.md#benchmarks).
+    pub benchmarks_file: Option<PathBuf>,
+    /// Its entries.
+    pub benchmarks: Vec<benchmarks::Published>,
 }
 
 /// A problem in a pipeline file, located.
@@ -74,6 +79,9 @@ impl Pipeline {
         let _ = writeln!(o, "  output  {}", self.output.display());
         if let Some(site) = &self.site {
             let _ = writeln!(o, "  site    {site} (uplift counts only this site's traffic)");
+        }
+        if let Some(b) = &self.benchmarks_file {
+            let _ = writeln!(o, "  benchmarks {} ({} published)", b.display(), self.benchmarks.len());
         }
         let _ = writeln!(o, "inputs ({}):", self.inputs.len());
         for i in &self.inputs {
