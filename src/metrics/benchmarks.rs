@@ -82,7 +82,8 @@ impl OwnBaselines {
         let mut groups: BTreeMap<(String, String, String), Vec<PostRow>> = BTreeMap::new();
         for s in scopes {
             let c = s.campaign;
-            let (first, last) = (c.start - chrono::Duration::days(c.benchmark_days as i64), c.start - chrono::Duration::days(1));
+            let (first, last) =
+                (c.start - chrono::Duration::days(c.benchmark_days as i64), c.start - chrono::Duration::days(1));
             spans.insert(c.id.clone(), (first, last));
             let df = s
                 .posts
@@ -106,11 +107,17 @@ impl OwnBaselines {
                 .collect()?;
             let text = |n: &str| -> PolarsResult<StringChunked> { Ok(df.column(n)?.str()?.clone()) };
             let int = |n: &str| -> PolarsResult<Int64Chunked> { Ok(df.column(n)?.i64()?.clone()) };
-            let (platform, ct, id, e) = (text("platform")?, text("content_type")?, text("post_id")?, int("engagements")?);
+            let (platform, ct, id, e) =
+                (text("platform")?, text("content_type")?, text("post_id")?, int("engagements")?);
             let b = [int("reach")?, int("impressions")?, int("followers")?];
             for r in 0..df.height() {
-                let key = (c.id.clone(), platform.get(r).unwrap_or_default().into(), ct.get(r).unwrap_or_default().into());
-                let row = (id.get(r).unwrap_or_default().to_string(), e.get(r).unwrap_or(0), [b[0].get(r), b[1].get(r), b[2].get(r)]);
+                let key =
+                    (c.id.clone(), platform.get(r).unwrap_or_default().into(), ct.get(r).unwrap_or_default().into());
+                let row = (
+                    id.get(r).unwrap_or_default().to_string(),
+                    e.get(r).unwrap_or(0),
+                    [b[0].get(r), b[1].get(r), b[2].get(r)],
+                );
                 groups.entry(key).or_default().push(row);
             }
         }
@@ -171,8 +178,20 @@ pub const BENCHMARKS: Table = Table {
     name: "benchmarks",
     key: &["campaign", "platform", "content_type", "benchmark"],
     columns: &[
-        "campaign", "platform", "content_type", "benchmark", "basis", "value", "ci_low", "ci_high", "source",
-        "campaign_rate", "index", "formula", "posts", "reason",
+        "campaign",
+        "platform",
+        "content_type",
+        "benchmark",
+        "basis",
+        "value",
+        "ci_low",
+        "ci_high",
+        "source",
+        "campaign_rate",
+        "index",
+        "formula",
+        "posts",
+        "reason",
     ],
     compute: Compute::Derived(benchmarks),
 };
@@ -207,7 +226,8 @@ fn rows(eng: &DataFrame, scopes: &[Scope], published: &[Published]) -> Result<Ve
     let baselines = OwnBaselines::of(scopes)?;
     let text = |n: &str| -> Result<StringChunked> { Ok(eng.column(n)?.str()?.clone()) };
     let num = |n: &str| -> Result<Float64Chunked> { Ok(eng.column(n)?.f64()?.clone()) };
-    let (campaign, platform, ct, basis) = (text("campaign")?, text("platform")?, text("content_type")?, text("rate_basis")?);
+    let (campaign, platform, ct, basis) =
+        (text("campaign")?, text("platform")?, text("content_type")?, text("rate_basis")?);
     let rate = num("engagement_rate")?;
     let rate_by = [num("rate_by_reach")?, num("rate_by_impressions")?, num("rate_by_followers")?];
     let mut out = Vec::new();
@@ -230,7 +250,8 @@ fn rows(eng: &DataFrame, scopes: &[Scope], published: &[Published]) -> Result<Ve
                 let days = base.span.map_or(String::new(), |(a, b)| format!(" {a}..{b}"));
                 own.source = format!("own {p} {t} posts{days}, outside every campaign window");
                 (own.index, own.reason) = index(own.campaign_rate, &base);
-                (own.basis, own.value, own.ci, own.posts) = (Some(BASES[k].into()), base.value, base.ci, Some(base.posts));
+                (own.basis, own.value, own.ci, own.posts) =
+                    (Some(BASES[k].into()), base.value, base.ci, Some(base.posts));
             }
             None => {
                 own.source = format!("own {p} {t} posts");
@@ -241,7 +262,8 @@ fn rows(eng: &DataFrame, scopes: &[Scope], published: &[Published]) -> Result<Ve
         for e in published.iter().filter(|e| e.applies_to(p, t)) {
             let mut x = row(&e.id);
             let k = BASES.iter().position(|b| *b == e.basis).expect("checked basis");
-            (x.basis, x.value, x.source, x.formula) = (Some(e.basis.clone()), Some(e.value), e.cited(), e.formula.clone());
+            (x.basis, x.value, x.source, x.formula) =
+                (Some(e.basis.clone()), Some(e.value), e.cited(), e.formula.clone());
             x.campaign_rate = rate_by[k].get(r);
             x.index = match x.campaign_rate {
                 Some(cr) if e.formula == RATIO_OF_SUMS && e.value > 0.0 => Some(cr / e.value),
@@ -260,7 +282,12 @@ fn rows(eng: &DataFrame, scopes: &[Scope], published: &[Published]) -> Result<Ve
         }
     }
     out.sort_by(|a, b| {
-        (&a.campaign, &a.platform, &a.content_type, &a.benchmark).cmp(&(&b.campaign, &b.platform, &b.content_type, &b.benchmark))
+        (&a.campaign, &a.platform, &a.content_type, &a.benchmark).cmp(&(
+            &b.campaign,
+            &b.platform,
+            &b.content_type,
+            &b.benchmark,
+        ))
     });
     Ok(out)
 }
@@ -451,7 +478,10 @@ mod tests {
         let median = find(&rows, "photo", "fb_photo_median");
         assert!(close(median.value, 0.2) && close(median.campaign_rate, 0.1));
         assert_eq!(median.index, None);
-        assert_eq!(median.reason.as_deref(), Some("index: the formula median_of_accounts is not rallylens's ratio_of_sums"));
+        assert_eq!(
+            median.reason.as_deref(),
+            Some("index: the formula median_of_accounts is not rallylens's ratio_of_sums")
+        );
         // The campaign's videos have no follower figure: no rate on that basis, no index.
         let f = find(&rows, "video", "fb_followers");
         assert_eq!((f.campaign_rate, f.index), (None, None));

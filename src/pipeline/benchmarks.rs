@@ -104,18 +104,7 @@ pub fn load(path: &Path) -> Result<Option<Vec<Published>>, PipelineError> {
 /// Parses and checks the text of a benchmarks file; `path` names it in errors.
 pub fn parse(path: &Path, text: &str) -> Result<Vec<Published>, PipelineError> {
     let src = super::file::Src { file: path.display().to_string(), text };
-    let file: File = toml::from_str(text).map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
-        let msg = e.message().to_string();
-        // An unknown key is named in the message; a missing or mistyped one by its line.
-        let key = msg.split('`').nth(1).map(str::to_string).unwrap_or_else(|| {
-            let at = span.start.min(text.len());
-            let line = text[..at].rsplit('\n').next().unwrap_or("").to_string()
-                + text[at..].split('\n').next().unwrap_or("");
-            line.split_once('=').map(|(k, _)| k.trim().to_string()).unwrap_or_else(|| "benchmarks".into())
-        });
-        src.err(&span, key, msg)
-    })?;
+    let file: File = toml::from_str(text).map_err(|e| src.toml_error(&e))?;
     let mut out: Vec<Published> = Vec::new();
     for (i, e) in file.benchmarks.iter().enumerate() {
         let e = e.get_ref();
@@ -126,7 +115,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Published>, PipelineError> {
             return Err(err("id", e.id.span(), format!("'{id}' is not a usable id: a word without spaces")));
         }
         if id == OWN_BASELINE {
-            return Err(err("id", e.id.span(), format!("'{OWN_BASELINE}' names the own baseline rows; choose another id")));
+            return Err(err(
+                "id",
+                e.id.span(),
+                format!("'{OWN_BASELINE}' names the own baseline rows; choose another id"),
+            ));
         }
         if out.iter().any(|o| o.id == id) {
             return Err(err("id", e.id.span(), format!("the id '{id}' is used by two entries")));
@@ -135,13 +128,18 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Published>, PipelineError> {
             let msg = "an entry needs its source: who published the figure, and where".to_string();
             return Err(err("source", e.source.span(), msg));
         }
-        let (formula, basis, value, year) = (e.formula.get_ref(), e.basis.get_ref(), *e.value.get_ref(), *e.year.get_ref());
+        let (formula, basis, value, year) =
+            (e.formula.get_ref(), e.basis.get_ref(), *e.value.get_ref(), *e.year.get_ref());
         if !FORMULAS.contains(&formula.as_str()) {
             let msg = format!("unknown formula '{formula}'; expected one of {}", FORMULAS.join(", "));
             return Err(err("formula", e.formula.span(), msg));
         }
         if !BASES.contains(&basis.as_str()) {
-            return Err(err("basis", e.basis.span(), format!("unknown basis '{basis}'; expected one of {}", BASES.join(", "))));
+            return Err(err(
+                "basis",
+                e.basis.span(),
+                format!("unknown basis '{basis}'; expected one of {}", BASES.join(", ")),
+            ));
         }
         if !(value.is_finite() && value >= 0.0) {
             let msg = format!("{value} is not a rate: expected a fraction ≥ 0, like 0.0063 for 0.63%");

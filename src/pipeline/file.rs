@@ -144,6 +144,18 @@ impl Src<'_> {
     ) -> PipelineError {
         PipelineError { file: self.file.clone(), line: self.line_of(span), key: key.into(), msg: msg.into() }
     }
+    /// A TOML or serde error, located. toml names an unknown key in its message ("unknown
+    /// field `x`, expected ..."); for a bad value, the key is the one on the offending line.
+    pub(super) fn toml_error(&self, e: &toml::de::Error) -> PipelineError {
+        let (text, span) = (self.text, e.span().unwrap_or(0..0));
+        let msg = e.message().to_string();
+        let key = msg.split('`').nth(1).map(str::to_string).unwrap_or_else(|| {
+            let at = span.start.min(text.len());
+            let line = text[..at].rsplit('\n').next().unwrap_or("").to_string() + text[at..].split('\n').next().unwrap_or("");
+            line.split_once('=').map(|(k, _)| k.trim().to_string()).unwrap_or_else(|| "(file)".into())
+        });
+        self.err(&span, key, msg)
+    }
 }
 
 fn date_of(d: &toml::value::Datetime) -> Result<NaiveDate, String> {

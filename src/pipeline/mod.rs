@@ -55,18 +55,7 @@ impl Pipeline {
     /// Parses and checks pipeline text; `path` names it in errors and anchors relative paths.
     pub fn parse(path: &Path, text: &str) -> Result<Pipeline, PipelineError> {
         let src = file::Src { file: path.display().to_string(), text };
-        let file: PipelineFile = toml::from_str(text).map_err(|e| {
-            let span = e.span().unwrap_or(0..0);
-            let msg = e.message().to_string();
-            // toml names an unknown key in its message ("unknown field `x`, expected ..."); for
-            // a bad value, the key is the one on the offending line.
-            let key = msg.split('`').nth(1).map(str::to_string).unwrap_or_else(|| {
-                let line = text[..span.start.min(text.len())].rsplit('\n').next().unwrap_or("").to_string()
-                    + text[span.start.min(text.len())..].split('\n').next().unwrap_or("");
-                line.split_once('=').map(|(k, _)| k.trim().to_string()).unwrap_or_else(|| "(file)".into())
-            });
-            src.err(&span, key, msg)
-        })?;
+        let file: PipelineFile = toml::from_str(text).map_err(|e| src.toml_error(&e))?;
         file::check(path, &src, file)
     }
 
