@@ -77,7 +77,10 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
                     Done { pipeline: p, scopes: &scopes, tables: &tables, site_warning: site_warning.as_deref() };
                 let (df, j) = f(&done)?;
                 clock.mark(&format!("{} (all tables)", t.name));
-                json = j;
+                // Only the derived tables that give metrics.json return one (campaign_kpis).
+                if !j.is_null() {
+                    json = j;
+                }
                 df
             }
         };

@@ -14,6 +14,8 @@
 //!   posts; per-group seed `stats::SEED XOR xxh3_64("<campaign>\x1f<platform>\x1f<type>")`.
 //! - `index_vs_platform` = rate / `platform_rate` (same ratio-of-sums rule over all own posts
 //!   of the campaign and platform).
+//! - `index_vs_own_baseline` (last column) = rate / the own baseline's rate on the same
+//!   basis (docs/metrics.md#benchmarks, [`super::benchmarks`]).
 //! - `reason`: `<column>: <why>` for each null rate, `"; "`-separated.
 //!
 //! User docs: docs/metrics.md#engagement-by-content-type (and #engagements-of-a-post).
@@ -40,7 +42,7 @@ pub fn group_seed(campaign: &str, platform: &str, content_type: &str) -> u64 {
 
 /// A ratio of sums over a set of posts on one basis: `Σ e / Σ b`, or why it has no value.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Ratio {
+pub(crate) enum Ratio {
     Value(f64),
     /// The basis is null for this many of the posts.
     Missing(i64),
@@ -50,7 +52,7 @@ enum Ratio {
 
 impl Ratio {
     /// `Σ e / Σ b` over `n` posts of which `nulls` have no basis and the others sum to `sum`.
-    fn of(e: i64, sum: i64, nulls: i64) -> Ratio {
+    pub(crate) fn of(e: i64, sum: i64, nulls: i64) -> Ratio {
         if nulls > 0 {
             Ratio::Missing(nulls)
         } else if sum == 0 {
@@ -59,20 +61,39 @@ impl Ratio {
             Ratio::Value(e as f64 / sum as f64)
         }
     }
-    fn value(self) -> Option<f64> {
+    pub(crate) fn value(self) -> Option<f64> {
         match self {
             Ratio::Value(v) => Some(v),
             _ => None,
         }
     }
     /// Why the ratio is null, `None` when it has a value.
-    fn why(self, basis: &str, n: i64, posts: &str) -> Option<String> {
+    pub(crate) fn why(self, basis: &str, n: i64, posts: &str) -> Option<String> {
         match self {
             Ratio::Value(_) => None,
             Ratio::Missing(m) => Some(format!("{basis} missing for {m} of {n} {posts}")),
             Ratio::ZeroSum => Some(format!("{basis} is 0 for every one of the {n} {posts}")),
         }
     }
+}
+
+/// The 95% bootstrap interval of `Σ e / Σ b` over posts (`e`, `b` in post order): the
+/// 2.5th and 97.5th percentiles of the ratio of sums of [`stats::RESAMPLES`] resamples;
+/// None under 2 posts. A resample whose basis sums to 0 (only possible when some `b` are 0)
+/// has no ratio and is left out of the percentiles.
+pub(crate) fn ratio_ci(e: &[f64], b: &[f64], seed: u64) -> Option<(f64, f64)> {
+    let n = e.len();
+    if n < 2 {
+        return None;
+    }
+    let draws: Vec<f64> = stats::bootstrap_indices(n, stats::RESAMPLES, seed)
+        .iter()
+        .map(|idx| {
+            let (se, sb) = idx.iter().fold((0.0, 0.0), |(se, sb), &i| (se + e[i], sb + b[i]));
+            se / sb
+        })
+        .collect();
+    Some((stats::percentile(&draws, 2.5)?, stats::percentile(&draws, 97.5)?))
 }
 
 /// One group as collected from polars.
@@ -105,6 +126,8 @@ struct Row {
     rate_by: [Option<f64>; 3],
     platform_rate: Option<f64>,
     index_vs_platform: Option<f64>,
+    /// Filled in by [`engagement_by_content_type`] from the own baselines.
+    index_vs_own_baseline: Option<f64>,
     reason: Option<String>,
     seed: u64,
 }
@@ -128,6 +151,7 @@ fn compute(g: &Group) -> Row {
             rate_by,
             platform_rate: None,
             index_vs_platform: None,
+            index_vs_own_baseline: None,
             reason: Some(why.join("; ")),
             seed,
         };
@@ -136,19 +160,7 @@ fn compute(g: &Group) -> Row {
     let e: Vec<f64> = g.rows.iter().map(|r| r.1 as f64).collect();
     let b: Vec<f64> = g.rows.iter().map(|r| r.2[k].expect("positive basis") as f64).collect();
     let per_post: Vec<f64> = e.iter().zip(&b).map(|(x, y)| x / y).collect();
-    let n = e.len();
-    let ci = (n >= 2)
-        .then(|| {
-            let draws: Vec<f64> = stats::bootstrap_indices(n, stats::RESAMPLES, seed)
-                .iter()
-                .map(|idx| {
-                    let (se, sb) = idx.iter().fold((0.0, 0.0), |(se, sb), &i| (se + e[i], sb + b[i]));
-                    se / sb
-                })
-                .collect();
-            Some((stats::percentile(&draws, 2.5)?, stats::percentile(&draws, 97.5)?))
-        })
-        .flatten();
+    let ci = ratio_ci(&e, &b, seed);
     let rate = rate_by[k];
     let platform = g.platform_rate[k];
     let own = format!("own {} posts", g.platform);
@@ -169,6 +181,7 @@ fn compute(g: &Group) -> Row {
             (Some(r), Some(p)) if p > 0.0 => Some(r / p),
             _ => None,
         },
+        index_vs_own_baseline: None,
         reason: (!why.is_empty()).then(|| why.join("; ")),
         seed,
     }
@@ -266,6 +279,7 @@ pub const ENGAGEMENT_BY_CONTENT_TYPE: super::registry::Table = super::registry::
         "campaign", "platform", "content_type", "posts", "engagements", "rate_basis", "basis_total",
         "engagement_rate", "median_post_rate", "ci_low", "ci_high", "rate_by_reach", "rate_by_impressions",
         "rate_by_followers", "index_vs_platform", "platform_rate", "reason", "ci_seed", "ci_resamples",
+        "index_vs_own_baseline",
     ],
     compute: super::registry::Compute::Scopes(engagement_by_content_type),
 };
@@ -279,7 +293,22 @@ pub fn engagement_by_content_type(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     }
     groups
         .sort_by(|a, b| (&a.campaign, &a.platform, &a.content_type).cmp(&(&b.campaign, &b.platform, &b.content_type)));
-    let rows: Vec<Row> = groups.par_iter().map(compute).collect();
+    let mut rows: Vec<Row> = groups.par_iter().map(compute).collect();
+    // The index against the account's normal: the own baseline on the row's basis.
+    let baselines = super::benchmarks::OwnBaselines::of(scopes)?;
+    for (g, r) in groups.iter().zip(rows.iter_mut()) {
+        let Some(k) = r.rate_basis.and_then(|b| BASES.iter().position(|x| *x == b)) else { continue };
+        let base = baselines.rate(&g.campaign, &g.platform, &g.content_type, k, false);
+        let (index, why) = super::benchmarks::index(r.engagement_rate, &base);
+        r.index_vs_own_baseline = index;
+        if let Some(w) = why {
+            let w = format!("index_vs_own_baseline: {w}");
+            r.reason = Some(match r.reason.take() {
+                Some(old) => format!("{old}; {w}"),
+                None => w,
+            });
+        }
+    }
     let df = df!(
         "campaign" => groups.iter().map(|g| g.campaign.as_str()).collect::<Vec<_>>(),
         "platform" => groups.iter().map(|g| g.platform.as_str()).collect::<Vec<_>>(),
@@ -300,6 +329,7 @@ pub fn engagement_by_content_type(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
         "reason" => rows.iter().map(|r| r.reason.clone()).collect::<Vec<Option<String>>>(),
         "ci_seed" => rows.iter().map(|r| r.seed).collect::<Vec<u64>>(),
         "ci_resamples" => rows.iter().map(|r| r.ci.map(|_| stats::RESAMPLES as i64)).collect::<Vec<Option<i64>>>(),
+        "index_vs_own_baseline" => rows.iter().map(|r| r.index_vs_own_baseline).collect::<Vec<Option<f64>>>(),
     )?;
     Ok(df.lazy())
 }
@@ -406,6 +436,13 @@ mod tests {
     }
     fn s(df: &DataFrame, r: usize, name: &str) -> Option<String> {
         df.column(name).unwrap().str().unwrap().get(r).map(str::to_string)
+    }
+    /// The reason every row of these fixtures adds: no own post before the window.
+    fn no_baseline(platform: &str, ct: &str) -> String {
+        format!(
+            "; index_vs_own_baseline: no own {platform} {ct} post with engagements on 2023-12-02..2024-02-29 outside \
+             every campaign window"
+        )
     }
     fn close(a: Option<f64>, b: f64) -> bool {
         a.is_some_and(|a| (a - b).abs() <= 1e-9 * b.abs().max(1e-300))
@@ -525,10 +562,12 @@ mod tests {
         assert!(close(f(&df, t, "engagement_rate"), 0.05));
         assert_eq!(f(&df, t, "index_vs_platform"), None);
         assert_eq!(
-            s(&df, t, "reason").as_deref(),
+            s(&df, t, "reason"),
             Some(
                 "rate_by_reach: reach missing for 1 of 1 posts; rate_by_followers: followers missing for 1 of 1 \
                  posts; index_vs_platform: impressions missing for 1 of 2 own twitter posts"
+                    .to_string()
+                    + &no_baseline("twitter", "text")
             )
         );
     }
@@ -655,7 +694,11 @@ mod tests {
         // Platform on impressions: a4 has none, so no platform rate and no index.
         assert_eq!(f(&df, photo, "index_vs_platform"), None);
         let why = s(&df, photo, "reason").unwrap();
-        assert_eq!(why, "index_vs_platform: impressions missing for 1 of 4 own facebook posts");
+        assert_eq!(
+            why,
+            "index_vs_platform: impressions missing for 1 of 4 own facebook posts".to_string()
+                + &no_baseline("facebook", "photo")
+        );
 
         // video: Σ reach = 0 and Σ impressions = 0: no value (not 2/0, not 0), with a reason;
         // followers 2 / 500 = 0.004 is the headline.
@@ -668,10 +711,12 @@ mod tests {
         assert!(close(f(&df, video, "platform_rate"), 17.0 / 2500.0));
         assert!(close(f(&df, video, "index_vs_platform"), 10.0 / 17.0));
         assert_eq!(
-            s(&df, video, "reason").as_deref(),
+            s(&df, video, "reason"),
             Some(
                 "rate_by_reach: reach is 0 for every one of the 1 posts; rate_by_impressions: impressions is 0 \
                  for every one of the 1 posts"
+                    .to_string()
+                    + &no_baseline("facebook", "video")
             )
         );
 
@@ -684,8 +729,8 @@ mod tests {
         assert!(close(f(&df, link, "index_vs_platform"), 15.0 / 17.0));
         // rate_by_impressions is null only because a4 has none.
         assert_eq!(
-            s(&df, link, "reason").as_deref(),
-            Some("rate_by_impressions: impressions missing for 1 of 1 posts")
+            s(&df, link, "reason"),
+            Some("rate_by_impressions: impressions missing for 1 of 1 posts".to_string() + &no_baseline("facebook", "link"))
         );
     }
 

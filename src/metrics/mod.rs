@@ -9,6 +9,7 @@
 
 pub mod actions;
 pub mod analyze;
+pub mod benchmarks;
 pub mod comparison;
 pub mod engagement;
 pub mod hashtags;

@@ -32,6 +32,9 @@ pub struct PipelineFile {
     /// export names it, and the rows of inputs whose `site` says they are from it; all sites
     /// when absent. Compared without case.
     pub site: Option<String>,
+    /// The published benchmarks file (docs/metrics.md#benchmarks). Default
+    /// `data/benchmarks.toml` in the project folder; an absent file gives no published rows.
+    pub benchmarks: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -96,6 +99,9 @@ pub struct CampaignEntry {
     /// Posts linking to a URL starting with one of these belong to the campaign.
     #[serde(default)]
     pub url_prefixes: Vec<String>,
+    /// Days before `start` whose own posts (outside every campaign window) are the account's
+    /// normal (docs/metrics.md#benchmarks); default 90.
+    pub benchmark_days: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -138,6 +144,18 @@ impl Src<'_> {
     ) -> PipelineError {
         PipelineError { file: self.file.clone(), line: self.line_of(span), key: key.into(), msg: msg.into() }
     }
+    /// A TOML or serde error, located. toml names an unknown key in its message ("unknown
+    /// field `x`, expected ..."); for a bad value, the key is the one on the offending line.
+    pub(super) fn toml_error(&self, e: &toml::de::Error) -> PipelineError {
+        let (text, span) = (self.text, e.span().unwrap_or(0..0));
+        let msg = e.message().to_string();
+        let key = msg.split('`').nth(1).map(str::to_string).unwrap_or_else(|| {
+            let at = span.start.min(text.len());
+            let line = text[..at].rsplit('\n').next().unwrap_or("").to_string() + text[at..].split('\n').next().unwrap_or("");
+            line.split_once('=').map(|(k, _)| k.trim().to_string()).unwrap_or_else(|| "(file)".into())
+        });
+        self.err(&span, key, msg)
+    }
 }
 
 fn date_of(d: &toml::value::Datetime) -> Result<NaiveDate, String> {
@@ -160,6 +178,8 @@ pub(super) fn check(path: &Path, src: &Src, file: PipelineFile) -> Result<Pipeli
     neutral_baselines(src, &campaigns, &spans)?;
     let ladder = ladder(src, &file)?;
     let inputs = inputs(src, &file, &campaigns, &at)?;
+    let benchmarks_path = at(file.benchmarks.as_deref().unwrap_or(Path::new("data/benchmarks.toml")));
+    let benchmarks = super::benchmarks::load(&benchmarks_path)?;
     let title = file
         .output
         .title
@@ -174,6 +194,8 @@ pub(super) fn check(path: &Path, src: &Src, file: PipelineFile) -> Result<Pipeli
         campaigns,
         ladder,
         site: file.site.as_deref().map(crate::ingest::site_name),
+        benchmarks_file: benchmarks.is_some().then_some(benchmarks_path),
+        benchmarks: benchmarks.unwrap_or_default(),
     })
 }
 
@@ -233,6 +255,12 @@ fn campaigns(src: &Src, file: &PipelineFile) -> Result<(Vec<Campaign>, Vec<Span>
                 )
             })?,
         };
+        let benchmark_days = match &c.benchmark_days {
+            None => 90,
+            Some(d) => u32::try_from(*d.get_ref()).ok().filter(|d| (1..=3660).contains(d)).ok_or_else(|| {
+                src.err(&d.span(), key("benchmark_days"), format!("{} is not a number of days from 1 to 3660", d.get_ref()))
+            })?,
+        };
         let lower = |v: &[String], strip: char| -> Vec<String> {
             let mut out: Vec<String> =
                 v.iter().map(|s| s.trim().trim_start_matches(strip).to_lowercase()).filter(|s| !s.is_empty()).collect();
@@ -251,6 +279,7 @@ fn campaigns(src: &Src, file: &PipelineFile) -> Result<(Vec<Campaign>, Vec<Span>
             hashtags: lower(&c.hashtags, '#'),
             targets: lower(&c.targets, '@'),
             url_prefixes: c.url_prefixes.clone(),
+            benchmark_days,
         });
         spans.push(span);
     }

@@ -6,6 +6,7 @@
 //! impossible date or an overlapping baseline is an error naming the key and its line.
 //! `pipelines/example.toml` documents every field.
 
+pub mod benchmarks;
 pub mod file;
 pub mod run;
 
@@ -27,6 +28,10 @@ pub struct Pipeline {
     pub campaigns: Vec<Campaign>,
     pub ladder: Ladder,
     pub site: Option<String>,
+    /// The published benchmarks file read, when it exists (docs/metrics.md#benchmarks).
+    pub benchmarks_file: Option<PathBuf>,
+    /// Its entries.
+    pub benchmarks: Vec<benchmarks::Published>,
 }
 
 /// A problem in a pipeline file, located.
@@ -50,18 +55,7 @@ impl Pipeline {
     /// Parses and checks pipeline text; `path` names it in errors and anchors relative paths.
     pub fn parse(path: &Path, text: &str) -> Result<Pipeline, PipelineError> {
         let src = file::Src { file: path.display().to_string(), text };
-        let file: PipelineFile = toml::from_str(text).map_err(|e| {
-            let span = e.span().unwrap_or(0..0);
-            let msg = e.message().to_string();
-            // toml names an unknown key in its message ("unknown field `x`, expected ..."); for
-            // a bad value, the key is the one on the offending line.
-            let key = msg.split('`').nth(1).map(str::to_string).unwrap_or_else(|| {
-                let line = text[..span.start.min(text.len())].rsplit('\n').next().unwrap_or("").to_string()
-                    + text[span.start.min(text.len())..].split('\n').next().unwrap_or("");
-                line.split_once('=').map(|(k, _)| k.trim().to_string()).unwrap_or_else(|| "(file)".into())
-            });
-            src.err(&span, key, msg)
-        })?;
+        let file: PipelineFile = toml::from_str(text).map_err(|e| src.toml_error(&e))?;
         file::check(path, &src, file)
     }
 
@@ -74,6 +68,9 @@ impl Pipeline {
         let _ = writeln!(o, "  output  {}", self.output.display());
         if let Some(site) = &self.site {
             let _ = writeln!(o, "  site    {site} (uplift counts only this site's traffic)");
+        }
+        if let Some(b) = &self.benchmarks_file {
+            let _ = writeln!(o, "  benchmarks {} ({} published)", b.display(), self.benchmarks.len());
         }
         let _ = writeln!(o, "inputs ({}):", self.inputs.len());
         for i in &self.inputs {

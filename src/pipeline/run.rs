@@ -229,7 +229,7 @@ pub fn log_ingest(report: &Report, quiet: bool) -> Vec<(String, String)> {
 }
 
 /// What analyze's output depends on: the lake's manifest (every commit rewrites it), the
-/// pipeline's campaigns, ladder and site, and this rallylens version.
+/// pipeline's campaigns, ladder, site and published benchmarks, and this rallylens version.
 fn fingerprint(p: &Pipeline) -> Result<String> {
     let manifest = p.lake.join(crate::lake::manifest::MANIFEST);
     let bytes = std::fs::read(&manifest).with_context(|| format!("reading {}", manifest.display()))?;
@@ -239,6 +239,10 @@ fn fingerprint(p: &Pipeline) -> Result<String> {
     h.update(&bytes);
     h.update([0]);
     h.update(format!("{:?}\n{:?}\n{:?}", p.campaigns, p.ladder, p.site).as_bytes());
+    // The published benchmarks, as read (an edited file re-analyzes).
+    if !p.benchmarks.is_empty() {
+        h.update(format!("\n{:?}", p.benchmarks).as_bytes());
+    }
     Ok(hex::encode(h.finalize()))
 }
 

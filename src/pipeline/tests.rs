@@ -124,7 +124,7 @@ fn analyze_fingerprint_text_is_pinned() {
     let p = Pipeline::load(&path).unwrap();
     let text = format!("{:?}\n{:?}\n{:?}", p.campaigns, p.ladder, p.site);
     assert!(text.starts_with("[Campaign { id: \"kenya\""), "{text}");
-    assert_eq!(hex::encode(Sha256::digest(text.as_bytes())), "185d2c0aa0b2d85e54282043c094e691da82b48cd932d09001b1ecc03c65a098", "{text}");
+    assert_eq!(hex::encode(Sha256::digest(text.as_bytes())), "28dd72cd500df0c909cc859668e762883fdcebc296a899f669d850667b8f1627", "{text}");
 }
 
 #[test]
@@ -158,4 +158,36 @@ fn input_keys_come_from_the_adapters() {
     // Not lower-cased from a pipeline (the command line does): the fingerprint keeps it so.
     assert_eq!(raw["platform"].as_str(), Some("Facebook"));
     assert!(p.describe().contains("[covers 2008-01-01..2008-01-31, site x.org, column mapping]"), "{}", p.describe());
+}
+
+#[test]
+fn benchmark_days_and_the_benchmarks_file() {
+    // Default 90 days; a value of its own; 0 is refused on its line (13: after `own_accounts`, 12).
+    assert_eq!(parse(KENYA).unwrap().campaigns[0].benchmark_days, 90);
+    assert_eq!(parse(&format!("{KENYA}benchmark_days = 30\n")).unwrap().campaigns[0].benchmark_days, 30);
+    let e = parse(&format!("{KENYA}benchmark_days = 0\n")).unwrap_err();
+    assert_eq!((e.line, e.key.as_str()), (13, "campaigns[0].benchmark_days"), "{e}");
+    assert_eq!(e.msg, "0 is not a number of days from 1 to 3660");
+
+    // `benchmarks = "path"`, relative to the project folder (the parent of pipelines/).
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(d.path().join("pipelines")).unwrap();
+    let pipe = d.path().join("pipelines/p.toml");
+    let with = |b: &str| format!("benchmarks = \"{b}\"\n{KENYA}");
+    // Absent (the default path here, or the one named): no published benchmark, no error.
+    let p = Pipeline::parse(&pipe, KENYA).unwrap();
+    assert_eq!((p.benchmarks_file, p.benchmarks.len()), (None, 0));
+    assert_eq!(Pipeline::parse(&pipe, &with("b.toml")).unwrap().benchmarks_file, None);
+    // Present: read, and validate says so.
+    let entry = "[[benchmarks]]\nid = \"x\"\nsource = \"R\"\nyear = 2024\nplatform = \"twitter\"\n\
+                 content_type = \"all\"\nformula = \"ratio_of_sums\"\nbasis = \"impressions\"\nvalue = 0.01\n";
+    std::fs::write(d.path().join("b.toml"), entry).unwrap();
+    let p = Pipeline::parse(&pipe, &with("b.toml")).unwrap();
+    assert_eq!((p.benchmarks.len(), p.benchmarks[0].basis.as_str()), (1, "impressions"));
+    assert!(p.describe().contains("benchmarks ") && p.describe().contains("b.toml (1 published)"), "{}", p.describe());
+    // Malformed: the error names the benchmarks file, its line (8) and the key.
+    std::fs::write(d.path().join("b.toml"), entry.replace("impressions", "clicks")).unwrap();
+    let e = Pipeline::parse(&pipe, &with("b.toml")).unwrap_err();
+    assert!(e.file.ends_with("b.toml"), "{e}");
+    assert_eq!((e.line, e.key.as_str()), (8, "benchmarks[0].basis"), "{e}");
 }

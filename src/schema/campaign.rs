@@ -22,6 +22,8 @@ pub struct Campaign {
     /// Lower-case handles without `@`.
     pub targets: Vec<String>,
     pub url_prefixes: Vec<String>,
+    /// Days before `start` whose own posts are the account's normal (docs/metrics.md#benchmarks).
+    pub benchmark_days: u32,
 }
 
 impl Campaign {

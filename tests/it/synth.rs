@@ -12,7 +12,8 @@ fn project() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every file under `dir` (relative path → bytes), data/README.md left out.
+/// Every file under `dir` (relative path → bytes), data/README.md and data/benchmarks.toml
+/// (hand-written, read by the pipelines, docs/metrics.md#benchmarks) left out.
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         for e in std::fs::read_dir(dir).unwrap().flatten() {
@@ -21,7 +22,7 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
                 walk(root, &p, out);
             } else {
                 let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
-                if rel != "README.md" {
+                if rel != "README.md" && rel != "benchmarks.toml" {
                     out.insert(rel, std::fs::read(&p).unwrap());
                 }
             }

@@ -361,3 +361,30 @@ fn write_charts_to_look_at() {
         std::fs::write(out.join(format!("{}.svg", c.file_stem)), &c.svg).unwrap();
     }
 }
+
+#[test]
+fn benchmarks_are_marked_only_on_the_same_formula_and_basis() {
+    let mut m = fixture();
+    // kenya facebook photo (basis reach, 4.6%): its own normal 4.0%, a published 3.0% on
+    // reach (marked), one on followers and one of another formula (not marked).
+    let df = df!(
+        "campaign" => ["kenya", "kenya", "kenya", "kenya"],
+        "platform" => ["facebook"; 4],
+        "content_type" => ["photo"; 4],
+        "benchmark" => ["a_reach", "b_followers", "c_median", "own_baseline"],
+        "basis" => ["reach", "followers", "reach", "reach"],
+        "value" => [0.03, 0.002, 0.05, 0.04],
+        "formula" => ["ratio_of_sums", "ratio_of_sums", "median_of_accounts", "ratio_of_sums"],
+        "source" => ["Report A, 2024", "Report B, 2024", "Report C, 2024", "own facebook photo posts"],
+    )
+    .unwrap();
+    m.tables.insert("benchmarks".into(), df);
+    let cs = charts(&m).unwrap();
+    let kenya = cs.iter().find(|c| c.file_stem == "engagement_by_content_type-kenya").unwrap();
+    assert!(kenya.caption.contains("A cross marks the account's own normal"), "{}", kenya.caption);
+    assert!(kenya.caption.ends_with("same formula and basis: Report A, 2024."), "{}", kenya.caption);
+    assert!(kenya.svg.contains("Report A, 2024") && !kenya.svg.contains("Report B") && !kenya.svg.contains("Report C"));
+    // shell has no benchmark row: no marks, no words about them.
+    let shell = cs.iter().find(|c| c.file_stem == "engagement_by_content_type-shell").unwrap();
+    assert!(!shell.caption.contains("cross") && !shell.caption.contains("Triangles"), "{}", shell.caption);
+}

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::support::{thousands, thousands_i64};
 use crate::metrics::registry::Table as MetricTable;
-use crate::metrics::{comparison, engagement, hashtags, ladder, reach, records, signups, uplift};
+use crate::metrics::{benchmarks, comparison, engagement, hashtags, ladder, reach, records, signups, uplift};
 use crate::render::{Chart, Metrics, Section};
 
 /// Where the report's inputs came from: shown in its Method and provenance section.
@@ -403,6 +403,31 @@ static SECTIONS: &[SectionSpec] = &[
                     ("ci_low", "95% low", Fmt::Pct),
                     ("ci_high", "95% high", Fmt::Pct),
                     ("index_vs_platform", "Index", Fmt::F2),
+                    ("index_vs_own_baseline", "vs own normal", Fmt::F2),
+                ],
+            }),
+            Part::Para(
+                "Benchmarks: each rate against the account's own normal (its own posts of the same platform and \
+                 content type in the days before the campaign, outside every campaign window, on the same basis) and \
+                 against the published figures of the benchmarks file, with their source. An index is given only \
+                 where the formula is the same as rallylens's; the chart marks a benchmark only where the basis is \
+                 the same too.",
+            ),
+            Part::Method("Benchmarks"),
+            Part::Table(TableView::Columns {
+                table: &benchmarks::BENCHMARKS,
+                cols: &[
+                    ("campaign", "Campaign", Fmt::Str),
+                    ("platform", "Platform", Fmt::Str),
+                    ("content_type", "Content type", Fmt::Str),
+                    ("benchmark", "Benchmark", Fmt::Str),
+                    ("basis", "Basis", Fmt::Str),
+                    ("value", "Benchmark rate", Fmt::Pct),
+                    ("ci_low", "95% low", Fmt::Pct),
+                    ("ci_high", "95% high", Fmt::Pct),
+                    ("campaign_rate", "Campaign rate", Fmt::Pct),
+                    ("index", "Index", Fmt::F2),
+                    ("source", "Source", Fmt::Str),
                 ],
             }),
         ],
@@ -980,10 +1005,10 @@ mod tests {
                 }
             }
         }
-        // 9 + 10 + 11 + 9 + 9 shown columns (reach, engagement, uplift, ladder, target),
-        // 6 + 4 + 10 read by the summaries (hashtags, sign-ups, comparison), 14 + 14 read
-        // by the personal bests' lines and table.
-        assert_eq!(named, 96);
+        // 9 + 11 + 11 + 11 + 9 + 9 shown columns (reach, engagement, benchmarks, uplift, ladder,
+        // target), 6 + 4 + 10 read by the summaries (hashtags, sign-ups, comparison), 14 + 14
+        // read by the personal bests' lines and table.
+        assert_eq!(named, 108);
         for (key, _, _) in KPIS {
             assert!(crate::metrics::kpis::CAMPAIGN_KPIS.columns.contains(key), "headline figure {key}");
         }
