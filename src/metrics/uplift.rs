@@ -542,6 +542,8 @@ pub(super) mod tests {
             hashtags: vec![],
             targets: vec![],
             url_prefixes: vec![],
+            growth_history_days: crate::metrics::growth::HISTORY_DAYS,
+            project_to: d(window.1),
         }
     }
 

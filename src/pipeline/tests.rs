@@ -124,7 +124,7 @@ fn analyze_fingerprint_text_is_pinned() {
     let p = Pipeline::load(&path).unwrap();
     let text = format!("{:?}\n{:?}\n{:?}", p.campaigns, p.ladder, p.site);
     assert!(text.starts_with("[Campaign { id: \"kenya\""), "{text}");
-    assert_eq!(hex::encode(Sha256::digest(text.as_bytes())), "185d2c0aa0b2d85e54282043c094e691da82b48cd932d09001b1ecc03c65a098", "{text}");
+    assert_eq!(hex::encode(Sha256::digest(text.as_bytes())), "cd78f9b0169f5902e598a5039c1d486ac90a7b0f3de138aac03aa85ae7017dbd", "{text}");
 }
 
 #[test]
@@ -158,4 +158,23 @@ fn input_keys_come_from_the_adapters() {
     // Not lower-cased from a pipeline (the command line does): the fingerprint keeps it so.
     assert_eq!(raw["platform"].as_str(), Some("Facebook"));
     assert!(p.describe().contains("[covers 2008-01-01..2008-01-31, site x.org, column mapping]"), "{}", p.describe());
+}
+
+#[test]
+fn growth_keys_default_and_are_checked() {
+    // Defaults: 90 days of history, projected to the window's end (2008-03-27).
+    let c = &parse(KENYA).unwrap().campaigns[0];
+    assert_eq!((c.growth_history_days, c.project_to.to_string()), (90, "2008-03-27".into()));
+    let t = KENYA.replace("tz =", "growth_history_days = 60\nproject_to = 2008-04-30\ntz =");
+    let c = &parse(&t).unwrap().campaigns[0];
+    assert_eq!((c.growth_history_days, c.project_to.to_string()), (60, "2008-04-30".into()));
+    // Lines of KENYA: 9 end, 10 tz; the keys inserted before tz are on lines 10 and 11.
+    let e = parse(&KENYA.replace("tz =", "growth_history_days = 2\ntz =")).unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("campaigns[0].growth_history_days", 10), "{e}");
+    assert_eq!(e.msg, "expected a number of days from 3 to 3660, found 2");
+    let e = parse(&KENYA.replace("tz =", "growth_history_days = 90\nproject_to = 2008-03-20\ntz =")).unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("campaigns[0].project_to", 11), "{e}");
+    assert_eq!(e.msg, "the projection ends (2008-03-20) before the window does (2008-03-27)");
+    let e = parse(&KENYA.replace("tz =", "project_to = \"soon\"\ntz =")).unwrap_err();
+    assert_eq!(e.line, 10, "{e}");
 }

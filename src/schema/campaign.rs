@@ -22,6 +22,11 @@ pub struct Campaign {
     /// Lower-case handles without `@`.
     pub targets: Vec<String>,
     pub url_prefixes: Vec<String>,
+    /// Follower growth (docs/metrics.md#follower-growth): the trend is fitted over this many
+    /// days before `start` (default 90).
+    pub growth_history_days: u32,
+    /// The last day the follower trend is projected to; on or after `end` (default `end`).
+    pub project_to: NaiveDate,
 }
 
 impl Campaign {
