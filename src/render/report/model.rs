@@ -264,7 +264,9 @@ fn intro(m: &Metrics, prov: &Provenance, camps: &[&Value], generated: &str) -> V
     doc
 }
 
-/// Headline figures, campaigns side by side; a null figure shows — and a note says why.
+/// Headline figures, campaigns side by side; a null figure shows — and a note says why. A
+/// continuation row ("… ") null for the same reason as the row above it points to that
+/// row's note rather than adding one.
 fn headline(camps: &[&Value]) -> Vec<Block> {
     let mut doc =
         vec![Block::Heading(2, "Headline figures".into(), "headline".into()), method_line("Headline figures")];
@@ -272,24 +274,31 @@ fn headline(camps: &[&Value]) -> Vec<Block> {
     let mut headers = vec!["Figure".to_string()];
     headers.extend(camps.iter().map(|c| s(c, "name").to_string()));
     let mut rows = Vec::new();
+    // Per campaign: the reason and note number of the row above, when it was null.
+    let mut above: Vec<Option<(String, usize)>> = vec![None; camps.len()];
     for (key, label, f) in KPIS {
         let mut row = vec![label.to_string()];
-        for c in camps {
+        for (ci, c) in camps.iter().enumerate() {
             let fig = c.get("figures").and_then(|x| x.get(*key));
             let value = fig.and_then(|x| x.get("value")).unwrap_or(&Value::Null);
             match fmt_json(value, *f) {
-                Some(text) => row.push(text),
+                Some(text) => {
+                    row.push(text);
+                    above[ci] = None;
+                }
                 None => {
                     let reason = fig.and_then(|x| x.get("reason")).and_then(Value::as_str).unwrap_or("not computed");
                     let note = format!("{}, {}: {reason}.", s(c, "name"), label.trim_start_matches("… "));
-                    let n = match notes.iter().position(|x| *x == note) {
-                        Some(i) => i + 1,
-                        None => {
+                    let n = match (&above[ci], notes.iter().position(|x| *x == note)) {
+                        (Some((r, n)), _) if label.starts_with("… ") && r == reason => *n,
+                        (_, Some(i)) => i + 1,
+                        (_, None) => {
                             notes.push(note);
                             notes.len()
                         }
                     };
                     row.push(format!("— [{n}]"));
+                    above[ci] = Some((reason.to_string(), n));
                 }
             }
         }
@@ -960,6 +969,36 @@ mod tests {
         let blocks = section(growth, &metrics("growth", df), &[], &[]).unwrap();
         let Some(Block::Table(t)) = blocks.iter().find(|b| matches!(b, Block::Table(_))) else { panic!("{blocks:?}") };
         assert_eq!(t.rows, [["c", "twitter", "1", "5", "+10", "+49", "190", "170", "+20", "+13 … +27"]]);
+    }
+
+    /// The interval rows ("… ") under a null figure point to its note, not new ones.
+    #[test]
+    fn continuation_rows_share_the_note_of_the_row_above() {
+        let why = json_reason("no own account has a dated follower count");
+        let camp = serde_json::json!({ "name": "K", "figures": {
+            "followers_gained": why, "followers_above_projection": why,
+            "followers_above_projection_low": why, "followers_above_projection_high": why,
+        }});
+        let blocks = headline(&[&camp]);
+        let Some(Block::Table(t)) = blocks.iter().find(|b| matches!(b, Block::Table(_))) else { panic!() };
+        let cell = |label: &str| t.rows.iter().find(|r| r[0] == label).unwrap()[1].clone();
+        // The figures before them are missing too ("not computed"), each with its note: the
+        // growth rows' numbers are relative. Gained and above are two figures, two notes;
+        // the interval's ends reuse the second.
+        let n_of = |label: &str| -> usize { cell(label).trim_start_matches("— [").trim_end_matches(']').parse().unwrap() };
+        let g = n_of("Followers gained in the window");
+        assert_eq!(n_of("Followers above the earlier trend"), g + 1);
+        assert_eq!(n_of("… 95% interval, low"), g + 1);
+        assert_eq!(n_of("… 95% interval, high"), g + 1);
+        let Some(Block::Notes(n)) = blocks.last() else { panic!() };
+        assert_eq!(n[g], "K, Followers above the earlier trend: no own account has a dated follower count.");
+        assert!(!n.iter().any(|x| x.contains("95% interval")), "{n:?}");
+        // Rows that are not continuations keep their own notes ("not computed" for each).
+        assert_eq!(n.iter().filter(|x| x.ends_with(": not computed.")).count(), n.len() - 2);
+    }
+
+    fn json_reason(r: &str) -> serde_json::Value {
+        serde_json::json!({ "value": null, "reason": r })
     }
 
     /// A summary's input column is checked the same way.
