@@ -51,14 +51,8 @@ fn draw_panel<DB: DrawingBackend>(area: &Area<DB>, camp: &Camp, x: (i32, i32), p
         .draw()
         .map_err(err)?;
     shade_window_between(&mut chart, camp, y0, y1)?;
-    if !p.band.is_empty() {
-        let outline: Vec<(f64, f64)> =
-            p.band.iter().map(|b| (b.0, b.1)).chain(p.band.iter().rev().map(|b| (b.0, b.2))).collect();
-        chart
-            .draw_series(std::iter::once(Polygon::new(outline, GREY.mix(0.22).filled())))
-            .map_err(err)?
-            .label("95% prediction band")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], GREY.mix(0.3).filled()));
+    draw_band(&mut chart, "95% prediction band", &p.band)?;
+    if !p.projected.is_empty() {
         chart
             .draw_series(LineSeries::new(p.projected.iter().copied(), GREY.stroke_width(1)))
             .map_err(err)?

@@ -410,6 +410,22 @@ fn draw_line<'a, DB: DrawingBackend + 'a>(
     Ok(())
 }
 
+/// A grey band between the low and high ends of `band` (day, low, high), named `name` in
+/// the legend; nothing when empty.
+fn draw_band<'a, DB: DrawingBackend + 'a>(chart: &mut XY<'a, DB>, name: &str, band: &[(f64, f64, f64)]) -> Result<()> {
+    if band.is_empty() {
+        return Ok(());
+    }
+    let mut poly: Vec<(f64, f64)> = band.iter().map(|b| (b.0, b.2)).collect();
+    poly.extend(band.iter().rev().map(|b| (b.0, b.1)));
+    chart
+        .draw_series(std::iter::once(Polygon::new(poly, GREY.mix(0.22).filled())))
+        .map_err(err)?
+        .label(name)
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], GREY.mix(0.3).filled()));
+    Ok(())
+}
+
 /// `v` rounded when it is a whole number (to 1e-6): integer and category axes label only those.
 fn whole(v: f64) -> Option<f64> {
     let i = v.round();

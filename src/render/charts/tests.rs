@@ -218,7 +218,9 @@ fn comparison_table() -> (String, DataFrame) {
 fn growth_table() -> (String, DataFrame) {
     let (mut c, mut p, mut a, mut day, mut f, mut proj, mut lo, mut hi, mut win) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
-    for (plat, acct, base, fitted) in [("facebook", "page", 1_020_000.0, true), ("twitter", "amnesty", 700_000.0, false)] {
+    for (plat, acct, base, fitted) in
+        [("facebook", "page", 1_020_000.0, true), ("twitter", "amnesty", 700_000.0, false)]
+    {
         for (k, dd) in run_of("2024-02-20", 30).into_iter().enumerate() {
             let k = k as f64;
             let trend = base + 600.0 * k;
