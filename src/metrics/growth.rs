@@ -9,7 +9,9 @@
 //!   followers at launch); one series per (platform, `account_id`), the largest count of a
 //!   day when a day has several rows. Rows without a date or a count are left out (an
 //!   Instagram user object has no date). An account gets rows when it has at least one
-//!   count between the history's first day and the last row's day.
+//!   count between the history's first day and the last row's day. A count's day is the
+//!   lake's `date` as the export gave it, not moved into the campaign's time zone (a daily
+//!   count has no time of day to move).
 //! - History: the `growth_history_days` days before `start` (default [`HISTORY_DAYS`]:
 //!   start − 90 … start − 1). Only days with a count are points: a day without one is
 //!   missing, not 0.
