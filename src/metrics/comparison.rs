@@ -21,9 +21,9 @@ use crate::schema::channels::SOCIAL;
 
 const MEASURES: [&str; 4] = ["engagements", "unique_actors", "signups", "social_sessions"];
 
-/// Sum over own accounts of the latest follower count on or before the campaign's start.
-pub fn followers_at_launch(s: &Scope) -> PolarsResult<Option<i64>> {
-    let c = s.campaign;
+/// Rows of the lake's `accounts` table that are one of the campaign's own accounts: the
+/// platform matches and the handle or the id is one the pipeline names (without case).
+pub fn own_account_rows(c: &crate::schema::Campaign) -> Expr {
     let mut own = lit(false);
     for (platform, accts) in &c.own_accounts {
         if accts.is_empty() {
@@ -34,6 +34,13 @@ pub fn followers_at_launch(s: &Scope) -> PolarsResult<Option<i64>> {
             .or(lower(col("account_id")).is_in(list, false).fill_null(lit(false)));
         own = own.or(col("platform").eq(lit(platform.as_str())).and(who));
     }
+    own
+}
+
+/// Sum over own accounts of the latest follower count on or before the campaign's start.
+pub fn followers_at_launch(s: &Scope) -> PolarsResult<Option<i64>> {
+    let c = s.campaign;
+    let own = own_account_rows(c);
     let df = s
         .accounts
         .clone()

@@ -7,7 +7,7 @@ use polars::prelude::*;
 use serde_json::{json, Map, Value};
 
 use super::registry::{Compute, Done, Table};
-use super::{comparison, hashtags, ladder, reach, signups, stats, uplift};
+use super::{comparison, growth, hashtags, ladder, reach, signups, stats, uplift};
 
 /// The `campaign_kpis` table (registry entry): the headline figures of `metrics.json`.
 pub const CAMPAIGN_KPIS: Table = Table {
@@ -36,6 +36,10 @@ pub const CAMPAIGN_KPIS: Table = Table {
         "target_responded",
         "target_latency_hours",
         "followers_at_launch",
+        "followers_gained",
+        "followers_above_projection",
+        "followers_above_projection_low",
+        "followers_above_projection_high",
     ],
     compute: Compute::Derived(campaign_kpis),
 };
@@ -138,6 +142,7 @@ fn campaign_kpis(d: &Done<'_>) -> Result<(DataFrame, Value)> {
             }
         }
         let followers = comparison::followers_at_launch(s)?;
+        let grow = growth::headline(d.table(&growth::GROWTH)?, c)?;
         let row = json!({
             "campaign": id,
             "name": c.name,
@@ -161,6 +166,10 @@ fn campaign_kpis(d: &Done<'_>) -> Result<(DataFrame, Value)> {
             "target_responded": responded,
             "target_latency_hours": latency,
             "followers_at_launch": followers,
+            "followers_gained": grow.followers_gained,
+            "followers_above_projection": grow.followers_above_projection,
+            "followers_above_projection_low": grow.followers_above_projection_low,
+            "followers_above_projection_high": grow.followers_above_projection_high,
         });
         let row = row.as_object().expect("object").clone();
         let f = |k: &str| row.get(k).cloned().unwrap_or(Value::Null);
@@ -195,6 +204,10 @@ fn campaign_kpis(d: &Done<'_>) -> Result<(DataFrame, Value)> {
             "target_responded": figure(f("target_responded"), "the target replied to/quoted a campaign post, mentioned an own account or used a campaign hashtag, start to end + 7 days", "the campaign names no target"),
             "target_latency_hours": figure(f("target_latency_hours"), "hours from the first mention to the first response", "no response from the target, or no mention"),
             "followers_at_launch": figure(f("followers_at_launch"), "Σ over own accounts of the latest follower count on or before the start", "no follower count of an own account on or before the start"),
+            "followers_gained": figure(f("followers_gained"), &grow.gained_note, &grow.gained_note),
+            "followers_above_projection": figure(f("followers_above_projection"), &grow.above_note, &grow.above_note),
+            "followers_above_projection_low": figure(f("followers_above_projection_low"), "low end of the 95% prediction interval of followers_above_projection (docs/metrics.md#follower-growth)", &grow.above_note),
+            "followers_above_projection_high": figure(f("followers_above_projection_high"), "high end of the 95% prediction interval of followers_above_projection (docs/metrics.md#follower-growth)", &grow.above_note),
         });
         campaigns_json.push(json!({
             "id": id, "name": c.name, "start": c.start.to_string(), "end": c.end.to_string(), "days": c.days(),
@@ -203,6 +216,7 @@ fn campaign_kpis(d: &Done<'_>) -> Result<(DataFrame, Value)> {
             "uplift_method": uplift_method,
             "figures": figures,
             "warnings": warnings,
+            "growth": grow.accounts_json(c),
         }));
         rows.push(row);
     }
@@ -245,13 +259,17 @@ fn kind(column: &str) -> Option<Kind> {
         | "signups_first_week"
         | "moved_up"
         | "new_supporters"
-        | "followers_at_launch" => Kind::Int,
+        | "followers_at_launch"
+        | "followers_gained" => Kind::Int,
         "social_uplift_sessions"
         | "social_uplift_rel"
         | "social_total_traffic_uplift_rel"
         | "facebook_uplift_rel"
         | "facebook_total_traffic_uplift_rel"
-        | "target_latency_hours" => Kind::Float,
+        | "target_latency_hours"
+        | "followers_above_projection"
+        | "followers_above_projection_low"
+        | "followers_above_projection_high" => Kind::Float,
         "target_responded" => Kind::Bool,
         _ => return None,
     })

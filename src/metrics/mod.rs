@@ -12,6 +12,7 @@ pub mod analyze;
 pub mod benchmarks;
 pub mod comparison;
 pub mod engagement;
+pub mod growth;
 pub mod hashtags;
 pub mod kpis;
 pub mod ladder;

@@ -543,6 +543,8 @@ pub(super) mod tests {
             targets: vec![],
             url_prefixes: vec![],
             benchmark_days: 90,
+            growth_history_days: crate::metrics::growth::HISTORY_DAYS,
+            project_to: d(window.1),
         }
     }
 

@@ -102,6 +102,11 @@ pub struct CampaignEntry {
     /// Days before `start` whose own posts (outside every campaign window) are the account's
     /// normal (docs/metrics.md#benchmarks); default 90.
     pub benchmark_days: Option<Spanned<i64>>,
+    /// Follower growth: days of history before `start` the follower trend is fitted on
+    /// (default 90).
+    pub growth_history_days: Option<Spanned<i64>>,
+    /// Follower growth: the trend is projected to this day, on or after `end` (default `end`).
+    pub project_to: Option<Spanned<toml::value::Datetime>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -261,6 +266,7 @@ fn campaigns(src: &Src, file: &PipelineFile) -> Result<(Vec<Campaign>, Vec<Span>
                 src.err(&d.span(), key("benchmark_days"), format!("{} is not a number of days from 1 to 3660", d.get_ref()))
             })?,
         };
+        let (growth_history_days, project_to) = growth_keys(src, c, end, &key)?;
         let lower = |v: &[String], strip: char| -> Vec<String> {
             let mut out: Vec<String> =
                 v.iter().map(|s| s.trim().trim_start_matches(strip).to_lowercase()).filter(|s| !s.is_empty()).collect();
@@ -280,6 +286,8 @@ fn campaigns(src: &Src, file: &PipelineFile) -> Result<(Vec<Campaign>, Vec<Span>
             targets: lower(&c.targets, '@'),
             url_prefixes: c.url_prefixes.clone(),
             benchmark_days,
+            growth_history_days,
+            project_to,
         });
         spans.push(span);
     }
@@ -287,6 +295,44 @@ fn campaigns(src: &Src, file: &PipelineFile) -> Result<(Vec<Campaign>, Vec<Span>
         return Err(src.err(&(0..0), "campaigns", "the pipeline declares no campaign: add a [[campaigns]] table"));
     }
     Ok((campaigns, spans))
+}
+
+/// The follower-growth keys of a campaign (docs/pipeline.md): a history of 3 to 3,660 days
+/// (a line needs three points; ten years is plenty), a `project_to` on or after the end.
+fn growth_keys(
+    src: &Src,
+    c: &CampaignEntry,
+    end: NaiveDate,
+    key: &dyn Fn(&str) -> String,
+) -> Result<(u32, NaiveDate), PipelineError> {
+    let days = match &c.growth_history_days {
+        None => crate::metrics::growth::HISTORY_DAYS,
+        Some(d) => match u32::try_from(*d.get_ref()) {
+            Ok(n) if (3..=3660).contains(&n) => n,
+            _ => {
+                return Err(src.err(
+                    &d.span(),
+                    key("growth_history_days"),
+                    format!("expected a number of days from 3 to 3660, found {}", d.get_ref()),
+                ))
+            }
+        },
+    };
+    let project_to = match &c.project_to {
+        None => end,
+        Some(p) => {
+            let d = date_of(p.get_ref()).map_err(|m| src.err(&p.span(), key("project_to"), m))?;
+            if d < end {
+                return Err(src.err(
+                    &p.span(),
+                    key("project_to"),
+                    format!("the projection ends ({d}) before the window does ({end})"),
+                ));
+            }
+            d
+        }
+    };
+    Ok((days, project_to))
 }
 
 /// A baseline must be neutral: not inside another campaign's window (docs/metrics.md#referral-uplift).

@@ -124,7 +124,7 @@ fn analyze_fingerprint_text_is_pinned() {
     let p = Pipeline::load(&path).unwrap();
     let text = format!("{:?}\n{:?}\n{:?}", p.campaigns, p.ladder, p.site);
     assert!(text.starts_with("[Campaign { id: \"kenya\""), "{text}");
-    assert_eq!(hex::encode(Sha256::digest(text.as_bytes())), "28dd72cd500df0c909cc859668e762883fdcebc296a899f669d850667b8f1627", "{text}");
+    assert_eq!(hex::encode(Sha256::digest(text.as_bytes())), "bdae2ec5d41e928d45de354b2e879ac0cdc83b8fe7748be63e42a99c4a1d0dc9", "{text}");
 }
 
 #[test]
@@ -190,4 +190,23 @@ fn benchmark_days_and_the_benchmarks_file() {
     let e = Pipeline::parse(&pipe, &with("b.toml")).unwrap_err();
     assert!(e.file.ends_with("b.toml"), "{e}");
     assert_eq!((e.line, e.key.as_str()), (8, "benchmarks[0].basis"), "{e}");
+}
+
+#[test]
+fn growth_keys_default_and_are_checked() {
+    // Defaults: 90 days of history, projected to the window's end (2008-03-27).
+    let c = &parse(KENYA).unwrap().campaigns[0];
+    assert_eq!((c.growth_history_days, c.project_to.to_string()), (90, "2008-03-27".into()));
+    let t = KENYA.replace("tz =", "growth_history_days = 60\nproject_to = 2008-04-30\ntz =");
+    let c = &parse(&t).unwrap().campaigns[0];
+    assert_eq!((c.growth_history_days, c.project_to.to_string()), (60, "2008-04-30".into()));
+    // Lines of KENYA: 9 end, 10 tz; the keys inserted before tz are on lines 10 and 11.
+    let e = parse(&KENYA.replace("tz =", "growth_history_days = 2\ntz =")).unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("campaigns[0].growth_history_days", 10), "{e}");
+    assert_eq!(e.msg, "expected a number of days from 3 to 3660, found 2");
+    let e = parse(&KENYA.replace("tz =", "growth_history_days = 90\nproject_to = 2008-03-20\ntz =")).unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("campaigns[0].project_to", 11), "{e}");
+    assert_eq!(e.msg, "the projection ends (2008-03-20) before the window does (2008-03-27)");
+    let e = parse(&KENYA.replace("tz =", "project_to = \"soon\"\ntz =")).unwrap_err();
+    assert_eq!(e.line, 10, "{e}");
 }

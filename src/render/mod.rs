@@ -53,6 +53,7 @@ impl Metrics {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Section {
     Reach,
+    Growth,
     Engagement,
     Uplift,
     Ladder,

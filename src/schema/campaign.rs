@@ -24,6 +24,11 @@ pub struct Campaign {
     pub url_prefixes: Vec<String>,
     /// Days before `start` whose own posts are the account's normal (docs/metrics.md#benchmarks).
     pub benchmark_days: u32,
+    /// Follower growth (docs/metrics.md#follower-growth): the trend is fitted over this many
+    /// days before `start` (default 90).
+    pub growth_history_days: u32,
+    /// The last day the follower trend is projected to; on or after `end` (default `end`).
+    pub project_to: NaiveDate,
 }
 
 impl Campaign {

@@ -191,9 +191,11 @@ pub const FACEBOOK_INSIGHTS: Export = Export {
 
 fn write_fans(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
     let mut rng = g.rng(FACEBOOK_INSIGHTS.path);
-    let mut fans = 3_800u64 * g.scale as u64;
+    // From 90 days before the launch (the follower-growth history's default length), ~4,600
+    // fans the day before it, as when the file started with the baseline.
+    let mut fans = 2_000u64 * g.scale as u64;
     let mut values = Vec::new();
-    for d in days(baseline_start(), end()) {
+    for d in days(start() - Duration::days(90), end()) {
         let daily = if d >= start() { 150.0 * launch_curve(d, start(), 4.0, 6.0) } else { 25.0 };
         fans += (daily * g.scale as f64) as u64 + rng.gen_range(0..10);
         values.push((d, fans));

@@ -118,6 +118,16 @@ fn synth_files_ingest_as_their_format_and_the_demo_pipeline_shows_the_story() {
         assert!(fig(c, "followers_at_launch").as_i64().unwrap() > 0, "{c} followers at launch");
         assert!(fig(c, "own_posts").as_i64().unwrap() > 0, "{c} own posts");
     }
+    // Follower growth: the generators add followers faster in the window than before it
+    // (Kenya's page 25 a day before, 150 × a launch curve after; Shell's page 600 a day
+    // plus the curve, @amnesty 2,000 more a day): both campaigns end above the earlier
+    // trend, beyond its interval, and gained more than that excess (the trend rises).
+    for c in ["kenya", "shell"] {
+        let low = fig(c, "followers_above_projection_low").as_f64().unwrap();
+        let above = fig(c, "followers_above_projection").as_f64().unwrap();
+        assert!(low > 0.0 && above > low, "{c}: above the trend {above}, low {low}");
+        assert!(fig(c, "followers_gained").as_f64().unwrap() > above, "{c} followers gained");
+    }
     // Own posts of every content type have engagement figures (photo, video, link, text).
     let types = duckdb(
         &w.path("out"),

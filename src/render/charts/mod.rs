@@ -286,11 +286,21 @@ fn small_font() -> TextStyle<'static> {
 /// The shaded campaign window of a day axis (x in epoch days; a day spans x − ½ … x + ½),
 /// drawn first so the series lie on top.
 fn shade_window<'a, DB: DrawingBackend + 'a>(chart: &mut XY<'a, DB>, c: &Camp, y_max: f64) -> Result<()> {
+    shade_window_between(chart, c, 0.0, y_max)
+}
+
+/// [`shade_window`] on a y axis from `y_min` (not 0) to `y_max`.
+fn shade_window_between<'a, DB: DrawingBackend + 'a>(
+    chart: &mut XY<'a, DB>,
+    c: &Camp,
+    y_min: f64,
+    y_max: f64,
+) -> Result<()> {
     let (Some(s), Some(e)) = (c.start, c.end) else { return Ok(()) };
     let colour = c.colour;
     chart
         .draw_series(std::iter::once(Rectangle::new(
-            [(s as f64 - 0.5, 0.0), (e as f64 + 0.5, y_max)],
+            [(s as f64 - 0.5, y_min), (e as f64 + 0.5, y_max)],
             c.colour.mix(0.12).filled(),
         )))
         .map_err(err)?
@@ -400,6 +410,22 @@ fn draw_line<'a, DB: DrawingBackend + 'a>(
     Ok(())
 }
 
+/// A grey band between the low and high ends of `band` (day, low, high), named `name` in
+/// the legend; nothing when empty.
+fn draw_band<'a, DB: DrawingBackend + 'a>(chart: &mut XY<'a, DB>, name: &str, band: &[(f64, f64, f64)]) -> Result<()> {
+    if band.is_empty() {
+        return Ok(());
+    }
+    let mut poly: Vec<(f64, f64)> = band.iter().map(|b| (b.0, b.2)).collect();
+    poly.extend(band.iter().rev().map(|b| (b.0, b.1)));
+    chart
+        .draw_series(std::iter::once(Polygon::new(poly, GREY.mix(0.22).filled())))
+        .map_err(err)?
+        .label(name)
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], GREY.mix(0.3).filled()));
+    Ok(())
+}
+
 /// `v` rounded when it is a whole number (to 1e-6): integer and category axes label only those.
 fn whole(v: f64) -> Option<f64> {
     let i = v.round();
@@ -445,6 +471,7 @@ struct Series {
 
 mod across;
 mod engagement;
+mod growth;
 mod hashtags;
 mod ladder;
 mod reach;
@@ -461,6 +488,7 @@ pub fn charts(m: &Metrics) -> Result<Vec<Chart>> {
     let mut out = Vec::new();
     for c in &camps {
         out.extend(reach::reach_chart(m, c)?);
+        out.extend(growth::growth_chart(m, c)?);
         out.extend(engagement::engagement_chart(m, c)?);
         out.extend(referral::referral_chart(m, c)?);
         out.extend(ladder::ladder_chart(m, c)?);

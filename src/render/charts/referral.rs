@@ -22,15 +22,7 @@ fn draw_referral<DB: DrawingBackend>(root: &Area<DB>, r: &Referral) -> Result<()
         .fold(0.0, f64::max);
     let top = y_top(max);
     let mut chart = day_axes(&body, &r.camp, r.x, top, "sessions referred by social media per day", Width::Full)?;
-    if !r.band.is_empty() {
-        let mut poly: Vec<(f64, f64)> = r.band.iter().map(|b| (b.0, b.2)).collect();
-        poly.extend(r.band.iter().rev().map(|b| (b.0, b.1)));
-        chart
-            .draw_series(std::iter::once(Polygon::new(poly, GREY.mix(0.22).filled())))
-            .map_err(err)?
-            .label("95% range of a day without effect")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], GREY.mix(0.3).filled()));
-    }
+    draw_band(&mut chart, "95% range of a day without effect", &r.band)?;
     chart
         .draw_series(DashedLineSeries::new(r.expected.iter().copied(), 6, 4, INK.stroke_width(2)))
         .map_err(err)?

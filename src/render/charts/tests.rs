@@ -30,6 +30,7 @@ fn fixture() -> Metrics {
         target_response_table(),
         signups_table(),
         comparison_table(),
+        growth_table(),
     ]
     .into_iter()
     .collect();
@@ -212,6 +213,35 @@ fn comparison_table() -> (String, DataFrame) {
     ("campaign_comparison".into(), df)
 }
 
+/// kenya only: facebook/page fitted (a band) on Feb 20 .. Mar 20; twitter/amnesty with
+/// counts but no trend (null projection).
+fn growth_table() -> (String, DataFrame) {
+    let (mut c, mut p, mut a, mut day, mut f, mut proj, mut lo, mut hi, mut win) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for (plat, acct, base, fitted) in
+        [("facebook", "page", 1_020_000.0, true), ("twitter", "amnesty", 700_000.0, false)]
+    {
+        for (k, dd) in run_of("2024-02-20", 30).into_iter().enumerate() {
+            let k = k as f64;
+            let trend = base + 600.0 * k;
+            let lift = if k >= 10.0 { 900.0 * (k - 9.0).min(14.0) } else { 0.0 };
+            c.push("kenya");
+            p.push(plat);
+            a.push(acct);
+            day.push(dd);
+            f.push((k < 24.0 && k as i64 % 5 != 3).then_some((trend + lift + (k * 37.0) % 300.0) as i64));
+            proj.push(fitted.then_some(trend));
+            lo.push(fitted.then_some(trend - 800.0 - 20.0 * k));
+            hi.push(fitted.then_some(trend + 800.0 + 20.0 * k));
+            win.push((10.0..24.0).contains(&k));
+        }
+    }
+    let df = df!("campaign" => c, "platform" => p, "account" => a, "day" => day, "followers" => f, "projected" => proj,
+        "low" => lo, "high" => hi, "in_window" => win)
+    .unwrap();
+    ("growth".into(), df)
+}
+
 fn stems(cs: &[Chart]) -> Vec<&str> {
     cs.iter().map(|c| c.file_stem.as_str()).collect()
 }
@@ -225,6 +255,7 @@ fn two_campaigns_give_every_chart_with_data_in_report_order() {
         [
             "reach_daily-kenya",
             "reach_daily-shell",
+            "growth-kenya",
             "engagement_by_content_type-kenya",
             "engagement_by_content_type-shell",
             "referral_uplift-kenya",
@@ -241,8 +272,23 @@ fn two_campaigns_give_every_chart_with_data_in_report_order() {
     sorted.sort();
     assert_eq!(sections, sorted);
     assert_eq!(cs[0].campaign.as_deref(), Some("kenya"));
-    assert_eq!(cs[8].campaign, None);
+    assert_eq!(cs[9].campaign, None);
     assert!(cs.iter().all(|c| !c.caption.is_empty() && !c.title.is_empty()));
+}
+
+#[test]
+fn growth_draws_a_panel_per_account_and_a_band_where_there_is_a_trend() {
+    let cs = charts(&fixture()).unwrap();
+    let g = cs.iter().find(|c| c.file_stem == "growth-kenya").unwrap();
+    assert_eq!(g.section, Section::Growth);
+    // Both panels are named; the legend's band is the fitted account's.
+    assert!(g.svg.contains("facebook/page") && g.svg.contains("twitter/amnesty"));
+    assert!(g.svg.contains("95% prediction band"));
+    assert!(g.caption.contains("No trend for twitter/amnesty"), "{}", g.caption);
+    // The y axis labels whole counts (1,020,000 … not "1.0M"): the axis starts near the data.
+    assert!(g.svg.contains("1,020,000"), "y labels");
+    // shell has no growth rows: no chart (the report says why).
+    assert!(!cs.iter().any(|c| c.file_stem == "growth-shell"));
 }
 
 #[test]

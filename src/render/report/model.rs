@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::support::{thousands, thousands_i64};
 use crate::metrics::registry::Table as MetricTable;
-use crate::metrics::{benchmarks, comparison, engagement, hashtags, ladder, reach, records, signups, uplift};
+use crate::metrics::{benchmarks, comparison, engagement, growth, hashtags, ladder, reach, records, signups, uplift};
 use crate::render::{Chart, Metrics, Section};
 
 /// Where the report's inputs came from: shown in its Method and provenance section.
@@ -80,6 +80,10 @@ const KPIS: &[(&str, &str, Fmt)] = &[
     ("own_engagements", "Engagements on own posts", Fmt::Int),
     ("unique_actors", "Supporters who acted", Fmt::Int),
     ("followers_at_launch", "Followers at launch", Fmt::Int),
+    ("followers_gained", "Followers gained in the window", Fmt::Signed),
+    ("followers_above_projection", "Followers above the earlier trend", Fmt::Signed),
+    ("followers_above_projection_low", "… 95% interval, low", Fmt::Signed),
+    ("followers_above_projection_high", "… 95% interval, high", Fmt::Signed),
     ("hashtag_potential_reach", "Hashtag potential reach", Fmt::Int),
     ("social_uplift_sessions", "Social referral uplift, sessions", Fmt::Signed),
     ("social_uplift_rel", "Social referral uplift", Fmt::Rel),
@@ -260,7 +264,9 @@ fn intro(m: &Metrics, prov: &Provenance, camps: &[&Value], generated: &str) -> V
     doc
 }
 
-/// Headline figures, campaigns side by side; a null figure shows — and a note says why.
+/// Headline figures, campaigns side by side; a null figure shows — and a note says why. A
+/// continuation row ("… ") null for the same reason as the row above it points to that
+/// row's note rather than adding one.
 fn headline(camps: &[&Value]) -> Vec<Block> {
     let mut doc =
         vec![Block::Heading(2, "Headline figures".into(), "headline".into()), method_line("Headline figures")];
@@ -268,24 +274,31 @@ fn headline(camps: &[&Value]) -> Vec<Block> {
     let mut headers = vec!["Figure".to_string()];
     headers.extend(camps.iter().map(|c| s(c, "name").to_string()));
     let mut rows = Vec::new();
+    // Per campaign: the reason and note number of the row above, when it was null.
+    let mut above: Vec<Option<(String, usize)>> = vec![None; camps.len()];
     for (key, label, f) in KPIS {
         let mut row = vec![label.to_string()];
-        for c in camps {
+        for (ci, c) in camps.iter().enumerate() {
             let fig = c.get("figures").and_then(|x| x.get(*key));
             let value = fig.and_then(|x| x.get("value")).unwrap_or(&Value::Null);
             match fmt_json(value, *f) {
-                Some(text) => row.push(text),
+                Some(text) => {
+                    row.push(text);
+                    above[ci] = None;
+                }
                 None => {
                     let reason = fig.and_then(|x| x.get("reason")).and_then(Value::as_str).unwrap_or("not computed");
                     let note = format!("{}, {}: {reason}.", s(c, "name"), label.trim_start_matches("… "));
-                    let n = match notes.iter().position(|x| *x == note) {
-                        Some(i) => i + 1,
-                        None => {
+                    let n = match (&above[ci], notes.iter().position(|x| *x == note)) {
+                        (Some((r, n)), _) if label.starts_with("… ") && r == reason => *n,
+                        (_, Some(i)) => i + 1,
+                        (_, None) => {
                             notes.push(note);
                             notes.len()
                         }
                     };
                     row.push(format!("— [{n}]"));
+                    above[ci] = Some((reason.to_string(), n));
                 }
             }
         }
@@ -380,6 +393,30 @@ static SECTIONS: &[SectionSpec] = &[
         ],
         charts: Section::Reach,
         no_chart: NoChart::PerCampaign { reason_of: None, otherwise: "no post or action in the window" },
+    },
+    SectionSpec {
+        heading: "Follower growth",
+        anchor: "growth",
+        parts: &[
+            Part::Para(
+                "Followers of each campaign's own accounts, day by day, against the straight line fitted to the days \
+                 with a count before the campaign (90 days unless the pipeline says otherwise) and carried on through \
+                 the window. A count above the line's 95% prediction band is growth the earlier trend does not \
+                 explain. The band treats each day's deviation from the line as independent, which a running count's \
+                 are not: it is narrower than the real uncertainty.",
+            ),
+            Part::Method("Follower growth"),
+            Part::Table(TableView::Summary {
+                table: &growth::GROWTH,
+                reads: &["campaign", "platform", "account", "day", "followers", "projected", "low", "high", "in_window"],
+                build: growth_summary,
+            }),
+        ],
+        charts: Section::Growth,
+        no_chart: NoChart::PerCampaign {
+            reason_of: Some("followers_gained"),
+            otherwise: "no own account has a dated follower count",
+        },
     },
     SectionSpec {
         heading: "Engagement by content type",
@@ -876,6 +913,68 @@ fn hashtag_totals(df: &DataFrame, table: &str) -> Result<Table> {
     )
 }
 
+/// Per own account: the trend, the gain and the count against the trend at the window's last
+/// day with a count (the figures `campaign_kpis` sums; `metrics::growth::account_figures`).
+/// Each campaign's window is its `in_window` rows.
+fn growth_summary(df: &DataFrame, table: &str) -> Result<Table> {
+    let window = df
+        .clone()
+        .lazy()
+        .filter(col("in_window"))
+        .group_by([col("campaign")])
+        .agg([col("day").min().alias("start"), col("day").max().alias("end")])
+        .sort(["campaign"], Default::default())
+        .select([col("campaign"), col("start").cast(DataType::Int32), col("end").cast(DataType::Int32)])
+        .collect()?;
+    let (camps, starts, ends) =
+        (window.column("campaign")?.str()?, window.column("start")?.i32()?, window.column("end")?.i32()?);
+    let signed = |v: f64| if v.abs() < 10.0 { format!("{v:+.1}") } else { fmt_f64(v, Fmt::Signed) };
+    let mut rows = Vec::new();
+    for i in 0..window.height() {
+        let (Some(c), Some(start), Some(end)) = (camps.get(i), starts.get(i), ends.get(i)) else { continue };
+        for a in growth::account_figures(df, c, start, end).map_err(|e| anyhow!("{table}: {e}"))? {
+            let above = a.above(start);
+            let (n, trend) = match &a.fit {
+                Ok(f) => (f.n.to_string(), signed(f.slope)),
+                // "2 days with a follower count (3 needed)": the count, no trend.
+                Err(e) => (e.split(' ').next().unwrap_or("0").to_string(), "—".to_string()),
+            };
+            rows.push(vec![
+                c.to_string(),
+                a.platform.clone(),
+                a.account.clone(),
+                n,
+                trend,
+                a.gained().map_or("—".into(), |g| fmt_f64(g as f64, Fmt::Signed)),
+                a.last_in_window.map_or("—".into(), |(_, f)| thousands_i64(f)),
+                above.map_or("—".into(), |(_, y, _)| fmt_f64(y, Fmt::Int)),
+                above.map_or("—".into(), |(d, _, _)| fmt_f64(d, Fmt::Signed)),
+                above.map_or("—".into(), |(d, _, h)| {
+                    format!("{} … {}", fmt_f64(d - h, Fmt::Signed), fmt_f64(d + h, Fmt::Signed))
+                }),
+            ]);
+        }
+    }
+    Ok(Table {
+        headers: [
+            "Campaign",
+            "Platform",
+            "Account",
+            "History counts",
+            "Trend a day",
+            "Gained",
+            "Last count",
+            "Trend there",
+            "Above trend",
+            "95% interval",
+        ]
+        .map(String::from)
+        .to_vec(),
+        right: vec![false, false, false, true, true, true, true, true, true, true],
+        rows,
+    })
+}
+
 fn signup_totals(df: &DataFrame, table: &str) -> Result<Table> {
     let agg = df
         .clone()
@@ -1006,9 +1105,9 @@ mod tests {
             }
         }
         // 9 + 11 + 11 + 11 + 9 + 9 shown columns (reach, engagement, benchmarks, uplift, ladder,
-        // target), 6 + 4 + 10 read by the summaries (hashtags, sign-ups, comparison), 14 + 14
-        // read by the personal bests' lines and table.
-        assert_eq!(named, 108);
+        // target), 9 + 6 + 4 + 10 read by the summaries (growth, hashtags, sign-ups,
+        // comparison), 14 + 14 read by the personal bests' lines and table.
+        assert_eq!(named, 117);
         for (key, _, _) in KPIS {
             assert!(crate::metrics::kpis::CAMPAIGN_KPIS.columns.contains(key), "headline figure {key}");
         }
@@ -1082,6 +1181,58 @@ mod tests {
         assert_eq!(t.rows[3][0], "fastest response from a target");
         // Only the record nobody holds: no sentence but that one.
         assert_eq!(record_lines(&df.slice(2, 1)).unwrap(), ["No campaign of this pipeline holds a record."]);
+    }
+
+    /// The growth summary refits each account from its history rows (day < the first
+    /// in-window day): y = 150 + 10x + e on 03-05..09 (x = −5 … −1, e = +1, −1, 0, −1, +1;
+    /// metrics::growth's fixture), window 03-10..12 with 190 on 03-12 (x = 2): trend 170,
+    /// 20 above, 95% half-width 7.07 (t(0.975, 3) · √(4/3) · √3.7), gained 190 − 141 = 49.
+    #[test]
+    fn growth_summary_per_account() {
+        let growth = SECTIONS.iter().find(|s| s.anchor == "growth").unwrap();
+        let days: Vec<chrono::NaiveDate> =
+            (5..=12).map(|d| chrono::NaiveDate::from_ymd_opt(2024, 3, d).unwrap()).collect();
+        let followers = [Some(101i64), Some(109), Some(120), Some(129), Some(141), Some(152), None, Some(190)];
+        let none = vec![None::<f64>; 8];
+        let df = df!(
+            "campaign" => vec!["c"; 8], "platform" => vec!["twitter"; 8], "account" => vec!["1"; 8],
+            "day" => days, "followers" => followers, "projected" => none.clone(), "low" => none.clone(),
+            "high" => none, "in_window" => [false, false, false, false, false, true, true, true]
+        )
+        .unwrap();
+        let blocks = section(growth, &metrics("growth", df), &[], &[]).unwrap();
+        let Some(Block::Table(t)) = blocks.iter().find(|b| matches!(b, Block::Table(_))) else { panic!("{blocks:?}") };
+        assert_eq!(t.rows, [["c", "twitter", "1", "5", "+10", "+49", "190", "170", "+20", "+13 … +27"]]);
+    }
+
+    /// The interval rows ("… ") under a null figure point to its note, not new ones.
+    #[test]
+    fn continuation_rows_share_the_note_of_the_row_above() {
+        let why = json_reason("no own account has a dated follower count");
+        let camp = serde_json::json!({ "name": "K", "figures": {
+            "followers_gained": why, "followers_above_projection": why,
+            "followers_above_projection_low": why, "followers_above_projection_high": why,
+        }});
+        let blocks = headline(&[&camp]);
+        let Some(Block::Table(t)) = blocks.iter().find(|b| matches!(b, Block::Table(_))) else { panic!() };
+        let cell = |label: &str| t.rows.iter().find(|r| r[0] == label).unwrap()[1].clone();
+        // The figures before them are missing too ("not computed"), each with its note: the
+        // growth rows' numbers are relative. Gained and above are two figures, two notes;
+        // the interval's ends reuse the second.
+        let n_of = |label: &str| -> usize { cell(label).trim_start_matches("— [").trim_end_matches(']').parse().unwrap() };
+        let g = n_of("Followers gained in the window");
+        assert_eq!(n_of("Followers above the earlier trend"), g + 1);
+        assert_eq!(n_of("… 95% interval, low"), g + 1);
+        assert_eq!(n_of("… 95% interval, high"), g + 1);
+        let Some(Block::Notes(n)) = blocks.last() else { panic!() };
+        assert_eq!(n[g], "K, Followers above the earlier trend: no own account has a dated follower count.");
+        assert!(!n.iter().any(|x| x.contains("95% interval")), "{n:?}");
+        // Rows that are not continuations keep their own notes ("not computed" for each).
+        assert_eq!(n.iter().filter(|x| x.ends_with(": not computed.")).count(), n.len() - 2);
+    }
+
+    fn json_reason(r: &str) -> serde_json::Value {
+        serde_json::json!({ "value": null, "reason": r })
     }
 
     /// A summary's input column is checked the same way.
