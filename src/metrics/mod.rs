@@ -11,6 +11,7 @@ pub mod actions;
 pub mod analyze;
 pub mod comparison;
 pub mod engagement;
+pub mod goals;
 pub mod hashtags;
 pub mod kpis;
 pub mod ladder;

@@ -15,7 +15,7 @@ use anyhow::{bail, Result};
 use polars::prelude::*;
 use serde_json::Value;
 
-use super::{comparison, engagement, hashtags, kpis, ladder, reach, referral_daily, signups, uplift, Scope};
+use super::{comparison, engagement, goals, hashtags, kpis, ladder, reach, referral_daily, signups, uplift, Scope};
 use crate::pipeline::Pipeline;
 
 /// One output table: `OUT/metrics/<name>.parquet`.
@@ -87,6 +87,7 @@ pub static TABLES: &[&Table] = &[
     &hashtags::TARGET_RESPONSE,
     &signups::SIGNUPS,
     &comparison::CAMPAIGN_COMPARISON,
+    &goals::GOALS,
     &kpis::CAMPAIGN_KPIS,
 ];
 

@@ -96,6 +96,23 @@ pub struct CampaignEntry {
     /// Posts linking to a URL starting with one of these belong to the campaign.
     #[serde(default)]
     pub url_prefixes: Vec<String>,
+    /// What the campaign set out to do: `[[campaigns.goals]]` (docs/metrics.md#goals).
+    #[serde(default)]
+    pub goals: Vec<Spanned<GoalEntry>>,
+}
+
+/// One `[[campaigns.goals]]`, as written; checked by [`super::goals::check`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoalEntry {
+    /// A name of `metrics::goals::METRICS`.
+    pub metric: Spanned<String>,
+    /// A number, or `true` for a yes/no metric.
+    pub target: Spanned<toml::Value>,
+    /// Progress measured up to this day (inclusive).
+    pub by: Option<Spanned<toml::value::Datetime>>,
+    /// The goal's name in the report; its slug is the goal's key.
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -140,7 +157,7 @@ impl Src<'_> {
     }
 }
 
-fn date_of(d: &toml::value::Datetime) -> Result<NaiveDate, String> {
+pub(super) fn date_of(d: &toml::value::Datetime) -> Result<NaiveDate, String> {
     match (&d.date, &d.time) {
         (Some(date), None) => NaiveDate::from_ymd_opt(date.year as i32, date.month as u32, date.day as u32)
             .ok_or_else(|| format!("{d} is not a calendar date")),
@@ -251,6 +268,7 @@ fn campaigns(src: &Src, file: &PipelineFile) -> Result<(Vec<Campaign>, Vec<Span>
             hashtags: lower(&c.hashtags, '#'),
             targets: lower(&c.targets, '@'),
             url_prefixes: c.url_prefixes.clone(),
+            goals: super::goals::check(src, i, c, start, end)?,
         });
         spans.push(span);
     }

@@ -7,6 +7,7 @@
 //! `pipelines/example.toml` documents every field.
 
 pub mod file;
+mod goals;
 pub mod run;
 
 use std::path::{Path, PathBuf};
@@ -112,6 +113,9 @@ impl Pipeline {
             }
             if !c.url_prefixes.is_empty() {
                 let _ = writeln!(o, "    urls: {}", c.url_prefixes.join(" "));
+            }
+            if !c.goals.is_empty() {
+                let _ = writeln!(o, "    goals: {}", c.goals.iter().map(goals::describe).collect::<Vec<_>>().join("; "));
             }
         }
         let _ = writeln!(o, "ladder ({}-day periods):", self.ladder.period_days);
