@@ -129,57 +129,24 @@ const fn daily(days_after_end: i64, values: fn(&Ctx<'_>) -> Result<Series>) -> O
 use Kind::{Bool, Count, Number};
 use Sense::{AtLeast, AtMost};
 
-/// Every metric a goal can name (docs/metrics.md#goals), in the docs' order.
+/// Every metric a goal can name (docs/metrics.md#goals), in the docs' order: name, sense,
+/// kind, default label, window figure, daily series (days after the end it runs to).
+#[rustfmt::skip]
 pub static METRICS: &[Metric] = &[
     m("signups_total", AtLeast, Count, "Sign-ups", Source::Kpi("signups_total"), daily(0, signups_total)),
-    m(
-        "signups_first_week",
-        AtLeast,
-        Count,
-        "Sign-ups in the first week",
-        Source::Kpi("signups_first_week"),
-        daily(0, signups_first_week),
-    ),
+    m("signups_first_week", AtLeast, Count, "Sign-ups in the first week", Source::Kpi("signups_first_week"), daily(0, signups_first_week)),
     m("hashtag_posts", AtLeast, Count, "Posts using a campaign hashtag", Source::Daily, daily(0, hashtag_posts)),
     m("hashtag_authors", AtLeast, Count, "Authors using a campaign hashtag", Source::Daily, daily(0, hashtag_authors)),
     m("target_mentions", AtLeast, Count, "Posts mentioning a target", Source::Daily, daily(0, target_mentions)),
     m("mentioning_authors", AtLeast, Count, "Authors mentioning a target", Source::Daily, daily(0, mentioning_authors)),
-    m(
-        "target_responded",
-        AtLeast,
-        Bool,
-        "A response from the target",
-        Source::Kpi("target_responded"),
-        daily(7, target_responded),
-    ),
-    m(
-        "target_latency_hours",
-        AtMost,
-        Number,
-        "Hours to the target's response",
-        Source::Kpi("target_latency_hours"),
-        daily(7, target_latency),
-    ),
+    m("target_responded", AtLeast, Bool, "A response from the target", Source::Kpi("target_responded"), daily(7, target_responded)),
+    m("target_latency_hours", AtMost, Number, "Hours to the target's response", Source::Kpi("target_latency_hours"), daily(7, target_latency)),
     m("unique_actors", AtLeast, Count, "Supporters who acted", Source::Kpi("unique_actors"), daily(0, unique_actors)),
-    m(
-        "own_engagements",
-        AtLeast,
-        Count,
-        "Engagements on own posts",
-        Source::Kpi("own_engagements"),
-        daily(0, own_engagements),
-    ),
+    m("own_engagements", AtLeast, Count, "Engagements on own posts", Source::Kpi("own_engagements"), daily(0, own_engagements)),
     m("moved_up", AtLeast, Count, "Supporters who moved up the ladder", Source::Kpi("moved_up"), None),
     m("new_supporters", AtLeast, Count, "New supporters on the ladder", Source::Kpi("new_supporters"), None),
     m("social_uplift_rel", AtLeast, Number, "Social referral uplift", Source::Kpi("social_uplift_rel"), None),
-    m(
-        "social_uplift_sessions",
-        AtLeast,
-        Number,
-        "Social referral uplift, sessions",
-        Source::Kpi("social_uplift_sessions"),
-        None,
-    ),
+    m("social_uplift_sessions", AtLeast, Number, "Social referral uplift, sessions", Source::Kpi("social_uplift_sessions"), None),
     m("facebook_uplift_rel", AtLeast, Number, "Facebook referral uplift", Source::Kpi("facebook_uplift_rel"), None),
 ];
 
@@ -316,8 +283,10 @@ pub fn evaluate(ctx: &Ctx<'_>, m: &Metric, g: &Goal) -> Result<Outcome> {
 pub(crate) fn summary(table: &DataFrame, campaign: &str) -> Result<(i64, i64, Vec<Value>)> {
     let col_of = |name: &str| table.column(name).map_err(|_| anyhow!("metric table goals: no column '{name}'"));
     let camp = col_of("campaign")?.str()?.clone();
-    let (goal, label, metric_name) = (col_of("goal")?.str()?.clone(), col_of("label")?.str()?.clone(), col_of("metric")?.str()?.clone());
-    let (target, actual, progress) = (col_of("target")?.f64()?.clone(), col_of("actual")?.f64()?.clone(), col_of("progress")?.f64()?.clone());
+    let (goal, label, metric_name) =
+        (col_of("goal")?.str()?.clone(), col_of("label")?.str()?.clone(), col_of("metric")?.str()?.clone());
+    let (target, actual, progress) =
+        (col_of("target")?.f64()?.clone(), col_of("actual")?.f64()?.clone(), col_of("progress")?.f64()?.clone());
     let met = col_of("met")?.bool()?.clone();
     let reason = col_of("reason")?.str()?.clone();
     let day = |name: &str, i: usize| -> Result<Value> {

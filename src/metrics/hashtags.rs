@@ -450,7 +450,8 @@ pub(crate) mod tests {
         crate::model::Micros::parse_iso(s)
     }
 
-    fn post(id: &str, handle: &str, at: &str) -> Post {
+    /// A collected tweet by `handle` (account id `u-<handle>`) at `at` (also used by the goals' tests).
+    pub(crate) fn post(id: &str, handle: &str, at: &str) -> Post {
         Post {
             platform: "twitter".into(),
             post_id: id.into(),

@@ -75,7 +75,9 @@ pub(super) fn check(
                     return Err(src.err(
                         &b.span(),
                         key("by"),
-                        format!("{day} is before the campaign starts ({start}): a goal's day is inside or after the window"),
+                        format!(
+                            "{day} is before the campaign starts ({start}): a goal's day is inside or after the window"
+                        ),
                     ));
                 }
                 if m.daily.is_none() && day < end {

@@ -7,18 +7,10 @@ fn ts(s: &str) -> Option<Micros> {
 }
 
 fn tweet(id: &str, handle: &str, at: &str, tags: &[&str], mentions: &[&str]) -> Post {
-    Post {
-        platform: "twitter".into(),
-        post_id: id.into(),
-        origin: "collected",
-        account_id: Some(format!("u-{handle}")),
-        account_handle: Some(handle.into()),
-        created_at: ts(at),
-        content_type: "text",
-        hashtags: tags.iter().map(|s| s.to_string()).collect(),
-        mentions: mentions.iter().map(|s| s.to_string()).collect(),
-        ..Default::default()
-    }
+    let mut p = crate::metrics::hashtags::tests::post(id, handle, at);
+    p.hashtags = tags.iter().map(|s| s.to_string()).collect();
+    p.mentions = mentions.iter().map(|s| s.to_string()).collect();
+    p
 }
 
 fn sign(who: &str, at: &str) -> Action {
@@ -116,8 +108,15 @@ fn counts_are_met_on_the_day_their_running_total_reaches_the_target() {
     GOALS.check_computed(&df).unwrap();
     assert_eq!(
         strs(&df, "goal"),
-        ["signups_total", "four-by-sunday", "hashtag_posts", "hashtag_authors", "mentioning_authors", "target_mentions"]
-            .map(|s| Some(s.to_string()))
+        [
+            "signups_total",
+            "four-by-sunday",
+            "hashtag_posts",
+            "hashtag_authors",
+            "mentioning_authors",
+            "target_mentions"
+        ]
+        .map(|s| Some(s.to_string()))
     );
     assert_eq!(strs(&df, "label")[..2], [Some("Sign-ups".into()), Some("Four by Sunday".into())]);
     // Sign-ups 1, 3, 3, 4, 4: 4 over the window ≥ 3, first on day 1 (2 March).
@@ -127,8 +126,9 @@ fn counts_are_met_on_the_day_their_running_total_reaches_the_target() {
     assert_eq!(nums(&df, "actual"), [Some(4.0), Some(3.0), Some(3.0), Some(3.0), Some(1.0), Some(2.0)]);
     assert_eq!(met(&df), [Some(true), Some(false), Some(true), Some(false), Some(false), Some(true)]);
     assert_eq!(nums(&df, "progress"), [Some(4.0 / 3.0), Some(0.75), Some(1.0), Some(0.75), Some(0.5), Some(1.0)]);
-    let first: Vec<Option<String>> =
-        [Some("2024-03-02"), None, Some("2024-03-03"), None, None, Some("2024-03-02")].map(|s| s.map(String::from)).to_vec();
+    let first: Vec<Option<String>> = [Some("2024-03-02"), None, Some("2024-03-03"), None, None, Some("2024-03-02")]
+        .map(|s| s.map(String::from))
+        .to_vec();
     assert_eq!(days(&df, "first_met_at"), first);
     assert_eq!(days(&df, "by")[1], Some("2024-03-03".into()));
     assert_eq!(strs(&df, "reason"), vec![None; 6]);

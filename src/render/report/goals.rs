@@ -119,7 +119,13 @@ fn row(g: &Value) -> GoalRow {
             format!("{pct:.0}%{limit}")
         }
     };
-    GoalRow { cells: [label, actual, target], fill: p.map_or(0.0, |p| p.clamp(0.0, 1.0)), progress, status, status_text }
+    GoalRow {
+        cells: [label, actual, target],
+        fill: p.map_or(0.0, |p| p.clamp(0.0, 1.0)),
+        progress,
+        status,
+        status_text,
+    }
 }
 
 /// The bar as text, ten cells: `███████░░░`.
@@ -145,19 +151,28 @@ mod tests {
         let short = json!({ "label": "Tweets", "metric": "hashtag_posts", "sense": "≥", "target": 10000.0,
                             "actual": 9996.0, "met": false, "progress": 0.9996, "by": "2012-10-07" });
         let r = row(&short);
-        assert_eq!((r.cells[0].as_str(), r.progress.as_str(), r.status), ("Tweets (by 2012-10-07)", "99%", Status::NotMet));
+        assert_eq!(
+            (r.cells[0].as_str(), r.progress.as_str(), r.status),
+            ("Tweets (by 2012-10-07)", "99%", Status::NotMet)
+        );
         assert_eq!(text_bar(r.fill), "██████████");
         assert_eq!(text_bar(0.69), "███████░░░");
         // At most 72 h: 62.4 h used 86% of the allowance (hours from 48 on also in days, 62.4 / 24 = 2.6); a yes/no target reads "yes".
         let latency = json!({ "label": "Fast", "metric": "target_latency_hours", "sense": "≤", "target": 72.0,
                               "actual": 62.4, "met": true, "progress": 0.8667 });
         let r = row(&latency);
-        assert_eq!((r.cells[1].as_str(), r.cells[2].as_str(), r.progress.as_str()), ("62.4 h (2.6 days)", "≤ 72.0 h (3.0 days)", "86% of the limit"));
+        assert_eq!(
+            (r.cells[1].as_str(), r.cells[2].as_str(), r.progress.as_str()),
+            ("62.4 h (2.6 days)", "≤ 72.0 h (3.0 days)", "86% of the limit")
+        );
         let yes = json!({ "label": "A reply", "metric": "target_responded", "sense": "≥", "target": true,
                           "actual": null, "met": null, "progress": null, "reason": "the campaign names no target" });
         let r = row(&yes);
         assert_eq!((r.cells[1].as_str(), r.cells[2].as_str(), r.progress.as_str()), ("—", "yes", "—"));
-        assert_eq!((r.status, r.status_text.as_str(), r.fill), (Status::Unknown, "unknown: the campaign names no target", 0.0));
+        assert_eq!(
+            (r.status, r.status_text.as_str(), r.fill),
+            (Status::Unknown, "unknown: the campaign names no target", 0.0)
+        );
     }
 
     #[test]
