@@ -15,8 +15,9 @@
 //! - The daily series is the figure as of the end of each day, from the start to the end
 //!   (to 7 days after it for the target's response, which is measured up to then). `by`
 //!   before the series' last day reads the series on that day; `by` from then on, or none,
-//!   the window's figure. A metric without a series refuses a `by` inside the window
-//!   (pipeline check), so no goal is unknown only for want of a series.
+//!   the window's figure. A metric without a series (the ladder's) refuses a `by` inside
+//!   the window (pipeline check), so no goal is unknown only for want of a series; the
+//!   uplift's series exists only over daily traffic rows (else a null with the reason).
 //! - `actual` null (the figure is null, or the series has no value on `by`) → `met` and
 //!   `progress` null, and `reason` says why (the figure's own reason where it has one).
 //! - `progress` = actual / target (1 or 0 for yes/no; null when the target is 0). For an
@@ -37,7 +38,7 @@ use serde_json::{json, Value};
 use super::kpis::{self, Figures};
 use super::registry::{Compute, Done, Table};
 use super::scope::local_day;
-use super::{comparison, hashtags, signups, Scope};
+use super::{comparison, hashtags, referral_daily, signups, Scope};
 use crate::model::Day;
 use crate::schema::campaign::Goal;
 
@@ -145,9 +146,9 @@ pub static METRICS: &[Metric] = &[
     m("own_engagements", AtLeast, Count, "Engagements on own posts", Source::Kpi("own_engagements"), daily(0, own_engagements)),
     m("moved_up", AtLeast, Count, "Supporters who moved up the ladder", Source::Kpi("moved_up"), None),
     m("new_supporters", AtLeast, Count, "New supporters on the ladder", Source::Kpi("new_supporters"), None),
-    m("social_uplift_rel", AtLeast, Number, "Social referral uplift", Source::Kpi("social_uplift_rel"), None),
-    m("social_uplift_sessions", AtLeast, Number, "Social referral uplift, sessions", Source::Kpi("social_uplift_sessions"), None),
-    m("facebook_uplift_rel", AtLeast, Number, "Facebook referral uplift", Source::Kpi("facebook_uplift_rel"), None),
+    m("social_uplift_rel", AtLeast, Number, "Social referral uplift", Source::Kpi("social_uplift_rel"), daily(0, social_uplift_rel)),
+    m("social_uplift_sessions", AtLeast, Number, "Social referral uplift, sessions", Source::Kpi("social_uplift_sessions"), daily(0, social_uplift_sessions)),
+    m("facebook_uplift_rel", AtLeast, Number, "Facebook referral uplift", Source::Kpi("facebook_uplift_rel"), daily(0, facebook_uplift_rel)),
 ];
 
 /// The goal metric called `name`.
@@ -452,6 +453,58 @@ fn mentioning_authors(ctx: &Ctx<'_>) -> Result<Series> {
         Ok(m) => running_total(ctx, new_authors_per_day(m)),
         Err(why) => Ok(Err(why)),
     }
+}
+
+/// The referral uplift of `channel` as of each day of the window, from `referral_daily`:
+/// Σ (observed − expected) over the window's days with data so far (`relative`: divided
+/// by Σ expected, null while that is 0); null before the first day with data. Over the
+/// whole window these are `referral_uplift`'s figures. A site with range rows only has no
+/// daily rows: no series.
+fn uplift(ctx: &Ctx<'_>, channel: &str, relative: bool) -> Result<Series> {
+    let c = ctx.s.campaign;
+    let df = rows_of(ctx, &referral_daily::REFERRAL_DAILY)?;
+    let mask = &df.column("channel")?.str()?.equal(channel) & df.column("in_window")?.bool()?;
+    let df = df.filter(&mask)?;
+    if df.height() == 0 {
+        return Ok(Err(format!("no daily {channel} referral traffic in the window: only the window's figure")));
+    }
+    let start = Day::from_naive(c.start).0;
+    let mut per_day = vec![None; c.days() as usize];
+    let days = df.column("day")?.cast(&DataType::Int32)?;
+    let (observed, expected) = (f64s(&df, "observed")?, f64s(&df, "expected")?);
+    for ((d, o), e) in days.i32()?.iter().zip(observed).zip(expected) {
+        if let (Some(d), Some(o), Some(e)) = (d, o, e) {
+            if let Some(slot) = usize::try_from(d - start).ok().and_then(|k| per_day.get_mut(k)) {
+                *slot = Some((o - e, e));
+            }
+        }
+    }
+    let (mut up, mut exp, mut seen) = (0.0, 0.0, false);
+    Ok(Ok(per_day
+        .into_iter()
+        .map(|day| {
+            if let Some((u, e)) = day {
+                (up, exp, seen) = (up + u, exp + e, true);
+            }
+            match (seen, relative) {
+                (false, _) => None,
+                (true, false) => Some(up),
+                (true, true) => (exp != 0.0).then(|| up / exp),
+            }
+        })
+        .collect()))
+}
+
+fn social_uplift_sessions(ctx: &Ctx<'_>) -> Result<Series> {
+    uplift(ctx, "all_social", false)
+}
+
+fn social_uplift_rel(ctx: &Ctx<'_>) -> Result<Series> {
+    uplift(ctx, "all_social", true)
+}
+
+fn facebook_uplift_rel(ctx: &Ctx<'_>) -> Result<Series> {
+    uplift(ctx, "facebook", true)
 }
 
 /// Per target: (day of its first mention, day of its first response, latency in hours),

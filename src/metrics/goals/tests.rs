@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{Action, Micros, Post};
+use crate::model::{Action, Micros, Post, Traffic};
 use crate::pipeline::Pipeline;
 
 fn ts(s: &str) -> Option<Micros> {
@@ -32,7 +32,12 @@ fn sign(who: &str, at: &str) -> Action {
 ///   bob, carol on days 0, 1, 2;
 /// - @minister replies to bob's post on 4 Mar 13:00: first mention 1 Mar 10:00, so the
 ///   latency is 3 days and 3 hours = 75 h;
-/// - no own post: own_engagements is null.
+/// - no own post: own_engagements is null;
+/// - web traffic: 23–29 Feb (7 baseline days, every weekday once) 10 Facebook sessions a
+///   day; 1–5 March 12, 15, 10, 20, 8. Fewer than 14 baseline days and every weekday of the
+///   window in the baseline: method dow_mean, 10 expected a day. Uplift per day 2, 5, 0,
+///   10, −2: running total 2, 7, 7, 17, 15 of 10, 20, 30, 40, 50 expected (all_social is
+///   Facebook alone).
 ///
 /// Returns the `goals` table and `metrics.json`.
 fn analyzed(goals: &str) -> (DataFrame, Value) {
@@ -60,7 +65,20 @@ fn analyzed(goals: &str) -> (DataFrame, Value) {
                 sign("s3", "2024-03-02T09:00:00Z"),
                 sign("s4", "2024-03-04T08:00:00Z"),
             ];
-            crate::testkit::write_records(&root, "t", &posts, &actions, &[], &[]).unwrap();
+            let day = |d: &str| Some(Day::from_naive(d.parse().unwrap()));
+            let fb = |d: &str, n: i64| Traffic {
+                platform: "web".into(),
+                date_start: day(d),
+                date_end: day(d),
+                channel: "facebook",
+                sessions: Some(n),
+                ..Default::default()
+            };
+            let mut traffic: Vec<Traffic> = (23..=29).map(|d| fb(&format!("2024-02-{d}"), 10)).collect();
+            for (d, n) in [(1, 12), (2, 15), (3, 10), (4, 20), (5, 8)] {
+                traffic.push(fb(&format!("2024-03-0{d}"), n));
+            }
+            crate::testkit::write_records(&root, "t", &posts, &actions, &traffic, &[]).unwrap();
             let toml = format!(
                 "[output]\ndir='o'\n[[campaigns]]\nid='k'\nstart=2024-03-01\nend=2024-03-05\n\
                  hashtags=['clean']\ntargets=['minister']\n{goals}"
@@ -190,4 +208,24 @@ fn every_kpi_source_is_a_campaign_kpis_column() {
         assert_eq!(metric(m.name).map(|x| x.name), Some(m.name));
     }
     assert!(metric("followers").is_none());
+}
+
+#[test]
+fn referral_uplift_goals_follow_the_running_uplift() {
+    let (df, json) = analyzed(
+        "[[campaigns.goals]]\nmetric='social_uplift_sessions'\ntarget=10\n\
+         [[campaigns.goals]]\nmetric='social_uplift_rel'\ntarget=0.3\nby=2024-03-02\n\
+         [[campaigns.goals]]\nmetric='facebook_uplift_rel'\ntarget=0.5\n",
+    );
+    // The window: 15 sessions above the 50 expected, 15 ≥ 10, first on 4 March (17).
+    // As of 2 March: 7 / 20 = 0.35 ≥ 0.3, first that day (1 March: 2 / 10 = 0.2).
+    // Facebook over the window: 15 / 50 = 0.3 of 0.5, not met.
+    assert_eq!(json["campaigns"][0]["figures"]["social_uplift_sessions"]["value"].as_f64(), Some(15.0));
+    let actual = nums(&df, "actual");
+    assert!((actual[0].unwrap() - 15.0).abs() < 1e-9 && (actual[1].unwrap() - 0.35).abs() < 1e-9, "{actual:?}");
+    assert!((actual[2].unwrap() - 0.3).abs() < 1e-9, "{actual:?}");
+    assert_eq!(met(&df), [Some(true), Some(true), Some(false)]);
+    let first: Vec<Option<String>> =
+        [Some("2024-03-04"), Some("2024-03-02"), None].map(|s| s.map(String::from)).to_vec();
+    assert_eq!(days(&df, "first_met_at"), first);
 }
