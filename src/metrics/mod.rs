@@ -13,6 +13,7 @@ pub mod benchmarks;
 pub mod comparison;
 pub mod engagement;
 pub mod growth;
+pub mod goals;
 pub mod hashtags;
 pub mod kpis;
 pub mod ladder;

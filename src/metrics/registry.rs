@@ -15,7 +15,7 @@ use anyhow::{bail, Result};
 use polars::prelude::*;
 use serde_json::Value;
 
-use super::{benchmarks, comparison, engagement, growth, hashtags, kpis, ladder, reach, records, referral_daily, signups, uplift, Scope};
+use super::{benchmarks, comparison, engagement, goals, growth, hashtags, kpis, ladder, reach, records, referral_daily, signups, uplift, Scope};
 use crate::pipeline::Pipeline;
 
 /// One output table: `OUT/metrics/<name>.parquet`.
@@ -90,6 +90,7 @@ pub static TABLES: &[&Table] = &[
     &growth::GROWTH,
     &benchmarks::BENCHMARKS,
     &records::RECORDS,
+    &goals::GOALS,
     &kpis::CAMPAIGN_KPIS,
 ];
 

@@ -8,8 +8,10 @@
 //! inputs give the same bytes apart from the one "Generated" line.
 //!
 //! - `model`: the blocks, and the sections that fill them from the metric tables;
+//! - `goals`: the goal scorecard at the top;
 //! - `html` and `markdown`: the two writers.
 
+mod goals;
 mod html;
 mod markdown;
 mod model;

@@ -2,7 +2,7 @@
 //! tables and `metrics.json` (text, order and number formats fixed here; the writers only
 //! lay them out).
 //!
-//! [`document`] is the headline figures, then one section per entry of [`SECTIONS`] (its
+//! [`document`] is the goal scorecard ([`super::goals`]), the headline figures, then one section per entry of [`SECTIONS`] (its
 //! paragraphs, method line, tables, charts and the lines for missing charts), then the
 //! method and provenance section.
 //!
@@ -72,10 +72,12 @@ pub enum Block {
     Chart(usize),
     /// A numbered list of notes (the reasons behind null figures).
     Notes(Vec<String>),
+    /// A campaign's goals with their progress bars ([`super::goals`]).
+    Scorecard(Vec<super::goals::GoalRow>),
 }
 
 /// The figures of the headline table: key in `metrics.json`, label, how to show it.
-const KPIS: &[(&str, &str, Fmt)] = &[
+pub(super) const KPIS: &[(&str, &str, Fmt)] = &[
     ("own_posts", "Own posts in the window", Fmt::Int),
     ("own_engagements", "Engagements on own posts", Fmt::Int),
     ("unique_actors", "Supporters who acted", Fmt::Int),
@@ -96,11 +98,13 @@ const KPIS: &[(&str, &str, Fmt)] = &[
     ("signups_first_week", "Sign-ups in the first week", Fmt::Int),
     ("target_responded", "Target responded", Fmt::Bool),
     ("target_latency_hours", "Target's response time", Fmt::Hours),
+    ("goals_met", "Goals met", Fmt::Int),
+    ("goals_total", "Goals set", Fmt::Int),
 ];
 
 /// How a value is written.
 #[derive(Debug, Clone, Copy)]
-enum Fmt {
+pub(super) enum Fmt {
     Int,
     /// An integer-rounded count with its sign: `+1,234`.
     Signed,
@@ -147,7 +151,7 @@ fn fmt_f64(v: f64, f: Fmt) -> String {
 
 
 /// A JSON value as text (null → None).
-fn fmt_json(v: &Value, f: Fmt) -> Option<String> {
+pub(super) fn fmt_json(v: &Value, f: Fmt) -> Option<String> {
     match v {
         Value::Null => None,
         Value::Bool(b) => Some(if *b { "yes" } else { "no" }.into()),
@@ -207,7 +211,7 @@ fn campaigns(m: &Metrics) -> Vec<&Value> {
     m.json.get("campaigns").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default()
 }
 
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+pub(super) fn s<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
@@ -217,6 +221,7 @@ pub fn document(m: &Metrics, charts: &[Chart], prov: &Provenance, title: &str, g
     let camps = campaigns(m);
     let mut doc = vec![Block::Heading(1, title.to_string(), "top".into())];
     doc.extend(intro(m, prov, &camps, generated));
+    doc.extend(super::goals::scorecard(&camps));
     doc.extend(headline(&camps));
     for spec in SECTIONS {
         doc.extend(section(spec, m, charts, &camps)?);
@@ -880,7 +885,7 @@ fn method_and_provenance(m: &Metrics, prov: &Provenance, camps: &[&Value]) -> Ve
 /// The line under a section's heading naming the part of docs/metrics.md that defines its
 /// figures (a plain pointer: the report is often opened from disk, where a relative link
 /// would lead nowhere).
-fn method_line(docs_section: &str) -> Block {
+pub(super) fn method_line(docs_section: &str) -> Block {
     Block::Para(format!("Method: docs/metrics.md § {docs_section}."))
 }
 
