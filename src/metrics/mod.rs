@@ -10,10 +10,12 @@
 pub mod actions;
 pub mod analyze;
 pub mod comparison;
+pub mod countries;
 pub mod engagement;
 pub mod hashtags;
 pub mod kpis;
 pub mod ladder;
+pub mod languages;
 pub mod reach;
 pub mod referral_daily;
 pub mod registry;
@@ -81,8 +83,8 @@ impl Lake {
 
 impl Lake {
     /// Reads the columns the metrics use into memory, once: every metric then starts from
-    /// memory instead of decoding the Parquet files again. Text, permalinks, languages and
-    /// provenance columns are left out.
+    /// memory instead of decoding the Parquet files again. Text, permalinks and provenance
+    /// columns are left out (languages are kept: `by_language` reads them).
     pub fn materialize(self) -> Result<Lake> {
         let keep = |lf: LazyFrame, table: &str, drop: &[&str]| -> Result<LazyFrame> {
             let cols: Vec<Expr> = table_schema(table)
@@ -97,7 +99,7 @@ impl Lake {
             Ok(df.lazy())
         };
         Ok(Lake {
-            posts: keep(self.posts, "posts", &["text", "permalink", "lang", "source_file", "ingested_at"])?,
+            posts: keep(self.posts, "posts", &["text", "permalink", "source_file", "ingested_at"])?,
             // The actions are read into codes by the scopes (actions::ActionTable).
             actions: self.actions,
             traffic: keep(self.traffic, "traffic", &["source_file", "ingested_at"])?,

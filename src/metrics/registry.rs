@@ -15,7 +15,9 @@ use anyhow::{bail, Result};
 use polars::prelude::*;
 use serde_json::Value;
 
-use super::{comparison, engagement, hashtags, kpis, ladder, reach, referral_daily, signups, uplift, Scope};
+use super::{
+    comparison, countries, engagement, hashtags, kpis, ladder, languages, reach, referral_daily, signups, uplift, Scope,
+};
 use crate::pipeline::Pipeline;
 
 /// One output table: `OUT/metrics/<name>.parquet`.
@@ -87,6 +89,8 @@ pub static TABLES: &[&Table] = &[
     &hashtags::TARGET_RESPONSE,
     &signups::SIGNUPS,
     &comparison::CAMPAIGN_COMPARISON,
+    &languages::BY_LANGUAGE,
+    &countries::BY_COUNTRY,
     &kpis::CAMPAIGN_KPIS,
 ];
 
