@@ -64,7 +64,13 @@ impl Lake {
             if files.is_empty() {
                 return Ok(empty_table(table));
             }
-            let args = ScanArgsParquet { allow_missing_columns: true, ..Default::default() };
+            // The lake's own schema, so that a column a part lacks (written before the column
+            // existed, such as `country`) reads as null whatever the order of the parts.
+            let args = ScanArgsParquet {
+                allow_missing_columns: true,
+                schema: Some(std::sync::Arc::new(table_schema(table))),
+                ..Default::default()
+            };
             anyhow::Context::with_context(
                 LazyFrame::scan_parquet_files(files.iter().map(|f| PlRefPath::new(f.as_str())).collect(), args),
                 || format!("scanning the {table} table of {}", dir.display()),
