@@ -444,6 +444,7 @@ struct Series {
 }
 
 mod across;
+pub(crate) mod countries;
 mod engagement;
 mod hashtags;
 mod ladder;
@@ -465,6 +466,7 @@ pub fn charts(m: &Metrics) -> Result<Vec<Chart>> {
         out.extend(referral::referral_chart(m, c)?);
         out.extend(ladder::ladder_chart(m, c)?);
         out.extend(hashtags::hashtag_chart(m, c)?);
+        out.extend(countries::countries_chart(m, c)?);
     }
     out.extend(across::signups_chart(m, &camps)?);
     out.extend(across::overlay_chart(m, &camps)?);
