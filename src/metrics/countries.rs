@@ -69,15 +69,7 @@ pub fn by_country(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
             }
         }
         let visits = s
-            .traffic
-            .clone()
-            .filter(
-                col("date_start")
-                    .eq(col("date_end"))
-                    .fill_null(lit(false))
-                    .and(in_window(col("date_start")))
-                    .and(col("campaign").is_null().or(col("campaign").eq(lit(c.id.as_str())))),
-            )
+            .window_daily_traffic()
             .group_by([col("country")])
             .agg([col("sessions").sum().cast(DataType::Int64).alias("sessions")])
             .collect()?;
@@ -150,13 +142,18 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let root = d.path().join("lake");
         crate::testkit::write_records(&root, "t", &[], actions, traffic, &[]).unwrap();
+        of_lake(&root)
+    }
+
+    /// `by_country` of campaign k (March 2024, UTC) over the lake at `root`.
+    fn of_lake(root: &std::path::Path) -> DataFrame {
         let pipe = Pipeline::parse(
             std::path::Path::new("p.toml"),
             "[output]\ndir='o'\n[[campaigns]]\nid='k'\nstart=2024-03-01\nend=2024-03-31\n",
         )
         .unwrap();
-        let lake = crate::metrics::Lake::open(&root).unwrap().materialize().unwrap();
-        let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
+        let lake = crate::metrics::Lake::open(root).unwrap().materialize().unwrap();
+        let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(root)).unwrap();
         let s = Scope::new(&lake, &pipe.campaigns[0], &pipe.ladder, None, &key).unwrap();
         let df = by_country(&[s]).unwrap().collect().unwrap();
         BY_COUNTRY.check_computed(&df).unwrap();
@@ -239,7 +236,8 @@ mod tests {
                         b
                     })
                     .collect();
-                let mut w = ArrowWriter::try_new(std::fs::File::create(&p).unwrap(), batches[0].schema(), None).unwrap();
+                let mut w =
+                    ArrowWriter::try_new(std::fs::File::create(&p).unwrap(), batches[0].schema(), None).unwrap();
                 for b in &batches {
                     w.write(b).unwrap();
                 }
@@ -276,15 +274,7 @@ mod tests {
             &[],
         )
         .unwrap();
-        let pipe = Pipeline::parse(
-            std::path::Path::new("p.toml"),
-            "[output]\ndir='o'\n[[campaigns]]\nid='k'\nstart=2024-03-01\nend=2024-03-31\n",
-        )
-        .unwrap();
-        let lake = crate::metrics::Lake::open(&root).unwrap().materialize().unwrap();
-        let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
-        let s = Scope::new(&lake, &pipe.campaigns[0], &pipe.ladder, None, &key).unwrap();
-        let df = by_country(&[s]).unwrap().collect().unwrap();
+        let df = of_lake(&root);
         // The old action and visits have no country now: the unknown row (1 signature, 10
         // sessions); the new ones keep GB (1 donation, 3 sessions).
         let countries: Vec<Option<&str>> = df.column("country").unwrap().str().unwrap().iter().collect();
@@ -297,10 +287,8 @@ mod tests {
     #[test]
     fn traffic_without_countries_gives_null_sessions() {
         // The only traffic row has no country: sessions is null on every row, not 0 for KE.
-        let df = table(
-            &[act("a", "sign_petition", "2024-03-02T10:00:00Z", Some("KE"))],
-            &[visits("2024-03-02", None, 10)],
-        );
+        let df =
+            table(&[act("a", "sign_petition", "2024-03-02T10:00:00Z", Some("KE"))], &[visits("2024-03-02", None, 10)]);
         let countries: Vec<Option<&str>> = df.column("country").unwrap().str().unwrap().iter().collect();
         assert_eq!(countries, [Some("KE"), None]);
         assert_eq!(ints(&df, "sessions"), [None, None]);

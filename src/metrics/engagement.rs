@@ -93,7 +93,8 @@ pub fn headline_rate(posts: &[(i64, [Option<i64>; 3])]) -> Option<(&'static str,
     let e: i64 = posts.iter().map(|p| p.0).sum();
     let positive = std::array::from_fn(|k| posts.iter().all(|p| p.1[k].is_some_and(|b| b > 0)));
     let sum: [i64; 3] = std::array::from_fn(|k| posts.iter().filter_map(|p| p.1[k]).sum());
-    let rate_by = std::array::from_fn(|k| Ratio::of(e, sum[k], posts.iter().filter(|p| p.1[k].is_none()).count() as i64));
+    let rate_by =
+        std::array::from_fn(|k| Ratio::of(e, sum[k], posts.iter().filter(|p| p.1[k].is_none()).count() as i64));
     let k = headline_basis(positive, rate_by)?;
     Some((BASES[k], sum[k], rate_by[k].value()?))
 }

@@ -66,7 +66,8 @@ pub fn by_language(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
         let df = s.posts.clone().filter(col("campaign_post")).select(cols).collect()?;
         let text = |c: &str| -> PolarsResult<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
         let int = |c: &str| -> PolarsResult<Int64Chunked> { Ok(df.column(c)?.cast(&DataType::Int64)?.i64()?.clone()) };
-        let (platform, lang, id, handle) = (text("platform")?, text("lang")?, text("account_id")?, text("account_handle")?);
+        let (platform, lang, id, handle) =
+            (text("platform")?, text("lang")?, text("account_id")?, text("account_handle")?);
         let own = df.column("own")?.bool()?.clone();
         let e = int("engagements")?;
         let bases = [int(BASES[0])?, int(BASES[1])?, int(BASES[2])?];

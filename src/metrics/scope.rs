@@ -181,6 +181,24 @@ impl<'a> Scope<'a> {
     }
 }
 
+impl Scope<'_> {
+    /// The traffic's daily rows (`date_start` = `date_end`) inside the campaign's window,
+    /// tagged with the campaign or untagged: what sign-ups' conversions and `by_country`'s
+    /// sessions sum.
+    pub fn window_daily_traffic(&self) -> LazyFrame {
+        let c = self.campaign;
+        let d = col("date_start");
+        let in_window = d.clone().gt_eq(lit(c.start)).and(d.lt_eq(lit(c.end))).fill_null(lit(false));
+        self.traffic.clone().filter(
+            col("date_start")
+                .eq(col("date_end"))
+                .fill_null(lit(false))
+                .and(in_window)
+                .and(col("campaign").is_null().or(col("campaign").eq(lit(c.id.as_str())))),
+        )
+    }
+}
+
 /// Whether each row of a scope's posts is a campaign post.
 fn campaign_post_rows(posts: &DataFrame) -> PolarsResult<Vec<bool>> {
     Ok(posts.column("campaign_post")?.bool()?.iter().map(|v| v == Some(true)).collect())

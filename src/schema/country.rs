@@ -62,7 +62,17 @@ pub static COUNTRIES: &[(&str, &str, &[&str])] = &[
     ("BZ", "BLZ", &["Belize"]),
     ("CA", "CAN", &["Canada"]),
     ("CC", "CCK", &["Cocos (Keeling) Islands"]),
-    ("CD", "COD", &["Congo, The Democratic Republic of the", "Democratic Republic of the Congo", "Congo - Kinshasa", "Congo (DRC)", "DR Congo"]),
+    (
+        "CD",
+        "COD",
+        &[
+            "Congo, The Democratic Republic of the",
+            "Democratic Republic of the Congo",
+            "Congo - Kinshasa",
+            "Congo (DRC)",
+            "DR Congo",
+        ],
+    ),
     ("CF", "CAF", &["Central African Republic"]),
     ("CG", "COG", &["Congo", "Republic of the Congo", "Congo - Brazzaville", "Congo (Republic)", "Republic of Congo"]),
     ("CH", "CHE", &["Switzerland", "Swiss Confederation"]),
@@ -99,7 +109,11 @@ pub static COUNTRIES: &[(&str, &str, &[&str])] = &[
     ("FO", "FRO", &["Faroe Islands"]),
     ("FR", "FRA", &["France", "French Republic"]),
     ("GA", "GAB", &["Gabon", "Gabonese Republic"]),
-    ("GB", "GBR", &["United Kingdom", "United Kingdom of Great Britain and Northern Ireland", "UK", "Great Britain", "Britain"]),
+    (
+        "GB",
+        "GBR",
+        &["United Kingdom", "United Kingdom of Great Britain and Northern Ireland", "UK", "Great Britain", "Britain"],
+    ),
     ("GD", "GRD", &["Grenada"]),
     ("GE", "GEO", &["Georgia"]),
     ("GF", "GUF", &["French Guiana"]),
@@ -143,7 +157,16 @@ pub static COUNTRIES: &[(&str, &str, &[&str])] = &[
     ("KI", "KIR", &["Kiribati", "Republic of Kiribati"]),
     ("KM", "COM", &["Comoros", "Union of the Comoros"]),
     ("KN", "KNA", &["Saint Kitts and Nevis"]),
-    ("KP", "PRK", &["North Korea", "Korea, Democratic People's Republic of", "Democratic People's Republic of Korea", "Democratic People's Republic of Korea"]),
+    (
+        "KP",
+        "PRK",
+        &[
+            "North Korea",
+            "Korea, Democratic People's Republic of",
+            "Democratic People's Republic of Korea",
+            "Democratic People's Republic of Korea",
+        ],
+    ),
     ("KR", "KOR", &["South Korea", "Korea, Republic of", "Republic of Korea"]),
     ("KW", "KWT", &["Kuwait", "State of Kuwait"]),
     ("KY", "CYM", &["Cayman Islands"]),
@@ -298,7 +321,8 @@ impl Lookup {
 /// Reads a cell naming a country (see the module docs).
 pub fn lookup(cell: &str) -> Lookup {
     let key = fold(cell);
-    if key.is_empty() || ["(not set)", "not set", "unknown", "n/a", "na", "-", "zz", "none", "null"].contains(&key.as_str())
+    if key.is_empty()
+        || ["(not set)", "not set", "unknown", "n/a", "na", "-", "zz", "none", "null"].contains(&key.as_str())
     {
         // `NA` is also Namibia's code: a bare `NA` in a country column is far more often
         // "not available"; Namibia's full name or `NAM` still reads.

@@ -353,9 +353,17 @@ pub fn dedup_key(table: &str) -> &'static [&'static str] {
     match table {
         "posts" => &["post_id"],
         "actions" => &["action_key"],
-        "traffic" => {
-            &["site", "date_start", "date_end", "source", "medium", "referrer", "landing_page", "country", "campaign_tag"]
-        }
+        "traffic" => &[
+            "site",
+            "date_start",
+            "date_end",
+            "source",
+            "medium",
+            "referrer",
+            "landing_page",
+            "country",
+            "campaign_tag",
+        ],
         "accounts" => &["account_id", "date"],
         _ => &[],
     }

@@ -359,7 +359,11 @@ mod tests {
         let c: Vec<Option<&str>> = got.actions.iter().map(|a| a.country.as_deref()).collect();
         assert_eq!(c, [Some("US"), Some("KE"), Some("UG"), None]);
         assert_eq!(got.warnings.len(), 1, "{:?}", got.warnings);
-        assert!(got.warnings[0].starts_with("an.csv, line 5: 1 cell(s) of column 'can2_country'"), "{:?}", got.warnings);
+        assert!(
+            got.warnings[0].starts_with("an.csv, line 5: 1 cell(s) of column 'can2_country'"),
+            "{:?}",
+            got.warnings
+        );
         let all = debug_all(&got);
         for n in ["Narnia", "Nairobi", "Kampala", "10023", "New York"] {
             assert!(!all.contains(n), "{n} in {all}");

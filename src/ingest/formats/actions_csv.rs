@@ -126,8 +126,8 @@ impl CsvAdapter for ActionsCsv {
         }
         if first {
             // The optional columns are optional in the format: only a near-miss is warned about.
-            let wants =
-                [PLATFORM, POST_ID, CAMPAIGN, SOURCE, MEDIUM, COUNTRY, KEY].map(|names| Want::maybe(names, h.find(names)));
+            let wants = [PLATFORM, POST_ID, CAMPAIGN, SOURCE, MEDIUM, COUNTRY, KEY]
+                .map(|names| Want::maybe(names, h.find(names)));
             let used: Vec<usize> = [ACTOR, ACTION, OCCURRED].iter().filter_map(|c| h.find(c)).collect();
             if let Some(w) = columns::check(&cx.source_file, 1, self.name(), &h.names, &wants, &used) {
                 out.warning(w);

@@ -8,8 +8,12 @@ use super::*;
 pub const TOP: usize = 10;
 
 /// The verb columns of `by_country`, in stacking order, with their legend labels.
-const PARTS: [(&str, &str); 4] =
-    [("sign_petition", "petition signatures"), ("attend_event", "event attendance"), ("donate", "donations"), ("other", "other actions")];
+const PARTS: [(&str, &str); 4] = [
+    ("sign_petition", "petition signatures"),
+    ("attend_event", "event attendance"),
+    ("donate", "donations"),
+    ("other", "other actions"),
+];
 
 /// One country's (or a group's) figures.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -69,7 +73,10 @@ pub fn top(df: &DataFrame, campaign: &str) -> Result<Top> {
         }
     }
     known.sort_by(|a, b| {
-        b.actions().cmp(&a.actions()).then(b.sessions.unwrap_or(0).cmp(&a.sessions.unwrap_or(0))).then(a.code.cmp(&b.code))
+        b.actions()
+            .cmp(&a.actions())
+            .then(b.sessions.unwrap_or(0).cmp(&a.sessions.unwrap_or(0)))
+            .then(a.code.cmp(&b.code))
     });
     if known.len() > TOP {
         let rest = known.split_off(TOP);
@@ -168,7 +175,10 @@ pub(super) fn countries_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
          country), by verb; the {} countries with the most actions.{}",
         plot.rows.len(),
         if unknown > 0 {
-            format!(" {} actions have no country (most social actions) and are not drawn.", crate::support::thousands_i64(unknown))
+            format!(
+                " {} actions have no country (most social actions) and are not drawn.",
+                crate::support::thousands_i64(unknown)
+            )
         } else {
             String::new()
         }
