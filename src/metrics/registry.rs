@@ -15,7 +15,7 @@ use anyhow::{bail, Result};
 use polars::prelude::*;
 use serde_json::Value;
 
-use super::{benchmarks, comparison, engagement, goals, growth, hashtags, kpis, ladder, reach, records, referral_daily, signups, uplift, Scope};
+use super::{benchmarks, comparison, countries, engagement, goals, growth, hashtags, kpis, ladder, languages, reach, records, referral_daily, signups, uplift, Scope};
 use crate::pipeline::Pipeline;
 
 /// One output table: `OUT/metrics/<name>.parquet`.
@@ -87,6 +87,8 @@ pub static TABLES: &[&Table] = &[
     &hashtags::TARGET_RESPONSE,
     &signups::SIGNUPS,
     &comparison::CAMPAIGN_COMPARISON,
+    &languages::BY_LANGUAGE,
+    &countries::BY_COUNTRY,
     &growth::GROWTH,
     &benchmarks::BENCHMARKS,
     &records::RECORDS,

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::support::{thousands, thousands_i64};
 use crate::metrics::registry::Table as MetricTable;
-use crate::metrics::{benchmarks, comparison, engagement, growth, hashtags, ladder, reach, records, signups, uplift};
+use crate::metrics::{benchmarks, comparison, countries, engagement, growth, hashtags, ladder, languages, reach, records, signups, uplift};
 use crate::render::{Chart, Metrics, Section};
 
 /// Where the report's inputs came from: shown in its Method and provenance section.
@@ -631,6 +631,63 @@ static SECTIONS: &[SectionSpec] = &[
         charts: Section::Records,
         no_chart: NoChart::Never,
     },
+    SectionSpec {
+        heading: "Languages",
+        anchor: "languages",
+        parts: &[
+            Part::Para(
+                "The campaign's posts by the language the platform recorded (`und`: none recorded), own and collected, \
+                 with the share of the platform's campaign posts. The rate is of own posts only, on the same basis \
+                 rule as the content types; a language without own posts has none.",
+            ),
+            Part::Method("Languages"),
+            Part::Table(TableView::Columns {
+                table: &languages::BY_LANGUAGE,
+                cols: &[
+                    ("campaign", "Campaign", Fmt::Str),
+                    ("platform", "Platform", Fmt::Str),
+                    ("lang", "Language", Fmt::Str),
+                    ("own_posts", "Own posts", Fmt::Int),
+                    ("collected_posts", "Collected posts", Fmt::Int),
+                    ("share_of_posts", "Share of posts", Fmt::Pct),
+                    ("authors", "Authors", Fmt::Int),
+                    ("engagements", "Own engagements", Fmt::Int),
+                    ("rate_basis", "Basis", Fmt::Str),
+                    ("engagement_rate", "Rate", Fmt::Pct),
+                ],
+            }),
+        ],
+        charts: Section::Languages,
+        no_chart: NoChart::Never,
+    },
+    SectionSpec {
+        heading: "Countries",
+        anchor: "countries",
+        parts: &[
+            Part::Para(
+                "The campaign's actions in its window by the country its export gives (a supporter's address, an \
+                 event's country), and website sessions by visitors' country where the analytics export has one. \
+                 The countries with the most actions, the rest summed; actors are counted per country.",
+            ),
+            Part::Method("Countries"),
+            Part::Table(TableView::Summary {
+                table: &countries::BY_COUNTRY,
+                reads: &[
+                    "campaign",
+                    "country",
+                    "sign_petition",
+                    "attend_event",
+                    "donate",
+                    "other",
+                    "actors",
+                    "sessions",
+                ],
+                build: country_totals,
+            }),
+        ],
+        charts: Section::Countries,
+        no_chart: NoChart::PerCampaign { reason_of: None, otherwise: "no campaign action names a country" },
+    },
 ];
 
 /// The columns of `records` the Personal bests section reads: all of them.
@@ -1009,6 +1066,39 @@ fn signup_totals(df: &DataFrame, table: &str) -> Result<Table> {
     )
 }
 
+/// Per campaign: the top countries by actions, then the others summed, then the actions
+/// without a country (the same countries as the chart).
+fn country_totals(df: &DataFrame, _table: &str) -> Result<Table> {
+    use crate::render::charts::countries::{label, top, CountryRow};
+    let mut ids: Vec<String> = df.column("campaign")?.str()?.iter().flatten().map(str::to_string).collect();
+    ids.dedup();
+    let mut rows = Vec::new();
+    let line = |campaign: &str, name: String, r: &CountryRow| -> Vec<String> {
+        let mut v = vec![campaign.to_string(), name];
+        v.extend(r.verbs.iter().map(|n| thousands_i64(*n)));
+        v.push(thousands_i64(r.actors));
+        v.push(r.sessions.map_or("—".into(), thousands_i64));
+        v
+    };
+    for id in &ids {
+        let t = top(df, id)?;
+        for r in &t.top {
+            rows.push(line(id, label(&r.code), r));
+        }
+        if let Some((n, r)) = &t.rest {
+            rows.push(line(id, format!("{n} other countries"), r));
+        }
+        if let Some(r) = &t.unknown {
+            rows.push(line(id, "unknown".into(), r));
+        }
+    }
+    let headers = ["Campaign", "Country", "Petition signatures", "Event attendance", "Donations", "Other actions"];
+    let mut headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    headers.extend(["Actors".to_string(), "Sessions".to_string()]);
+    let right = (0..headers.len()).map(|i| i >= 2).collect();
+    Ok(Table { headers, right, rows })
+}
+
 fn comparison_totals(df: &DataFrame, table: &str) -> Result<Table> {
     let last = df
         .clone()
@@ -1109,10 +1199,11 @@ mod tests {
                 }
             }
         }
-        // 9 + 11 + 11 + 11 + 9 + 9 shown columns (reach, engagement, benchmarks, uplift, ladder,
-        // target), 9 + 6 + 4 + 10 read by the summaries (growth, hashtags, sign-ups,
-        // comparison), 14 + 14 read by the personal bests' lines and table.
-        assert_eq!(named, 117);
+        // 9 + 11 + 11 + 11 + 9 + 9 + 10 shown columns (reach, engagement, benchmarks, uplift,
+        // ladder, target, languages), 9 + 6 + 4 + 10 + 8 read by the summaries (growth,
+        // hashtags, sign-ups, comparison, countries), 14 + 14 read by the personal bests'
+        // lines and table.
+        assert_eq!(named, 135);
         for (key, _, _) in KPIS {
             assert!(crate::metrics::kpis::CAMPAIGN_KPIS.columns.contains(key), "headline figure {key}");
         }
