@@ -14,6 +14,7 @@ pub mod engagement;
 pub mod hashtags;
 pub mod kpis;
 pub mod ladder;
+pub mod press;
 pub mod reach;
 pub mod referral_daily;
 pub mod registry;

@@ -15,7 +15,7 @@ use anyhow::{bail, Result};
 use polars::prelude::*;
 use serde_json::Value;
 
-use super::{comparison, engagement, hashtags, kpis, ladder, reach, referral_daily, signups, uplift, Scope};
+use super::{comparison, engagement, hashtags, kpis, ladder, press, reach, referral_daily, signups, uplift, Scope};
 use crate::pipeline::Pipeline;
 
 /// One output table: `OUT/metrics/<name>.parquet`.
@@ -87,6 +87,9 @@ pub static TABLES: &[&Table] = &[
     &hashtags::TARGET_RESPONSE,
     &signups::SIGNUPS,
     &comparison::CAMPAIGN_COMPARISON,
+    &press::MILESTONES,
+    &press::PRESS_DAILY,
+    &press::MEDIA_PICKUP,
     &kpis::CAMPAIGN_KPIS,
 ];
 

@@ -542,6 +542,7 @@ pub(super) mod tests {
             hashtags: vec![],
             targets: vec![],
             url_prefixes: vec![],
+            milestones: vec![],
         }
     }
 

@@ -159,3 +159,45 @@ fn input_keys_come_from_the_adapters() {
     assert_eq!(raw["platform"].as_str(), Some("Facebook"));
     assert!(p.describe().contains("[covers 2008-01-01..2008-01-31, site x.org, column mapping]"), "{}", p.describe());
 }
+
+#[test]
+fn milestones_are_dates_or_times_in_the_campaign_zone() {
+    let text = format!(
+        "{KENYA}
+[[campaigns.milestones]]
+at = 2008-03-08
+label = \"Solidarity events in 11 countries\"
+kind = \"offline_event\"
+
+[[campaigns.milestones]]
+at = 2008-02-27T23:30:00
+label = \"Late press release\"
+kind = \"Press_Release\"
+
+[[campaigns.milestones]]
+at = 2008-02-28T06:00:00Z
+label = \"  Statement  \"
+"
+    );
+    let p = parse(&text).unwrap();
+    let m = &p.campaigns[0].milestones;
+    assert_eq!(m.len(), 3);
+    // A date is the local day, no instant.
+    assert_eq!((m[0].day.to_string(), m[0].at, m[0].kind.as_str()), ("2008-03-08".into(), None, "offline_event"));
+    // 23:30 in Nairobi (UTC+3) = 20:30Z on 27 Feb 2008 = 1204144200 s; the kind lower-cased.
+    assert_eq!((m[1].day.to_string(), m[1].at, m[1].kind.as_str()), ("2008-02-27".into(), Some(1_204_144_200_000_000), "press_release"));
+    // 06:00Z is 09:00 in Nairobi, the same day; no kind: other; the label trimmed.
+    assert_eq!((m[2].day.to_string(), m[2].kind.as_str(), m[2].label.as_str()), ("2008-02-28".into(), "other", "Statement"));
+}
+
+#[test]
+fn a_bad_milestone_is_named_with_its_line() {
+    // KENYA has 12 lines (the first blank) and ends with a newline: the milestone table
+    // starts on line 13, its `at` on 14.
+    let e = parse(&format!("{KENYA}[[campaigns.milestones]]\nat = 09:00:00\nlabel = \"x\"\n")).unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("campaigns[0].milestones[0].at", 14), "{e}");
+    let e = parse(&format!("{KENYA}[[campaigns.milestones]]\nat = 2008-03-01\nlabel = \" \"\n")).unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("campaigns[0].milestones[0].label", 13), "{e}");
+    let e = parse(&format!("{KENYA}[[campaigns.milestones]]\nat = 2008-03-01\ntitle = \"x\"\n")).unwrap_err();
+    assert!(e.to_string().contains("unknown field `title`"), "{e}");
+}

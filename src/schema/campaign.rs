@@ -22,6 +22,21 @@ pub struct Campaign {
     /// Lower-case handles without `@`.
     pub targets: Vec<String>,
     pub url_prefixes: Vec<String>,
+    /// Dated events (`[[campaigns.milestones]]`), in the pipeline's order.
+    pub milestones: Vec<Milestone>,
+}
+
+/// A dated event of a campaign: a press release, the target's action, an offline event.
+/// Drawn as a marker on the campaign's daily charts and listed in the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Milestone {
+    /// The day, in the campaign's time zone.
+    pub day: NaiveDate,
+    /// The instant (µs since the epoch, UTC) when the pipeline gives a time; None for a day.
+    pub at: Option<i64>,
+    pub label: String,
+    /// `press_release`, `target_action`, `offline_event` or any other word.
+    pub kind: String,
 }
 
 impl Campaign {

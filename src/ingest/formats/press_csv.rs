@@ -317,7 +317,10 @@ mod tests {
         // Line 2: a bare date, 2012-10-04 in London (BST, UTC+1): 2012-10-03T23:00:00Z = 1349305200 s.
         assert_eq!(p.created_at, Some(Micros(1_349_305_200_000_000)));
         assert_eq!(p.post_id, "http://www.guardian.co.uk/environment/2012/oct/04/shell-arctic-ad-campaign");
-        assert_eq!((p.account_id.as_deref(), p.account_handle.as_deref()), (Some("The Guardian"), Some("the guardian")));
+        assert_eq!(
+            (p.account_id.as_deref(), p.account_handle.as_deref()),
+            (Some("The Guardian"), Some("the guardian"))
+        );
         assert_eq!((p.content_type, p.reach), ("online", Some(1_250_000)));
         assert_eq!(p.hashtags, vec!["makethefuture"]);
         assert_eq!(p.campaign.as_deref(), Some("shell"));
