@@ -57,6 +57,7 @@ pub enum Section {
     Uplift,
     Ladder,
     Hashtags,
+    Press,
     Signups,
     Comparison,
 }
