@@ -8,10 +8,11 @@
 //! - `press_daily`: one row per window day, zeros included. `articles`, `audience_sum` (Σ of
 //!   the clippings' audience, null when none of that day's clippings has one);
 //!   `social_posts` (campaign posts on social platforms created that day, own and collected,
-//!   reposts included), `social_engagements` (their engagements, null ones as 0) and
-//!   `social_activity` = `social_posts + social_engagements`.
-//! - The first social peak: the first window day whose `social_activity` is the largest of
-//!   the window; none when every day has 0.
+//!   reposts included) and `social_engagements` (their engagements, null ones as 0).
+//! - The first social peak: the first window day with the most `social_posts`; none when no
+//!   day has any. Posts, not engagements: an export's engagements are a post's lifetime
+//!   totals dated by the post's creation, and one heavy-tailed post would move the peak
+//!   (on the demo data, Shell's would fall on day 19 instead of the hashtag's launch day).
 //! - `media_pickup`: `articles`, `outlets` (distinct lower-cased outlet names), `first_article_at`
 //!   (UTC), `lag_hours_from_launch` (from local midnight of the first window day: a clipping
 //!   dated by day only counts from its local midnight), `social_peak_day`,
@@ -46,7 +47,7 @@ pub const MILESTONES: Table = Table {
 pub const PRESS_DAILY: Table = Table {
     name: "press_daily",
     key: &["campaign", "day"],
-    columns: &["campaign", "day", "articles", "audience_sum", "social_posts", "social_engagements", "social_activity"],
+    columns: &["campaign", "day", "articles", "audience_sum", "social_posts", "social_engagements"],
     compute: Compute::Scopes(press_daily),
 };
 
@@ -168,7 +169,6 @@ pub fn press_daily(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
         "audience_sum" => rows.iter().map(|r| r.2.audience).collect::<Vec<_>>(),
         "social_posts" => rows.iter().map(|r| r.2.social_posts).collect::<Vec<_>>(),
         "social_engagements" => rows.iter().map(|r| r.2.social_engagements).collect::<Vec<_>>(),
-        "social_activity" => rows.iter().map(|r| r.2.social_posts + r.2.social_engagements).collect::<Vec<_>>(),
     )?;
     Ok(df.lazy().sort(["campaign", "day"], SortMultipleOptions::default()))
 }
@@ -199,7 +199,7 @@ struct Pickup {
 fn pickup(s: &Scope) -> PolarsResult<Pickup> {
     let c = s.campaign;
     let p = press_of(s)?;
-    let activity = |r: &DayRow| r.social_posts + r.social_engagements;
+    let activity = |r: &DayRow| r.social_posts;
     let best = p.days.values().map(activity).max().unwrap_or(0);
     let peak = (best > 0).then(|| p.days.iter().find(|(_, r)| activity(r) == best).map(|(d, _)| *d)).flatten();
     let first = p.clippings.first().map(|c| c.0);
@@ -294,7 +294,7 @@ kind = "press_release"
         }
     }
 
-    /// The fixture: social posts t1..t5 (twitter), clippings p1..p5.
+    /// The fixture: social posts t1..t6 (twitter), clippings p1..p5.
     fn lake_posts() -> Vec<Post> {
         let eng = |mut p: Post, reactions: Option<i64>, shares: Option<i64>| {
             p.reactions = reactions;
@@ -307,6 +307,7 @@ kind = "press_release"
             eng(post("twitter", "t2", "2012-10-02T10:00:00Z", tag), Some(10), Some(2)),
             post("twitter", "t3", "2012-10-02T12:00:00Z", tag),
             eng(post("twitter", "t4", "2012-10-03T12:00:00Z", tag), Some(13), None),
+            post("twitter", "t6", "2012-10-03T13:00:00Z", tag),
             eng(post("twitter", "t5", "2012-10-04T12:00:00Z", None), Some(99), None),
             clipping("p1", "The Guardian", "2012-10-01T22:30:00Z", Some(1000), true, None),
             clipping("p2", "the guardian", "2012-10-03T08:00:00Z", None, false, tag),
@@ -348,10 +349,10 @@ kind = "press_release"
             let f = |c: &str| df.column(c).unwrap().f64().unwrap().get(0);
             // Launch: 2012-10-01 00:00 BST = 2012-09-30T23:00Z; to 22:30Z next day: 23.5 h.
             assert_eq!(f("lag_hours_from_launch"), Some(23.5));
-            // Social activity (campaign posts + their engagements): 01 Oct 1+5 = 6; 02 Oct
-            // 2 + (10+2) = 14; 03 Oct 1+13 = 14; t5 has no campaign hashtag. The first of the
-            // largest is 02 Oct; from its midnight (01 Oct 23:00Z) the first clipping at or
-            // after is p2, 03 Oct 08:00Z: 33 h (p1 came before the peak).
+            // Campaign posts on social platforms a day: 01 Oct 1 (t1), 02 Oct 2 (t2, t3), 03 Oct
+            // 2 (t4, t6); t5 has no campaign hashtag, the clippings are not social. The first
+            // of the largest is 02 Oct; from its midnight (01 Oct 23:00Z) the first clipping
+            // at or after is p2, 03 Oct 08:00Z: 33 h (p1 came before the peak).
             let peak = dates(&df, "social_peak_day").unwrap();
             assert_eq!(peak, [NaiveDate::from_ymd_opt(2012, 10, 2)]);
             assert_eq!(f("lag_hours_from_social_peak"), Some(33.0));
@@ -369,14 +370,14 @@ kind = "press_release"
             // p3 06:00 on 04 Oct.
             assert_eq!(i64s(&df, "articles"), [Some(1), Some(0), Some(1), Some(1), Some(0)]);
             assert_eq!(i64s(&df, "audience_sum"), [Some(1000), None, None, Some(500), None]);
-            assert_eq!(i64s(&df, "social_posts"), [Some(1), Some(2), Some(1), Some(0), Some(0)]);
+            assert_eq!(i64s(&df, "social_posts"), [Some(1), Some(2), Some(2), Some(0), Some(0)]);
             assert_eq!(i64s(&df, "social_engagements"), [Some(5), Some(12), Some(13), Some(0), Some(0)]);
-            assert_eq!(i64s(&df, "social_activity"), [Some(6), Some(14), Some(14), Some(0), Some(0)]);
-            // Hashtag pick-up counts the four tweets, not p2's hashtag in a headline.
+            // Engagements: 5; 10 + 2 (t3 has none); 13 (t6 has none).
+            // Hashtag pick-up counts the five tweets, not p2's hashtag in a headline.
             let h = crate::metrics::hashtags::hashtag_daily(scopes).unwrap().collect().unwrap();
             let posts: i64 =
                 i64s(&h, "posts").iter().flatten().sum::<i64>() + i64s(&h, "reposts").iter().flatten().sum::<i64>();
-            assert_eq!(posts, 4);
+            assert_eq!(posts, 5);
             let rw = crate::metrics::reach::reach_window(scopes).unwrap().collect().unwrap();
             let plat = rw.column("platform").unwrap().str().unwrap();
             assert!(plat.iter().all(|p| p != Some("press")), "{rw}");

@@ -1,12 +1,12 @@
-//! 6. The press beside social activity per day (`press_daily`), and the milestones
+//! 6. The press beside social media posts per day (`press_daily`), and the milestones
 //! (`milestones`) that every day chart marks.
 //!
 //! - A milestone is a dashed purple line at its day with its label (cut to 32 characters)
 //!   near the bottom of the plot, beside the line on the side with more room, stacked when
 //!   several fall on one chart. Milestones outside the chart's days are not drawn (the
 //!   report lists them all).
-//! - The timeline is two panels over the same days: social activity (campaign posts on
-//!   social platforms plus their engagements) above, articles below as bars; milestone
+//! - The timeline is two panels over the same days: campaign posts on social platforms
+//!   above, articles below as bars; milestone
 //!   labels only in the upper panel. Not drawn for a campaign without any clipping in
 //!   its window.
 
@@ -82,13 +82,14 @@ fn draw_timeline<DB: DrawingBackend>(root: &Area<DB>, t: &Timeline) -> Result<()
     let body = titled(root, &t.title)?;
     let (upper, lower) = body.split_vertically((H - 30) / 2);
     let top = y_top(t.social.iter().map(|p| p.1).fold(0.0, f64::max)) * 1.25;
-    let mut chart = day_axes(&upper, &t.camp, t.x, top, "social activity", Width::Full)?;
-    draw_line(&mut chart, "campaign posts + engagements", t.camp.colour, &t.social, 3)?;
+    let mut chart = day_axes(&upper, &t.camp, t.x, top, "social media posts", Width::Full)?;
+    draw_line(&mut chart, "campaign posts on social media", t.camp.colour, &t.social, 3)?;
     legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     // Lines only below: the labels are read in the upper panel.
     let mut lines_only = t.camp.clone();
     lines_only.milestones.iter_mut().for_each(|m| m.1.clear());
-    let top = y_top(t.articles.iter().map(|p| p.1).fold(0.0, f64::max));
+    // At least 5: whole numbers on the axis of a few articles.
+    let top = y_top(t.articles.iter().map(|p| p.1).fold(0.0, f64::max)).max(5.0);
     let mut chart = day_axes(&lower, &lines_only, t.x, top, "articles", Width::Full)?;
     chart
         .draw_series(
@@ -106,10 +107,10 @@ fn draw_timeline<DB: DrawingBackend>(root: &Area<DB>, t: &Timeline) -> Result<()
 pub(super) fn timeline_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
     let Some(df) = m.tables.get("press_daily") else { return Ok(None) };
     let rows = rows_of(df, &c.id)?;
-    let (day, articles, social) = (days(df, "day")?, f64s(df, "articles")?, f64s(df, "social_activity")?);
+    let (day, articles, social) = (days(df, "day")?, f64s(df, "articles")?, f64s(df, "social_posts")?);
     let mut t = Timeline {
         camp: c.clone(),
-        title: format!("The press and social activity per day: {}", c.name),
+        title: format!("The press and social media per day: {}", c.name),
         x: (i32::MAX, i32::MIN),
         social: vec![],
         articles: vec![],
@@ -125,8 +126,8 @@ pub(super) fn timeline_chart(m: &Metrics, c: &Camp) -> Result<Option<Chart>> {
     }
     let title = t.title.clone();
     let drawn = draw_both!(&title, draw_timeline, &t)?;
-    let caption = "Per day of the campaign window. Above: social activity, the campaign's posts on social platforms \
-                   (own and collected) plus their engagements; below: press articles about the campaign. Dashed \
+    let caption = "Per day of the campaign window. Above: the campaign's posts on social platforms (own and \
+                   collected, reposts included); below: press articles about the campaign. Dashed \
                    purple lines: the pipeline's milestones."
         .to_string();
     Ok(Some(campaign_chart("press_timeline", Section::Press, c, title, caption, drawn)))
@@ -152,7 +153,7 @@ mod tests {
             "campaign" => vec!["kenya"; 14],
             "day" => days,
             "articles" => (0..14i64).map(|k| if k == 4 { 3 } else { 0 }).collect::<Vec<_>>(),
-            "social_activity" => (0..14i64).map(|k| 100 - (k - 3).abs() * 7).collect::<Vec<_>>(),
+            "social_posts" => (0..14i64).map(|k| 100 - (k - 3).abs() * 7).collect::<Vec<_>>(),
         )
         .unwrap();
         m.tables.insert("press_daily".into(), pd);

@@ -508,7 +508,7 @@ static SECTIONS: &[SectionSpec] = &[
             Part::Para(
                 "Articles about each campaign in its window (press clippings: tagged with the campaign, or naming a \
                  campaign hashtag or URL), how many outlets ran them, and how long after the launch and after the \
-                 first peak of social activity the first one appeared. Clippings are not social media: no other \
+                 first peak of social media posts the first one appeared. Clippings are not social media: no other \
                  section counts them.",
             ),
             Part::Method("The press and milestones"),
