@@ -525,7 +525,7 @@ static SECTIONS: &[SectionSpec] = &[
                     ("audience_sum", "Audience (sum)", Fmt::Int),
                 ],
             }),
-            Part::Para("The milestones of the pipeline, marked on the daily charts:"),
+            Part::Para("The milestones the pipeline gives each campaign, marked on its daily charts:"),
             Part::Table(TableView::Summary {
                 table: &press::MILESTONES,
                 reads: &["campaign", "day", "at", "label", "kind"],
