@@ -244,8 +244,6 @@ pub fn media_pickup(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
 mod tests {
     use super::*;
     use crate::model::{Micros, Post};
-    use crate::pipeline::Pipeline;
-    use crate::pseudo::Pseudonymizer;
 
     const PIPELINE: &str = r##"
 [output]
@@ -318,15 +316,7 @@ kind = "press_release"
     }
 
     fn with_scopes(f: impl FnOnce(&[Scope])) {
-        let d = tempfile::tempdir().unwrap();
-        let root = d.path().join("lake");
-        crate::testkit::write_records(&root, "t", &lake_posts(), &[], &[], &[]).unwrap();
-        let pipe = Pipeline::parse(std::path::Path::new("p.toml"), PIPELINE).unwrap();
-        let lake = crate::metrics::Lake::open(&root).unwrap();
-        let key = Pseudonymizer::load_or_create(&Pseudonymizer::key_path(&root)).unwrap();
-        let scopes: Vec<Scope> =
-            pipe.campaigns.iter().map(|c| Scope::new(&lake, c, &pipe.ladder, None, &key).unwrap()).collect();
-        f(&scopes);
+        crate::metrics::hashtags::tests::with_scopes(&lake_posts(), PIPELINE, f)
     }
 
     fn i64s(df: &DataFrame, c: &str) -> Vec<Option<i64>> {
