@@ -74,6 +74,7 @@ fn url(c: &Clip) -> String {
     }
 }
 
+#[rustfmt::skip]
 const KENYA_ROWS: &[Row] = &[
     ((2008, 2, 28), false, "Nairobi Daily Star", "nairobidailystar.example", "Rights group launches global appeal for victims of post-election violence", "news/2008/02/28/global-appeal", "print", 180_000),
     ((2008, 3, 1), true, "World Report Online", "worldreport.example", "Kenya: 'Reach out' appeal draws messages from 40 countries", "africa/kenya-reach-out-appeal", "online", 2_400_000),
@@ -86,6 +87,7 @@ const KENYA_ROWS: &[Row] = &[
     ((2008, 4, 2), false, "East Africa Weekly", "eastafricaweekly.example", "A month on: what the solidarity campaign achieved", "", "print", 65_000),
 ];
 
+#[rustfmt::skip]
 const SHELL_ROWS: &[Row] = &[
     ((2012, 9, 18), true, "Marketing Desk", "marketingdesk.example", "Oil major launches #makethefuture energy campaign", "news/oil-major-makethefuture", "online", 90_000),
     ((2012, 10, 3), true, "Planet Daily", "planetdaily.example", "Shell's #makethefuture hashtag hijacked by Niger Delta campaigners", "environment/2012/oct/03/shell-hashtag-hijack", "online", 1_300_000),

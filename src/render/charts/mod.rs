@@ -13,7 +13,8 @@
 //! - A chart with no data for a campaign is not drawn (no empty frames); the report says
 //!   why from `metrics.json`. The comparison overlay needs two campaigns.
 //! - The pipeline's milestones (table `milestones`) are dashed vertical lines with their
-//!   label on every day chart of their campaign ([`day_axes`] draws them; `press.rs`).
+//!   label on every day chart of their campaign: [`day_axes`] draws the lines, each chart
+//!   the labels after its series (`press.rs`).
 //! - SVG: no XML prolog; the root `<svg>` has `viewBox`, `role="img"` and an `aria-label`
 //!   (the title); text is escaped by the backend (`&`, `<`, quotes).
 

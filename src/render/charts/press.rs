@@ -1,9 +1,10 @@
 //! 6. The press beside social media posts per day (`press_daily`), and the milestones
 //! (`milestones`) that every day chart marks.
 //!
-//! - A milestone is a dashed purple line at its day with its label (cut to 32 characters)
-//!   near the bottom of the plot, beside the line on the side with more room, stacked when
-//!   several fall on one chart. Milestones outside the chart's days are not drawn (the
+//! - A milestone is a dashed purple line at its day ([`day_axes`] draws it under the
+//!   series) with its label (cut to 32 characters, drawn by each chart after its series,
+//!   with a white halo) near the bottom of the plot, beside the line on the side with more
+//!   room, one row per milestone. Milestones outside the chart's days are not drawn (the
 //!   report lists them all).
 //! - The timeline is two panels over the same days: campaign posts on social platforms
 //!   above, articles below as bars; milestone
@@ -35,17 +36,15 @@ pub(super) fn milestones_of(m: &Metrics, campaign: &str) -> Result<Vec<(i32, Str
     Ok(out)
 }
 
-/// The campaign's milestones on a day chart of days `x.0..=x.1` and height `top` (see the
-/// module doc); an empty label draws the line only. One legend entry, "milestone".
+/// The campaign's milestone lines on a day chart of days `x.0..=x.1` and height `top`
+/// (drawn by [`day_axes`], under the series). One legend entry, "milestone".
 pub(super) fn draw_milestones<'a, DB: DrawingBackend + 'a>(
     chart: &mut XY<'a, DB>,
     c: &Camp,
     x: (i32, i32),
     top: f64,
 ) -> Result<()> {
-    let shown: Vec<&(i32, String)> = c.milestones.iter().filter(|(d, _)| *d >= x.0 && *d <= x.1).collect();
-    let mid = (x.0 + x.1) as f64 / 2.0;
-    for (k, (d, label)) in shown.iter().enumerate() {
+    for (k, (d, _)) in shown(c, x).into_iter().enumerate() {
         let xd = *d as f64;
         let line = chart
             .draw_series(DashedLineSeries::new(vec![(xd, 0.0), (xd, top)], 4, 3, MILESTONE.stroke_width(2)))
@@ -53,19 +52,40 @@ pub(super) fn draw_milestones<'a, DB: DrawingBackend + 'a>(
         if k == 0 {
             line.label("milestone").legend(line_key(MILESTONE.stroke_width(2)));
         }
+    }
+    Ok(())
+}
+
+/// The milestones of the chart's days.
+fn shown(c: &Camp, x: (i32, i32)) -> Vec<&(i32, String)> {
+    c.milestones.iter().filter(|(d, _)| *d >= x.0 && *d <= x.1).collect()
+}
+
+/// The milestones' labels, drawn after the series (so on top of them) with a white halo:
+/// near the bottom, beside the line on the side with more room, one row per milestone.
+/// An empty label is not drawn.
+pub(super) fn label_milestones<'a, DB: DrawingBackend + 'a>(
+    chart: &mut XY<'a, DB>,
+    c: &Camp,
+    x: (i32, i32),
+    top: f64,
+) -> Result<()> {
+    let mid = (x.0 + x.1) as f64 / 2.0;
+    for (k, (d, label)) in shown(c, x).into_iter().enumerate() {
         if label.is_empty() {
             continue;
         }
-        let y = top * (0.03 + 0.075 * (k % 6) as f64);
+        let (xd, y) = (*d as f64, top * (0.03 + 0.1 * (k % 5) as f64));
         let (text, anchor) =
             if xd < mid { (format!(" {label}"), HPos::Left) } else { (format!("{label} "), HPos::Right) };
-        chart
-            .draw_series(std::iter::once(Text::new(
-                text,
-                (xd, y),
-                small_font().color(&MILESTONE).pos(Pos::new(anchor, VPos::Bottom)),
-            )))
-            .map_err(err)?;
+        for (offset, colour) in
+            [((-1, 0), WHITE), ((1, 0), WHITE), ((0, -1), WHITE), ((0, 1), WHITE), ((0, 0), MILESTONE)]
+        {
+            let style = small_font().color(&colour).pos(Pos::new(anchor, VPos::Bottom));
+            chart
+                .draw_series(std::iter::once(EmptyElement::at((xd, y)) + Text::new(text.clone(), offset, style)))
+                .map_err(err)?;
+        }
     }
     Ok(())
 }
@@ -84,6 +104,7 @@ fn draw_timeline<DB: DrawingBackend>(root: &Area<DB>, t: &Timeline) -> Result<()
     let top = y_top(t.social.iter().map(|p| p.1).fold(0.0, f64::max)) * 1.25;
     let mut chart = day_axes(&upper, &t.camp, t.x, top, "social media posts", Width::Full)?;
     draw_line(&mut chart, "campaign posts on social media", t.camp.colour, &t.social, 3)?;
+    label_milestones(&mut chart, &t.camp, t.x, top)?;
     legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     // Lines only below: the labels are read in the upper panel.
     let mut lines_only = t.camp.clone();
