@@ -34,7 +34,7 @@ pub use crate::schema::{Out, Reject, Repeat, Warning};
 pub use formats::{
     action_network_csv, action_network_json, actions_csv, custom_csv, facebook_graph_json, facebook_insights_csv,
     flickr_json, ga4_bigquery_jsonl, instagram_dyi_json, instagram_graph_json, matomo_csv, meta_business_suite_csv,
-    plausible_csv, twitter_analytics_csv, twitter_archive, twitter_csv, twitter_v1_json, twitter_v2_jsonl, ua_csv,
+    plausible_csv, press_csv, twitter_analytics_csv, twitter_archive, twitter_csv, twitter_v1_json, twitter_v2_jsonl, ua_csv,
 };
 pub use rules::{collect, CollectOut, Collected};
 
@@ -58,6 +58,7 @@ pub static REGISTRY: &[&dyn Adapter] = &[
     &crate::ingest::action_network_csv::ADAPTER,
     &crate::ingest::action_network_json::ADAPTER,
     &crate::ingest::actions_csv::ADAPTER,
+    &crate::ingest::press_csv::ADAPTER,
     &crate::ingest::custom_csv::ADAPTER,
 ];
 

@@ -315,6 +315,7 @@ adapter_props! {
     action_network_csv => "action-network-csv",
     action_network_json => "action-network-json",
     actions_csv => "actions-csv",
+    press_csv => "press-csv",
     custom_csv => "custom-csv",
 }
 

@@ -50,9 +50,10 @@ impl<O: Out> Out for Stamped<'_, '_, O> {
 }
 
 /// The action a collected post stands for (docs/lake.md#actions): its author posted,
-/// replied, quoted, retweeted or mentioned a target. `None` for other posts.
+/// replied, quoted, retweeted or mentioned a target. `None` for other posts, and for press
+/// clippings (platform `press`): an article is not a supporter's action.
 pub fn derive_post_action(p: &Post, cx: &Ctx) -> Option<Action> {
-    if p.origin != "collected" {
+    if p.origin != "collected" || p.platform == "press" {
         return None;
     }
     let author = p.account_id.as_deref().or(p.account_handle.as_deref())?;

@@ -469,7 +469,7 @@ pub(crate) mod tests {
     }
 
     /// Writes `posts` into a fresh lake and runs `f` on the scopes of the pipeline `toml`.
-    fn with_scopes(posts: &[Post], toml: &str, f: impl FnOnce(&[Scope])) {
+    pub(crate) fn with_scopes(posts: &[Post], toml: &str, f: impl FnOnce(&[Scope])) {
         let d = tempfile::tempdir().unwrap();
         let root = d.path().join("lake");
         crate::testkit::write_records(&root, "t", posts, &[], &[], &[]).unwrap();

@@ -19,6 +19,7 @@ pub mod hashtags;
 pub mod kpis;
 pub mod ladder;
 pub mod languages;
+pub mod press;
 pub mod reach;
 pub mod records;
 pub mod referral_daily;

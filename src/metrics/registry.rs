@@ -15,7 +15,7 @@ use anyhow::{bail, Result};
 use polars::prelude::*;
 use serde_json::Value;
 
-use super::{benchmarks, comparison, countries, engagement, goals, growth, hashtags, kpis, ladder, languages, reach, records, referral_daily, signups, uplift, Scope};
+use super::{benchmarks, comparison, countries, engagement, goals, growth, hashtags, kpis, ladder, languages, press, reach, records, referral_daily, signups, uplift, Scope};
 use crate::pipeline::Pipeline;
 
 /// One output table: `OUT/metrics/<name>.parquet`.
@@ -93,6 +93,9 @@ pub static TABLES: &[&Table] = &[
     &benchmarks::BENCHMARKS,
     &records::RECORDS,
     &goals::GOALS,
+    &press::MILESTONES,
+    &press::PRESS_DAILY,
+    &press::MEDIA_PICKUP,
     &kpis::CAMPAIGN_KPIS,
 ];
 

@@ -11,6 +11,10 @@
 //!   these; the ladder's history (all of the lake's actions) is `history`, the compact
 //!   [`ActionTable`].
 //! - traffic: the pipeline's site only, when it names one (docs/metrics.md#sites).
+//! - press: the posts of platform `press` (clippings, docs/formats.md#press-csv), with the
+//!   same columns as `posts`, which holds every other platform. Clippings are not social
+//!   media: no reach, engagement, hashtag, target or comparison figure counts them; only
+//!   `media_pickup` and `press_daily` read them (docs/metrics.md#the-press).
 //!
 //! Own accounts and targets are named by handle in the pipeline; actions carry keyed
 //! pseudonyms of platform user ids, so the exclusion set is the pseudonyms of every id the
@@ -30,7 +34,10 @@ use crate::pseudo::Pseudonymizer;
 pub struct Scope<'a> {
     pub campaign: &'a Campaign,
     pub ladder: &'a Ladder,
+    /// The posts of every platform but `press`.
     pub posts: LazyFrame,
+    /// The press clippings (platform `press`), with the same columns as `posts`.
+    pub press: LazyFrame,
     pub actions: LazyFrame,
     pub traffic: LazyFrame,
     pub accounts: LazyFrame,
@@ -169,10 +176,13 @@ impl<'a> Scope<'a> {
             Some(s) => lake.traffic.clone().filter(col("site").eq(lit(s))),
             None => lake.traffic.clone(),
         };
+        let is_press = col("platform").eq(lit(PRESS)).fill_null(lit(false));
+        let posts = posts.lazy();
         Ok(Scope {
             campaign: c,
             ladder,
-            posts: posts.lazy(),
+            press: posts.clone().filter(is_press.clone()),
+            posts: posts.filter(is_press.not()),
             actions,
             traffic,
             accounts: lake.accounts.clone(),
@@ -198,6 +208,8 @@ impl Scope<'_> {
         )
     }
 }
+/// The platform of press clippings (docs/lake.md#posts).
+pub const PRESS: &str = "press";
 
 /// Whether each row of a scope's posts is a campaign post.
 fn campaign_post_rows(posts: &DataFrame) -> PolarsResult<Vec<bool>> {

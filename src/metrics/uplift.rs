@@ -546,6 +546,7 @@ pub(super) mod tests {
             growth_history_days: crate::metrics::growth::HISTORY_DAYS,
             project_to: d(window.1),
             goals: vec![],
+            milestones: vec![],
         }
     }
 

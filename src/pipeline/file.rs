@@ -10,7 +10,7 @@ use toml::Spanned;
 
 use super::{Pipeline, PipelineError};
 use crate::ingest::driver::{InputOptions, InputSpec};
-use crate::schema::{Campaign, Ladder, Rung};
+use crate::schema::{Campaign, Ladder, Milestone, Rung};
 
 type Span = std::ops::Range<usize>;
 
@@ -110,6 +110,9 @@ pub struct CampaignEntry {
     /// What the campaign set out to do: `[[campaigns.goals]]` (docs/metrics.md#goals).
     #[serde(default)]
     pub goals: Vec<Spanned<GoalEntry>>,
+    /// Dated events drawn on the daily charts and listed in the report.
+    #[serde(default)]
+    pub milestones: Vec<Spanned<MilestoneEntry>>,
 }
 
 /// One `[[campaigns.goals]]`, as written; checked by [`super::goals::check`].
@@ -124,6 +127,18 @@ pub struct GoalEntry {
     pub by: Option<Spanned<toml::value::Datetime>>,
     /// The goal's name in the report; its slug is the goal's key.
     pub label: Option<String>,
+}
+
+/// One `[[campaigns.milestones]]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MilestoneEntry {
+    /// A date (the campaign's local day), a local date and time (in the campaign's time
+    /// zone) or a date and time with an offset.
+    pub at: Spanned<toml::value::Datetime>,
+    pub label: String,
+    /// `press_release`, `target_action`, `offline_event` or free text; default `other`.
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -306,6 +321,7 @@ fn campaigns(src: &Src, file: &PipelineFile) -> Result<(Vec<Campaign>, Vec<Span>
             growth_history_days,
             project_to,
             goals: super::goals::check(src, i, c, start, end)?,
+            milestones: milestones(src, &c.milestones, &tz, &key)?,
         });
         spans.push(span);
     }
@@ -351,6 +367,58 @@ fn growth_keys(
         }
     };
     Ok((days, project_to))
+}
+
+/// The milestones of one campaign (`key` names the campaign's table), checked: an `at` that
+/// is a date, a local date and time, or one with an offset; a label.
+fn milestones(
+    src: &Src,
+    entries: &[Spanned<MilestoneEntry>],
+    tz: &chrono_tz::Tz,
+    key: &dyn Fn(&str) -> String,
+) -> Result<Vec<Milestone>, PipelineError> {
+    use chrono::TimeZone;
+    let mut out = Vec::new();
+    for (j, e) in entries.iter().enumerate() {
+        let m = e.get_ref();
+        let k = |f: &str| key(&format!("milestones[{j}].{f}"));
+        let at = m.at.get_ref();
+        let bad = || {
+            src.err(
+                &m.at.span(),
+                k("at"),
+                format!("expected a date like 2012-10-01 or a time like 2012-10-01T09:00:00, found {at}"),
+            )
+        };
+        let Some(d) = &at.date else { return Err(bad()) };
+        let date = NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32).ok_or_else(bad)?;
+        let (day, instant) = match &at.time {
+            None => (date, None),
+            Some(t) => {
+                let naive = date
+                    .and_hms_nano_opt(t.hour as u32, t.minute as u32, t.second as u32, t.nanosecond)
+                    .ok_or_else(bad)?;
+                let utc = match &at.offset {
+                    None => tz.from_local_datetime(&naive).earliest().ok_or_else(|| {
+                        src.err(&m.at.span(), k("at"), format!("{at} does not exist in {tz} (a clock change)"))
+                    })?,
+                    Some(toml::value::Offset::Z) => chrono::Utc.from_utc_datetime(&naive).with_timezone(tz),
+                    Some(toml::value::Offset::Custom { minutes }) => {
+                        let fixed = chrono::FixedOffset::east_opt(*minutes as i32 * 60).ok_or_else(bad)?;
+                        fixed.from_local_datetime(&naive).single().ok_or_else(bad)?.with_timezone(tz)
+                    }
+                };
+                (utc.date_naive(), Some(utc.timestamp_micros()))
+            }
+        };
+        let label = m.label.trim();
+        if label.is_empty() {
+            return Err(src.err(&e.span(), k("label"), "a milestone needs a label (what happened)"));
+        }
+        let kind = m.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("other");
+        out.push(Milestone { day, at: instant, label: label.to_string(), kind: kind.to_lowercase() });
+    }
+    Ok(out)
 }
 
 /// A baseline must be neutral: not inside another campaign's window (docs/metrics.md#referral-uplift).

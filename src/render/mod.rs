@@ -58,6 +58,7 @@ pub enum Section {
     Uplift,
     Ladder,
     Hashtags,
+    Press,
     Signups,
     Comparison,
     /// Personal bests (no chart).

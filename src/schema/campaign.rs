@@ -31,6 +31,8 @@ pub struct Campaign {
     pub project_to: NaiveDate,
     /// What the campaign set out to do, in the file's order (docs/metrics.md#goals).
     pub goals: Vec<Goal>,
+    /// Dated events (`[[campaigns.milestones]]`), in the pipeline's order.
+    pub milestones: Vec<Milestone>,
 }
 
 /// A checked goal: a figure of [`crate::metrics::goals::METRICS`] and the value it should
@@ -47,6 +49,19 @@ pub struct Goal {
     /// Progress is measured up to this day (inclusive, the campaign's days); the whole
     /// window when absent.
     pub by: Option<NaiveDate>,
+}
+
+/// A dated event of a campaign: a press release, the target's action, an offline event.
+/// Drawn as a marker on the campaign's daily charts and listed in the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Milestone {
+    /// The day, in the campaign's time zone.
+    pub day: NaiveDate,
+    /// The instant (µs since the epoch, UTC) when the pipeline gives a time; None for a day.
+    pub at: Option<i64>,
+    pub label: String,
+    /// `press_release`, `target_action`, `offline_event` or any other word.
+    pub kind: String,
 }
 
 impl Campaign {

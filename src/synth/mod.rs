@@ -19,6 +19,7 @@ pub mod flickr;
 pub mod instagram_graph;
 pub mod kenya;
 pub mod people;
+pub mod press;
 pub mod shell;
 pub mod twarc2;
 pub mod ua_csv;
@@ -87,6 +88,7 @@ pub const EXPORTS: &[Export] = &[
     kenya::WEB_TRAFFIC,
     kenya::EVENTS,
     kenya::CRM_HISTORY,
+    press::KENYA,
     shell::TWITTER,
     shell::TWITTER_LIKES,
     shell::TWITTER_LIKERS,
@@ -97,6 +99,7 @@ pub const EXPORTS: &[Export] = &[
     shell::WEB_TRAFFIC,
     shell::PETITION,
     shell::CRM_HISTORY,
+    press::SHELL,
 ];
 
 /// `rallylens synth --out DIR [--scale N] [--seed S]`.

@@ -152,4 +152,24 @@ fn synth_files_ingest_as_their_format_and_the_demo_pipeline_shows_the_story() {
         "print(duckdb.sql(f\"select string_agg(distinct content_type, ',' order by content_type) from read_parquet('{LAKE}/metrics/engagement_by_content_type.parquet') where engagement_rate is not null\").fetchall()[0][0])",
     );
     assert_eq!(types, "link,photo,text,video");
+    // The press (data/*/press/clippings.csv): 9 listed articles each, one outside each window
+    // (Kenya's in April, Shell's on its own marketing in September): 8 counted, by 7 outlets
+    // (one outlet twice in each). Shell's press came 2-3 days after the launch-day spike of
+    // campaign posts; Kenya's first article the day after its launch. No clipping is a post
+    // of the reach table, and none an actor.
+    let mp = duckdb(
+        &w.path("out"),
+        "print(duckdb.sql(f\"select campaign, articles, outlets, social_peak_day::VARCHAR, lag_hours_from_launch >= 48 and lag_hours_from_launch < 72 from read_parquet('{LAKE}/metrics/media_pickup.parquet')\").fetchall())",
+    );
+    assert_eq!(mp, "[('kenya', 8, 7, '2008-02-27', False), ('shell', 8, 7, '2012-10-01', True)]");
+    let press_in_reach = duckdb(
+        &w.path("out"),
+        "print(duckdb.sql(f\"select count(*) from read_parquet('{LAKE}/metrics/reach_daily.parquet') where platform = 'press'\").fetchall()[0][0])",
+    );
+    assert_eq!(press_in_reach, "0");
+    let press_actions = duckdb(
+        &lake,
+        "print(duckdb.sql(f\"select count(*) from read_parquet('{LAKE}/actions/*/*.parquet', hive_partitioning=true) where platform = 'press'\").fetchall()[0][0])",
+    );
+    assert_eq!(press_actions, "0");
 }

@@ -13,6 +13,7 @@ pub mod instagram_graph_json;
 pub mod matomo_csv;
 pub mod meta_business_suite_csv;
 pub mod plausible_csv;
+pub mod press_csv;
 pub mod twitter_analytics_csv;
 pub mod twitter_archive;
 pub mod twitter_csv;

@@ -51,6 +51,7 @@ fn draw_hashtags<DB: DrawingBackend>(root: &Area<DB>, h: &Hashtags) -> Result<()
             )))
             .map_err(err)?;
     }
+    press::label_milestones(&mut chart, &h.camp, h.x, top)?;
     legend(&mut chart, if early { SeriesLabelPosition::UpperRight } else { SeriesLabelPosition::UpperLeft })
 }
 

@@ -12,6 +12,9 @@
 //!   where the series (platforms, hashtags, rungs) have their own colours.
 //! - A chart with no data for a campaign is not drawn (no empty frames); the report says
 //!   why from `metrics.json`. The comparison overlay needs two campaigns.
+//! - The pipeline's milestones (table `milestones`) are dashed vertical lines with their
+//!   label on every day chart of their campaign: [`day_axes`] draws the lines, each chart
+//!   the labels after its series (`press.rs`).
 //! - SVG: no XML prolog; the root `<svg>` has `viewBox`, `role="img"` and an `aria-label`
 //!   (the title); text is escaped by the backend (`&`, `<`, quotes).
 
@@ -138,6 +141,8 @@ struct Camp {
     start: Option<i32>,
     end: Option<i32>,
     colour: RGBColor,
+    /// The campaign's milestones: (epoch day, label), in table order.
+    milestones: Vec<(i32, String)>,
 }
 
 fn campaigns(m: &Metrics) -> Result<Vec<Camp>> {
@@ -147,11 +152,12 @@ fn campaigns(m: &Metrics) -> Result<Vec<Camp>> {
     for i in 0..k.height() {
         let Some(id) = ids[i].clone() else { continue };
         let name = names[i].clone().unwrap_or_else(|| id.clone());
-        out.push(Camp { id, name, start: starts[i], end: ends[i], colour: CAMPAIGN[0] });
+        out.push(Camp { id, name, start: starts[i], end: ends[i], colour: CAMPAIGN[0], milestones: Vec::new() });
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
     for (i, c) in out.iter_mut().enumerate() {
         c.colour = CAMPAIGN[i % CAMPAIGN.len()];
+        c.milestones = press::milestones_of(m, &c.id)?;
     }
     Ok(out)
 }
@@ -371,6 +377,7 @@ fn day_axes<'a, DB: DrawingBackend + 'a>(
         .draw()
         .map_err(err)?;
     shade_window(&mut chart, camp, top)?;
+    press::draw_milestones(&mut chart, camp, x, top)?;
     Ok(chart)
 }
 
@@ -475,6 +482,7 @@ mod engagement;
 mod growth;
 mod hashtags;
 mod ladder;
+mod press;
 mod reach;
 mod referral;
 #[cfg(test)]
@@ -495,6 +503,7 @@ pub fn charts(m: &Metrics) -> Result<Vec<Chart>> {
         out.extend(ladder::ladder_chart(m, c)?);
         out.extend(hashtags::hashtag_chart(m, c)?);
         out.extend(countries::countries_chart(m, c)?);
+        out.extend(press::timeline_chart(m, c)?);
     }
     out.extend(across::signups_chart(m, &camps)?);
     out.extend(across::overlay_chart(m, &camps)?);

@@ -23,6 +23,7 @@ fn draw_day_lines<DB: DrawingBackend>(
     for s in series {
         draw_line(&mut chart, &s.name, s.colour, &s.points, 3)?;
     }
+    press::label_milestones(&mut chart, camp, x, top)?;
     legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
 

@@ -29,6 +29,7 @@ fn draw_referral<DB: DrawingBackend>(root: &Area<DB>, r: &Referral) -> Result<()
         .label("expected (from the baseline)")
         .legend(line_key(INK.stroke_width(2)));
     draw_line(&mut chart, "observed", r.camp.colour, &r.observed, 3)?;
+    press::label_milestones(&mut chart, &r.camp, r.x, top)?;
     legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
 

@@ -17,7 +17,7 @@ const KENYA: &str = "Kenya & <Friends>";
 /// Two campaigns shaped like analyze's output (docs/metrics.md columns): "kenya"
 /// (2024-03-01..14; every table) and "shell" (2024-06-03..09; no traffic, no hashtag,
 /// no follower counts). The numbers are smooth made-up curves: the charts only draw them.
-fn fixture() -> Metrics {
+pub(super) fn fixture() -> Metrics {
     let t: BTreeMap<String, DataFrame> = [
         kpis_table(),
         reach_daily_table(),

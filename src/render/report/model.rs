@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::support::{thousands, thousands_i64};
 use crate::metrics::registry::Table as MetricTable;
-use crate::metrics::{benchmarks, comparison, countries, engagement, growth, hashtags, ladder, languages, reach, records, signups, uplift};
+use crate::metrics::{benchmarks, comparison, countries, engagement, growth, hashtags, ladder, languages, press, reach, records, signups, uplift};
 use crate::render::{Chart, Metrics, Section};
 
 /// Where the report's inputs came from: shown in its Method and provenance section.
@@ -573,6 +573,40 @@ static SECTIONS: &[SectionSpec] = &[
         no_chart: NoChart::PerCampaign { reason_of: None, otherwise: "no post used a campaign hashtag in the window" },
     },
     SectionSpec {
+        heading: "The press and milestones",
+        anchor: "press",
+        parts: &[
+            Part::Para(
+                "Articles about each campaign in its window (press clippings: tagged with the campaign, or naming a \
+                 campaign hashtag or URL), how many outlets ran them, and how long after the launch and after the \
+                 first peak of social media posts the first one appeared. Clippings are not social media: no other \
+                 section counts them.",
+            ),
+            Part::Method("The press and milestones"),
+            Part::Table(TableView::Columns {
+                table: &press::MEDIA_PICKUP,
+                cols: &[
+                    ("campaign", "Campaign", Fmt::Str),
+                    ("articles", "Articles", Fmt::Int),
+                    ("outlets", "Outlets", Fmt::Int),
+                    ("first_article_at", "First article", Fmt::Str),
+                    ("lag_hours_from_launch", "After launch", Fmt::Hours),
+                    ("social_peak_day", "Social peak", Fmt::Str),
+                    ("lag_hours_from_social_peak", "After the peak", Fmt::Hours),
+                    ("audience_sum", "Audience (sum)", Fmt::Int),
+                ],
+            }),
+            Part::Para("The milestones the pipeline gives each campaign, marked on its daily charts:"),
+            Part::Table(TableView::Summary {
+                table: &press::MILESTONES,
+                reads: &["campaign", "day", "at", "label", "kind"],
+                build: milestone_list,
+            }),
+        ],
+        charts: Section::Press,
+        no_chart: NoChart::PerCampaign { reason_of: None, otherwise: "no press clipping of the campaign in its window" },
+    },
+    SectionSpec {
         heading: "Sign-ups",
         anchor: "signups",
         parts: &[
@@ -1037,6 +1071,25 @@ fn growth_summary(df: &DataFrame, table: &str) -> Result<Table> {
     })
 }
 
+/// The milestones as listed: a whole day shows its date, a time its UTC time.
+fn milestone_list(df: &DataFrame, table: &str) -> Result<Table> {
+    let when = df
+        .clone()
+        .lazy()
+        .with_column(
+            when(col("at").is_null())
+                .then(col("day").cast(DataType::String))
+                .otherwise(col("at").dt().strftime("%Y-%m-%d %H:%M UTC"))
+                .alias("when"),
+        )
+        .collect()?;
+    frame_table(
+        &when,
+        table,
+        &[("campaign", "Campaign", Fmt::Str), ("when", "When", Fmt::Str), ("label", "Milestone", Fmt::Str), ("kind", "Kind", Fmt::Str)],
+    )
+}
+
 fn signup_totals(df: &DataFrame, table: &str) -> Result<Table> {
     let agg = df
         .clone()
@@ -1199,11 +1252,11 @@ mod tests {
                 }
             }
         }
-        // 9 + 11 + 11 + 11 + 9 + 9 + 10 shown columns (reach, engagement, benchmarks, uplift,
-        // ladder, target, languages), 9 + 6 + 4 + 10 + 8 read by the summaries (growth,
-        // hashtags, sign-ups, comparison, countries), 14 + 14 read by the personal bests'
-        // lines and table.
-        assert_eq!(named, 135);
+        // 9 + 11 + 11 + 11 + 9 + 9 + 10 + 8 shown columns (reach, engagement, benchmarks,
+        // uplift, ladder, target, languages, media pick-up), 9 + 6 + 5 + 4 + 10 + 8 read by the
+        // summaries (growth, hashtags, milestones, sign-ups, comparison, countries), 14 + 14
+        // read by the personal bests' lines and table.
+        assert_eq!(named, 148);
         for (key, _, _) in KPIS {
             assert!(crate::metrics::kpis::CAMPAIGN_KPIS.columns.contains(key), "headline figure {key}");
         }
