@@ -7,7 +7,7 @@ use polars::prelude::*;
 use serde_json::{json, Map, Value};
 
 use super::registry::{Compute, Done, Table};
-use super::{comparison, hashtags, ladder, reach, signups, stats, uplift};
+use super::{comparison, hashtags, key_accounts, ladder, reach, signups, stats, uplift};
 
 /// The `campaign_kpis` table (registry entry): the headline figures of `metrics.json`.
 pub const CAMPAIGN_KPIS: Table = Table {
@@ -36,6 +36,8 @@ pub const CAMPAIGN_KPIS: Table = Table {
         "target_responded",
         "target_latency_hours",
         "followers_at_launch",
+        "key_accounts_participating",
+        "key_accounts_total",
     ],
     compute: Compute::Derived(campaign_kpis),
 };
@@ -150,6 +152,7 @@ fn campaign_kpis(d: &Done<'_>) -> Result<(DataFrame, Value)> {
             }
         }
         let followers = comparison::followers_at_launch(s)?;
+        let (key_part, key_total) = key_accounts::participating(d.table(&key_accounts::KEY_ACCOUNTS)?, c)?;
         let row = json!({
             "campaign": id,
             "name": c.name,
@@ -173,6 +176,8 @@ fn campaign_kpis(d: &Done<'_>) -> Result<(DataFrame, Value)> {
             "target_responded": responded,
             "target_latency_hours": latency,
             "followers_at_launch": followers,
+            "key_accounts_participating": key_part,
+            "key_accounts_total": key_total,
         });
         let row = row.as_object().expect("object").clone();
         let f = |k: &str| row.get(k).cloned().unwrap_or(Value::Null);
@@ -207,6 +212,8 @@ fn campaign_kpis(d: &Done<'_>) -> Result<(DataFrame, Value)> {
             "target_responded": figure(f("target_responded"), "the target replied to/quoted a campaign post, mentioned an own account or used a campaign hashtag, start to end + 7 days", "the campaign names no target"),
             "target_latency_hours": figure(f("target_latency_hours"), "hours from the first mention to the first response", "no response from the target, or no mention"),
             "followers_at_launch": figure(f("followers_at_launch"), "Σ over own accounts of the latest follower count on or before the start", "no follower count of an own account on or before the start"),
+            "key_accounts_participating": figure(f("key_accounts_participating"), "key accounts with a campaign post, or a reply to, quote or repost of one, in the window (docs/metrics.md#key-accounts)", "the campaign names no key account"),
+            "key_accounts_total": figure(f("key_accounts_total"), "key accounts the pipeline names for the campaign", "the campaign names no key account"),
         });
         campaigns_json.push(json!({
             "id": id, "name": c.name, "start": c.start.to_string(), "end": c.end.to_string(), "days": c.days(),
@@ -257,7 +264,9 @@ fn kind(column: &str) -> Option<Kind> {
         | "signups_first_week"
         | "moved_up"
         | "new_supporters"
-        | "followers_at_launch" => Kind::Int,
+        | "followers_at_launch"
+        | "key_accounts_participating"
+        | "key_accounts_total" => Kind::Int,
         "social_uplift_sessions"
         | "social_uplift_rel"
         | "social_total_traffic_uplift_rel"

@@ -12,6 +12,7 @@ pub mod analyze;
 pub mod comparison;
 pub mod engagement;
 pub mod hashtags;
+pub mod key_accounts;
 pub mod kpis;
 pub mod ladder;
 pub mod reach;
@@ -20,6 +21,7 @@ pub mod registry;
 pub mod scope;
 pub mod signups;
 pub mod stats;
+pub mod top_voices;
 pub mod uplift;
 
 use std::path::Path;

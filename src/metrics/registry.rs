@@ -87,6 +87,8 @@ pub static TABLES: &[&Table] = &[
     &hashtags::TARGET_RESPONSE,
     &signups::SIGNUPS,
     &comparison::CAMPAIGN_COMPARISON,
+    &super::key_accounts::KEY_ACCOUNTS,
+    &super::top_voices::TOP_VOICES,
     &kpis::CAMPAIGN_KPIS,
 ];
 

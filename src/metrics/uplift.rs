@@ -542,6 +542,9 @@ pub(super) mod tests {
             hashtags: vec![],
             targets: vec![],
             url_prefixes: vec![],
+            key_accounts: vec![],
+            min_followers_to_name: 5000,
+            top_voices: 20,
         }
     }
 

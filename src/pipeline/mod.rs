@@ -7,6 +7,7 @@
 //! `pipelines/example.toml` documents every field.
 
 pub mod file;
+mod key_accounts;
 pub mod run;
 
 use std::path::{Path, PathBuf};

@@ -59,6 +59,8 @@ pub enum Section {
     Hashtags,
     Signups,
     Comparison,
+    /// Key accounts and top voices (no chart).
+    Voices,
 }
 
 /// One rendered chart: the same picture as SVG (inlined in report.html) and PNG

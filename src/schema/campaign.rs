@@ -22,6 +22,25 @@ pub struct Campaign {
     /// Lower-case handles without `@`.
     pub targets: Vec<String>,
     pub url_prefixes: Vec<String>,
+    /// Accounts whose taking part is measured (docs/metrics.md#key-accounts): the pipeline's
+    /// shared ones and the campaign's own, by (platform, account), later entries winning.
+    pub key_accounts: Vec<KeyAccount>,
+    /// An author of campaign posts with at least this many followers is named in
+    /// `top_voices` (docs/metrics.md#top-voices); default 5,000.
+    pub min_followers_to_name: i64,
+    /// Ranks kept per (campaign, platform) in `top_voices`; default 20.
+    pub top_voices: usize,
+}
+
+/// A key account of a campaign (docs/metrics.md#key-accounts).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyAccount {
+    /// Lower-case.
+    pub platform: String,
+    /// A handle (lower-case, without `@`) or an account id.
+    pub account: String,
+    /// `organisation`, `expert`, `media`, `official` or any text; None when not given.
+    pub label: Option<String>,
 }
 
 impl Campaign {

@@ -7,6 +7,6 @@ pub mod channels;
 pub mod model;
 pub mod record;
 
-pub use campaign::{Campaign, Ladder, Rung};
+pub use campaign::{Campaign, KeyAccount, Ladder, Rung};
 pub use model::*;
 pub use record::{limit_repeats, Out, Reject, Repeat, Repeats, Warning};

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::support::{thousands, thousands_i64};
 use crate::metrics::registry::Table as MetricTable;
-use crate::metrics::{comparison, engagement, hashtags, ladder, reach, signups, uplift};
+use crate::metrics::{comparison, engagement, hashtags, key_accounts, ladder, reach, signups, top_voices, uplift};
 use crate::render::{Chart, Metrics, Section};
 
 /// Where the report's inputs came from: shown in its Method and provenance section.
@@ -92,6 +92,7 @@ const KPIS: &[(&str, &str, Fmt)] = &[
     ("signups_first_week", "Sign-ups in the first week", Fmt::Int),
     ("target_responded", "Target responded", Fmt::Bool),
     ("target_latency_hours", "Target's response time", Fmt::Hours),
+    ("key_accounts_participating", "Key accounts that took part", Fmt::OutOf("key_accounts_total")),
 ];
 
 /// How a value is written.
@@ -111,6 +112,8 @@ enum Fmt {
     Bool,
     Hours,
     Str,
+    /// An integer "n of N", N being the campaign's figure named here (headline only).
+    OutOf(&'static str),
 }
 
 fn fmt_f64(v: f64, f: Fmt) -> String {
@@ -130,6 +133,7 @@ fn fmt_f64(v: f64, f: Fmt) -> String {
         Fmt::Rel => format!("{:+.1}%", v * 100.0),
         Fmt::Pct => format!("{:.2}%", v * 100.0),
         Fmt::F1 | Fmt::Str | Fmt::Bool => format!("{v:.1}"),
+        Fmt::OutOf(_) => fmt_f64(v, Fmt::Int),
         Fmt::F2 => format!("{v:.2}"),
         Fmt::Hours => {
             if v.abs() < 48.0 {
@@ -273,7 +277,17 @@ fn headline(camps: &[&Value]) -> Vec<Block> {
         for c in camps {
             let fig = c.get("figures").and_then(|x| x.get(*key));
             let value = fig.and_then(|x| x.get("value")).unwrap_or(&Value::Null);
-            match fmt_json(value, *f) {
+            let shown = match f {
+                Fmt::OutOf(total) => fmt_json(value, *f).map(|n| {
+                    let t = c.get("figures").and_then(|x| x.get(*total)).and_then(|x| x.get("value"));
+                    match t.and_then(|t| fmt_json(t, Fmt::Int)) {
+                        Some(t) => format!("{n} of {t}"),
+                        None => n,
+                    }
+                }),
+                _ => fmt_json(value, *f),
+            };
+            match shown {
                 Some(text) => row.push(text),
                 None => {
                     let reason = fig.and_then(|x| x.get("reason")).and_then(Value::as_str).unwrap_or("not computed");
@@ -344,6 +358,8 @@ enum NoChart {
     PerCampaign { reason_of: Option<&'static str>, otherwise: &'static str },
     /// One line when the section has no chart at all.
     Overall(&'static str),
+    /// The section draws no chart: nothing to say.
+    Silent,
 }
 
 /// The sections after the headline figures, in report order.
@@ -544,6 +560,71 @@ static SECTIONS: &[SectionSpec] = &[
         charts: Section::Comparison,
         no_chart: NoChart::Overall("No chart: the overlay needs two campaigns with figures."),
     },
+    SectionSpec {
+        heading: "Key accounts",
+        anchor: "key-accounts",
+        parts: &[
+            Part::Para(
+                "The accounts the pipeline names as key to each campaign (organisations, experts, media, officials) \
+                 and whether they took part: a campaign post of theirs in the window, or a reply to, quote or repost \
+                 of one. Potential reach is the largest follower count on those posts (0 for an account that did not \
+                 take part); followers is the largest count seen in the window.",
+            ),
+            Part::Method("Key accounts"),
+            Part::Table(TableView::Columns {
+                table: &key_accounts::KEY_ACCOUNTS,
+                cols: &[
+                    ("campaign", "Campaign", Fmt::Str),
+                    ("platform", "Platform", Fmt::Str),
+                    ("account", "Account", Fmt::Str),
+                    ("label", "Label", Fmt::Str),
+                    ("took_part", "Took part", Fmt::Bool),
+                    ("first_at", "First", Fmt::Str),
+                    ("posts", "Posts", Fmt::Int),
+                    ("reposts", "Reposts", Fmt::Int),
+                    ("replies", "Replies", Fmt::Int),
+                    ("followers", "Followers", Fmt::Int),
+                    ("potential_reach", "Potential reach", Fmt::Int),
+                ],
+            }),
+        ],
+        charts: Section::Voices,
+        no_chart: NoChart::Silent,
+    },
+    SectionSpec {
+        heading: "Top voices",
+        anchor: "top-voices",
+        parts: &[
+            Part::Para(
+                "The authors of collected posts that took part in each campaign, ranked by followers (then posts), \
+                 the first ten per platform. Supporters are people, not audiences: an account is named only when it \
+                 is a key account, an own account or a target of the campaign, or has at least the pipeline's \
+                 min_followers_to_name followers (5,000 unless the pipeline says otherwise). Every other account \
+                 shows as \"not named\", with its followers rounded down to one significant figure; no account id \
+                 is ever shown.",
+            ),
+            Part::Method("Top voices"),
+            Part::Table(TableView::Summary {
+                table: &top_voices::TOP_VOICES,
+                reads: &[
+                    "campaign",
+                    "platform",
+                    "rank",
+                    "account_handle",
+                    "named",
+                    "named_because",
+                    "is_key",
+                    "followers",
+                    "posts",
+                    "reposts_received",
+                    "engagements_received",
+                ],
+                build: top_voice_rows,
+            }),
+        ],
+        charts: Section::Voices,
+        no_chart: NoChart::Silent,
+    },
 ];
 
 /// One section: heading, its parts, then its charts and the lines for missing ones.
@@ -594,6 +675,7 @@ fn chart_blocks(spec: &SectionSpec, charts: &[Chart], camps: &[&Value]) -> Vec<B
                 doc.push(Block::Para(line.into()));
             }
         }
+        NoChart::Silent => {}
     }
     doc
 }
@@ -712,6 +794,40 @@ fn signup_totals(df: &DataFrame, table: &str) -> Result<Table> {
     )
 }
 
+/// Ranks shown per (campaign, platform) in the report's Top voices table.
+const TOP_VOICES_SHOWN: i64 = 10;
+
+fn top_voice_rows(df: &DataFrame, table: &str) -> Result<Table> {
+    let shown = df
+        .clone()
+        .lazy()
+        .filter(col("rank").lt_eq(lit(TOP_VOICES_SHOWN)))
+        .with_column(
+            when(col("named").fill_null(lit(false)))
+                .then(col("account_handle"))
+                .otherwise(lit("not named"))
+                .alias("account_handle"),
+        )
+        .sort(["campaign", "platform", "rank"], Default::default())
+        .collect()?;
+    frame_table(
+        &shown,
+        table,
+        &[
+            ("campaign", "Campaign", Fmt::Str),
+            ("platform", "Platform", Fmt::Str),
+            ("rank", "Rank", Fmt::Int),
+            ("account_handle", "Account", Fmt::Str),
+            ("named_because", "Named as", Fmt::Str),
+            ("is_key", "Key account", Fmt::Bool),
+            ("followers", "Followers", Fmt::Int),
+            ("posts", "Posts", Fmt::Int),
+            ("reposts_received", "Reposts received", Fmt::Int),
+            ("engagements_received", "Engagements received", Fmt::Int),
+        ],
+    )
+}
+
 fn comparison_totals(df: &DataFrame, table: &str) -> Result<Table> {
     let last = df
         .clone()
@@ -811,9 +927,10 @@ mod tests {
                 }
             }
         }
-        // 9 + 10 + 11 + 9 + 9 shown columns (reach, engagement, uplift, ladder, target),
-        // 6 + 4 + 10 read by the summaries (hashtags, sign-ups, comparison).
-        assert_eq!(named, 68);
+        // 9 + 10 + 11 + 9 + 9 + 11 shown columns (reach, engagement, uplift, ladder, target,
+        // key accounts), 6 + 4 + 10 + 11 read by the summaries (hashtags, sign-ups,
+        // comparison, top voices).
+        assert_eq!(named, 90);
         for (key, _, _) in KPIS {
             assert!(crate::metrics::kpis::CAMPAIGN_KPIS.columns.contains(key), "headline figure {key}");
         }
