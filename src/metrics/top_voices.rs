@@ -214,6 +214,75 @@ mod tests {
     use super::*;
     use crate::metrics::key_accounts::tests::{post, tagged, with_scopes, PIPE};
 
+    /// Every text an output folder holds: report, metrics.json and charts as bytes, and
+    /// each metric table's cells, decoded (Parquet pages are compressed).
+    fn output_texts(out: &std::path::Path) -> Vec<(String, String)> {
+        let mut texts = Vec::new();
+        let mut stack = vec![out.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "parquet") {
+                    let df = ParquetReader::new(std::fs::File::open(&p).unwrap()).finish().unwrap();
+                    for c in df.columns() {
+                        let c = c.cast(&DataType::String).unwrap();
+                        let cells: Vec<String> = c.str().unwrap().iter().flatten().map(String::from).collect();
+                        texts.push((format!("{}:{}", p.display(), c.name()), cells.join("\n")));
+                    }
+                } else {
+                    texts.push((p.display().to_string(), String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into()));
+                }
+            }
+        }
+        texts
+    }
+
+    #[test]
+    fn no_output_names_a_small_supporter() {
+        // quiet_quinn (4 999 followers, one under the threshold) and tiny_tom (12, a reply to
+        // the campaign post) are ordinary supporters: never named, neither by handle nor by
+        // id. bigvoice (5 000, the threshold) and smallkey (a key account with 100) are.
+        let a1 = tagged(post("a1", "amnesty", "2012-10-02T09:00:00Z", Some(700_000)));
+        let q = tagged(post("q1", "quiet_quinn", "2012-10-03T09:00:00Z", Some(4_999)));
+        let mut t = post("t1", "tiny_tom", "2012-10-03T10:00:00Z", Some(12));
+        t.in_reply_to_post_id = Some("a1".into());
+        let b = tagged(post("b1", "bigvoice", "2012-10-04T09:00:00Z", Some(5_000)));
+        let k = tagged(post("k1", "smallkey", "2012-10-05T09:00:00Z", Some(100)));
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("lake");
+        crate::testkit::write_records(&root, "t", &[a1, q, t, b, k], &[], &[], &[]).unwrap();
+        let toml = format!("{PIPE}key_accounts=[{{platform='twitter',account='smallkey',label='expert'}}]\n");
+        let pipe = crate::pipeline::Pipeline::parse(&d.path().join("p.toml"), &toml).unwrap();
+        let out = d.path().join("out");
+        crate::metrics::analyze::analyze(&pipe, &root, &out).unwrap();
+        let prov = crate::render::report::Provenance {
+            pipeline: "p.toml".into(),
+            lake: "lake".into(),
+            files: vec![],
+            failed: vec![],
+        };
+        crate::render::render(&out, &prov, "t", "now").unwrap();
+        let texts = output_texts(&out);
+        let report = &texts.iter().find(|(n, _)| n.ends_with("report.md")).unwrap().1;
+        // The check can fail: the named ones are there, in the report and the table.
+        for named in ["bigvoice", "smallkey", "amnesty"] {
+            assert!(report.contains(named), "{named} missing from the report");
+            assert!(texts.iter().any(|(n, t)| n.contains("top_voices") && t.contains(named)), "{named}");
+        }
+        assert!(report.contains("| not named |"), "{report}");
+        for (name, text) in &texts {
+            for hidden in ["quiet_quinn", "tiny_tom"] {
+                assert!(!text.to_lowercase().contains(hidden), "{name} names {hidden}");
+            }
+            // 4 999 is shown as 4 000 wherever top_voices goes.
+            if name.contains("top_voices") {
+                assert!(!text.contains("4999"), "{name}: the exact count of an unnamed author");
+            }
+        }
+    }
+
     #[test]
     fn one_significant_figure_rounds_down() {
         assert_eq!([0, 7, 10, 19, 4870, 4999, 12_345].map(one_figure), [0, 7, 10, 10, 4000, 4000, 10_000]);

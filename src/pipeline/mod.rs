@@ -114,6 +114,14 @@ impl Pipeline {
             if !c.url_prefixes.is_empty() {
                 let _ = writeln!(o, "    urls: {}", c.url_prefixes.join(" "));
             }
+            if !c.key_accounts.is_empty() {
+                let list: Vec<String> = c
+                    .key_accounts
+                    .iter()
+                    .map(|k| format!("{} {}{}", k.platform, k.account, k.label.as_ref().map(|l| format!(" ({l})")).unwrap_or_default()))
+                    .collect();
+                let _ = writeln!(o, "    key accounts ({}): {}", list.len(), list.join(", "));
+            }
         }
         let _ = writeln!(o, "ladder ({}-day periods):", self.ladder.period_days);
         for (i, r) in self.ladder.rungs.iter().enumerate() {

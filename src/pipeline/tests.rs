@@ -124,7 +124,7 @@ fn analyze_fingerprint_text_is_pinned() {
     let p = Pipeline::load(&path).unwrap();
     let text = format!("{:?}\n{:?}\n{:?}", p.campaigns, p.ladder, p.site);
     assert!(text.starts_with("[Campaign { id: \"kenya\""), "{text}");
-    assert_eq!(hex::encode(Sha256::digest(text.as_bytes())), "185d2c0aa0b2d85e54282043c094e691da82b48cd932d09001b1ecc03c65a098", "{text}");
+    assert_eq!(hex::encode(Sha256::digest(text.as_bytes())), "f5135dd7fd956a0acfcf16c9b1aa0e248a60a9ba5a36ba22285a808d577227ef", "{text}");
 }
 
 #[test]
