@@ -305,20 +305,8 @@ fn shell_marketing(rng: &mut StdRng, d: NaiveDate, seq: &mut u64) -> DayTweet {
     *seq += 1;
     let id = snowflake(t0, *seq);
     let text = format!("{} #{HASHTAG}", SHELL_MARKETING[rng.gen_range(0..SHELL_MARKETING.len())]);
-    let t = Tweet {
-        id,
-        author_id: SHELL_ID,
-        text,
-        created_at: t0,
-        lang: "en",
-        referenced: None,
-        in_reply_to_user_id: None,
-        conversation_id: id,
-        media: None,
-        urls: Vec::new(),
-        metrics: (rng.gen_range(5..40), rng.gen_range(0..10), rng.gen_range(10..90), 0),
-        mentions: Vec::new(),
-    };
+    let metrics = (rng.gen_range(5..40), rng.gen_range(0..10), rng.gen_range(10..90), 0);
+    let t = Tweet { text, metrics, ..bare_tweet(id, SHELL_ID, t0, "en") };
     (t, vec![shell_user(d)], None)
 }
 
@@ -375,20 +363,7 @@ fn supporter_tweet(
         *pick(rng, &[("retweet", 60), ("reply", 25), ("original", 15)])
     };
     let id = snowflake(t0, seq);
-    let base = Tweet {
-        id,
-        author_id: me.id,
-        text: String::new(),
-        created_at: t0,
-        lang: p.lang,
-        referenced: None,
-        in_reply_to_user_id: None,
-        conversation_id: id,
-        media: None,
-        urls: Vec::new(),
-        metrics: (0, 0, 0, 0),
-        mentions: Vec::new(),
-    };
+    let base = bare_tweet(id, me.id, t0, p.lang);
     let small = |rng: &mut StdRng| {
         let likes = lognormal(rng, 1.5, 1.2).floor() as u64;
         (likes / 3, likes / 4, likes, 0)
@@ -400,10 +375,7 @@ fn supporter_tweet(
     };
     match (kind, pick_recent(rng, recent)) {
         ("retweet", Some((orig, author))) => {
-            let mut text = format!("RT @{}: {}", author.username, orig.text);
-            if text.chars().count() > 140 {
-                text = text.chars().take(139).collect::<String>() + "…";
-            }
+            let text = retweet_text(&author, &orig);
             let t = Tweet {
                 text,
                 lang: orig.lang,
@@ -570,20 +542,7 @@ fn voice_tweets(d: NaiveDate, recent: &mut VecDeque<(Tweet, User)>, seq: &mut u6
             let t0 = midnight(d, UTC_OFFSET_H) + Duration::hours(hour) + Duration::minutes(7 * (v.id % 8) as i64);
             *seq += 1;
             let id = snowflake(t0, *seq);
-            let base = Tweet {
-                id,
-                author_id: v.id,
-                text: String::new(),
-                created_at: t0,
-                lang: "en",
-                referenced: None,
-                in_reply_to_user_id: None,
-                conversation_id: id,
-                media: None,
-                urls: Vec::new(),
-                metrics: (0, 0, 0, 0),
-                mentions: Vec::new(),
-            };
+            let base = bare_tweet(id, v.id, t0, "en");
             let amnesty =
                 recent.iter().rev().find(|(t, _)| t.author_id == AMNESTY_ID && t.created_at < t0).cloned();
             match (what, amnesty) {
@@ -594,10 +553,7 @@ fn voice_tweets(d: NaiveDate, recent: &mut VecDeque<(Tweet, User)>, seq: &mut u6
                     out.push((t, vec![me], None));
                 }
                 (VoiceTweet::Retweet, Some((orig, author))) => {
-                    let mut text = format!("RT @{}: {}", author.username, orig.text);
-                    if text.chars().count() > 140 {
-                        text = text.chars().take(139).collect::<String>() + "…";
-                    }
+                    let text = retweet_text(&author, &orig);
                     let t = Tweet {
                         text,
                         referenced: Some(("retweeted", orig.id)),
@@ -636,6 +592,34 @@ fn voice_tweets(d: NaiveDate, recent: &mut VecDeque<(Tweet, User)>, seq: &mut u6
         }
     }
     out
+}
+
+/// A tweet of `author_id` at `t0` with nothing in it yet: no text, figures or references.
+fn bare_tweet(id: u64, author_id: u64, t0: DateTime<Utc>, lang: &'static str) -> Tweet {
+    Tweet {
+        id,
+        author_id,
+        text: String::new(),
+        created_at: t0,
+        lang,
+        referenced: None,
+        in_reply_to_user_id: None,
+        conversation_id: id,
+        media: None,
+        urls: Vec::new(),
+        metrics: (0, 0, 0, 0),
+        mentions: Vec::new(),
+    }
+}
+
+/// A retweet's text: `RT @author: text`, cut to 140 characters.
+fn retweet_text(author: &User, orig: &Tweet) -> String {
+    let text = format!("RT @{}: {}", author.username, orig.text);
+    if text.chars().count() > 140 {
+        text.chars().take(139).collect::<String>() + "…"
+    } else {
+        text
+    }
 }
 
 /// Writes the day's tweets in time order (ties by id) and ends the day's pages.
