@@ -34,7 +34,16 @@ pub const KEY_ACCOUNTS: super::registry::Table = super::registry::Table {
     name: "key_accounts",
     key: &["campaign", "platform", "account"],
     columns: &[
-        "campaign", "platform", "account", "label", "took_part", "first_at", "posts", "reposts", "replies", "followers",
+        "campaign",
+        "platform",
+        "account",
+        "label",
+        "took_part",
+        "first_at",
+        "posts",
+        "reposts",
+        "replies",
+        "followers",
         "potential_reach",
     ],
     compute: super::registry::Compute::Scopes(key_accounts),
@@ -176,7 +185,10 @@ impl Who {
                 .get(&(platform.to_string(), h.to_string()))
                 .or_else(|| self.by_handle.get(&(String::new(), h.to_string())))
         };
-        handle.and_then(by_handle).or_else(|| id.and_then(|id| self.by_id.get(&(platform.to_string(), id.to_string())))).copied()
+        handle
+            .and_then(by_handle)
+            .or_else(|| id.and_then(|id| self.by_id.get(&(platform.to_string(), id.to_string()))))
+            .copied()
     }
 }
 
@@ -292,7 +304,8 @@ fn key_accounts_one(s: &Scope) -> PolarsResult<DataFrame> {
             col("followers"),
         ])
         .collect()?;
-    let (ap, aid, ah, af) = (strs(&acc, "platform")?, strs(&acc, "account_id")?, strs(&acc, "handle")?, i64s(&acc, "followers")?);
+    let (ap, aid, ah, af) =
+        (strs(&acc, "platform")?, strs(&acc, "account_id")?, strs(&acc, "handle")?, i64s(&acc, "followers")?);
     for r in 0..acc.height() {
         let Some(p) = ap[r].as_deref() else { continue };
         if let Some(i) = who.find(p, ah[r].as_deref(), aid[r].as_deref()) {
@@ -304,7 +317,9 @@ fn key_accounts_one(s: &Scope) -> PolarsResult<DataFrame> {
     let first_at = Int64Chunked::from_iter_options("first_at".into(), tally.iter().map(|t| t.first_at))
         .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
         .into_column();
-    let ints = |name: &str, f: &dyn Fn(&Tally) -> Option<i64>| Column::new(name.into(), tally.iter().map(f).collect::<Vec<_>>());
+    let ints = |name: &str, f: &dyn Fn(&Tally) -> Option<i64>| {
+        Column::new(name.into(), tally.iter().map(f).collect::<Vec<_>>())
+    };
     DataFrame::new(
         n,
         vec![
@@ -403,30 +418,35 @@ pub(crate) mod tests {
              {{platform='twitter',account='u-eze',label='expert'}},{{platform='twitter',account='newsroom',label='media'}},\
              {{platform='twitter',account='ghost'}}]\n"
         );
-        with_scopes(&[a1, d1, d2, d3, d4, e1, n0, n1], &[snap("2012-10-10", 90_000), snap("2012-09-01", 80_000)], &toml, |s| {
-            let df = key_accounts(s).unwrap().collect().unwrap();
-            KEY_ACCOUNTS.check_computed(&df).unwrap();
-            let acc: Vec<&str> = df.column("account").unwrap().str().unwrap().iter().map(|v| v.unwrap()).collect();
-            assert_eq!(acc, ["deltawatch", "ghost", "newsroom", "u-eze"]);
-            let took: Vec<Option<bool>> = df.column("took_part").unwrap().bool().unwrap().iter().collect();
-            assert_eq!(took, [Some(true), Some(false), Some(false), Some(true)]);
-            // deltawatch: d1 original, d2 reply, d3 repost; d4 does not take part.
-            assert_eq!(col_i64(&df, "posts"), [Some(1), Some(0), Some(0), Some(1)]);
-            assert_eq!(col_i64(&df, "replies"), [Some(1), Some(0), Some(0), Some(0)]);
-            assert_eq!(col_i64(&df, "reposts"), [Some(1), Some(0), Some(0), Some(0)]);
-            // followers: deltawatch max(1200, 1250, 1300, 1400) = 1400 (d4 counts here);
-            // newsroom: only the 10-10 snapshot is in the window: 90 000; eze: no count.
-            assert_eq!(col_i64(&df, "followers"), [Some(1400), None, Some(90_000), None]);
-            // potential reach: deltawatch over d1..d3 = 1300; not taking part = 0; eze took
-            // part without a count = null.
-            assert_eq!(col_i64(&df, "potential_reach"), [Some(1300), Some(0), Some(0), None]);
-            let first: Vec<Option<i64>> = df.column("first_at").unwrap().datetime().unwrap().phys.iter().collect();
-            let us = |t: &str| Micros::parse_iso(t).map(|m| m.0);
-            // deltawatch's reply d2 (10-02 12:00) comes before d1 (10-03).
-            assert_eq!(first, [us("2012-10-02T12:00:00Z"), None, None, us("2012-10-04T08:00:00Z")]);
-            let label: Vec<Option<&str>> = df.column("label").unwrap().str().unwrap().iter().collect();
-            assert_eq!(label, [Some("organisation"), None, Some("media"), Some("expert")]);
-        });
+        with_scopes(
+            &[a1, d1, d2, d3, d4, e1, n0, n1],
+            &[snap("2012-10-10", 90_000), snap("2012-09-01", 80_000)],
+            &toml,
+            |s| {
+                let df = key_accounts(s).unwrap().collect().unwrap();
+                KEY_ACCOUNTS.check_computed(&df).unwrap();
+                let acc: Vec<&str> = df.column("account").unwrap().str().unwrap().iter().map(|v| v.unwrap()).collect();
+                assert_eq!(acc, ["deltawatch", "ghost", "newsroom", "u-eze"]);
+                let took: Vec<Option<bool>> = df.column("took_part").unwrap().bool().unwrap().iter().collect();
+                assert_eq!(took, [Some(true), Some(false), Some(false), Some(true)]);
+                // deltawatch: d1 original, d2 reply, d3 repost; d4 does not take part.
+                assert_eq!(col_i64(&df, "posts"), [Some(1), Some(0), Some(0), Some(1)]);
+                assert_eq!(col_i64(&df, "replies"), [Some(1), Some(0), Some(0), Some(0)]);
+                assert_eq!(col_i64(&df, "reposts"), [Some(1), Some(0), Some(0), Some(0)]);
+                // followers: deltawatch max(1200, 1250, 1300, 1400) = 1400 (d4 counts here);
+                // newsroom: only the 10-10 snapshot is in the window: 90 000; eze: no count.
+                assert_eq!(col_i64(&df, "followers"), [Some(1400), None, Some(90_000), None]);
+                // potential reach: deltawatch over d1..d3 = 1300; not taking part = 0; eze took
+                // part without a count = null.
+                assert_eq!(col_i64(&df, "potential_reach"), [Some(1300), Some(0), Some(0), None]);
+                let first: Vec<Option<i64>> = df.column("first_at").unwrap().datetime().unwrap().phys.iter().collect();
+                let us = |t: &str| Micros::parse_iso(t).map(|m| m.0);
+                // deltawatch's reply d2 (10-02 12:00) comes before d1 (10-03).
+                assert_eq!(first, [us("2012-10-02T12:00:00Z"), None, None, us("2012-10-04T08:00:00Z")]);
+                let label: Vec<Option<&str>> = df.column("label").unwrap().str().unwrap().iter().collect();
+                assert_eq!(label, [Some("organisation"), None, Some("media"), Some("expert")]);
+            },
+        );
     }
 
     #[test]

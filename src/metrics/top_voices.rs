@@ -36,8 +36,17 @@ pub const TOP_VOICES: super::registry::Table = super::registry::Table {
     name: "top_voices",
     key: &["campaign", "platform", "rank"],
     columns: &[
-        "campaign", "platform", "rank", "account_handle", "named", "named_because", "is_key", "followers", "posts",
-        "reposts_received", "engagements_received",
+        "campaign",
+        "platform",
+        "rank",
+        "account_handle",
+        "named",
+        "named_because",
+        "is_key",
+        "followers",
+        "posts",
+        "reposts_received",
+        "engagements_received",
     ],
     compute: super::registry::Compute::Scopes(top_voices),
 };
@@ -77,6 +86,9 @@ pub fn one_figure(n: i64) -> i64 {
     n / p * p
 }
 
+/// (platform, account id or `@handle`): who an author is; never written.
+type AuthorKey = (String, String);
+
 /// One author's taking-part collected posts, added up.
 #[derive(Default)]
 struct Voice {
@@ -110,7 +122,7 @@ fn top_voices_one(s: &Scope) -> PolarsResult<DataFrame> {
     let targets: Vec<(Option<&str>, &str)> = c.targets.iter().map(|t| (None, t.as_str())).collect();
     let target_who = Who::new(&targets, &known);
     // (platform, author key) → voice; BTreeMap: the key order is the last tie-break.
-    let mut voices: BTreeMap<(String, String), Voice> = BTreeMap::new();
+    let mut voices: BTreeMap<AuthorKey, Voice> = BTreeMap::new();
     for p in window_posts(s)?.into_iter().filter(|p| p.collected && p.takes_part) {
         let author = match (&p.account_id, &p.handle) {
             (Some(id), _) => id.clone(),
@@ -141,7 +153,7 @@ fn top_voices_one(s: &Scope) -> PolarsResult<DataFrame> {
         v.target |= target_who.find(&p.platform, h, id).is_some();
     }
     // Per platform, ranked.
-    let mut by_platform: BTreeMap<&str, Vec<(&(String, String), &Voice)>> = BTreeMap::new();
+    let mut by_platform: BTreeMap<&str, Vec<(&AuthorKey, &Voice)>> = BTreeMap::new();
     for (k, v) in &voices {
         by_platform.entry(k.0.as_str()).or_default().push((k, v));
     }
@@ -149,7 +161,9 @@ fn top_voices_one(s: &Scope) -> PolarsResult<DataFrame> {
     for (platform, mut list) in by_platform {
         // followers desc (None last), posts desc, author key asc.
         list.sort_by(|(ka, a), (kb, b)| {
-            b.followers.is_some().cmp(&a.followers.is_some())
+            b.followers
+                .is_some()
+                .cmp(&a.followers.is_some())
                 .then(b.followers.cmp(&a.followers))
                 .then(b.posts.cmp(&a.posts))
                 .then(ka.1.cmp(&kb.1))

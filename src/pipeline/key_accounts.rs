@@ -52,8 +52,9 @@ pub(super) fn apply(
         }
         list.extend(entries(src, &e.key_accounts, &key("key_accounts"))?);
         c.key_accounts = merge(list);
-        c.min_followers_to_name =
-            whole(src, &e.min_followers_to_name, &key("min_followers_to_name"))?.or(min_top).unwrap_or(MIN_FOLLOWERS_TO_NAME);
+        c.min_followers_to_name = whole(src, &e.min_followers_to_name, &key("min_followers_to_name"))?
+            .or(min_top)
+            .unwrap_or(MIN_FOLLOWERS_TO_NAME);
         c.top_voices = whole(src, &e.top_voices, &key("top_voices"))?.or(top_top).map_or(TOP_VOICES, |n| n as usize);
     }
     Ok(())
@@ -116,8 +117,9 @@ fn read_csv(
     at: &dyn Fn(&Path) -> PathBuf,
 ) -> Result<Vec<KeyAccount>, PipelineError> {
     let full = at(path.get_ref());
-    let text = std::fs::read_to_string(&full)
-        .map_err(|e| src.err(&path.span(), key, format!("cannot read the key accounts file {}: {e}", full.display())))?;
+    let text = std::fs::read_to_string(&full).map_err(|e| {
+        src.err(&path.span(), key, format!("cannot read the key accounts file {}: {e}", full.display()))
+    })?;
     let shown = full.display().to_string();
     let at_line = |line: u64, column: &str, msg: String| PipelineError {
         file: shown.clone(),

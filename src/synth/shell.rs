@@ -471,9 +471,23 @@ const NAMED_VOICES: &[NamedVoice] = &[
         followers: 18_400,
         location: "Port Harcourt, NG",
         tweets: &[
-            (0, 11, VoiceTweet::Original("Communities in Ogoniland have lived with Shell's spills for decades. We stand with them", (46, 5, 71, 3))),
+            (
+                0,
+                11,
+                VoiceTweet::Original(
+                    "Communities in Ogoniland have lived with Shell's spills for decades. We stand with them",
+                    (46, 5, 71, 3),
+                ),
+            ),
             (2, 9, VoiceTweet::Retweet),
-            (6, 17, VoiceTweet::Original("New photos from Bodo creek: the clean-up Shell promised has not started", (38, 7, 55, 4))),
+            (
+                6,
+                17,
+                VoiceTweet::Original(
+                    "New photos from Bodo creek: the clean-up Shell promised has not started",
+                    (38, 7, 55, 4),
+                ),
+            ),
         ],
     },
     NamedVoice {
@@ -483,7 +497,14 @@ const NAMED_VOICES: &[NamedVoice] = &[
         followers: 6_200,
         location: "Lagos, NG",
         tweets: &[
-            (1, 14, VoiceTweet::Original("Our spill log for the Delta: 200+ incidents on @Shell pipelines this year", (21, 2, 30, 1))),
+            (
+                1,
+                14,
+                VoiceTweet::Original(
+                    "Our spill log for the Delta: 200+ incidents on @Shell pipelines this year",
+                    (21, 2, 30, 1),
+                ),
+            ),
             (9, 10, VoiceTweet::Retweet),
         ],
     },
@@ -494,7 +515,14 @@ const NAMED_VOICES: &[NamedVoice] = &[
         followers: 9_800,
         location: "Ibadan, NG",
         tweets: &[
-            (3, 20, VoiceTweet::Original("Our soil samples from Bodo show hydrocarbons far above safe levels, years after the spill", (57, 9, 88, 6))),
+            (
+                3,
+                20,
+                VoiceTweet::Original(
+                    "Our soil samples from Bodo show hydrocarbons far above safe levels, years after the spill",
+                    (57, 9, 88, 6),
+                ),
+            ),
             (4, 8, VoiceTweet::Quote("Independent tests agree: the Delta needs a real clean-up")),
         ],
     },
@@ -504,7 +532,11 @@ const NAMED_VOICES: &[NamedVoice] = &[
         name: "Prof. Tunde Bakare",
         followers: 2_300,
         location: "Abuja, NG",
-        tweets: &[(7, 13, VoiceTweet::Reply("The law on spill compensation is clear. Companies must pay to clean up."))],
+        tweets: &[(
+            7,
+            13,
+            VoiceTweet::Reply("The law on spill compensation is clear. Companies must pay to clean up."),
+        )],
     },
     NamedVoice {
         id: 47_110_205,
@@ -512,7 +544,11 @@ const NAMED_VOICES: &[NamedVoice] = &[
         name: "Delta Daily",
         followers: 74_000,
         location: "Warri, NG",
-        tweets: &[(5, 7, VoiceTweet::Original("Campaigners turn Shell's slogan against it as spill anger grows", (64, 11, 92, 8)))],
+        tweets: &[(
+            5,
+            7,
+            VoiceTweet::Original("Campaigners turn Shell's slogan against it as spill anger grows", (64, 11, 92, 8)),
+        )],
     },
 ];
 
@@ -543,11 +579,11 @@ fn voice_tweets(d: NaiveDate, recent: &mut VecDeque<(Tweet, User)>, seq: &mut u6
             *seq += 1;
             let id = snowflake(t0, *seq);
             let base = bare_tweet(id, v.id, t0, "en");
-            let amnesty =
-                recent.iter().rev().find(|(t, _)| t.author_id == AMNESTY_ID && t.created_at < t0).cloned();
+            let amnesty = recent.iter().rev().find(|(t, _)| t.author_id == AMNESTY_ID && t.created_at < t0).cloned();
             match (what, amnesty) {
                 (VoiceTweet::Original(text, metrics), _) => {
-                    let mentions = if text.contains("@Shell") { vec![(TARGET.to_string(), SHELL_ID)] } else { Vec::new() };
+                    let mentions =
+                        if text.contains("@Shell") { vec![(TARGET.to_string(), SHELL_ID)] } else { Vec::new() };
                     let t = Tweet { text: format!("{text} #{HASHTAG}"), metrics, mentions, ..base };
                     recent.push_back((t.clone(), me.clone()));
                     out.push((t, vec![me], None));
