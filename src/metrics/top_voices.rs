@@ -14,6 +14,8 @@
 //! - Rank per (campaign, platform): followers descending (an author without a count last),
 //!   then posts descending, then the author's key ascending (deterministic; the key itself
 //!   is never written). The first `top_voices` ranks are kept (pipeline key, default 20).
+//! - `account_handle` of a named author: the handle of its latest post that has one, else,
+//!   for a key account, the account as the pipeline writes it.
 //! - Naming: an author is named when it is a key account of the campaign, one of its own
 //!   accounts (an own post), one of its targets (by handle or a known id), or has at least
 //!   `min_followers_to_name` followers (pipeline key, default 5,000); `named_because` says
@@ -101,7 +103,8 @@ struct Voice {
     engagements: (i64, i64),
     originals: i64,
     own: bool,
-    key: bool,
+    /// The key account it is (index in the campaign's list).
+    key: Option<usize>,
     target: bool,
 }
 
@@ -115,6 +118,11 @@ fn received((sum, n): (i64, i64), originals: i64) -> Option<i64> {
 
 fn top_voices_one(s: &Scope) -> PolarsResult<DataFrame> {
     let c = s.campaign;
+    // A named author's handle: of its latest post, else as the pipeline names the key
+    // account (posts that carry only an id).
+    let shown_handle = |v: &Voice| -> Option<String> {
+        v.handle.as_ref().map(|h| h.2.clone()).or_else(|| v.key.map(|i| c.key_accounts[i].account.clone()))
+    };
     let known = known_accounts(s)?;
     let keys: Vec<(Option<&str>, &str)> =
         c.key_accounts.iter().map(|k| (Some(k.platform.as_str()), k.account.as_str())).collect();
@@ -149,7 +157,7 @@ fn top_voices_one(s: &Scope) -> PolarsResult<DataFrame> {
             }
         }
         v.own |= p.own;
-        v.key |= key_who.find(&p.platform, h, id).is_some();
+        v.key = v.key.or(key_who.find(&p.platform, h, id));
         v.target |= target_who.find(&p.platform, h, id).is_some();
     }
     // Per platform, ranked.
@@ -173,7 +181,7 @@ fn top_voices_one(s: &Scope) -> PolarsResult<DataFrame> {
         }
     }
     let because = |v: &Voice| -> Option<&'static str> {
-        if v.key {
+        if v.key.is_some() {
             Some("key")
         } else if v.own {
             Some("own")
@@ -197,12 +205,12 @@ fn top_voices_one(s: &Scope) -> PolarsResult<DataFrame> {
                 "account_handle".into(),
                 rows.iter()
                     .zip(&named)
-                    .map(|((_, _, v), named)| if *named { v.handle.as_ref().map(|h| h.2.clone()) } else { None })
+                    .map(|((_, _, v), named)| if *named { shown_handle(v) } else { None })
                     .collect::<Vec<_>>(),
             ),
             Column::new("named".into(), named.clone()),
             Column::new("named_because".into(), rows.iter().map(|r| because(r.2)).collect::<Vec<_>>()),
-            Column::new("is_key".into(), rows.iter().map(|r| r.2.key).collect::<Vec<_>>()),
+            Column::new("is_key".into(), rows.iter().map(|r| r.2.key.is_some()).collect::<Vec<_>>()),
             Column::new(
                 "followers".into(),
                 rows.iter()
@@ -356,7 +364,13 @@ mod tests {
         });
         // All ranks: deltawatch (key, 900) is 4th, after bob and ann (4 870 each; bob has
         // more posts), and named though small; a reposter received 0; cat last, unnamed.
-        let toml = format!("{PIPE}key_accounts=[{{platform='twitter',account='deltawatch'}}]\n");
+        // eze, a key account named by id, posts without a handle (50 followers): shown by
+        // the id the pipeline gives, after deltawatch.
+        let toml = format!(
+            "{PIPE}key_accounts=[{{platform='twitter',account='deltawatch'}},{{platform='twitter',account='u-eze'}}]\n"
+        );
+        let mut e1 = tagged(post("e1", "eze", "2012-10-10T10:00:00Z", Some(50)));
+        e1.account_handle = None;
         let mut d1 = post("d1", "deltawatch", "2012-10-06T09:00:00Z", Some(900));
         (d1.is_repost, d1.reposted_post_id) = (Some(true), Some("a1".into()));
         let a1 = tagged(post("a1", "amnesty", "2012-10-02T09:00:00Z", Some(700_000)));
@@ -364,17 +378,17 @@ mod tests {
         let q1 = tagged(post("q1", "bob_private", "2012-10-08T09:00:00Z", Some(4_870)));
         let q2 = tagged(post("q2", "bob_private", "2012-10-09T09:00:00Z", Some(10)));
         let c1 = tagged(post("c1", "cat_private", "2012-10-08T10:00:00Z", None));
-        with_scopes(&[a1, d1, p1, q1, q2, c1], &[], &toml, |s| {
+        with_scopes(&[a1, d1, p1, q1, q2, c1, e1], &[], &toml, |s| {
             let df = top_voices(s).unwrap().collect().unwrap();
             let handles: Vec<Option<&str>> = df.column("account_handle").unwrap().str().unwrap().iter().collect();
-            assert_eq!(handles, [Some("amnesty"), None, None, Some("deltawatch"), None]);
+            assert_eq!(handles, [Some("amnesty"), None, None, Some("deltawatch"), Some("u-eze"), None]);
             let key: Vec<Option<bool>> = df.column("is_key").unwrap().bool().unwrap().iter().collect();
-            assert_eq!(key, [Some(false), Some(false), Some(false), Some(true), Some(false)]);
+            assert_eq!(key, [Some(false), Some(false), Some(false), Some(true), Some(true), Some(false)]);
             let rr: Vec<Option<i64>> = df.column("reposts_received").unwrap().i64().unwrap().iter().collect();
             // deltawatch only reposted: 0. The tagged posts without a shares figure: null.
-            assert_eq!(rr, [None, None, None, Some(0), None]);
+            assert_eq!(rr, [None, None, None, Some(0), None, None]);
             let f: Vec<Option<i64>> = df.column("followers").unwrap().i64().unwrap().iter().collect();
-            assert_eq!(f, [Some(700_000), Some(4_000), Some(4_000), Some(900), None]);
+            assert_eq!(f, [Some(700_000), Some(4_000), Some(4_000), Some(900), Some(50), None]);
         });
     }
 }
