@@ -26,7 +26,7 @@ use std::collections::{HashMap, HashSet};
 
 use polars::prelude::*;
 
-use super::scope::{lower, Scope};
+use super::scope::{lower, one_of, Scope};
 use crate::model::join_key;
 
 /// The `key_accounts` table (registry entry).
@@ -192,15 +192,19 @@ impl Who {
     }
 }
 
-/// (platform, account id, lower-case handle) of every account the lake names with both,
-/// from the posts and the accounts table.
-pub(crate) fn known_accounts(s: &Scope) -> PolarsResult<Vec<(String, String, String)>> {
+/// (platform, account id, lower-case handle) of every account the lake names with both and
+/// whose handle is one of `handles`, from the posts and the accounts table.
+pub(crate) fn known_accounts(s: &Scope, handles: &[String]) -> PolarsResult<Vec<(String, String, String)>> {
+    if handles.is_empty() {
+        return Ok(Vec::new());
+    }
     let pick = |lf: LazyFrame| {
         lf.select([
             col("platform"),
             col("account_id"),
             lower(col("account_handle")).str().strip_chars_start(lit("@")).alias("handle"),
         ])
+        .filter(one_of(col("handle"), handles))
     };
     let df = concat([pick(s.posts.clone()), pick(s.accounts.clone())], UnionArgs::default())?
         .drop_nulls(None)
@@ -271,7 +275,10 @@ fn key_accounts_one(s: &Scope) -> PolarsResult<DataFrame> {
     let c = s.campaign;
     let named: Vec<(Option<&str>, &str)> =
         c.key_accounts.iter().map(|k| (Some(k.platform.as_str()), k.account.as_str())).collect();
-    let who = Who::new(&named, &known_accounts(s)?);
+    let clock = crate::timing::Clock::new(format!("  key_accounts {}: ", c.id));
+    let handles: Vec<String> = c.key_accounts.iter().map(|k| k.account.clone()).collect();
+    let who = Who::new(&named, &known_accounts(s, &handles)?);
+    clock.mark("known accounts");
     let mut tally = vec![Tally::default(); c.key_accounts.len()];
     for p in window_posts(s)? {
         let Some(i) = who.find(&p.platform, p.handle.as_deref(), p.account_id.as_deref()) else { continue };
@@ -292,6 +299,7 @@ fn key_accounts_one(s: &Scope) -> PolarsResult<DataFrame> {
         }
         t.reach = max_opt(t.reach, p.followers);
     }
+    clock.mark("posts");
     // Follower counts of the accounts table dated in the window.
     let acc = s
         .accounts

@@ -123,7 +123,10 @@ fn top_voices_one(s: &Scope) -> PolarsResult<DataFrame> {
     let shown_handle = |v: &Voice| -> Option<String> {
         v.handle.as_ref().map(|h| h.2.clone()).or_else(|| v.key.map(|i| c.key_accounts[i].account.clone()))
     };
-    let known = known_accounts(s)?;
+    let clock = crate::timing::Clock::new(format!("  top_voices {}: ", c.id));
+    let handles: Vec<String> = c.key_accounts.iter().map(|k| k.account.clone()).chain(c.targets.clone()).collect();
+    let known = known_accounts(s, &handles)?;
+    clock.mark("known accounts");
     let keys: Vec<(Option<&str>, &str)> =
         c.key_accounts.iter().map(|k| (Some(k.platform.as_str()), k.account.as_str())).collect();
     let key_who = Who::new(&keys, &known);
@@ -131,7 +134,9 @@ fn top_voices_one(s: &Scope) -> PolarsResult<DataFrame> {
     let target_who = Who::new(&targets, &known);
     // (platform, author key) → voice; BTreeMap: the key order is the last tie-break.
     let mut voices: BTreeMap<AuthorKey, Voice> = BTreeMap::new();
-    for p in window_posts(s)?.into_iter().filter(|p| p.collected && p.takes_part) {
+    let posts = window_posts(s)?;
+    clock.mark("window posts");
+    for p in posts.into_iter().filter(|p| p.collected && p.takes_part) {
         let author = match (&p.account_id, &p.handle) {
             (Some(id), _) => id.clone(),
             (None, Some(h)) => format!("@{h}"),
@@ -160,6 +165,7 @@ fn top_voices_one(s: &Scope) -> PolarsResult<DataFrame> {
         v.key = v.key.or(key_who.find(&p.platform, h, id));
         v.target |= target_who.find(&p.platform, h, id).is_some();
     }
+    clock.mark("voices");
     // Per platform, ranked.
     let mut by_platform: BTreeMap<&str, Vec<(&AuthorKey, &Voice)>> = BTreeMap::new();
     for (k, v) in &voices {
