@@ -967,6 +967,37 @@ mod tests {
         assert_eq!(e.to_string(), "metric table reach_window: no column 'unique_reach_high'");
     }
 
+    /// Key accounts show as "n of N" in the headline; the top voices table shows the first
+    /// ten ranks, an unnamed author as "not named".
+    #[test]
+    fn key_accounts_of_total_and_unnamed_voices() {
+        let camp = serde_json::json!({ "name": "Shell", "figures": {
+            "key_accounts_participating": { "value": 5, "method": "m" },
+            "key_accounts_total": { "value": 9, "method": "m" } } });
+        let blocks = headline(&[&camp]);
+        let Some(Block::Table(t)) = blocks.iter().find(|b| matches!(b, Block::Table(_))) else { panic!("{blocks:?}") };
+        let row = t.rows.iter().find(|r| r[0] == "Key accounts that took part").unwrap();
+        assert_eq!(row[1], "5 of 9");
+
+        let voices = SECTIONS.iter().find(|s| s.anchor == "top-voices").unwrap();
+        // Ranks 1..12: rank 2 unnamed, ranks 11 and 12 beyond the report's ten.
+        let n = 12;
+        let df = df!(
+            "campaign" => vec!["s"; n], "platform" => vec!["twitter"; n], "rank" => (1..=n as i64).collect::<Vec<_>>(),
+            "account_handle" => (1..=n).map(|i| (i != 2).then(|| format!("a{i}"))).collect::<Vec<_>>(),
+            "named" => (1..=n).map(|i| i != 2).collect::<Vec<_>>(),
+            "named_because" => (1..=n).map(|i| (i != 2).then_some("followers")).collect::<Vec<_>>(),
+            "is_key" => vec![false; n], "followers" => vec![Some(9_000i64); n], "posts" => vec![1i64; n],
+            "reposts_received" => vec![None::<i64>; n], "engagements_received" => vec![0i64; n]
+        )
+        .unwrap();
+        let blocks = section(voices, &metrics("top_voices", df), &[], &[]).unwrap();
+        let Some(Block::Table(t)) = blocks.iter().find(|b| matches!(b, Block::Table(_))) else { panic!("{blocks:?}") };
+        assert_eq!(t.rows.len(), 10);
+        assert_eq!(t.rows[1][3], "not named");
+        assert_eq!(t.rows[0][3..7], ["a1", "followers", "no", "9,000"]);
+    }
+
     /// A summary's input column is checked the same way.
     #[test]
     fn a_summary_missing_an_input_column_fails() {
