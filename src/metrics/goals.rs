@@ -151,6 +151,7 @@ pub static METRICS: &[Metric] = &[
     m("facebook_uplift_rel", AtLeast, Number, "Facebook referral uplift", Source::Kpi("facebook_uplift_rel"), daily(0, facebook_uplift_rel)),
     m("followers_gained", AtLeast, Count, "Followers gained", Source::Kpi("followers_gained"), None),
     m("followers_above_projection", AtLeast, Number, "Followers above the earlier trend", Source::Kpi("followers_above_projection"), None),
+    m("key_accounts_participating", AtLeast, Count, "Key accounts that took part", Source::Kpi("key_accounts_participating"), None),
 ];
 
 /// The goal metric called `name`.

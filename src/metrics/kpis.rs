@@ -13,7 +13,7 @@ use polars::prelude::*;
 use serde_json::{json, Map, Value};
 
 use super::registry::{Compute, Done, Table};
-use super::{comparison, goals, growth, hashtags, ladder, reach, signups, stats, uplift, Scope};
+use super::{comparison, goals, growth, hashtags, key_accounts, ladder, reach, signups, stats, uplift, Scope};
 
 /// The `campaign_kpis` table (registry entry): the headline figures of `metrics.json`.
 pub const CAMPAIGN_KPIS: Table = Table {
@@ -46,6 +46,8 @@ pub const CAMPAIGN_KPIS: Table = Table {
         "followers_above_projection",
         "followers_above_projection_low",
         "followers_above_projection_high",
+        "key_accounts_participating",
+        "key_accounts_total",
         "goals_met",
         "goals_total",
     ],
@@ -217,6 +219,7 @@ pub(crate) fn figures(d: &Done<'_>, s: &Scope<'_>) -> Result<Figures> {
     }
     let followers = comparison::followers_at_launch(s)?;
     let grow = growth::headline(d.table(&growth::GROWTH)?, c)?;
+    let (key_part, key_total) = key_accounts::participating(d.table(&key_accounts::KEY_ACCOUNTS)?, c)?;
     let row = json!({
         "campaign": id,
         "name": c.name,
@@ -244,6 +247,8 @@ pub(crate) fn figures(d: &Done<'_>, s: &Scope<'_>) -> Result<Figures> {
         "followers_above_projection": grow.followers_above_projection,
         "followers_above_projection_low": grow.followers_above_projection_low,
         "followers_above_projection_high": grow.followers_above_projection_high,
+        "key_accounts_participating": key_part,
+        "key_accounts_total": key_total,
     });
     let row = row.as_object().expect("object").clone();
     let f = |k: &str| row.get(k).cloned().unwrap_or(Value::Null);
@@ -282,6 +287,8 @@ pub(crate) fn figures(d: &Done<'_>, s: &Scope<'_>) -> Result<Figures> {
         "followers_above_projection": figure(f("followers_above_projection"), &grow.above_note, &grow.above_note),
         "followers_above_projection_low": figure(f("followers_above_projection_low"), "low end of the 95% prediction interval of followers_above_projection (docs/metrics.md#follower-growth)", &grow.above_note),
         "followers_above_projection_high": figure(f("followers_above_projection_high"), "high end of the 95% prediction interval of followers_above_projection (docs/metrics.md#follower-growth)", &grow.above_note),
+        "key_accounts_participating": figure(f("key_accounts_participating"), "key accounts with a campaign post, or a reply to, quote or repost of one, in the window (docs/metrics.md#key-accounts)", "the campaign names no key account"),
+        "key_accounts_total": figure(f("key_accounts_total"), "key accounts the pipeline names for the campaign", "the campaign names no key account"),
     });
     Ok(Figures { row, figures, uplift_method, warnings, growth: grow.accounts_json(c) })
 }
@@ -317,6 +324,8 @@ fn kind(column: &str) -> Option<Kind> {
         | "new_supporters"
         | "followers_at_launch"
         | "followers_gained"
+        | "key_accounts_participating"
+        | "key_accounts_total"
         | "goals_met"
         | "goals_total" => Kind::Int,
         "social_uplift_sessions"

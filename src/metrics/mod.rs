@@ -16,6 +16,7 @@ pub mod engagement;
 pub mod growth;
 pub mod goals;
 pub mod hashtags;
+pub mod key_accounts;
 pub mod kpis;
 pub mod ladder;
 pub mod languages;
@@ -27,6 +28,7 @@ pub mod registry;
 pub mod scope;
 pub mod signups;
 pub mod stats;
+pub mod top_voices;
 pub mod uplift;
 
 use std::path::Path;

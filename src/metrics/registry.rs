@@ -89,6 +89,8 @@ pub static TABLES: &[&Table] = &[
     &comparison::CAMPAIGN_COMPARISON,
     &languages::BY_LANGUAGE,
     &countries::BY_COUNTRY,
+    &super::key_accounts::KEY_ACCOUNTS,
+    &super::top_voices::TOP_VOICES,
     &growth::GROWTH,
     &benchmarks::BENCHMARKS,
     &records::RECORDS,

@@ -547,6 +547,9 @@ pub(super) mod tests {
             project_to: d(window.1),
             goals: vec![],
             milestones: vec![],
+            key_accounts: vec![],
+            min_followers_to_name: 5000,
+            top_voices: 20,
         }
     }
 

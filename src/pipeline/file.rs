@@ -35,6 +35,25 @@ pub struct PipelineFile {
     /// The published benchmarks file (docs/metrics.md#benchmarks). Default
     /// `data/benchmarks.toml` in the project folder; an absent file gives no published rows.
     pub benchmarks: Option<PathBuf>,
+    /// Key accounts of every campaign (docs/pipeline.md#key-accounts).
+    #[serde(default)]
+    pub key_accounts: Vec<Spanned<KeyAccountEntry>>,
+    /// A CSV of key accounts of every campaign (columns platform, account, label).
+    pub key_accounts_file: Option<Spanned<PathBuf>>,
+    /// The follower count from which an author is named in `top_voices` (default 5,000).
+    pub min_followers_to_name: Option<Spanned<i64>>,
+    /// Ranks kept per campaign and platform in `top_voices` (default 20).
+    pub top_voices: Option<Spanned<i64>>,
+}
+
+/// One key account as written: `{ platform = "twitter", account = "@x", label = "media" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyAccountEntry {
+    pub platform: String,
+    /// A handle (with or without `@`, any case) or an account id.
+    pub account: String,
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -113,6 +132,12 @@ pub struct CampaignEntry {
     /// Dated events drawn on the daily charts and listed in the report.
     #[serde(default)]
     pub milestones: Vec<Spanned<MilestoneEntry>>,
+    /// This campaign's key accounts, beside the pipeline's shared ones.
+    #[serde(default)]
+    pub key_accounts: Vec<Spanned<KeyAccountEntry>>,
+    pub key_accounts_file: Option<Spanned<PathBuf>>,
+    pub min_followers_to_name: Option<Spanned<i64>>,
+    pub top_voices: Option<Spanned<i64>>,
 }
 
 /// One `[[campaigns.goals]]`, as written; checked by [`super::goals::check`].
@@ -211,8 +236,9 @@ pub(super) fn check(path: &Path, src: &Src, file: PipelineFile) -> Result<Pipeli
     let at = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
     let output = at(&file.output.dir);
     let lake = file.lake.as_deref().map(at).unwrap_or_else(|| output.join("lake"));
-    let (campaigns, spans) = campaigns(src, &file)?;
+    let (mut campaigns, spans) = campaigns(src, &file)?;
     neutral_baselines(src, &campaigns, &spans)?;
+    super::key_accounts::apply(src, &file, &at, &mut campaigns)?;
     let ladder = ladder(src, &file)?;
     let inputs = inputs(src, &file, &campaigns, &at)?;
     let benchmarks_path = at(file.benchmarks.as_deref().unwrap_or(Path::new("data/benchmarks.toml")));
@@ -322,6 +348,10 @@ fn campaigns(src: &Src, file: &PipelineFile) -> Result<(Vec<Campaign>, Vec<Span>
             project_to,
             goals: super::goals::check(src, i, c, start, end)?,
             milestones: milestones(src, &c.milestones, &tz, &key)?,
+            // Set by key_accounts::apply.
+            key_accounts: Vec::new(),
+            min_followers_to_name: super::key_accounts::MIN_FOLLOWERS_TO_NAME,
+            top_voices: super::key_accounts::TOP_VOICES,
         });
         spans.push(span);
     }

@@ -9,6 +9,7 @@
 pub mod benchmarks;
 pub mod file;
 mod goals;
+mod key_accounts;
 pub mod run;
 
 use std::path::{Path, PathBuf};
@@ -113,6 +114,14 @@ impl Pipeline {
             }
             if !c.goals.is_empty() {
                 let _ = writeln!(o, "    goals: {}", c.goals.iter().map(goals::describe).collect::<Vec<_>>().join("; "));
+            }
+            if !c.key_accounts.is_empty() {
+                let list: Vec<String> = c
+                    .key_accounts
+                    .iter()
+                    .map(|k| format!("{} {}{}", k.platform, k.account, k.label.as_ref().map(|l| format!(" ({l})")).unwrap_or_default()))
+                    .collect();
+                let _ = writeln!(o, "    key accounts ({}): {}", list.len(), list.join(", "));
             }
         }
         let _ = writeln!(o, "ladder ({}-day periods):", self.ladder.period_days);

@@ -65,6 +65,8 @@ pub enum Section {
     Records,
     Languages,
     Countries,
+    /// Key accounts and top voices (no chart).
+    Voices,
 }
 
 /// One rendered chart: the same picture as SVG (inlined in report.html) and PNG

@@ -33,6 +33,14 @@ pub struct Campaign {
     pub goals: Vec<Goal>,
     /// Dated events (`[[campaigns.milestones]]`), in the pipeline's order.
     pub milestones: Vec<Milestone>,
+    /// Accounts whose taking part is measured (docs/metrics.md#key-accounts): the pipeline's
+    /// shared ones and the campaign's own, by (platform, account), later entries winning.
+    pub key_accounts: Vec<KeyAccount>,
+    /// An author of campaign posts with at least this many followers is named in
+    /// `top_voices` (docs/metrics.md#top-voices); default 5,000.
+    pub min_followers_to_name: i64,
+    /// Ranks kept per (campaign, platform) in `top_voices`; default 20.
+    pub top_voices: usize,
 }
 
 /// A checked goal: a figure of [`crate::metrics::goals::METRICS`] and the value it should
@@ -62,6 +70,17 @@ pub struct Milestone {
     pub label: String,
     /// `press_release`, `target_action`, `offline_event` or any other word.
     pub kind: String,
+}
+
+/// A key account of a campaign (docs/metrics.md#key-accounts).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyAccount {
+    /// Lower-case.
+    pub platform: String,
+    /// A handle (lower-case, without `@`) or an account id.
+    pub account: String,
+    /// `organisation`, `expert`, `media`, `official` or any text; None when not given.
+    pub label: Option<String>,
 }
 
 impl Campaign {

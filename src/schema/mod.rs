@@ -8,6 +8,6 @@ pub mod country;
 pub mod model;
 pub mod record;
 
-pub use campaign::{Campaign, Ladder, Milestone, Rung};
+pub use campaign::{Campaign, KeyAccount, Ladder, Milestone, Rung};
 pub use model::*;
 pub use record::{limit_repeats, Out, Reject, Repeat, Repeats, Warning};

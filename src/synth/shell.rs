@@ -9,7 +9,8 @@
 //! traffic (UA), Action Network petition signatures, and the CRM's earlier actions (by
 //! e-mail). Supporters are population `shell` of [`people`]: the same low indices are the
 //! most active everywhere, so many who liked or retweeted in September speak up or sign in
-//! October (ladder climbs).
+//! October (ladder climbs). A few named organisations, experts and media (fictional) join
+//! in during the window ([`NAMED_VOICES`]): the demo's key accounts.
 
 use std::collections::VecDeque;
 use std::io::{self, Write};
@@ -288,6 +289,7 @@ fn write_collection(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
         if d < start() {
             day_tweets.push(shell_marketing(&mut rng, d, &mut seq));
         }
+        day_tweets.extend(voice_tweets(d, &mut recent, &mut seq));
         supporter_tweets(g, &mut rng, d, n_sup, &mut recent, &mut seq, &mut day_tweets);
         if d == reply_day {
             day_tweets.extend(shell_exchange(g, d, &mut seq));
@@ -303,20 +305,8 @@ fn shell_marketing(rng: &mut StdRng, d: NaiveDate, seq: &mut u64) -> DayTweet {
     *seq += 1;
     let id = snowflake(t0, *seq);
     let text = format!("{} #{HASHTAG}", SHELL_MARKETING[rng.gen_range(0..SHELL_MARKETING.len())]);
-    let t = Tweet {
-        id,
-        author_id: SHELL_ID,
-        text,
-        created_at: t0,
-        lang: "en",
-        referenced: None,
-        in_reply_to_user_id: None,
-        conversation_id: id,
-        media: None,
-        urls: Vec::new(),
-        metrics: (rng.gen_range(5..40), rng.gen_range(0..10), rng.gen_range(10..90), 0),
-        mentions: Vec::new(),
-    };
+    let metrics = (rng.gen_range(5..40), rng.gen_range(0..10), rng.gen_range(10..90), 0);
+    let t = Tweet { text, metrics, ..bare_tweet(id, SHELL_ID, t0, "en") };
     (t, vec![shell_user(d)], None)
 }
 
@@ -373,20 +363,7 @@ fn supporter_tweet(
         *pick(rng, &[("retweet", 60), ("reply", 25), ("original", 15)])
     };
     let id = snowflake(t0, seq);
-    let base = Tweet {
-        id,
-        author_id: me.id,
-        text: String::new(),
-        created_at: t0,
-        lang: p.lang,
-        referenced: None,
-        in_reply_to_user_id: None,
-        conversation_id: id,
-        media: None,
-        urls: Vec::new(),
-        metrics: (0, 0, 0, 0),
-        mentions: Vec::new(),
-    };
+    let base = bare_tweet(id, me.id, t0, p.lang);
     let small = |rng: &mut StdRng| {
         let likes = lognormal(rng, 1.5, 1.2).floor() as u64;
         (likes / 3, likes / 4, likes, 0)
@@ -398,10 +375,7 @@ fn supporter_tweet(
     };
     match (kind, pick_recent(rng, recent)) {
         ("retweet", Some((orig, author))) => {
-            let mut text = format!("RT @{}: {}", author.username, orig.text);
-            if text.chars().count() > 140 {
-                text = text.chars().take(139).collect::<String>() + "…";
-            }
+            let text = retweet_text(&author, &orig);
             let t = Tweet {
                 text,
                 lang: orig.lang,
@@ -457,6 +431,230 @@ fn supporter_tweet(
             }
             (t, vec![me], None)
         }
+    }
+}
+
+// ---------------------------------------------------------------- named voices
+
+/// What a named voice tweets on a day of the window.
+#[derive(Clone, Copy)]
+enum VoiceTweet {
+    /// An original with the hashtag (and `@Shell` when the text names it), which supporters
+    /// may then retweet: (retweets, replies, likes, quotes) it gets.
+    Original(&'static str, (u64, u64, u64, u64)),
+    /// A retweet of Amnesty's latest tweet.
+    Retweet,
+    /// A quote of Amnesty's latest tweet.
+    Quote(&'static str),
+    /// A reply to Amnesty's latest tweet, without the hashtag.
+    Reply(&'static str),
+}
+
+/// An organisation, expert or media account that joined the campaign (fictional): the demo
+/// pipeline lists them as key accounts, beside a few that stayed silent and never appear.
+struct NamedVoice {
+    id: u64,
+    handle: &'static str,
+    name: &'static str,
+    followers: u64,
+    location: &'static str,
+    /// (day of the window, 0 = 1 October; local hour; what).
+    tweets: &'static [(i64, i64, VoiceTweet)],
+}
+
+/// The named voices (ids below every supporter's, which start at 100,000,000).
+const NAMED_VOICES: &[NamedVoice] = &[
+    NamedVoice {
+        id: 47_110_201,
+        handle: "DeltaWatchNG",
+        name: "Niger Delta Watch",
+        followers: 18_400,
+        location: "Port Harcourt, NG",
+        tweets: &[
+            (
+                0,
+                11,
+                VoiceTweet::Original(
+                    "Communities in Ogoniland have lived with Shell's spills for decades. We stand with them",
+                    (46, 5, 71, 3),
+                ),
+            ),
+            (2, 9, VoiceTweet::Retweet),
+            (
+                6,
+                17,
+                VoiceTweet::Original(
+                    "New photos from Bodo creek: the clean-up Shell promised has not started",
+                    (38, 7, 55, 4),
+                ),
+            ),
+        ],
+    },
+    NamedVoice {
+        id: 47_110_202,
+        handle: "OilSpillMonitor",
+        name: "Oil Spill Monitor",
+        followers: 6_200,
+        location: "Lagos, NG",
+        tweets: &[
+            (
+                1,
+                14,
+                VoiceTweet::Original(
+                    "Our spill log for the Delta: 200+ incidents on @Shell pipelines this year",
+                    (21, 2, 30, 1),
+                ),
+            ),
+            (9, 10, VoiceTweet::Retweet),
+        ],
+    },
+    NamedVoice {
+        id: 47_110_203,
+        handle: "Dr_NgoziEze",
+        name: "Dr Ngozi Eze",
+        followers: 9_800,
+        location: "Ibadan, NG",
+        tweets: &[
+            (
+                3,
+                20,
+                VoiceTweet::Original(
+                    "Our soil samples from Bodo show hydrocarbons far above safe levels, years after the spill",
+                    (57, 9, 88, 6),
+                ),
+            ),
+            (4, 8, VoiceTweet::Quote("Independent tests agree: the Delta needs a real clean-up")),
+        ],
+    },
+    NamedVoice {
+        id: 47_110_204,
+        handle: "EnvLawProf",
+        name: "Prof. Tunde Bakare",
+        followers: 2_300,
+        location: "Abuja, NG",
+        tweets: &[(
+            7,
+            13,
+            VoiceTweet::Reply("The law on spill compensation is clear. Companies must pay to clean up."),
+        )],
+    },
+    NamedVoice {
+        id: 47_110_205,
+        handle: "DeltaDailyNews",
+        name: "Delta Daily",
+        followers: 74_000,
+        location: "Warri, NG",
+        tweets: &[(
+            5,
+            7,
+            VoiceTweet::Original("Campaigners turn Shell's slogan against it as spill anger grows", (64, 11, 92, 8)),
+        )],
+    },
+];
+
+fn voice_user(v: &NamedVoice, d: NaiveDate) -> User {
+    let k = (d - day(2012, 9, 1)).num_days().max(0) as u64;
+    User {
+        id: v.id,
+        username: v.handle.into(),
+        name: v.name.into(),
+        followers: v.followers + 20 * k,
+        following: 800,
+        tweets: 3_000 + 3 * k,
+        created_at: midnight(day(2010, 3, 1), 0) + Duration::days((v.id % 400) as i64),
+        verified: v.followers >= 50_000,
+        location: v.location,
+    }
+}
+
+/// The named voices' tweets of day `d` (fixed: no random draw); their originals join
+/// `recent`, so supporters retweet them.
+fn voice_tweets(d: NaiveDate, recent: &mut VecDeque<(Tweet, User)>, seq: &mut u64) -> Vec<DayTweet> {
+    let k = (d - start()).num_days();
+    let mut out = Vec::new();
+    for v in NAMED_VOICES {
+        for &(_, hour, what) in v.tweets.iter().filter(|t| t.0 == k) {
+            let me = voice_user(v, d);
+            let t0 = midnight(d, UTC_OFFSET_H) + Duration::hours(hour) + Duration::minutes(7 * (v.id % 8) as i64);
+            *seq += 1;
+            let id = snowflake(t0, *seq);
+            let base = bare_tweet(id, v.id, t0, "en");
+            let amnesty = recent.iter().rev().find(|(t, _)| t.author_id == AMNESTY_ID && t.created_at < t0).cloned();
+            match (what, amnesty) {
+                (VoiceTweet::Original(text, metrics), _) => {
+                    let mentions =
+                        if text.contains("@Shell") { vec![(TARGET.to_string(), SHELL_ID)] } else { Vec::new() };
+                    let t = Tweet { text: format!("{text} #{HASHTAG}"), metrics, mentions, ..base };
+                    recent.push_back((t.clone(), me.clone()));
+                    out.push((t, vec![me], None));
+                }
+                (VoiceTweet::Retweet, Some((orig, author))) => {
+                    let text = retweet_text(&author, &orig);
+                    let t = Tweet {
+                        text,
+                        referenced: Some(("retweeted", orig.id)),
+                        metrics: (orig.metrics.0, 0, 0, 0),
+                        mentions: vec![(author.username.clone(), author.id)],
+                        ..base
+                    };
+                    out.push((t, vec![me, author], Some(orig)));
+                }
+                (VoiceTweet::Quote(words), Some((orig, author))) => {
+                    let tco = format!("https://t.co/{}", short(*seq));
+                    let link = format!("https://twitter.com/{}/status/{}", author.username, orig.id);
+                    let t = Tweet {
+                        text: format!("{words} #{HASHTAG} {tco}"),
+                        referenced: Some(("quoted", orig.id)),
+                        urls: vec![(tco, link)],
+                        metrics: (12, 2, 25, 1),
+                        ..base
+                    };
+                    out.push((t, vec![me, author], Some(orig)));
+                }
+                (VoiceTweet::Reply(words), Some((orig, author))) => {
+                    let t = Tweet {
+                        text: format!("@{} {words}", author.username),
+                        referenced: Some(("replied_to", orig.id)),
+                        in_reply_to_user_id: Some(author.id),
+                        conversation_id: orig.conversation_id,
+                        mentions: vec![(author.username.clone(), author.id)],
+                        metrics: (9, 3, 17, 0),
+                        ..base
+                    };
+                    out.push((t, vec![me, author], Some(orig)));
+                }
+                (_, None) => {}
+            }
+        }
+    }
+    out
+}
+
+/// A tweet of `author_id` at `t0` with nothing in it yet: no text, figures or references.
+fn bare_tweet(id: u64, author_id: u64, t0: DateTime<Utc>, lang: &'static str) -> Tweet {
+    Tweet {
+        id,
+        author_id,
+        text: String::new(),
+        created_at: t0,
+        lang,
+        referenced: None,
+        in_reply_to_user_id: None,
+        conversation_id: id,
+        media: None,
+        urls: Vec::new(),
+        metrics: (0, 0, 0, 0),
+        mentions: Vec::new(),
+    }
+}
+
+/// A retweet's text: `RT @author: text`, cut to 140 characters.
+fn retweet_text(author: &User, orig: &Tweet) -> String {
+    let text = format!("RT @{}: {}", author.username, orig.text);
+    if text.chars().count() > 140 {
+        text.chars().take(139).collect::<String>() + "…"
+    } else {
+        text
     }
 }
 

@@ -38,6 +38,14 @@ fn real_samples_through_analyze_and_same_bytes_twice() {
     // (includes.users public_metrics) = 3,344,556.
     let hd = duckdb(&o, "print(duckdb.sql(f\"select hashtag, day::VARCHAR, posts, reposts, authors, new_authors, potential_reach from read_parquet('{LAKE}/metrics/hashtag_daily.parquet')\").fetchall())");
     assert_eq!(hd, "[('brexit', '2021-09-22', 33, 67, 98, 98, 3344556)]");
+    // Top voices: the 98 authors' follower counts (includes.users) ranked, the first 20 kept;
+    // 12 have 5,000 or more and are named; the 8 others (4,687 … 3,774) show no handle and
+    // their counts rounded down to one significant figure.
+    let tv = duckdb(&o, "print(duckdb.sql(f\"select count(*), count(account_handle), list(followers order by rank) from read_parquet('{LAKE}/metrics/top_voices.parquet')\").fetchall())");
+    assert_eq!(
+        tv,
+        "[(20, 12, [3090058, 34920, 20085, 15441, 13416, 9390, 8703, 8565, 7790, 5671, 5344, 5009, 4000, 4000, 4000, 4000, 4000, 3000, 3000, 3000])]"
+    );
     let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(o.join("metrics.json")).unwrap()).unwrap();
     let f = &m["campaigns"][0]["figures"];
     assert_eq!(f["hashtag_potential_reach"]["value"], 3344556);

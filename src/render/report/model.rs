@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::support::{thousands, thousands_i64};
 use crate::metrics::registry::Table as MetricTable;
-use crate::metrics::{benchmarks, comparison, countries, engagement, growth, hashtags, ladder, languages, press, reach, records, signups, uplift};
+use crate::metrics::{benchmarks, comparison, countries, engagement, growth, hashtags, key_accounts, ladder, languages, press, reach, records, signups, top_voices, uplift};
 use crate::render::{Chart, Metrics, Section};
 
 /// Where the report's inputs came from: shown in its Method and provenance section.
@@ -98,6 +98,7 @@ pub(super) const KPIS: &[(&str, &str, Fmt)] = &[
     ("signups_first_week", "Sign-ups in the first week", Fmt::Int),
     ("target_responded", "Target responded", Fmt::Bool),
     ("target_latency_hours", "Target's response time", Fmt::Hours),
+    ("key_accounts_participating", "Key accounts that took part", Fmt::OutOf("key_accounts_total")),
     ("goals_met", "Goals met", Fmt::Int),
     ("goals_total", "Goals set", Fmt::Int),
 ];
@@ -119,6 +120,8 @@ pub(super) enum Fmt {
     Bool,
     Hours,
     Str,
+    /// An integer "n of N", N being the campaign's figure named here (headline only).
+    OutOf(&'static str),
 }
 
 fn fmt_f64(v: f64, f: Fmt) -> String {
@@ -138,6 +141,7 @@ fn fmt_f64(v: f64, f: Fmt) -> String {
         Fmt::Rel => format!("{:+.1}%", v * 100.0),
         Fmt::Pct => format!("{:.2}%", v * 100.0),
         Fmt::F1 | Fmt::Str | Fmt::Bool => format!("{v:.1}"),
+        Fmt::OutOf(_) => fmt_f64(v, Fmt::Int),
         Fmt::F2 => format!("{v:.2}"),
         Fmt::Hours => {
             if v.abs() < 48.0 {
@@ -286,7 +290,17 @@ fn headline(camps: &[&Value]) -> Vec<Block> {
         for (ci, c) in camps.iter().enumerate() {
             let fig = c.get("figures").and_then(|x| x.get(*key));
             let value = fig.and_then(|x| x.get("value")).unwrap_or(&Value::Null);
-            match fmt_json(value, *f) {
+            let shown = match f {
+                Fmt::OutOf(total) => fmt_json(value, *f).map(|n| {
+                    let t = c.get("figures").and_then(|x| x.get(*total)).and_then(|x| x.get("value"));
+                    match t.and_then(|t| fmt_json(t, Fmt::Int)) {
+                        Some(t) => format!("{n} of {t}"),
+                        None => n,
+                    }
+                }),
+                _ => fmt_json(value, *f),
+            };
+            match shown {
                 Some(text) => {
                     row.push(text);
                     above[ci] = None;
@@ -722,6 +736,59 @@ static SECTIONS: &[SectionSpec] = &[
         charts: Section::Countries,
         no_chart: NoChart::PerCampaign { reason_of: None, otherwise: "no campaign action names a country" },
     },
+    SectionSpec {
+        heading: "Key accounts",
+        anchor: "key-accounts",
+        parts: &[
+            Part::Para(
+                "The accounts the pipeline names as key to each campaign (organisations, experts, media, officials) \
+                 and whether they took part: a campaign post of theirs in the window, or a reply to, quote or repost \
+                 of one. Potential reach is the largest follower count on those posts (0 for an account that did not \
+                 take part); followers is the largest count seen in the window.",
+            ),
+            Part::Method("Key accounts"),
+            Part::Table(TableView::Columns {
+                table: &key_accounts::KEY_ACCOUNTS,
+                cols: &[
+                    ("campaign", "Campaign", Fmt::Str),
+                    ("platform", "Platform", Fmt::Str),
+                    ("account", "Account", Fmt::Str),
+                    ("label", "Label", Fmt::Str),
+                    ("took_part", "Took part", Fmt::Bool),
+                    ("first_at", "First", Fmt::Str),
+                    ("posts", "Posts", Fmt::Int),
+                    ("reposts", "Reposts", Fmt::Int),
+                    ("replies", "Replies", Fmt::Int),
+                    ("followers", "Followers", Fmt::Int),
+                    ("potential_reach", "Potential reach", Fmt::Int),
+                ],
+            }),
+        ],
+        charts: Section::Voices,
+        no_chart: NoChart::Never,
+    },
+    SectionSpec {
+        heading: "Top voices",
+        anchor: "top-voices",
+        parts: &[
+            Part::Para(
+                "The authors of collected posts that took part in each campaign, ranked by followers (then posts), \
+                 the first ten per platform. Supporters are people, not audiences: an account is named only when it \
+                 is a key account, an own account or a target of the campaign, or has at least the pipeline's \
+                 min_followers_to_name followers (5,000 unless the pipeline says otherwise). Every other account \
+                 shows as \"not named\", with its followers rounded down to one significant figure; no account id \
+                 is ever shown.",
+            ),
+            Part::Method("Top voices"),
+            Part::Table(TableView::Summary {
+                table: &top_voices::TOP_VOICES,
+                reads: top_voices::TOP_VOICES.columns,
+                build: top_voice_rows,
+            }),
+        ],
+        charts: Section::Voices,
+        no_chart: NoChart::Never,
+    },
 ];
 
 /// The columns of `records` the Personal bests section reads: all of them.
@@ -1152,6 +1219,40 @@ fn country_totals(df: &DataFrame, _table: &str) -> Result<Table> {
     Ok(Table { headers, right, rows })
 }
 
+/// Ranks shown per (campaign, platform) in the report's Top voices table.
+const TOP_VOICES_SHOWN: i64 = 10;
+
+fn top_voice_rows(df: &DataFrame, table: &str) -> Result<Table> {
+    let shown = df
+        .clone()
+        .lazy()
+        .filter(col("rank").lt_eq(lit(TOP_VOICES_SHOWN)))
+        .with_column(
+            when(col("named").fill_null(lit(false)))
+                .then(col("account_handle"))
+                .otherwise(lit("not named"))
+                .alias("account_handle"),
+        )
+        .sort(["campaign", "platform", "rank"], Default::default())
+        .collect()?;
+    frame_table(
+        &shown,
+        table,
+        &[
+            ("campaign", "Campaign", Fmt::Str),
+            ("platform", "Platform", Fmt::Str),
+            ("rank", "Rank", Fmt::Int),
+            ("account_handle", "Account", Fmt::Str),
+            ("named_because", "Named as", Fmt::Str),
+            ("is_key", "Key account", Fmt::Bool),
+            ("followers", "Followers", Fmt::Int),
+            ("posts", "Posts", Fmt::Int),
+            ("reposts_received", "Reposts received", Fmt::Int),
+            ("engagements_received", "Engagements received", Fmt::Int),
+        ],
+    )
+}
+
 fn comparison_totals(df: &DataFrame, table: &str) -> Result<Table> {
     let last = df
         .clone()
@@ -1252,11 +1353,11 @@ mod tests {
                 }
             }
         }
-        // 9 + 11 + 11 + 11 + 9 + 9 + 10 + 8 shown columns (reach, engagement, benchmarks,
-        // uplift, ladder, target, languages, media pick-up), 9 + 6 + 5 + 4 + 10 + 8 read by the
-        // summaries (growth, hashtags, milestones, sign-ups, comparison, countries), 14 + 14
-        // read by the personal bests' lines and table.
-        assert_eq!(named, 148);
+        // 9 + 11 + 11 + 11 + 9 + 9 + 10 + 8 + 11 shown columns (reach, engagement, benchmarks,
+        // uplift, ladder, target, languages, media pick-up, key accounts), 9 + 6 + 5 + 4 + 10 + 8
+        // + 11 read by the summaries (growth, hashtags, milestones, sign-ups, comparison,
+        // countries, top voices), 14 + 14 read by the personal bests' lines and table.
+        assert_eq!(named, 170);
         for (key, _, _) in KPIS {
             assert!(crate::metrics::kpis::CAMPAIGN_KPIS.columns.contains(key), "headline figure {key}");
         }
@@ -1382,6 +1483,37 @@ mod tests {
 
     fn json_reason(r: &str) -> serde_json::Value {
         serde_json::json!({ "value": null, "reason": r })
+    }
+
+    /// Key accounts show as "n of N" in the headline; the top voices table shows the first
+    /// ten ranks, an unnamed author as "not named".
+    #[test]
+    fn key_accounts_of_total_and_unnamed_voices() {
+        let camp = serde_json::json!({ "name": "Shell", "figures": {
+            "key_accounts_participating": { "value": 5, "method": "m" },
+            "key_accounts_total": { "value": 9, "method": "m" } } });
+        let blocks = headline(&[&camp]);
+        let Some(Block::Table(t)) = blocks.iter().find(|b| matches!(b, Block::Table(_))) else { panic!("{blocks:?}") };
+        let row = t.rows.iter().find(|r| r[0] == "Key accounts that took part").unwrap();
+        assert_eq!(row[1], "5 of 9");
+
+        let voices = SECTIONS.iter().find(|s| s.anchor == "top-voices").unwrap();
+        // Ranks 1..12: rank 2 unnamed, ranks 11 and 12 beyond the report's ten.
+        let n = 12;
+        let df = df!(
+            "campaign" => vec!["s"; n], "platform" => vec!["twitter"; n], "rank" => (1..=n as i64).collect::<Vec<_>>(),
+            "account_handle" => (1..=n).map(|i| (i != 2).then(|| format!("a{i}"))).collect::<Vec<_>>(),
+            "named" => (1..=n).map(|i| i != 2).collect::<Vec<_>>(),
+            "named_because" => (1..=n).map(|i| (i != 2).then_some("followers")).collect::<Vec<_>>(),
+            "is_key" => vec![false; n], "followers" => vec![Some(9_000i64); n], "posts" => vec![1i64; n],
+            "reposts_received" => vec![None::<i64>; n], "engagements_received" => vec![0i64; n]
+        )
+        .unwrap();
+        let blocks = section(voices, &metrics("top_voices", df), &[], &[]).unwrap();
+        let Some(Block::Table(t)) = blocks.iter().find(|b| matches!(b, Block::Table(_))) else { panic!("{blocks:?}") };
+        assert_eq!(t.rows.len(), 10);
+        assert_eq!(t.rows[1][3], "not named");
+        assert_eq!(t.rows[0][3..7], ["a1", "followers", "no", "9,000"]);
     }
 
     /// A summary's input column is checked the same way.
