@@ -13,9 +13,9 @@
 //!   rallylens ever shows. The lake is the analyst's own public interface (docs/lake.md:
 //!   DuckDB reads it as it is), so a query that selects `actor_id` is the analyst reading
 //!   their own lake, like DuckDB would: `sql` prints what it is asked for. Its help and
-//!   docs/sql.md say that results are for the analyst and belong in no report. rallylens
-//!   itself never logs a cell value: errors quote polars' message, which names tables,
-//!   columns and types, not values.
+//!   docs/sql.md say that results are for the analyst and belong in no report. Errors
+//!   quote polars' message, which may quote values (a failed cast): it is redacted like
+//!   every rallylens message (`Catalog::explain`).
 //! - **The lake key** (`LAKE.key`, beside the lake) is never readable: only the manifest's
 //!   part files and the metrics folder's `*.parquet` are tables, and polars' table
 //!   functions that open any path (`read_parquet('…')`, `read_csv`, `read_ipc`,
@@ -215,8 +215,12 @@ impl Catalog {
 
     /// polars' message (its first line: the failed plan or the parsed statement follow
     /// with -v) and a hint.
+    ///
+    /// The message goes through [`crate::privacy::redact`] like every rallylens message: a
+    /// cast error quotes the values it could not convert, and a pseudonym (32 hex digits)
+    /// or an e-mail shape among them becomes `<hex>` / `<e-mail>`.
     fn explain(&self, e: PolarsError) -> anyhow::Error {
-        let full = e.to_string();
+        let full = crate::privacy::redact(&e.to_string()).into_owned();
         let mut lines = full.lines();
         let mut first = lines.next().unwrap_or_default().trim_end().to_string();
         // "statement type is not supported:\nInsert(Insert { …": name the statement.
@@ -352,6 +356,18 @@ mod tests {
             assert!(e.contains("file functions are off"), "{q}: {e}");
         }
         refuse_file_functions("SELECT * FROM posts WHERE text = 'read_parquet'").unwrap();
+    }
+
+    #[test]
+    fn messages_never_show_a_pseudonym() {
+        let cat = Catalog { ctx: SQLContext::new(), tables: vec![], has_lake: true, has_metrics: true };
+        let pseudonym = "0123456789abcdef0123456789abcdef";
+        let e = cat.explain(PolarsError::InvalidOperation(
+            format!("conversion from `str` to `i32` failed in column 'actor_id' for 1 out of 1 values: [\"{pseudonym}\"]")
+                .into(),
+        ));
+        let msg = format!("{e:#}");
+        assert!(msg.contains("column 'actor_id'") && msg.contains("<hex>") && !msg.contains(pseudonym), "{msg}");
     }
 
     #[test]
