@@ -174,13 +174,19 @@ fn instant(v: i64, unit: TimeUnit, tz: Option<&str>) -> String {
 }
 
 fn csv(df: &DataFrame, w: &mut dyn Write) -> std::io::Result<()> {
+    // The csv crate's own conversion to io::Error loses the kind: a closed pipe
+    // (`| head`) must stay BrokenPipe, which main.rs treats as success.
+    let io = |e: ::csv::Error| match e.into_kind() {
+        ::csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
+    };
     let mut c = ::csv::Writer::from_writer(w);
-    c.write_record(df.get_column_names().iter().map(|n| n.as_str()))?;
+    c.write_record(df.get_column_names().iter().map(|n| n.as_str())).map_err(io)?;
     let mut row: Vec<String> = Vec::with_capacity(df.width());
     for r in 0..df.height() {
         row.clear();
         row.extend((0..df.width()).map(|k| text(&value(df, k, r)).unwrap_or_default()));
-        c.write_record(&row)?;
+        c.write_record(&row).map_err(io)?;
     }
     c.flush()
 }
