@@ -248,6 +248,7 @@ fn hint_for(message: &str, tables: &str) -> String {
     } else if m.contains("unable to find column") || m.contains("not found") {
         "`.schema TABLE` lists a table's columns (rallylens sql '.schema posts' --lake DIR)".into()
     } else if m.contains("not supported")
+        || m.contains("not currently supported")
         || m.contains("unsupported")
         || m.contains("not yet implemented")
         || m.contains("not implemented")
@@ -376,6 +377,7 @@ mod tests {
         assert_eq!(hint_for("relation 'nosuch' was not found", t), t);
         assert!(hint_for("unable to find column \"nope\"; valid columns: [..]", t).contains(".schema"));
         assert!(hint_for("statement type is not supported: Insert", t).contains("docs/sql.md"));
+        assert!(hint_for("expression AtTimeZone { .. } is not currently supported", t).contains("does not support"));
         assert!(hint_for("sql parser error: Expected: end of statement, found: x", t).contains("syntax"));
     }
 
