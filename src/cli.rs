@@ -1,5 +1,5 @@
-//! The command line: `rallylens run | ingest | lake | analyze | validate | formats | synth
-//! | completions | man`.
+//! The command line: `rallylens run | ingest | lake | analyze | sql | validate | formats |
+//! synth | completions | man`.
 //!
 //! What a run does lives in its arguments (or a pipeline file); how it runs (threads,
 //! `--quiet`, `-v`) in global flags. Data goes to stdout, everything else to stderr
@@ -17,7 +17,7 @@ use crate::lake::summary::summarize;
 /// The output rule and the exit codes, under every command's `--help`.
 const AFTER_HELP: &str = "\
 Output:
-  stdout carries only the data a command is asked for (lake, formats, validate,
+  stdout carries only the data a command is asked for (lake, sql, formats, validate,
   completions, man); progress, one line per input, warnings, summaries and errors go to
   stderr. -q keeps only errors; -v adds detail, -vv stage times.
 
@@ -25,7 +25,8 @@ Exit codes:
   0  success
   1  error: the lake or a file could not be written or read (a full disk), or an
      internal error
-  2  usage: unknown flag, bad value, a missing or invalid pipeline file
+  2  usage: unknown flag, bad value, a missing or invalid pipeline file, a query that
+     cannot run (sql)
   3  bad input: at least one input was not ingested (unknown format, unreadable, more
      rejected rows than --max-reject-rate); the other inputs were committed (and `run`
      still wrote its report, naming them)
@@ -66,6 +67,25 @@ pub enum Command {
     /// Compute every metric of a pipeline's campaigns from the lake (docs/metrics.md).
     #[command(after_help = AFTER_HELP)]
     Analyze(AnalyzeArgs),
+    /// Ask the lake and the metric tables a question in SQL (polars SQL, in-process)
+    ///
+    /// The lake's tables are posts, actions, traffic and accounts (docs/lake.md; `platform`
+    /// is a column); with --metrics, every metric table by its name (docs/metrics.md).
+    /// Without a query: a prompt on a terminal (.tables, .schema T, .quit; a query ends
+    /// with ;), else the query is read from standard input. docs/sql.md has more examples
+    /// and what polars SQL does not support.
+    ///
+    /// Results are for the analyst: they may hold actor_id pseudonyms, which rallylens
+    /// keeps out of every report; keep them out of yours. No query reads files other than
+    /// the tables (the lake key is never one).
+    ///
+    /// Examples:
+    ///   rallylens sql --lake out/kenya_vs_shell/lake "SELECT platform, count(*) FROM posts GROUP BY 1"
+    ///   rallylens sql --metrics out/kenya_vs_shell --format csv "SELECT * FROM campaign_kpis"
+    ///   rallylens sql --lake out/kenya_vs_shell/lake .tables
+    ///   rallylens sql --lake out/kenya_vs_shell/lake --format json < query.sql > result.jsonl
+    #[command(after_help = AFTER_HELP, verbatim_doc_comment)]
+    Sql(crate::sql::SqlArgs),
     /// Check a pipeline file and print what a run of it would do.
     #[command(after_help = AFTER_HELP)]
     Validate {
@@ -297,6 +317,7 @@ pub fn run(cli: Cli) -> Result<()> {
             crate::say::analyzed(cli.quiet, p.campaigns.len(), &w, &out, t.elapsed().as_secs_f64());
             Ok(())
         }
+        Command::Sql(a) => crate::sql::cmd(a, cli.quiet),
         Command::Validate { pipeline } => {
             let p = self::pipeline(&pipeline)?;
             data(p.describe().as_bytes())

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod render;
 pub mod say;
 pub mod schema;
+pub mod sql;
 pub mod support;
 pub mod synth;
 #[cfg(test)]

@@ -15,4 +15,5 @@ mod post_ids;
 mod privacy;
 mod run;
 mod server;
+mod sql;
 mod synth;
