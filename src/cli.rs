@@ -223,7 +223,7 @@ pub struct AnalyzeArgs {
     #[arg(required_unless_present = "campaign", conflicts_with = "campaign")]
     pub pipeline: Option<PathBuf>,
     /// The lake to read (default: the pipeline's `lake`, else <output.dir>/lake; needed for an ad hoc campaign).
-    #[arg(long, value_name = "DIR", required_unless_present = "pipeline")]
+    #[arg(long, value_name = "DIR")]
     pub lake: Option<PathBuf>,
     /// Where to write metrics/ and metrics.json (default: the pipeline's output.dir; ad hoc: out/<ID>).
     #[arg(long, value_name = "DIR")]
@@ -243,8 +243,9 @@ Without a pipeline file, the campaign is given by flags (docs/campaigns.md), and
 
 Examples:
   rallylens run pipelines/kenya_vs_shell.toml
-  rallylens run --input data/shell --tag --campaign shell --start 2012-10-01 --end 2012-10-21 \\
-      --hashtag makethefuture --target @Shell --own twitter:amnesty --tz Europe/London --out out/shell";
+  rallylens run --input data/shell --tag --campaign shell \\
+      --start 2012-10-01 --end 2012-10-21 --tz Europe/London \\
+      --hashtag makethefuture --target @Shell --own twitter:amnesty --out out/shell";
 
 /// `analyze --help`'s long description.
 const ANALYZE_ABOUT: &str = "\
@@ -254,8 +255,10 @@ Without a pipeline file, one campaign is given by flags, with the defaults a pip
 
 Examples:
   rallylens analyze pipelines/kenya_vs_shell.toml
-  rallylens analyze --lake out/kenya_vs_shell/lake --campaign shell --start 2012-10-01 --end 2012-10-21 \\
-      --hashtag makethefuture --target @Shell --tz Europe/London --out out/shell --save-pipeline pipelines/shell.toml";
+  rallylens analyze --lake out/kenya_vs_shell/lake --campaign shell \\
+      --start 2012-10-01 --end 2012-10-21 --tz Europe/London \\
+      --hashtag makethefuture --target @Shell --own twitter:amnesty \\
+      --out out/shell --save-pipeline pipelines/shell.toml";
 
 /// `campaigns --help`'s long description.
 const CAMPAIGNS_ABOUT: &str = "\
@@ -263,7 +266,7 @@ List the campaigns a lake seems to hold: campaign tags (first and last day, rows
 
 Examples:
   rallylens campaigns --lake out/kenya_vs_shell/lake --tz Europe/London
-  rallylens campaigns --lake out/kenya_vs_shell/lake --format json | jq '.[] | select(.kind == \"hashtag\")'";
+  rallylens campaigns --lake out/lake --format json | jq '.[] | select(.kind == \"hashtag\")'";
 
 #[derive(Args, Debug)]
 pub struct LakeArgs {
@@ -346,7 +349,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Analyze(a) => {
             let p = match &a.pipeline {
                 Some(path) => pipeline(path)?,
-                None => crate::adhoc::pipeline::build(&a.adhoc, &crate::adhoc::pipeline::Places { lake: a.lake.clone(), out: a.out.clone(), ..Default::default() })?,
+                None => crate::adhoc::pipeline::for_analyze(&a.adhoc, a.lake.as_deref(), a.out.as_deref())?,
             };
             let lake = a.lake.unwrap_or_else(|| p.lake.clone());
             let out = a.out.unwrap_or_else(|| p.output.clone());

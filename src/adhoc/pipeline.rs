@@ -30,7 +30,7 @@ pub const HEADING: &str = "Ad hoc campaign (instead of a pipeline file)";
 /// The flags that describe one campaign on the command line (`analyze` and `run`).
 #[derive(Args, Debug, Clone, Default)]
 pub struct AdhocArgs {
-    /// Ad hoc: the campaign's id (no pipeline file): its tag in the lake and the key of every table. Needs --start and --end.
+    /// The campaign's id: its tag in the lake and the key of every table. Needs --start and --end (and, for analyze, --lake).
     #[arg(long, value_name = "ID", requires_all = ["start", "end"], help_heading = HEADING)]
     pub campaign: Option<String>,
     /// First day of the campaign's window (inclusive), e.g. 2012-10-01.
@@ -171,6 +171,17 @@ fn flag_of(key: &str) -> String {
 
 fn usage(e: PipelineError) -> anyhow::Error {
     crate::cli::Usage(format!("{}: {}", flag_of(&e.key), e.msg)).into()
+}
+
+/// `analyze` without a pipeline file: the lake must be named.
+pub fn for_analyze(a: &AdhocArgs, lake: Option<&Path>, out: Option<&Path>) -> Result<Pipeline> {
+    let Some(lake) = lake else {
+        return Err(crate::cli::Usage(
+            "an ad hoc campaign (--campaign, --start, --end) needs --lake DIR, the lake to read".into(),
+        )
+        .into());
+    };
+    build(a, &Places { lake: Some(lake.to_path_buf()), out: out.map(Path::to_path_buf), ..Default::default() })
 }
 
 /// The checked pipeline of the flags; with `--save-pipeline`, also writes it (atomically)

@@ -244,7 +244,7 @@ fn ad_hoc_usage_errors_exit_2_and_say_what_is_missing() {
     let cases: &[(&[&str], &str)] = &[
         (&["analyze"], "<PIPELINE>"),
         (&["analyze", "--lake", "lake", "--campaign", "x", "--start", "2012-10-01"], "--end <DATE>"),
-        (&["analyze", "--campaign", "x", "--start", "2012-10-01", "--end", "2012-10-02"], "--lake <DIR>"),
+        (&["analyze", "--campaign", "x", "--start", "2012-10-01", "--end", "2012-10-02"], "needs --lake DIR"),
         (&["analyze", "p.toml", "--lake", "l", "--campaign", "x", "--start", "2012-10-01", "--end", "2012-10-02"], "cannot be used with"),
         (&["analyze", "p.toml", "--hashtag", "x"], "--campaign <ID>"),
         (&["analyze", "--lake", "l", "--campaign", "x", "--start", "1 Oct", "--end", "2012-10-02"], "is not a date like 2012-10-01"),
