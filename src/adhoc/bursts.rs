@@ -81,8 +81,7 @@ pub fn bursts(series: &[(NaiveDate, i64)], gap: i64) -> Vec<Burst> {
         while (day - series[lo].0).num_days() > WINDOW {
             lo += 1;
         }
-        let base: Vec<f64> =
-            (lo..i).filter(|&j| flagged[j].is_none()).map(|j| series[j].1 as f64).collect();
+        let base: Vec<f64> = (lo..i).filter(|&j| flagged[j].is_none()).map(|j| series[j].1 as f64).collect();
         if base.len() < MIN_HISTORY {
             continue;
         }
@@ -95,8 +94,7 @@ pub fn bursts(series: &[(NaiveDate, i64)], gap: i64) -> Vec<Burst> {
     let mut open: Option<(usize, usize)> = None; // first and last flagged index
     let close = |(a, b): (usize, usize), out: &mut Vec<Burst>| {
         let days = &series[a..=b];
-        let (peak, peak_value) =
-            days.iter().fold(days[0], |best, &(d, v)| if v > best.1 { (d, v) } else { best });
+        let (peak, peak_value) = days.iter().fold(days[0], |best, &(d, v)| if v > best.1 { (d, v) } else { best });
         let (baseline, threshold) = flagged[a].expect("a burst starts on a flagged day");
         out.push(Burst {
             start: series[a].0,
@@ -159,7 +157,10 @@ mod tests {
         let s = daily(&[2, 2, 2, 2, 2, 2, 2, 9, 10, 30, 12, 9, 2, 2, 2]);
         let b = bursts(&s, GAP);
         assert_eq!(b.len(), 1, "{b:?}");
-        assert_eq!((b[0].start, b[0].end, b[0].peak, b[0].peak_value), (d("2012-09-08"), d("2012-09-12"), d("2012-09-10"), 30));
+        assert_eq!(
+            (b[0].start, b[0].end, b[0].peak, b[0].peak_value),
+            (d("2012-09-08"), d("2012-09-12"), d("2012-09-10"), 30)
+        );
         // 9 + 10 + 30 + 12 + 9 = 70
         assert_eq!(b[0].total, 70);
         assert_eq!((b[0].baseline, b[0].threshold), (2.0, 5.0));

@@ -147,7 +147,10 @@ pub fn find(dir: &Path, lake_arg: &str, tz: chrono_tz::Tz) -> Result<Vec<Candida
     for c in &mut out {
         c.tz = tz_name.clone();
         c.args = args(c, lake_arg);
-        c.command = std::iter::once("rallylens".to_string()).chain(c.args.iter().map(|a| quote(a))).collect::<Vec<_>>().join(" ");
+        c.command = std::iter::once("rallylens".to_string())
+            .chain(c.args.iter().map(|a| quote(a)))
+            .collect::<Vec<_>>()
+            .join(" ");
     }
     out.sort_by(|a, b| (a.kind, a.start, &a.subject).cmp(&(b.kind, b.start, &b.subject)));
     Ok(out)
@@ -170,6 +173,21 @@ fn observed_days(posts: &DataFrame) -> Result<HashMap<String, Vec<i32>>> {
         }
     }
     Ok(m)
+}
+
+/// The runs of equal keys in rows sorted by key: `same(i, j)` says rows i and j share it.
+fn runs(n: usize, same: impl Fn(usize, usize) -> bool) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let mut j = i + 1;
+        while j < n && same(i, j) {
+            j += 1;
+        }
+        out.push(i..j);
+        i = j;
+    }
+    out
 }
 
 /// The series over `days` (observed, sorted) with `values` (0 where absent).
@@ -218,7 +236,14 @@ fn blank(kind: Kind, id: String, subject: String, start: NaiveDate, end: NaiveDa
     }
 }
 
-fn from_burst(kind: Kind, id: String, subject: String, platform: Option<String>, b: &Burst, unit: &'static str) -> Candidate {
+fn from_burst(
+    kind: Kind,
+    id: String,
+    subject: String,
+    platform: Option<String>,
+    b: &Burst,
+    unit: &'static str,
+) -> Candidate {
     let mut c = blank(kind, id, subject, b.start, b.end, unit);
     c.platform = platform;
     c.peak = Some(b.peak);
@@ -234,7 +259,11 @@ fn tags(lake: &Lake, posts: &DataFrame, tz: &chrono_tz::Tz) -> Result<Vec<Candid
         Ok(lf
             .filter(col("campaign").is_not_null())
             .group_by([col("campaign")])
-            .agg([first.min().cast(DataType::Int32).alias("first"), last.max().cast(DataType::Int32).alias("last"), len().cast(DataType::Int64).alias("rows")])
+            .agg([
+                first.min().cast(DataType::Int32).alias("first"),
+                last.max().cast(DataType::Int32).alias("last"),
+                len().cast(DataType::Int64).alias("rows"),
+            ])
             .collect()?)
     };
     let p = by_tag(posts.clone().lazy(), col("d"), col("d"))?;
@@ -244,12 +273,17 @@ fn tags(lake: &Lake, posts: &DataFrame, tz: &chrono_tz::Tz) -> Result<Vec<Candid
         col("d"),
     )
     .context("reading the actions' campaign tags")?;
-    let t = by_tag(lake.traffic.clone().select([col("campaign"), col("date_start"), col("date_end")]), col("date_start"), col("date_end"))
-        .context("reading the traffic's campaign tags")?;
+    let t = by_tag(
+        lake.traffic.clone().select([col("campaign"), col("date_start"), col("date_end")]),
+        col("date_start"),
+        col("date_end"),
+    )
+    .context("reading the traffic's campaign tags")?;
     // tag → (first, last, [posts, actions, traffic])
     let mut m: BTreeMap<String, (Option<i32>, Option<i32>, [i64; 3])> = BTreeMap::new();
     for (i, df) in [p, a, t].iter().enumerate() {
-        let (tags, first, last, rows) = (strs(df, "campaign")?, i32s(df, "first")?, i32s(df, "last")?, i64s(df, "rows")?);
+        let (tags, first, last, rows) =
+            (strs(df, "campaign")?, i32s(df, "first")?, i32s(df, "last")?, i64s(df, "rows")?);
         for j in 0..df.height() {
             let e = m.entry(tags[j].clone().expect("filtered")).or_insert((None, None, [0; 3]));
             e.0 = match (e.0, first[j]) {
@@ -282,7 +316,15 @@ fn hashtags(posts: &DataFrame, observed: &HashMap<String, Vec<i32>>) -> Result<V
         .clone()
         .lazy()
         .filter(col("d").is_not_null())
-        .select([col("platform"), col("post_id"), col("d"), col("hashtags"), col("original"), col("author"), col("campaign")])
+        .select([
+            col("platform"),
+            col("post_id"),
+            col("d"),
+            col("hashtags"),
+            col("original"),
+            col("author"),
+            col("campaign"),
+        ])
         .explode(cols(["hashtags"]), ExplodeOptions { empty_as_null: true, keep_nulls: false })
         .with_column(lower(col("hashtags")).str().strip_chars_start(lit("#")).alias("hashtag"))
         .filter(col("hashtag").is_not_null().and(col("hashtag").neq(lit(""))))
@@ -307,12 +349,9 @@ fn hashtags(posts: &DataFrame, observed: &HashMap<String, Vec<i32>>) -> Result<V
         strs(&df, "campaign")?,
     );
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < df.height() {
-        let mut j = i;
-        while j < df.height() && platform[j] == platform[i] && hashtag[j] == hashtag[i] {
-            j += 1;
-        }
+    for std::ops::Range { start: i, end: j } in
+        runs(df.height(), |i, j| platform[j] == platform[i] && hashtag[j] == hashtag[i])
+    {
         let (p, h) = (platform[i].clone().unwrap_or_default(), hashtag[i].clone().unwrap_or_default());
         let mut values: BTreeMap<i32, i64> = BTreeMap::new();
         for k in (i..j).filter(|&k| original[k]) {
@@ -331,7 +370,6 @@ fn hashtags(posts: &DataFrame, observed: &HashMap<String, Vec<i32>>) -> Result<V
             c.authors = Some(authors.len() as i64);
             out.push(c);
         }
-        i = j;
     }
     Ok(out)
 }
@@ -341,35 +379,44 @@ fn own(posts: &DataFrame, observed: &HashMap<String, Vec<i32>>) -> Result<Vec<Ca
     let df = posts
         .clone()
         .lazy()
-        .filter(col("origin").eq(lit("owned")).and(col("d").is_not_null()).and(col("engagements").is_not_null()).and(col("account").is_not_null()))
+        .filter(
+            col("origin")
+                .eq(lit("owned"))
+                .and(col("d").is_not_null())
+                .and(col("engagements").is_not_null())
+                .and(col("account").is_not_null()),
+        )
         .select([col("platform"), col("account"), col("d"), col("engagements"), col("campaign")])
         .sort(["platform", "account", "d"], Default::default())
         .collect()?;
-    let (platform, account, d, eng, campaign) =
-        (strs(&df, "platform")?, strs(&df, "account")?, i32s(&df, "d")?, i64s(&df, "engagements")?, strs(&df, "campaign")?);
+    let (platform, account, d, eng, campaign) = (
+        strs(&df, "platform")?,
+        strs(&df, "account")?,
+        i32s(&df, "d")?,
+        i64s(&df, "engagements")?,
+        strs(&df, "campaign")?,
+    );
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < df.height() {
-        let mut j = i;
-        while j < df.height() && platform[j] == platform[i] && account[j] == account[i] {
-            j += 1;
-        }
+    for std::ops::Range { start: i, end: j } in
+        runs(df.height(), |i, j| platform[j] == platform[i] && account[j] == account[i])
+    {
         let (p, a) = (platform[i].clone().unwrap_or_default(), account[i].clone().unwrap_or_default());
         let mut values: BTreeMap<i32, i64> = BTreeMap::new();
         for k in i..j {
             *values.entry(d[k].expect("filtered")).or_default() += eng[k].unwrap_or(0);
         }
         let (first, last) = (d[i].expect("filtered"), d[j - 1].expect("filtered"));
-        let days: Vec<i32> = observed.get(&p).into_iter().flatten().copied().filter(|x| (first..=last).contains(x)).collect();
+        let days: Vec<i32> =
+            observed.get(&p).into_iter().flatten().copied().filter(|x| (first..=last).contains(x)).collect();
         for b in bursts(&series(&days, &values), GAP) {
             if b.total < MIN_ENGAGEMENTS {
                 continue;
             }
-            let tag = dominant((i..j).filter(|&k| in_burst(&b, d[k].expect("filtered"))).map(|k| campaign[k].as_deref()));
+            let tag =
+                dominant((i..j).filter(|&k| in_burst(&b, d[k].expect("filtered"))).map(|k| campaign[k].as_deref()));
             let id = tag.unwrap_or_else(|| format!("{p}-{a}-{}", b.start));
             out.push(from_burst(Kind::OwnEngagements, id, format!("{p}:{a}"), Some(p.clone()), &b, "engagements"));
         }
-        i = j;
     }
     Ok(out)
 }
@@ -397,12 +444,7 @@ fn referrals(lake: &Lake) -> Result<Vec<Candidate>> {
         .map_err(|e| anyhow::anyhow!("reading the traffic's daily rows: {e}"))?;
     let (site, d, s) = (strs(&df, "site")?, i32s(&df, "d")?, i64s(&df, "s")?);
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < df.height() {
-        let mut j = i;
-        while j < df.height() && site[j] == site[i] {
-            j += 1;
-        }
+    for std::ops::Range { start: i, end: j } in runs(df.height(), |i, j| site[j] == site[i]) {
         let name = site[i].clone().unwrap_or_default();
         let series: Vec<(NaiveDate, i64)> = (i..j).filter_map(|k| Some((day_of(d[k]?), s[k].unwrap_or(0)))).collect();
         for b in bursts(&series, TRAFFIC_GAP) {
@@ -413,7 +455,6 @@ fn referrals(lake: &Lake) -> Result<Vec<Candidate>> {
             let id = if name.is_empty() { format!("referrals-{}", b.start) } else { format!("{name}-{}", b.start) };
             out.push(from_burst(Kind::SocialReferrals, id, subject, None, &b, "sessions"));
         }
-        i = j;
     }
     Ok(out)
 }
@@ -452,15 +493,16 @@ pub fn to_text(cands: &[Candidate]) -> String {
     use std::fmt::Write;
     let mut o = String::new();
     let opt = |v: Option<i64>| v.map_or("-".to_string(), |v| crate::support::thousands_i64(v));
-    let _ = writeln!(o, "{:<17} {:<28} {:<10} {:<10} {:<10} {:>10} {:>8} {:>9}  what", "kind", "id", "start", "end", "peak", "total", "authors", "baseline");
+    let _ = writeln!(
+        o,
+        "{:<17} {:<28} {:<10} {:<10} {:<10} {:>10} {:>8} {:>9}  what",
+        "kind", "id", "start", "end", "peak", "total", "authors", "baseline"
+    );
     for c in cands {
         let what = match c.kind {
-            Kind::Tag => format!(
-                "tag: {} posts, {} actions, {} traffic rows",
-                opt(c.posts),
-                opt(c.actions),
-                opt(c.traffic)
-            ),
+            Kind::Tag => {
+                format!("tag: {} posts, {} actions, {} traffic rows", opt(c.posts), opt(c.actions), opt(c.traffic))
+            }
             Kind::Hashtag => format!("{} {} on {}", c.unit, c.subject, c.platform.as_deref().unwrap_or("?")),
             _ => format!("{} {}", c.unit, c.subject),
         };
@@ -488,8 +530,23 @@ pub fn to_text(cands: &[Candidate]) -> String {
 pub fn to_csv(cands: &[Candidate]) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
-        "kind", "id", "subject", "platform", "start", "end", "peak", "peak_value", "total", "unit", "authors", "baseline",
-        "posts", "actions", "traffic", "tz", "command",
+        "kind",
+        "id",
+        "subject",
+        "platform",
+        "start",
+        "end",
+        "peak",
+        "peak_value",
+        "total",
+        "unit",
+        "authors",
+        "baseline",
+        "posts",
+        "actions",
+        "traffic",
+        "tz",
+        "command",
     ])?;
     let o = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     for c in cands {

@@ -71,7 +71,9 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 
 fn parse_own(s: &str) -> Result<(String, String), String> {
     match s.split_once(':') {
-        Some((p, a)) if !p.trim().is_empty() && !a.trim().is_empty() => Ok((p.trim().to_lowercase(), a.trim().to_string())),
+        Some((p, a)) if !p.trim().is_empty() && !a.trim().is_empty() => {
+            Ok((p.trim().to_lowercase(), a.trim().to_string()))
+        }
         _ => Err(format!("'{s}' is not PLATFORM:ACCOUNT, e.g. twitter:amnesty or facebook:104050442962")),
     }
 }
@@ -245,7 +247,10 @@ mod tests {
         assert_eq!((p.lake.clone(), p.output.clone()), (PathBuf::from("/l"), PathBuf::from("/o")));
         // The defaults a file would get: the 28 days before the start, the name = the id.
         let c = &p.campaigns[0];
-        assert_eq!((c.baseline_start.to_string(), c.baseline_end.to_string()), ("2012-09-03".into(), "2012-09-30".into()));
+        assert_eq!(
+            (c.baseline_start.to_string(), c.baseline_end.to_string()),
+            ("2012-09-03".into(), "2012-09-30".into())
+        );
         assert_eq!(c.name, "shell");
         assert_eq!(c.hashtags, ["makethefuture"]);
     }

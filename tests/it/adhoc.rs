@@ -13,7 +13,9 @@ fn project() -> PathBuf {
 }
 
 fn table(path: &Path) -> DataFrame {
-    ParquetReader::new(std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).finish().unwrap()
+    ParquetReader::new(std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+        .finish()
+        .unwrap()
 }
 
 /// The rows of `df` of campaign `id` (all rows for a table without a campaign column).
@@ -51,7 +53,8 @@ fn the_shell_burst_found_and_analysed_ad_hoc_gives_the_demo_pipelines_figures() 
     let w = Workdir::new();
     let lake = w.lake();
     let demo = rallylens::pipeline::Pipeline::load(&project().join("pipelines/kenya_vs_shell.toml")).unwrap();
-    let report = rallylens::ingest::driver::ingest(&demo.inputs, &rallylens::ingest::driver::RunOptions::new(&lake)).unwrap();
+    let report =
+        rallylens::ingest::driver::ingest(&demo.inputs, &rallylens::ingest::driver::RunOptions::new(&lake)).unwrap();
     assert_eq!(report.failed(), 0, "{:?}", report.inputs);
     w.ok(&["--quiet", "analyze", s(&demo.path), "--lake", s(&lake), "--out", s(&w.path("demo"))]);
 
@@ -145,7 +148,15 @@ fn the_shell_burst_found_and_analysed_ad_hoc_gives_the_demo_pipelines_figures() 
 fn campaigns_on_the_real_samples_lists_the_tag_and_its_line_analyses() {
     let w = Workdir::new();
     let lake = w.lake();
-    w.ok(&["--quiet", "ingest", s(&sample("twitter-v2-jsonl/brexit.jsonl")), "--campaign", "brexit", "--lake", s(&lake)]);
+    w.ok(&[
+        "--quiet",
+        "ingest",
+        s(&sample("twitter-v2-jsonl/brexit.jsonl")),
+        "--campaign",
+        "brexit",
+        "--lake",
+        s(&lake),
+    ]);
     w.ok(&["--quiet", "ingest", s(&sample("ua-csv")), "--date-range", "2021-08-01..2021-09-30", "--lake", s(&lake)]);
     let summary = w.summary();
     let cands = json(&w.ok(&["--quiet", "campaigns", "--lake", s(&lake), "--format", "json"]));
@@ -167,7 +178,10 @@ fn campaigns_on_the_real_samples_lists_the_tag_and_its_line_analyses() {
     assert_eq!(recs.len(), 1);
     let cell = |k: &str| recs[0][h.iter().position(|x| x == k).unwrap()].to_string();
     assert_eq!((cell("kind"), cell("id"), cell("posts")), ("tag".into(), "brexit".into(), "100".into()));
-    assert_eq!(cell("command"), format!("rallylens analyze --lake {} --campaign brexit --start 2021-09-22 --end 2021-09-22", s(&lake)));
+    assert_eq!(
+        cell("command"),
+        format!("rallylens analyze --lake {} --campaign brexit --start 2021-09-22 --end 2021-09-22", s(&lake))
+    );
     // The table: the candidate's line, then its command indented.
     let text = w.ok(&["--quiet", "campaigns", "--lake", s(&lake)]);
     assert!(text.contains(&format!("\n  {}\n", cell("command"))), "{text}");
@@ -198,14 +212,34 @@ fn analyze_from_flags_writes_the_bytes_of_the_equivalent_pipeline_file() {
     );
     w.log(&["analyze", "file.toml"]);
     w.log(&[
-        "analyze", "--lake", "lake", "--campaign", "brexit", "--start", "2021-09-22", "--end", "2021-09-28", "--tz",
-        "Europe/London", "--hashtag", "#Brexit", "--target", "BorisJohnson", "--out", "by-flags",
+        "analyze",
+        "--lake",
+        "lake",
+        "--campaign",
+        "brexit",
+        "--start",
+        "2021-09-22",
+        "--end",
+        "2021-09-28",
+        "--tz",
+        "Europe/London",
+        "--hashtag",
+        "#Brexit",
+        "--target",
+        "BorisJohnson",
+        "--out",
+        "by-flags",
     ]);
     for e in std::fs::read_dir(w.path("by-file/metrics")).unwrap().flatten() {
         let other = w.path("by-flags/metrics").join(e.file_name());
-        assert!(std::fs::read(e.path()).unwrap() == std::fs::read(&other).unwrap(), "{} differs", e.file_name().to_string_lossy());
+        assert!(
+            std::fs::read(e.path()).unwrap() == std::fs::read(&other).unwrap(),
+            "{} differs",
+            e.file_name().to_string_lossy()
+        );
     }
-    let campaigns = |d: &str| json(&std::fs::read_to_string(w.path(&format!("{d}/metrics.json"))).unwrap())["campaigns"].clone();
+    let campaigns =
+        |d: &str| json(&std::fs::read_to_string(w.path(&format!("{d}/metrics.json"))).unwrap())["campaigns"].clone();
     assert_eq!(campaigns("by-file"), campaigns("by-flags"));
 }
 
@@ -215,9 +249,24 @@ fn analyze_from_flags_writes_the_bytes_of_the_equivalent_pipeline_file() {
 fn run_with_inputs_as_paths_and_its_saved_pipeline_reruns_it() {
     let w = Workdir::new();
     let log = w.log(&[
-        "run", "--input", s(&sample("twitter-v2-jsonl/brexit.jsonl")), "--tag", "--campaign", "brexit", "--start",
-        "2021-09-22", "--end", "2021-09-28", "--hashtag", "brexit", "--tz", "Europe/London", "--out", "out/brexit",
-        "--save-pipeline", "brexit.toml",
+        "run",
+        "--input",
+        s(&sample("twitter-v2-jsonl/brexit.jsonl")),
+        "--tag",
+        "--campaign",
+        "brexit",
+        "--start",
+        "2021-09-22",
+        "--end",
+        "2021-09-28",
+        "--hashtag",
+        "brexit",
+        "--tz",
+        "Europe/London",
+        "--out",
+        "out/brexit",
+        "--save-pipeline",
+        "brexit.toml",
     ]);
     assert!(log.contains("brexit.jsonl (twitter-v2-jsonl): 1 line"), "{log}");
     assert!(w.path("out/brexit/report.html").exists() && w.path("out/brexit/lake").is_dir());
@@ -245,12 +294,51 @@ fn ad_hoc_usage_errors_exit_2_and_say_what_is_missing() {
         (&["analyze"], "<PIPELINE>"),
         (&["analyze", "--lake", "lake", "--campaign", "x", "--start", "2012-10-01"], "--end <DATE>"),
         (&["analyze", "--campaign", "x", "--start", "2012-10-01", "--end", "2012-10-02"], "needs --lake DIR"),
-        (&["analyze", "p.toml", "--lake", "l", "--campaign", "x", "--start", "2012-10-01", "--end", "2012-10-02"], "cannot be used with"),
+        (
+            &["analyze", "p.toml", "--lake", "l", "--campaign", "x", "--start", "2012-10-01", "--end", "2012-10-02"],
+            "cannot be used with",
+        ),
         (&["analyze", "p.toml", "--hashtag", "x"], "--campaign <ID>"),
-        (&["analyze", "--lake", "l", "--campaign", "x", "--start", "1 Oct", "--end", "2012-10-02"], "is not a date like 2012-10-01"),
-        (&["analyze", "--lake", "l", "--campaign", "x", "--start", "2012-10-01", "--end", "2012-10-02", "--own", "amnesty"], "is not PLATFORM:ACCOUNT"),
-        (&["analyze", "--lake", "l", "--campaign", "x", "--start", "2012-10-01", "--end", "2012-10-02", "--tz", "Mars/Base"], "--tz: unknown time zone"),
-        (&["analyze", "--lake", "l", "--campaign", "a b", "--start", "2012-10-01", "--end", "2012-10-02"], "--campaign: 'a b' is not a usable id"),
+        (
+            &["analyze", "--lake", "l", "--campaign", "x", "--start", "1 Oct", "--end", "2012-10-02"],
+            "is not a date like 2012-10-01",
+        ),
+        (
+            &[
+                "analyze",
+                "--lake",
+                "l",
+                "--campaign",
+                "x",
+                "--start",
+                "2012-10-01",
+                "--end",
+                "2012-10-02",
+                "--own",
+                "amnesty",
+            ],
+            "is not PLATFORM:ACCOUNT",
+        ),
+        (
+            &[
+                "analyze",
+                "--lake",
+                "l",
+                "--campaign",
+                "x",
+                "--start",
+                "2012-10-01",
+                "--end",
+                "2012-10-02",
+                "--tz",
+                "Mars/Base",
+            ],
+            "--tz: unknown time zone",
+        ),
+        (
+            &["analyze", "--lake", "l", "--campaign", "a b", "--start", "2012-10-01", "--end", "2012-10-02"],
+            "--campaign: 'a b' is not a usable id",
+        ),
         (&["run", "--input", "x.csv"], "--campaign <ID>"),
         (&["campaigns"], "--lake <DIR>"),
         (&["campaigns", "--lake", "l", "--format", "xml"], "possible values: table, csv, json"),
