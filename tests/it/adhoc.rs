@@ -290,61 +290,32 @@ fn run_with_inputs_as_paths_and_its_saved_pipeline_reruns_it() {
 #[test]
 fn ad_hoc_usage_errors_exit_2_and_say_what_is_missing() {
     let w = Workdir::new();
-    let cases: &[(&[&str], &str)] = &[
-        (&["analyze"], "<PIPELINE>"),
-        (&["analyze", "--lake", "lake", "--campaign", "x", "--start", "2012-10-01"], "--end <DATE>"),
-        (&["analyze", "--campaign", "x", "--start", "2012-10-01", "--end", "2012-10-02"], "needs --lake DIR"),
+    // A complete ad hoc analyze, then one more flag.
+    let full = |extra: &[&str]| -> Vec<String> {
+        let base = ["analyze", "--lake", "l", "--campaign", "x", "--start", "2012-10-01", "--end", "2012-10-02"];
+        base.iter().chain(extra).map(|a| a.to_string()).collect()
+    };
+    let words = |a: &[&str]| -> Vec<String> { a.iter().map(|a| a.to_string()).collect() };
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (words(&["analyze"]), "<PIPELINE>"),
+        (words(&["analyze", "--lake", "lake", "--campaign", "x", "--start", "2012-10-01"]), "--end <DATE>"),
+        (words(&["analyze", "--campaign", "x", "--start", "2012-10-01", "--end", "2012-10-02"]), "needs --lake DIR"),
+        (full(&["p.toml"]), "cannot be used with"),
+        (words(&["analyze", "p.toml", "--hashtag", "x"]), "--campaign <ID>"),
+        (words(&["analyze", "--lake", "l", "--campaign", "x", "--start", "1 Oct", "--end", "2"]), "is not a date like"),
+        (full(&["--own", "amnesty"]), "is not PLATFORM:ACCOUNT"),
+        (full(&["--tz", "Mars/Base"]), "--tz: unknown time zone"),
         (
-            &["analyze", "p.toml", "--lake", "l", "--campaign", "x", "--start", "2012-10-01", "--end", "2012-10-02"],
-            "cannot be used with",
-        ),
-        (&["analyze", "p.toml", "--hashtag", "x"], "--campaign <ID>"),
-        (
-            &["analyze", "--lake", "l", "--campaign", "x", "--start", "1 Oct", "--end", "2012-10-02"],
-            "is not a date like 2012-10-01",
-        ),
-        (
-            &[
-                "analyze",
-                "--lake",
-                "l",
-                "--campaign",
-                "x",
-                "--start",
-                "2012-10-01",
-                "--end",
-                "2012-10-02",
-                "--own",
-                "amnesty",
-            ],
-            "is not PLATFORM:ACCOUNT",
-        ),
-        (
-            &[
-                "analyze",
-                "--lake",
-                "l",
-                "--campaign",
-                "x",
-                "--start",
-                "2012-10-01",
-                "--end",
-                "2012-10-02",
-                "--tz",
-                "Mars/Base",
-            ],
-            "--tz: unknown time zone",
-        ),
-        (
-            &["analyze", "--lake", "l", "--campaign", "a b", "--start", "2012-10-01", "--end", "2012-10-02"],
+            words(&["analyze", "--lake", "l", "--campaign", "a b", "--start", "2012-10-01", "--end", "2012-10-02"]),
             "--campaign: 'a b' is not a usable id",
         ),
-        (&["run", "--input", "x.csv"], "--campaign <ID>"),
-        (&["campaigns"], "--lake <DIR>"),
-        (&["campaigns", "--lake", "l", "--format", "xml"], "possible values: table, csv, json"),
+        (words(&["run", "--input", "x.csv"]), "--campaign <ID>"),
+        (words(&["campaigns"]), "--lake <DIR>"),
+        (words(&["campaigns", "--lake", "l", "--format", "xml"]), "possible values: table, csv, json"),
     ];
-    for (args, says) in cases {
-        let (code, out, err) = w.run(args);
+    for (args, says) in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, out, err) = w.run(&args);
         assert_eq!(code, 2, "{args:?}: {out}{err}");
         assert!(err.contains(says), "{args:?} should say {says:?}: {err}");
     }
