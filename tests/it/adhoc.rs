@@ -198,6 +198,10 @@ fn campaigns_on_the_real_samples_lists_the_tag_and_its_line_analyses() {
     assert_eq!(m["campaigns"][0]["figures"]["unique_actors"]["value"], 98);
 }
 
+/// The brexit page's campaign (tests/it/analyze.rs) as flags.
+const BREXIT: &[&str] =
+    &["--campaign", "brexit", "--start", "2021-09-22", "--end", "2021-09-28", "--tz", "Europe/London"];
+
 /// The flags give the same bytes as the pipeline file with the same keys (the brexit
 /// pipeline of tests/it/analyze.rs).
 #[test]
@@ -211,25 +215,12 @@ fn analyze_from_flags_writes_the_bytes_of_the_equivalent_pipeline_file() {
          tz = \"Europe/London\"\nhashtags = [\"#Brexit\"]\ntargets = [\"BorisJohnson\"]\n",
     );
     w.log(&["analyze", "file.toml"]);
-    w.log(&[
-        "analyze",
-        "--lake",
-        "lake",
-        "--campaign",
-        "brexit",
-        "--start",
-        "2021-09-22",
-        "--end",
-        "2021-09-28",
-        "--tz",
-        "Europe/London",
-        "--hashtag",
-        "#Brexit",
-        "--target",
-        "BorisJohnson",
-        "--out",
-        "by-flags",
-    ]);
+    let args = [
+        &["analyze", "--lake", "lake"],
+        BREXIT,
+        &["--hashtag", "#Brexit", "--target", "BorisJohnson", "--out", "by-flags"],
+    ];
+    w.log(&args.concat());
     for e in std::fs::read_dir(w.path("by-file/metrics")).unwrap().flatten() {
         let other = w.path("by-flags/metrics").join(e.file_name());
         assert!(
@@ -248,26 +239,15 @@ fn analyze_from_flags_writes_the_bytes_of_the_equivalent_pipeline_file() {
 #[test]
 fn run_with_inputs_as_paths_and_its_saved_pipeline_reruns_it() {
     let w = Workdir::new();
-    let log = w.log(&[
-        "run",
-        "--input",
-        s(&sample("twitter-v2-jsonl/brexit.jsonl")),
-        "--tag",
-        "--campaign",
-        "brexit",
-        "--start",
-        "2021-09-22",
-        "--end",
-        "2021-09-28",
-        "--hashtag",
-        "brexit",
-        "--tz",
-        "Europe/London",
-        "--out",
-        "out/brexit",
-        "--save-pipeline",
-        "brexit.toml",
-    ]);
+    let brexit = sample("twitter-v2-jsonl/brexit.jsonl");
+    let brexit = s(&brexit);
+    let args = [
+        &["run", "--input", brexit, "--tag"],
+        BREXIT,
+        &["--hashtag", "brexit", "--out", "out/brexit"],
+        &["--save-pipeline", "brexit.toml"],
+    ];
+    let log = w.log(&args.concat());
     assert!(log.contains("brexit.jsonl (twitter-v2-jsonl): 1 line"), "{log}");
     assert!(w.path("out/brexit/report.html").exists() && w.path("out/brexit/lake").is_dir());
     // brexit.jsonl: 100 tweets on 2021-09-22 with #brexit, 67 of them retweets
