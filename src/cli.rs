@@ -1,5 +1,5 @@
-//! The command line: `rallylens run | ingest | lake | analyze | sql | validate | formats |
-//! synth | completions | man`.
+//! The command line: `rallylens run | ingest | lake | campaigns | analyze | sql | validate |
+//! formats | synth | completions | man`.
 //!
 //! What a run does lives in its arguments (or a pipeline file); how it runs (threads,
 //! `--quiet`, `-v`) in global flags. Data goes to stdout, everything else to stderr
@@ -17,7 +17,7 @@ use crate::lake::summary::summarize;
 /// The output rule and the exit codes, under every command's `--help`.
 const AFTER_HELP: &str = "\
 Output:
-  stdout carries only the data a command is asked for (lake, sql, formats, validate,
+  stdout carries only the data a command is asked for (lake, campaigns, sql, formats, validate,
   completions, man); progress, one line per input, warnings, summaries and errors go to
   stderr. -q keeps only errors; -v adds detail, -vv stage times.
 
@@ -56,7 +56,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run a pipeline: ingest its new and changed inputs, analyze, and render the charts and report.
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = AFTER_HELP, long_about = RUN_ABOUT)]
     Run(RunCliArgs),
     /// Read export files into the lake (new and changed files only).
     #[command(after_help = AFTER_HELP)]
@@ -64,8 +64,11 @@ pub enum Command {
     /// Summarise a lake: tables, rows per platform, date ranges, files, rejects.
     #[command(after_help = AFTER_HELP)]
     Lake(LakeArgs),
+    /// List the campaigns a lake seems to hold: campaign tags, and bursts of hashtags, own engagements and social referrals.
+    #[command(after_help = AFTER_HELP, long_about = CAMPAIGNS_ABOUT)]
+    Campaigns(crate::adhoc::candidates::CampaignsArgs),
     /// Compute every metric of a pipeline's campaigns from the lake (docs/metrics.md).
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = AFTER_HELP, long_about = ANALYZE_ABOUT)]
     Analyze(AnalyzeArgs),
     /// Ask the lake and the metric tables a question in SQL (polars SQL, in-process)
     ///
@@ -203,8 +206,9 @@ impl FromArgMatches for FormatFlags {
 
 #[derive(Args, Debug)]
 pub struct RunCliArgs {
-    /// The pipeline file (pipelines/*.toml).
-    pub pipeline: PathBuf,
+    /// The pipeline file (pipelines/*.toml); or an ad hoc campaign (--campaign, --start, --end) with --input.
+    #[arg(required_unless_present = "campaign", conflicts_with = "campaign")]
+    pub pipeline: Option<PathBuf>,
     /// Read every input again and recompute the metrics, even when nothing changed.
     #[arg(long)]
     pub force: bool,
@@ -217,19 +221,72 @@ pub struct RunCliArgs {
     /// The longest record (a JSON line, a CSV record) read, in MiB: a longer JSON line is rejected, a longer CSV record refuses its file.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096), value_name = "MIB")]
     pub max_record_mib: u64,
+    /// Ad hoc: an export file or folder to ingest (repeatable; as a pipeline's `[[inputs]]`).
+    #[arg(long = "input", value_name = "PATH", requires = "campaign", help_heading = ADHOC)]
+    pub inputs: Vec<PathBuf>,
+    /// Ad hoc: tag every input's rows with the campaign id (as `ingest --campaign`).
+    #[arg(long = "tag", requires = "campaign", help_heading = ADHOC)]
+    pub tag: bool,
+    /// Ad hoc: the lake (default: <out>/lake).
+    #[arg(long, value_name = "DIR", requires = "campaign", help_heading = ADHOC)]
+    pub lake: Option<PathBuf>,
+    /// Ad hoc: where the report, charts and metrics go (default: out/<ID>).
+    #[arg(long, value_name = "DIR", requires = "campaign", help_heading = ADHOC)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub adhoc: crate::adhoc::pipeline::AdhocArgs,
 }
 
 #[derive(Args, Debug)]
 pub struct AnalyzeArgs {
-    /// The pipeline file (pipelines/*.toml).
-    pub pipeline: PathBuf,
-    /// The lake to read (default: the pipeline's `lake`, else <output.dir>/lake).
+    /// The pipeline file (pipelines/*.toml); or an ad hoc campaign: --lake with --campaign, --start, --end.
+    #[arg(required_unless_present = "campaign", conflicts_with = "campaign")]
+    pub pipeline: Option<PathBuf>,
+    /// The lake to read (default: the pipeline's `lake`, else <output.dir>/lake; needed for an ad hoc campaign).
     #[arg(long, value_name = "DIR")]
     pub lake: Option<PathBuf>,
-    /// Where to write metrics/ and metrics.json (default: the pipeline's output.dir).
+    /// Where to write metrics/ and metrics.json (default: the pipeline's output.dir; ad hoc: out/<ID>).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub adhoc: crate::adhoc::pipeline::AdhocArgs,
 }
+
+/// The help heading of the ad hoc flags.
+const ADHOC: &str = crate::adhoc::pipeline::HEADING;
+
+/// `run --help`'s long description: what it does and an example of each form.
+const RUN_ABOUT: &str = "\
+Run a pipeline: ingest its new and changed inputs, analyze, and render the charts and report.
+
+Without a pipeline file, the campaign is given by flags (docs/campaigns.md), and the inputs by --input.
+
+Examples:
+  rallylens run pipelines/kenya_vs_shell.toml
+  rallylens run --input data/shell --tag --campaign shell \\
+      --start 2012-10-01 --end 2012-10-21 --tz Europe/London \\
+      --hashtag makethefuture --target @Shell --own twitter:amnesty --out out/shell";
+
+/// `analyze --help`'s long description.
+const ANALYZE_ABOUT: &str = "\
+Compute every metric of a pipeline's campaigns from the lake (docs/metrics.md).
+
+Without a pipeline file, one campaign is given by flags, with the defaults a pipeline file would have (docs/campaigns.md); --save-pipeline writes that pipeline file.
+
+Examples:
+  rallylens analyze pipelines/kenya_vs_shell.toml
+  rallylens analyze --lake out/kenya_vs_shell/lake --campaign shell \\
+      --start 2012-10-01 --end 2012-10-21 --tz Europe/London \\
+      --hashtag makethefuture --target @Shell --own twitter:amnesty \\
+      --out out/shell --save-pipeline pipelines/shell.toml";
+
+/// `campaigns --help`'s long description.
+const CAMPAIGNS_ABOUT: &str = "\
+List the campaigns a lake seems to hold: campaign tags (first and last day, rows per table), and bursts of a hashtag's daily posts, an own account's daily engagements, or a site's daily social referral sessions above their own trailing baseline (docs/campaigns.md has the rule). Each candidate comes with the `rallylens analyze` line that sizes it up.
+
+Examples:
+  rallylens campaigns --lake out/kenya_vs_shell/lake --tz Europe/London
+  rallylens campaigns --lake out/lake --format json | jq '.[] | select(.kind == \"hashtag\")'";
 
 #[derive(Args, Debug)]
 pub struct LakeArgs {
@@ -308,8 +365,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Run(a) => cmd_run(a, cli.quiet),
         Command::Ingest(a) => cmd_ingest(*a, cli.quiet),
         Command::Lake(a) => cmd_lake(a, cli.quiet),
+        Command::Campaigns(a) => data(&crate::adhoc::candidates::cmd(&a, cli.quiet)?),
         Command::Analyze(a) => {
-            let p = pipeline(&a.pipeline)?;
+            let p = match &a.pipeline {
+                Some(path) => pipeline(path)?,
+                None => crate::adhoc::pipeline::for_analyze(&a.adhoc, a.lake.as_deref(), a.out.as_deref())?,
+            };
             let lake = a.lake.unwrap_or_else(|| p.lake.clone());
             let out = a.out.unwrap_or_else(|| p.output.clone());
             let t = std::time::Instant::now();
@@ -412,7 +473,13 @@ fn bad_inputs(failures: &[(String, String)], of: usize) -> Result<()> {
 }
 
 fn cmd_run(a: RunCliArgs, quiet: bool) -> Result<()> {
-    let p = pipeline(&a.pipeline)?;
+    let p = match &a.pipeline {
+        Some(path) => pipeline(path)?,
+        None => crate::adhoc::pipeline::build(
+            &a.adhoc,
+            &crate::adhoc::pipeline::Places { lake: a.lake, out: a.out, inputs: a.inputs, tag_inputs: a.tag },
+        )?,
+    };
     let args = crate::run::RunArgs {
         force: a.force,
         no_wait: a.no_wait,

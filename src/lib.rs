@@ -7,6 +7,7 @@
 //! - [`schema`]: what every stage shares: the canonical tables (docs/lake.md) as Rust records
 //!   and Arrow schemas, the record sink, the channels, the checked campaigns.
 
+pub mod adhoc;
 pub mod cli;
 pub mod cli_docs;
 pub mod ingest;

@@ -594,7 +594,7 @@ fn inputs(
 /// Relative paths in a pipeline file are relative to the project folder: the parent of
 /// `pipelines/` when the file lives there (so `data/...` means the repo's data), else the
 /// file's own folder.
-pub(super) fn base_dir(path: &Path) -> PathBuf {
+pub(crate) fn base_dir(path: &Path) -> PathBuf {
     let dir = path.parent().unwrap_or(Path::new(""));
     if dir.file_name().is_some_and(|n| n == "pipelines") {
         dir.parent().unwrap_or(Path::new("")).to_path_buf()

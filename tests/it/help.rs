@@ -15,4 +15,10 @@ fn help_texts() {
     let (code, run, _) = w.run(&["run", "--help"]);
     assert_eq!(code, 0);
     insta::assert_snapshot!("run_help", run);
+    let (code, analyze, _) = w.run(&["analyze", "--help"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("analyze_help", analyze);
+    let (code, campaigns, _) = w.run(&["campaigns", "--help"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("campaigns_help", campaigns);
 }

@@ -1,6 +1,7 @@
 //! Integration tests: one binary (every test binary links the whole crate), one module
 //! per area.
 
+mod adhoc;
 mod analyze;
 mod cli;
 mod common;
