@@ -8,6 +8,7 @@
 //!   and Arrow schemas, the record sink, the channels, the checked campaigns.
 
 pub mod cli;
+pub mod compare;
 pub mod cli_docs;
 pub mod ingest;
 pub mod lake;
