@@ -23,8 +23,8 @@
 //!   compared campaigns, as analyze pads one pipeline's (rows beyond a campaign's window:
 //!   `in_window` false, its `followers_at_launch`, every measure null), so the stacked table
 //!   is what analyze would write for one pipeline with all the campaigns.
-//! - Output: `DIR/metrics/{campaign_kpis,signups,campaign_comparison}.parquet` (the
-//!   campaigns stacked, ids as above), `DIR/metrics.json` (the campaigns, the common
+//! - Output: `DIR/metrics/{campaign_kpis,signups,campaign_comparison}.parquet` and
+//!   `goals.parquet` when a folder has one (the campaigns stacked, ids as above), `DIR/metrics.json` (the campaigns, the common
 //!   version and the folders compared, under `compared`), the charts across campaigns and
 //!   `report.html`/`report.md` (render::report::compare_document says which sections).
 //!   A `DIR` that holds a run's own metrics (a `metrics.json` without `compared`) is refused,
@@ -41,7 +41,7 @@ use serde_json::{json, Map, Value};
 
 use crate::cli::Usage;
 use crate::metrics::registry::{Table, METRICS_VERSION};
-use crate::metrics::{comparison, kpis, signups};
+use crate::metrics::{comparison, goals, kpis, signups};
 use crate::render::report::FolderRow;
 use crate::render::Metrics;
 
@@ -67,6 +67,10 @@ pub const READS: [(&Table, &[&str]); 3] = [
     (&comparison::CAMPAIGN_COMPARISON, comparison::CAMPAIGN_COMPARISON.columns),
 ];
 
+/// Tables compare carries when a folder has them (folders of an older rallylens may not):
+/// stacked from the folders that have them.
+pub const CARRIES: [&Table; 1] = [&goals::GOALS];
+
 /// One metrics folder.
 struct Run {
     /// The folder, as given (its `metrics/` subfolder resolved to it).
@@ -75,7 +79,7 @@ struct Run {
     label: String,
     version: u32,
     json: Value,
-    /// The tables of [`READS`], by name.
+    /// The tables of [`READS`] and those of [`CARRIES`] it has, by name.
     tables: BTreeMap<&'static str, DataFrame>,
 }
 
@@ -161,12 +165,15 @@ pub fn compare(folders: &[PathBuf], out: &Path, title: Option<&str>, generated: 
 
     // The tables, stacked in folder order, ids renamed; the comparison aligned again.
     let mut tables: BTreeMap<String, DataFrame> = BTreeMap::new();
-    for (t, _) in READS {
+    for t in READS.iter().map(|(t, _)| *t).chain(CARRIES) {
         let frames = runs
             .iter()
             .enumerate()
-            .map(|(i, r)| rename_campaigns(&r.tables[t.name], i, &renames, &camps))
+            .filter_map(|(i, r)| r.tables.get(t.name).map(|df| rename_campaigns(df, i, &renames, &camps)))
             .collect::<Result<Vec<_>>>()?;
+        if frames.is_empty() {
+            continue;
+        }
         let stacked = stack(&frames, t.columns).map_err(|e| anyhow!("stacking the {} tables: {e}", t.name))?;
         tables.insert(t.name.to_string(), stacked);
     }
@@ -378,12 +385,17 @@ fn set_labels(runs: &mut [Run]) {
     }
 }
 
-/// Reads the tables of [`READS`]; a missing file or column is a usage error naming it.
+/// Reads the tables of [`READS`] (a missing file or column is a usage error naming it)
+/// and those of [`CARRIES`] the folder has.
 fn read_tables(r: &mut Run) -> Result<()> {
-    for (t, needs) in READS {
+    let carried = CARRIES.iter().map(|t| (*t, &["campaign"][..], false));
+    for (t, needs, required) in READS.iter().map(|(t, needs)| (*t, *needs, true)).chain(carried) {
         let path = r.dir.join("metrics").join(format!("{}.parquet", t.name));
         if !path.is_file() {
-            return Err(not_metrics(&r.shown, &format!("it has no metrics/{}.parquet", t.name)));
+            if required {
+                return Err(not_metrics(&r.shown, &format!("it has no metrics/{}.parquet", t.name)));
+            }
+            continue;
         }
         let file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
         let df = ParquetReader::new(file).finish().map_err(|e| anyhow!("reading {}: {e}", path.display()))?;

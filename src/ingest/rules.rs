@@ -85,6 +85,8 @@ pub fn derive_post_action(p: &Post, cx: &Ctx) -> Option<Action> {
         campaign: p.campaign.clone(),
         source: None,
         medium: None,
+        // A post's place is not its author's country.
+        country: None,
         action_key: Some(format!("post:{}", p.post_id)),
         source_file: p.source_file.clone(),
         ingested_at: p.ingested_at,

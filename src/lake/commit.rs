@@ -266,7 +266,9 @@ fn keep_masks(table: &str, platform: &str, parts: &[&Path]) -> Result<(Vec<Vec<b
         let mut mask = Vec::new();
         for batch in reader {
             let batch = batch?;
-            let key_cols: Vec<&ArrayRef> = key.iter().filter_map(|k| batch.column_by_name(k)).collect();
+            // A key column a part lacks (written before the column existed) reads as null, so
+            // that its rows meet the same rows written since.
+            let key_cols: Vec<Option<&ArrayRef>> = key.iter().map(|k| batch.column_by_name(k)).collect();
             let followers = if by_max {
                 batch.column_by_name("followers").map(|c| c.as_primitive::<Int64Type>().clone())
             } else {
@@ -320,14 +322,14 @@ fn keep_masks(table: &str, platform: &str, parts: &[&Path]) -> Result<(Vec<Vec<b
 /// A 128-bit hash of a row's key columns; `None` when every key column is null (no identity).
 /// `post_part`: the platform of a posts partition, whose string key is hashed by its
 /// [`join_key`]. `buf` is scratch space, reused from row to row.
-fn hash_key(cols: &[&ArrayRef], row: usize, post_part: Option<&str>, buf: &mut Vec<u8>) -> Option<u128> {
+fn hash_key(cols: &[Option<&ArrayRef>], row: usize, post_part: Option<&str>, buf: &mut Vec<u8>) -> Option<u128> {
     buf.clear();
     let mut any = false;
     for c in cols {
-        if c.is_null(row) {
+        let Some(c) = c.filter(|c| !c.is_null(row)) else {
             buf.push(0xFF);
             continue;
-        }
+        };
         any = true;
         match c.data_type() {
             DataType::Utf8 => {

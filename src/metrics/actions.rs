@@ -2,7 +2,7 @@
 //! shared by every campaign's scope and the ladder's history.
 //!
 //! Decisions to keep:
-//! - `platform`, `action`, `campaign`: UInt16 codes (more than 65,534 values is an error).
+//! - `platform`, `action`, `campaign`, `country`: UInt16 codes (more than 65,534 values is an error).
 //! - `actor_id`: dense code in first-seen order (files by name, rows in order), told apart
 //!   by a 128-bit [`actor_hash`]; the hash→code map serves own/target exclusion.
 //! - `post_id` / `post:<id>` keys: code of the asked-for post, else [`NONE`], matched by
@@ -33,7 +33,8 @@ pub const NO_CODE: u16 = u16::MAX;
 pub const NO_TIME: i64 = i64::MIN;
 
 /// The columns read, in this order.
-const COLUMNS: [&str; 7] = ["platform", "actor_id", "action", "occurred_at", "post_id", "campaign", "action_key"];
+const COLUMNS: [&str; 8] =
+    ["platform", "actor_id", "action", "occurred_at", "post_id", "campaign", "country", "action_key"];
 
 /// The lake's actions as codes (see the module docs). Every vector has one entry per action.
 #[derive(Debug, Default)]
@@ -45,6 +46,9 @@ pub struct ActionTable {
     pub verbs: Vec<String>,
     pub tag: Vec<u16>,
     pub tags: Vec<String>,
+    /// ISO alpha-2 codes; [`NO_CODE`] for null (and for a lake written before the column).
+    pub country: Vec<u16>,
+    pub countries: Vec<String>,
     pub actor: Vec<u32>,
     /// [`actor_hash`] of a pseudonym → its code ([`ActionTable::actor_code`]).
     pub actor_codes: PlHashMap<u128, u32>,
@@ -103,6 +107,7 @@ impl ActionTable {
             platform: vec![NO_CODE; n],
             verb: vec![NO_CODE; n],
             tag: vec![NO_CODE; n],
+            country: vec![NO_CODE; n],
             actor: vec![NONE; n],
             at: vec![NO_TIME; n],
             post: vec![NONE; n],
@@ -140,6 +145,7 @@ impl ActionTable {
             platform: &mut self.platform,
             verb: &mut self.verb,
             tag: &mut self.tag,
+            country: &mut self.country,
             actor: &mut self.actor,
             at: &mut self.at,
             post: &mut self.post,
@@ -182,7 +188,7 @@ impl ActionTable {
         }
         self.columns().split(sizes).into_par_iter().zip(remaps).for_each(|(cols, r)| {
             let Some(r) = r else { return };
-            for (k, codes) in [cols.platform, cols.verb, cols.tag].into_iter().enumerate() {
+            for (k, codes) in [cols.platform, cols.verb, cols.tag, cols.country].into_iter().enumerate() {
                 for c in codes.iter_mut().filter(|c| **c != NO_CODE) {
                     *c = r.small[k][*c as usize];
                 }
@@ -191,14 +197,15 @@ impl ActionTable {
                 *c = r.actor[*c as usize];
             }
         });
-        let [platforms, verbs, tags] = small;
-        (self.platforms, self.verbs, self.tags, self.actor_codes) = (platforms, verbs, tags, actor_codes);
+        let [platforms, verbs, tags, countries] = small;
+        (self.platforms, self.verbs, self.tags, self.countries) = (platforms, verbs, tags, countries);
+        self.actor_codes = actor_codes;
         Ok(())
     }
 }
 
 /// Which coded column `k` is, for messages.
-const SMALL: [&str; 3] = ["platform", "action", "campaign"];
+const SMALL: [&str; 4] = ["platform", "action", "campaign", "country"];
 
 /// Code number `i` of small column `k`, if it fits.
 fn small_code(i: usize, k: usize) -> Result<u16> {
@@ -247,6 +254,7 @@ struct Columns<'a> {
     platform: &'a mut [u16],
     verb: &'a mut [u16],
     tag: &'a mut [u16],
+    country: &'a mut [u16],
     actor: &'a mut [u32],
     at: &'a mut [i64],
     post: &'a mut [u32],
@@ -258,13 +266,14 @@ impl<'a> Columns<'a> {
         let (p0, p1) = self.platform.split_at_mut(k);
         let (v0, v1) = self.verb.split_at_mut(k);
         let (t0, t1) = self.tag.split_at_mut(k);
+        let (c0, c1) = self.country.split_at_mut(k);
         let (a0, a1) = self.actor.split_at_mut(k);
         let (o0, o1) = self.at.split_at_mut(k);
         let (q0, q1) = self.post.split_at_mut(k);
         let (k0, k1) = self.key_post.split_at_mut(k);
         (
-            Columns { platform: p0, verb: v0, tag: t0, actor: a0, at: o0, post: q0, key_post: k0 },
-            Columns { platform: p1, verb: v1, tag: t1, actor: a1, at: o1, post: q1, key_post: k1 },
+            Columns { platform: p0, verb: v0, tag: t0, country: c0, actor: a0, at: o0, post: q0, key_post: k0 },
+            Columns { platform: p1, verb: v1, tag: t1, country: c1, actor: a1, at: o1, post: q1, key_post: k1 },
         )
     }
     /// Consecutive slices of these lengths.
@@ -283,7 +292,7 @@ impl<'a> Columns<'a> {
 /// A run's own codes: the small columns' values and the actors' hashes, in first-seen order.
 #[derive(Default)]
 struct RunDicts {
-    small: [Vec<String>; 3],
+    small: [Vec<String>; 4],
     actor_codes: PlHashMap<u128, u32>,
     actor_order: Vec<u128>,
 }
@@ -291,7 +300,7 @@ struct RunDicts {
 /// A run's codes → global codes.
 #[derive(Default)]
 struct Remap {
-    small: [Vec<u16>; 3],
+    small: [Vec<u16>; 4],
     actor: Vec<u32>,
 }
 
@@ -361,7 +370,9 @@ fn read_unit(u: &Unit, cols: Columns, d: &mut RunDicts, posts: &PlHashMap<u128, 
     }
     let platform = text("platform")?;
     for (k, (name, out)) in
-        [("platform", cols.platform), ("action", cols.verb), ("campaign", cols.tag)].into_iter().enumerate()
+        [("platform", cols.platform), ("action", cols.verb), ("campaign", cols.tag), ("country", cols.country)]
+            .into_iter()
+            .enumerate()
     {
         let array = if k == 0 { platform.clone() } else { text(name)? };
         if let Some(array) = array {

@@ -96,6 +96,30 @@ pub(crate) fn ratio_ci(e: &[f64], b: &[f64], seed: u64) -> Option<(f64, f64)> {
     Some((stats::percentile(&draws, 2.5)?, stats::percentile(&draws, 97.5)?))
 }
 
+/// The headline basis of a set of posts: the first of [`BASES`] that is > 0 for every post
+/// (`positive`), so that its ratio of sums has a value.
+fn headline_basis(positive: [bool; 3], rate_by: [Ratio; 3]) -> Option<usize> {
+    (0..3).find(|&k| positive[k] && rate_by[k].value().is_some())
+}
+
+/// The headline rate of a set of posts, by the rules of this table (module docs): the
+/// basis, `Σ b` on it and `Σ e / Σ b`; `None` when no basis is non-null and > 0 for every
+/// post (or there is no post). `posts`: each post's engagements and bases in [`BASES`]
+/// order; posts with null engagements are the caller's to leave out. Other tables that
+/// give an engagement rate of own posts (`by_language`) use this, so the rule is written once.
+pub fn headline_rate(posts: &[(i64, [Option<i64>; 3])]) -> Option<(&'static str, i64, f64)> {
+    if posts.is_empty() {
+        return None;
+    }
+    let e: i64 = posts.iter().map(|p| p.0).sum();
+    let positive = std::array::from_fn(|k| posts.iter().all(|p| p.1[k].is_some_and(|b| b > 0)));
+    let sum: [i64; 3] = std::array::from_fn(|k| posts.iter().filter_map(|p| p.1[k]).sum());
+    let rate_by =
+        std::array::from_fn(|k| Ratio::of(e, sum[k], posts.iter().filter(|p| p.1[k].is_none()).count() as i64));
+    let k = headline_basis(positive, rate_by)?;
+    Some((BASES[k], sum[k], rate_by[k].value()?))
+}
+
 /// One group as collected from polars.
 struct Group {
     campaign: String,
@@ -137,8 +161,7 @@ fn compute(g: &Group) -> Row {
     let mut why: Vec<String> = (0..3)
         .filter_map(|k| g.rate_by[k].why(BASES[k], g.posts, "posts").map(|w| format!("rate_by_{}: {w}", BASES[k])))
         .collect();
-    // The headline basis: > 0 for every post (then Σ b > 0 and rate_by[k] has a value).
-    let chosen = (0..3).find(|&k| g.positive[k] && rate_by[k].is_some());
+    let chosen = headline_basis(g.positive, g.rate_by);
     let seed = group_seed(&g.campaign, &g.platform, &g.content_type);
     let Some(k) = chosen else {
         why.insert(0, "engagement_rate: no basis is non-null and > 0 for every post".into());

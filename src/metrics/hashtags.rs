@@ -34,7 +34,7 @@ fn norm_tag(e: Expr) -> Expr {
     lower(e).str().strip_chars_start(lit("#"))
 }
 
-fn not_repost() -> Expr {
+pub(crate) fn not_repost() -> Expr {
     col("is_repost").fill_null(lit(false)).not()
 }
 
@@ -80,11 +80,11 @@ fn hashtag_schema() -> Schema {
     ])
 }
 
-fn hashtag_daily_one(s: &Scope) -> PolarsResult<LazyFrame> {
+/// One row per (post in the window, campaign hashtag it uses): platform, post_id, day,
+/// is_repost, followers, author, hashtag (also read by the goals, metrics::goals).
+pub(crate) fn hashtag_uses(s: &Scope) -> LazyFrame {
     let c = s.campaign;
-    // One row per (post, campaign hashtag it uses).
-    let uses = s
-        .posts
+    s.posts
         .clone()
         .filter(col("in_window"))
         .select([
@@ -100,7 +100,12 @@ fn hashtag_daily_one(s: &Scope) -> PolarsResult<LazyFrame> {
         .with_column(norm_tag(col("hashtags")).alias("hashtag"))
         .filter(one_of(col("hashtag"), &c.hashtags))
         .unique(Some(cols(["platform", "post_id", "hashtag"])), UniqueKeepStrategy::First)
-        .drop(cols(["hashtags"]));
+        .drop(cols(["hashtags"]))
+}
+
+fn hashtag_daily_one(s: &Scope) -> PolarsResult<LazyFrame> {
+    let c = s.campaign;
+    let uses = hashtag_uses(s);
     let base = uses.clone().group_by([col("hashtag"), col("day")]).agg([
         not_repost().cast(DataType::Int64).sum().alias("posts"),
         not_repost().not().cast(DataType::Int64).sum().alias("reposts"),
@@ -184,6 +189,24 @@ fn target_response_one(s: &Scope) -> PolarsResult<LazyFrame> {
     let (mentions, mention_agg) = target_mentions(s, &ids, &tposts)?;
     let (posts_agg, resp_agg) = target_responses(s, tposts)?;
     assemble_target_response(s, ids, mentions, mention_agg, resp_agg, posts_agg)
+}
+
+/// The mentions of the campaign's targets (see [`target_mentions`]): one row per
+/// (platform, post_id, target) with created_at and author (also read by the goals).
+pub(crate) fn mentions_of_targets(s: &Scope) -> PolarsResult<LazyFrame> {
+    if s.campaign.targets.is_empty() {
+        return Ok(DataFrame::empty_with_schema(&Schema::from_iter([
+            Field::new("platform".into(), DataType::String),
+            Field::new("post_id".into(), DataType::String),
+            Field::new("target".into(), DataType::String),
+            Field::new("created_at".into(), utc()),
+            Field::new("author".into(), DataType::String),
+        ]))
+        .lazy());
+    }
+    let ids = target_accounts(s)?;
+    let tposts = target_posts(s, &ids)?;
+    Ok(target_mentions(s, &ids, &tposts)?.0)
 }
 
 /// (platform, account_id): the key of an account.
@@ -427,7 +450,8 @@ pub(crate) mod tests {
         crate::model::Micros::parse_iso(s)
     }
 
-    fn post(id: &str, handle: &str, at: &str) -> Post {
+    /// A collected tweet by `handle` (account id `u-<handle>`) at `at` (also used by the goals' tests).
+    pub(crate) fn post(id: &str, handle: &str, at: &str) -> Post {
         Post {
             platform: "twitter".into(),
             post_id: id.into(),

@@ -11,11 +11,14 @@ pub mod actions;
 pub mod analyze;
 pub mod benchmarks;
 pub mod comparison;
+pub mod countries;
 pub mod engagement;
 pub mod growth;
+pub mod goals;
 pub mod hashtags;
 pub mod kpis;
 pub mod ladder;
+pub mod languages;
 pub mod reach;
 pub mod records;
 pub mod referral_daily;
@@ -65,7 +68,13 @@ impl Lake {
             if files.is_empty() {
                 return Ok(empty_table(table));
             }
-            let args = ScanArgsParquet { allow_missing_columns: true, ..Default::default() };
+            // The lake's own schema, so that a column a part lacks (written before the column
+            // existed, such as `country`) reads as null whatever the order of the parts.
+            let args = ScanArgsParquet {
+                allow_missing_columns: true,
+                schema: Some(std::sync::Arc::new(table_schema(table))),
+                ..Default::default()
+            };
             anyhow::Context::with_context(
                 LazyFrame::scan_parquet_files(files.iter().map(|f| PlRefPath::new(f.as_str())).collect(), args),
                 || format!("scanning the {table} table of {}", dir.display()),
@@ -84,8 +93,8 @@ impl Lake {
 
 impl Lake {
     /// Reads the columns the metrics use into memory, once: every metric then starts from
-    /// memory instead of decoding the Parquet files again. Text, permalinks, languages and
-    /// provenance columns are left out.
+    /// memory instead of decoding the Parquet files again. Text, permalinks and provenance
+    /// columns are left out (languages are kept: `by_language` reads them).
     pub fn materialize(self) -> Result<Lake> {
         let keep = |lf: LazyFrame, table: &str, drop: &[&str]| -> Result<LazyFrame> {
             let cols: Vec<Expr> = table_schema(table)
@@ -100,7 +109,7 @@ impl Lake {
             Ok(df.lazy())
         };
         Ok(Lake {
-            posts: keep(self.posts, "posts", &["text", "permalink", "lang", "source_file", "ingested_at"])?,
+            posts: keep(self.posts, "posts", &["text", "permalink", "source_file", "ingested_at"])?,
             // The actions are read into codes by the scopes (actions::ActionTable).
             actions: self.actions,
             traffic: keep(self.traffic, "traffic", &["source_file", "ingested_at"])?,

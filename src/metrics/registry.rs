@@ -15,7 +15,7 @@ use anyhow::{bail, Result};
 use polars::prelude::*;
 use serde_json::Value;
 
-use super::{benchmarks, comparison, engagement, growth, hashtags, kpis, ladder, reach, records, referral_daily, signups, uplift, Scope};
+use super::{benchmarks, comparison, countries, engagement, goals, growth, hashtags, kpis, ladder, languages, reach, records, referral_daily, signups, uplift, Scope};
 use crate::pipeline::Pipeline;
 
 /// The version of the metric definitions, written to `metrics.json` as `metrics_version`
@@ -96,9 +96,12 @@ pub static TABLES: &[&Table] = &[
     &hashtags::TARGET_RESPONSE,
     &signups::SIGNUPS,
     &comparison::CAMPAIGN_COMPARISON,
+    &languages::BY_LANGUAGE,
+    &countries::BY_COUNTRY,
     &growth::GROWTH,
     &benchmarks::BENCHMARKS,
     &records::RECORDS,
+    &goals::GOALS,
     &kpis::CAMPAIGN_KPIS,
 ];
 

@@ -7,7 +7,7 @@
 //!   from a collected campaign post; `in_campaign` is kept, always true), with `platform`,
 //!   `action`, `occurred_at`, `_actor` (a dense code per pseudonym, shared by all scopes),
 //!   `day`, `excluded` (the actor is an own account or a target), `rung` (1…K on the
-//!   pipeline's ladder, 0 when the verb is on none). Every metric but the ladder reads only
+//!   pipeline's ladder, 0 when the verb is on none), `country` (ISO alpha-2 or null). Every metric but the ladder reads only
 //!   these; the ladder's history (all of the lake's actions) is `history`, the compact
 //!   [`ActionTable`].
 //! - traffic: the pipeline's site only, when it names one (docs/metrics.md#sites).
@@ -181,6 +181,24 @@ impl<'a> Scope<'a> {
     }
 }
 
+impl Scope<'_> {
+    /// The traffic's daily rows (`date_start` = `date_end`) inside the campaign's window,
+    /// tagged with the campaign or untagged: what sign-ups' conversions and `by_country`'s
+    /// sessions sum.
+    pub fn window_daily_traffic(&self) -> LazyFrame {
+        let c = self.campaign;
+        let d = col("date_start");
+        let in_window = d.clone().gt_eq(lit(c.start)).and(d.lt_eq(lit(c.end))).fill_null(lit(false));
+        self.traffic.clone().filter(
+            col("date_start")
+                .eq(col("date_end"))
+                .fill_null(lit(false))
+                .and(in_window)
+                .and(col("campaign").is_null().or(col("campaign").eq(lit(c.id.as_str())))),
+        )
+    }
+}
+
 /// Whether each row of a scope's posts is a campaign post.
 fn campaign_post_rows(posts: &DataFrame) -> PolarsResult<Vec<bool>> {
     Ok(posts.column("campaign_post")?.bool()?.iter().map(|v| v == Some(true)).collect())
@@ -304,7 +322,7 @@ fn lake_actions(lake: &super::Lake, wanted: &[bool]) -> PolarsResult<Arc<ActionT
 /// a Facebook id in either form, see [`ActionTable`]),
 /// gathered from the lake's action table into a frame: `platform`, `action`,
 /// `occurred_at`, `_actor`, `rung`, `excluded` (the actor is an own account or a target),
-/// `in_campaign` (true) and `day` (in the campaign's time zone).
+/// `in_campaign` (true), `day` (in the campaign's time zone) and `country`.
 fn campaign_actions(
     t: &ActionTable,
     posts: &DataFrame,
@@ -357,6 +375,7 @@ fn campaign_actions(
             excluded.with_name("excluded".into()).into_column(),
             Column::new_scalar("in_campaign".into(), Scalar::from(true), rows.len()),
             day,
+            text(&t.countries, &t.country).with_name("country".into()).into_column(),
         ],
     )?;
     clock.mark("columns");

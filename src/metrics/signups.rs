@@ -103,15 +103,7 @@ fn daily_with_flag(s: &Scope) -> PolarsResult<LazyFrame> {
     let daily =
         sign.filter(in_window(col("day"))).group_by([col("day")]).agg([len().cast(DataType::Int64).alias("signups")]);
     let conv = s
-        .traffic
-        .clone()
-        .filter(
-            col("date_start")
-                .eq(col("date_end"))
-                .fill_null(lit(false))
-                .and(in_window(col("date_start")))
-                .and(col("campaign").is_null().or(col("campaign").eq(lit(c.id.as_str())))),
-        )
+        .window_daily_traffic()
         .group_by([col("date_start")])
         .agg([col("conversions").sum().alias("_c"), col("conversions").count().alias("_cn")])
         .select([

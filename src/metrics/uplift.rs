@@ -545,6 +545,7 @@ pub(super) mod tests {
             benchmark_days: 90,
             growth_history_days: crate::metrics::growth::HISTORY_DAYS,
             project_to: d(window.1),
+            goals: vec![],
         }
     }
 

@@ -107,6 +107,23 @@ pub struct CampaignEntry {
     pub growth_history_days: Option<Spanned<i64>>,
     /// Follower growth: the trend is projected to this day, on or after `end` (default `end`).
     pub project_to: Option<Spanned<toml::value::Datetime>>,
+    /// What the campaign set out to do: `[[campaigns.goals]]` (docs/metrics.md#goals).
+    #[serde(default)]
+    pub goals: Vec<Spanned<GoalEntry>>,
+}
+
+/// One `[[campaigns.goals]]`, as written; checked by [`super::goals::check`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoalEntry {
+    /// A name of `metrics::goals::METRICS`.
+    pub metric: Spanned<String>,
+    /// A number, or `true` for a yes/no metric.
+    pub target: Spanned<toml::Value>,
+    /// Progress measured up to this day (inclusive).
+    pub by: Option<Spanned<toml::value::Datetime>>,
+    /// The goal's name in the report; its slug is the goal's key.
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -163,7 +180,7 @@ impl Src<'_> {
     }
 }
 
-fn date_of(d: &toml::value::Datetime) -> Result<NaiveDate, String> {
+pub(super) fn date_of(d: &toml::value::Datetime) -> Result<NaiveDate, String> {
     match (&d.date, &d.time) {
         (Some(date), None) => NaiveDate::from_ymd_opt(date.year as i32, date.month as u32, date.day as u32)
             .ok_or_else(|| format!("{d} is not a calendar date")),
@@ -288,6 +305,7 @@ fn campaigns(src: &Src, file: &PipelineFile) -> Result<(Vec<Campaign>, Vec<Span>
             benchmark_days,
             growth_history_days,
             project_to,
+            goals: super::goals::check(src, i, c, start, end)?,
         });
         spans.push(span);
     }

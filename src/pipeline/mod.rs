@@ -8,6 +8,7 @@
 
 pub mod benchmarks;
 pub mod file;
+mod goals;
 pub mod run;
 
 use std::path::{Path, PathBuf};
@@ -109,6 +110,9 @@ impl Pipeline {
             }
             if !c.url_prefixes.is_empty() {
                 let _ = writeln!(o, "    urls: {}", c.url_prefixes.join(" "));
+            }
+            if !c.goals.is_empty() {
+                let _ = writeln!(o, "    goals: {}", c.goals.iter().map(goals::describe).collect::<Vec<_>>().join("; "));
             }
         }
         let _ = writeln!(o, "ladder ({}-day periods):", self.ladder.period_days);

@@ -118,13 +118,14 @@ fn sites_are_compared_without_case() {
 fn analyze_fingerprint_text_is_pinned() {
     // run.rs hashes this Debug text into `.analyze-fingerprint`: a changed text (a renamed,
     // reordered or added field of Campaign, Rung or Ladder) would make every existing output
-    // folder re-analyze once. The hash below is of the text as of the demo pipeline today.
+    // folder re-analyze once. The hash below is of the text as of the demo pipeline today
+    // (with its goals).
     use sha2::{Digest, Sha256};
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/kenya_vs_shell.toml");
     let p = Pipeline::load(&path).unwrap();
     let text = format!("{:?}\n{:?}\n{:?}", p.campaigns, p.ladder, p.site);
     assert!(text.starts_with("[Campaign { id: \"kenya\""), "{text}");
-    assert_eq!(hex::encode(Sha256::digest(text.as_bytes())), "bdae2ec5d41e928d45de354b2e879ac0cdc83b8fe7748be63e42a99c4a1d0dc9", "{text}");
+    assert_eq!(hex::encode(Sha256::digest(text.as_bytes())), "33a39b5432906adb578f412be331642e957be321e02376b05343de8380abdb26", "{text}");
 }
 
 #[test]
@@ -209,4 +210,65 @@ fn growth_keys_default_and_are_checked() {
     assert_eq!(e.msg, "the projection ends (2008-03-20) before the window does (2008-03-27)");
     let e = parse(&KENYA.replace("tz =", "project_to = \"soon\"\ntz =")).unwrap_err();
     assert_eq!(e.line, 10, "{e}");
+}
+
+/// A goal appended to KENYA (window 2008-02-27..2008-03-27): `[[campaigns.goals]]` is
+/// line 13, its keys lines 14 on, in the order given.
+fn goal(keys: &str) -> Result<Pipeline, PipelineError> {
+    parse(&format!("{KENYA}[[campaigns.goals]]\n{keys}"))
+}
+
+#[test]
+fn goals_are_checked_and_keyed() {
+    let p = parse(&format!(
+        "{KENYA}[[campaigns.goals]]\nmetric = 'signups_first_week'\ntarget = 15000\nby = 2008-03-01\n\
+         [[campaigns.goals]]\nmetric = 'target_responded'\ntarget = true\nlabel = 'A word from the Minister'\n\
+         [[campaigns.goals]]\nmetric = 'target_latency_hours'\ntarget = 12.5\n"
+    ))
+    .unwrap();
+    let g = &p.campaigns[0].goals;
+    assert_eq!(g.len(), 3);
+    assert_eq!((g[0].key.as_str(), g[0].target, g[0].by.map(|d| d.to_string())), ("signups_first_week", 15000.0, Some("2008-03-01".into())));
+    assert_eq!((g[1].key.as_str(), g[1].target, g[1].label.as_deref()), ("a-word-from-the-minister", 1.0, Some("A word from the Minister")));
+    assert_eq!((g[2].key.as_str(), g[2].target), ("target_latency_hours", 12.5));
+    assert!(p.describe().contains("goals: signups_first_week ≥ 15000 by 2008-03-01; "), "{}", p.describe());
+}
+
+#[test]
+fn a_bad_goal_is_named_with_its_key_and_line() {
+    let e = goal("metric = 'signups'\ntarget = 100\n").unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("campaigns[0].goals[0].metric", 14), "{e}");
+    assert!(e.msg.starts_with("unknown goal metric 'signups'; the goal metrics are: signups_total, signups_first_week, "), "{e}");
+    // A yes/no metric takes `true`, a number metric a number.
+    let e = goal("metric = 'target_responded'\ntarget = 1\n").unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("campaigns[0].goals[0].target", 15), "{e}");
+    assert_eq!(e.msg, "target_responded is yes or no: its target is `true`, found the number 1");
+    let e = goal("metric = 'target_responded'\ntarget = false\n").unwrap_err();
+    assert_eq!(e.key, "campaigns[0].goals[0].target", "{e}");
+    let e = goal("metric = 'hashtag_posts'\ntarget = '1000'\n").unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("campaigns[0].goals[0].target", 15), "{e}");
+    assert_eq!(e.msg, "hashtag_posts is a number: expected a number as its target, found a string");
+    let e = goal("metric = 'hashtag_posts'\ntarget = -5\n").unwrap_err();
+    assert_eq!(e.key, "campaigns[0].goals[0].target", "{e}");
+    // A negative uplift is a number like any other.
+    assert!(goal("metric = 'social_uplift_rel'\ntarget = -0.1\n").is_ok());
+    // `by`: not before the start; inside the window only for a metric with daily figures.
+    let e = goal("metric = 'signups_total'\ntarget = 10\nby = 2008-02-26\n").unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("campaigns[0].goals[0].by", 16), "{e}");
+    assert!(e.msg.starts_with("2008-02-26 is before the campaign starts (2008-02-27)"), "{e}");
+    let e = goal("metric = 'moved_up'\ntarget = 10\nby = 2008-03-26\n").unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("campaigns[0].goals[0].by", 16), "{e}");
+    assert!(e.msg.contains("must be on or after the window's end (2008-03-27)"), "{e}");
+    assert!(goal("metric = 'moved_up'\ntarget = 10\nby = 2008-03-27\n").is_ok());
+    assert!(goal("metric = 'signups_total'\ntarget = 10\nby = 2008-02-27\n").is_ok());
+    let e = goal("metric = 'signups_total'\ntarget = 10\nby = 2008-03-01T10:00:00\n").unwrap_err();
+    assert_eq!(e.key, "campaigns[0].goals[0].by", "{e}");
+    // An unknown key in a goal, and two goals with one key.
+    let e = goal("metric = 'signups_total'\ntarget = 10\ndeadline = 2008-03-01\n").unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("deadline", 16), "{e}");
+    let e = goal("metric = 'signups_total'\ntarget = 10\n[[campaigns.goals]]\nmetric = 'signups_total'\ntarget = 20\n")
+        .unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("campaigns[0].goals[1].label", 16), "{e}");
+    assert!(e.msg.contains("have the key 'signups_total'"), "{e}");
+    assert!(goal("metric = 'signups_total'\ntarget = 10\n[[campaigns.goals]]\nmetric = 'signups_total'\ntarget = 20\nlabel = 'Stretch'\n").is_ok());
 }

@@ -62,6 +62,8 @@ pub enum Section {
     Comparison,
     /// Personal bests (no chart).
     Records,
+    Languages,
+    Countries,
 }
 
 /// One rendered chart: the same picture as SVG (inlined in report.html) and PNG

@@ -29,6 +29,24 @@ pub struct Campaign {
     pub growth_history_days: u32,
     /// The last day the follower trend is projected to; on or after `end` (default `end`).
     pub project_to: NaiveDate,
+    /// What the campaign set out to do, in the file's order (docs/metrics.md#goals).
+    pub goals: Vec<Goal>,
+}
+
+/// A checked goal: a figure of [`crate::metrics::goals::METRICS`] and the value it should
+/// reach (at least, or at most for a latency), optionally by a given day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Goal {
+    /// Unique within the campaign: the slug of `label`, else the metric's name.
+    pub key: String,
+    pub label: Option<String>,
+    /// A name in [`crate::metrics::goals::METRICS`].
+    pub metric: String,
+    /// The target; `true` is 1.0 for a yes/no metric.
+    pub target: f64,
+    /// Progress is measured up to this day (inclusive, the campaign's days); the whole
+    /// window when absent.
+    pub by: Option<NaiveDate>,
 }
 
 impl Campaign {

@@ -4,6 +4,7 @@
 
 pub mod campaign;
 pub mod channels;
+pub mod country;
 pub mod model;
 pub mod record;
 

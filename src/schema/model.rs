@@ -280,6 +280,9 @@ table! {
         campaign: Option<String>,
         source: Option<String>,
         medium: Option<String>,
+        /// ISO 3166-1 alpha-2, upper case (`crate::schema::country`): an address's or an
+        /// event's country where the export gives one; never finer than a country.
+        country: Option<String>,
         /// Extra column: an identity for de-duplication across inputs (null: none). The
         /// same keyed action seen in two inputs counts once, the later input's row wins.
         action_key: Option<String>,
@@ -301,6 +304,8 @@ table! {
         referrer: Option<String>,
         channel: &'static str,
         landing_page: Option<String>,
+        /// ISO 3166-1 alpha-2 when the export breaks traffic down by country, else null.
+        country: Option<String>,
         campaign_tag: Option<String>,
         sessions: Option<i64>,
         users: Option<i64>,
@@ -348,9 +353,17 @@ pub fn dedup_key(table: &str) -> &'static [&'static str] {
     match table {
         "posts" => &["post_id"],
         "actions" => &["action_key"],
-        "traffic" => {
-            &["site", "date_start", "date_end", "source", "medium", "referrer", "landing_page", "campaign_tag"]
-        }
+        "traffic" => &[
+            "site",
+            "date_start",
+            "date_end",
+            "source",
+            "medium",
+            "referrer",
+            "landing_page",
+            "country",
+            "campaign_tag",
+        ],
         "accounts" => &["account_id", "date"],
         _ => &[],
     }

@@ -1,6 +1,6 @@
 //! `action-network-csv` writer: a petition's signature download (docs/formats.md#action-network-csv;
 //! the column set of tests/fixtures/action-network-csv): the activist's uuid,
-//! names, e-mail, address and `can2_*` columns, `created_date`, the `source` and
+//! names, e-mail, address (with its `country`) and `can2_*` columns, `created_date`, the `source` and
 //! `referrer` codes. The action (`sign_petition`) is not in the file: the pipeline input
 //! gives it. Streams one row at a time.
 
@@ -20,6 +20,7 @@ pub const HEADER: &[&str] = &[
     "can2_user_city",
     "can2_state_abbreviated",
     "can2_county",
+    "country",
     "can2_phone",
     "can2_sms_status",
     "can2_subscription_status",
@@ -60,8 +61,9 @@ pub fn row(w: &mut dyn Write, s: &Signature) -> io::Result<()> {
             s.zip,
             "",
             s.city,
-            s.country,
             "",
+            "",
+            s.country,
             "",
             "",
             "subscribed",

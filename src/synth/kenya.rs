@@ -6,8 +6,9 @@
 //! supporters' wall posts: collected, so each is a supporter's `post` action) and its
 //! `page_fans`; Amnesty's Flickr photos of the events; the website's UA report by day over
 //! the 28-day baseline and the window, with 15% more visits through Facebook in the window
-//! than the non-social traffic predicts; the events' attendance (`attend_event`, country
-//! code in `source`) and the CRM's earlier actions of the same supporters, both by e-mail.
+//! than the non-social traffic predicts; the events' attendance (`attend_event`, the event's
+//! country in `country`) and the CRM's earlier actions of the same supporters (their address
+//! country in `country`), both by e-mail.
 
 use std::io::{self, Write};
 
@@ -41,7 +42,7 @@ const SUPPORTERS: u64 = 1_500;
 const FB_PAGE: &str = "8837427614";
 const FB_PAGE_NAME: &str = "Reach Out for Kenya - Amnesty International";
 
-/// The 11 countries that held events (ISO codes, as the CRM's `source` holds them), with
+/// The 11 countries that held events (ISO codes, as the CRM's `country` holds them), with
 /// how many people attended per unit of scale.
 pub const EVENT_COUNTRIES: &[(&str, u64)] = &[
     ("KE", 60),
@@ -294,7 +295,7 @@ fn event_days() -> [NaiveDate; 2] {
 pub const EVENTS: Export = Export {
     path: "kenya/crm/solidarity_events_attendance.csv",
     format: "actions-csv",
-    about: "CRM export of event attendance (attend_event) in 11 countries, country code in `source`, by e-mail",
+    about: "CRM export of event attendance (attend_event) in 11 countries, the event's country code in `country`, by e-mail",
     write: write_events,
 };
 
@@ -325,7 +326,8 @@ fn write_events(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
                     platform: "crm",
                     post_id: "",
                     campaign: "kenya",
-                    source: country,
+                    source: "",
+                    country,
                     full_name: &full,
                 },
             )?;
@@ -371,6 +373,7 @@ fn write_crm(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
                 post_id: "",
                 campaign,
                 source: "newsletter",
+                country: p.country,
                 full_name: &full,
             };
             actions_csv::row(w, &row)?;
@@ -400,6 +403,7 @@ fn write_crm(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
                 post_id: "",
                 campaign: "kenya",
                 source: "newsletter",
+                country: p.country,
                 full_name: &full,
             };
             actions_csv::row(w, &row)?;
@@ -423,6 +427,7 @@ fn write_crm(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
                 post_id: "",
                 campaign: "kenya",
                 source: "website",
+                country: p.country,
                 full_name: &full,
             };
             actions_csv::row(w, &row)?;
@@ -455,10 +460,11 @@ mod tests {
             let mut countries = std::collections::BTreeSet::new();
             let mut rows = 0;
             for line in text.lines().skip(1) {
-                // actor,action,occurred_at,platform,post_id,campaign,source,full_name
+                // actor,action,occurred_at,platform,post_id,campaign,source,country,full_name
                 let cells: Vec<&str> = line.split(',').collect();
                 assert_eq!(cells[1], "attend_event");
-                countries.insert(cells[6].to_string());
+                assert_eq!(cells[6], "", "the country is no longer in `source`");
+                countries.insert(cells[7].to_string());
                 rows += 1;
             }
             assert_eq!(countries.len(), 11);

@@ -558,6 +558,7 @@ fn write_likes(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
                     post_id: &post_id,
                     campaign: "",
                     source: "",
+                    country: "",
                     full_name: &format!("{} {}", p.first, p.last),
                 },
             )?;
@@ -878,6 +879,7 @@ fn write_crm(g: &Gen, w: &mut dyn Write) -> io::Result<()> {
                     post_id: "",
                     campaign,
                     source: "newsletter",
+                    country: p.country,
                     full_name: &full,
                 },
             )?;

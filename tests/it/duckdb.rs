@@ -77,6 +77,7 @@ print(json.dumps(res))
         ("posts", "ingested_at", "TIMESTAMP WITH TIME ZONE"),
         ("actions", "actor_id", "VARCHAR"),
         ("actions", "occurred_at", "TIMESTAMP WITH TIME ZONE"),
+        ("actions", "country", "VARCHAR"),
         ("accounts", "date", "DATE"),
         ("accounts", "followers", "BIGINT"),
     ];

@@ -15,7 +15,9 @@ const EPOCH: &str = "1790000000";
 ///   100 + 5·(d mod 7), direct 50, l.facebook.com 10 + (d mod 3) in the baseline and
 ///   14 + (d mod 3) in the window (d = day number from 31 Aug);
 /// - CRM actions: six supporters like a post on 10 Sep (history), four of them sign the
-///   petition in the window (29 Sep ×2, 30 Sep, 1 Oct), one attends an event on 3 Oct.
+///   petition in the window (29 Sep ×2, 30 Sep, 1 Oct), one attends an event on 3 Oct;
+/// - goals: 3 sign-ups (met on 30 Sep), 10 supporters acting (4: not met), a response from
+///   the target (unknown: the campaign names none).
 pub fn tiny(w: &Workdir) -> PathBuf {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     std::fs::create_dir_all(w.path("in")).unwrap();
@@ -70,6 +72,19 @@ end = 2026-10-04
 hashtags = ["#CleanAir", "#Rally2026"]
 targets = []
 own_accounts = { facebook = ["100045700821521"] }
+
+[[campaigns.goals]]
+metric = "signups_total"
+target = 3
+label = "Three signatures"
+
+[[campaigns.goals]]
+metric = "unique_actors"
+target = 10
+
+[[campaigns.goals]]
+metric = "target_responded"
+target = true
 "##,
     )
 }
@@ -282,7 +297,10 @@ fn report_html_renders_in_headless_chromium() {
     let n: usize =
         rendered.captures(&dom).unwrap_or_else(|| panic!("the page's script did not run:\n{dom}"))[1].parse().unwrap();
     assert_eq!(n, figures, "charts laid out / charts in the page");
-    for id in ["headline", "reach", "engagement", "uplift", "ladder", "hashtags", "signups", "comparison", "method"] {
+    // The goal scorecard: one bar per goal, before the headline figures.
+    assert_eq!(dom.matches("<span class=\"bar ").count(), 3, "{dom}");
+    assert!(dom.find("id=\"goals\"") < dom.find("id=\"headline\""), "the scorecard comes first");
+    for id in ["goals", "headline", "reach", "engagement", "uplift", "ladder", "hashtags", "signups", "comparison", "method"] {
         assert!(dom.contains(&format!("id=\"{id}\"")), "section {id} missing");
     }
     // No console message at all: an error, a failed load or a warning would be logged here.

@@ -81,12 +81,19 @@ fn synth_files_ingest_as_their_format_and_the_demo_pipeline_shows_the_story() {
     }
     assert_eq!(got.len(), rallylens::synth::EXPORTS.len());
 
-    // attend_event actors (Kenya's CRM export, country code in `source`): 11 countries.
+    // attend_event actors (Kenya's CRM export, the event's country in `country`): 11
+    // countries, none of them left in `source`.
     let countries = duckdb(
         &lake,
-        "print(duckdb.sql(f\"select count(distinct source) from read_parquet('{LAKE}/actions/*/*.parquet', hive_partitioning=true) where action = 'attend_event' and campaign = 'kenya'\").fetchall()[0][0])",
+        "print(duckdb.sql(f\"select count(distinct country), count(source) from read_parquet('{LAKE}/actions/*/*.parquet', hive_partitioning=true) where action = 'attend_event' and campaign = 'kenya'\").fetchall()[0])",
     );
-    assert_eq!(countries, "11");
+    assert_eq!(countries, "(11, 0)");
+    // The Shell petition's Action Network rows carry their signers' address country.
+    let an = duckdb(
+        &lake,
+        "print(duckdb.sql(f\"select count(*) - count(country) from read_parquet('{LAKE}/actions/*/*.parquet', hive_partitioning=true) where platform = 'action_network'\").fetchall()[0][0])",
+    );
+    assert_eq!(an, "0");
 
     w.ok(&["--quiet", "analyze", s(&p.path), "--lake", s(&lake), "--out", s(&w.path("out"))]);
     let m: serde_json::Value =
@@ -111,6 +118,17 @@ fn synth_files_ingest_as_their_format_and_the_demo_pipeline_shows_the_story() {
         "print(duckdb.sql(f\"select target, responded, response_kind, target_posts from read_parquet('{LAKE}/metrics/target_response.parquet')\").fetchall())",
     );
     assert_eq!(tr, "[('shell', True, 'reply', 1)]");
+    // Countries: Kenya's events in 11 countries; languages: Shell's Twitter collection in 8.
+    let ev = duckdb(
+        &w.path("out"),
+        "print(duckdb.sql(f\"select count(*) from read_parquet('{LAKE}/metrics/by_country.parquet') where campaign = 'kenya' and attend_event > 0\").fetchall()[0][0])",
+    );
+    assert_eq!(ev, "11");
+    let langs = duckdb(
+        &w.path("out"),
+        "print(duckdb.sql(f\"select count(*) from read_parquet('{LAKE}/metrics/by_language.parquet') where campaign = 'shell' and platform = 'twitter' and lang != 'und'\").fetchall()[0][0])",
+    );
+    assert_eq!(langs, "8");
     // Supporters climb the ladder in both campaigns, and both have sign-ups.
     for c in ["kenya", "shell"] {
         assert!(fig(c, "moved_up").as_i64().unwrap() > 0, "{c} moved_up");

@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod channel;
 pub mod columns;
+pub mod country;
 pub mod csv;
 pub mod encoding;
 pub mod json;

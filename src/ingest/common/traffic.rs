@@ -108,6 +108,7 @@ type Key = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 
 /// Rows of one input keyed like the lake de-duplicates traffic (`model::dedup_key`):
@@ -132,6 +133,7 @@ impl Rollup {
             t.medium.clone(),
             t.referrer.clone(),
             t.landing_page.clone(),
+            t.country.clone(),
             t.campaign_tag.clone(),
         );
         match self.rows.entry(key) {
@@ -144,7 +146,7 @@ impl Rollup {
                     add(a, b).map_err(|e| {
                         format!(
                             "{what} summed with an earlier row of the same date, source, medium, referrer, \
-                             landing page and campaign: {e}"
+                             landing page, country and campaign: {e}"
                         )
                     })
                 };

@@ -10,6 +10,9 @@
 //! - Zone-less times in `cx.tz`; no time column is a warning and null times.
 //! - `source` as exported, `none` null; `medium`: a group's referrer code kept, a person's becomes `referral`.
 //! - `post_id` null: actions join a campaign by tag only.
+//! - `country`: the address's country column (`country`, `can2_country`, `country_code`) as an
+//!   ISO alpha-2 code (`crate::schema::country`); the rest of the address is never read; an
+//!   unknown value is null with one warning for the file.
 //! - No e-mail nor uuid, e-mail without `@`, bad time: reject with line and column, never quoting a cell.
 //! - Messages name only columns rallylens knows.
 //! - Source/group codes that look like an e-mail or phone are emptied (`crate::privacy`), one warning per column.
@@ -20,6 +23,7 @@ use csv::StringRecord;
 
 use crate::ingest::common::actions::{self as shared, referrer_medium, source_code, verb_from_input, NOT_SHOWN};
 use crate::ingest::common::columns::{self, Want};
+use crate::ingest::common::country::Countries;
 use crate::ingest::common::csv::{self as csv_stream, cell, Columns, CsvAdapter, CsvRows};
 use crate::ingest::options::{self, OptionKey, Parsed, RawOptions};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Writes};
@@ -34,6 +38,8 @@ const UUID: &[&str] = &["uuid"];
 const TIME: &[&str] = &["created_date", "created_at", "created", "timestamp", "date"];
 const SOURCE: &[&str] = &["source", "source_code"];
 const REFERRER: &[&str] = &["referrer", "referrer_code"];
+/// The address's country: the only part of an address ever read.
+const COUNTRY: &[&str] = &["country", "can2_country", "country_code"];
 
 impl Adapter for ActionNetworkCsv {
     fn options(&self) -> &'static [&'static OptionKey] {
@@ -105,7 +111,7 @@ impl CsvAdapter for ActionNetworkCsv {
                 shared::verb_list()
             )));
         };
-        let (time, source, referrer) = (h.find(TIME), h.find(SOURCE), h.find(REFERRER));
+        let (time, source, referrer, country) = (h.find(TIME), h.find(SOURCE), h.find(REFERRER), h.find(COUNTRY));
         let time_name = time.map(|i| h.names[i].clone()).unwrap_or_default();
         if time.is_none() && first {
             out.warn(format!(
@@ -123,13 +129,14 @@ impl CsvAdapter for ActionNetworkCsv {
                 Want::maybe(TIME, time),
                 Want::maybe(SOURCE, source),
                 Want::maybe(REFERRER, referrer),
+                Want::maybe(COUNTRY, country),
             ];
             if let Some(w) = columns::check(&cx.source_file, 1, self.name(), &h.names, &wants, &[]) {
                 out.warning(w);
             }
         }
         let name = |i: Option<usize>| i.map(|i| h.names[i].clone()).unwrap_or_default();
-        let (source_name, referrer_name) = (name(source), name(referrer));
+        let (source_name, referrer_name, country_name) = (name(source), name(referrer), name(country));
         Ok(Box::new(SignatureRows {
             cx,
             email,
@@ -137,11 +144,14 @@ impl CsvAdapter for ActionNetworkCsv {
             time,
             source,
             referrer,
+            country,
             time_name,
             source_name,
             referrer_name,
+            country_name,
             verb,
             screen: CellScreen::default(),
+            countries: Countries::default(),
         }))
     }
 }
@@ -154,12 +164,15 @@ struct SignatureRows<'s> {
     time: Option<usize>,
     source: Option<usize>,
     referrer: Option<usize>,
+    country: Option<usize>,
     time_name: String,
     /// The header's names of the source and referrer columns (ones rallylens knows).
     source_name: String,
     referrer_name: String,
+    country_name: String,
     verb: String,
     screen: CellScreen,
+    countries: Countries,
 }
 
 impl CsvRows for SignatureRows<'_> {
@@ -200,13 +213,15 @@ impl CsvRows for SignatureRows<'_> {
             occurred_at,
             source: self.screen.text(&self.source_name, line, source_code(cell(rec, self.source))),
             medium: self.screen.text(&self.referrer_name, line, referrer_medium(cell(rec, self.referrer))),
+            country: self.countries.read(&self.country_name, line, cell(rec, self.country)),
             action_key,
             ..Default::default()
         });
     }
 
     fn finish(&mut self, out: &mut dyn Out) {
-        for w in self.screen.warnings(&self.cx.source_file) {
+        let file = &self.cx.source_file;
+        for w in self.screen.warnings(file).into_iter().chain(self.countries.warnings(file)) {
             out.warning(w);
         }
     }
@@ -328,6 +343,31 @@ mod tests {
             .to_string();
         assert!(e.contains("line 1") && e.contains("not a header row"), "{e}");
         assert!(!e.contains("jo@") && !e.contains("u1"), "{e}");
+    }
+
+    #[test]
+    fn the_address_country_only() {
+        use crate::ingest::testkit::actions::collect_text;
+        // The address's country as alpha-2 (US as given, `ke` upper-cased, a name); the zip
+        // code and city beside it are never read; an unknown country is null with a warning.
+        let text = "uuid,email,zip_code,can2_user_city,can2_country,created_date\n\
+                    u1,jo@example.org,10023,New York,US,2024-03-05\n\
+                    u2,kim@example.org,00100,Nairobi,ke,2024-03-05\n\
+                    u3,lee@example.org,,Kampala,Uganda,2024-03-05\n\
+                    u4,max@example.org,,,Narnia,2024-03-05\n";
+        let got = collect_text(&ADAPTER, "an.csv", text, Some("attend_event")).unwrap();
+        let c: Vec<Option<&str>> = got.actions.iter().map(|a| a.country.as_deref()).collect();
+        assert_eq!(c, [Some("US"), Some("KE"), Some("UG"), None]);
+        assert_eq!(got.warnings.len(), 1, "{:?}", got.warnings);
+        assert!(
+            got.warnings[0].starts_with("an.csv, line 5: 1 cell(s) of column 'can2_country'"),
+            "{:?}",
+            got.warnings
+        );
+        let all = debug_all(&got);
+        for n in ["Narnia", "Nairobi", "Kampala", "10023", "New York"] {
+            assert!(!all.contains(n), "{n} in {all}");
+        }
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //! - `action_key` = `an:` + keyed hash of `action_network:<uuid>`, else of (actor, time, verb).
 //! - `source` from referrer_data; `medium` from its referrer code as `action-network-csv`; `none` null; no `website`.
 //! - `post_id` null: actions join a campaign by tag only.
+//! - `country`: the person's primary postal address's `country` (else the first address's),
+//!   as an ISO alpha-2 code; nothing else of an address is read; unknown values null, one warning.
 //! - `declined` attendances skipped (one warning); other types skipped, naming only `osdi:`/`action_network:` ones.
 //! - Rejects keep line and field, never the object; no personal field is ever copied; source/referrer codes screened.
 //! - A truncated last line of a log is a warning.
@@ -22,6 +24,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::ingest::common::actions::{referrer_medium, source_code, verb_from_input, ActionNetworkOptions};
+use crate::ingest::common::country::Countries;
 use crate::ingest::common::util;
 use crate::ingest::options::{self, OptionKey, Parsed, RawOptions};
 use crate::ingest::{Adapter, Ctx, FileError, Input, Out, Probe, Reject, Warning, Writes};
@@ -82,6 +85,7 @@ struct Reader<'c, 'a, 't> {
     declined: u64,
     skipped: BTreeMap<String, u64>,
     screen: CellScreen,
+    countries: Countries,
 }
 
 /// An object type as a warning may name it: Action Network's own, else a placeholder.
@@ -221,6 +225,7 @@ impl<'t> Reader<'_, '_, 't> {
                 format!("an:{}", cx.pseudo.id("action_network_row", &parts.join("\u{1f}")))
             }),
         };
+        let country = address_country(&v).and_then(|c| self.countries.read("postal_addresses.country", line, c));
         let refd = v.get("action_network:referrer_data").or_else(|| v.get("referrer_data"));
         let code = |k: &str| refd.and_then(|r| r.get(k)).and_then(Value::as_str).unwrap_or("");
         out.action(Action {
@@ -230,6 +235,7 @@ impl<'t> Reader<'_, '_, 't> {
             occurred_at,
             source: self.screen.text("action_network:referrer_data.source", line, source_code(code("source"))),
             medium: self.screen.text("action_network:referrer_data.referrer", line, referrer_medium(code("referrer"))),
+            country,
             action_key,
             ..Default::default()
         });
@@ -251,6 +257,17 @@ fn str_at<'v>(v: &'v Value, ptr: &str) -> Option<&'v str> {
 fn identifier(v: &Value) -> Option<&str> {
     let ids: Vec<&str> = v.get("identifiers")?.as_array()?.iter().filter_map(Value::as_str).collect();
     ids.iter().find(|i| i.starts_with("action_network:")).or(ids.first()).copied().filter(|i| !i.trim().is_empty())
+}
+
+/// The `country` of the person's primary postal address, else of the first that has one.
+fn address_country(v: &Value) -> Option<&str> {
+    let person = v.get("person").or_else(|| v.pointer("/_embedded/osdi:person"))?;
+    let addrs = person.get("postal_addresses")?.as_array()?;
+    fn country(a: &Value) -> Option<&str> {
+        a.get("country").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
+    }
+    let primary = addrs.iter().find(|a| a.get("primary") == Some(&Value::Bool(true))).and_then(country);
+    primary.or_else(|| addrs.iter().find_map(country))
 }
 
 /// The pseudonymised actor (see the module doc).
@@ -317,6 +334,7 @@ impl Adapter for ActionNetworkJson {
             declined: 0,
             skipped: BTreeMap::new(),
             screen: CellScreen::default(),
+            countries: Countries::default(),
         };
         // The whole file as a sequence of JSON values (one document, or JSON Lines).
         let values: Result<Vec<&RawValue>, serde_json::Error> =
@@ -346,7 +364,7 @@ impl Adapter for ActionNetworkJson {
                 cx.source_file, rd.declined
             ));
         }
-        for w in rd.screen.warnings(&cx.source_file) {
+        for w in rd.screen.warnings(&cx.source_file).into_iter().chain(rd.countries.warnings(&cx.source_file)) {
             out.warning(w);
         }
         if !rd.skipped.is_empty() {
@@ -471,6 +489,10 @@ mod tests {
         // The caller has only a phone number: the person link's id, never the number.
         assert_eq!(got.actions[5].actor_id, pseudo.id("action_network", "8c9d0e1f-2a3b-4c5d-9e6f-7a8b9c0d1e2f"));
         assert_eq!((got.rejects[0].line, got.rejects[0].field.as_str()), (366, "person"));
+        // The primary postal address's country (the signature, the attendance, the
+        // donation); the submission and the two outreaches name no address.
+        let c: Vec<Option<&str>> = got.actions.iter().map(|a| a.country.as_deref()).collect();
+        assert_eq!(c, [Some("US"), Some("US"), Some("US"), None, None, None]);
         assert_eq!(got.warnings.len(), 1);
         assert!(got.warnings[0].contains("1 attendance(s) with status 'declined'"), "{:?}", got.warnings);
         // Without --action a submission is `submit_form`.

@@ -1,5 +1,5 @@
 //! `actions-csv`: the canonical `actions` table as CSV (`actor,action,occurred_at[,platform,
-//! post_id,campaign,source,medium,action_key]`) for any CRM or spreadsheet. Columns matched by
+//! post_id,campaign,source,medium,country,action_key]`) for any CRM or spreadsheet. Columns matched by
 //! name, any order, case-insensitively; other columns are never read. Also holds the
 //! `pub(crate)` helpers shared by the supporter adapters (headers, pseudonyms, times, verbs).
 //!
@@ -9,6 +9,8 @@
 //! - action: lower-cased, trimmed; verbs outside the lake list kept; blank rejects.
 //! - occurred_at: ISO with offset, or local date/time forms in `cx.tz`; blank null, unreadable rejects.
 //! - platform: lower-cased; blank → the input's [`ActionsCsvOptions`] `platform`, else `crm`.
+//! - country: an ISO alpha-2 code in any case, an alpha-3 code or an English name, stored as
+//!   alpha-2 (`crate::schema::country`); an unknown value is null, one warning per file.
 //! - post_id as given; Facebook post URLs become ids (`post_ids::facebook_reference`).
 //! - action_key: the file's column, else keyed hash of (actor, action, time, platform, post_id); no time, no key.
 //! - Rejects keep row number and field, never the row; no message quotes a cell.
@@ -23,6 +25,7 @@ use crate::ingest::common::actions::{
     actor_id, opt, parse_time, personal_cell, row_key, time_layouts, verb_list, NOT_SHOWN,
 };
 use crate::ingest::common::columns::{self, Want};
+use crate::ingest::common::country::Countries;
 use crate::ingest::common::csv::{self as csv_stream, cell, probe_header, Columns, CsvAdapter, CsvRows};
 use crate::ingest::common::post_ids;
 use crate::ingest::options::{self, OptionKey, Parsed, RawOptions};
@@ -43,6 +46,7 @@ const POST_ID: &[&str] = &["post_id"];
 const CAMPAIGN: &[&str] = &["campaign"];
 const SOURCE: &[&str] = &["source"];
 const MEDIUM: &[&str] = &["medium"];
+const COUNTRY: &[&str] = &["country"];
 const KEY: &[&str] = &["action_key"];
 
 /// This format's options: the platform of rows whose platform cell is blank or absent.
@@ -63,7 +67,7 @@ impl Adapter for ActionsCsv {
         "actions-csv"
     }
     fn about(&self) -> &'static str {
-        "Supporter actions as CSV (actor,action,occurred_at[,platform,post_id,campaign,source,medium]) from any CRM"
+        "Supporter actions as CSV (actor,action,occurred_at[,platform,post_id,campaign,source,medium,country]) from any CRM"
     }
     fn writes(&self) -> Writes {
         Writes::Actions
@@ -122,8 +126,8 @@ impl CsvAdapter for ActionsCsv {
         }
         if first {
             // The optional columns are optional in the format: only a near-miss is warned about.
-            let wants =
-                [PLATFORM, POST_ID, CAMPAIGN, SOURCE, MEDIUM, KEY].map(|names| Want::maybe(names, h.find(names)));
+            let wants = [PLATFORM, POST_ID, CAMPAIGN, SOURCE, MEDIUM, COUNTRY, KEY]
+                .map(|names| Want::maybe(names, h.find(names)));
             let used: Vec<usize> = [ACTOR, ACTION, OCCURRED].iter().filter_map(|c| h.find(c)).collect();
             if let Some(w) = columns::check(&cx.source_file, 1, self.name(), &h.names, &wants, &used) {
                 out.warning(w);
@@ -139,6 +143,7 @@ impl CsvAdapter for ActionsCsv {
             campaign: h.find(CAMPAIGN),
             source: h.find(SOURCE),
             medium: h.find(MEDIUM),
+            country: h.find(COUNTRY),
             key: h.find(KEY),
             default_platform: cx
                 .options::<ActionsCsvOptions>()
@@ -147,6 +152,7 @@ impl CsvAdapter for ActionsCsv {
                 .map(str::to_lowercase)
                 .unwrap_or_else(|| "crm".into()),
             screen: CellScreen::default(),
+            countries: Countries::default(),
         }))
     }
 }
@@ -162,9 +168,11 @@ struct ActionRows<'s> {
     campaign: Option<usize>,
     source: Option<usize>,
     medium: Option<usize>,
+    country: Option<usize>,
     key: Option<usize>,
     default_platform: String,
     screen: CellScreen,
+    countries: Countries,
 }
 
 impl CsvRows for ActionRows<'_> {
@@ -221,13 +229,15 @@ impl CsvRows for ActionRows<'_> {
             campaign: sc.text("campaign", line, opt(cell(rec, self.campaign))),
             source: sc.text("source", line, opt(cell(rec, self.source))),
             medium: sc.text("medium", line, opt(cell(rec, self.medium))),
+            country: self.countries.read("country", line, cell(rec, self.country)),
             action_key,
             ..Default::default()
         });
     }
 
     fn finish(&mut self, out: &mut dyn Out) {
-        for w in self.screen.warnings(&self.cx.source_file) {
+        let file = &self.cx.source_file;
+        for w in self.screen.warnings(file).into_iter().chain(self.countries.warnings(file)) {
             out.warning(w);
         }
     }
@@ -239,6 +249,29 @@ mod tests {
     use crate::ingest::testkit::actions::{collect_text, debug_all, detect_file, fixture, key, sample, OTHER_SAMPLES};
     use crate::ingest::{collect, Collected};
     use crate::model::Micros;
+
+    #[test]
+    fn country_column_as_alpha_2() {
+        // Lines 2-6: a code in lower case, an English name, an alpha-3 code, a blank, and a
+        // value that is no country (null, one warning naming the column and the count).
+        let got = collect_text(
+            &ADAPTER,
+            "a.csv",
+            "actor,action,occurred_at,country\n\
+             a@example.org,attend_event,2024-03-05,ke\n\
+             b@example.org,attend_event,2024-03-05,United Kingdom\n\
+             c@example.org,attend_event,2024-03-05,DEU\n\
+             d@example.org,attend_event,2024-03-05,\n\
+             e@example.org,attend_event,2024-03-05,Mordor\n",
+            None,
+        )
+        .unwrap();
+        let c: Vec<Option<&str>> = got.actions.iter().map(|a| a.country.as_deref()).collect();
+        assert_eq!(c, [Some("KE"), Some("GB"), Some("DE"), None, None]);
+        assert_eq!(got.warnings.len(), 1, "{:?}", got.warnings);
+        assert!(got.warnings[0].starts_with("a.csv, line 6: 1 cell(s) of column 'country'"), "{:?}", got.warnings);
+        assert!(!got.warnings[0].contains("Mordor"));
+    }
 
     #[test]
     fn personal_free_text_is_screened() {

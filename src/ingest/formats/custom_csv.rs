@@ -12,6 +12,9 @@
 //! - actions: `actor`, `action` required, as `actions-csv` (pseudonyms, platform default `crm`, same `action_key`).
 //! - actions: rejects keep no row and quote no cell; missing-column errors name only known/mapped columns.
 //! - actions: free-text values screened by `crate::privacy`; a personal-shaped `platform`/`action` rejects the row.
+//! - actions and traffic: a `country` target read as an ISO alpha-2 code (codes, alpha-3,
+//!   English names; `[values.country]` can map others first); unknown values null, one
+//!   warning per file.
 //! - traffic: `date` (or start/end) and `channel` required, `channel` a lake channel; platform default `web`.
 //! - Blank, `-` and `n/a` are null, never 0; file column `row` = 1-based data row number, always.
 //! - Never auto-detected: chosen with `--format custom-csv` or by giving a mapping.
@@ -26,6 +29,7 @@ use csv::StringRecord;
 use serde::Deserialize;
 
 use crate::ingest::common::actions::{self as shared, NOT_SHOWN};
+use crate::ingest::common::country::Countries;
 use crate::ingest::common::csv::{self as csv_stream, Columns};
 use crate::ingest::common::util;
 use crate::ingest::options::{self, OptionKey, Parsed, RawOptions};
@@ -101,7 +105,7 @@ const POST_COLS: &[&str] = &[
     "campaign",
 ];
 const ACTION_COLS: &[&str] =
-    &["platform", "actor", "action", "occurred_at", "post_id", "campaign", "source", "medium", "action_key"];
+    &["platform", "actor", "action", "occurred_at", "post_id", "campaign", "source", "medium", "country", "action_key"];
 const TRAFFIC_COLS: &[&str] = &[
     "platform",
     "date",
@@ -113,6 +117,7 @@ const TRAFFIC_COLS: &[&str] = &[
     "referrer",
     "channel",
     "landing_page",
+    "country",
     "campaign_tag",
     "sessions",
     "users",
@@ -471,6 +476,7 @@ impl Adapter for CustomCsv {
         let file_name = input.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let mut rec = StringRecord::new();
         let mut screen = CellScreen::default();
+        let mut countries = Countries::default();
         let (mut row, mut last_line) = (0u64, skip + 1);
         loop {
             match r.read_record(&mut rec) {
@@ -490,15 +496,15 @@ impl Adapter for CustomCsv {
             out.rows(1);
             let res = match m.table {
                 TableKind::Posts => post_row(&plan, &rec, row, &file_name, out),
-                TableKind::Actions => action_row(&plan, &rec, row, line, cx, &mut screen, out),
-                TableKind::Traffic => traffic_row(&plan, &rec, row, out),
+                TableKind::Actions => action_row(&plan, &rec, row, line, cx, (&mut screen, &mut countries), out),
+                TableKind::Traffic => traffic_row(&plan, &rec, row, line, &mut countries, out),
             };
             if let Err((field, error)) = res {
                 let raw = (!plan.personal).then(|| util::cut(&raw_row(&rec, plan.sep), MAX_RAW_REJECT));
                 out.reject(Reject { line, field, error, raw });
             }
         }
-        for w in screen.warnings(&cx.source_file) {
+        for w in screen.warnings(&cx.source_file).into_iter().chain(countries.warnings(&cx.source_file)) {
             out.warning(w);
         }
         Ok(())
@@ -640,7 +646,7 @@ fn action_row(
     row: u64,
     line: u64,
     cx: &Ctx,
-    sc: &mut CellScreen,
+    (sc, countries): (&mut CellScreen, &mut Countries),
     out: &mut dyn Out,
 ) -> RowResult {
     let get = |c: &str| p.get(c, rec, row);
@@ -672,6 +678,7 @@ fn action_row(
         .or_else(|| occurred_at.map(|t| shared::row_key(cx, &actor_id, &verb, t, &platform, post_id.as_deref())));
     let (campaign, source, medium) =
         (screened("campaign", false), screened("source", false), screened("medium", false));
+    let country = get("country").and_then(|g| countries.read(&g.field, line, &g.v));
     out.action(Action {
         platform,
         actor_id,
@@ -681,13 +688,21 @@ fn action_row(
         campaign,
         source,
         medium,
+        country,
         action_key,
         ..Default::default()
     });
     Ok(())
 }
 
-fn traffic_row(p: &Plan, rec: &StringRecord, row: u64, out: &mut dyn Out) -> RowResult {
+fn traffic_row(
+    p: &Plan,
+    rec: &StringRecord,
+    row: u64,
+    line: u64,
+    countries: &mut Countries,
+    out: &mut dyn Out,
+) -> RowResult {
     let get = |c: &str| p.get(c, rec, row);
     let day = |c: &str| get(c).map(|g| p.day(&g).map_err(|e| (g.field.clone(), e))).transpose();
     let (date_start, date_end) = match day("date")? {
@@ -729,6 +744,7 @@ fn traffic_row(p: &Plan, rec: &StringRecord, row: u64, out: &mut dyn Out) -> Row
         referrer: get("referrer").map(|g| g.v),
         channel,
         landing_page: get("landing_page").map(|g| g.v),
+        country: get("country").and_then(|g| countries.read(&g.field, line, &g.v)),
         campaign_tag: get("campaign_tag").map(|g| g.v),
         sessions: n("sessions"),
         users: n("users"),

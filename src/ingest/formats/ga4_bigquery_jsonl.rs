@@ -10,6 +10,9 @@
 //! - `users` distinct per row; `pageviews` = `page_view`, `conversions` = purchase/sign_up/generate_lead, own day.
 //! - A figure with no such event in the whole file is null, not 0.
 //! - `landing_page` null, so users still add up per source.
+//! - `country` = `geo.country` (an English name) of the session's earliest event that has one,
+//!   as an ISO alpha-2 code; `(not set)` null; unknown names null, one warning for the file
+//!   with the count of events; region, city and metro are never read.
 //! - `site` = `device.web_info.hostname` else `page_location` host (lower-cased, `www.` kept), else `stream_id`.
 //! - Events without user or session id (consent pings): one warning, left out.
 //! - One small record per session kept until the end (~370 B each); lines read one at a time, no parallel split.
@@ -24,6 +27,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::ingest::common::channel::{channel, host};
+use crate::ingest::common::country::Countries;
 use crate::ingest::common::traffic::check_date;
 use crate::ingest::{read_lines, Adapter, Ctx, FileError, Input, LineAdapter, LineError, Out, Probe, Writes};
 use crate::model::{Day, Traffic};
@@ -80,7 +84,7 @@ impl Adapter for Ga4BigqueryJsonl {
 struct Accumulator(Mutex<State>);
 
 impl LineAdapter for Accumulator {
-    fn line(&self, line: &[u8], _lineno: u64, _cx: &Ctx, _out: &mut dyn Out) -> Result<(), LineError> {
+    fn line(&self, line: &[u8], lineno: u64, _cx: &Ctx, _out: &mut dyn Out) -> Result<(), LineError> {
         let ev: Event = serde_json::from_slice(line).map_err(|e| LineError::json(&e))?;
         let date = ev.event_date.as_deref().ok_or_else(|| LineError::new("event_date", "missing"))?;
         let day = NaiveDate::parse_from_str(date, "%Y%m%d")
@@ -109,6 +113,12 @@ impl LineAdapter for Accumulator {
         if let Some(h) = hostname.or_else(|| params.page_location.and_then(page_host)) {
             if s.host.is_none_or(|(t, _)| ts < t) {
                 s.host = Some((ts, st.texts.id(&h)));
+            }
+        }
+        let country = ev.geo.as_ref().and_then(|g| g.country.as_deref());
+        if let Some(code) = country.and_then(|c| st.countries.read("geo.country", lineno, c)) {
+            if s.country.is_none_or(|(t, _)| ts < t) {
+                s.country = Some((ts, st.texts.id(&code)));
             }
         }
         if name == "session_start" {
@@ -229,6 +239,7 @@ struct State {
     attrs: Interner<Attr>,
     sessions: HashMap<(u32, i64), Session>,
     no_session: u64,
+    countries: Countries,
     saw_page_view: bool,
     saw_conversion: bool,
 }
@@ -237,6 +248,8 @@ struct State {
 struct Session {
     /// The host name of the session's earliest event that has one, and that event's time.
     host: Option<(i64, u32)>,
+    /// The country code of the session's earliest event that has one, and that event's time.
+    country: Option<(i64, u32)>,
     stream: Option<u32>,
     /// The day of the `session_start` event; `None`: the session started before the export.
     start_day: Option<Day>,
@@ -255,6 +268,7 @@ impl Session {
     fn new(ts: i64, day: Day) -> Session {
         Session {
             host: None,
+            country: None,
             stream: None,
             start_day: None,
             first: (ts, day),
@@ -297,7 +311,7 @@ impl Attr {
     }
 }
 
-type RowKey = (Option<String>, Day, Attr, Option<String>);
+type RowKey = (Option<String>, Day, Attr, Option<String>, Option<String>);
 
 #[derive(Default)]
 struct Row {
@@ -316,11 +330,15 @@ impl State {
                 cx.source_file, self.no_session
             ));
         }
+        for w in self.countries.warnings(&cx.source_file) {
+            out.warning(w);
+        }
         let mut rows: BTreeMap<RowKey, Row> = BTreeMap::new();
         for ((uid, _), s) in std::mem::take(&mut self.sessions) {
             let (attr, referrer) = s.attribution(&self);
             let site = s.host.map(|(_, i)| i).or(s.stream).map(|i| self.texts.get(i).to_string());
-            let key = |day: Day| (site.clone(), day, attr.clone(), referrer.clone());
+            let country = s.country.map(|(_, i)| self.texts.get(i).to_string());
+            let key = |day: Day| (site.clone(), day, attr.clone(), referrer.clone(), country.clone());
             let r = rows.entry(key(s.start_day.unwrap_or(s.first.1))).or_default();
             r.users.insert(uid);
             r.sessions += s.start_day.is_some() as i64;
@@ -331,7 +349,7 @@ impl State {
                 r.conversions += i64::from(conversions);
             }
         }
-        for ((site, day, attr, referrer), r) in rows {
+        for ((site, day, attr, referrer, country), r) in rows {
             out.traffic(Traffic {
                 platform: "web".into(),
                 date_start: Some(day),
@@ -341,6 +359,7 @@ impl State {
                 source: attr.source,
                 medium: attr.medium,
                 referrer,
+                country,
                 campaign_tag: attr.campaign,
                 sessions: Some(r.sessions),
                 users: Some(r.users.len() as i64),
@@ -364,6 +383,7 @@ struct Event {
     user_pseudo_id: Option<String>,
     stream_id: Option<Num>,
     device: Option<Device>,
+    geo: Option<Geo>,
     collected_traffic_source: Option<CollectedSource>,
     session_traffic_source_last_click: Option<LastClick>,
 }
@@ -371,6 +391,12 @@ struct Event {
 #[derive(Deserialize)]
 struct Device {
     web_info: Option<WebInfo>,
+}
+
+/// Only the country: region, city and metro are finer than the lake keeps.
+#[derive(Deserialize)]
+struct Geo {
+    country: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -666,6 +692,37 @@ mod tests {
         assert_eq!(sites, [Some("7".into()), Some("news.example.org".into()), Some("shop.example.org".into())]);
         assert_eq!(page_host("https://www.Example.org/a"), Some("www.example.org".into()));
         assert_eq!(page_host("no url"), None);
+    }
+
+    #[test]
+    fn country_is_the_sessions_earliest_geo_country() {
+        // Four sessions, all direct, one day: "a" Kenya then (a later event) Uganda: Kenya;
+        // "b" "(not set)" then "United States": US; "c" "Atlantis" (unknown): null with a
+        // warning; "d" KE as a code: KE. Rows: KE (a, d: 2 sessions), US (b), null (c).
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("events.jsonl");
+        let ev = |user: &str, ts: i64, name: &str, country: &str| {
+            format!(
+                r#"{{"event_date":"20240301","event_timestamp":{ts},"event_name":"{name}","event_params":[{{"key":"ga_session_id","value":{{"int_value":1}}}}],"user_pseudo_id":"{user}","geo":{{"city":"Nairobi","country":"{country}","region":"Nairobi County"}}}}"#
+            )
+        };
+        let lines = [
+            ev("a", 1, "session_start", "Kenya"),
+            ev("a", 2, "page_view", "Uganda"),
+            ev("b", 1, "session_start", "(not set)"),
+            ev("b", 2, "page_view", "United States"),
+            ev("c", 1, "session_start", "Atlantis"),
+            ev("d", 1, "session_start", "KE"),
+        ];
+        std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+        let got = run(&p.to_string_lossy());
+        let rows: Vec<(Option<&str>, Option<i64>)> =
+            got.traffic.iter().map(|t| (t.country.as_deref(), t.sessions)).collect();
+        assert_eq!(rows, [(None, Some(1)), (Some("KE"), Some(2)), (Some("US"), Some(1))]);
+        let w: Vec<&String> = got.warnings.iter().filter(|w| w.contains("geo.country")).collect();
+        assert_eq!(w.len(), 1, "{:?}", got.warnings);
+        assert!(w[0].contains("line 5: 1 cell(s) of column 'geo.country'"), "{w:?}");
+        assert!(!w[0].contains("Atlantis") && !got.warnings.iter().any(|w| w.contains("Nairobi")));
     }
 
     #[test]

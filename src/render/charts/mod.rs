@@ -470,6 +470,7 @@ struct Series {
 }
 
 mod across;
+pub(crate) mod countries;
 mod engagement;
 mod growth;
 mod hashtags;
@@ -493,6 +494,7 @@ pub fn charts(m: &Metrics) -> Result<Vec<Chart>> {
         out.extend(referral::referral_chart(m, c)?);
         out.extend(ladder::ladder_chart(m, c)?);
         out.extend(hashtags::hashtag_chart(m, c)?);
+        out.extend(countries::countries_chart(m, c)?);
     }
     out.extend(across::signups_chart(m, &camps)?);
     out.extend(across::overlay_chart(m, &camps)?);

@@ -31,6 +31,7 @@ fn fixture() -> Metrics {
         signups_table(),
         comparison_table(),
         growth_table(),
+        by_country_table(),
     ]
     .into_iter()
     .collect();
@@ -193,6 +194,49 @@ fn signups_table() -> (String, DataFrame) {
     ("signups".into(), df)
 }
 
+/// kenya: 12 countries, country k (AU, BR, …) with k + 1 signatures and 2 events at KE,
+/// then a row without a country; shell: only actions without a country (no chart).
+fn by_country_table() -> (String, DataFrame) {
+    let codes = ["AU", "BR", "CA", "DE", "ES", "FR", "GB", "IT", "KE", "NG", "NL", "SE"];
+    let mut country: Vec<Option<&str>> = codes.iter().map(|c| Some(*c)).collect();
+    country.extend([None, None]);
+    let mut campaign = vec!["kenya"; 13];
+    campaign.push("shell");
+    let sign: Vec<i64> = (0..12).map(|k| k + 1).chain([0, 0]).collect();
+    let attend: Vec<i64> = codes.iter().map(|c| if *c == "KE" { 2 } else { 0 }).chain([0, 0]).collect();
+    let other: Vec<i64> = [0i64; 12].into_iter().chain([40, 7]).collect();
+    let actors: Vec<i64> = (0..14).map(|k| k % 5 + 1).collect();
+    let df = df!(
+        "campaign" => campaign,
+        "country" => country,
+        "sign_petition" => sign,
+        "attend_event" => attend,
+        "donate" => vec![0i64; 14],
+        "other" => other,
+        "actors" => actors,
+        "sessions" => vec![None::<i64>; 14],
+    )
+    .unwrap();
+    ("by_country".into(), df)
+}
+
+#[test]
+fn top_countries_cut_at_ten_and_keep_the_unknown_row() {
+    let m = fixture();
+    let t = countries::top(m.table("by_country"), "kenya").unwrap();
+    // Actions: SE 12, NL 11, NG 10, KE 9 + 2 = 11, … AU 1: NL and KE tie at 11, by code.
+    let codes: Vec<&str> = t.top.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, ["SE", "KE", "NL", "NG", "IT", "GB", "FR", "ES", "DE", "CA"]);
+    // The other two: BR 2 + AU 1 = 3 signatures.
+    let (n, rest) = t.rest.clone().unwrap();
+    assert_eq!((n, rest.verbs), (2, [3, 0, 0, 0]));
+    assert_eq!(t.unknown.as_ref().map(|u| u.verbs), Some([0, 0, 0, 40]));
+    assert_eq!(countries::label("KE"), "KE Kenya");
+    // shell: only the unknown row.
+    let s = countries::top(m.table("by_country"), "shell").unwrap();
+    assert!(s.top.is_empty() && s.rest.is_none() && s.unknown.is_some());
+}
+
 fn comparison_table() -> (String, DataFrame) {
     let (c, k_, cum) = signup_rows();
     let n = c.len();
@@ -264,6 +308,7 @@ fn two_campaigns_give_every_chart_with_data_in_report_order() {
             "hashtags-kenya",
             "signups",
             "campaigns_overlay",
+            "by_country-kenya",
         ]
     );
     let mut sections: Vec<Section> = cs.iter().map(|c| c.section).collect();

@@ -1,8 +1,8 @@
 //! The report of `rallylens compare` (crate::compare): campaigns of earlier runs side by
 //! side, from their metrics folders only.
 //!
-//! Its sections, in order: the campaigns and the folders they come from; the headline
-//! figures side by side (a figure no folder has has no row; a figure some folders lack
+//! Its sections, in order: the campaigns and the folders they come from; the goal
+//! scorecard (`campaigns[].goals` of each metrics.json); the headline figures side by side (a figure no folder has has no row; a figure some folders lack
 //! shows — with a note naming the folder); the sections across campaigns of the run
 //! report, Sign-ups and Campaigns side by side (campaigns aligned by day since launch, with
 //! their charts); and Method and provenance (the folders compared, their metrics versions,
@@ -94,6 +94,18 @@ pub fn compare_document(
     for w in warnings {
         doc.push(Block::Para(format!("Note: {w}")));
     }
+    doc.extend(super::goals::scorecard(&camps));
+    let without: Vec<&str> = folders
+        .iter()
+        .filter(|f| camps.iter().any(|c| s(c, "run") == f.label && c.get("goals").is_none()))
+        .map(|f| f.shown.as_str())
+        .collect();
+    if !without.is_empty() && camps.iter().any(|c| c.get("goals").is_some()) {
+        doc.push(Block::Para(format!(
+            "The metrics of {} predate goals: \"no goal set\" there means none was recorded.",
+            without.join(", ")
+        )));
+    }
     doc.extend(headline(&camps));
     for anchor in ["signups", "comparison"] {
         doc.extend(section_by_anchor(anchor, m, charts, &camps)?);
@@ -119,7 +131,8 @@ pub fn compare_document(
     doc.push(Block::Table(methods_table(&camps)));
     doc.push(Block::Para(
         "Definitions: docs/metrics.md in the rallylens repository. The tables behind this report (the compared \
-         campaigns' campaign_kpis, signups and campaign_comparison, stacked) are in metrics/*.parquet beside it."
+         campaigns' campaign_kpis, signups, campaign_comparison and goals, stacked) are in metrics/*.parquet \
+         beside it."
             .into(),
     ));
     Ok(doc)

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::goals::{GoalRow, HEADERS};
 use super::model::Block;
 use crate::render::{xml_escape, Chart};
 
@@ -29,6 +30,15 @@ figure.chart svg{width:100%;height:auto;display:block;border:1px solid var(--lin
 figcaption{font-size:13.5px;color:var(--muted);margin-top:6px;max-width:860px}
 figcaption b{color:var(--ink)}
 footer{margin-top:40px;font-size:12.5px;color:var(--muted)}
+.bar{display:inline-block;width:140px;height:10px;background:var(--band);border:1px solid var(--line);border-radius:5px;overflow:hidden;vertical-align:middle;margin-right:8px}
+.bar>span{display:block;height:100%;background:var(--muted)}
+.bar.met>span{background:#2e7d32}
+.bar.not-met>span{background:var(--accent)}
+td.met{color:#2e7d32;font-weight:600}
+td.not-met{color:var(--accent);font-weight:600}
+td.unknown{color:var(--muted)}
+table.goals{width:100%}
+table.goals td:nth-child(4),table.goals td:nth-child(5){white-space:nowrap}
 ";
 
 /// The report as one self-contained HTML page.
@@ -94,6 +104,7 @@ pub fn to_html(doc: &[Block], charts: &[Chart]) -> String {
                 }
                 h.push_str("</tbody></table></div>\n");
             }
+            Block::Scorecard(rows) => scorecard(&mut h, rows),
             Block::Chart(i) => {
                 let c = &charts[*i];
                 let _ = write!(
@@ -116,4 +127,32 @@ pub fn to_html(doc: &[Block], charts: &[Chart]) -> String {
     );
     h.push_str("</body>\n</html>\n");
     h
+}
+
+/// A campaign's goals: a table whose Progress cell is a bar (a filled inline box, its
+/// width the progress capped at 100%) and the progress as text.
+fn scorecard(h: &mut String, rows: &[GoalRow]) {
+    h.push_str("<div class=\"tablewrap\"><table class=\"goals\">\n<thead><tr>");
+    for (i, c) in HEADERS.iter().enumerate() {
+        let cls = if (1..3).contains(&i) { " class=\"num\"" } else { "" };
+        let _ = write!(h, "<th{cls}>{}</th>", xml_escape(c));
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    for r in rows {
+        let [goal, figure, target] = &r.cells;
+        let class = r.status.class();
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><span class=\"bar {class}\" \
+             role=\"img\" aria-label=\"{}\"><span style=\"width:{:.1}%\"></span></span>{}</td><td class=\"{class}\">{}</td></tr>",
+            xml_escape(goal),
+            xml_escape(figure),
+            xml_escape(target),
+            xml_escape(&r.progress),
+            r.fill * 100.0,
+            xml_escape(&r.progress),
+            xml_escape(&r.status_text)
+        );
+    }
+    h.push_str("</tbody></table></div>\n");
 }

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::goals::{text_bar, HEADERS};
 use super::model::Block;
 use crate::render::Chart;
 
@@ -69,6 +70,17 @@ pub fn to_markdown(doc: &[Block], charts: &[Chart]) -> String {
                 );
                 for r in &t.rows {
                     let _ = writeln!(m, "| {} |", r.iter().map(|c| md_text(c)).collect::<Vec<_>>().join(" | "));
+                }
+                m.push('\n');
+            }
+            Block::Scorecard(rows) => {
+                // The progress bar as text: ten cells filled to the progress, capped.
+                let _ = writeln!(m, "| {} |\n|---|---:|---:|---|---|", HEADERS.join(" | "));
+                for r in rows {
+                    let [goal, figure, target] = &r.cells;
+                    let bar = format!("{} {}", text_bar(r.fill), r.progress);
+                    let cells = [goal, figure, target, &bar, &r.status_text].map(|c| md_text(c));
+                    let _ = writeln!(m, "| {} |", cells.join(" | "));
                 }
                 m.push('\n');
             }

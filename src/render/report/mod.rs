@@ -8,10 +8,12 @@
 //! inputs give the same bytes apart from the one "Generated" line.
 //!
 //! - `model`: the blocks, and the sections that fill them from the metric tables;
+//! - `goals`: the goal scorecard at the top;
 //! - `html` and `markdown`: the two writers;
 //! - `compare`: the blocks of `rallylens compare`'s report, from the same sections.
 
 mod compare;
+mod goals;
 mod html;
 mod markdown;
 mod model;

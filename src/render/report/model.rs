@@ -2,7 +2,7 @@
 //! tables and `metrics.json` (text, order and number formats fixed here; the writers only
 //! lay them out).
 //!
-//! [`document`] is the headline figures, then one section per entry of [`SECTIONS`] (its
+//! [`document`] is the goal scorecard ([`super::goals`]), the headline figures, then one section per entry of [`SECTIONS`] (its
 //! paragraphs, method line, tables, charts and the lines for missing charts), then the
 //! method and provenance section.
 //!
@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::support::{thousands, thousands_i64};
 use crate::metrics::registry::Table as MetricTable;
-use crate::metrics::{benchmarks, comparison, engagement, growth, hashtags, ladder, reach, records, signups, uplift};
+use crate::metrics::{benchmarks, comparison, countries, engagement, growth, hashtags, ladder, languages, reach, records, signups, uplift};
 use crate::render::{Chart, Metrics, Section};
 
 /// Where the report's inputs came from: shown in its Method and provenance section.
@@ -72,10 +72,12 @@ pub enum Block {
     Chart(usize),
     /// A numbered list of notes (the reasons behind null figures).
     Notes(Vec<String>),
+    /// A campaign's goals with their progress bars ([`super::goals`]).
+    Scorecard(Vec<super::goals::GoalRow>),
 }
 
 /// The figures of the headline table: key in `metrics.json`, label, how to show it.
-const KPIS: &[(&str, &str, Fmt)] = &[
+pub(super) const KPIS: &[(&str, &str, Fmt)] = &[
     ("own_posts", "Own posts in the window", Fmt::Int),
     ("own_engagements", "Engagements on own posts", Fmt::Int),
     ("unique_actors", "Supporters who acted", Fmt::Int),
@@ -96,11 +98,13 @@ const KPIS: &[(&str, &str, Fmt)] = &[
     ("signups_first_week", "Sign-ups in the first week", Fmt::Int),
     ("target_responded", "Target responded", Fmt::Bool),
     ("target_latency_hours", "Target's response time", Fmt::Hours),
+    ("goals_met", "Goals met", Fmt::Int),
+    ("goals_total", "Goals set", Fmt::Int),
 ];
 
 /// How a value is written.
 #[derive(Debug, Clone, Copy)]
-enum Fmt {
+pub(super) enum Fmt {
     Int,
     /// An integer-rounded count with its sign: `+1,234`.
     Signed,
@@ -147,7 +151,7 @@ fn fmt_f64(v: f64, f: Fmt) -> String {
 
 
 /// A JSON value as text (null → None).
-fn fmt_json(v: &Value, f: Fmt) -> Option<String> {
+pub(super) fn fmt_json(v: &Value, f: Fmt) -> Option<String> {
     match v {
         Value::Null => None,
         Value::Bool(b) => Some(if *b { "yes" } else { "no" }.into()),
@@ -207,7 +211,7 @@ fn campaigns(m: &Metrics) -> Vec<&Value> {
     m.json.get("campaigns").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default()
 }
 
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+pub(super) fn s<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
@@ -217,6 +221,7 @@ pub fn document(m: &Metrics, charts: &[Chart], prov: &Provenance, title: &str, g
     let camps = campaigns(m);
     let mut doc = vec![Block::Heading(1, title.to_string(), "top".into())];
     doc.extend(intro(m, prov, &camps, generated));
+    doc.extend(super::goals::scorecard(&camps));
     doc.extend(headline(&camps));
     for spec in SECTIONS {
         doc.extend(section(spec, m, charts, &camps)?);
@@ -630,6 +635,63 @@ static SECTIONS: &[SectionSpec] = &[
         charts: Section::Records,
         no_chart: NoChart::Never,
     },
+    SectionSpec {
+        heading: "Languages",
+        anchor: "languages",
+        parts: &[
+            Part::Para(
+                "The campaign's posts by the language the platform recorded (`und`: none recorded), own and collected, \
+                 with the share of the platform's campaign posts. The rate is of own posts only, on the same basis \
+                 rule as the content types; a language without own posts has none.",
+            ),
+            Part::Method("Languages"),
+            Part::Table(TableView::Columns {
+                table: &languages::BY_LANGUAGE,
+                cols: &[
+                    ("campaign", "Campaign", Fmt::Str),
+                    ("platform", "Platform", Fmt::Str),
+                    ("lang", "Language", Fmt::Str),
+                    ("own_posts", "Own posts", Fmt::Int),
+                    ("collected_posts", "Collected posts", Fmt::Int),
+                    ("share_of_posts", "Share of posts", Fmt::Pct),
+                    ("authors", "Authors", Fmt::Int),
+                    ("engagements", "Own engagements", Fmt::Int),
+                    ("rate_basis", "Basis", Fmt::Str),
+                    ("engagement_rate", "Rate", Fmt::Pct),
+                ],
+            }),
+        ],
+        charts: Section::Languages,
+        no_chart: NoChart::Never,
+    },
+    SectionSpec {
+        heading: "Countries",
+        anchor: "countries",
+        parts: &[
+            Part::Para(
+                "The campaign's actions in its window by the country its export gives (a supporter's address, an \
+                 event's country), and website sessions by visitors' country where the analytics export has one. \
+                 The countries with the most actions, the rest summed; actors are counted per country.",
+            ),
+            Part::Method("Countries"),
+            Part::Table(TableView::Summary {
+                table: &countries::BY_COUNTRY,
+                reads: &[
+                    "campaign",
+                    "country",
+                    "sign_petition",
+                    "attend_event",
+                    "donate",
+                    "other",
+                    "actors",
+                    "sessions",
+                ],
+                build: country_totals,
+            }),
+        ],
+        charts: Section::Countries,
+        no_chart: NoChart::PerCampaign { reason_of: None, otherwise: "no campaign action names a country" },
+    },
 ];
 
 /// The columns of `records` the Personal bests section reads: all of them.
@@ -890,7 +952,7 @@ fn method_and_provenance(m: &Metrics, prov: &Provenance, camps: &[&Value]) -> Ve
 /// The line under a section's heading naming the part of docs/metrics.md that defines its
 /// figures (a plain pointer: the report is often opened from disk, where a relative link
 /// would lead nowhere).
-fn method_line(docs_section: &str) -> Block {
+pub(super) fn method_line(docs_section: &str) -> Block {
     Block::Para(format!("Method: docs/metrics.md § {docs_section}."))
 }
 
@@ -1014,6 +1076,39 @@ fn signup_totals(df: &DataFrame, table: &str) -> Result<Table> {
     )
 }
 
+/// Per campaign: the top countries by actions, then the others summed, then the actions
+/// without a country (the same countries as the chart).
+fn country_totals(df: &DataFrame, _table: &str) -> Result<Table> {
+    use crate::render::charts::countries::{label, top, CountryRow};
+    let mut ids: Vec<String> = df.column("campaign")?.str()?.iter().flatten().map(str::to_string).collect();
+    ids.dedup();
+    let mut rows = Vec::new();
+    let line = |campaign: &str, name: String, r: &CountryRow| -> Vec<String> {
+        let mut v = vec![campaign.to_string(), name];
+        v.extend(r.verbs.iter().map(|n| thousands_i64(*n)));
+        v.push(thousands_i64(r.actors));
+        v.push(r.sessions.map_or("—".into(), thousands_i64));
+        v
+    };
+    for id in &ids {
+        let t = top(df, id)?;
+        for r in &t.top {
+            rows.push(line(id, label(&r.code), r));
+        }
+        if let Some((n, r)) = &t.rest {
+            rows.push(line(id, format!("{n} other countries"), r));
+        }
+        if let Some(r) = &t.unknown {
+            rows.push(line(id, "unknown".into(), r));
+        }
+    }
+    let headers = ["Campaign", "Country", "Petition signatures", "Event attendance", "Donations", "Other actions"];
+    let mut headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    headers.extend(["Actors".to_string(), "Sessions".to_string()]);
+    let right = (0..headers.len()).map(|i| i >= 2).collect();
+    Ok(Table { headers, right, rows })
+}
+
 fn comparison_totals(df: &DataFrame, table: &str) -> Result<Table> {
     let last = df
         .clone()
@@ -1114,10 +1209,11 @@ mod tests {
                 }
             }
         }
-        // 9 + 11 + 11 + 11 + 9 + 9 shown columns (reach, engagement, benchmarks, uplift, ladder,
-        // target), 9 + 6 + 4 + 10 read by the summaries (growth, hashtags, sign-ups,
-        // comparison), 14 + 14 read by the personal bests' lines and table.
-        assert_eq!(named, 117);
+        // 9 + 11 + 11 + 11 + 9 + 9 + 10 shown columns (reach, engagement, benchmarks, uplift,
+        // ladder, target, languages), 9 + 6 + 4 + 10 + 8 read by the summaries (growth,
+        // hashtags, sign-ups, comparison, countries), 14 + 14 read by the personal bests'
+        // lines and table.
+        assert_eq!(named, 135);
         for (key, _, _) in KPIS {
             assert!(crate::metrics::kpis::CAMPAIGN_KPIS.columns.contains(key), "headline figure {key}");
         }
