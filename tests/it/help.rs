@@ -15,4 +15,7 @@ fn help_texts() {
     let (code, run, _) = w.run(&["run", "--help"]);
     assert_eq!(code, 0);
     insta::assert_snapshot!("run_help", run);
+    let (code, compare, _) = w.run(&["compare", "--help"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("compare_help", compare);
 }

@@ -4,6 +4,7 @@
 mod analyze;
 mod cli;
 mod common;
+mod compare;
 mod duckdb;
 mod figures;
 mod help;
