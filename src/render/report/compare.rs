@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use serde_json::Value;
 
-use super::model::{headline, methods_table, section_by_anchor, Block, Table};
+use super::model::{headline, methods, s, section_by_anchor, Block, Table};
 use crate::render::{Chart, Metrics};
 
 /// One metrics folder compared, as the report shows it.
@@ -36,10 +36,6 @@ pub struct FolderRow {
     pub campaigns: Vec<(String, String)>,
     /// Whether the folder has its own report.html.
     pub has_report: bool,
-}
-
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
 /// The comparison report's blocks; `m` holds the stacked tables and metrics.json the
@@ -119,16 +115,7 @@ pub fn compare_document(
             .into(),
     ));
     doc.push(Block::Table(folders_table(folders)));
-    doc.push(Block::Heading(3, "Method behind each figure".into(), "methods".into()));
-    if let Some(b) = m.json.get("bootstrap") {
-        doc.push(Block::Para(format!(
-            "Intervals: {} bootstrap intervals, {} resamples, seed {}.",
-            s(b, "interval"),
-            b.get("resamples").and_then(Value::as_i64).unwrap_or(0),
-            b.get("seed").and_then(Value::as_i64).unwrap_or(0)
-        )));
-    }
-    doc.push(Block::Table(methods_table(&camps)));
+    doc.extend(methods(m, &camps));
     doc.push(Block::Para(
         "Definitions: docs/metrics.md in the rallylens repository. The tables behind this report (the compared \
          campaigns' campaign_kpis, signups, campaign_comparison and goals, stacked) are in metrics/*.parquet \

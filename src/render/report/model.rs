@@ -913,16 +913,7 @@ fn method_and_provenance(m: &Metrics, prov: &Provenance, camps: &[&Value]) -> Ve
         prov.files.len()
     )));
     doc.push(Block::Table(inputs_table(&prov.files)));
-    doc.push(Block::Heading(3, "Method behind each figure".into(), "methods".into()));
-    if let Some(b) = m.json.get("bootstrap") {
-        doc.push(Block::Para(format!(
-            "Intervals: {} bootstrap intervals, {} resamples, seed {}.",
-            s(b, "interval"),
-            b.get("resamples").and_then(Value::as_i64).unwrap_or(0),
-            b.get("seed").and_then(Value::as_i64).unwrap_or(0)
-        )));
-    }
-    doc.push(Block::Table(methods_table(camps)));
+    doc.extend(methods(m, camps));
     // Inputs a figure left out (range traffic rows, a site no row has): metrics.json's warnings.
     let warnings: Vec<String> = camps
         .iter()
@@ -946,6 +937,22 @@ fn method_and_provenance(m: &Metrics, prov: &Provenance, camps: &[&Value]) -> Ve
          beside it."
             .into(),
     ));
+    doc
+}
+
+/// "Method behind each figure": the bootstrap settings and, per figure and campaign, its
+/// method or the reason it is null.
+pub(super) fn methods(m: &Metrics, camps: &[&Value]) -> Vec<Block> {
+    let mut doc = vec![Block::Heading(3, "Method behind each figure".into(), "methods".into())];
+    if let Some(b) = m.json.get("bootstrap") {
+        doc.push(Block::Para(format!(
+            "Intervals: {} bootstrap intervals, {} resamples, seed {}.",
+            s(b, "interval"),
+            b.get("resamples").and_then(Value::as_i64).unwrap_or(0),
+            b.get("seed").and_then(Value::as_i64).unwrap_or(0)
+        )));
+    }
+    doc.push(Block::Table(methods_table(camps)));
     doc
 }
 
@@ -1163,7 +1170,7 @@ fn inputs_table(files: &[InputRow]) -> Table {
     }
 }
 
-pub(super) fn methods_table(camps: &[&Value]) -> Table {
+fn methods_table(camps: &[&Value]) -> Table {
     let mut rows = Vec::new();
     for (key, label, _) in KPIS {
         for c in camps {
