@@ -120,6 +120,33 @@ fn two_runs_compared_equal_the_demo_side_by_side() {
     let twice_cmp = table(&w.path("twice/metrics/campaign_comparison.parquet"));
     assert_eq!(ids(&twice_cmp).iter().filter(|i| *i == "kenya@kenya_again").count(), 29);
 
+    // A folder of an older rallylens of the same version: no goals table and no goals or
+    // followers_gained figures. Compared all the same: its cells are null, with a note.
+    copy_dir(&w.path("runs/shell_2012"), &w.path("runs/shell_old"));
+    let old = w.path("runs/shell_old");
+    std::fs::remove_file(old.join("metrics/goals.parquet")).unwrap();
+    let mut old_kpis = shell.drop_many(["goals_met", "goals_total", "followers_gained"]);
+    let f = std::fs::File::create(old.join("metrics/campaign_kpis.parquet")).unwrap();
+    ParquetWriter::new(f).finish(&mut old_kpis).unwrap();
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(old.join("metrics.json")).unwrap()).unwrap();
+    let camp = m["campaigns"][0].as_object_mut().unwrap();
+    camp.remove("goals");
+    for k in ["goals_met", "goals_total", "followers_gained"] {
+        camp["figures"].as_object_mut().unwrap().remove(k);
+    }
+    std::fs::write(old.join("metrics.json"), serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    w.log(&["-q", "compare", "runs/kenya_2008", "runs/shell_old", "--out", "older"]);
+    let older = table(&w.path("older/metrics/campaign_kpis.parquet"));
+    let gained: Vec<Option<i64>> = older.column("followers_gained").unwrap().i64().unwrap().iter().collect();
+    let kenya_gained = kenya.column("followers_gained").unwrap().i64().unwrap().get(0);
+    assert_eq!(gained, [kenya_gained, None]);
+    assert_eq!(ids(&table(&w.path("older/metrics/goals.parquet"))), ids(&run_table("kenya_2008", "goals")));
+    let md = std::fs::read_to_string(w.path("older/report.md")).unwrap();
+    let note = "Shell #makethefuture (2012), Followers gained in the window: not in the metrics of runs/shell_old";
+    assert!(md.contains(note), "{md}");
+    assert!(md.contains("The metrics of runs/shell_old predate goals"), "{md}");
+
     // A metrics version the other folder does not share: refused, naming both folders and
     // versions; nothing written.
     copy_dir(&w.path("runs/shell_2012"), &w.path("runs/shell_v1"));
