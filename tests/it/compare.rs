@@ -26,8 +26,14 @@ fn without_campaign(text: &str, id: &str) -> String {
 }
 
 /// `pipelines/{demo,kenya,shell}.toml` in `w`: the demo with its inputs and benchmarks file
-/// in the project, and the demo with one campaign each.
+/// in the project, and the demo with one campaign each; beside them, the other files of the
+/// project's pipelines/ (files a pipeline names relative to itself, such as a key accounts list).
 fn demo_pipelines(w: &Workdir) {
+    for e in std::fs::read_dir(project().join("pipelines")).unwrap().flatten() {
+        if e.file_type().unwrap().is_file() && e.path().extension().is_none_or(|x| x != "toml") {
+            w.write(&format!("pipelines/{}", e.file_name().to_string_lossy()), std::fs::read(e.path()).unwrap());
+        }
+    }
     let text = std::fs::read_to_string(project().join("pipelines/kenya_vs_shell.toml")).unwrap();
     let data = project().join("data");
     let text = format!(
