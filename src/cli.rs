@@ -1,5 +1,5 @@
-//! The command line: `rallylens run | ingest | lake | campaigns | analyze | sql | validate |
-//! formats | synth | completions | man`.
+//! The command line: `rallylens run | ingest | lake | campaigns | analyze | sql | compare |
+//! validate | formats | synth | completions | man`.
 //!
 //! What a run does lives in its arguments (or a pipeline file); how it runs (threads,
 //! `--quiet`, `-v`) in global flags. Data goes to stdout, everything else to stderr
@@ -26,7 +26,8 @@ Exit codes:
   1  error: the lake or a file could not be written or read (a full disk), or an
      internal error
   2  usage: unknown flag, bad value, a missing or invalid pipeline file, a query that
-     cannot run (sql)
+     cannot run (sql), metrics folders that cannot be compared (not a metrics folder,
+     different metrics versions)
   3  bad input: at least one input was not ingested (unknown format, unreadable, more
      rejected rows than --max-reject-rate); the other inputs were committed (and `run`
      still wrote its report, naming them)
@@ -89,6 +90,15 @@ pub enum Command {
     ///   rallylens sql --lake out/kenya_vs_shell/lake --format json < query.sql > result.jsonl
     #[command(after_help = AFTER_HELP, verbatim_doc_comment)]
     Sql(crate::sql::SqlArgs),
+    /// Put the campaigns of earlier runs side by side, from their metrics folders (no lake needed).
+    ///
+    /// Reads each folder's metrics.json and metrics/ (the output of `run` or `analyze`), checks that
+    /// their metrics versions agree, and writes to --out the headline figures side by side, the
+    /// campaigns aligned by day since launch, their charts and the report (report.html, report.md).
+    ///
+    /// Example: rallylens compare out/kenya_2008 out/shell_2012 --out out/kenya_vs_shell
+    #[command(after_help = AFTER_HELP)]
+    Compare(crate::compare::CompareArgs),
     /// Check a pipeline file and print what a run of it would do.
     #[command(after_help = AFTER_HELP)]
     Validate {
@@ -379,6 +389,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Sql(a) => crate::sql::cmd(a, cli.quiet),
+        Command::Compare(a) => crate::compare::cmd(&a, cli.quiet),
         Command::Validate { pipeline } => {
             let p = self::pipeline(&pipeline)?;
             data(p.describe().as_bytes())

@@ -9,6 +9,7 @@
 
 pub mod adhoc;
 pub mod cli;
+pub mod compare;
 pub mod cli_docs;
 pub mod ingest;
 pub mod lake;

@@ -153,6 +153,7 @@ fn campaign_kpis(d: &Done<'_>) -> Result<(DataFrame, Value)> {
     let df = kpi_frame(&rows)?;
     let json = json!({
         "generated_by": format!("rallylens {}", env!("CARGO_PKG_VERSION")),
+        "metrics_version": super::registry::METRICS_VERSION,
         "pipeline": p.path.display().to_string(),
         "bootstrap": { "seed": stats::SEED, "resamples": stats::RESAMPLES, "interval": "95% percentile" },
         "campaigns": campaigns_json,

@@ -18,6 +18,15 @@ use serde_json::Value;
 use super::{benchmarks, comparison, countries, engagement, goals, growth, hashtags, kpis, ladder, languages, press, reach, records, referral_daily, signups, uplift, Scope};
 use crate::pipeline::Pipeline;
 
+/// The version of the metric definitions, written to `metrics.json` as `metrics_version`
+/// (docs/metrics.md#metrics-version). Bump it when a column of a table is removed or
+/// renamed, or when what a column or headline figure means changes (its formula, unit,
+/// window or null rule): two metrics folders of different versions are not comparable, and
+/// `rallylens compare` refuses them. A new table, or a new column appended to a table,
+/// does not bump it: a folder written before simply lacks it. Version 1 is every
+/// `metrics.json` written before the field existed.
+pub const METRICS_VERSION: u32 = 2;
+
 /// One output table: `OUT/metrics/<name>.parquet`.
 pub struct Table {
     /// The file name without `.parquet`; the name docs/metrics.md, `run` and the report use.

@@ -236,6 +236,8 @@ fn fingerprint(p: &Pipeline) -> Result<String> {
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     h.update([0]);
+    // New metric definitions recompute metrics written under the old ones.
+    h.update(crate::metrics::registry::METRICS_VERSION.to_le_bytes());
     h.update(&bytes);
     h.update([0]);
     h.update(format!("{:?}\n{:?}\n{:?}", p.campaigns, p.ladder, p.site).as_bytes());

@@ -115,10 +115,19 @@ pub struct Rendered {
 pub fn render(out: &Path, prov: &report::Provenance, title: &str, generated: &str) -> Result<Rendered> {
     let m = Metrics::load(out)?;
     let charts = charts::charts(&m)?;
+    write_charts(out, &charts)?;
+    let doc = report::document(&m, &charts, prov, title, generated)
+        .map_err(|e| anyhow::anyhow!("summarising the metric tables for the report: {e}"))?;
+    write_report(out, &doc, &charts)
+}
+
+/// Writes `charts` to `OUT/charts/<stem>.svg|png` and removes the chart files of an earlier
+/// render that `charts` does not hold.
+pub(crate) fn write_charts(out: &Path, charts: &[Chart]) -> Result<()> {
     let dir = out.join("charts");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut keep = std::collections::BTreeSet::new();
-    for c in &charts {
+    for c in charts {
         for (ext, bytes) in [("svg", c.svg.as_bytes()), ("png", c.png.as_slice())] {
             let name = format!("{}.{ext}", c.file_stem);
             write_file(&dir.join(&name), bytes)?;
@@ -133,12 +142,15 @@ pub fn render(out: &Path, prov: &report::Provenance, title: &str, generated: &st
                 .with_context(|| format!("removing the stale chart {}", e.path().display()))?;
         }
     }
-    let doc = report::document(&m, &charts, prov, title, generated)
-        .map_err(|e| anyhow::anyhow!("summarising the metric tables for the report: {e}"))?;
+    Ok(())
+}
+
+/// Writes the report's blocks as `OUT/report.html` and `OUT/report.md`.
+pub(crate) fn write_report(out: &Path, doc: &[report::Block], charts: &[Chart]) -> Result<Rendered> {
     let html = out.join("report.html");
-    write_file(&html, report::to_html(&doc, &charts).as_bytes())?;
+    write_file(&html, report::to_html(doc, charts).as_bytes())?;
     let markdown = out.join("report.md");
-    write_file(&markdown, report::to_markdown(&doc, &charts).as_bytes())?;
+    write_file(&markdown, report::to_markdown(doc, charts).as_bytes())?;
     Ok(Rendered { html, markdown, charts: charts.len() })
 }
 

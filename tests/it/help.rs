@@ -21,4 +21,7 @@ fn help_texts() {
     let (code, campaigns, _) = w.run(&["campaigns", "--help"]);
     assert_eq!(code, 0);
     insta::assert_snapshot!("campaigns_help", campaigns);
+    let (code, compare, _) = w.run(&["compare", "--help"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("compare_help", compare);
 }

@@ -5,6 +5,7 @@ mod adhoc;
 mod analyze;
 mod cli;
 mod common;
+mod compare;
 mod duckdb;
 mod figures;
 mod help;

@@ -511,3 +511,13 @@ pub fn charts(m: &Metrics) -> Result<Vec<Chart>> {
     out.sort_by(|a, b| a.section.cmp(&b.section).then_with(|| a.campaign.is_none().cmp(&b.campaign.is_none())));
     Ok(out)
 }
+
+/// The charts across campaigns only (cumulative sign-ups, the overlay), for `rallylens
+/// compare`: they read `campaign_kpis`, `signups` and `campaign_comparison` alone.
+pub fn across_charts(m: &Metrics) -> Result<Vec<Chart>> {
+    let camps = campaigns(m)?;
+    let mut out = Vec::new();
+    out.extend(across::signups_chart(m, &camps)?);
+    out.extend(across::overlay_chart(m, &camps)?);
+    Ok(out)
+}

@@ -9,13 +9,16 @@
 //!
 //! - `model`: the blocks, and the sections that fill them from the metric tables;
 //! - `goals`: the goal scorecard at the top;
-//! - `html` and `markdown`: the two writers.
+//! - `html` and `markdown`: the two writers;
+//! - `compare`: the blocks of `rallylens compare`'s report, from the same sections.
 
+mod compare;
 mod goals;
 mod html;
 mod markdown;
 mod model;
 
+pub use compare::{compare_document, FolderRow};
 pub use html::to_html;
 pub use markdown::to_markdown;
 pub use model::{document, Block, InputRow, Provenance, Table};

@@ -275,8 +275,9 @@ fn intro(m: &Metrics, prov: &Provenance, camps: &[&Value], generated: &str) -> V
 
 /// Headline figures, campaigns side by side; a null figure shows — and a note says why. A
 /// continuation row ("… ") null for the same reason as the row above it points to that
-/// row's note rather than adding one.
-fn headline(camps: &[&Value]) -> Vec<Block> {
+/// row's note rather than adding one. A figure no campaign's `metrics.json` has (folders
+/// of an older rallylens, in `rallylens compare`) has no row.
+pub(super) fn headline(camps: &[&Value]) -> Vec<Block> {
     let mut doc =
         vec![Block::Heading(2, "Headline figures".into(), "headline".into()), method_line("Headline figures")];
     let mut notes: Vec<String> = Vec::new();
@@ -286,6 +287,9 @@ fn headline(camps: &[&Value]) -> Vec<Block> {
     // Per campaign: the reason and note number of the row above, when it was null.
     let mut above: Vec<Option<(String, usize)>> = vec![None; camps.len()];
     for (key, label, f) in KPIS {
+        if !camps.iter().any(|c| c.get("figures").and_then(|x| x.get(*key)).is_some()) {
+            continue;
+        }
         let mut row = vec![label.to_string()];
         for (ci, c) in camps.iter().enumerate() {
             let fig = c.get("figures").and_then(|x| x.get(*key));
@@ -929,6 +933,12 @@ fn records_table(df: &DataFrame, _table: &str) -> Result<Table> {
     })
 }
 
+/// The section of [`SECTIONS`] with this anchor (`rallylens compare` shows a few).
+pub(super) fn section_by_anchor(anchor: &str, m: &Metrics, charts: &[Chart], camps: &[&Value]) -> Result<Vec<Block>> {
+    let spec = SECTIONS.iter().find(|s| s.anchor == anchor).ok_or_else(|| anyhow!("no report section '{anchor}'"))?;
+    section(spec, m, charts, camps)
+}
+
 /// One section: heading, its parts, then its charts and the lines for missing ones.
 fn section(spec: &SectionSpec, m: &Metrics, charts: &[Chart], camps: &[&Value]) -> Result<Vec<Block>> {
     let mut doc = vec![Block::Heading(2, spec.heading.into(), spec.anchor.into())];
@@ -1004,16 +1014,7 @@ fn method_and_provenance(m: &Metrics, prov: &Provenance, camps: &[&Value]) -> Ve
         prov.files.len()
     )));
     doc.push(Block::Table(inputs_table(&prov.files)));
-    doc.push(Block::Heading(3, "Method behind each figure".into(), "methods".into()));
-    if let Some(b) = m.json.get("bootstrap") {
-        doc.push(Block::Para(format!(
-            "Intervals: {} bootstrap intervals, {} resamples, seed {}.",
-            s(b, "interval"),
-            b.get("resamples").and_then(Value::as_i64).unwrap_or(0),
-            b.get("seed").and_then(Value::as_i64).unwrap_or(0)
-        )));
-    }
-    doc.push(Block::Table(methods_table(camps)));
+    doc.extend(methods(m, camps));
     // Inputs a figure left out (range traffic rows, a site no row has): metrics.json's warnings.
     let warnings: Vec<String> = camps
         .iter()
@@ -1037,6 +1038,22 @@ fn method_and_provenance(m: &Metrics, prov: &Provenance, camps: &[&Value]) -> Ve
          beside it."
             .into(),
     ));
+    doc
+}
+
+/// "Method behind each figure": the bootstrap settings and, per figure and campaign, its
+/// method or the reason it is null.
+pub(super) fn methods(m: &Metrics, camps: &[&Value]) -> Vec<Block> {
+    let mut doc = vec![Block::Heading(3, "Method behind each figure".into(), "methods".into())];
+    if let Some(b) = m.json.get("bootstrap") {
+        doc.push(Block::Para(format!(
+            "Intervals: {} bootstrap intervals, {} resamples, seed {}.",
+            s(b, "interval"),
+            b.get("resamples").and_then(Value::as_i64).unwrap_or(0),
+            b.get("seed").and_then(Value::as_i64).unwrap_or(0)
+        )));
+    }
+    doc.push(Block::Table(methods_table(camps)));
     doc
 }
 
@@ -1460,15 +1477,17 @@ mod tests {
     fn continuation_rows_share_the_note_of_the_row_above() {
         let why = json_reason("no own account has a dated follower count");
         let camp = serde_json::json!({ "name": "K", "figures": {
+            "followers_at_launch": { "value": null },
             "followers_gained": why, "followers_above_projection": why,
             "followers_above_projection_low": why, "followers_above_projection_high": why,
         }});
         let blocks = headline(&[&camp]);
         let Some(Block::Table(t)) = blocks.iter().find(|b| matches!(b, Block::Table(_))) else { panic!() };
         let cell = |label: &str| t.rows.iter().find(|r| r[0] == label).unwrap()[1].clone();
-        // The figures before them are missing too ("not computed"), each with its note: the
+        // The figure before them is null with no reason ("not computed"), with its note: the
         // growth rows' numbers are relative. Gained and above are two figures, two notes;
-        // the interval's ends reuse the second.
+        // the interval's ends reuse the second. A figure the campaign lacks has no row.
+        assert!(!t.rows.iter().any(|r| r[0] == "Sign-ups"), "{:?}", t.rows);
         let n_of = |label: &str| -> usize { cell(label).trim_start_matches("— [").trim_end_matches(']').parse().unwrap() };
         let g = n_of("Followers gained in the window");
         assert_eq!(n_of("Followers above the earlier trend"), g + 1);
@@ -1479,6 +1498,7 @@ mod tests {
         assert!(!n.iter().any(|x| x.contains("95% interval")), "{n:?}");
         // Rows that are not continuations keep their own notes ("not computed" for each).
         assert_eq!(n.iter().filter(|x| x.ends_with(": not computed.")).count(), n.len() - 2);
+        assert_eq!(n.len(), 3, "{n:?}");
     }
 
     fn json_reason(r: &str) -> serde_json::Value {
