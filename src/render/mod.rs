@@ -5,6 +5,7 @@
 //! report can be re-rendered from a copied `metrics/` folder.
 
 pub mod charts;
+pub mod recap;
 pub mod report;
 
 use std::collections::BTreeMap;
@@ -106,10 +107,13 @@ pub struct Rendered {
     pub html: PathBuf,
     pub markdown: PathBuf,
     pub charts: usize,
+    /// `OUT/recap-<campaign>.html`, one per campaign (docs/recap.md).
+    pub recaps: Vec<PathBuf>,
 }
 
 /// Renders the charts and the report of the metrics in `out`: `OUT/charts/<stem>.svg|png`,
-/// `OUT/report.html` and `OUT/report.md`, each written to a temp file and renamed into
+/// `OUT/report.html`, `OUT/report.md` and a supporters' recap per campaign
+/// (`OUT/recap-<campaign>.html`), each written to a temp file and renamed into
 /// place. Chart files of an earlier render that this one did not draw are removed, so the
 /// folder shows exactly the report's charts.
 pub fn render(out: &Path, prov: &report::Provenance, title: &str, generated: &str) -> Result<Rendered> {
@@ -139,7 +143,28 @@ pub fn render(out: &Path, prov: &report::Provenance, title: &str, generated: &st
     write_file(&html, report::to_html(&doc, &charts).as_bytes())?;
     let markdown = out.join("report.md");
     write_file(&markdown, report::to_markdown(&doc, &charts).as_bytes())?;
-    Ok(Rendered { html, markdown, charts: charts.len() })
+    let recaps = write_recaps(out, &m)?;
+    Ok(Rendered { html, markdown, charts: charts.len(), recaps })
+}
+
+/// The supporters' recaps beside the report; a recap of an earlier render whose campaign
+/// is gone is removed.
+fn write_recaps(out: &Path, m: &Metrics) -> Result<Vec<PathBuf>> {
+    let recaps = recap::recaps(m)?;
+    let mut written = Vec::new();
+    for r in &recaps {
+        let path = out.join(&r.file_name);
+        write_file(&path, r.html.as_bytes())?;
+        written.push(path);
+    }
+    for e in std::fs::read_dir(out).with_context(|| format!("listing {}", out.display()))? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("recap-") && name.ends_with(".html") && !recaps.iter().any(|r| r.file_name == name) {
+            std::fs::remove_file(e.path()).with_context(|| format!("removing the stale recap {}", e.path().display()))?;
+        }
+    }
+    Ok(written)
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
