@@ -160,11 +160,7 @@ fn responses(s: &Scope, tr: &DataFrame) -> Result<Vec<Chosen>> {
             .posts
             .clone()
             .filter(col("post_id").eq(lit(id)))
-            .select([
-                col("platform"),
-                col("created_at").cast(DataType::Int64).alias("created_at"),
-                col("engagements"),
-            ])
+            .select([col("platform"), col("created_at").cast(DataType::Int64).alias("created_at"), col("engagements")])
             .sort(["platform"], Default::default())
             .collect()?;
         let (plat, at, eng) =
@@ -190,13 +186,16 @@ pub(crate) fn public_text(text: &str, named: &BTreeSet<String>) -> String {
     static AT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let at = AT.get_or_init(|| regex::Regex::new(r"@([A-Za-z0-9_]+)").expect("valid"));
     let text = crate::privacy::redact(text);
-    at.replace_all(&text, |m: &regex::Captures<'_>| {
-        if named.contains(&m[1].to_lowercase()) {
-            m[0].to_string()
-        } else {
-            "@…".to_string()
-        }
-    })
+    at.replace_all(
+        &text,
+        |m: &regex::Captures<'_>| {
+            if named.contains(&m[1].to_lowercase()) {
+                m[0].to_string()
+            } else {
+                "@…".to_string()
+            }
+        },
+    )
     .into_owned()
 }
 
@@ -265,8 +264,12 @@ fn texts(done: &Done<'_>, rows: &[Chosen]) -> Result<BTreeMap<(String, String), 
         .join(wanted, k.clone(), k, JoinArgs::new(JoinType::Inner))
         .sort(["platform", "post_id", "origin"], SortMultipleOptions::default().with_maintain_order(true))
         .collect()?;
-    let (p, id, t, l) =
-        (df.column("platform")?.str()?, df.column("post_id")?.str()?, df.column("text")?.str()?, df.column("permalink")?.str()?);
+    let (p, id, t, l) = (
+        df.column("platform")?.str()?,
+        df.column("post_id")?.str()?,
+        df.column("text")?.str()?,
+        df.column("permalink")?.str()?,
+    );
     for i in 0..df.height() {
         let (Some(p), Some(id)) = (p.get(i), id.get(i)) else { continue };
         let e = out.entry((p.to_string(), id.to_string())).or_default();
@@ -293,5 +296,79 @@ mod tests {
             public_text("@tiny_tom thanks! @Shell answer @amnesty, or write to ann@example.org", &named),
             "@… thanks! @Shell answer @amnesty, or write to <e-mail>"
         );
+    }
+
+    #[test]
+    fn chooses_own_posts_responses_and_named_voices_only() {
+        use crate::metrics::key_accounts::tests::{post, tagged, PIPE};
+        // Window 2012-10-01..21; min_followers_to_name 5 000; target shell, own amnesty.
+        let at = |d: u32| format!("2012-10-{d:02}T09:00:00Z");
+        let own = |id: &str, d: u32, reactions: i64| {
+            let mut p = tagged(post(id, "amnesty", &at(d), Some(700_000)));
+            p.reactions = Some(reactions);
+            p.text = Some(format!("own post {id} #makethefuture"));
+            p
+        };
+        // Own: a2 (40) > a4 (20) > a1 (10 shares + 5 reactions = 15) > a3 (1): a3 is cut.
+        let mut a1 = own("a1", 2, 5);
+        a1.shares = Some(10);
+        let (a2, a3, a4) = (own("a2", 3, 40), own("a3", 4, 1), own("a4", 5, 20));
+        // @Shell answers a1, naming the supporter it replies to: quoted, the supporter masked;
+        // no permalink, so the Twitter address is made.
+        let mut s1 = post("s1", "shell", "2012-10-03T14:05:00Z", Some(200_000));
+        s1.in_reply_to_post_id = Some("a1".into());
+        s1.text = Some("@tiny_tom @amnesty we are working on it".into());
+        // tiny_tom (12 followers) has the most engagements (100) but is never quoted.
+        let mut t1 = post("t1", "tiny_tom", &at(3), Some(12));
+        (t1.in_reply_to_post_id, t1.reactions, t1.text) = (Some("a1".into()), Some(100), Some("tiny says".into()));
+        // quiet_quinn (4 999, one under the threshold): 50 reactions, never quoted.
+        let mut q1 = tagged(post("q1", "quiet_quinn", &at(4), Some(4_999)));
+        (q1.reactions, q1.text) = (Some(50), Some("quinn says".into()));
+        // bigvoice (6 000): b2 (9) is its best post; smallkey (a key account, 100): k1 (2).
+        let mut b1 = tagged(post("b1", "bigvoice", &at(5), Some(6_000)));
+        b1.reactions = Some(3);
+        let mut b2 = tagged(post("b2", "bigvoice", &at(6), Some(6_000)));
+        b2.reactions = Some(9);
+        b2.text = Some("Thanks @quiet_quinn and @SmallKey, write to ann@example.org".into());
+        b2.permalink = Some("https://example.org/b2".into());
+        let mut k1 = tagged(post("k1", "smallkey", &at(7), Some(100)));
+        k1.reactions = Some(2);
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("lake");
+        let posts = [a1, a2, a3, a4, s1, t1, q1, b1, b2, k1];
+        crate::testkit::write_records(&root, "t", &posts, &[], &[], &[]).unwrap();
+        let toml = format!("{PIPE}key_accounts=[{{platform='twitter',account='smallkey'}}]\n");
+        let pipe = crate::pipeline::Pipeline::parse(&d.path().join("p.toml"), &toml).unwrap();
+        let out = d.path().join("out");
+        crate::metrics::analyze::analyze(&pipe, &root, &out).unwrap();
+        let file = std::fs::File::open(out.join("metrics/recap_posts.parquet")).unwrap();
+        let df = ParquetReader::new(file).finish().unwrap();
+        let strs = |c: &str| -> Vec<Option<String>> {
+            df.column(c).unwrap().str().unwrap().iter().map(|v| v.map(String::from)).collect()
+        };
+        let so = |v: &[Option<&str>]| v.iter().map(|x| x.map(String::from)).collect::<Vec<_>>();
+        // Sorted by (kind, rank): own, target_response, voice.
+        assert_eq!(strs("post_id"), so(&[Some("a2"), Some("a4"), Some("a1"), Some("s1"), Some("b2"), Some("k1")]));
+        assert_eq!(
+            strs("account_handle"),
+            so(&[Some("amnesty"), Some("amnesty"), Some("amnesty"), Some("shell"), Some("bigvoice"), Some("smallkey")])
+        );
+        let eng: Vec<Option<i64>> = df.column("engagements").unwrap().i64().unwrap().iter().collect();
+        assert_eq!(eng, [Some(40), Some(20), Some(15), None, Some(9), Some(2)]);
+        let text = strs("text");
+        assert_eq!(text[3].as_deref(), Some("@… @amnesty we are working on it"));
+        assert_eq!(text[4].as_deref(), Some("Thanks @… and @SmallKey, write to <e-mail>"));
+        let url = strs("url");
+        assert_eq!(url[3].as_deref(), Some("https://twitter.com/shell/status/s1"));
+        assert_eq!(url[4].as_deref(), Some("https://example.org/b2"));
+        // Nothing of the small authors anywhere in the table.
+        for c in RECAP_POSTS.columns {
+            let col = df.column(c).unwrap().cast(&DataType::String).unwrap();
+            for v in col.str().unwrap().iter().flatten() {
+                for hidden in ["tiny", "quinn", "ann@"] {
+                    assert!(!v.contains(hidden), "{c}: {v}");
+                }
+            }
+        }
     }
 }

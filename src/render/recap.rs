@@ -65,7 +65,8 @@ pub fn recaps(m: &Metrics) -> Result<Vec<Recap>> {
     camps
         .iter()
         .map(|c| {
-            let id = c.get("id").and_then(Value::as_str).ok_or_else(|| anyhow!("metrics.json: a campaign without id"))?;
+            let id =
+                c.get("id").and_then(Value::as_str).ok_or_else(|| anyhow!("metrics.json: a campaign without id"))?;
             Ok(Recap {
                 file_name: format!("recap-{}.html", super::charts::stem_id(id)),
                 html: recap(m, c, id).map_err(|e| anyhow!("the recap of {id}: {e}"))?,
@@ -183,14 +184,23 @@ fn recap(m: &Metrics, c: &Value, id: &str) -> Result<String> {
         xml_escape(name)
     );
     let _ = writeln!(h, "<h1>{}</h1>", xml_escape(name));
-    let _ = writeln!(h, "<p class=\"dates\">{} to {} · thank you for taking part</p>", xml_escape(text("start")), xml_escape(text("end")));
+    let _ = writeln!(
+        h,
+        "<p class=\"dates\">{} to {} · thank you for taking part</p>",
+        xml_escape(text("start")),
+        xml_escape(text("end"))
+    );
 
     // What was asked.
     let tag_list: Vec<String> = tags.keys().map(|t| format!("#{t}")).collect();
     let target_list: Vec<String> = targets.iter().map(|t| format!("@{t}")).collect();
     let ask = match (tag_list.is_empty(), target_list.is_empty()) {
         (false, false) => {
-            format!("We asked you to speak up with {} and to call on {} to act.", tag_list.join(", "), target_list.join(", "))
+            format!(
+                "We asked you to speak up with {} and to call on {} to act.",
+                tag_list.join(", "),
+                target_list.join(", ")
+            )
         }
         (false, true) => format!("We asked you to speak up with {}.", tag_list.join(", ")),
         (true, false) => format!("We asked you to call on {} to act.", target_list.join(", ")),
@@ -219,11 +229,18 @@ fn recap(m: &Metrics, c: &Value, id: &str) -> Result<String> {
     if !numbers.is_empty() {
         h.push_str("<h2 id=\"numbers\">What you did</h2>\n<div class=\"numbers\">\n");
         for (n, label) in &numbers {
-            let _ = writeln!(h, "<div class=\"number\"><b>{}</b><span>{}</span></div>", thousands_i64(*n), xml_escape(label));
+            let _ = writeln!(
+                h,
+                "<div class=\"number\"><b>{}</b><span>{}</span></div>",
+                thousands_i64(*n),
+                xml_escape(label)
+            );
         }
         h.push_str("</div>\n");
     }
-    if let Some((t, (_, days))) = tags.iter().filter(|(_, (n, _))| *n > 0).max_by_key(|(t, (n, _))| (*n, std::cmp::Reverse(*t))) {
+    if let Some((t, (_, days))) =
+        tags.iter().filter(|(_, (n, _))| *n > 0).max_by_key(|(t, (n, _))| (*n, std::cmp::Reverse(*t)))
+    {
         daily_svg(&mut h, t, days);
     }
 

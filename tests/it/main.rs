@@ -13,6 +13,7 @@ mod kill;
 mod pipeline;
 mod post_ids;
 mod privacy;
+mod recap;
 mod run;
 mod server;
 mod synth;
