@@ -207,7 +207,24 @@ fn recap(m: &Metrics, c: &Value, id: &str) -> Result<String> {
         (true, true) => "We asked you to take action with us.".to_string(),
     };
     h.push_str("<h2 id=\"asked\">What we asked</h2>\n");
-    let _ = writeln!(h, "<p class=\"ask\">{}</p>", xml_escape(&ask));
+    if text("ask").is_empty() {
+        let _ = writeln!(h, "<p class=\"ask\">{}</p>", xml_escape(&ask));
+    } else {
+        // The pipeline's own words, then the hashtags and targets the composed line would name.
+        let _ = writeln!(h, "<p class=\"ask\">{}</p>", xml_escape(text("ask")));
+        let mut with = Vec::new();
+        if !tag_list.is_empty() {
+            let label = if tag_list.len() == 1 { "Hashtag" } else { "Hashtags" };
+            with.push(format!("{label}: {}", tag_list.join(", ")));
+        }
+        if !target_list.is_empty() {
+            let label = if target_list.len() == 1 { "Target" } else { "Targets" };
+            with.push(format!("{label}: {}", target_list.join(", ")));
+        }
+        if !with.is_empty() {
+            let _ = writeln!(h, "<p>{}</p>", xml_escape(&with.join(" · ")));
+        }
+    }
 
     // Headline numbers: only figures that exist.
     let mut numbers: Vec<(i64, String)> = Vec::new();
