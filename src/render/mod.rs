@@ -102,6 +102,17 @@ pub(crate) fn xml_escape(s: &str) -> String {
     out
 }
 
+/// The start of a self-contained page, up to and including `<main>`: doctype, charset,
+/// viewport, the escaped title and the inline style sheet (the report and the recaps).
+pub(crate) fn page_head(title: &str, css: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"rallylens\">\n<title>{}</title>\n<style>\n{css}</style>\n</head>\n<body>\n<main>\n",
+        xml_escape(title)
+    )
+}
+
 /// What [`render`] wrote.
 pub struct Rendered {
     pub html: PathBuf,

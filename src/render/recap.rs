@@ -175,14 +175,7 @@ fn recap(m: &Metrics, c: &Value, id: &str) -> Result<String> {
     let tags = hashtag_posts(m, id)?;
     let targets = targets(m, id)?;
     let quotes = quotes(m, id)?;
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"rallylens\">\n<title>{} — what we did together</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n<main>\n",
-        xml_escape(name)
-    );
+    let mut h = super::page_head(&format!("{name} — what we did together"), CSS);
     let _ = writeln!(h, "<h1>{}</h1>", xml_escape(name));
     let _ = writeln!(
         h,
