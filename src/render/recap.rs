@@ -160,7 +160,12 @@ fn figure(c: &Value, key: &str) -> Option<f64> {
     c.get("figures")?.get(key)?.get("value")?.as_f64().filter(|v| v.is_finite())
 }
 
-/// `2012-10-03 14:05` in the campaign's zone.
+/// `2012-10-01` as `1 October 2012` (as given when it is no date).
+fn long_date(day: &str) -> String {
+    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").map_or(day.to_string(), |d| d.format("%-d %B %Y").to_string())
+}
+
+/// `3 October 2012, 14:05` in the campaign's zone.
 fn when(at: i64, tz: &chrono_tz::Tz) -> String {
     match chrono::DateTime::from_timestamp_micros(at) {
         Some(t) => t.with_timezone(tz).format("%-d %B %Y, %H:%M").to_string(),
@@ -180,8 +185,8 @@ fn recap(m: &Metrics, c: &Value, id: &str) -> Result<String> {
     let _ = writeln!(
         h,
         "<p class=\"dates\">{} to {} · thank you for taking part</p>",
-        xml_escape(text("start")),
-        xml_escape(text("end"))
+        xml_escape(&long_date(text("start"))),
+        xml_escape(&long_date(text("end")))
     );
 
     // What was asked.
@@ -296,8 +301,8 @@ fn recap(m: &Metrics, c: &Value, id: &str) -> Result<String> {
         }
         h.push_str("</ul>\n");
     }
-    h.push_str("</main>\n<footer>Made with rallylens from the campaign's public posts and our own records. Posts are shown only for \
-                the organisation, its targets and accounts that speak in public to many people.</footer>\n");
+    h.push_str("</main>\n<footer>Made with rallylens from the campaign's public posts and our own records. Posts are quoted only \
+                from the organisation, its targets, the partners it named and accounts that speak in public to many people.</footer>\n");
     // Tells a browser test how many images laid out with a non-zero size.
     h.push_str(
         "<script>\naddEventListener('load',function(){var n=0,all=document.querySelectorAll('svg,img');\
@@ -375,4 +380,72 @@ fn daily_svg(h: &mut String, tag: &str, days: &BTreeMap<i32, i64>) {
         xml_escape(&label),
         thousands_i64(max as i64)
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn empty(cols: &[(&str, DataType)]) -> DataFrame {
+        DataFrame::empty_with_schema(&Schema::from_iter(cols.iter().map(|(n, t)| Field::new((*n).into(), t.clone()))))
+    }
+
+    #[test]
+    fn null_figures_and_unmet_goals_are_left_out() {
+        let utc = DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC));
+        let s = DataType::String;
+        let i = DataType::Int64;
+        let mut tables = BTreeMap::new();
+        let recap_cols: Vec<(&str, DataType)> = RECAP_POSTS
+            .columns
+            .iter()
+            .map(|c| match *c {
+                "rank" | "engagements" => (*c, i.clone()),
+                "created_at" => (*c, utc.clone()),
+                _ => (*c, s.clone()),
+            })
+            .collect();
+        tables.insert("recap_posts".to_string(), empty(&recap_cols));
+        // #tag: 2 posts on 1 Jan and 1 on 2 Jan 2020 (days 18262 and 18263 since 1970).
+        let daily = df!(
+            "campaign" => ["c", "c"], "hashtag" => ["tag", "tag"], "posts" => [2i64, 1],
+        )
+        .unwrap()
+        .lazy()
+        .with_column(lit(Series::new("day".into(), [18262i32, 18263]).cast(&DataType::Date).unwrap()).alias("day"))
+        .collect()
+        .unwrap();
+        tables.insert("hashtag_daily".to_string(), daily);
+        let country_cols: Vec<(&str, DataType)> = countries::BY_COUNTRY
+            .columns
+            .iter()
+            .map(|c| (*c, if ["campaign", "country"].contains(c) { s.clone() } else { i.clone() }))
+            .collect();
+        tables.insert("by_country".to_string(), empty(&country_cols));
+        tables.insert("target_response".to_string(), df!("campaign" => ["c"], "target" => ["shell"]).unwrap());
+        let json = json!({ "campaigns": [{
+            "id": "c", "name": "C & co", "start": "2020-01-01", "end": "2020-01-02", "time_zone": "UTC",
+            "figures": { "unique_actors": { "value": 12 }, "signups_total": { "value": null, "reason": "no sign-up" } },
+            "goals": [ { "label": "Goal A", "met": true }, { "label": "Goal B", "met": null, "reason": "why" } ],
+        }]});
+        let m = Metrics { dir: "out".into(), tables, json };
+        let r = recaps(&m).unwrap();
+        assert_eq!(r[0].file_name, "recap-c.html");
+        let h = &r[0].html;
+        assert!(h.contains("<h1>C &amp; co</h1>"), "{h}");
+        assert!(h.contains("We asked you to speak up with #tag and to call on @shell to act."), "{h}");
+        // 12 people; sign-ups null: no card; 2 + 1 = 3 posts; no country row: no card.
+        assert!(h.contains("<b>12</b><span>people who took action</span>"), "{h}");
+        assert!(h.contains("<b>3</b><span>posts with #tag</span>"), "{h}");
+        assert!(!h.contains("sign-ups") && !h.contains("countr") && !h.contains("no sign-up"), "{h}");
+        // Busiest day 2 posts: the bar of 1 Jan is full height (130 − 10 = 120).
+        assert!(h.contains("height=\"120.0\"") && h.contains("2 at the busiest day"), "{h}");
+        assert!(h.contains("We have not seen a response from @shell yet."), "{h}");
+        // Goals: one met of two; the unknown one and its reason are not shown.
+        assert!(h.contains("1 of the 2 goals we set were met.") && h.contains("<li>Goal A</li>"), "{h}");
+        assert!(!h.contains("Goal B") && !h.contains("why"), "{h}");
+        // The same tables, the same bytes.
+        assert_eq!(recaps(&m).unwrap()[0].html, *h);
+    }
 }
