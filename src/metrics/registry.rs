@@ -68,6 +68,9 @@ pub struct Done<'a> {
     pub tables: &'a [(&'static str, DataFrame)],
     /// docs/metrics.md#sites: the pipeline's site has no traffic row (analyze's words).
     pub site_warning: Option<&'a str>,
+    /// The lake's posts as a scan with every column, texts and permalinks too (the scopes
+    /// leave them out): for the few posts `recap_posts` quotes.
+    pub post_texts: LazyFrame,
 }
 
 impl Done<'_> {
@@ -107,6 +110,7 @@ pub static TABLES: &[&Table] = &[
     &press::MILESTONES,
     &press::PRESS_DAILY,
     &press::MEDIA_PICKUP,
+    &super::recap::RECAP_POSTS,
     &kpis::CAMPAIGN_KPIS,
 ];
 

@@ -246,7 +246,7 @@ fn chromium() -> PathBuf {
 }
 
 /// Headless Chromium with the flags this closed network needs and a fresh profile.
-fn headless(profile: &Path) -> Command {
+pub fn headless(profile: &Path) -> Command {
     let mut c = Command::new(chromium());
     c.args([
         "--headless",
