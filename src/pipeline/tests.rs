@@ -325,3 +325,18 @@ fn ask_is_one_sentence_and_never_empty() {
     assert_eq!((e.key.as_str(), e.line), ("campaigns[0].ask", 10), "{e}");
     assert!(e.msg.contains("empty"), "{e}");
 }
+
+#[test]
+fn validate_describes_every_yardstick_of_a_campaign() {
+    // `rallylens validate` says the own-baseline days, the follower trend, each milestone and
+    // the naming threshold, as the pipeline set them (or their defaults).
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/kenya_vs_shell.toml");
+    let d = Pipeline::load(&path).unwrap().describe();
+    assert!(d.contains("own baseline 90 days before start; follower trend over 90 days, projected to"), "{d}");
+    assert!(d.contains("    milestone "), "{d}");
+    assert!(d.contains("top voices: 20 per platform, named from 5000 followers"), "{d}");
+    let t = format!("{KENYA}benchmark_days = 30\ngrowth_history_days = 60\nmin_followers_to_name = 100\n");
+    let d = parse(&t).unwrap().describe();
+    assert!(d.contains("own baseline 30 days before start; follower trend over 60 days"), "{d}");
+    assert!(d.contains("named from 100 followers"), "{d}");
+}
