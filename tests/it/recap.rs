@@ -164,23 +164,11 @@ fn recap_is_deterministic_and_renders_in_headless_chromium() {
         for bad in ["src=", "url(", "@import", "<link", "<img"] {
             assert!(!html.contains(bad), "recap-{id}.html refers outside itself: {bad}");
         }
-        let path = std::fs::canonicalize(out.join(format!("recap-{id}.html"))).unwrap();
-        let profile = tempfile::tempdir().unwrap();
-        let url = format!("file://{}", path.display());
-        let o = crate::run::headless(profile.path()).arg("--dump-dom").arg(&url).output().expect("start chromium");
-        let log = String::from_utf8_lossy(&o.stderr);
-        assert!(o.status.success(), "chromium failed: {log}");
-        let dom = String::from_utf8_lossy(&o.stdout);
-        let attr = |name: &str| -> usize {
-            let re = regex::Regex::new(&format!(r#"{name}="(\d+)""#)).unwrap();
-            re.captures(&dom).unwrap_or_else(|| panic!("{id}: the page's script did not run:\n{dom}"))[1]
-                .parse()
-                .unwrap()
-        };
+        let page = format!("recap-{id}.html");
+        let dom = crate::run::dom_in_chromium(&out.join(&page));
+        let attr = |name: &str| crate::run::dom_count(&dom, name, &page);
         // The demo's recaps each draw one chart (the hashtag's daily posts).
         assert_eq!(attr("data-images"), 1, "{id}");
         assert_eq!(attr("data-images-rendered"), attr("data-images"), "{id}: images laid out / images");
-        let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
-        assert!(console.is_empty(), "{id}: console messages: {console:#?}");
     }
 }
