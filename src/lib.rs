@@ -21,7 +21,6 @@ pub mod render;
 pub mod say;
 pub mod schema;
 pub mod sql;
-#[cfg(feature = "spark")]
 pub mod spark;
 pub mod support;
 pub mod synth;

@@ -63,7 +63,17 @@ pub const HASHTAG_DAILY: super::registry::Table = super::registry::Table {
 /// docs/metrics.md#hashtag-pick-up `hashtag_daily` for every campaign, sorted by (campaign, hashtag, day).
 pub fn hashtag_daily(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     let frames = scopes.iter().map(hashtag_daily_one).collect::<PolarsResult<Vec<_>>>()?;
-    Ok(concat_all(frames, hashtag_schema())?.sort(["campaign", "hashtag", "day"], Default::default()))
+    finish_hashtag_daily(frames)
+}
+
+/// The per-campaign frames of `hashtag_daily` (the table's columns, any order) as the
+/// table: its columns in order with their types, every campaign, sorted by the key. Shared
+/// by the local step and the Spark one (spark::steps), so that both end the same way.
+pub fn finish_hashtag_daily(frames: Vec<LazyFrame>) -> PolarsResult<LazyFrame> {
+    let schema = hashtag_schema();
+    let select: Vec<Expr> = schema.iter().map(|(n, t)| col(n.clone()).cast(t.clone())).collect();
+    let frames = frames.into_iter().map(|f| f.select(select.clone())).collect();
+    Ok(concat_all(frames, schema)?.sort(["campaign", "hashtag", "day"], Default::default()))
 }
 
 fn hashtag_schema() -> Schema {

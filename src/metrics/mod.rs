@@ -49,6 +49,9 @@ pub struct Lake {
     /// The actions table's visible part files, sorted (read into codes by
     /// [`actions::ActionTable`] rather than through `actions`).
     pub action_files: Vec<std::path::PathBuf>,
+    /// The posts table's visible part files, sorted (what a remote engine is told to read,
+    /// crate::spark).
+    pub post_files: Vec<std::path::PathBuf>,
     /// What the campaigns' scopes share (posts with helper columns, the action table).
     pub(crate) cache: scope::SharedLakeCache,
 }
@@ -90,6 +93,7 @@ impl Lake {
             traffic: scan("traffic")?,
             accounts: scan("accounts")?,
             action_files: files_of("actions").into_iter().map(Into::into).collect(),
+            post_files: files_of("posts").into_iter().map(Into::into).collect(),
             cache: Default::default(),
         })
     }
@@ -119,6 +123,7 @@ impl Lake {
             traffic: keep(self.traffic, "traffic", &["source_file", "ingested_at"])?,
             accounts: keep(self.accounts, "accounts", &[])?,
             action_files: self.action_files,
+            post_files: self.post_files,
             cache: Default::default(),
         })
     }

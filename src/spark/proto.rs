@@ -1,22 +1,48 @@
-//! The few Spark Connect protobuf messages the client sends and reads, written by hand
-//! with `prost` derives instead of generated from the protos (no `protoc`, no build
-//! script). Field numbers are those of `spark/connect/base.proto` and `relations.proto`
-//! (package `spark.connect`; unchanged from Spark 3.4 to 4.x). Protobuf decoding skips
-//! fields a message does not declare, so a response's other members (metrics, schema,
-//! `result_complete`, …) are read past.
+//! The few Spark Connect protobuf messages the client sends and reads, written by hand with
+//! `prost` derives instead of generated from the protos (no `protoc`, no build script).
+//!
+//! Field numbers are those of `spark/connect/base.proto`, `relations.proto` and
+//! `commands.proto` (package `spark.connect`, Spark 3.4 to 4.x; read in apache/spark's
+//! `sql/connect/common/src/main/protobuf`). A `oneof` is written as optional members, one
+//! per alternative used: on the wire a oneof with one member set is that member. Decoding
+//! skips the fields a message does not declare, so a response's other members (metrics,
+//! schema, `result_complete`, …) are read past.
 
-/// `Plan`: only the `root` member of its `op_type` oneof (tag 1).
+/// `Plan`: `root` (tag 1) or `command` (tag 2) of its `op_type` oneof.
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct Plan {
     #[prost(message, optional, tag = "1")]
     pub root: Option<Relation>,
+    #[prost(message, optional, tag = "2")]
+    pub command: Option<Command>,
 }
 
-/// `Relation`: only the `sql` member of its `rel_type` oneof (tag 10).
+/// `Relation`: `read` (tag 2) or `sql` (tag 10) of its `rel_type` oneof.
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct Relation {
+    #[prost(message, optional, tag = "2")]
+    pub read: Option<Read>,
     #[prost(message, optional, tag = "10")]
     pub sql: Option<Sql>,
+}
+
+/// `Read`: only `data_source` (tag 2 of its `read_type` oneof).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Read {
+    #[prost(message, optional, tag = "2")]
+    pub data_source: Option<DataSource>,
+}
+
+/// `Read.DataSource`: files of one format, with the schema to read them with.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct DataSource {
+    #[prost(string, optional, tag = "1")]
+    pub format: Option<String>,
+    /// DDL (`a STRING, b BIGINT`): the columns read, in this order, whatever each file holds.
+    #[prost(string, optional, tag = "2")]
+    pub schema: Option<String>,
+    #[prost(string, repeated, tag = "4")]
+    pub paths: Vec<String>,
 }
 
 /// `SQL`: a query without parameters.
@@ -24,6 +50,26 @@ pub struct Relation {
 pub struct Sql {
     #[prost(string, tag = "1")]
     pub query: String,
+}
+
+/// `Command`: only `create_dataframe_view` (tag 3 of its `command_type` oneof).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Command {
+    #[prost(message, optional, tag = "3")]
+    pub create_dataframe_view: Option<CreateDataFrameViewCommand>,
+}
+
+/// `CreateDataFrameViewCommand`: a (session-local) temporary view of a relation.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct CreateDataFrameViewCommand {
+    #[prost(message, optional, tag = "1")]
+    pub input: Option<Relation>,
+    #[prost(string, tag = "2")]
+    pub name: String,
+    #[prost(bool, tag = "3")]
+    pub is_global: bool,
+    #[prost(bool, tag = "4")]
+    pub replace: bool,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -63,4 +109,20 @@ pub struct ArrowBatch {
     pub row_count: i64,
     #[prost(bytes = "vec", tag = "2")]
     pub data: Vec<u8>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost::Message;
+
+    /// The bytes of a SQL plan as protoc would write them: Plan.root (1) { Relation.sql (10) {
+    /// SQL.query (1) } }.
+    #[test]
+    fn a_sql_plan_encodes_with_spark_field_numbers() {
+        let p =
+            Plan { root: Some(Relation { sql: Some(Sql { query: "SELECT 1".into() }), read: None }), command: None };
+        let b = p.encode_to_vec();
+        assert_eq!(b, [&[0x0a, 12, 0x52, 10, 0x0a, 8][..], b"SELECT 1"].concat());
+    }
 }

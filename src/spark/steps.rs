@@ -1,142 +1,268 @@
-//! Relational steps defined for both engines: a polars query over [`Lake`] (local) and
-//! the same query as Spark SQL over the lake's Parquet part files (remote). Each step has
-//! a row type both results are read into, so a test can require the two to be equal.
+//! Metric steps whose relational part runs on a Spark Connect server.
 //!
-//! So far one step: [`ACTIONS_DAILY`], the lake's action volume per (platform, action,
-//! UTC day): `actions` (rows) and `unique_actors` (distinct non-null `actor_id`
-//! pseudonyms). It is the relational core the per-day tables (`reach_daily`, `signups`,
-//! the ladder's history) reduce the actions table with; it is not yet one of analyze's
-//! tables: those first need the campaign scope (membership by tag or by answering a
-//! campaign post, own/target exclusion, the campaign's time zone) in SQL (docs/spark.md).
+//! So far one: `hashtag_daily` (docs/metrics.md#hashtag-pick-up). For each campaign the
+//! server scans the lake's posts, keeps the window's uses of the campaign's hashtags and
+//! reduces them to one row per (hashtag, day) with every count of the table; this side adds
+//! the campaign, checks the columns and types, and sorts, with the code the local engine
+//! uses ([`crate::metrics::hashtags::finish_hashtag_daily`]). The test `tests/it/spark.rs`
+//! requires the two engines to write the same table on the demo.
 //!
-//! Readings taken:
-//! - The day is the UTC calendar day of `occurred_at` (the lake's instant), null for a
-//!   null time; in Spark as `date_from_unix_date(floor(unix_micros(t) / 86400e6))`, so the
-//!   session time zone plays no part.
-//! - Null platform/action/day are groups of their own (as polars and Spark both group).
-//! - The remote query names exactly the part files the manifest lists (as
-//!   [`Lake::open`] scans them), not a folder glob: a file the manifest does not list, or
-//!   the rows past a part's visible count, are never read.
+//! Readings taken (the local step's are in metrics/hashtags.rs; these say how each is
+//! written in Spark SQL):
+//! - **Files.** The posts are a temporary view of exactly the part files the manifest
+//!   lists as live (as [`crate::metrics::Lake::open`] scans them), read with the lake's types
+//!   for the columns used; never a folder or glob, so `_staging/`, `_sources/`, `_rejects/`
+//!   and superseded files are never read. A part written before a column existed reads it
+//!   as null, as locally.
+//! - **Press.** Posts of platform `press` are left out (they are not social media), null
+//!   platforms kept, as the scope does.
+//! - **Days.** A post's day is its calendar day in the campaign's time zone. The server's
+//!   session time zone plays no part: the zone's UTC offsets over the window are worked out
+//!   here (chrono-tz, as polars uses) and sent as a `CASE` on the instant's microseconds
+//!   (`unix_micros`), so Spark, Sail and polars agree whatever their zone databases.
+//!   `floor(µs / 86400e6)` is exact in a double for days before the year 2255.
+//! - **Hashtags.** Lower-cased (`lower`), leading `#`s removed, compared with the
+//!   pipeline's (lower-cased, without `#`); a post using a tag twice counts once (the lake
+//!   has one row per post, so `DISTINCT` over a use's columns is the local
+//!   `unique(platform, post_id, hashtag)`).
+//! - **Authors.** `platform:account_id`, else `platform:@handle` (lower-cased), else null;
+//!   counts as locally: `count(DISTINCT author)` skips nulls; `new_authors` and the reach
+//!   read authored uses only; `potential_reach` null when no author's followers are known.
+//! - **Text in the SQL.** Hashtags are written as SQL string literals; one with a quote,
+//!   a backslash or a control character is refused (no campaign hashtag has one) rather
+//!   than escaped differently by different engines.
 
-use anyhow::{bail, ensure, Context, Result};
-use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{DataType as ArrowType, Date32Type, Int64Type};
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use chrono::{NaiveDate, Offset, TimeZone};
 use polars::prelude::*;
 
-use crate::metrics::Lake;
+use super::Client;
+use crate::schema::Campaign;
 
-/// One row of [`ACTIONS_DAILY`]: platform, action, day (days since 1970-01-01), actions,
-/// unique actors.
-pub type ActionsDailyRow = (Option<String>, Option<String>, Option<i32>, i64, i64);
+/// The session's view of the lake's posts.
+pub const POSTS_VIEW: &str = "rallylens_posts";
 
-/// The step's name and columns (both engines' results have exactly these, in this order).
-pub const ACTIONS_DAILY: (&str, [&str; 5]) =
-    ("actions_daily", ["platform", "action", "day", "actions", "unique_actors"]);
+/// The posts' columns the steps read, as Spark DDL with the lake's types (docs/lake.md).
+pub const POSTS_SCHEMA: &str = "platform STRING, post_id STRING, created_at TIMESTAMP, hashtags ARRAY<STRING>, \
+                                is_repost BOOLEAN, followers BIGINT, account_id STRING, account_handle STRING";
 
-/// Local engine: the step as a polars query, sorted by (platform, action, day), nulls first.
-pub fn actions_daily_local(lake: &Lake) -> LazyFrame {
-    lake.actions
-        .clone()
-        .group_by([col("platform"), col("action"), col("occurred_at").dt().date().alias("day")])
-        .agg([
-            len().cast(DataType::Int64).alias("actions"),
-            col("actor_id").drop_nulls().n_unique().cast(DataType::Int64).alias("unique_actors"),
-        ])
-        .sort(["platform", "action", "day"], SortMultipleOptions::default())
+const DAY_US: i64 = 86_400_000_000;
+
+/// The columns the server returns for one campaign: `hashtag_daily`'s but `campaign`.
+pub fn hashtag_daily_columns() -> Vec<(&'static str, DataType)> {
+    let i = DataType::Int64;
+    vec![
+        ("hashtag", DataType::String),
+        ("day", DataType::Date),
+        ("posts", i.clone()),
+        ("reposts", i.clone()),
+        ("authors", i.clone()),
+        ("new_authors", i.clone()),
+        ("potential_reach", i.clone()),
+        ("authors_with_followers", i),
+    ]
 }
 
-/// Remote engine: the step as Spark SQL over `files`, URLs the cluster can read
-/// (`file:///…`, `s3a://…`), sorted like [`actions_daily_local`] (Spark sorts nulls first
-/// in ascending order).
-pub fn actions_daily_sql(files: &[String]) -> Result<String> {
-    let source = union_of(files, &["platform", "action", "occurred_at", "actor_id"])?;
-    Ok(format!(
-        "SELECT platform, action, day, count(*) AS actions, count(DISTINCT actor_id) AS unique_actors \
-         FROM (SELECT platform, action, \
-         date_from_unix_date(CAST(floor(unix_micros(occurred_at) / 86400000000) AS INT)) AS day, actor_id \
-         FROM ({source}) AS a) AS d \
-         GROUP BY platform, action, day ORDER BY platform, action, day"
-    ))
-}
-
-/// `SELECT cols FROM parquet.`f1` UNION ALL …`; an empty table when `files` is empty is
-/// not expressible without a schema, so it is an error the caller handles.
-fn union_of(files: &[String], cols: &[&str]) -> Result<String> {
-    ensure!(!files.is_empty(), "the lake's actions table has no part files");
-    let cols = cols.join(", ");
-    let mut parts = Vec::new();
-    for f in files {
-        if f.contains('`') {
-            bail!("a lake file URL contains a backtick, which Spark SQL cannot quote: {f:?}");
-        }
-        parts.push(format!("SELECT {cols} FROM parquet.`{f}`"));
+/// `hashtag_daily` for `campaigns`, its relational part run by `client` over the posts
+/// part files `post_files` (absolute paths the server can read), finished here like the
+/// local step; what was sent and received is said at -v.
+pub fn hashtag_daily(client: &mut Client, post_files: &[PathBuf], campaigns: &[Campaign]) -> Result<LazyFrame> {
+    let mut frames = Vec::new();
+    if !post_files.is_empty() {
+        let paths = post_files.iter().map(|p| file_url(p)).collect::<Result<Vec<_>>>()?;
+        client.parquet_view(POSTS_VIEW, POSTS_SCHEMA, paths)?;
     }
-    Ok(parts.join(" UNION ALL "))
+    for c in campaigns {
+        let Some(sql) = (if post_files.is_empty() { None } else { hashtag_daily_sql(c)? }) else { continue };
+        let batches = client.sql(&sql).with_context(|| format!("hashtag_daily of campaign {}", c.id))?;
+        let df = super::frame_of(&batches, &hashtag_daily_columns())
+            .with_context(|| format!("reading the server's hashtag_daily of campaign {}", c.id))?;
+        if crate::say::verbose() {
+            eprintln!("  hashtag_daily {}: {} rows from {}", c.id, df.height(), client.endpoint());
+        }
+        frames.push(df.lazy().with_column(lit(c.id.as_str()).alias("campaign")));
+    }
+    crate::metrics::hashtags::finish_hashtag_daily(frames).map_err(|e| anyhow::anyhow!("finishing hashtag_daily: {e}"))
 }
 
-/// The lake's visible action part files as `file://` URLs (for a server on this machine).
-pub fn local_file_urls(lake: &Lake) -> Vec<String> {
-    lake.action_files.iter().map(|p| format!("file://{}", p.display())).collect()
+/// An absolute local path as a `file://` URL (what Spark and Sail read without a default
+/// file system); refused when it is not valid UTF-8 or holds a character a URL path would
+/// need to escape differently by engine.
+fn file_url(p: &std::path::Path) -> Result<String> {
+    let abs = std::path::absolute(p).with_context(|| format!("locating {}", p.display()))?;
+    let Some(s) = abs.to_str() else { bail!("the lake path {} is not UTF-8", abs.display()) };
+    if s.chars().any(|c| c.is_control() || matches!(c, '%' | '?' | '#')) {
+        bail!("the lake path {s} holds a character (%, ?, #, control) that Spark would read as part of a URL");
+    }
+    Ok(format!("file://{s}"))
 }
 
-/// The local result as rows.
-pub fn actions_daily_rows_local(df: &DataFrame) -> Result<Vec<ActionsDailyRow>> {
-    let [p, a, d, n, u] = ACTIONS_DAILY.1.map(|c| df.column(c));
-    let (p, a) = (p?.str()?, a?.str()?);
-    let d = d?.cast(&DataType::Int32)?;
-    let d = d.i32()?;
-    let (n, u) = (n?.i64()?, u?.i64()?);
-    (0..df.height())
-        .map(|i| {
-            Ok((
-                p.get(i).map(String::from),
-                a.get(i).map(String::from),
-                d.get(i),
-                n.get(i).context("actions is never null")?,
-                u.get(i).context("unique_actors is never null")?,
-            ))
-        })
-        .collect()
+/// Spark SQL for one campaign's `hashtag_daily` without the campaign column, over
+/// [`POSTS_VIEW`]; None when the campaign has no hashtag (no rows, as locally).
+pub fn hashtag_daily_sql(c: &Campaign) -> Result<Option<String>> {
+    if c.hashtags.is_empty() {
+        return Ok(None);
+    }
+    let tags = c.hashtags.iter().map(|t| sql_text(t)).collect::<Result<Vec<_>>>()?.join(", ");
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
+    let (first, last) = ((c.start - epoch).num_days(), (c.end - epoch).num_days());
+    // Every instant whose local day is in the window lies in [from, to): offsets are
+    // within a day of UTC.
+    let (from, to) = ((first - 2) * DAY_US, (last + 3) * DAY_US);
+    let offset = offset_case("m", &offsets(&c.tz, from, to));
+    Ok(Some(format!(
+        "WITH p AS (\
+           SELECT platform, post_id, hashtags, is_repost, followers, \
+             concat(platform, ':', coalesce(account_id, concat('@', lower(account_handle)))) AS author, \
+             unix_micros(created_at) AS m \
+           FROM {POSTS_VIEW} WHERE NOT coalesce(platform = 'press', false)), \
+         w AS (\
+           SELECT platform, post_id, hashtags, is_repost, followers, author, \
+             CAST(floor((m + {offset}) / {DAY_US}) AS INT) AS d \
+           FROM p WHERE m >= {from} AND m < {to}), \
+         t AS (\
+           SELECT platform, post_id, d, is_repost, followers, author, explode(hashtags) AS tag \
+           FROM w WHERE d BETWEEN {first} AND {last}), \
+         u AS (\
+           SELECT DISTINCT platform, post_id, regexp_replace(lower(tag), '^#+', '') AS hashtag, \
+             d, is_repost, followers, author \
+           FROM t WHERE regexp_replace(lower(tag), '^#+', '') IN ({tags})), \
+         base AS (\
+           SELECT hashtag, d, \
+             CAST(sum(CASE WHEN coalesce(is_repost, false) THEN 0 ELSE 1 END) AS BIGINT) AS posts, \
+             CAST(sum(CASE WHEN coalesce(is_repost, false) THEN 1 ELSE 0 END) AS BIGINT) AS reposts, \
+             CAST(count(DISTINCT author) AS BIGINT) AS authors \
+           FROM u GROUP BY hashtag, d), \
+         firsts AS (\
+           SELECT hashtag, d, CAST(count(*) AS BIGINT) AS new_authors \
+           FROM (SELECT hashtag, author, min(d) AS d FROM u WHERE author IS NOT NULL GROUP BY hashtag, author) f \
+           GROUP BY hashtag, d), \
+         reach AS (\
+           SELECT hashtag, d, CAST(sum(f) AS BIGINT) AS reach_sum, CAST(count(f) AS BIGINT) AS with_followers \
+           FROM (SELECT hashtag, d, author, max(followers) AS f FROM u WHERE author IS NOT NULL \
+                 GROUP BY hashtag, d, author) r \
+           GROUP BY hashtag, d) \
+         SELECT b.hashtag AS hashtag, date_from_unix_date(b.d) AS `day`, b.posts AS posts, b.reposts AS reposts, \
+           b.authors AS authors, CAST(coalesce(n.new_authors, 0) AS BIGINT) AS new_authors, \
+           CASE WHEN r.with_followers > 0 THEN r.reach_sum END AS potential_reach, \
+           CAST(coalesce(r.with_followers, 0) AS BIGINT) AS authors_with_followers \
+         FROM base b \
+         LEFT JOIN firsts n ON n.hashtag = b.hashtag AND n.d = b.d \
+         LEFT JOIN reach r ON r.hashtag = b.hashtag AND r.d = b.d"
+    )))
 }
 
-/// The remote result (Arrow batches from Spark Connect) as rows; checks the columns.
-pub fn actions_daily_rows_arrow(batches: &[RecordBatch]) -> Result<Vec<ActionsDailyRow>> {
-    let mut rows = Vec::new();
-    for b in batches {
-        let names: Vec<&str> = b.schema_ref().fields().iter().map(|f| f.name().as_str()).collect();
-        ensure!(names == ACTIONS_DAILY.1, "Spark returned columns {names:?}, expected {:?}", ACTIONS_DAILY.1);
-        let text = |i: usize| -> Result<arrow::array::StringArray> {
-            let c = arrow::compute::cast(b.column(i), &ArrowType::Utf8)
-                .with_context(|| format!("column {} is not text", names[i]))?;
-            Ok(c.as_string::<i32>().clone())
-        };
-        let (p, a) = (text(0)?, text(1)?);
-        let d = b.column(2).as_primitive_opt::<Date32Type>().context("column day is not a DATE")?;
-        let int = |i: usize| -> Result<arrow::array::Int64Array> {
-            let c = arrow::compute::cast(b.column(i), &ArrowType::Int64)
-                .with_context(|| format!("column {} is not an integer", names[i]))?;
-            Ok(c.as_primitive::<Int64Type>().clone())
-        };
-        let (n, u) = (int(3)?, int(4)?);
-        for i in 0..b.num_rows() {
-            let s = |x: &arrow::array::StringArray| x.is_valid(i).then(|| x.value(i).to_string());
-            ensure!(n.is_valid(i) && u.is_valid(i), "Spark returned a null count");
-            rows.push((s(&p), s(&a), d.is_valid(i).then(|| d.value(i)), n.value(i), u.value(i)));
+/// `s` as a SQL string literal; refused when it holds a quote, a backslash or a control
+/// character (see the module docs).
+fn sql_text(s: &str) -> Result<String> {
+    if s.chars().any(|c| c == '\'' || c == '\\' || c.is_control()) {
+        bail!("the hashtag {s:?} holds a quote, backslash or control character: the Spark engine does not send it");
+    }
+    Ok(format!("'{s}'"))
+}
+
+/// `tz`'s UTC offset at `at` (µs since the epoch), in µs.
+fn offset_at(tz: &chrono_tz::Tz, at: i64) -> i64 {
+    let utc = chrono::DateTime::from_timestamp_micros(at).expect("an instant of the window").naive_utc();
+    tz.offset_from_utc_datetime(&utc).fix().local_minus_utc() as i64 * 1_000_000
+}
+
+/// `tz`'s offsets over [from, to): (first instant, offset) of each stretch, the first
+/// starting at `from`. Each quarter hour is checked; a change inside one is found to the
+/// microsecond by bisection (zones change at most a few times a year).
+fn offsets(tz: &chrono_tz::Tz, from: i64, to: i64) -> Vec<(i64, i64)> {
+    const STEP: i64 = 900_000_000;
+    let mut out = vec![(from, offset_at(tz, from))];
+    let mut prev = from;
+    while prev < to {
+        let next = (prev + STEP).min(to);
+        let (before, after) = (out.last().expect("one").1, offset_at(tz, next));
+        if after != before {
+            // The first instant of (prev, next] with the new offset.
+            let (mut lo, mut hi) = (prev, next);
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if offset_at(tz, mid) == before {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            out.push((hi, after));
+        }
+        prev = next;
+    }
+    out
+}
+
+/// The offset of `col`'s instant as a SQL expression over [`offsets`]' stretches.
+fn offset_case(col: &str, stretches: &[(i64, i64)]) -> String {
+    match stretches {
+        [] => "0".into(),
+        [(_, o)] => format!("{o}"),
+        [(_, first), rest @ ..] => {
+            let mut s = String::from("CASE");
+            let mut current = *first;
+            for (start, o) in rest {
+                s.push_str(&format!(" WHEN {col} < {start} THEN {current}"));
+                current = *o;
+            }
+            s.push_str(&format!(" ELSE {current} END"));
+            s
         }
     }
-    Ok(rows)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn campaign(tz: &str, start: &str, end: &str, tags: &[&str]) -> Campaign {
+        let toml = format!(
+            "[output]\ndir='o'\n[[campaigns]]\nid='c'\nstart={start}\nend={end}\ntz='{tz}'\nhashtags=[{}]\n",
+            tags.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(",")
+        );
+        let p = crate::pipeline::Pipeline::parse(std::path::Path::new("p.toml"), &toml).unwrap();
+        p.campaigns[0].clone()
+    }
+
     #[test]
-    fn the_sql_names_each_part_file_and_refuses_backticks() {
-        let q = actions_daily_sql(&["file:///l/a.parquet".into(), "s3a://b/c.parquet".into()]).unwrap();
-        assert!(q.contains("FROM parquet.`file:///l/a.parquet` UNION ALL SELECT"), "{q}");
-        assert!(q.contains("FROM parquet.`s3a://b/c.parquet`) AS a"), "{q}");
-        assert!(actions_daily_sql(&["file:///x`y".into()]).is_err());
-        assert!(actions_daily_sql(&[]).is_err());
+    fn offsets_change_at_the_exact_instant() {
+        // Europe/London left BST at 2012-10-28T01:00:00Z.
+        let tz: chrono_tz::Tz = "Europe/London".parse().unwrap();
+        let at = chrono::DateTime::parse_from_rfc3339("2012-10-28T01:00:00Z").unwrap().timestamp_micros();
+        let o = offsets(&tz, at - 10 * DAY_US, at + 10 * DAY_US);
+        assert_eq!(o, vec![(at - 10 * DAY_US, 3_600_000_000), (at, 0)]);
+        assert_eq!(offset_case("m", &o), format!("CASE WHEN m < {at} THEN 3600000000 ELSE 0 END"));
+        let nairobi: chrono_tz::Tz = "Africa/Nairobi".parse().unwrap();
+        assert_eq!(offset_case("m", &offsets(&nairobi, at, at + 30 * DAY_US)), "10800000000");
+    }
+
+    #[test]
+    fn the_sql_reads_the_view_in_the_window_with_the_campaign_tags() {
+        let c = campaign("Europe/London", "2012-10-01", "2012-10-31", &["#MakeTheFuture", "shell"]);
+        let q = hashtag_daily_sql(&c).unwrap().unwrap();
+        assert!(q.contains(&format!("FROM {POSTS_VIEW} WHERE")), "{q}");
+        assert!(q.contains("IN ('makethefuture', 'shell')"), "{q}");
+        // 2012-10-01 is day 15614; 2012-10-31 day 15644.
+        assert!(q.contains("d BETWEEN 15614 AND 15644"), "{q}");
+        assert!(q.contains("CASE WHEN m < "), "the window crosses the end of BST: {q}");
+        let mut none = c.clone();
+        none.hashtags.clear();
+        assert_eq!(hashtag_daily_sql(&none).unwrap(), None);
+        assert!(sql_text("it's").is_err() && sql_text("a\\b").is_err() && sql_text("ok_tag").is_ok());
+    }
+
+    #[test]
+    fn file_urls_are_absolute_and_refuse_url_characters() {
+        assert_eq!(
+            file_url(std::path::Path::new("/l/posts/platform=x/f1-part-0000.parquet")).unwrap(),
+            "file:///l/posts/platform=x/f1-part-0000.parquet"
+        );
+        assert!(file_url(std::path::Path::new("rel/a.parquet")).unwrap().starts_with("file:///"));
+        assert!(file_url(std::path::Path::new("/l/a#b.parquet")).is_err());
+        assert!(file_url(std::path::Path::new("/l/100%.parquet")).is_err());
     }
 }
