@@ -231,6 +231,9 @@ pub struct RunCliArgs {
     /// The longest record (a JSON line, a CSV record) read, in MiB: a longer JSON line is rejected, a longer CSV record refuses its file.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096), value_name = "MIB")]
     pub max_record_mib: u64,
+    /// Run the relational part of hashtag_daily on this Spark Connect server (sc://HOST:PORT, Apache Spark 4 or Sail), which must read the lake's files at the same paths; everything else runs here, and the tables are the same (docs/spark.md).
+    #[arg(long, value_name = "sc://HOST:PORT", value_parser = crate::spark::parse_engine)]
+    pub engine: Option<crate::spark::Endpoint>,
     /// Ad hoc: an export file or folder to ingest (repeatable; as a pipeline's `[[inputs]]`).
     #[arg(long = "input", value_name = "PATH", requires = "campaign", help_heading = ADHOC)]
     pub inputs: Vec<PathBuf>,
@@ -258,6 +261,9 @@ pub struct AnalyzeArgs {
     /// Where to write metrics/ and metrics.json (default: the pipeline's output.dir; ad hoc: out/<ID>).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Run the relational part of hashtag_daily on this Spark Connect server (sc://HOST:PORT, Apache Spark 4 or Sail), which must read the lake's files at the same paths; everything else runs here, and the tables are the same (docs/spark.md).
+    #[arg(long, value_name = "sc://HOST:PORT", value_parser = crate::spark::parse_engine)]
+    pub engine: Option<crate::spark::Endpoint>,
     #[command(flatten)]
     pub adhoc: crate::adhoc::pipeline::AdhocArgs,
 }
@@ -384,7 +390,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let lake = a.lake.unwrap_or_else(|| p.lake.clone());
             let out = a.out.unwrap_or_else(|| p.output.clone());
             let t = std::time::Instant::now();
-            let w = crate::metrics::analyze::analyze(&p, &lake, &out)?;
+            let w = crate::metrics::analyze::analyze_with(&p, &lake, &out, a.engine.as_ref())?;
             crate::say::analyzed(cli.quiet, p.campaigns.len(), &w, &out, t.elapsed().as_secs_f64());
             Ok(())
         }
@@ -498,6 +504,7 @@ fn cmd_run(a: RunCliArgs, quiet: bool) -> Result<()> {
         max_reject_rate: a.max_reject_rate,
         max_record: a.max_record_mib << 20,
         generated: crate::run::generated_now(),
+        engine: a.engine,
     };
     let r = crate::run::run(&p, &args)?;
     bad_inputs(&r.failed, r.ingested + r.unchanged + r.failed.len())

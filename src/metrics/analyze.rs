@@ -30,8 +30,24 @@ pub struct Written {
 }
 
 pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
+    analyze_with(p, lake_dir, out, None)
+}
+
+/// [`analyze`], with the relational part of the steps that can run remotely
+/// ([`crate::spark::steps`]: `hashtag_daily`) run on the Spark Connect server `engine`
+/// when one is given; every other table, and the finish of those steps, are computed here.
+/// The tables written are the same either way (tests/it/spark.rs).
+pub fn analyze_with(
+    p: &Pipeline,
+    lake_dir: &Path,
+    out: &Path,
+    engine: Option<&crate::spark::Endpoint>,
+) -> Result<Written> {
     let clock = crate::timing::Clock::new("");
+    // Connect first: an unreachable server fails the command before any work.
+    let mut remote = engine.map(crate::spark::Client::connect).transpose()?;
     let lake = Lake::open(lake_dir)?;
+    let post_files = lake.post_files.clone();
     // Texts and permalinks stay on disk: only `recap_posts` reads them, for a few posts.
     let post_texts = lake.posts.clone();
     let lake = lake.materialize()?;
@@ -65,6 +81,13 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
     let mut json = Value::Null;
     for t in TABLES {
         let df = match &t.compute {
+            Compute::Scopes(_) if t.name == super::hashtags::HASHTAG_DAILY.name && remote.is_some() => {
+                let client = remote.as_mut().expect("checked");
+                let lf = crate::spark::steps::hashtag_daily(client, &post_files, &p.campaigns).with_context(|| {
+                    format!("computing {} on the Spark Connect server {}", t.name, client.endpoint())
+                })?;
+                run(t.name, Ok(lf))?
+            }
             Compute::Scopes(f) => run(t.name, f(&scopes))?,
             Compute::Group(g, i) => {
                 let (_, frames) = groups.iter_mut().find(|(x, _)| x.name == g.name).expect("computed above");

@@ -36,6 +36,10 @@ pub struct RunArgs {
     pub max_record: u64,
     /// The "Generated" time printed in the report (UTC, `YYYY-MM-DD HH:MM:SS UTC`).
     pub generated: String,
+    /// `--engine`: the Spark Connect server that runs the remote steps' relational part
+    /// (metrics::analyze::analyze_with); the metrics are the same, so reusing them does not
+    /// depend on it.
+    pub engine: Option<crate::spark::Endpoint>,
 }
 
 /// Another run holds the output folder (exit code 4).
@@ -132,7 +136,7 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
         let t = std::time::Instant::now();
         let w = {
             let _lake_lock = crate::lake::lock(&p.lake, a.quiet)?;
-            crate::metrics::analyze::analyze(p, &p.lake, &p.output)?
+            crate::metrics::analyze::analyze_with(p, &p.lake, &p.output, a.engine.as_ref())?
         };
         crate::say::analyzed(a.quiet, p.campaigns.len(), &w, &p.output, t.elapsed().as_secs_f64());
         crate::support::write_atomic(&fp_path, format!("{fp}\n").as_bytes())

@@ -18,5 +18,6 @@ mod privacy;
 mod recap;
 mod run;
 mod server;
+mod spark;
 mod sql;
 mod synth;
