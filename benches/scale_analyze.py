@@ -95,6 +95,13 @@ def generate(lake, posts, actions):
     manifest = {"format_version": 1, "next_seq": seq, "files": files}
     with open(os.path.join(lake, "_manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
+    # analyze refuses a lake with pseudonymised actions and no key beside it: a fresh one
+    # (the generated actor ids are not keyed hashes, so no own account or target matches).
+    key = lake.rstrip("/") + ".key"
+    if not os.path.exists(key):
+        with open(key, "w") as f:
+            f.write(os.urandom(32).hex() + "\n")
+        os.chmod(key, 0o600)
 
 
 PIPELINE = """
