@@ -105,6 +105,7 @@ DUCKDB_JOB = """
 import duckdb, sys
 con = duckdb.connect()
 con.execute("SET TimeZone = 'UTC'")
+con.execute("SET enable_progress_bar = false")
 con.execute(sys.argv[1])
 print(con.execute("SELECT count(*) FROM read_parquet(?)", [sys.argv[2]]).fetchone()[0])
 """
@@ -135,7 +136,7 @@ def compare(a, src, size, lake):
         sql = DUCKDB_SQL.replace("$NARROW", NARROW).replace("$SRC", src).replace("$DST", out)
         secs, rss, cpu, p = timed([sys.executable, "-c", DUCKDB_JOB, sql, out])
         theirs.append((secs, rss, cpu))
-        rows = int(p.stdout.strip())
+        rows = int(p.stdout.split()[-1])
     med = lambda xs, i: round(sorted(x[i] for x in xs)[len(xs) // 2], 2)
     mb = size / 1e6
     return {"input_mb": round(mb, 1), "runs": a.runs, "cores": os.cpu_count(),
