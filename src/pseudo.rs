@@ -15,6 +15,10 @@
 //!   finds the old key inside an existing lake (and none beside it) stops and prints the
 //!   `mv` command, rather than create a new key (which would give every supporter a new
 //!   pseudonym) or read a key that sits inside the lake.
+//! - A lake that already holds actions and whose key file is missing is refused, naming
+//!   the file to restore: a new key would split every supporter into two pseudonyms, and
+//!   the ladder and every count of people would silently count them twice. A lake with
+//!   posts, traffic or follower counts only has no pseudonym yet and gets a new key.
 //! - Messages about a key file never show its content (not even a bad character of it).
 
 use std::path::{Component, Path, PathBuf};
@@ -80,6 +84,18 @@ impl Pseudonymizer {
                     path.display()
                 );
             }
+        }
+        if !path.exists() {
+            let actions = existing_actions(lake);
+            anyhow::ensure!(
+                actions == 0,
+                "the lake {} holds {actions} actions pseudonymised with a key, but that key is not at {}: restore the \
+                 key file from a backup{}; a new key would give every supporter of the lake a second pseudonym, and \
+                 counts of people would count them twice. To start again with a new key, ingest into a new lake",
+                lake.display(),
+                path.display(),
+                if key_file.is_none() { " (or name where it is with --key FILE)" } else { "" }
+            );
         }
         Self::load_or_create(&path)
     }
@@ -151,6 +167,17 @@ impl Pseudonymizer {
 }
 
 /// `p` absolute, with `.` and `..` resolved: through the file system (symbolic links) for
+/// The actions the manifest of the lake at `lake` lists (0 without a readable manifest: a
+/// new lake, or one whose manifest the caller reports on its own).
+fn existing_actions(lake: &Path) -> u64 {
+    if !crate::lake::exists(lake) {
+        return 0;
+    }
+    crate::lake::manifest::Manifest::load(lake)
+        .map(|m| m.files.iter().filter_map(|f| f.tables.get("actions")).sum())
+        .unwrap_or(0)
+}
+
 /// the longest part that exists, lexically for the rest.
 fn resolve(p: &Path) -> PathBuf {
     let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());

@@ -31,7 +31,10 @@ pub struct Written {
 
 pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
     let clock = crate::timing::Clock::new("");
-    let lake = Lake::open(lake_dir)?.materialize()?;
+    let lake = Lake::open(lake_dir)?;
+    // Texts and permalinks stay on disk: only `recap_posts` reads them, for a few posts.
+    let post_texts = lake.posts.clone();
+    let lake = lake.materialize()?;
     clock.mark("lake read");
     let key = Pseudonymizer::for_lake(lake_dir, None)?;
     let site_warning = site_warning(&lake, p.site.as_deref())?;
@@ -73,8 +76,13 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
                 run(t.name, lf)?
             }
             Compute::Derived(f) => {
-                let done =
-                    Done { pipeline: p, scopes: &scopes, tables: &tables, site_warning: site_warning.as_deref() };
+                let done = Done {
+                    pipeline: p,
+                    scopes: &scopes,
+                    tables: &tables,
+                    site_warning: site_warning.as_deref(),
+                    post_texts: post_texts.clone(),
+                };
                 let (df, j) = f(&done)?;
                 clock.mark(&format!("{} (all tables)", t.name));
                 // Only the derived tables that give metrics.json return one (campaign_kpis).

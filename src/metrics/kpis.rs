@@ -139,7 +139,7 @@ fn campaign_kpis(d: &Done<'_>) -> Result<(DataFrame, Value)> {
             f.insert("goals_total".into(), figure(json!(total), "[[campaigns.goals]] of the pipeline", ""));
         }
         campaigns_json.push(json!({
-            "id": id, "name": c.name, "start": c.start.to_string(), "end": c.end.to_string(), "days": c.days(),
+            "id": id, "name": c.name, "ask": c.ask, "start": c.start.to_string(), "end": c.end.to_string(), "days": c.days(),
             "time_zone": c.tz.to_string(),
             "baseline": { "start": c.baseline_start.to_string(), "end": c.baseline_end.to_string() },
             "uplift_method": uplift_method,

@@ -22,6 +22,7 @@ pub mod ladder;
 pub mod languages;
 pub mod press;
 pub mod reach;
+pub mod recap;
 pub mod records;
 pub mod referral_daily;
 pub mod registry;

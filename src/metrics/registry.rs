@@ -68,6 +68,9 @@ pub struct Done<'a> {
     pub tables: &'a [(&'static str, DataFrame)],
     /// docs/metrics.md#sites: the pipeline's site has no traffic row (analyze's words).
     pub site_warning: Option<&'a str>,
+    /// The lake's posts as a scan with every column, texts and permalinks too (the scopes
+    /// leave them out): for the few posts `recap_posts` quotes.
+    pub post_texts: LazyFrame,
 }
 
 impl Done<'_> {
@@ -107,6 +110,7 @@ pub static TABLES: &[&Table] = &[
     &press::MILESTONES,
     &press::PRESS_DAILY,
     &press::MEDIA_PICKUP,
+    &super::recap::RECAP_POSTS,
     &kpis::CAMPAIGN_KPIS,
 ];
 
@@ -162,6 +166,35 @@ mod tests {
             }
         }
         assert!(by_name("no_such_table").is_none());
+    }
+
+    /// README's table of metric tables lists every table of [`TABLES`], in order, with its
+    /// columns in file order (the key cell may explain the key in words; the columns cell
+    /// is exact), so a new table or column cannot be left out of the README.
+    #[test]
+    fn readme_lists_every_table_with_its_columns() {
+        let readme = include_str!("../../README.md");
+        let rows: Vec<(String, String, String)> = readme
+            .lines()
+            .skip_while(|l| !l.starts_with("| table | key | columns |"))
+            .skip(2)
+            .take_while(|l| l.starts_with("| "))
+            .map(|l| {
+                let cells: Vec<&str> = l.trim_matches('|').split(" | ").map(str::trim).collect();
+                assert_eq!(cells.len(), 3, "README row {l:?}: three cells expected");
+                let name = cells[0].split_whitespace().next().unwrap_or_default().to_string();
+                (name, cells[1].to_string(), cells[2].to_string())
+            })
+            .collect();
+        let listed: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(listed, names().collect::<Vec<_>>(), "README's tables, in TABLES order");
+        for (t, (_, key, cols)) in TABLES.iter().zip(&rows) {
+            for k in t.key {
+                assert!(key.contains(k), "README, {}: key column {k} not named", t.name);
+            }
+            let rest: Vec<&str> = t.columns.iter().copied().filter(|c| !t.key.contains(c)).collect();
+            assert_eq!(cols, &rest.join(", "), "README, {}: the columns cell", t.name);
+        }
     }
 
     /// With no campaign, every table computed from scopes is empty with the declared

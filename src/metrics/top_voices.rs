@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use super::key_accounts::{known_accounts, window_posts, Who};
+use super::key_accounts::{known_accounts, window_posts, WindowPost, Who};
 use super::Scope;
 
 /// The `top_voices` table (registry entry).
@@ -89,11 +89,11 @@ pub fn one_figure(n: i64) -> i64 {
 }
 
 /// (platform, account id or `@handle`): who an author is; never written.
-type AuthorKey = (String, String);
+pub(crate) type AuthorKey = (String, String);
 
 /// One author's taking-part collected posts, added up.
 #[derive(Default)]
-struct Voice {
+pub(crate) struct Voice {
     /// The handle of its latest post (by time, then post id) that has one.
     handle: Option<(Option<i64>, String, String)>,
     followers: Option<i64>,
@@ -116,14 +116,12 @@ fn received((sum, n): (i64, i64), originals: i64) -> Option<i64> {
     }
 }
 
-fn top_voices_one(s: &Scope) -> PolarsResult<DataFrame> {
+/// Every author of a campaign's taking-part collected posts ([`Voice`]s by [`AuthorKey`]),
+/// and the posts they were added up from (also read by the recap's posts,
+/// [`super::recap`]).
+pub(crate) fn voices(s: &Scope) -> PolarsResult<(BTreeMap<AuthorKey, Voice>, Vec<WindowPost>)> {
     let c = s.campaign;
-    // A named author's handle: of its latest post, else as the pipeline names the key
-    // account (posts that carry only an id).
-    let shown_handle = |v: &Voice| -> Option<String> {
-        v.handle.as_ref().map(|h| h.2.clone()).or_else(|| v.key.map(|i| c.key_accounts[i].account.clone()))
-    };
-    let clock = crate::timing::Clock::new(format!("  top_voices {}: ", c.id));
+    let clock = crate::timing::Clock::new(format!("  voices {}: ", c.id));
     let handles: Vec<String> = c.key_accounts.iter().map(|k| k.account.clone()).chain(c.targets.clone()).collect();
     let known = known_accounts(s, &handles)?;
     clock.mark("known accounts");
@@ -136,14 +134,10 @@ fn top_voices_one(s: &Scope) -> PolarsResult<DataFrame> {
     let mut voices: BTreeMap<AuthorKey, Voice> = BTreeMap::new();
     let posts = window_posts(s)?;
     clock.mark("window posts");
-    for p in posts.into_iter().filter(|p| p.collected && p.takes_part) {
-        let author = match (&p.account_id, &p.handle) {
-            (Some(id), _) => id.clone(),
-            (None, Some(h)) => format!("@{h}"),
-            (None, None) => continue,
-        };
+    for p in posts.iter().filter(|p| p.collected && p.takes_part) {
+        let Some(author) = author_of(p) else { continue };
         let (h, id) = (p.handle.as_deref(), p.account_id.as_deref());
-        let v = voices.entry((p.platform.clone(), author)).or_default();
+        let v = voices.entry(author).or_default();
         if let Some(handle) = &p.handle {
             let this = (p.created_at, p.post_id.clone(), handle.clone());
             if v.handle.as_ref().is_none_or(|old| this > *old) {
@@ -166,6 +160,43 @@ fn top_voices_one(s: &Scope) -> PolarsResult<DataFrame> {
         v.target |= target_who.find(&p.platform, h, id).is_some();
     }
     clock.mark("voices");
+    Ok((voices, posts))
+}
+
+/// Who wrote a post: (platform, account id), else (platform, `@handle`); None for neither.
+pub(crate) fn author_of(p: &WindowPost) -> Option<AuthorKey> {
+    match (&p.account_id, &p.handle) {
+        (Some(id), _) => Some((p.platform.clone(), id.clone())),
+        (None, Some(h)) => Some((p.platform.clone(), format!("@{h}"))),
+        (None, None) => None,
+    }
+}
+
+/// Why an author may be named (see the module docs), first of `key`, `own`, `target`,
+/// `followers`; None: an ordinary supporter, never named. The one place the rule is written.
+pub(crate) fn named_because(c: &crate::schema::Campaign, v: &Voice) -> Option<&'static str> {
+    if v.key.is_some() {
+        Some("key")
+    } else if v.own {
+        Some("own")
+    } else if v.target {
+        Some("target")
+    } else if v.followers.is_some_and(|f| f >= c.min_followers_to_name) {
+        Some("followers")
+    } else {
+        None
+    }
+}
+
+/// A named author's handle: of its latest post, else as the pipeline names the key
+/// account (posts that carry only an id). Call only for a named author.
+pub(crate) fn shown_handle(c: &crate::schema::Campaign, v: &Voice) -> Option<String> {
+    v.handle.as_ref().map(|h| h.2.clone()).or_else(|| v.key.map(|i| c.key_accounts[i].account.clone()))
+}
+
+fn top_voices_one(s: &Scope) -> PolarsResult<DataFrame> {
+    let c = s.campaign;
+    let (voices, _) = voices(s)?;
     // Per platform, ranked.
     let mut by_platform: BTreeMap<&str, Vec<(&AuthorKey, &Voice)>> = BTreeMap::new();
     for (k, v) in &voices {
@@ -186,19 +217,7 @@ fn top_voices_one(s: &Scope) -> PolarsResult<DataFrame> {
             rows.push((platform.to_string(), rank as i64 + 1, v));
         }
     }
-    let because = |v: &Voice| -> Option<&'static str> {
-        if v.key.is_some() {
-            Some("key")
-        } else if v.own {
-            Some("own")
-        } else if v.target {
-            Some("target")
-        } else if v.followers.is_some_and(|f| f >= c.min_followers_to_name) {
-            Some("followers")
-        } else {
-            None
-        }
-    };
+    let because = |v: &Voice| named_because(c, v);
     let n = rows.len();
     let named: Vec<bool> = rows.iter().map(|(_, _, v)| because(v).is_some()).collect();
     DataFrame::new(
@@ -211,7 +230,7 @@ fn top_voices_one(s: &Scope) -> PolarsResult<DataFrame> {
                 "account_handle".into(),
                 rows.iter()
                     .zip(&named)
-                    .map(|((_, _, v), named)| if *named { shown_handle(v) } else { None })
+                    .map(|((_, _, v), named)| if *named { shown_handle(c, v) } else { None })
                     .collect::<Vec<_>>(),
             ),
             Column::new("named".into(), named.clone()),

@@ -533,6 +533,7 @@ pub(super) mod tests {
         Campaign {
             id: id.into(),
             name: id.into(),
+            ask: None,
             start: d(window.0),
             end: d(window.1),
             baseline_start: d(baseline.0),

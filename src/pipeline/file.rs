@@ -99,6 +99,8 @@ pub struct CampaignEntry {
     pub id: String,
     /// The name shown in the report.
     pub name: Option<String>,
+    /// One sentence: what the campaign asked of its supporters (shown atop their recap).
+    pub ask: Option<Spanned<String>>,
     /// First and last day of the window, inclusive, in the campaign's time zone.
     pub start: Spanned<toml::value::Datetime>,
     pub end: Spanned<toml::value::Datetime>,
@@ -325,6 +327,16 @@ fn campaigns(src: &Src, file: &PipelineFile) -> Result<(Vec<Campaign>, Vec<Span>
             })?,
         };
         let (growth_history_days, project_to) = growth_keys(src, c, end, &key)?;
+        let ask = match &c.ask {
+            None => None,
+            Some(a) => {
+                let text = a.get_ref().split_whitespace().collect::<Vec<_>>().join(" ");
+                if text.is_empty() {
+                    return Err(src.err(&a.span(), key("ask"), "expected a sentence, got an empty string"));
+                }
+                Some(text)
+            }
+        };
         let lower = |v: &[String], strip: char| -> Vec<String> {
             let mut out: Vec<String> =
                 v.iter().map(|s| s.trim().trim_start_matches(strip).to_lowercase()).filter(|s| !s.is_empty()).collect();
@@ -334,6 +346,7 @@ fn campaigns(src: &Src, file: &PipelineFile) -> Result<(Vec<Campaign>, Vec<Span>
         campaigns.push(Campaign {
             id: c.id.clone(),
             name: c.name.clone().unwrap_or_else(|| c.id.clone()),
+            ask,
             start,
             end,
             baseline_start,

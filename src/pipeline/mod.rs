@@ -112,8 +112,19 @@ impl Pipeline {
             if !c.url_prefixes.is_empty() {
                 let _ = writeln!(o, "    urls: {}", c.url_prefixes.join(" "));
             }
+            if let Some(ask) = &c.ask {
+                let _ = writeln!(o, "    ask: {ask}");
+            }
+            let _ = writeln!(
+                o,
+                "    own baseline {} days before start; follower trend over {} days, projected to {}",
+                c.benchmark_days, c.growth_history_days, c.project_to
+            );
             if !c.goals.is_empty() {
                 let _ = writeln!(o, "    goals: {}", c.goals.iter().map(goals::describe).collect::<Vec<_>>().join("; "));
+            }
+            for m in &c.milestones {
+                let _ = writeln!(o, "    milestone {} ({}): {}", m.day, m.kind, m.label);
             }
             if !c.key_accounts.is_empty() {
                 let list: Vec<String> = c
@@ -123,6 +134,11 @@ impl Pipeline {
                     .collect();
                 let _ = writeln!(o, "    key accounts ({}): {}", list.len(), list.join(", "));
             }
+            let _ = writeln!(
+                o,
+                "    top voices: {} per platform, named from {} followers",
+                c.top_voices, c.min_followers_to_name
+            );
         }
         let _ = writeln!(o, "ladder ({}-day periods):", self.ladder.period_days);
         for (i, r) in self.ladder.rungs.iter().enumerate() {

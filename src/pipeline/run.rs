@@ -163,11 +163,16 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
     let t = std::time::Instant::now();
     let r = crate::render::render(&p.output, &prov, &p.title, &a.generated)?;
     say(format!(
-        "render: {} charts in {:.1} s → {} and {}",
+        "render: {} charts in {:.1} s → {} and {}{}",
         r.charts,
         t.elapsed().as_secs_f64(),
         r.html.display(),
-        r.markdown.display()
+        r.markdown.display(),
+        match r.recaps.len() {
+            0 => String::new(),
+            1 => ", 1 supporters' recap".to_string(),
+            n => format!(", {n} supporters' recaps"),
+        }
     ));
     result.html = r.html;
     result.markdown = r.markdown;

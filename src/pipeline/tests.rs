@@ -119,13 +119,13 @@ fn analyze_fingerprint_text_is_pinned() {
     // run.rs hashes this Debug text into `.analyze-fingerprint`: a changed text (a renamed,
     // reordered or added field of Campaign, Rung or Ladder) would make every existing output
     // folder re-analyze once. The hash below is of the text as of the demo pipeline today
-    // (with its goals).
+    // (with its goals and its asks).
     use sha2::{Digest, Sha256};
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/kenya_vs_shell.toml");
     let p = Pipeline::load(&path).unwrap();
     let text = format!("{:?}\n{:?}\n{:?}", p.campaigns, p.ladder, p.site);
     assert!(text.starts_with("[Campaign { id: \"kenya\""), "{text}");
-    assert_eq!(hex::encode(Sha256::digest(text.as_bytes())), "076d446456685c1b558f9977ab1aead88eaa0d2c0ad1959b6c6da55be043236f", "{text}");
+    assert_eq!(hex::encode(Sha256::digest(text.as_bytes())), "c3629681410cbaa3ac972c8c94190a26db04d92aa69e284175bcf5efd886cafa", "{text}");
 }
 
 #[test]
@@ -312,4 +312,31 @@ fn a_bad_milestone_is_named_with_its_line() {
     assert_eq!((e.key.as_str(), e.line), ("campaigns[0].milestones[0].label", 13), "{e}");
     let e = parse(&format!("{KENYA}[[campaigns.milestones]]\nat = 2008-03-01\ntitle = \"x\"\n")).unwrap_err();
     assert!(e.to_string().contains("unknown field `title`"), "{e}");
+}
+
+#[test]
+fn ask_is_one_sentence_and_never_empty() {
+    // Absent: None; given: white space collapsed.
+    assert_eq!(parse(KENYA).unwrap().campaigns[0].ask, None);
+    let p = parse(&KENYA.replace("tz =", "ask = \"  Sign the\\n appeal.  \"\ntz =")).unwrap();
+    assert_eq!(p.campaigns[0].ask.as_deref(), Some("Sign the appeal."));
+    // Lines of KENYA: 1 blank, ... 9 end, 10 the inserted `ask`.
+    let e = parse(&KENYA.replace("tz =", "ask = \" \"\ntz =")).unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("campaigns[0].ask", 10), "{e}");
+    assert!(e.msg.contains("empty"), "{e}");
+}
+
+#[test]
+fn validate_describes_every_yardstick_of_a_campaign() {
+    // `rallylens validate` says the own-baseline days, the follower trend, each milestone and
+    // the naming threshold, as the pipeline set them (or their defaults).
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/kenya_vs_shell.toml");
+    let d = Pipeline::load(&path).unwrap().describe();
+    assert!(d.contains("own baseline 90 days before start; follower trend over 90 days, projected to"), "{d}");
+    assert!(d.contains("    milestone "), "{d}");
+    assert!(d.contains("top voices: 20 per platform, named from 5000 followers"), "{d}");
+    let t = format!("{KENYA}benchmark_days = 30\ngrowth_history_days = 60\nmin_followers_to_name = 100\n");
+    let d = parse(&t).unwrap().describe();
+    assert!(d.contains("own baseline 30 days before start; follower trend over 60 days"), "{d}");
+    assert!(d.contains("named from 100 followers"), "{d}");
 }

@@ -5,6 +5,7 @@
 //! report can be re-rendered from a copied `metrics/` folder.
 
 pub mod charts;
+pub mod recap;
 pub mod report;
 
 use std::collections::BTreeMap;
@@ -101,15 +102,29 @@ pub(crate) fn xml_escape(s: &str) -> String {
     out
 }
 
+/// The start of a self-contained page, up to and including `<main>`: doctype, charset,
+/// viewport, the escaped title and the inline style sheet (the report and the recaps).
+pub(crate) fn page_head(title: &str, css: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"rallylens\">\n<title>{}</title>\n<style>\n{css}</style>\n</head>\n<body>\n<main>\n",
+        xml_escape(title)
+    )
+}
+
 /// What [`render`] wrote.
 pub struct Rendered {
     pub html: PathBuf,
     pub markdown: PathBuf,
     pub charts: usize,
+    /// `OUT/recap-<campaign>.html`, one per campaign (docs/recap.md).
+    pub recaps: Vec<PathBuf>,
 }
 
 /// Renders the charts and the report of the metrics in `out`: `OUT/charts/<stem>.svg|png`,
-/// `OUT/report.html` and `OUT/report.md`, each written to a temp file and renamed into
+/// `OUT/report.html`, `OUT/report.md` and a supporters' recap per campaign
+/// (`OUT/recap-<campaign>.html`), each written to a temp file and renamed into
 /// place. Chart files of an earlier render that this one did not draw are removed, so the
 /// folder shows exactly the report's charts.
 pub fn render(out: &Path, prov: &report::Provenance, title: &str, generated: &str) -> Result<Rendered> {
@@ -118,7 +133,9 @@ pub fn render(out: &Path, prov: &report::Provenance, title: &str, generated: &st
     write_charts(out, &charts)?;
     let doc = report::document(&m, &charts, prov, title, generated)
         .map_err(|e| anyhow::anyhow!("summarising the metric tables for the report: {e}"))?;
-    write_report(out, &doc, &charts)
+    let mut rendered = write_report(out, &doc, &charts)?;
+    rendered.recaps = write_recaps(out, &m)?;
+    Ok(rendered)
 }
 
 /// Writes `charts` to `OUT/charts/<stem>.svg|png` and removes the chart files of an earlier
@@ -151,7 +168,27 @@ pub(crate) fn write_report(out: &Path, doc: &[report::Block], charts: &[Chart]) 
     write_file(&html, report::to_html(doc, charts).as_bytes())?;
     let markdown = out.join("report.md");
     write_file(&markdown, report::to_markdown(doc, charts).as_bytes())?;
-    Ok(Rendered { html, markdown, charts: charts.len() })
+    Ok(Rendered { html, markdown, charts: charts.len(), recaps: Vec::new() })
+}
+
+/// The supporters' recaps beside the report; a recap of an earlier render whose campaign
+/// is gone is removed.
+fn write_recaps(out: &Path, m: &Metrics) -> Result<Vec<PathBuf>> {
+    let recaps = recap::recaps(m)?;
+    let mut written = Vec::new();
+    for r in &recaps {
+        let path = out.join(&r.file_name);
+        write_file(&path, r.html.as_bytes())?;
+        written.push(path);
+    }
+    for e in std::fs::read_dir(out).with_context(|| format!("listing {}", out.display()))? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("recap-") && name.ends_with(".html") && !recaps.iter().any(|r| r.file_name == name) {
+            std::fs::remove_file(e.path()).with_context(|| format!("removing the stale recap {}", e.path().display()))?;
+        }
+    }
+    Ok(written)
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -10,6 +10,9 @@ use chrono::NaiveDate;
 pub struct Campaign {
     pub id: String,
     pub name: String,
+    /// What the campaign asked of its supporters, one sentence (white space collapsed):
+    /// the first line of its recap (docs/recap.md).
+    pub ask: Option<String>,
     pub start: NaiveDate,
     pub end: NaiveDate,
     pub baseline_start: NaiveDate,

@@ -110,6 +110,13 @@ fn two_runs_compared_equal_the_demo_side_by_side() {
         assert!(md.contains(&format!("\n{heading}\n")), "{heading}");
     }
     assert!(md.contains("| runs/shell_2012 | 2 | rallylens "), "{md}");
+    // The comparison page renders in Chromium like the report: every chart laid out, no
+    // console message.
+    let html = std::fs::read_to_string(w.path("cmp/report.html")).unwrap();
+    let figures = html.matches("<figure class=\"chart\"").count();
+    assert_eq!(figures, 2, "both comparison charts are in the page");
+    let dom = crate::run::dom_in_chromium(&w.path("cmp/report.html"));
+    assert_eq!(crate::run::dom_count(&dom, "data-charts-rendered", "cmp/report.html"), figures);
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(w.path("cmp/metrics.json")).unwrap()).unwrap();
     assert_eq!(json["metrics_version"], rallylens::metrics::registry::METRICS_VERSION);

@@ -15,6 +15,7 @@ mod kill;
 mod pipeline;
 mod post_ids;
 mod privacy;
+mod recap;
 mod run;
 mod server;
 mod sql;

@@ -555,3 +555,31 @@ end = 2024-03-10
     let rows = assert_nothing_leaked(&[root.clone()], &planted, &said, &w.path("in/out/lake.key"), &lake);
     assert_eq!(rows, 9);
 }
+
+#[test]
+fn a_lake_of_actions_whose_key_is_missing_is_refused_not_rekeyed() {
+    // A new key for a lake that already holds pseudonyms would give every supporter a
+    // second one, and the ladder would count them twice: refused, naming the file.
+    let w = Workdir::new();
+    plant(&w, "exports");
+    let root = w.path("");
+    let mut said = Vec::new();
+    let args = ["ingest", "exports/an.csv", "--lake", "lake", "--action", "sign_petition", "--max-reject-rate", "50%"];
+    assert_ne!(go(&w, &root, &args, &mut said), 1, "{said:#?}");
+    let key = w.path("lake.key");
+    let kept = std::fs::read(&key).unwrap();
+    std::fs::rename(&key, w.path("backup.key")).unwrap();
+    let args = ["ingest", "exports/crm.csv", "--lake", "lake", "--max-reject-rate", "50%"];
+    assert_eq!(go(&w, &root, &args, &mut said), 1, "{said:#?}");
+    let err = &said.last().unwrap().1;
+    assert!(err.contains("holds 2 actions") && err.contains("lake.key") && err.contains("restore"), "{err}");
+    assert!(!key.exists(), "a new key was made");
+    // `--key` naming a missing file is refused the same way.
+    let with_key = ["ingest", "exports/crm.csv", "--lake", "lake", "--key", "other.key", "--max-reject-rate", "50%"];
+    assert_eq!(go(&w, &root, &with_key, &mut said), 1, "{said:#?}");
+    assert!(!w.path("other.key").exists());
+    // The key restored, the same ingest goes in under the same pseudonyms.
+    std::fs::rename(w.path("backup.key"), &key).unwrap();
+    assert_ne!(go(&w, &root, &args, &mut said), 1, "{said:#?}");
+    assert_eq!(std::fs::read(&key).unwrap(), kept);
+}

@@ -246,7 +246,7 @@ fn chromium() -> PathBuf {
 }
 
 /// Headless Chromium with the flags this closed network needs and a fresh profile.
-fn headless(profile: &Path) -> Command {
+pub fn headless(profile: &Path) -> Command {
     let mut c = Command::new(chromium());
     c.args([
         "--headless",
@@ -264,6 +264,26 @@ fn headless(profile: &Path) -> Command {
     ]);
     c.arg(format!("--user-data-dir={}", profile.display()));
     c
+}
+
+/// Opens the page at `html` in headless Chromium with a fresh profile; asserts that
+/// Chromium succeeded and logged no console message (an error, a failed load or a warning
+/// would be logged); returns the DOM after the page's scripts ran.
+pub fn dom_in_chromium(html: &Path) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", std::fs::canonicalize(html).unwrap().display());
+    let o = headless(profile.path()).arg("--dump-dom").arg(&url).output().expect("start chromium");
+    let log = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "chromium failed on {}: {log}", html.display());
+    let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(console.is_empty(), "{}: console messages: {console:#?}", html.display());
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The number in the attribute `name="N"` the page's script set, or a panic naming the page.
+pub fn dom_count(dom: &str, name: &str, page: &str) -> usize {
+    let re = regex::Regex::new(&format!(r#"{name}="(\d+)""#)).unwrap();
+    re.captures(dom).unwrap_or_else(|| panic!("{page}: the page's script did not set {name}:\n{dom}"))[1].parse().unwrap()
 }
 
 #[test]
@@ -286,28 +306,18 @@ fn report_html_renders_in_headless_chromium() {
         .count();
     assert_eq!(figures, pngs, "every chart is in the HTML and has its PNG");
 
-    let profile = tempfile::tempdir().unwrap();
-    let url = format!("file://{}", html_path.display());
-    let o = headless(profile.path()).arg("--dump-dom").arg(&url).output().expect("start chromium");
-    let log = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "chromium failed: {log}");
-    let dom = String::from_utf8_lossy(&o.stdout);
+    let dom = dom_in_chromium(&html_path);
     // The page's own script counts the charts that laid out with a non-zero size.
-    let rendered = regex::Regex::new(r#"data-charts-rendered="(\d+)""#).unwrap();
-    let n: usize =
-        rendered.captures(&dom).unwrap_or_else(|| panic!("the page's script did not run:\n{dom}"))[1].parse().unwrap();
-    assert_eq!(n, figures, "charts laid out / charts in the page");
+    assert_eq!(dom_count(&dom, "data-charts-rendered", "report.html"), figures, "charts laid out / charts in the page");
     // The goal scorecard: one bar per goal, before the headline figures.
     assert_eq!(dom.matches("<span class=\"bar ").count(), 3, "{dom}");
     assert!(dom.find("id=\"goals\"") < dom.find("id=\"headline\""), "the scorecard comes first");
     for id in ["goals", "headline", "reach", "engagement", "uplift", "ladder", "hashtags", "signups", "comparison", "method"] {
         assert!(dom.contains(&format!("id=\"{id}\"")), "section {id} missing");
     }
-    // No console message at all: an error, a failed load or a warning would be logged here.
-    let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
-    assert!(console.is_empty(), "console messages: {console:#?}");
-
     // A screenshot, kept beside the report for a human to look at.
+    let profile = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", html_path.display());
     let shot = w.path("out/report-screenshot.png");
     let o = headless(profile.path())
         .arg(format!("--screenshot={}", shot.display()))

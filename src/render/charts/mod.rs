@@ -175,7 +175,7 @@ fn safe(s: &str) -> String {
 
 /// A campaign id in a file name: as is when already safe, else made safe plus a short hash
 /// of the id, so that two ids differing only in unsafe characters keep apart.
-fn stem_id(id: &str) -> String {
+pub(crate) fn stem_id(id: &str) -> String {
     let s = safe(id);
     if s == id {
         s

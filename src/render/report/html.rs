@@ -50,14 +50,7 @@ pub fn to_html(doc: &[Block], charts: &[Chart]) -> String {
             _ => None,
         })
         .unwrap_or("rallylens report");
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"rallylens\">\n<title>{}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n<main>\n",
-        xml_escape(title)
-    );
+    let mut h = crate::render::page_head(title, CSS);
     for b in doc {
         match b {
             Block::Heading(1, t, id) => {
