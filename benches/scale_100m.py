@@ -24,13 +24,18 @@ figures stay comparable across versions):
 Nothing is held in Python: DuckDB writes each part with `COPY (SELECT ... FROM range(lo,
 hi)) TO`, streaming, PART_ROWS rows a part (default 8 M), in rallylens' layout (hive
 partition by platform, zstd, 131,072-row groups, every column of the lake's schema in its
-order, a `_manifest.json` that lists every part). 100 M actions take ~4 GB on disk.
+order, a `_manifest.json` that lists every part, and a key beside the lake). The default
+sizes take 2.99 GB on disk and about 90 s to generate on 2 cores.
 
-    python3 benches/scale_100m.py --bin $CARGO_TARGET_DIR/release/rallylens --work /work/scale-data/rl100m --stages
+    python3 benches/scale_100m.py --work /work/scale-data/rl100m --runs 3 --max-rss-gb 21.5
+    python3 benches/scale_100m.py --work /work/scale-data/rl100m --runs 0 --stages
     python3 benches/scale_100m.py --actions 10000000 --posts 1000000 --accounts 100000 --runs 3
 
-`--gen-only` stops after generating; `--keep` keeps the work folder (a lake already there
-is reused when its manifest says it has the asked-for sizes).
+`--gen-only` stops after generating; `--keep` keeps the work folder (with `--work`, a lake
+already there is reused when its generated.json has the asked-for sizes). A run above
+`--max-rss-gb` (default 16: the project machine has no swap) is killed and reported as
+such; at the default sizes analyze needs about 20 GB (docs/scale.md). Before each run the
+load and any running compiler are recorded, so that a busy machine shows in the figures.
 """
 import argparse, glob, json, os, re, shutil, subprocess, sys, tempfile, time
 
