@@ -87,7 +87,7 @@ def split(total, shares):
     return out
 
 
-def generate(lake, posts, actions, accounts, actors=None, part_rows=8_000_000, threads=2, memory="3GB"):
+def generate(lake, posts, actions, accounts, actors=None, part_rows=8_000_000, threads=2, memory="3GB", history=0):
     actors = actors or max(1000, actions // 20)
     shutil.rmtree(lake, ignore_errors=True)
     os.makedirs(lake)
@@ -204,6 +204,21 @@ def generate(lake, posts, actions, accounts, actors=None, part_rows=8_000_000, t
                      'generated/actions-{platform}' AS source_file, TIMESTAMPTZ '2024-07-01' AS ingested_at
               FROM range({lo}, {hi}) t(i)"""
         table("actions", platform, n, select)
+
+    # ---- history: HISTORY more supporter actions (CRM) of the same actors, in no campaign:
+    # untagged, answering no post, dated in the year before the lake's other rows. They
+    # change no campaign's actions, only the lake's size and the ladder's history.
+    if history:
+        actor = f"(({u('i', 31)} * {u('i', 31)}) * {actors})::BIGINT"
+        table("actions", "crm", history, lambda lo, hi: f"""
+          SELECT 'crm' AS platform, md5('email:' || {actor}) AS actor_id,
+                 {VERBS['crm']}[1 + (hash(i, 32) % 10)::INT] AS action,
+                 {ts_between('2023-01-01', START, 'i', 33)} AS occurred_at,
+                 NULL::VARCHAR AS post_id, NULL::VARCHAR AS campaign,
+                 NULL::VARCHAR AS source, NULL::VARCHAR AS medium,
+                 {COUNTRIES}[1 + (hash({actor}, 15) % 20)::INT] AS country, NULL::VARCHAR AS action_key,
+                 'generated/actions-history' AS source_file, TIMESTAMPTZ '2024-07-01' AS ingested_at
+          FROM range({lo}, {hi}) t(i)""")
 
     # ---- traffic: every day, channel, country and two sites.
     table("traffic", "web", DAYS * 8 * 20 * 2, lambda lo, hi: f"""
@@ -415,6 +430,8 @@ def main():
     ap.add_argument("--accounts", type=int, default=1_000_000)
     ap.add_argument("--actors", type=int, default=None, help="distinct actors (default actions / 20)")
     ap.add_argument("--part-rows", type=int, default=8_000_000)
+    ap.add_argument("--history", type=int, default=0,
+                    help="this many more actions in no campaign (2023, CRM): the lake grows, the campaigns do not")
     ap.add_argument("--bin", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/rallylens/target")), "release", "rallylens"))
     ap.add_argument("--work", default=None, help="work folder (default: a temp folder, removed after)")
     ap.add_argument("--runs", type=int, default=3, help="timed analyze runs (the median is reported)")
@@ -429,10 +446,12 @@ def main():
     os.makedirs(work, exist_ok=True)
     lake, out = os.path.join(work, "lake"), os.path.join(work, "out")
     sizes = {"actions": a.actions, "posts": a.posts, "accounts": a.accounts}
+    if a.history:
+        sizes["history"] = a.history
     stamp = os.path.join(work, "generated.json")
     if not (os.path.exists(stamp) and json.load(open(stamp)) == sizes):
         t = time.time()
-        generate(lake, a.posts, a.actions, a.accounts, a.actors, a.part_rows)
+        generate(lake, a.posts, a.actions, a.accounts, a.actors, a.part_rows, history=a.history)
         json.dump(sizes, open(stamp, "w"))
         print(f"generated {a.actions:,} actions, {a.posts:,} posts, {a.accounts:,} accounts rows in "
               f"{time.time() - t:.0f} s: {du(lake) / 1e9:.2f} GB in {lake}", file=sys.stderr)
