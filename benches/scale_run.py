@@ -8,7 +8,7 @@ lake rows.
     python3 benches/scale_run.py --scale 400 --bin ~/.cache/rallylens/target/release/rallylens
 
 The work folder (default: a temp folder, removed after) gets data/ (the synth exports),
-pipelines/kenya_vs_shell.toml (a copy of the repo's, whose relative paths then point into
+pipelines/ (a copy of the repo's, whose relative paths then point into
 the work folder) and out/.
 """
 import argparse, json, os, re, shutil, subprocess, sys, tempfile
@@ -58,7 +58,8 @@ def main():
             open(os.path.join(data, ".synth-done"), "w").close()
             print(f"synth --scale {a.scale}: {v['secs']:.1f} s, peak RSS {v['rss']:.0f} MB, {du(data) / 1e9:.2f} GB written")
         os.makedirs(os.path.join(work, "pipelines"), exist_ok=True)
-        shutil.copy(os.path.join(ROOT, "pipelines", "kenya_vs_shell.toml"), os.path.join(work, "pipelines"))
+        # The whole folder: the pipeline names other files of it (key accounts lists).
+        shutil.copytree(os.path.join(ROOT, "pipelines"), os.path.join(work, "pipelines"), dirs_exist_ok=True)
         shutil.rmtree(os.path.join(work, "out"), ignore_errors=True)
         pipeline = os.path.join("pipelines", "kenya_vs_shell.toml")
 

@@ -238,18 +238,21 @@ fn keep_masks(table: &str, platform: &str, parts: &[&Path]) -> Result<(Vec<Vec<b
     let by_max = table == "accounts";
     let mut masks: Vec<Vec<bool>> = Vec::with_capacity(parts.len());
     let mut repeats = vec![0u64; parts.len()];
-    // Keys are already xxh3 hashes: Fx mixing is plenty.
-    let mut winners: rustc_hash::FxHashMap<u128, (u32, u32, Option<i64>)> = Default::default();
-    // Other tables: (key hash, part << 32 | row) of every keyed row, sorted afterwards. 24
-    // bytes a row, sized once from the parts' footers: a hash map of ten million keys
-    // peaked at over a gigabyte while it grew (actions of one large supporter export).
+    // (key hash, part << 32 | row) of every keyed row, sorted afterwards: 24 bytes a row,
+    // sized once from the parts' footers. A hash map of ten million keys peaked at over a
+    // gigabyte while it grew (actions of one large supporter export; the follower counts
+    // of a 20 GB collection). Accounts also keep the row's followers (null as i64::MIN,
+    // below every count, as None is below Some): 32 bytes a row.
     let mut seen: Vec<(u64, u64, u64)> = Vec::new();
-    if !by_max {
-        let mut rows = 0usize;
-        for path in parts {
-            let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-            rows += ParquetRecordBatchReaderBuilder::try_new(file)?.metadata().file_metadata().num_rows() as usize;
-        }
+    let mut scored: Vec<(u64, u64, u64, i64)> = Vec::new();
+    let mut rows = 0usize;
+    for path in parts {
+        let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        rows += ParquetRecordBatchReaderBuilder::try_new(file)?.metadata().file_metadata().num_rows() as usize;
+    }
+    if by_max {
+        scored.reserve_exact(rows);
+    } else {
         seen.reserve_exact(rows);
     }
     let mut buf: Vec<u8> = Vec::with_capacity(64);
@@ -284,29 +287,37 @@ fn keep_masks(table: &str, platform: &str, parts: &[&Path]) -> Result<(Vec<Vec<b
                     }
                     Some(h) => {
                         mask.push(false);
-                        let fol = followers.as_ref().and_then(|f| f.is_valid(row).then(|| f.value(row)));
-                        match winners.entry(h) {
-                            std::collections::hash_map::Entry::Vacant(v) => {
-                                v.insert((pi as u32, row_idx, fol));
-                            }
-                            std::collections::hash_map::Entry::Occupied(mut o) => {
-                                repeats[pi] += 1;
-                                if fol >= o.get().2 {
-                                    o.insert((pi as u32, row_idx, fol));
-                                }
-                            }
-                        }
+                        let fol = followers.as_ref().filter(|f| f.is_valid(row)).map_or(i64::MIN, |f| f.value(row));
+                        scored.push(((h >> 64) as u64, h as u64, (pi as u64) << 32 | row_idx as u64, fol));
                     }
                 }
             }
         }
         masks.push(mask);
     }
-    for (pi, row, _) in winners.into_values() {
-        masks[pi as usize][row as usize] = true;
-    }
-    // Sorted by key then position: the last entry of each key's run is its last row.
     use rayon::slice::ParallelSliceMut;
+    // Accounts, sorted by key then position: in each key's run the row with the most
+    // followers wins, the later row on a tie (a count never loses to an unknown one).
+    scored.par_sort_unstable();
+    let mut run = 0;
+    while run < scored.len() {
+        let key = (scored[run].0, scored[run].1);
+        let mut end = run;
+        let mut best = run;
+        while end < scored.len() && (scored[end].0, scored[end].1) == key {
+            if scored[end].3 >= scored[best].3 {
+                best = end;
+            }
+            if end > run {
+                repeats[(scored[end].2 >> 32) as usize] += 1;
+            }
+            end += 1;
+        }
+        let at = scored[best].2;
+        masks[(at >> 32) as usize][(at & 0xFFFF_FFFF) as usize] = true;
+        run = end;
+    }
+    // Other tables, sorted by key then position: the last entry of each key's run is its last row.
     seen.par_sort_unstable();
     for (i, &(hi, lo, at)) in seen.iter().enumerate() {
         if seen.get(i + 1).is_none_or(|n| (n.0, n.1) != (hi, lo)) {

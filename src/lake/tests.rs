@@ -152,6 +152,31 @@ fn accounts_keep_the_largest_count_of_the_day() {
 }
 
 #[test]
+fn accounts_ties_go_to_the_later_input_and_a_count_beats_an_unknown() {
+    let snap = |id: &str, f: Option<i64>| AccountSnap {
+        platform: "twitter".into(),
+        account_id: id.into(),
+        account_handle: None,
+        date: Some(Day(100)),
+        followers: f,
+    };
+    let d = tempfile::tempdir().unwrap();
+    let txn = Txn::begin(d.path()).unwrap();
+    // u1: 60 in A, 60 in B, 40 in C: a tie of the largest, the later (B) wins.
+    // u2: 5 in A, unknown in B and C: A's count wins.
+    // u3: unknown everywhere: the last (C) wins.
+    let a = stage(&txn, 1, "/a", &[], &[snap("u1", Some(60)), snap("u2", Some(5)), snap("u3", None)]);
+    let b = stage(&txn, 2, "/b", &[], &[snap("u1", Some(60)), snap("u2", None), snap("u3", None)]);
+    let c = stage(&txn, 3, "/c", &[], &[snap("u1", Some(40)), snap("u2", None), snap("u3", None)]);
+    let m = txn.commit(&Manifest::new(), vec![a, b, c], &BTreeSet::new()).unwrap();
+    let vis: Vec<u64> = m.files.iter().map(|f| f.parts[0].visible_rows).collect();
+    assert_eq!(vis, vec![1, 1, 1], "A keeps u2, B u1, C u3");
+    // Three keys seen three times each: every later sighting is a repeat of its input.
+    let dups: Vec<u64> = m.files.iter().map(|f| f.duplicates.get("accounts").copied().unwrap_or(0)).collect();
+    assert_eq!(dups, vec![0, 3, 3]);
+}
+
+#[test]
 fn recovery_rolls_back_uncommitted_and_forward_committed() {
     let d = tempfile::tempdir().unwrap();
     let root = d.path();

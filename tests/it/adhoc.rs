@@ -233,6 +233,30 @@ fn campaigns_on_the_real_samples_lists_the_tag_and_its_line_analyses() {
     // Every collected post of the page yields one action by its author: 98 actors
     // (tests/it/analyze.rs works the page out by hand).
     assert_eq!(m["campaigns"][0]["figures"]["unique_actors"]["value"], 98);
+
+    // The same real page analysed over its week (flags of BREXIT) and compared with the
+    // day's analysis from the two folders alone: one KPI row each, in folder order, the
+    // same id told apart by its folder, the figures those of each folder.
+    let mut week = vec!["--quiet", "analyze", "--lake", s(&lake)];
+    week.extend(BREXIT);
+    week.extend(["--out", "week"]);
+    w.log(&week);
+    let err = w.log(&["compare", "adhoc", "week", "--out", "cmp"]);
+    assert!(err.contains("compare: 2 runs, 2 campaigns, "), "{err}");
+    let kpis = table(&w.path("cmp/metrics/campaign_kpis.parquet"));
+    let ids: Vec<&str> = kpis.column("campaign").unwrap().str().unwrap().iter().flatten().collect();
+    assert_eq!(ids, ["brexit@adhoc", "brexit@week"]);
+    let (day, week) =
+        (table(&w.path("adhoc/metrics/campaign_kpis.parquet")), table(&w.path("week/metrics/campaign_kpis.parquet")));
+    let both = day.vstack(&week).unwrap();
+    for c in both.get_column_names() {
+        if c.as_str() != "campaign" && c.as_str() != "name" {
+            let (got, want) = (kpis.column(c).unwrap(), both.column(c).unwrap());
+            assert!(got.as_materialized_series().equals_missing(want.as_materialized_series()), "{c}: {got:?} / {want:?}");
+        }
+    }
+    let md = std::fs::read_to_string(w.path("cmp/report.md")).unwrap();
+    assert!(md.contains("\n## Headline figures\n"), "{md}");
 }
 
 /// The brexit page's campaign (tests/it/analyze.rs) as flags.

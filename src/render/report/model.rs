@@ -1232,6 +1232,14 @@ fn country_totals(df: &DataFrame, _table: &str) -> Result<Table> {
     let headers = ["Campaign", "Country", "Petition signatures", "Event attendance", "Donations", "Other actions"];
     let mut headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
     headers.extend(["Actors".to_string(), "Sessions".to_string()]);
+    // No analytics export of these campaigns gives the visitors' country (UA source/medium
+    // reports do not): a column of dashes says nothing the paragraph above does not.
+    if rows.iter().all(|r| r.last().is_some_and(|c| c == "—")) {
+        headers.pop();
+        rows.iter_mut().for_each(|r| {
+            r.pop();
+        });
+    }
     let right = (0..headers.len()).map(|i| i >= 2).collect();
     Ok(Table { headers, right, rows })
 }
@@ -1378,6 +1386,34 @@ mod tests {
         for (key, _, _) in KPIS {
             assert!(crate::metrics::kpis::CAMPAIGN_KPIS.columns.contains(key), "headline figure {key}");
         }
+    }
+
+    /// The Sessions column is shown when any country has sessions, and left out when no
+    /// analytics export gave a country (the demo's UA reports).
+    #[test]
+    fn country_sessions_column_only_with_sessions() {
+        let frame = |sessions: [Option<i64>; 2]| {
+            df!(
+                "campaign" => ["c", "c"],
+                "country" => [Some("KE"), None],
+                "sign_petition" => [3i64, 0],
+                "attend_event" => [1i64, 0],
+                "donate" => [0i64, 0],
+                "other" => [0i64, 5],
+                "actors" => [4i64, 2],
+                "sessions" => sessions,
+            )
+            .unwrap()
+        };
+        // KE: 3 + 1 actions by 4 actors, 12 sessions; unknown: 5 other actions by 2 actors.
+        let t = country_totals(&frame([Some(12), None]), "by_country").unwrap();
+        assert_eq!(t.headers.last().map(String::as_str), Some("Sessions"));
+        assert_eq!(t.rows[0][1..], ["KE Kenya", "3", "1", "0", "0", "4", "12"]);
+        assert_eq!(t.rows[1][1..], ["unknown", "0", "0", "0", "5", "2", "—"]);
+        let t = country_totals(&frame([None, None]), "by_country").unwrap();
+        assert_eq!(t.headers.len(), 7);
+        assert_eq!(t.headers.last().map(String::as_str), Some("Actors"));
+        assert!(t.rows.iter().all(|r| r.len() == 7) && t.right.len() == 7);
     }
 
     fn metrics(name: &str, df: DataFrame) -> Metrics {
