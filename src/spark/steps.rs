@@ -67,7 +67,7 @@ pub fn hashtag_daily_columns() -> Vec<(&'static str, DataType)> {
 
 /// `hashtag_daily` for `campaigns`, its relational part run by `client` over the posts
 /// part files `post_files` (absolute paths the server can read), finished here like the
-/// local step; what was sent and received is said at -v.
+/// local step; the rows received per campaign are said at -v.
 pub fn hashtag_daily(client: &mut Client, post_files: &[PathBuf], campaigns: &[Campaign]) -> Result<LazyFrame> {
     let mut frames = Vec::new();
     if !post_files.is_empty() {
