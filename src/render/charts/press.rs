@@ -71,13 +71,26 @@ pub(super) fn label_milestones<'a, DB: DrawingBackend + 'a>(
     top: f64,
 ) -> Result<()> {
     let mid = (x.0 + x.1) as f64 / 2.0;
+    let (span, _) = chart.plotting_area().get_pixel_range();
+    let width =
+        |chart: &XY<'a, DB>, t: &str| chart.plotting_area().estimate_text_size(t, &small_font()).map_or(0, |s| s.0 as i32);
     for (k, (d, label)) in shown(c, x).into_iter().enumerate() {
         if label.is_empty() {
             continue;
         }
         let (xd, y) = (*d as f64, top * (0.03 + 0.1 * (k % 5) as f64));
+        // Beside the line on the side with more room (the right in the first half), unless
+        // the label fits only on the other side; cut with "…" when it fits on neither, so
+        // that no label runs over the axis or out of the plot.
+        let at = chart.backend_coord(&(xd, y)).0;
+        let (on_right, room) = label_side(at - span.start, span.end - at, xd < mid, width(chart, &format!(" {label}")));
+        let mut label = label.clone();
+        while width(chart, &format!(" {label}")) > room && label.chars().count() > 1 {
+            let cut: String = label.chars().take(label.chars().count().saturating_sub(2)).collect();
+            label = format!("{}…", cut.trim_end());
+        }
         let (text, anchor) =
-            if xd < mid { (format!(" {label}"), HPos::Left) } else { (format!("{label} "), HPos::Right) };
+            if on_right { (format!(" {label}"), HPos::Left) } else { (format!("{label} "), HPos::Right) };
         for (offset, colour) in
             [((-1, 0), WHITE), ((1, 0), WHITE), ((0, -1), WHITE), ((0, 1), WHITE), ((0, 0), MILESTONE)]
         {
@@ -88,6 +101,16 @@ pub(super) fn label_milestones<'a, DB: DrawingBackend + 'a>(
         }
     }
     Ok(())
+}
+
+/// Which side of its line a milestone label goes, and the pixels it has there: `left` and
+/// `right` are the pixels from the line to the plot's edges, `text_w` the label's width.
+/// The preferred side (the right when `prefer_right`) unless the label fits only on the
+/// other; when it fits on neither, the side with more room (where it is cut to fit).
+fn label_side(left: i32, right: i32, prefer_right: bool, text_w: i32) -> (bool, i32) {
+    let (first, other) = if prefer_right { (right, left) } else { (left, right) };
+    let first_side = text_w <= first || first >= other;
+    (prefer_right == first_side, if first_side { first } else { other })
 }
 
 struct Timeline {
@@ -179,6 +202,18 @@ mod tests {
         .unwrap();
         m.tables.insert("press_daily".into(), pd);
         m
+    }
+
+    #[test]
+    fn a_label_goes_where_it_fits() {
+        // 100 px to the left edge, 300 to the right, a 200 px label.
+        assert_eq!(label_side(100, 300, true, 200), (true, 300)); // fits on the preferred right
+        assert_eq!(label_side(100, 300, false, 200), (true, 300)); // not on the preferred left: moved right
+        assert_eq!(label_side(300, 100, true, 200), (false, 300)); // not on the preferred right: moved left
+        assert_eq!(label_side(300, 100, false, 50), (false, 300)); // fits where preferred
+        // 400 px fits nowhere: the side with more room, where it is cut.
+        assert_eq!(label_side(100, 300, false, 400), (true, 300));
+        assert_eq!(label_side(250, 150, true, 400), (false, 250));
     }
 
     #[test]
