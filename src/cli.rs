@@ -231,7 +231,7 @@ pub struct RunCliArgs {
     /// The longest record (a JSON line, a CSV record) read, in MiB: a longer JSON line is rejected, a longer CSV record refuses its file.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096), value_name = "MIB")]
     pub max_record_mib: u64,
-    /// Run the relational part of hashtag_daily on this Spark Connect server (sc://HOST:PORT, Apache Spark 4 or Sail), which must read the lake's files at the same paths; everything else runs here, and the tables are the same (docs/spark.md).
+    /// Run the relational part of hashtag_daily and the post side of reach_daily on this Spark Connect server (sc://HOST:PORT, Apache Spark 4 or Sail), which must read the lake's files at the same paths; everything else runs here, and the tables are the same (docs/spark.md).
     #[arg(long, value_name = "sc://HOST:PORT", value_parser = crate::spark::parse_engine)]
     pub engine: Option<crate::spark::Endpoint>,
     /// Ad hoc: an export file or folder to ingest (repeatable; as a pipeline's `[[inputs]]`).
@@ -261,7 +261,7 @@ pub struct AnalyzeArgs {
     /// Where to write metrics/ and metrics.json (default: the pipeline's output.dir; ad hoc: out/<ID>).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Run the relational part of hashtag_daily on this Spark Connect server (sc://HOST:PORT, Apache Spark 4 or Sail), which must read the lake's files at the same paths; everything else runs here, and the tables are the same (docs/spark.md).
+    /// Run the relational part of hashtag_daily and the post side of reach_daily on this Spark Connect server (sc://HOST:PORT, Apache Spark 4 or Sail), which must read the lake's files at the same paths; everything else runs here, and the tables are the same (docs/spark.md).
     #[arg(long, value_name = "sc://HOST:PORT", value_parser = crate::spark::parse_engine)]
     pub engine: Option<crate::spark::Endpoint>,
     #[command(flatten)]

@@ -34,7 +34,7 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
 }
 
 /// [`analyze`], with the relational part of the steps that can run remotely
-/// ([`crate::spark::steps`]: `hashtag_daily`) run on the Spark Connect server `engine`
+/// ([`crate::spark::steps`]: `hashtag_daily`, `reach_daily`'s posts) run on the Spark Connect server `engine`
 /// when one is given; every other table, and the finish of those steps, are computed here.
 /// The tables written are the same either way (tests/it/spark.rs).
 pub fn analyze_with(
@@ -84,6 +84,13 @@ pub fn analyze_with(
             Compute::Scopes(_) if t.name == super::hashtags::HASHTAG_DAILY.name && remote.is_some() => {
                 let client = remote.as_mut().expect("checked");
                 let lf = crate::spark::steps::hashtag_daily(client, &post_files, &p.campaigns).with_context(|| {
+                    format!("computing {} on the Spark Connect server {}", t.name, client.endpoint())
+                })?;
+                run(t.name, Ok(lf))?
+            }
+            Compute::Scopes(_) if t.name == super::reach::REACH_DAILY.name && remote.is_some() => {
+                let client = remote.as_mut().expect("checked");
+                let lf = crate::spark::steps::reach_daily(client, &post_files, &scopes).with_context(|| {
                     format!("computing {} on the Spark Connect server {}", t.name, client.endpoint())
                 })?;
                 run(t.name, Ok(lf))?

@@ -72,7 +72,14 @@ fn grouped(s: &Scope, by: &[&str], extra: Vec<Expr>) -> LazyFrame {
     let keys: Vec<Expr> = by.iter().map(|k| col(*k)).collect();
     let mut aggs = post_aggs();
     aggs.extend(extra);
-    let posts = own_posts(s).group_by(keys.clone()).agg(aggs);
+    with_actions(s, by, own_posts(s).group_by(keys).agg(aggs))
+}
+
+/// `posts`, one campaign's own campaign posts grouped by `by` (its first key is `platform`)
+/// with their sums, outer-joined with the campaign's actions grouped the same way: the
+/// rows of docs/metrics.md#reach, whichever engine grouped the posts.
+fn with_actions(s: &Scope, by: &[&str], posts: LazyFrame) -> LazyFrame {
+    let keys: Vec<Expr> = by.iter().map(|k| col(*k)).collect();
     let actors = counted_actions(s)
         .group_by(keys.clone())
         .agg([col("_actor").n_unique().cast(DataType::Int64).alias("unique_actors")]);
@@ -117,6 +124,15 @@ pub const REACH_DAILY: super::registry::Table = super::registry::Table {
 
 /// docs/metrics.md#reach per (campaign, platform, day), every campaign, sorted by the key.
 pub fn reach_daily(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
+    let posts = scopes.iter().map(|s| own_posts(s).group_by([col("platform"), col("day")]).agg(post_aggs())).collect();
+    finish_reach_daily(scopes, posts)
+}
+
+/// `reach_daily` from each campaign's post side (`posts[i]` is `scopes[i]`'s own campaign
+/// posts grouped by (platform, day) with `posts`, `impressions`, `post_reach_sum`,
+/// `engagements`): the actions joined, the columns, types and sort of the table. Shared by the local step and the Spark one (spark::steps), so that both end the
+/// same way.
+pub fn finish_reach_daily(scopes: &[Scope], posts: Vec<LazyFrame>) -> PolarsResult<LazyFrame> {
     let cols = [
         ("campaign", DataType::String),
         ("platform", DataType::String),
@@ -127,7 +143,10 @@ pub fn reach_daily(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
         ("engagements", I64),
         ("unique_actors", I64),
     ];
-    let frames = scopes.iter().map(|s| grouped(s, &["platform", "day"], vec![])).collect();
+    if posts.len() != scopes.len() {
+        polars_bail!(ComputeError: "reach_daily: {} post frames for {} campaigns", posts.len(), scopes.len());
+    }
+    let frames = scopes.iter().zip(posts).map(|(s, p)| with_actions(s, &["platform", "day"], p)).collect();
     concat_sorted(frames, &cols, &["campaign", "platform", "day"])
 }
 

@@ -43,6 +43,10 @@ pub struct Scope<'a> {
     pub accounts: LazyFrame,
     /// All of the lake's actions, compact (the ladder's history: every campaign's and none).
     pub(crate) history: Arc<ActionTable>,
+    /// What a reply's `in_reply_to_account` (lower-cased) is compared with to make it a
+    /// campaign post: the targets' handles and every account id the lake knows for them,
+    /// lower-cased (also sent to a Spark engine, spark::steps).
+    pub reply_targets: Vec<String>,
 }
 
 fn str_series(name: &str, v: &[String]) -> Series {
@@ -127,9 +131,9 @@ impl<'a> Scope<'a> {
         site: Option<&str>,
         pseudo: &Pseudonymizer,
     ) -> PolarsResult<Scope<'a>> {
-        let posts = campaign_posts(lake, campaign)?;
+        let (posts, reply_targets) = campaign_posts(lake, campaign)?;
         let history = lake_actions(lake, &campaign_post_rows(&posts)?)?;
-        Self::finish(lake, campaign, ladder, site, pseudo, posts, history)
+        Self::finish(lake, campaign, ladder, site, pseudo, (posts, reply_targets), history)
     }
 
     /// [`Scope::new`] for each campaign: the lake's action table is read once, resolving
@@ -141,9 +145,10 @@ impl<'a> Scope<'a> {
         site: Option<&str>,
         pseudo: &Pseudonymizer,
     ) -> PolarsResult<Vec<Scope<'a>>> {
-        let posts: Vec<DataFrame> = campaigns.iter().map(|c| campaign_posts(lake, c)).collect::<PolarsResult<_>>()?;
-        let mut wanted = vec![false; posts.first().map_or(0, |p| p.height())];
-        for p in &posts {
+        let posts: Vec<(DataFrame, Vec<String>)> =
+            campaigns.iter().map(|c| campaign_posts(lake, c)).collect::<PolarsResult<_>>()?;
+        let mut wanted = vec![false; posts.first().map_or(0, |p| p.0.height())];
+        for (p, _) in &posts {
             for (w, m) in wanted.iter_mut().zip(campaign_post_rows(p)?) {
                 *w |= m;
             }
@@ -162,7 +167,7 @@ impl<'a> Scope<'a> {
         ladder: &'a Ladder,
         site: Option<&str>,
         pseudo: &Pseudonymizer,
-        posts: DataFrame,
+        (posts, reply_targets): (DataFrame, Vec<String>),
         history: Arc<ActionTable>,
     ) -> PolarsResult<Scope<'a>> {
         let clock = crate::timing::Clock::new(format!("  scope {}: ", c.id));
@@ -187,6 +192,7 @@ impl<'a> Scope<'a> {
             traffic,
             accounts: lake.accounts.clone(),
             history,
+            reply_targets,
         })
     }
 }
@@ -217,8 +223,8 @@ fn campaign_post_rows(posts: &DataFrame) -> PolarsResult<Vec<bool>> {
 }
 
 /// The lake's posts (in the lake's row order) with the campaign's columns (see the module
-/// docs).
-fn campaign_posts(lake: &super::Lake, c: &Campaign) -> PolarsResult<DataFrame> {
+/// docs), and the campaign's reply targets ([`Scope::reply_targets`]).
+fn campaign_posts(lake: &super::Lake, c: &Campaign) -> PolarsResult<(DataFrame, Vec<String>)> {
     let tz = &c.tz;
     let clock = crate::timing::Clock::new(format!("  scope {}: ", c.id));
     let tm = |w: &str| clock.mark(w);
@@ -291,7 +297,7 @@ fn campaign_posts(lake: &super::Lake, c: &Campaign) -> PolarsResult<DataFrame> {
 
     let posts = posts.collect()?;
     tm("posts");
-    Ok(posts)
+    Ok((posts, reply_targets))
 }
 
 /// What the campaigns' scopes share, computed on first use.

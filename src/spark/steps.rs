@@ -1,11 +1,19 @@
 //! Metric steps whose relational part runs on a Spark Connect server.
 //!
-//! So far one: `hashtag_daily` (docs/metrics.md#hashtag-pick-up). For each campaign the
-//! server scans the lake's posts, keeps the window's uses of the campaign's hashtags and
-//! reduces them to one row per (hashtag, day) with every count of the table; this side adds
-//! the campaign, checks the columns and types, and sorts, with the code the local engine
-//! uses ([`crate::metrics::hashtags::finish_hashtag_daily`]). The test `tests/it/spark.rs`
-//! requires the two engines to write the same table on the demo.
+//! So far two:
+//! - `hashtag_daily` (docs/metrics.md#hashtag-pick-up). For each campaign the server scans
+//!   the lake's posts, keeps the window's uses of the campaign's hashtags and reduces them
+//!   to one row per (hashtag, day) with every count of the table; this side adds the
+//!   campaign, checks the columns and types, and sorts, with the code the local engine uses
+//!   ([`crate::metrics::hashtags::finish_hashtag_daily`]).
+//! - `reach_daily`'s post side (docs/metrics.md#reach). For each campaign the server picks
+//!   its own campaign posts and reduces them to one row per (platform, day) with `posts` and
+//!   the sums of impressions, reach and engagements; this side joins the campaign's actions
+//!   (`unique_actors`, which needs the key-based actor exclusion), and finishes the table
+//!   with the local engine's code ([`crate::metrics::reach::finish_reach_daily`]).
+//!
+//! The tests in `tests/it/spark.rs` require the two engines to write the same tables on the
+//! demo and on a lake made for reach's rules.
 //!
 //! Readings taken (the local step's are in metrics/hashtags.rs; these say how each is
 //! written in Spark SQL):
@@ -28,9 +36,21 @@
 //! - **Authors.** `platform:account_id`, else `platform:@handle` (lower-cased), else null;
 //!   counts as locally: `count(DISTINCT author)` skips nulls; `new_authors` and the reach
 //!   read authored uses only; `potential_reach` null when no author's followers are known.
-//! - **Text in the SQL.** Hashtags are written as SQL string literals; one with a quote,
-//!   a backslash or a control character is refused (no campaign hashtag has one) rather
-//!   than escaped differently by different engines.
+//! - **Text in the SQL.** Hashtags, targets, URL prefixes, own accounts and the campaign id
+//!   are written as SQL string literals; one with a quote, a backslash or a control
+//!   character is refused (no campaign value has one) rather than escaped differently by
+//!   different engines.
+//! - **Campaign posts** (reach): as the scope (metrics/scope.rs): a post in the window
+//!   tagged with the campaign, or whose (platform, join key) — a Facebook `<page>_<post>`
+//!   id's `<post>` — is that of a row using a campaign hashtag (exactly, as stored), mentioning
+//!   a target, or linking under a URL prefix (a prefix compared by characters: the same as
+//!   bytes for UTF-8); or replying (lower-cased) to one of the scope's reply targets, which
+//!   are worked out here (the targets' handles and the ids the lake's posts and accounts
+//!   give them) and sent as a list. Own: origin `owned`, or the platform's own account by
+//!   lower-cased handle or id. Null is false throughout; press is left out after the marks.
+//! - **Sums** (reach): `sum` skips nulls and is null when every value is (the local
+//!   `null_sum`); a post's engagements are null when its five parts are, else the sum of the
+//!   non-null ones (docs/metrics.md#engagements-of-a-post).
 
 use std::path::PathBuf;
 
@@ -46,7 +66,10 @@ pub const POSTS_VIEW: &str = "rallylens_posts";
 
 /// The posts' columns the steps read, as Spark DDL with the lake's types (docs/lake.md).
 pub const POSTS_SCHEMA: &str = "platform STRING, post_id STRING, created_at TIMESTAMP, hashtags ARRAY<STRING>, \
-                                is_repost BOOLEAN, followers BIGINT, account_id STRING, account_handle STRING";
+                                is_repost BOOLEAN, followers BIGINT, account_id STRING, account_handle STRING, \
+                                origin STRING, campaign STRING, mentions ARRAY<STRING>, urls ARRAY<STRING>, \
+                                in_reply_to_account STRING, impressions BIGINT, reach BIGINT, reactions BIGINT, \
+                                comments BIGINT, shares BIGINT, quotes BIGINT, saves BIGINT";
 
 const DAY_US: i64 = 86_400_000_000;
 
@@ -85,6 +108,141 @@ pub fn hashtag_daily(client: &mut Client, post_files: &[PathBuf], campaigns: &[C
         frames.push(df.lazy().with_column(lit(c.id.as_str()).alias("campaign")));
     }
     crate::metrics::hashtags::finish_hashtag_daily(frames).map_err(|e| anyhow::anyhow!("finishing hashtag_daily: {e}"))
+}
+
+/// The columns the server returns for one campaign's `reach_daily` post side (what
+/// [`crate::metrics::reach::finish_reach_daily`] takes).
+pub fn reach_daily_post_columns() -> Vec<(&'static str, DataType)> {
+    let i = DataType::Int64;
+    vec![
+        ("platform", DataType::String),
+        ("day", DataType::Date),
+        ("posts", i.clone()),
+        ("impressions", i.clone()),
+        ("post_reach_sum", i.clone()),
+        ("engagements", i),
+    ]
+}
+
+/// `reach_daily` for `scopes`: the post side (own campaign posts per platform and day, and
+/// their sums) run by `client` over the posts part files `post_files`; the actions side
+/// and the finish are the local step's ([`crate::metrics::reach::finish_reach_daily`]).
+pub fn reach_daily(client: &mut Client, post_files: &[PathBuf], scopes: &[crate::metrics::Scope]) -> Result<LazyFrame> {
+    let columns = reach_daily_post_columns();
+    let mut frames = Vec::new();
+    if !post_files.is_empty() {
+        let paths = post_files.iter().map(|p| file_url(p)).collect::<Result<Vec<_>>>()?;
+        client.parquet_view(POSTS_VIEW, POSTS_SCHEMA, paths)?;
+    }
+    for s in scopes {
+        let c = s.campaign;
+        let df = if post_files.is_empty() {
+            DataFrame::empty_with_schema(&columns.iter().map(|(n, t)| Field::new((*n).into(), t.clone())).collect())
+        } else {
+            let sql = reach_daily_posts_sql(c, &s.reply_targets)?;
+            let batches = client.sql(&sql).with_context(|| format!("reach_daily of campaign {}", c.id))?;
+            let df = super::frame_of(&batches, &columns)
+                .with_context(|| format!("reading the server's reach_daily of campaign {}", c.id))?;
+            if crate::say::verbose() {
+                eprintln!("  reach_daily {}: {} rows from {}", c.id, df.height(), client.endpoint());
+            }
+            df
+        };
+        frames.push(df.lazy());
+    }
+    crate::metrics::reach::finish_reach_daily(scopes, frames).map_err(|e| anyhow::anyhow!("finishing reach_daily: {e}"))
+}
+
+/// `values` as a SQL list for `IN (…)`; None when empty (`IN ()` is not SQL).
+fn sql_list(values: &[String]) -> Result<Option<String>> {
+    if values.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(values.iter().map(|v| sql_text(v)).collect::<Result<Vec<_>>>()?.join(", ")))
+}
+
+/// Spark SQL for one campaign's `reach_daily` post side over [`POSTS_VIEW`]: its own
+/// campaign posts (docs/metrics.md#vocabulary) per (platform, day), with `posts` and the
+/// sums of impressions, reach and engagements (null when every value is null). A post is
+/// the campaign's when tagged with it at ingest, when the same post (platform and id's join
+/// key) uses a campaign hashtag, mentions a target or links under a campaign URL prefix, or
+/// when it replies to one of `reply_targets` ([`crate::metrics::Scope::reply_targets`]);
+/// own when from an owned export or by one of the campaign's own accounts.
+pub fn reach_daily_posts_sql(c: &Campaign, reply_targets: &[String]) -> Result<String> {
+    let text = |s: &str| sql_text(s);
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
+    let (first, last) = ((c.start - epoch).num_days(), (c.end - epoch).num_days());
+    let (from, to) = ((first - 2) * DAY_US, (last + 3) * DAY_US);
+    let offset = offset_case("m", &offsets(&c.tz, from, to));
+    // Keys (platform, join key) of the posts marked through a list column; null keys never are.
+    let mut marks = Vec::new();
+    let exploded = |list: &str, cond: String| {
+        format!(
+            "SELECT platform, jk FROM (SELECT platform, jk, explode({list}) AS v FROM p \
+               WHERE platform IS NOT NULL AND post_id IS NOT NULL) e WHERE {cond}"
+        )
+    };
+    if let Some(tags) = sql_list(&c.hashtags)? {
+        marks.push(exploded("hashtags", format!("v IN ({tags})")));
+    }
+    if let Some(targets) = sql_list(&c.targets)? {
+        marks.push(exploded("mentions", format!("v IN ({targets})")));
+    }
+    if !c.url_prefixes.is_empty() {
+        let any = c
+            .url_prefixes
+            .iter()
+            .map(|u| Ok(format!("substring(v, 1, {}) = {}", u.chars().count(), text(u)?)))
+            .collect::<Result<Vec<_>>>()?
+            .join(" OR ");
+        marks.push(exploded("urls", any));
+    }
+    if marks.is_empty() {
+        marks.push("SELECT platform, jk FROM p WHERE false".into());
+    }
+    let marked = marks.join(" UNION ");
+    let reply = match sql_list(reply_targets)? {
+        Some(l) => format!("coalesce(lower(w.in_reply_to_account) IN ({l}), false)"),
+        None => "false".into(),
+    };
+    let mut own = vec!["coalesce(w.origin = 'owned', false)".to_string()];
+    for (platform, accts) in &c.own_accounts {
+        if let Some(l) = sql_list(accts)? {
+            own.push(format!(
+                "coalesce(w.platform = {} AND (lower(w.account_handle) IN ({l}) OR lower(w.account_id) IN ({l})), false)",
+                text(platform)?
+            ));
+        }
+    }
+    let own = own.join(" OR ");
+    let id = text(&c.id)?;
+    Ok(format!(
+        "WITH p AS (\
+           SELECT platform, post_id, origin, campaign, hashtags, mentions, urls, in_reply_to_account, \
+             account_id, account_handle, impressions, reach, reactions, comments, shares, quotes, saves, \
+             unix_micros(created_at) AS m, \
+             CASE WHEN platform = 'facebook' AND locate('_', post_id) > 0 AND locate('_', post_id) < length(post_id) \
+               THEN substr(post_id, locate('_', post_id) + 1) ELSE post_id END AS jk \
+           FROM {POSTS_VIEW}), \
+         marked AS (SELECT DISTINCT platform, jk FROM ({marked}) k), \
+         w AS (\
+           SELECT p.*, CAST(floor((m + {offset}) / {DAY_US}) AS INT) AS d \
+           FROM p WHERE m >= {from} AND m < {to}), \
+         own AS (\
+           SELECT w.platform AS platform, w.d AS d, w.impressions AS impressions, w.reach AS reach, \
+             CASE WHEN w.reactions IS NULL AND w.comments IS NULL AND w.shares IS NULL AND w.quotes IS NULL \
+                    AND w.saves IS NULL THEN NULL \
+               ELSE coalesce(w.reactions, 0) + coalesce(w.comments, 0) + coalesce(w.shares, 0) \
+                    + coalesce(w.quotes, 0) + coalesce(w.saves, 0) END AS engagements \
+           FROM w LEFT JOIN marked k ON k.platform = w.platform AND k.jk = w.jk \
+           WHERE w.d BETWEEN {first} AND {last} AND NOT coalesce(w.platform = 'press', false) \
+             AND (coalesce(w.campaign = {id}, false) OR k.jk IS NOT NULL OR {reply}) \
+             AND ({own})) \
+         SELECT platform, date_from_unix_date(d) AS `day`, CAST(count(*) AS BIGINT) AS posts, \
+           CAST(sum(impressions) AS BIGINT) AS impressions, CAST(sum(reach) AS BIGINT) AS post_reach_sum, \
+           CAST(sum(engagements) AS BIGINT) AS engagements \
+         FROM own GROUP BY platform, d"
+    ))
 }
 
 /// An absolute local path as a `file://` URL (what Spark and Sail read without a default
@@ -158,7 +316,7 @@ pub fn hashtag_daily_sql(c: &Campaign) -> Result<Option<String>> {
 /// character (see the module docs).
 fn sql_text(s: &str) -> Result<String> {
     if s.chars().any(|c| c == '\'' || c == '\\' || c.is_control()) {
-        bail!("the hashtag {s:?} holds a quote, backslash or control character: the Spark engine does not send it");
+        bail!("{s:?} holds a quote, backslash or control character: the Spark engine does not send it");
     }
     Ok(format!("'{s}'"))
 }
@@ -253,6 +411,32 @@ mod tests {
         none.hashtags.clear();
         assert_eq!(hashtag_daily_sql(&none).unwrap(), None);
         assert!(sql_text("it's").is_err() && sql_text("a\\b").is_err() && sql_text("ok_tag").is_ok());
+    }
+
+    #[test]
+    fn the_reach_sql_names_the_campaign_post_rules() {
+        let mut c = campaign("Europe/London", "2012-10-01", "2012-10-31", &["makethefuture"]);
+        c.targets = vec!["shell".into()];
+        c.url_prefixes = vec!["https://example.org/c".into()];
+        c.own_accounts.insert("twitter".into(), vec!["amnesty".into()]);
+        let q = reach_daily_posts_sql(&c, &["shell".into(), "555".into()]).unwrap();
+        assert!(q.contains(&format!("FROM {POSTS_VIEW})")), "{q}");
+        assert!(q.contains("explode(hashtags) AS v") && q.contains("v IN ('makethefuture')"), "{q}");
+        assert!(q.contains("explode(mentions) AS v") && q.contains("v IN ('shell')"), "{q}");
+        assert!(q.contains("substring(v, 1, 21) = 'https://example.org/c'"), "{q}");
+        assert!(q.contains("lower(w.in_reply_to_account) IN ('shell', '555')"), "{q}");
+        assert!(q.contains("coalesce(w.campaign = 'c', false)"), "{q}");
+        assert!(q.contains("w.platform = 'twitter' AND (lower(w.account_handle) IN ('amnesty')"), "{q}");
+        assert!(q.contains("w.d BETWEEN 15614 AND 15644") && q.contains("CASE WHEN m < "), "{q}");
+        assert!(q.contains("NOT coalesce(w.platform = 'press', false)"), "{q}");
+        // No hashtag, target or prefix: no marked post, and no reply rule; never `IN ()`.
+        let bare = campaign("UTC", "2012-10-01", "2012-10-31", &[]);
+        let q = reach_daily_posts_sql(&bare, &[]).unwrap();
+        assert!(q.contains("SELECT platform, jk FROM p WHERE false") && !q.contains("IN ()"), "{q}");
+        assert!(q.contains("OR k.jk IS NOT NULL OR false)"), "{q}");
+        let mut quoted = c.clone();
+        quoted.url_prefixes = vec!["https://x.org/it's".into()];
+        assert!(reach_daily_posts_sql(&quoted, &[]).is_err());
     }
 
     #[test]
