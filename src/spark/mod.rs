@@ -7,8 +7,8 @@
 //! few protobuf messages ([`proto`], `prost` derives) and gRPC's framing ([`grpc`], over
 //! hyper's HTTP/2 client). Arrow IPC decoding is `arrow-ipc`.
 //!
-//! [`steps`] holds the steps that can run remotely (so far `hashtag_daily`), as Spark SQL
-//! built from the campaign and the lake's manifest.
+//! [`steps`] holds the steps that can run remotely (so far `hashtag_daily` and
+//! `reach_daily`'s post side), as Spark SQL built from the campaign and the lake's manifest.
 //!
 //! Readings taken:
 //! - **URL.** `sc://HOST[:PORT][/;key=value…]`, port 15002 when left out (Spark's
