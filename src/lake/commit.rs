@@ -299,35 +299,27 @@ fn keep_masks(table: &str, platform: &str, parts: &[&Path]) -> Result<(Vec<Vec<b
     // Accounts, sorted by key then position: in each key's run the row with the most
     // followers wins, the later row on a tie (a count never loses to an unknown one).
     scored.par_sort_unstable();
-    let mut run = 0;
-    while run < scored.len() {
-        let key = (scored[run].0, scored[run].1);
-        let mut end = run;
-        let mut best = run;
-        while end < scored.len() && (scored[end].0, scored[end].1) == key {
-            if scored[end].3 >= scored[best].3 {
-                best = end;
-            }
-            if end > run {
-                repeats[(scored[end].2 >> 32) as usize] += 1;
-            }
-            end += 1;
-        }
-        let at = scored[best].2;
-        masks[(at >> 32) as usize][(at & 0xFFFF_FFFF) as usize] = true;
-        run = end;
+    for run in scored.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        // `max_by_key` returns the last of equal maxima: the later row on a tie.
+        let winner = run.iter().max_by_key(|e| e.3).expect("a run is not empty").2;
+        keep(&mut masks, &mut repeats, winner, run.iter().skip(1).map(|e| e.2));
     }
     // Other tables, sorted by key then position: the last entry of each key's run is its last row.
     seen.par_sort_unstable();
-    for (i, &(hi, lo, at)) in seen.iter().enumerate() {
-        if seen.get(i + 1).is_none_or(|n| (n.0, n.1) != (hi, lo)) {
-            masks[(at >> 32) as usize][(at & 0xFFFF_FFFF) as usize] = true;
-        }
-        if i > 0 && (seen[i - 1].0, seen[i - 1].1) == (hi, lo) {
-            repeats[(at >> 32) as usize] += 1;
-        }
+    for run in seen.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        let winner = run.last().expect("a run is not empty").2;
+        keep(&mut masks, &mut repeats, winner, run.iter().skip(1).map(|e| e.2));
     }
     Ok((masks, repeats))
+}
+
+/// Marks the row at `winner` (part << 32 | row) visible and counts each later sighting of
+/// its key (`repeats_at`, the same positions) as a repeat of the input it came from.
+fn keep(masks: &mut [Vec<bool>], repeats: &mut [u64], winner: u64, repeats_at: impl Iterator<Item = u64>) {
+    masks[(winner >> 32) as usize][(winner & 0xFFFF_FFFF) as usize] = true;
+    for at in repeats_at {
+        repeats[(at >> 32) as usize] += 1;
+    }
 }
 
 /// A 128-bit hash of a row's key columns; `None` when every key column is null (no identity).
