@@ -92,16 +92,7 @@ impl ActionTable {
         let clock = crate::timing::Clock::new("    action table: ");
         let (post_key, index) = post_index(posts, wanted)?;
         clock.mark("post index");
-        let mut units = Vec::new();
-        for path in files {
-            let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-            let meta = ArrowReaderMetadata::load(&file, Default::default())
-                .with_context(|| format!("reading the Parquet footer of {}", path.display()))?;
-            for rg in 0..meta.metadata().num_row_groups() {
-                let rows = meta.metadata().row_group(rg).num_rows() as usize;
-                units.push(Unit { path: path.as_path(), meta: meta.clone(), rg, rows });
-            }
-        }
+        let units = units_of(files)?;
         let n: usize = units.iter().map(|u| u.rows).sum();
         let mut t = ActionTable {
             platform: vec![NO_CODE; n],
@@ -115,17 +106,7 @@ impl ActionTable {
             post_key,
             ..Default::default()
         };
-        // Runs of consecutive row groups, about n / threads rows each.
-        let per = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
-        let mut runs: Vec<&[Unit]> = Vec::new();
-        let (mut from, mut rows) = (0, 0);
-        for (i, u) in units.iter().enumerate() {
-            rows += u.rows;
-            if rows >= per || i + 1 == units.len() {
-                runs.push(&units[from..=i]);
-                (from, rows) = (i + 1, 0);
-            }
-        }
+        let runs = runs_of(&units);
         let sizes: Vec<usize> = runs.iter().map(|r| r.iter().map(|u| u.rows).sum()).collect();
         let dicts: Vec<RunDicts> = t
             .columns()
@@ -153,39 +134,9 @@ impl ActionTable {
         }
     }
 
-    /// Maps each run's codes to global ones (first-seen order: run 0's, then the values run
-    /// 1 adds, …) and rewrites the runs' slices in place.
+    /// Maps each run's codes to global ones ([`merge_dicts`]) and rewrites the runs' slices in place.
     fn recode(&mut self, dicts: Vec<RunDicts>, sizes: &[usize]) -> Result<()> {
-        let mut dicts = dicts.into_iter();
-        let Some(first) = dicts.next() else { return Ok(()) };
-        // Run 0's codes are the global ones.
-        let mut small = first.small;
-        let mut actor_codes = first.actor_codes;
-        let mut remaps: Vec<Option<Remap>> = vec![None];
-        for d in dicts {
-            let mut r = Remap::default();
-            for (k, values) in d.small.iter().enumerate() {
-                r.small[k] = values
-                    .iter()
-                    .map(|v| match small[k].iter().position(|g| g == v) {
-                        Some(c) => Ok(c as u16),
-                        None => {
-                            small[k].push(v.clone());
-                            small_code(small[k].len() - 1, k)
-                        }
-                    })
-                    .collect::<Result<_>>()?;
-            }
-            r.actor = d
-                .actor_order
-                .iter()
-                .map(|h| {
-                    let next = actor_codes.len() as u32;
-                    *actor_codes.entry(*h).or_insert(next)
-                })
-                .collect();
-            remaps.push(Some(r));
-        }
+        let Merged { small, actor_codes, remaps } = merge_dicts(dicts)?;
         self.columns().split(sizes).into_par_iter().zip(remaps).for_each(|(cols, r)| {
             let Some(r) = r else { return };
             for (k, codes) in [cols.platform, cols.verb, cols.tag, cols.country].into_iter().enumerate() {
@@ -201,6 +152,402 @@ impl ActionTable {
         (self.platforms, self.verbs, self.tags, self.countries) = (platforms, verbs, tags, countries);
         self.actor_codes = actor_codes;
         Ok(())
+    }
+}
+
+/// The runs' dictionaries merged: the global values and actor codes, and each run's map to them.
+struct Merged {
+    small: [Vec<String>; 4],
+    actor_codes: PlHashMap<u128, u32>,
+    /// Per run; None for run 0, whose codes are the global ones.
+    remaps: Vec<Option<Remap>>,
+}
+
+/// Maps each run's codes to global ones: first-seen order, run 0's, then the values run 1
+/// adds, … (so codes are in first-seen order over the whole table, whatever the threads).
+fn merge_dicts(dicts: Vec<RunDicts>) -> Result<Merged> {
+    let mut dicts = dicts.into_iter();
+    let Some(first) = dicts.next() else {
+        return Ok(Merged { small: Default::default(), actor_codes: Default::default(), remaps: Vec::new() });
+    };
+    let mut small = first.small;
+    let mut actor_codes = first.actor_codes;
+    let mut remaps: Vec<Option<Remap>> = vec![None];
+    for d in dicts {
+        let mut r = Remap::default();
+        for (k, values) in d.small.iter().enumerate() {
+            r.small[k] = values
+                .iter()
+                .map(|v| match small[k].iter().position(|g| g == v) {
+                    Some(c) => Ok(c as u16),
+                    None => {
+                        small[k].push(v.clone());
+                        small_code(small[k].len() - 1, k)
+                    }
+                })
+                .collect::<Result<_>>()?;
+        }
+        r.actor = d
+            .actor_order
+            .iter()
+            .map(|h| {
+                let next = actor_codes.len() as u32;
+                *actor_codes.entry(*h).or_insert(next)
+            })
+            .collect();
+        remaps.push(Some(r));
+    }
+    Ok(Merged { small, actor_codes, remaps })
+}
+
+/// The row groups of `files`, in order.
+fn units_of(files: &[PathBuf]) -> Result<Vec<Unit<'_>>> {
+    let mut units = Vec::new();
+    for path in files {
+        let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        let meta = ArrowReaderMetadata::load(&file, Default::default())
+            .with_context(|| format!("reading the Parquet footer of {}", path.display()))?;
+        for rg in 0..meta.metadata().num_row_groups() {
+            let rows = meta.metadata().row_group(rg).num_rows() as usize;
+            units.push(Unit { path: path.as_path(), meta: meta.clone(), rg, rows });
+        }
+    }
+    Ok(units)
+}
+
+/// Runs of consecutive row groups, about (all rows) / threads rows each: one per thread.
+fn runs_of<'u, 'a>(units: &'u [Unit<'a>]) -> Vec<&'u [Unit<'a>]> {
+    let n: usize = units.iter().map(|u| u.rows).sum();
+    let per = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
+    let mut runs = Vec::new();
+    let (mut from, mut rows) = (0, 0);
+    for (i, u) in units.iter().enumerate() {
+        rows += u.rows;
+        if rows >= per || i + 1 == units.len() {
+            runs.push(&units[from..=i]);
+            (from, rows) = (i + 1, 0);
+        }
+    }
+    runs
+}
+
+/// A (actor, rung) pair no action has ([`FirstTimes`]).
+pub const NOT_SEEN: i64 = i64::MAX;
+/// A pair whose actions all lack a time.
+pub const NO_TIME_SEEN: i64 = i64::MAX - 1;
+
+/// The first time of each (actor, rung) over all of the lake's actions, dense: one row of
+/// K+1 entries per actor code (rung 0 = verbs on no rung), each the earliest `occurred_at`
+/// (µs), [`NO_TIME_SEEN`] when the pair's actions have no time, [`NOT_SEEN`] when it has none.
+/// Actions of a null actor are left out (they are never covered). The ladder's history.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct FirstTimes {
+    pub n_actors: usize,
+    pub n_rungs: usize,
+    pub first: Vec<i64>,
+}
+
+impl FirstTimes {
+    pub fn row(&self, actor: usize) -> &[i64] {
+        &self.first[actor * self.n_rungs..(actor + 1) * self.n_rungs]
+    }
+
+    /// Folds one action in.
+    #[inline]
+    fn add(first: &mut [i64], n_rungs: usize, actor: u32, rung: usize, at: i64) {
+        let i = actor as usize * n_rungs + rung;
+        first[i] = if at == NO_TIME { first[i].min(NO_TIME_SEEN) } else { first[i].min(at) };
+    }
+
+    /// The first times of every action of a whole table (the reference [`Campaigns`] is checked against).
+    #[cfg(test)]
+    pub fn of_table(t: &ActionTable, ladder: &crate::schema::Ladder) -> FirstTimes {
+        let rungs = verb_rungs(t, ladder);
+        let (n_actors, n_rungs) = (t.actor_codes.len(), ladder.rungs.len() + 1);
+        let mut first = vec![NOT_SEEN; n_actors * n_rungs];
+        for ((&a, &v), &at) in t.actor.iter().zip(&t.verb).zip(&t.at) {
+            if a != NONE {
+                let r = if v == NO_CODE { 0 } else { rungs[v as usize] as usize };
+                Self::add(&mut first, n_rungs, a, r, at);
+            }
+        }
+        FirstTimes { n_actors, n_rungs, first }
+    }
+}
+
+/// What [`Campaigns::read`] is asked for, per campaign: which actions are its own
+/// (docs/metrics.md#vocabulary).
+pub struct Wanted<'a> {
+    /// The campaign's id: an action tagged with it is the campaign's.
+    pub tag: &'a str,
+    /// Per row of the posts frame: the row is one of the campaign's posts (an action that
+    /// answers it, by `post_id` or an `action_key` `post:<id>`, is the campaign's).
+    pub posts: Vec<bool>,
+}
+
+/// A [`NO_CODE`] in a [`Chunk`]'s 32-bit code columns.
+pub const NO_CODE32: u32 = NO_CODE as u32;
+
+/// Some of one campaign's actions, in the lake's order: codes into [`Campaigns`]'
+/// dictionaries ([`NO_CODE32`] for null), actor codes ([`NONE`] for null), µs ([`NO_TIME`]).
+/// 32-bit codes: polars takes the vectors as they are.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    pub platform: Vec<u32>,
+    pub verb: Vec<u32>,
+    pub country: Vec<u32>,
+    pub actor: Vec<u32>,
+    pub at: Vec<i64>,
+}
+
+impl Chunk {
+    fn with_capacity(n: usize) -> Chunk {
+        Chunk {
+            platform: Vec::with_capacity(n),
+            verb: Vec::with_capacity(n),
+            country: Vec::with_capacity(n),
+            actor: Vec::with_capacity(n),
+            at: Vec::with_capacity(n),
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.verb.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.verb.is_empty()
+    }
+}
+
+/// The lake's actions read for some campaigns: each campaign's own actions, the ladder's
+/// history of every action ([`FirstTimes`]) and the actor codes; never the whole table.
+/// Memory follows the campaigns' actions and the lake's actors, not the lake's actions.
+#[derive(Debug, Default)]
+pub struct Campaigns {
+    pub platforms: Vec<String>,
+    pub verbs: Vec<String>,
+    pub countries: Vec<String>,
+    /// [`actor_hash`] of a pseudonym → its code (first-seen order over the whole table,
+    /// as [`ActionTable`]'s).
+    pub actor_codes: PlHashMap<u128, u32>,
+    /// Actions read (the whole table).
+    pub rows: usize,
+    pub firsts: FirstTimes,
+    /// Per campaign asked for, its actions: one chunk per run of row groups, in order.
+    pub actions: Vec<Vec<Chunk>>,
+}
+
+impl Campaigns {
+    /// The code of actor `id` (a pseudonym), if any action has it.
+    pub fn actor_code(&self, id: &str) -> Option<u32> {
+        self.actor_codes.get(&actor_hash(id)).copied()
+    }
+
+    /// Reads `files` (the actions table's visible parts) once, keeping for each of `wanted`
+    /// the actions that are its campaign's (in the lake's order) and folding every action into
+    /// the ladder's first times. The same codes as [`ActionTable::read`] of the same files,
+    /// and the same rows as filtering its table (tested below), without holding it: each row
+    /// group is decoded into a buffer of its size and what is kept copied out. A run's kept
+    /// rows go to vectors reserved for the whole run, so they are never moved while growing
+    /// (what is reserved and not written is address space, not memory).
+    pub fn read(
+        files: &[PathBuf],
+        posts: &DataFrame,
+        wanted: &[Wanted],
+        ladder: &crate::schema::Ladder,
+    ) -> Result<Campaigns> {
+        let clock = crate::timing::Clock::new("    actions: ");
+        let n_posts = posts.height();
+        let any: Vec<bool> = (0..n_posts).map(|r| wanted.iter().any(|w| w.posts.get(r) == Some(&true))).collect();
+        let (post_key, index) = post_index(posts, &any)?;
+        // Per campaign, by post code (the first row of the key): one of its posts (a mark on
+        // any row of a post holds for the post).
+        let member: Vec<Vec<bool>> = wanted
+            .iter()
+            .map(|w| {
+                let mut m = vec![false; n_posts];
+                for (r, &code) in post_key.iter().enumerate() {
+                    if code != NONE && w.posts.get(r) == Some(&true) {
+                        m[code as usize] = true;
+                    }
+                }
+                m
+            })
+            .collect();
+        clock.mark("post index");
+        let units = units_of(files)?;
+        let runs = runs_of(&units);
+        let tags: Vec<&str> = wanted.iter().map(|w| w.tag).collect();
+        let outs: Vec<RunOut> = runs
+            .into_par_iter()
+            .map(|run| read_run_kept(run, &index, &member, &tags, ladder))
+            .collect::<Result<_>>()?;
+        clock.mark("row groups read");
+        let rows = units.iter().map(|u| u.rows).sum();
+        let (dicts, rest): (Vec<RunDicts>, Vec<(Vec<Chunk>, Vec<i64>)>) =
+            outs.into_iter().map(|o| (o.dicts, (o.kept, o.firsts))).unzip();
+        let Merged { small, actor_codes, remaps } = merge_dicts(dicts)?;
+        let [platforms, verbs, _tags, countries] = small;
+        let n_rungs = ladder.rungs.len() + 1;
+        let n_actors = actor_codes.len();
+        // Each run's kept rows to global codes, in place.
+        let rest: Vec<(Vec<Chunk>, Vec<i64>)> = rest
+            .into_par_iter()
+            .zip(remaps.par_iter())
+            .map(|((mut kept, firsts), r)| {
+                if let Some(r) = r {
+                    let small = |v: &mut Vec<u32>, map: &[u16]| {
+                        v.iter_mut().filter(|c| **c != NO_CODE32).for_each(|c| *c = map[*c as usize] as u32)
+                    };
+                    for ch in &mut kept {
+                        small(&mut ch.platform, &r.small[0]);
+                        small(&mut ch.verb, &r.small[1]);
+                        small(&mut ch.country, &r.small[3]);
+                        ch.actor.iter_mut().filter(|c| **c != NONE).for_each(|c| *c = r.actor[*c as usize]);
+                    }
+                }
+                (kept, firsts)
+            })
+            .collect();
+        // First times: run 0's are global; later runs' fold in through their actor maps.
+        let mut first: Vec<i64> = Vec::new();
+        let mut actions: Vec<Vec<Chunk>> = (0..wanted.len()).map(|_| Vec::new()).collect();
+        for ((kept, firsts), r) in rest.into_iter().zip(&remaps) {
+            match r {
+                None => {
+                    first = firsts;
+                    first.resize(n_actors * n_rungs, NOT_SEEN);
+                }
+                Some(r) => {
+                    for (local, &global) in r.actor.iter().enumerate() {
+                        let (from, to) = (local * n_rungs, global as usize * n_rungs);
+                        for k in 0..n_rungs {
+                            first[to + k] = first[to + k].min(firsts[from + k]);
+                        }
+                    }
+                }
+            }
+            for (k, ch) in kept.into_iter().enumerate() {
+                actions[k].push(ch);
+            }
+        }
+        clock.mark("codes merged");
+        Ok(Campaigns {
+            platforms,
+            verbs,
+            countries,
+            actor_codes,
+            rows,
+            firsts: FirstTimes { n_actors, n_rungs, first },
+            actions,
+        })
+    }
+}
+
+/// What one run of [`Campaigns::read`] gives: its own codes, each campaign's kept rows
+/// (in them), and the first times of its actors (local codes × rungs).
+struct RunOut {
+    dicts: RunDicts,
+    kept: Vec<Chunk>,
+    firsts: Vec<i64>,
+}
+
+fn read_run_kept(
+    run: &[Unit],
+    posts: &PlHashMap<u128, u32>,
+    member: &[Vec<bool>],
+    tags: &[&str],
+    ladder: &crate::schema::Ladder,
+) -> Result<RunOut> {
+    let rows: usize = run.iter().map(|u| u.rows).sum();
+    let widest = run.iter().map(|u| u.rows).max().unwrap_or(0);
+    let n_rungs = ladder.rungs.len() + 1;
+    let mut d = RunDicts::default();
+    let mut kept: Vec<Chunk> = member.iter().map(|_| Chunk::with_capacity(rows)).collect();
+    let mut firsts: Vec<i64> = Vec::new();
+    // Rung of each of the run's verb codes; each campaign's tag code.
+    let mut rungs: Vec<usize> = Vec::new();
+    let mut tag_codes: Vec<u16> = vec![NO_CODE; tags.len()];
+    let mut buf = UnitBuf::new(widest);
+    for u in run {
+        let cols = buf.reset(u.rows);
+        read_unit(u, cols, &mut d, posts)
+            .with_context(|| format!("reading row group {} of {}", u.rg, u.path.display()))?;
+        rungs.extend(d.small[1][rungs.len()..].iter().map(|v| rung_of(v, ladder) as usize));
+        for (k, t) in tags.iter().enumerate() {
+            if tag_codes[k] == NO_CODE {
+                tag_codes[k] = d.small[2].iter().position(|v| v == t).map_or(NO_CODE, |c| c as u16);
+            }
+        }
+        firsts.resize(d.actor_order.len() * n_rungs, NOT_SEEN);
+        let b = &buf;
+        for i in 0..u.rows {
+            let (a, v, at) = (b.actor[i], b.verb[i], b.at[i]);
+            if a != NONE {
+                FirstTimes::add(&mut firsts, n_rungs, a, if v == NO_CODE { 0 } else { rungs[v as usize] }, at);
+            }
+            let (tag, p, kp) = (b.tag[i], b.post[i], b.key_post[i]);
+            for (k, out) in kept.iter_mut().enumerate() {
+                let m = &member[k];
+                let mine = (tag != NO_CODE && tag == tag_codes[k])
+                    || (p != NONE && m[p as usize])
+                    || (kp != NONE && m[kp as usize]);
+                if mine {
+                    out.platform.push(b.platform[i] as u32);
+                    out.verb.push(v as u32);
+                    out.country.push(b.country[i] as u32);
+                    out.actor.push(a);
+                    out.at.push(at);
+                }
+            }
+        }
+    }
+    Ok(RunOut { dicts: d, kept, firsts })
+}
+
+/// One row group's decoded columns, reused from row group to row group.
+struct UnitBuf {
+    platform: Vec<u16>,
+    verb: Vec<u16>,
+    tag: Vec<u16>,
+    country: Vec<u16>,
+    actor: Vec<u32>,
+    at: Vec<i64>,
+    post: Vec<u32>,
+    key_post: Vec<u32>,
+}
+
+impl UnitBuf {
+    fn new(n: usize) -> UnitBuf {
+        UnitBuf {
+            platform: vec![NO_CODE; n],
+            verb: vec![NO_CODE; n],
+            tag: vec![NO_CODE; n],
+            country: vec![NO_CODE; n],
+            actor: vec![NONE; n],
+            at: vec![NO_TIME; n],
+            post: vec![NONE; n],
+            key_post: vec![NONE; n],
+        }
+    }
+    /// The first `n` rows, every value null again, as a unit's output columns.
+    fn reset(&mut self, n: usize) -> Columns<'_> {
+        for v in [&mut self.platform, &mut self.verb, &mut self.tag, &mut self.country] {
+            v[..n].fill(NO_CODE);
+        }
+        for v in [&mut self.actor, &mut self.post, &mut self.key_post] {
+            v[..n].fill(NONE);
+        }
+        self.at[..n].fill(NO_TIME);
+        Columns {
+            platform: &mut self.platform[..n],
+            verb: &mut self.verb[..n],
+            tag: &mut self.tag[..n],
+            country: &mut self.country[..n],
+            actor: &mut self.actor[..n],
+            at: &mut self.at[..n],
+            post: &mut self.post[..n],
+            key_post: &mut self.key_post[..n],
+        }
     }
 }
 
@@ -454,11 +801,12 @@ fn small_codes(array: &StringArray, out: &mut [u16], values: &mut Vec<String>, k
 
 /// Rung of each verb code: the first rung (1…K) that lists the verb; 0 for verbs on none.
 pub fn verb_rungs(table: &ActionTable, ladder: &crate::schema::Ladder) -> Vec<i32> {
-    table
-        .verbs
-        .iter()
-        .map(|v| ladder.rungs.iter().position(|r| r.actions.iter().any(|a| a == v)).map_or(0, |i| i as i32 + 1))
-        .collect()
+    table.verbs.iter().map(|v| rung_of(v, ladder)).collect()
+}
+
+/// The first rung (1…K) that lists `verb`; 0 when none does.
+pub fn rung_of(verb: &str, ladder: &crate::schema::Ladder) -> i32 {
+    ladder.rungs.iter().position(|r| r.actions.iter().any(|a| a == verb)).map_or(0, |i| i as i32 + 1)
 }
 
 #[cfg(test)]
@@ -564,6 +912,87 @@ mod tests {
         assert_eq!(t.post_key, vec![0, NONE, 2, NONE]);
         assert_eq!(t.post, vec![0, NONE, 2, NONE, NONE, NONE, NONE, NONE]);
         assert_eq!(t.key_post, vec![NONE, NONE, NONE, 2, NONE, NONE, NONE, NONE]);
+    }
+
+    /// [`Campaigns::read`] keeps, per campaign, exactly the rows of the whole table that are
+    /// its own (tagged, or answering one of its posts by `post_id` or `action_key`), in
+    /// order and with the same codes, and its first times are the whole table's; with one
+    /// thread or two (one run or two).
+    #[test]
+    fn campaigns_read_is_the_whole_table_filtered() {
+        let d = tempfile::tempdir().unwrap();
+        let (a, b) = (d.path().join("a.parquet"), d.path().join("b.parquet"));
+        write(
+            &a,
+            &[
+                ("twitter", Some("bob"), "like", Some(10), Some("1"), None),
+                ("twitter", Some("ann"), "retweet", Some(20), None, Some("kenya")),
+                ("facebook", Some("bob"), "like", None, Some("1"), None),
+                ("facebook", None, "comment", Some(40), Some("9"), None),
+                ("twitter", Some("cat"), "reply", Some(50), None, None),
+            ],
+            Some(&[None, Some("post:2"), None, Some("post:1"), Some("like:x")]),
+        );
+        write(
+            &b,
+            &[
+                ("crm", Some("ann"), "sign_petition", Some(60), None, Some("shell")),
+                ("twitter", Some("dan"), "like", Some(70), Some("2"), Some("kenya")),
+                ("twitter", Some("bob"), "retweet", Some(5), Some("3"), None),
+            ],
+            None,
+        );
+        let posts = df!(
+            "platform" => ["twitter", "twitter", "facebook", "twitter"],
+            "post_id" => ["1", "2", "1", "1"],
+        )
+        .unwrap();
+        let ladder = crate::schema::Ladder::default();
+        // kenya: tag kenya, and (twitter, 1) through its second row; shell: tag shell and (facebook, 1).
+        let kenya = vec![false, false, false, true];
+        let shell = vec![false, false, true, false];
+        let files = [a, b];
+        let whole = ActionTable::read(&files, &posts, &[true, false, true, true]).unwrap();
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let got = pool
+                .install(|| {
+                    Campaigns::read(
+                        &files,
+                        &posts,
+                        &[Wanted { tag: "kenya", posts: kenya.clone() }, Wanted { tag: "shell", posts: shell.clone() }],
+                        &ladder,
+                    )
+                })
+                .unwrap();
+            assert_eq!((got.rows, got.actor_codes.len()), (8, 4));
+            assert_eq!((&got.platforms, &got.verbs, &got.countries), (&whole.platforms, &whole.verbs, &whole.countries));
+            assert_eq!(got.firsts, FirstTimes::of_table(&whole, &ladder));
+            // bob's first `like` (rung 1) at 10 µs, his first retweet (rung 2) at 5 µs.
+            assert_eq!((got.firsts.row(0)[1], got.firsts.row(0)[2]), (10, 5));
+            let rows_of = |k: usize| -> Vec<usize> {
+                let (tag, member) = if k == 0 { ("kenya", &kenya) } else { ("shell", &shell) };
+                let tag = ActionTable::code_of(&whole.tags, tag);
+                let answers = |p: u32| p != NONE && member.iter().enumerate().any(|(r, m)| *m && whole.post_key[r] == p);
+                (0..whole.len())
+                    .filter(|&i| Some(whole.tag[i]) == tag || answers(whole.post[i]) || answers(whole.key_post[i]))
+                    .collect()
+            };
+            // kenya: row 0 (answers twitter post 1), rows 1 and 6 (tagged).
+            assert_eq!(rows_of(0), vec![0, 1, 6]);
+            // shell: row 2 (facebook post 1), row 3 (action_key post:1 on facebook), row 5 (tag).
+            assert_eq!(rows_of(1), vec![2, 3, 5]);
+            for k in 0..2 {
+                let rows = rows_of(k);
+                let chunks = &got.actions[k];
+                let cat = |f: fn(&Chunk) -> Vec<i64>| chunks.iter().flat_map(f).collect::<Vec<i64>>();
+                assert_eq!(cat(|c| c.actor.iter().map(|&x| x as i64).collect()), rows.iter().map(|&i| whole.actor[i] as i64).collect::<Vec<_>>());
+                assert_eq!(cat(|c| c.verb.iter().map(|&x| x as i64).collect()), rows.iter().map(|&i| whole.verb[i] as i64).collect::<Vec<_>>());
+                assert_eq!(cat(|c| c.platform.iter().map(|&x| x as i64).collect()), rows.iter().map(|&i| whole.platform[i] as i64).collect::<Vec<_>>());
+                assert_eq!(cat(|c| c.country.iter().map(|&x| x as i64).collect()), rows.iter().map(|&i| whole.country[i] as i64).collect::<Vec<_>>());
+                assert_eq!(cat(|c| c.at.clone()), rows.iter().map(|&i| whole.at[i]).collect::<Vec<_>>());
+            }
+        }
     }
 
     #[test]

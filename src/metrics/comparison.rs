@@ -63,18 +63,13 @@ fn daily(s: &Scope) -> PolarsResult<[LazyFrame; 4]> {
         .filter(col("campaign_post").and(col("own")))
         .group_by([col("day")])
         .agg([col("engagements").sum().alias("engagements")]);
-    let actors = s.actions.clone().filter(col("in_campaign").and(col("excluded").not()).and(in_window("day")));
-    let unique_actors = actors.clone().group_by([col("day")]).agg([col("_actor").n_unique().cast(DataType::Int64).alias("unique_actors")]);
-    let first_days = actors
-        .group_by([col("_actor")])
-        .agg([col("day").min()])
-        .group_by([col("day")])
-        .agg([len().cast(DataType::Int64).alias("_new_actors")]);
-    let unique_actors = unique_actors.join(first_days, [col("day")], [col("day")], JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns));
+    // Per day of the window: distinct actors, and actors acting for the first time (null, not
+    // 0, on a day without one, as a join of the two per-day counts gave).
+    let unique_actors = super::distinct::distinct_frame(s, false, true)?;
     let signups = s
         .actions
         .clone()
-        .filter(col("in_campaign").and(col("action").eq(lit("sign_petition"))).and(in_window("day")))
+        .filter(col("in_campaign").and(s.verb_is("sign_petition")).and(in_window("day")))
         .group_by([col("day")])
         .agg([len().cast(DataType::Int64).alias("signups")]);
     let social = lit(Series::new("".into(), SOCIAL.to_vec())).implode(false);
@@ -103,22 +98,11 @@ pub fn has_actions(s: &Scope) -> PolarsResult<bool> {
 /// excluded actors left out; null, not 0, when the campaign has no action at all in its
 /// window (docs/metrics.md#reach).
 pub fn unique_actors(s: &Scope) -> PolarsResult<Option<i64>> {
-    let c = s.campaign;
     if !has_actions(s)? {
         return Ok(None);
     }
-    let actors = s
-        .actions
-        .clone()
-        .filter(
-            col("in_campaign")
-                .and(col("excluded").not())
-                .and(col("day").gt_eq(lit(c.start)))
-                .and(col("day").lt_eq(lit(c.end))),
-        )
-        .select([col("_actor").n_unique().cast(DataType::Int64).alias("n")])
-        .collect()?;
-    Ok(actors.column("n")?.i64()?.get(0))
+    // No counted action: 0 (has_actions counts the excluded actors' actions too).
+    Ok(Some(super::distinct::distinct_actors(s, false, false)?.first().map_or(0, |r| r.actors)))
 }
 
 /// Whether the lake has any daily traffic row inside the campaign's window.

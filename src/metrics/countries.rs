@@ -17,7 +17,7 @@
 //!
 //! User docs: docs/metrics.md#countries.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
@@ -38,7 +38,7 @@ pub const BY_COUNTRY: super::registry::Table = super::registry::Table {
 struct Row {
     verbs: [i64; 3],
     other: i64,
-    actors: BTreeSet<u32>,
+    actors: usize,
     sessions: i64,
 }
 
@@ -52,21 +52,38 @@ pub fn by_country(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
             .actions
             .clone()
             .filter(col("in_campaign").and(col("excluded").not()).and(in_window(col("day"))))
-            .select([col("country"), col("action"), col("_actor")])
+            .select([col("_country"), col("_action"), col("_actor")])
             .collect()?;
         let (country, verb, actor) =
-            (acts.column("country")?.str()?, acts.column("action")?.str()?, acts.column("_actor")?.u32()?);
-        // BTreeMap on Option<String>: None sorts first; moved last below.
-        let mut rows: BTreeMap<Option<String>, Row> = BTreeMap::new();
-        for i in 0..acts.height() {
-            let r = rows.entry(country.get(i).map(str::to_string)).or_default();
-            match VERBS.iter().position(|v| Some(*v) == verb.get(i)) {
+            (acts.column("_country")?.u32()?, acts.column("_action")?.u32()?, acts.column("_actor")?.u32()?);
+        // The verbs of VERBS by code; the countries by code.
+        let h = &s.history;
+        let verb_of: Vec<Option<usize>> = h.verbs.iter().map(|v| VERBS.iter().position(|x| x == v)).collect();
+        let name = |code: Option<u32>| code.and_then(|c| h.countries.get(c as usize)).cloned();
+        // Counted by country code (the last slot: no country), then named: a code per row is
+        // cheaper than a name per row at tens of millions of actions.
+        let none = h.countries.len();
+        let mut by_code: Vec<(Row, Vec<u32>)> = (0..=none).map(|_| Default::default()).collect();
+        for ((k, v), a) in country.iter().zip(verb.iter()).zip(actor.iter()) {
+            let (r, actors) = &mut by_code[k.map_or(none, |k| (k as usize).min(none))];
+            match v.and_then(|v| verb_of.get(v as usize).copied().flatten()) {
                 Some(k) => r.verbs[k] += 1,
                 None => r.other += 1,
             }
-            if let Some(a) = actor.get(i) {
-                r.actors.insert(a);
+            if let Some(a) = a {
+                actors.push(a);
             }
+        }
+        // BTreeMap on Option<String>: None sorts first; moved last below.
+        let mut rows: BTreeMap<Option<String>, Row> = BTreeMap::new();
+        for (code, (mut r, mut actors)) in by_code.into_iter().enumerate() {
+            if r.verbs.iter().sum::<i64>() + r.other == 0 {
+                continue;
+            }
+            actors.sort_unstable();
+            actors.dedup();
+            r.actors = actors.len();
+            rows.insert(name((code < none).then_some(code as u32)), r);
         }
         let visits = s
             .window_daily_traffic()
@@ -99,7 +116,7 @@ pub fn by_country(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
         "attend_event" => verb(1),
         "donate" => verb(2),
         "other" => out.iter().map(|r| r.2.other).collect::<Vec<i64>>(),
-        "actors" => out.iter().map(|r| r.2.actors.len() as i64).collect::<Vec<i64>>(),
+        "actors" => out.iter().map(|r| r.2.actors as i64).collect::<Vec<i64>>(),
         "sessions" => out.iter().map(|r| r.3.then_some(r.2.sessions)).collect::<Vec<Option<i64>>>(),
     )?;
     Ok(df.lazy())

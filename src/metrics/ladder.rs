@@ -21,9 +21,9 @@
 use chrono::{Duration, NaiveDate, TimeZone};
 use polars::prelude::*;
 
-use super::actions::{verb_rungs, ActionTable, NONE, NO_CODE, NO_TIME};
+use super::actions::{FirstTimes, NO_TIME_SEEN};
 use super::Scope;
-use crate::schema::{Campaign, Ladder};
+use crate::schema::Campaign;
 
 const DAY_US: f64 = 86_400_000_000.0;
 
@@ -301,44 +301,6 @@ pub fn ladder_summary(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     Ok(ladder_tables(scopes)?.1)
 }
 
-/// A pair (actor, rung) no action has.
-const NOT_SEEN: i64 = i64::MAX;
-/// A pair whose actions all lack a time.
-const NO_TIME_SEEN: i64 = i64::MAX - 1;
-
-/// The first time of each (actor, rung) over all of the lake's actions, dense: one row of
-/// K+1 entries per actor code (rung 0 = verbs on no rung), each the earliest `occurred_at`
-/// (µs), [`NO_TIME_SEEN`] when the pair's actions have no time, [`NOT_SEEN`] when it has none.
-struct FirstTimes {
-    n_actors: usize,
-    n_rungs: usize,
-    first: Vec<i64>,
-}
-
-impl FirstTimes {
-    fn row(&self, actor: usize) -> &[i64] {
-        &self.first[actor * self.n_rungs..(actor + 1) * self.n_rungs]
-    }
-}
-
-/// [`FirstTimes`] of the lake's actions: the same for every campaign (the scopes share the
-/// lake's action table and the pipeline's ladder), so computed once, in one pass. Actions
-/// of a null actor are left out: they are never covered.
-fn first_times(t: &ActionTable, ladder: &Ladder) -> FirstTimes {
-    let rungs = verb_rungs(t, ladder);
-    let (n_actors, n_rungs) = (t.actor_codes.len(), ladder.rungs.len() + 1);
-    let mut first = vec![NOT_SEEN; n_actors * n_rungs];
-    for ((&a, &v), &at) in t.actor.iter().zip(&t.verb).zip(&t.at) {
-        if a == NONE {
-            continue;
-        }
-        let r = if v == NO_CODE { 0 } else { rungs[v as usize] as usize };
-        let i = a as usize * n_rungs + r;
-        first[i] = if at == NO_TIME { first[i].min(NO_TIME_SEEN) } else { first[i].min(at) };
-    }
-    FirstTimes { n_actors, n_rungs, first }
-}
-
 /// The ladder tables share each campaign's per-actor levels: computed together, once.
 pub const LADDER_LEVELS: super::registry::Group = super::registry::Group { name: "ladder levels", compute: ladder_levels };
 
@@ -375,10 +337,10 @@ pub fn ladder_tables(scopes: &[Scope]) -> PolarsResult<(LazyFrame, LazyFrame)> {
     }
     let mut transitions = Vec::new();
     let mut summaries = Vec::new();
-    let firsts_all = first_times(&scopes[0].history, scopes[0].ladder);
+    let firsts_all = &scopes[0].history.firsts;
     for s in scopes {
         let b = Boundaries::new(s.campaign, s.ladder.period_days);
-        let levels = actor_levels(s, &b, &firsts_all)?;
+        let levels = actor_levels(s, &b, firsts_all)?;
         transitions.push(levels.transitions);
         summaries.push(summary_one(s, &b, &levels.actors)?);
     }

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
 
-use super::actions::{verb_rungs, ActionTable, NONE, NO_CODE, NO_TIME};
+use super::actions::{Campaigns, Chunk, Wanted, NONE, NO_TIME};
 use crate::model::join_key;
 use crate::schema::{Campaign, Ladder};
 use crate::pseudo::Pseudonymizer;
@@ -39,10 +39,14 @@ pub struct Scope<'a> {
     /// The press clippings (platform `press`), with the same columns as `posts`.
     pub press: LazyFrame,
     pub actions: LazyFrame,
+    /// `actions`, in memory (what [`super::distinct`] reads row by row).
+    pub actions_df: DataFrame,
     pub traffic: LazyFrame,
     pub accounts: LazyFrame,
-    /// All of the lake's actions, compact (the ladder's history: every campaign's and none).
-    pub(crate) history: Arc<ActionTable>,
+    /// What the lake's actions share across campaigns: the ladder's history (first times of
+    /// every actor on every rung), the actor codes, and the dictionaries of the `_platform`,
+    /// `_action` and `_country` codes of `actions` (its `actions` are moved to the scopes).
+    pub(crate) history: Arc<Campaigns>,
     /// What a reply's `in_reply_to_account` (lower-cased) is compared with to make it a
     /// campaign post: the targets' handles and every account id the lake knows for them,
     /// lower-cased (also sent to a Spark engine, spark::steps).
@@ -82,7 +86,16 @@ fn utc_offset_us(tz: &chrono_tz::Tz, at: i64) -> Option<i64> {
 /// have different offsets (a transition inside it). Ranges of more than ~11 years look
 /// every value up.
 pub fn local_days(at: &[Option<i64>], tz: &chrono_tz::Tz) -> Vec<Option<i32>> {
-    let (lo, hi) = at.iter().flatten().fold((i64::MAX, i64::MIN), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+    local_days_by(at.iter().copied(), tz)
+}
+
+/// [`local_days`] of µs timestamps with [`NO_TIME`] for null.
+pub fn local_days_raw(at: &[i64], tz: &chrono_tz::Tz) -> Vec<Option<i32>> {
+    local_days_by(at.iter().map(|&t| (t != NO_TIME).then_some(t)), tz)
+}
+
+fn local_days_by<I: Iterator<Item = Option<i64>> + Clone>(at: I, tz: &chrono_tz::Tz) -> Vec<Option<i32>> {
+    let (lo, hi) = at.clone().flatten().fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
     let first = lo.div_euclid(QUARTER_US);
     let quarters = if lo > hi { 0 } else { hi.div_euclid(QUARTER_US) - first + 1 };
     let table: Vec<Option<i64>> = if quarters <= 400_000 {
@@ -99,9 +112,8 @@ pub fn local_days(at: &[Option<i64>], tz: &chrono_tz::Tz) -> Vec<Option<i32>> {
     } else {
         Vec::new()
     };
-    at.iter()
-        .map(|t| {
-            let t = (*t)?;
+    at.map(|t| {
+            let t = t?;
             let q = (t.div_euclid(QUARTER_US) - first) as usize;
             let offset = table.get(q).copied().flatten().or_else(|| utc_offset_us(tz, t))?;
             Some((t + offset).div_euclid(86_400_000_000) as i32)
@@ -131,13 +143,12 @@ impl<'a> Scope<'a> {
         site: Option<&str>,
         pseudo: &Pseudonymizer,
     ) -> PolarsResult<Scope<'a>> {
-        let (posts, reply_targets) = campaign_posts(lake, campaign)?;
-        let history = lake_actions(lake, &campaign_post_rows(&posts)?)?;
-        Self::finish(lake, campaign, ladder, site, pseudo, (posts, reply_targets), history)
+        let mut all = Self::new_all(lake, std::slice::from_ref(campaign), ladder, site, pseudo)?;
+        Ok(all.pop().expect("one campaign, one scope"))
     }
 
-    /// [`Scope::new`] for each campaign: the lake's action table is read once, resolving
-    /// references to the posts of any of the campaigns.
+    /// [`Scope::new`] for each campaign: the lake's actions are read once
+    /// ([`Campaigns::read`]), keeping each campaign's own and the ladder's history.
     pub fn new_all(
         lake: &super::Lake,
         campaigns: &'a [Campaign],
@@ -147,20 +158,26 @@ impl<'a> Scope<'a> {
     ) -> PolarsResult<Vec<Scope<'a>>> {
         let posts: Vec<(DataFrame, Vec<String>)> =
             campaigns.iter().map(|c| campaign_posts(lake, c)).collect::<PolarsResult<_>>()?;
-        let mut wanted = vec![false; posts.first().map_or(0, |p| p.0.height())];
-        for (p, _) in &posts {
-            for (w, m) in wanted.iter_mut().zip(campaign_post_rows(p)?) {
-                *w |= m;
-            }
-        }
-        let history = lake_actions(lake, &wanted)?;
+        let wanted: Vec<Wanted> = campaigns
+            .iter()
+            .zip(&posts)
+            .map(|(c, (p, _))| Ok(Wanted { tag: &c.id, posts: campaign_post_rows(p)? }))
+            .collect::<PolarsResult<_>>()?;
+        let lake_posts = lake_posts(lake)?;
+        let mut read = Campaigns::read(&lake.action_files, &lake_posts, &wanted, ladder)
+            .map_err(|e| PolarsError::ComputeError(format!("reading the actions table: {e:#}").into()))?;
+        drop(wanted);
+        let mut actions = std::mem::take(&mut read.actions);
+        let history = Arc::new(read);
         campaigns
             .iter()
             .zip(posts)
-            .map(|(c, p)| Self::finish(lake, c, ladder, site, pseudo, p, history.clone()))
+            .zip(actions.iter_mut())
+            .map(|((c, p), a)| Self::finish(lake, c, ladder, site, pseudo, p, std::mem::take(a), history.clone()))
             .collect()
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn finish(
         lake: &super::Lake,
         c: &'a Campaign,
@@ -168,14 +185,14 @@ impl<'a> Scope<'a> {
         site: Option<&str>,
         pseudo: &Pseudonymizer,
         (posts, reply_targets): (DataFrame, Vec<String>),
-        history: Arc<ActionTable>,
+        actions: Vec<Chunk>,
+        history: Arc<Campaigns>,
     ) -> PolarsResult<Scope<'a>> {
         let clock = crate::timing::Clock::new(format!("  scope {}: ", c.id));
-        // Campaign actions (docs/metrics.md#vocabulary), gathered from the lake's action table by the codes of
-        // the campaign's posts.
+        // Campaign actions (docs/metrics.md#vocabulary), as read for the campaign.
         let excluded_ids = excluded_actor_ids(lake, &lake_posts(lake)?, c, pseudo)?;
         clock.mark("excluded ids");
-        let actions = campaign_actions(&history, &posts, c, ladder, &excluded_ids)?.lazy();
+        let actions_df = campaign_actions(actions, &history, c, &excluded_ids)?;
         clock.mark("actions");
         let traffic = match site {
             Some(s) => lake.traffic.clone().filter(col("site").eq(lit(s))),
@@ -188,13 +205,41 @@ impl<'a> Scope<'a> {
             ladder,
             press: posts.clone().filter(is_press.clone()),
             posts: posts.filter(is_press.not()),
-            actions,
+            actions: actions_df.clone().lazy(),
+            actions_df,
             traffic,
             accounts: lake.accounts.clone(),
             history,
             reply_targets,
         })
     }
+
+    /// `actions`' rows whose verb is `verb` (`_action` holds codes; false for a verb no action has).
+    pub fn verb_is(&self, verb: &str) -> Expr {
+        match self.history.verbs.iter().position(|v| v == verb) {
+            Some(code) => col("_action").eq(lit(code as u32)),
+            None => lit(false),
+        }
+    }
+
+    /// The platform names of a `_platform` code column (null for a null platform).
+    pub fn platform_name(&self, e: Expr) -> Expr {
+        decode(e, self.history.clone(), |h| &h.platforms)
+    }
+}
+
+/// The values of a code column (`_platform`, `_action`, `_country` of a scope's actions), by
+/// `values` of the history; null for [`super::actions::NO_CODE32`] or a null.
+fn decode(e: Expr, h: Arc<Campaigns>, values: fn(&Campaigns) -> &Vec<String>) -> Expr {
+    e.map(
+        move |c| {
+            let v = values(&h);
+            let out: StringChunked =
+                c.u32()?.iter().map(|x| x.and_then(|x| v.get(x as usize)).map(String::as_str)).collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    )
 }
 
 impl Scope<'_> {
@@ -306,34 +351,10 @@ pub(crate) struct LakeCache {
     /// The posts, in memory, with `_lc_handle`, `_lc_id`, `_lc_reply`: `account_handle`,
     /// `account_id` and `in_reply_to_account` lower-cased (helper columns of [`Scope::new`]).
     posts: Option<DataFrame>,
-    /// The actions, compact, their references resolved to the posts of these rows of `posts`.
-    actions: Option<(Arc<ActionTable>, Vec<bool>)>,
 }
 
 /// The shared cache of a [`super::Lake`].
 pub(crate) type SharedLakeCache = Arc<Mutex<LakeCache>>;
-
-/// The lake's actions as codes (read once for all campaigns).
-/// References to the posts of rows `wanted` are resolved; a table read for fewer rows is read
-/// again for both sets.
-fn lake_actions(lake: &super::Lake, wanted: &[bool]) -> PolarsResult<Arc<ActionTable>> {
-    let posts = lake_posts(lake)?;
-    let mut cache = lake.cache.lock().expect("lake cache");
-    if let Some((table, read_for)) = &cache.actions {
-        if wanted.iter().zip(read_for).all(|(w, r)| !w || *r) {
-            return Ok(table.clone());
-        }
-    }
-    let mut rows = wanted.to_vec();
-    if let Some((_, read_for)) = &cache.actions {
-        rows.iter_mut().zip(read_for).for_each(|(w, r)| *w |= r);
-    }
-    let table = ActionTable::read(&lake.action_files, &posts, &rows)
-        .map_err(|e| PolarsError::ComputeError(format!("reading the actions table: {e:#}").into()))?;
-    let table = Arc::new(table);
-    cache.actions = Some((table.clone(), rows));
-    Ok(table)
-}
 
 /// The campaign's actions (docs/metrics.md#vocabulary: tagged with the campaign, or answering or derived from
 /// one of its posts, on the same platform: by `post_id` or an `action_key` `post:<id>`,
@@ -341,62 +362,51 @@ fn lake_actions(lake: &super::Lake, wanted: &[bool]) -> PolarsResult<Arc<ActionT
 /// gathered from the lake's action table into a frame: `platform`, `action`,
 /// `occurred_at`, `_actor`, `rung`, `excluded` (the actor is an own account or a target),
 /// `in_campaign` (true), `day` (in the campaign's time zone) and `country`.
-fn campaign_actions(
-    t: &ActionTable,
-    posts: &DataFrame,
-    c: &Campaign,
-    ladder: &Ladder,
-    excluded_ids: &[String],
-) -> PolarsResult<DataFrame> {
-    // Campaign posts by key code (a mark on any row of a post holds for the post).
-    let mut campaign_post = vec![false; t.post_key.len()];
-    for (row, v) in posts.column("campaign_post")?.bool()?.iter().enumerate() {
-        if v == Some(true) && t.post_key[row] != NONE {
-            campaign_post[t.post_key[row] as usize] = true;
-        }
-    }
-    let tag = ActionTable::code_of(&t.tags, &c.id);
-    let answers = |p: u32| p != NONE && campaign_post[p as usize];
-    let clock = crate::timing::Clock::new(format!("    {} actions: ", c.id));
-    let rows: Vec<usize> =
-        (0..t.len()).filter(|&i| Some(t.tag[i]) == tag || answers(t.post[i]) || answers(t.key_post[i])).collect();
-
-    let mut is_excluded = vec![false; t.actor_codes.len()];
+fn campaign_actions(chunks: Vec<Chunk>, h: &Campaigns, c: &Campaign, excluded_ids: &[String]) -> PolarsResult<DataFrame> {
+    let mut is_excluded = vec![false; h.actor_codes.len()];
     for e in excluded_ids {
-        if let Some(code) = t.actor_code(e) {
+        if let Some(code) = h.actor_code(e) {
             is_excluded[code as usize] = true;
         }
     }
-    let rungs = verb_rungs(t, ladder);
-    let some = |code: u32| (code != NONE).then_some(code);
-    let small = |code: u16| (code != NO_CODE).then_some(code as usize);
-    let text = |values: &[String], codes: &[u16]| -> StringChunked {
-        rows.iter().map(|&i| small(codes[i]).map(|c| values[c].as_str())).collect()
-    };
-    let at: Vec<Option<i64>> = rows.iter().map(|&i| (t.at[i] != NO_TIME).then_some(t.at[i])).collect();
-    let day =
-        Int32Chunked::from_iter_options("day".into(), local_days(&at, &c.tz).into_iter()).into_date().into_column();
-    let at = Int64Chunked::from_iter_options("occurred_at".into(), at.into_iter());
-    let actor: UInt32Chunked = rows.iter().map(|&i| some(t.actor[i])).collect();
-    let excluded: BooleanChunked =
-        rows.iter().map(|&i| some(t.actor[i]).is_some_and(|a| is_excluded[a as usize])).collect();
-    let rung: Vec<i32> = rows.iter().map(|&i| small(t.verb[i]).map_or(0, |v| rungs[v])).collect();
-    clock.mark(&format!("{} rows found", rows.len()));
+    let n: usize = chunks.iter().map(Chunk::len).sum();
+    // One polars chunk per run: the code vectors are taken as they are.
+    let (mut platform, mut verb, mut country): (Option<UInt32Chunked>, Option<UInt32Chunked>, Option<UInt32Chunked>) =
+        (None, None, None);
+    let (mut actor, mut excluded, mut day): (Option<UInt32Chunked>, Option<BooleanChunked>, Option<Int32Chunked>) =
+        (None, None, None);
+    macro_rules! push {
+        ($to:expr, $ca:expr) => {
+            match &mut $to {
+                Some(x) => x.append_owned($ca)?,
+                None => $to = Some($ca),
+            }
+        };
+    }
+    for ch in chunks {
+        let Chunk { platform: p, verb: v, country: k, actor: a, at } = ch;
+        push!(day, Int32Chunked::from_iter_options("day".into(), local_days_raw(&at, &c.tz).into_iter()));
+        drop(at);
+        push!(excluded, a.iter().map(|&x| x != NONE && is_excluded[x as usize]).collect::<BooleanChunked>());
+        push!(actor, UInt32Chunked::from_iter_options("_actor".into(), a.iter().map(|&x| (x != NONE).then_some(x))));
+        drop(a);
+        push!(platform, UInt32Chunked::from_vec("_platform".into(), p));
+        push!(verb, UInt32Chunked::from_vec("_action".into(), v));
+        push!(country, UInt32Chunked::from_vec("_country".into(), k));
+    }
+    let or_empty = |x: Option<UInt32Chunked>, name: &str| x.unwrap_or_else(|| UInt32Chunked::from_vec(name.into(), vec![]));
     let df = DataFrame::new(
-        rows.len(),
+        n,
         vec![
-            text(&t.platforms, &t.platform).with_name("platform".into()).into_column(),
-            text(&t.verbs, &t.verb).with_name("action".into()).into_column(),
-            at.into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)).into_column(),
-            actor.with_name("_actor".into()).into_column(),
-            Column::new("rung".into(), rung),
-            excluded.with_name("excluded".into()).into_column(),
-            Column::new_scalar("in_campaign".into(), Scalar::from(true), rows.len()),
-            day,
-            text(&t.countries, &t.country).with_name("country".into()).into_column(),
+            or_empty(platform, "_platform").with_name("_platform".into()).into_column(),
+            or_empty(verb, "_action").with_name("_action".into()).into_column(),
+            or_empty(actor, "_actor").with_name("_actor".into()).into_column(),
+            excluded.unwrap_or_default().with_name("excluded".into()).into_column(),
+            Column::new_scalar("in_campaign".into(), Scalar::from(true), n),
+            day.unwrap_or_else(|| Int32Chunked::from_vec("day".into(), vec![])).with_name("day".into()).into_date().into_column(),
+            or_empty(country, "_country").with_name("_country".into()).into_column(),
         ],
     )?;
-    clock.mark("columns");
     Ok(df)
 }
 
@@ -637,17 +647,22 @@ mod tests {
         // Derived: 6 collected posts -> 6 actions (post 3 is a reply: `reply`; the others
         // `post`), plus the signature: 7 in the lake (the ladder's history)...
         let h = &s.history;
-        let rungs = verb_rungs(h, &pipe.ladder);
-        let mut all: Vec<i32> = h.verb.iter().map(|&v| rungs[v as usize]).collect();
+        let f = &h.firsts;
+        let mut all: Vec<usize> = (0..f.n_actors)
+            .flat_map(|a| f.row(a).iter().enumerate().filter(|(_, t)| **t != crate::metrics::actions::NOT_SEEN).map(|(r, _)| r))
+            .collect();
         all.sort();
-        // 5 `post` (rung 2, amplify), 1 `reply` (rung 3, voice), 1 sign_petition (rung 4).
-        assert_eq!((h.len(), all), (7, vec![2, 2, 2, 2, 2, 3, 4]));
+        // 7 actors, one action each: 5 `post` (rung 2, amplify), 1 `reply` (rung 3, voice), 1 sign_petition (rung 4).
+        assert_eq!((h.rows, all), (7, vec![2, 2, 2, 2, 2, 3, 4]));
         // ... of which the campaign's: posts 1, 2, 3 and the signature.
-        let acts = s.actions.sort(["action"], Default::default()).collect().unwrap();
+        let acts = s.actions.clone().collect().unwrap();
         let in_c = acts.column("in_campaign").unwrap().bool().unwrap().iter().filter(|v| *v == Some(true)).count();
         assert_eq!((acts.height(), in_c), (4, 4));
-        let rung: Vec<i32> = acts.column("rung").unwrap().i32().unwrap().iter().map(|v| v.unwrap()).collect();
-        assert_eq!(rung, vec![2, 2, 3, 4]);
+        let mut verbs: Vec<&str> =
+            acts.column("_action").unwrap().u32().unwrap().iter().map(|v| h.verbs[v.unwrap() as usize].as_str()).collect();
+        verbs.sort();
+        let rung: Vec<i32> = verbs.iter().map(|v| crate::metrics::actions::rung_of(v, &pipe.ladder)).collect();
+        assert_eq!((verbs, rung), (vec!["post", "post", "reply", "sign_petition"], vec![2, 2, 3, 4]));
         // Excluded: the own account's reply (post 3); the target's own post (6) is excluded
         // too, by its account id, but is no campaign action.
         let ex = acts.column("excluded").unwrap().bool().unwrap().iter().filter(|v| *v == Some(true)).count();

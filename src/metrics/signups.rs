@@ -97,7 +97,7 @@ fn daily_with_flag(s: &Scope) -> PolarsResult<LazyFrame> {
     )?
     .lazy()
     .with_column(col("day").cast(DataType::Date));
-    let sign = s.actions.clone().filter(col("action").eq(lit("sign_petition")).and(col("in_campaign")));
+    let sign = s.actions.clone().filter(s.verb_is("sign_petition").and(col("in_campaign")));
     let any = sign.clone().select([len().cast(DataType::Int64).alias("_any")]);
     let in_window = |d: Expr| d.clone().gt_eq(lit(c.start)).and(d.lt_eq(lit(c.end))).fill_null(lit(false));
     let daily =

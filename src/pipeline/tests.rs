@@ -273,6 +273,7 @@ fn a_bad_goal_is_named_with_its_key_and_line() {
     assert!(goal("metric = 'signups_total'\ntarget = 10\n[[campaigns.goals]]\nmetric = 'signups_total'\ntarget = 20\nlabel = 'Stretch'\n").is_ok());
 }
 
+#[test]
 fn milestones_are_dates_or_times_in_the_campaign_zone() {
     let text = format!(
         "{KENYA}
