@@ -17,8 +17,12 @@ fn main() -> ExitCode {
     // after 10-100 ms): a batch run frees and reallocates large buffers stage after stage,
     // and on a VM a page the kernel must fault in and zero again costs more than the copy
     // that fills it (analyze at 10 M actions: ~0.5 s less).
-    // SAFETY: sets an integer option; mimalloc reads options on every purge decision.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    // `MIMALLOC_PURGE_DELAY` (mimalloc's own variable) set in the environment wins: peak
+    // memory then follows what is live rather than what ever was (docs/scale.md).
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets an integer option; mimalloc reads options on every purge decision.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    }
     let cli = rallylens::cli::parse(VERSION);
     match rallylens::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

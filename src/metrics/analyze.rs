@@ -50,7 +50,8 @@ pub fn analyze_with(
     let post_files = lake.post_files.clone();
     // Texts and permalinks stay on disk: only `recap_posts` reads them, for a few posts.
     let post_texts = lake.posts.clone();
-    let lake = lake.materialize()?;
+    // Only the posts the campaigns' metrics read (Lake::materialize_for).
+    let lake = lake.materialize_for(&p.campaigns)?;
     clock.mark("lake read");
     let key = Pseudonymizer::for_lake(lake_dir, None)?;
     let site_warning = site_warning(&lake, p.site.as_deref())?;

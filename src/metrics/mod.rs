@@ -12,6 +12,7 @@ pub mod analyze;
 pub mod benchmarks;
 pub mod comparison;
 pub mod countries;
+pub mod distinct;
 pub mod engagement;
 pub mod growth;
 pub mod goals;
@@ -71,21 +72,7 @@ impl Lake {
             files
         };
         let scan = |table: &str| -> Result<LazyFrame> {
-            let files = files_of(table);
-            if files.is_empty() {
-                return Ok(empty_table(table));
-            }
-            // The lake's own schema, so that a column a part lacks (written before the column
-            // existed, such as `country`) reads as null whatever the order of the parts.
-            let args = ScanArgsParquet {
-                allow_missing_columns: true,
-                schema: Some(std::sync::Arc::new(table_schema(table))),
-                ..Default::default()
-            };
-            anyhow::Context::with_context(
-                LazyFrame::scan_parquet_files(files.iter().map(|f| PlRefPath::new(f.as_str())).collect(), args),
-                || format!("scanning the {table} table of {}", dir.display()),
-            )
+            scan_files(table, &files_of(table)).with_context(|| format!("scanning the {table} table of {}", dir.display()))
         };
         Ok(Lake {
             posts: scan("posts")?,
@@ -114,6 +101,19 @@ impl Lake {
             // One chunk per column (a scan gives one per row group): later expressions
             // over several columns would each align the chunks again, per campaign.
             df.rechunk_mut_par();
+            if crate::timing::enabled() {
+                // Where a table's memory goes (column names and sizes only, never values).
+                let mut cols: Vec<(usize, String)> =
+                    df.columns().iter().map(|c| (c.as_materialized_series().estimated_size(), c.name().to_string())).collect();
+                cols.sort_by(|a, b| b.cmp(a));
+                let top: Vec<String> = cols.iter().take(8).map(|(b, n)| format!("{n} {} MB", b >> 20)).collect();
+                eprintln!(
+                    "timing: {table}: {} rows, {} MB ({})",
+                    df.height(),
+                    df.estimated_size() >> 20,
+                    top.join(", ")
+                );
+            }
             Ok(df.lazy())
         };
         Ok(Lake {
@@ -127,6 +127,95 @@ impl Lake {
             cache: Default::default(),
         })
     }
+}
+
+impl Lake {
+    /// [`Lake::materialize`], keeping of the posts only the rows a metric of `campaigns`
+    /// reads, so that memory follows the campaigns and not the lake (docs/scale.md):
+    /// - posts created in a campaign's window, a day either side (each metric then takes
+    ///   the window's days in the campaign's time zone, `in_window`);
+    /// - own posts (`origin` owned, or by an own account: records, benchmarks, baselines);
+    /// - posts by a target or a key account, by handle or by an id the lake knows for it
+    ///   (responses, mentions by id, who takes part; any time);
+    /// - press clippings (few; `press_daily`, `media_pickup`).
+    ///
+    /// Reading kept: rows of one post share its `created_at`, so a mark (hashtag, mention,
+    /// link) carried by one row of a post still reaches its other rows (docs/metrics.md#vocabulary);
+    /// a duplicate row that alone carries a mark and lies outside every window is not read.
+    pub fn materialize_for(self, campaigns: &[crate::schema::Campaign]) -> Result<Lake> {
+        let keep = relevant_posts(&self, campaigns)?;
+        let posts = self.posts.clone().filter(keep);
+        let Lake { actions, traffic, accounts, action_files, post_files, cache, .. } = self;
+        Lake { posts, actions, traffic, accounts, action_files, post_files, cache }.materialize()
+    }
+}
+
+/// A scan of `files` of lake table `table`, in order.
+fn scan_files(table: &str, files: &[String]) -> Result<LazyFrame> {
+    if files.is_empty() {
+        return Ok(empty_table(table));
+    }
+    // The lake's own schema, so that a column a part lacks (written before the column
+    // existed, such as `country`) reads as null whatever the order of the parts.
+    let args = ScanArgsParquet {
+        allow_missing_columns: true,
+        schema: Some(std::sync::Arc::new(table_schema(table))),
+        ..Default::default()
+    };
+    Ok(LazyFrame::scan_parquet_files(files.iter().map(|f| PlRefPath::new(f.as_str())).collect(), args)?)
+}
+
+/// The filter of [`Lake::materialize_for`]. Plain comparisons of stored values only (the
+/// handles and ids spelled as the lake spells them, found first), so that polars applies it
+/// while it reads each row group, never holding the whole table.
+fn relevant_posts(lake: &Lake, campaigns: &[crate::schema::Campaign]) -> Result<Expr> {
+    use scope::one_of;
+    let norm = |s: &str| s.trim_start_matches('@').to_lowercase();
+    let mut names: Vec<String> = Vec::new();
+    for c in campaigns {
+        names.extend(c.own_accounts.values().flatten().map(|a| norm(a)));
+        names.extend(c.targets.iter().map(|t| norm(t)));
+        names.extend(c.key_accounts.iter().map(|k| norm(&k.account)));
+    }
+    let names: std::collections::BTreeSet<String> = names.into_iter().collect();
+    // The handles and ids, as stored, of those names (a handle in any case, with or without
+    // `@`; an id equal to a name, or known for a handle), in the posts and follower counts.
+    let (mut handles, mut ids) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
+    if !names.is_empty() {
+        for (table, lf) in [("posts", &lake.posts), ("accounts", &lake.accounts)] {
+            let df = lf
+                .clone()
+                .select([col("account_id"), col("account_handle")])
+                .unique(None, UniqueKeepStrategy::Any)
+                .collect()
+                .map_err(|e| anyhow::anyhow!("reading the accounts of the {table} table: {e}"))?;
+            let (id, handle) = (df.column("account_id")?.str()?, df.column("account_handle")?.str()?);
+            for (i, h) in id.iter().zip(handle.iter()) {
+                let by_handle = h.is_some_and(|h| names.contains(&norm(h)));
+                let by_id = i.is_some_and(|i| names.contains(&i.to_lowercase()));
+                if by_handle {
+                    handles.insert(h.expect("matched").to_string());
+                }
+                if by_handle || by_id {
+                    ids.extend(i.map(String::from));
+                }
+            }
+        }
+    }
+    let (handles, ids): (Vec<String>, Vec<String>) = (handles.into_iter().collect(), ids.into_iter().collect());
+    let mut keep = col("platform")
+        .eq(lit(scope::PRESS))
+        .fill_null(lit(false))
+        .or(col("origin").eq(lit("owned")).fill_null(lit(false)))
+        .or(one_of(col("account_handle"), &handles))
+        .or(one_of(col("account_id"), &ids));
+    for c in campaigns {
+        let from = ladder::local_midnight_us(c.start - chrono::Duration::days(1), &c.tz);
+        let to = ladder::local_midnight_us(c.end + chrono::Duration::days(2), &c.tz);
+        let at = col("created_at").cast(DataType::Int64);
+        keep = keep.or(at.clone().gt_eq(lit(from)).and(at.lt(lit(to))).fill_null(lit(false)));
+    }
+    Ok(keep)
 }
 
 /// The polars schema of a lake table (model.rs), for tables with no rows yet.

@@ -28,18 +28,6 @@ fn own_posts(s: &Scope) -> LazyFrame {
     s.posts.clone().filter(col("campaign_post").and(col("own")))
 }
 
-/// Campaign actions of the window that count towards `unique_actors`.
-fn counted_actions(s: &Scope) -> LazyFrame {
-    let c = s.campaign;
-    s.actions.clone().filter(
-        col("in_campaign")
-            .and(col("excluded").not())
-            .and(col("day").gt_eq(lit(c.start)))
-            .and(col("day").lt_eq(lit(c.end)))
-            .fill_null(lit(false)),
-    )
-}
-
 fn post_aggs() -> Vec<Expr> {
     vec![
         len().cast(DataType::Int64).alias("posts"),
@@ -61,14 +49,14 @@ fn platforms_with_actions(s: &Scope) -> LazyFrame {
                 .and(col("day").lt_eq(lit(c.end)))
                 .fill_null(lit(false)),
         )
-        .select([col("platform")])
+        .select([col("_platform")])
         .unique(None, UniqueKeepStrategy::Any)
-        .with_column(lit(true).alias("_has_actions"))
+        .select([s.platform_name(col("_platform")).alias("platform"), lit(true).alias("_has_actions")])
 }
 
 /// Posts and actions of one campaign grouped by `by` (its first key is `platform`),
 /// outer-joined on it.
-fn grouped(s: &Scope, by: &[&str], extra: Vec<Expr>) -> LazyFrame {
+fn grouped(s: &Scope, by: &[&str], extra: Vec<Expr>) -> PolarsResult<LazyFrame> {
     let keys: Vec<Expr> = by.iter().map(|k| col(*k)).collect();
     let mut aggs = post_aggs();
     aggs.extend(extra);
@@ -78,12 +66,16 @@ fn grouped(s: &Scope, by: &[&str], extra: Vec<Expr>) -> LazyFrame {
 /// `posts`, one campaign's own campaign posts grouped by `by` (its first key is `platform`)
 /// with their sums, outer-joined with the campaign's actions grouped the same way: the
 /// rows of docs/metrics.md#reach, whichever engine grouped the posts.
-fn with_actions(s: &Scope, by: &[&str], posts: LazyFrame) -> LazyFrame {
+fn with_actions(s: &Scope, by: &[&str], posts: LazyFrame) -> PolarsResult<LazyFrame> {
     let keys: Vec<Expr> = by.iter().map(|k| col(*k)).collect();
-    let actors = counted_actions(s)
-        .group_by(keys.clone())
-        .agg([col("_actor").n_unique().cast(DataType::Int64).alias("unique_actors")]);
-    posts
+    // The actions' platforms are codes: counted by code, then named.
+    let named: Vec<Expr> = by
+        .iter()
+        .map(|k| if *k == "platform" { s.platform_name(col("_platform")).alias("platform") } else { col(*k) })
+        .chain([col("unique_actors")])
+        .collect();
+    let actors = super::distinct::distinct_frame(s, by.contains(&"platform"), by.contains(&"day"))?.select(named);
+    Ok(posts
         .join(actors, keys.clone(), keys, JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns))
         .join(platforms_with_actions(s), [col("platform")], [col("platform")], JoinArgs::new(JoinType::Left))
         .with_columns([
@@ -93,7 +85,7 @@ fn with_actions(s: &Scope, by: &[&str], posts: LazyFrame) -> LazyFrame {
                 .then(col("unique_actors").fill_null(lit(0i64)))
                 .otherwise(lit(NULL).cast(DataType::Int64))
                 .alias("unique_actors"),
-        ])
+        ]))
 }
 
 fn schema(cols: &[(&str, DataType)]) -> Schema {
@@ -146,7 +138,7 @@ pub fn finish_reach_daily(scopes: &[Scope], posts: Vec<LazyFrame>) -> PolarsResu
     if posts.len() != scopes.len() {
         polars_bail!(ComputeError: "reach_daily: {} post frames for {} campaigns", posts.len(), scopes.len());
     }
-    let frames = scopes.iter().zip(posts).map(|(s, p)| with_actions(s, &["platform", "day"], p)).collect();
+    let frames = scopes.iter().zip(posts).map(|(s, p)| with_actions(s, &["platform", "day"], p)).collect::<PolarsResult<_>>()?;
     concat_sorted(frames, &cols, &["campaign", "platform", "day"])
 }
 
@@ -178,19 +170,19 @@ pub fn reach_window(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     let frames = scopes
         .iter()
         .map(|s| {
-            grouped(
+            Ok(grouped(
                 s,
                 &["platform"],
                 vec![col("reach").max().alias("unique_reach_low"), null_sum("reach").alias("unique_reach_high")],
-            )
+            )?
             .with_column(
                 when(col("unique_reach_high").is_not_null())
                     .then(lit("post_reach_bounds"))
                     .otherwise(lit(NULL).cast(DataType::String))
                     .alias("unique_reach_method"),
-            )
+            ))
         })
-        .collect();
+        .collect::<PolarsResult<_>>()?;
     concat_sorted(frames, &cols, &["campaign", "platform"])
 }
 
