@@ -278,7 +278,7 @@ fn spilled_deduplication_keeps_the_same_rows_as_in_memory() {
         account_id: format!("u{}", j % 6),
         account_handle: None,
         date: Some(Day(100 + (j % 2) as i32)),
-        followers: (j % 4 != 0).then_some(((i * 7 + j) % 5) as i64),
+        followers: (!j.is_multiple_of(4)).then_some(((i * 7 + j) % 5) as i64),
     };
     let accounts: Vec<Vec<AccountSnap>> = (0..3).map(|i| (0..25).map(|j| snap(i, j)).collect()).collect();
     let cases = [
