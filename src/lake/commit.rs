@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use arrow::array::BooleanBufferBuilder;
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Builder, StringBuilder};
+use arrow::buffer::BooleanBuffer;
 use arrow::datatypes::{DataType, Date32Type, Field, Int64Type, Schema, TimestampMicrosecondType};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -27,12 +29,15 @@ use serde::{Deserialize, Serialize};
 
 use super::manifest::{FileEntry, Manifest, MANIFEST};
 use super::parts::writer_props;
-use crate::schema::Reject;
+use super::spill::{for_each_group, SpillSort, SPILL_RECORDS};
 use crate::model::{dedup_key, join_key};
+use crate::schema::Reject;
 use crate::support::{sync_dir, write_atomic};
 
 pub const STAGING: &str = "_staging";
 pub const COMMIT: &str = "_commit.json";
+/// Where the de-duplication spills its sorted runs, inside the transaction's staging folder.
+const SPILL: &str = "_dedup";
 
 /// One file operation of a commit plan. Every operation can be applied twice.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -129,7 +134,8 @@ impl Txn {
             .map(|(table, platform)| {
                 let live = self.live_parts(&manifest, table, platform, &new_ids);
                 let paths: Vec<&Path> = live.iter().map(|(_, _, p)| p.as_path()).collect();
-                let (masks, repeats) = keep_masks(table, platform, &paths)?;
+                let spill = self.dir.join(SPILL);
+                let (masks, repeats) = keep_masks(table, platform, &paths, &spill, SPILL_RECORDS)?;
                 Ok(live.into_iter().zip(masks).zip(repeats).map(|((l, m), r)| (l, m, r)).collect())
             })
             .collect();
@@ -189,12 +195,12 @@ impl Txn {
     ) -> Result<()> {
         // Parts that lose rows are rewritten, in parallel (a large input's chunks often all
         // hold a repeat or two).
-        let mut rewrite: Vec<(PathBuf, PathBuf, Vec<bool>)> = Vec::new();
+        let mut rewrite: Vec<(PathBuf, PathBuf, BooleanBuffer)> = Vec::new();
         for ((fi, pi, src), mask, repeats) in parts {
             let f = &manifest.files[fi];
             let part = &f.parts[pi];
             let table = part.table.clone();
-            let kept = mask.iter().filter(|k| **k).count() as u64;
+            let kept = mask.count_set_bits() as u64;
             let visible = part.visible_rel(&f.id);
             let is_new = new_ids.contains(&f.id);
             let was_whole = part.visible_rows == part.rows;
@@ -223,7 +229,7 @@ impl Txn {
 
 /// Each live part of a partition with the mask of its rows that stay visible and the
 /// number of its rows that repeat an earlier row's key.
-type PartitionMasks = Vec<((usize, usize, PathBuf), Vec<bool>, u64)>;
+type PartitionMasks = Vec<((usize, usize, PathBuf), BooleanBuffer, u64)>;
 
 /// Which rows of each part stay visible: for keyed tables, the last row of each key in
 /// input order (for `accounts`, the largest follower count, later inputs winning ties).
@@ -232,29 +238,34 @@ type PartitionMasks = Vec<((usize, usize, PathBuf), Vec<bool>, u64)>;
 /// post, and the later input's row is the one kept (docs/lake.md#post-ids).
 /// Also, per part, how many of its rows repeat a key seen earlier in input order (every
 /// row of a key but its first).
-fn keep_masks(table: &str, platform: &str, parts: &[&Path]) -> Result<(Vec<Vec<bool>>, Vec<u64>)> {
+pub(super) fn keep_masks(
+    table: &str,
+    platform: &str,
+    parts: &[&Path],
+    spill_dir: &Path,
+    spill_records: usize,
+) -> Result<(Vec<BooleanBuffer>, Vec<u64>)> {
     let key = dedup_key(table);
     let post_part = (table == "posts").then_some(platform);
     let by_max = table == "accounts";
-    let mut masks: Vec<Vec<bool>> = Vec::with_capacity(parts.len());
+    // One bit a row: whether it stays visible.
+    let mut masks: Vec<BooleanBufferBuilder> = Vec::with_capacity(parts.len());
     let mut repeats = vec![0u64; parts.len()];
-    // (key hash, part << 32 | row) of every keyed row, sorted afterwards: 24 bytes a row,
-    // sized once from the parts' footers. A hash map of ten million keys peaked at over a
-    // gigabyte while it grew (actions of one large supporter export; the follower counts
-    // of a 20 GB collection). Accounts also keep the row's followers (null as i64::MIN,
-    // below every count, as None is below Some): 32 bytes a row.
-    let mut seen: Vec<(u64, u64, u64)> = Vec::new();
-    let mut scored: Vec<(u64, u64, u64, i64)> = Vec::new();
+    // (key hash, part << 32 | row) of every keyed row, sorted afterwards: 24 bytes a row.
+    // A hash map of ten million keys peaked at over a gigabyte while it grew (actions of
+    // one large supporter export; the follower counts of a 20 GB collection), and so did
+    // these sort keys held whole (400 MB at 20 GB): they are sorted in runs of
+    // `spill_records`, spilled beside the lake and merged ([`super::spill`]). Accounts also
+    // keep the row's followers (null as i64::MIN, below every count, as None is below
+    // Some): 32 bytes a row.
     let mut rows = 0usize;
     for path in parts {
         let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
         rows += ParquetRecordBatchReaderBuilder::try_new(file)?.metadata().file_metadata().num_rows() as usize;
     }
-    if by_max {
-        scored.reserve_exact(rows);
-    } else {
-        seen.reserve_exact(rows);
-    }
+    let mut seen: SpillSort<(u64, u64, u64)> = SpillSort::new(spill_dir, spill_records, if by_max { 0 } else { rows });
+    let mut scored: SpillSort<(u64, u64, u64, i64)> =
+        SpillSort::new(spill_dir, spill_records, if by_max { rows } else { 0 });
     let mut buf: Vec<u8> = Vec::with_capacity(64);
     for (pi, path) in parts.iter().enumerate() {
         let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
@@ -265,8 +276,9 @@ fn keep_masks(table: &str, platform: &str, parts: &[&Path]) -> Result<(Vec<Vec<b
         }
         let schema = builder.parquet_schema().clone();
         let idx: Vec<usize> = (0..schema.num_columns()).filter(|i| cols.contains(&schema.column(*i).name())).collect();
+        let part_rows = builder.metadata().file_metadata().num_rows() as usize;
         let reader = builder.with_projection(ProjectionMask::leaves(&schema, idx)).with_batch_size(65536).build()?;
-        let mut mask = Vec::new();
+        let mut mask = BooleanBufferBuilder::new(part_rows);
         for batch in reader {
             let batch = batch?;
             // A key column a part lacks (written before the column existed) reads as null, so
@@ -278,45 +290,50 @@ fn keep_masks(table: &str, platform: &str, parts: &[&Path]) -> Result<(Vec<Vec<b
                 None
             };
             for row in 0..batch.num_rows() {
-                let row_idx = mask.len() as u32;
+                let at = (pi as u64) << 32 | mask.len() as u64;
                 match hash_key(&key_cols, row, post_part, &mut buf) {
-                    None => mask.push(true),
+                    None => mask.append(true),
                     Some(h) if !by_max => {
-                        mask.push(false);
-                        seen.push(((h >> 64) as u64, h as u64, (pi as u64) << 32 | row_idx as u64));
+                        mask.append(false);
+                        seen.push(((h >> 64) as u64, h as u64, at))?;
                     }
                     Some(h) => {
-                        mask.push(false);
+                        mask.append(false);
                         let fol = followers.as_ref().filter(|f| f.is_valid(row)).map_or(i64::MIN, |f| f.value(row));
-                        scored.push(((h >> 64) as u64, h as u64, (pi as u64) << 32 | row_idx as u64, fol));
+                        scored.push(((h >> 64) as u64, h as u64, at, fol))?;
                     }
                 }
             }
         }
         masks.push(mask);
     }
-    use rayon::slice::ParallelSliceMut;
     // Accounts, sorted by key then position: in each key's run the row with the most
     // followers wins, the later row on a tie (a count never loses to an unknown one).
-    scored.par_sort_unstable();
-    for run in scored.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
-        // `max_by_key` returns the last of equal maxima: the later row on a tie.
-        let winner = run.iter().max_by_key(|e| e.3).expect("a run is not empty").2;
-        keep(&mut masks, &mut repeats, winner, run.iter().skip(1).map(|e| e.2));
-    }
+    for_each_group(
+        scored.sorted().context("sorting the follower counts' keys")?,
+        |a, b| (a.0, a.1) == (b.0, b.1),
+        |run| {
+            // `max_by_key` returns the last of equal maxima: the later row on a tie.
+            let winner = run.iter().max_by_key(|e| e.3).expect("a run is not empty").2;
+            keep(&mut masks, &mut repeats, winner, run.iter().skip(1).map(|e| e.2));
+        },
+    )?;
     // Other tables, sorted by key then position: the last entry of each key's run is its last row.
-    seen.par_sort_unstable();
-    for run in seen.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
-        let winner = run.last().expect("a run is not empty").2;
-        keep(&mut masks, &mut repeats, winner, run.iter().skip(1).map(|e| e.2));
-    }
-    Ok((masks, repeats))
+    for_each_group(
+        seen.sorted().with_context(|| format!("sorting the keys of {table}"))?,
+        |a, b| (a.0, a.1) == (b.0, b.1),
+        |run| {
+            let winner = run.last().expect("a run is not empty").2;
+            keep(&mut masks, &mut repeats, winner, run.iter().skip(1).map(|e| e.2));
+        },
+    )?;
+    Ok((masks.iter_mut().map(|m| m.finish()).collect(), repeats))
 }
 
 /// Marks the row at `winner` (part << 32 | row) visible and counts each later sighting of
 /// its key (`repeats_at`, the same positions) as a repeat of the input it came from.
-fn keep(masks: &mut [Vec<bool>], repeats: &mut [u64], winner: u64, repeats_at: impl Iterator<Item = u64>) {
-    masks[(winner >> 32) as usize][(winner & 0xFFFF_FFFF) as usize] = true;
+fn keep(masks: &mut [BooleanBufferBuilder], repeats: &mut [u64], winner: u64, repeats_at: impl Iterator<Item = u64>) {
+    masks[(winner >> 32) as usize].set_bit((winner & 0xFFFF_FFFF) as usize, true);
     for at in repeats_at {
         repeats[(at >> 32) as usize] += 1;
     }
@@ -352,7 +369,7 @@ fn hash_key(cols: &[Option<&ArrayRef>], row: usize, post_part: Option<&str>, buf
 }
 
 /// Copies a part without the rows whose mask is false, batch by batch.
-fn write_filtered(src: &Path, dst: &Path, mask: &[bool]) -> Result<()> {
+fn write_filtered(src: &Path, dst: &Path, mask: &BooleanBuffer) -> Result<()> {
     if let Some(d) = dst.parent() {
         std::fs::create_dir_all(d)?;
     }
@@ -364,7 +381,7 @@ fn write_filtered(src: &Path, dst: &Path, mask: &[bool]) -> Result<()> {
     for batch in reader {
         let batch = batch?;
         let n = batch.num_rows();
-        let keep = BooleanArray::from(mask[offset..offset + n].to_vec());
+        let keep = BooleanArray::new(mask.slice(offset, n), None);
         offset += n;
         writer.write(&arrow::compute::filter_record_batch(&batch, &keep)?)?;
     }

@@ -161,7 +161,8 @@ impl PartSink {
     /// Closes every part file and returns what was written.
     pub fn finish(mut self) -> std::io::Result<ChunkResult> {
         let mut accounts: Vec<AccountSnap> = std::mem::take(&mut self.accounts).into_values().flatten().collect();
-        accounts.sort_by(|a, b| (&a.platform, &a.account_id, a.date).cmp(&(&b.platform, &b.account_id, b.date)));
+        // The keys are distinct (merged as they came, above), so an unstable sort is the same order.
+        accounts.sort_unstable_by(|a, b| (&a.platform, &a.account_id, a.date).cmp(&(&b.platform, &b.account_id, b.date)));
         let mut acc_writers: HashMap<String, PartWriter<AccountSnap>> = HashMap::new();
         for a in &accounts {
             Self::put(

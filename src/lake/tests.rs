@@ -231,3 +231,73 @@ fn a_facebook_post_bare_and_with_its_page_is_one_post() {
     txn.commit(&Manifest::new(), vec![a, b], &BTreeSet::new()).unwrap();
     assert_eq!(visible_posts(d.path()), vec![("1_2".into(), 1), ("2".into(), 2)]);
 }
+
+/// The masks and repeats of one partition's parts, with at most `cap` sort keys in memory.
+fn masks_with(table: &str, platform: &str, parts: &[&Path], spill: &Path, cap: usize) -> (Vec<Vec<bool>>, Vec<u64>) {
+    let (masks, repeats) = super::commit::keep_masks(table, platform, parts, spill, cap).unwrap();
+    (masks.iter().map(|m| m.iter().collect()).collect(), repeats)
+}
+
+/// Writes one part per group of records (as three inputs would) and returns their paths.
+fn write_parts(dir: &Path, posts: &[Vec<Post>], accounts: &[Vec<AccountSnap>]) -> Vec<std::path::PathBuf> {
+    let mut paths = Vec::new();
+    for i in 0..posts.len().max(accounts.len()) {
+        let mut sink = PartSink::new(&dir.join(format!("in{i}")), 0);
+        for p in posts.get(i).into_iter().flatten() {
+            sink.rows(1);
+            sink.post(p.clone());
+        }
+        for a in accounts.get(i).into_iter().flatten() {
+            sink.account(a.clone());
+        }
+        paths.extend(sink.finish().unwrap().parts.into_iter().map(|p| p.path));
+    }
+    paths
+}
+
+#[test]
+fn spilled_deduplication_keeps_the_same_rows_as_in_memory() {
+    let d = tempfile::tempdir().unwrap();
+    // Posts: 40 ids over three inputs, many repeated within and across inputs.
+    let posts: Vec<Vec<Post>> = (0..3)
+        .map(|i| (0..30).map(|j| post(&format!("{}", (j * 7 + i * 11) % 40), (i * 100 + j) as i64)).collect())
+        .collect();
+    let fb: Vec<Vec<Post>> = vec![
+        vec![
+            Post { platform: "facebook".into(), ..post("10_100", 1) },
+            Post { platform: "facebook".into(), ..post("10_200", 2) },
+        ],
+        vec![
+            Post { platform: "facebook".into(), ..post("100", 3) },
+            Post { platform: "facebook".into(), ..post("300", 4) },
+        ],
+    ];
+    // Follower counts: the same 6 (account, day) keys in every input, with ties and unknowns.
+    let snap = |i: usize, j: usize| AccountSnap {
+        platform: "twitter".into(),
+        account_id: format!("u{}", j % 6),
+        account_handle: None,
+        date: Some(Day(100 + (j % 2) as i32)),
+        followers: (!j.is_multiple_of(4)).then_some(((i * 7 + j) % 5) as i64),
+    };
+    let accounts: Vec<Vec<AccountSnap>> = (0..3).map(|i| (0..25).map(|j| snap(i, j)).collect()).collect();
+    let cases = [
+        ("posts", "twitter", write_parts(&d.path().join("p"), &posts, &[])),
+        ("posts", "facebook", write_parts(&d.path().join("f"), &fb, &[])),
+        ("accounts", "twitter", write_parts(&d.path().join("a"), &[], &accounts)),
+    ];
+    for (table, platform, paths) in &cases {
+        let spill = d.path().join(format!("spill-{table}-{platform}"));
+        let paths: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
+        assert!(paths.len() >= 2, "{table}: {paths:?}");
+        let whole = masks_with(table, platform, &paths, &spill, usize::MAX);
+        assert!(!spill.exists(), "no spill below the cap");
+        // Something was de-duplicated, so the comparison below is not between two all-true masks.
+        assert!(whole.1.iter().sum::<u64>() > 0, "{table}/{platform}: {whole:?}");
+        for cap in [1, 2, 3, 7, 16] {
+            assert_eq!(masks_with(table, platform, &paths, &spill, cap), whole, "{table}/{platform}, cap {cap}");
+            // The runs went to disk (the folder exists) and were removed after the merge.
+            assert_eq!(std::fs::read_dir(&spill).unwrap().count(), 0, "run files left behind");
+        }
+    }
+}

@@ -339,7 +339,14 @@ static API_ERRORS: Repeat =
 
 impl LineAdapter for TwitterV2Jsonl {
     fn line(&self, line: &[u8], lineno: u64, cx: &Ctx, out: &mut dyn Out) -> Result<(), LineError> {
-        let obj: Obj = serde_json::from_slice(line).map_err(|e| json_error(&e))?;
+        // One UTF-8 check of the whole line, then the parser borrows strings unchecked: checked
+        // string by string (`from_slice`) that was 5% of an ingest's CPU. A line that is not
+        // UTF-8 goes through `from_slice`, which names where it breaks, as before.
+        let parsed = match std::str::from_utf8(line) {
+            Ok(text) => serde_json::from_str::<Obj>(text),
+            Err(_) => serde_json::from_slice::<Obj>(line),
+        };
+        let obj = parsed.map_err(|e| json_error(&e))?;
         if let Some(errors) = obj.errors.as_deref().filter(|e| !e.is_empty()) {
             warn_api_errors(errors, lineno, cx, out);
         }
