@@ -18,6 +18,7 @@
 pub mod commit;
 pub mod manifest;
 pub mod parts;
+pub mod store;
 pub mod summary;
 
 use std::fs::File;
