@@ -372,11 +372,14 @@ impl OpenedLake {
 
 /// Opens the lake `lake` for reading: a folder as it is; a URL (s3://…) copied into the cache,
 /// which, when the command reads pseudonyms with the key (`needs_key`: analyze, run), needs
-/// the key file named (a lake's key is never kept in the store).
+/// the key file named (a lake's key is never kept in the store). A Spark Connect `engine` is
+/// contacted before the copy, so that an unreachable server fails before any work
+/// (docs/spark.md).
 pub fn open_lake(
     lake: &std::path::Path,
     key: Option<&std::path::Path>,
     needs_key: bool,
+    engine: Option<&crate::spark::Endpoint>,
     quiet: bool,
 ) -> Result<OpenedLake> {
     match crate::lake::store::Place::parse(lake)? {
@@ -388,6 +391,9 @@ pub fn open_lake(
                      kept in the store; docs/object-storage.md)"
                 ))
                 .into());
+            }
+            if let Some(e) = engine {
+                drop(crate::spark::Client::connect(e)?);
             }
             let staged = crate::lake::store::stage(&url, quiet)?;
             if crate::say::verbose() {
@@ -456,7 +462,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let lake = a.lake.unwrap_or_else(|| p.lake.clone());
             let out = a.out.unwrap_or_else(|| p.output.clone());
             let t = std::time::Instant::now();
-            let opened = open_lake(&lake, a.key.as_deref(), true, cli.quiet)?;
+            let opened = open_lake(&lake, a.key.as_deref(), true, a.engine.as_ref(), cli.quiet)?;
             let source = opened.source(a.key.as_deref());
             let w = crate::metrics::analyze::analyze_with(&p, opened.dir(), source, &out, a.engine.as_ref())?;
             crate::say::analyzed(cli.quiet, p.campaigns.len(), &w, &out, t.elapsed().as_secs_f64());
@@ -580,7 +586,7 @@ fn cmd_run(a: RunCliArgs, quiet: bool) -> Result<()> {
 }
 
 fn cmd_lake(a: LakeArgs, quiet: bool) -> Result<()> {
-    let opened = open_lake(&a.dir, None, false, quiet)?;
+    let opened = open_lake(&a.dir, None, false, None, quiet)?;
     let manifest = crate::lake::open_for_read(opened.dir(), quiet)?;
     let mut s = summarize(opened.dir(), &manifest)?;
     if let OpenedLake::Staged(staged) = &opened {

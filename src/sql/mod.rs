@@ -310,7 +310,7 @@ pub fn cmd(a: SqlArgs, quiet: bool) -> Result<()> {
         return Err(Usage("--format parquet needs --output FILE (Parquet is not for a terminal)".into()).into());
     }
     // A lake at a URL is read from its copy in the local cache (crate::lake::store).
-    let opened = a.lake.as_deref().map(|l| crate::cli::open_lake(l, None, false, quiet)).transpose()?;
+    let opened = a.lake.as_deref().map(|l| crate::cli::open_lake(l, None, false, None, quiet)).transpose()?;
     let mut cat = Catalog::open(opened.as_ref().map(|o| o.dir()), a.metrics.as_deref())?;
     let query = match a.query {
         Some(q) => q,
