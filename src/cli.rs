@@ -261,12 +261,12 @@ pub struct AnalyzeArgs {
     /// The lake to read: a folder, or s3://BUCKET/PREFIX (docs/object-storage.md) (default: the pipeline's `lake`, else <output.dir>/lake; needed for an ad hoc campaign).
     #[arg(long, value_name = "DIR|URL")]
     pub lake: Option<PathBuf>,
-    /// The pseudonymisation key file (default: DIR.key beside the lake; required for a lake at an s3:// URL).
-    #[arg(long, value_name = "FILE")]
-    pub key: Option<PathBuf>,
     /// Where to write metrics/ and metrics.json (default: the pipeline's output.dir; ad hoc: out/<ID>).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// The pseudonymisation key file (default: DIR.key beside the lake; required for a lake at an s3:// URL).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
     /// Run the relational part of hashtag_daily and the post side of reach_daily on this Spark Connect server (sc://HOST:PORT, Apache Spark 4 or Sail), which must read the lake's files at the same paths, or at their s3:// URLs for a lake in object storage; everything else runs here, and the tables are the same (docs/spark.md).
     #[arg(long, value_name = "sc://HOST:PORT", value_parser = crate::spark::parse_engine)]
     pub engine: Option<crate::spark::Endpoint>,
