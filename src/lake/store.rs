@@ -325,10 +325,10 @@ async fn stage_into(
     let total: u64 = todo.iter().map(|(_, m)| m.size).sum();
     if !quiet && !todo.is_empty() {
         eprintln!(
-            "lake: copying {} of {} parts of {url} ({}) into {}",
+            "lake: copying {} of {} parts of {url} ({:.1} MiB) into {}",
             todo.len(),
             wanted.len(),
-            format!("{:.1} MiB", total as f64 / (1u64 << 20) as f64),
+            total as f64 / (1u64 << 20) as f64,
             dir.display()
         );
     }
