@@ -21,6 +21,9 @@
 //! manifest. No message carries a credential: the store's own error texts are given with the
 //! values of the credential variables replaced.
 //!
+//! The copy's folder is readable by its owner only (mode 0700): it holds the lake's
+//! pseudonymous rows, as the lake does.
+//!
 //! The lake key is a local file (`--key FILE`, required with a URL lake): nothing here reads
 //! or writes a key in the store.
 
@@ -204,6 +207,13 @@ pub fn stage(url: &LakeUrl, quiet: bool) -> Result<Staged> {
     let root = cache_root()?.join(key);
     let dir = root.join("lake");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating the lake cache {}", dir.display()))?;
+    // The copy holds the lake's pseudonymous rows: readable by this user only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("restricting {} to its owner", root.display()))?;
+    }
     let waiting = format!("another rallylens is copying {url} into {}; waiting for it…", root.display());
     let lock = crate::support::lock_file(&root.join("lock"), Some(&waiting), quiet)?.expect("a lock that waits");
     std::fs::write(root.join("source"), format!("{url}\n"))

@@ -39,7 +39,9 @@ impl Moto {
             .stdout(out.try_clone().unwrap())
             .stderr(out)
             .spawn()
-            .expect("python3 is missing: the object storage test needs Python 3 with moto[server] (.ci/run installs it)");
+            .expect(
+                "python3 is missing: the object storage test needs Python 3 with moto[server] (.ci/run installs it)",
+            );
         let mut moto = Moto { child, port, log };
         let t = Instant::now();
         loop {
@@ -127,7 +129,11 @@ fn rl(w: &Workdir, moto: &Moto, args: &[&str]) -> (i32, String, String) {
         .env_remove("AWS_ENDPOINT")
         .output()
         .expect("run rallylens");
-    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
 }
 
 fn rl_ok(w: &Workdir, moto: &Moto, args: &[&str]) -> (String, String) {
@@ -211,6 +217,12 @@ fn analyze_of_a_lake_in_s3_is_the_local_analyze_of_the_same_lake() {
     let lakes = w.path("cache/rallylens/lakes");
     let copies: Vec<PathBuf> = std::fs::read_dir(&lakes).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(copies.len(), 1, "{copies:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&copies[0]).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "the copy of the lake is readable by others: {mode:o}");
+    }
     let copy = copies[0].join("lake");
     let files = files_under(&copy);
     assert!(files.contains(&"_manifest.json".to_string()), "{files:?}");
@@ -219,7 +231,10 @@ fn analyze_of_a_lake_in_s3_is_the_local_analyze_of_the_same_lake() {
     for f in files_under(&copies[0]) {
         assert!(!f.contains("_sources") && !f.contains("_rejects") && !f.ends_with(".key"), "the cache holds {f}");
     }
-    assert_eq!(std::fs::read(copy.join("_manifest.json")).unwrap(), std::fs::read(lake.join("_manifest.json")).unwrap());
+    assert_eq!(
+        std::fs::read(copy.join("_manifest.json")).unwrap(),
+        std::fs::read(lake.join("_manifest.json")).unwrap()
+    );
 
     // Again: every part is reused (same size and ETag in the store); a part missing from
     // the copy is copied again; the metrics are the same.
@@ -283,6 +298,25 @@ fn analyze_of_a_lake_in_s3_is_the_local_analyze_of_the_same_lake() {
     let log = moto.log_text();
     assert!(log[uploaded..].contains("GET /lakes/demo/_manifest.json"), "{log}");
     assert_eq!(writes(&log[uploaded..]), Vec::<&str>::new());
+
+    // A new manifest without the first input: its parts leave the copy too.
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(lake.join("_manifest.json")).unwrap()).unwrap();
+    let gone = manifest["files"].as_array_mut().unwrap().remove(0);
+    let gone_id = gone["id"].as_str().unwrap().to_string();
+    assert!(files.iter().any(|f| f.contains(&format!("/{gone_id}-"))), "{gone_id} has no part in {files:?}");
+    let next = w.path("next");
+    std::fs::create_dir_all(&next).unwrap();
+    std::fs::write(next.join("_manifest.json"), serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+    moto.upload(&next, BUCKET, "demo", &[]);
+    let summary: serde_json::Value = serde_json::from_str(&rl_ok(&w, &moto, &["lake", &url, "--json"]).0).unwrap();
+    assert_eq!(summary["files_ingested"].as_u64().unwrap() + 1, local["files_ingested"].as_u64().unwrap());
+    let left = files_under(&copy);
+    assert!(
+        !left.iter().any(|f| f.contains(&format!("/{gone_id}-"))),
+        "{gone_id}'s parts are still in the copy: {left:?}"
+    );
+    assert!(left.iter().any(|f| f.starts_with("posts/platform=")), "{left:?}");
 }
 
 #[test]
@@ -300,7 +334,11 @@ fn spark_engine_reads_an_s3_lake_at_its_urls_and_agrees_with_local() {
     w.log(&["--quiet", "analyze", s(&pipeline), "--lake", s(&lake), "--out", s(&w.path("local"))]);
     // A first analyze copies the lake into the cache; what the store serves afterwards is
     // what the server reads.
-    rl_ok(&w, &moto, &["--quiet", "analyze", s(&pipeline), "--lake", &url, "--key", s(&key_file), "--out", s(&w.path("a"))]);
+    rl_ok(
+        &w,
+        &moto,
+        &["--quiet", "analyze", s(&pipeline), "--lake", &url, "--key", s(&key_file), "--out", s(&w.path("a"))],
+    );
     let before = moto.log_text().len();
     let (_, err) = rl_ok(
         &w,
@@ -325,7 +363,10 @@ fn spark_engine_reads_an_s3_lake_at_its_urls_and_agrees_with_local() {
     // The server read the posts' parts from the store (rallylens copied nothing this time),
     // was told their s3a:// URLs, never the local copy's paths, and never the key.
     let log = moto.log_text();
-    assert!(log[before..].contains("GET /lakes/demo/posts/platform="), "the server read no part from the store:\n{log}");
+    assert!(
+        log[before..].contains("GET /lakes/demo/posts/platform="),
+        "the server read no part from the store:\n{log}"
+    );
     let sail_log = sail.log_text();
     assert!(sail_log.contains(&format!("{url}/posts/platform=")), "Sail's log names no part URL:\n{sail_log}");
     let cache = w.path("cache");
@@ -346,8 +387,12 @@ fn a_lake_in_s3_that_cannot_be_read_is_a_named_error() {
     let moto = Moto::start(w.dir.path());
     // The demo lake without one posts part the manifest lists.
     let manifest = rallylens::lake::Manifest::load(&lake).unwrap();
-    let (id, part) =
-        manifest.files.iter().flat_map(|f| f.parts.iter().map(move |p| (&f.id, p))).find(|(_, p)| p.table == "posts" && p.visible_rows > 0).unwrap();
+    let (id, part) = manifest
+        .files
+        .iter()
+        .flat_map(|f| f.parts.iter().map(move |p| (&f.id, p)))
+        .find(|(_, p)| p.table == "posts" && p.visible_rows > 0)
+        .unwrap();
     let missing = part.visible_rel(id);
     moto.upload(&lake, BUCKET, "demo", &[missing.as_str()]);
     let analyze = |lake_url: &str| {
