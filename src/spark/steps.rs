@@ -18,7 +18,8 @@
 //! Readings taken (the local step's are in metrics/hashtags.rs; these say how each is
 //! written in Spark SQL):
 //! - **Files.** The posts are a temporary view of exactly the part files the manifest
-//!   lists as live (as [`crate::metrics::Lake::open`] scans them), read with the lake's types
+//!   lists as live (as [`crate::metrics::Lake::open`] scans them; for a lake in object
+//!   storage, at their URLs there, [`part_urls`]), read with the lake's types
 //!   for the columns used; never a folder or glob, so `_staging/`, `_sources/`, `_rejects/`
 //!   and superseded files are never read. A part written before a column existed reads it
 //!   as null, as locally.
