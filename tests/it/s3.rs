@@ -264,6 +264,13 @@ fn analyze_of_a_lake_in_s3_is_the_local_analyze_of_the_same_lake() {
     assert_eq!(remote["lake"], url.as_str());
     assert_eq!(local["partitions"], remote["partitions"]);
     assert_eq!(local["files"], remote["files"]);
+    // `campaigns` finds the same candidates, and prints analyze lines naming the URL.
+    let (local_cands, remote_cands) = (
+        w.ok(&["campaigns", "--lake", s(&lake), "--format", "json"]),
+        rl_ok(&w, &moto, &["campaigns", "--lake", &url, "--format", "json"]).0,
+    );
+    assert!(remote_cands.contains(&format!("\"{url}\"")), "{remote_cands}");
+    assert_eq!(local_cands.replace(s(&lake), &url), remote_cands);
 
     // `run` of a pipeline whose lake is the URL and which lists no inputs analyzes it (the
     // same metrics) and renders; with inputs, it is refused: rallylens does not write to a store.
