@@ -128,8 +128,9 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
     }
 
     // 2. analyze, unless nothing it reads changed. A lake at a URL is read from its copy in
-    // the local cache (crate::lake::store), locked until the run ends.
-    let opened = crate::cli::open_lake(&p.lake, a.key.as_deref(), true, a.engine.as_ref(), a.quiet)?;
+    // the local cache (crate::lake::store), locked until the run ends. (The engine is not
+    // contacted here: reused metrics need no server, as with a local lake.)
+    let opened = crate::cli::open_lake(&p.lake, a.key.as_deref(), true, None, a.quiet)?;
     let lake_dir = opened.dir().to_path_buf();
     let manifest = crate::lake::open_for_read(&lake_dir, a.quiet)?;
     let fp_path = p.output.join(".analyze-fingerprint");
