@@ -440,6 +440,26 @@ fn a_lake_in_s3_that_cannot_be_read_is_a_named_error() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains(&format!("could not be reached at http://127.0.0.1:{port}")), "{err}");
     assert!(!err.contains(SECRET) && !err.contains(ACCESS_KEY_ID), "{err}");
+    // A Spark Connect server nobody answers at fails analyze before the store is asked.
+    let before = moto.log_text().len();
+    let (code, _, err) = rl(
+        &w,
+        &moto,
+        &[
+            "analyze",
+            s(&pipeline),
+            "--lake",
+            "s3://lakes/demo",
+            "--key",
+            s(&key_file),
+            "--engine",
+            &format!("sc://127.0.0.1:{port}"),
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("connecting to the Spark Connect server"), "{err}");
+    let log = moto.log_text();
+    assert!(!log[before..].contains("\"GET "), "the store was read before the server was contacted:\n{log}");
     // Usage errors (exit 2): no key named; a scheme rallylens does not read.
     let (code, _, err) = rl(&w, &moto, &["analyze", s(&pipeline), "--lake", "s3://lakes/demo"]);
     assert_eq!(code, 2, "{err}");
