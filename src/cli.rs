@@ -231,9 +231,12 @@ pub struct RunCliArgs {
     /// The longest record (a JSON line, a CSV record) read, in MiB: a longer JSON line is rejected, a longer CSV record refuses its file.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096), value_name = "MIB")]
     pub max_record_mib: u64,
-    /// Run the relational part of hashtag_daily and the post side of reach_daily on this Spark Connect server (sc://HOST:PORT, Apache Spark 4 or Sail), which must read the lake's files at the same paths; everything else runs here, and the tables are the same (docs/spark.md).
+    /// Run the relational part of hashtag_daily and the post side of reach_daily on this Spark Connect server (sc://HOST:PORT, Apache Spark 4 or Sail), which must read the lake's files at the same paths, or at their s3:// URLs for a lake in object storage; everything else runs here, and the tables are the same (docs/spark.md).
     #[arg(long, value_name = "sc://HOST:PORT", value_parser = crate::spark::parse_engine)]
     pub engine: Option<crate::spark::Endpoint>,
+    /// The pseudonymisation key file (default: DIR.key beside the lake; required for a lake at an s3:// URL).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
     /// Ad hoc: an export file or folder to ingest (repeatable; as a pipeline's `[[inputs]]`).
     #[arg(long = "input", value_name = "PATH", requires = "campaign", help_heading = ADHOC)]
     pub inputs: Vec<PathBuf>,
@@ -255,13 +258,16 @@ pub struct AnalyzeArgs {
     /// The pipeline file (pipelines/*.toml); or an ad hoc campaign: --lake with --campaign, --start, --end.
     #[arg(required_unless_present = "campaign", conflicts_with = "campaign")]
     pub pipeline: Option<PathBuf>,
-    /// The lake to read (default: the pipeline's `lake`, else <output.dir>/lake; needed for an ad hoc campaign).
-    #[arg(long, value_name = "DIR")]
+    /// The lake to read: a folder, or s3://BUCKET/PREFIX (docs/object-storage.md) (default: the pipeline's `lake`, else <output.dir>/lake; needed for an ad hoc campaign).
+    #[arg(long, value_name = "DIR|URL")]
     pub lake: Option<PathBuf>,
     /// Where to write metrics/ and metrics.json (default: the pipeline's output.dir; ad hoc: out/<ID>).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Run the relational part of hashtag_daily and the post side of reach_daily on this Spark Connect server (sc://HOST:PORT, Apache Spark 4 or Sail), which must read the lake's files at the same paths; everything else runs here, and the tables are the same (docs/spark.md).
+    /// The pseudonymisation key file (default: DIR.key beside the lake; required for a lake at an s3:// URL).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// Run the relational part of hashtag_daily and the post side of reach_daily on this Spark Connect server (sc://HOST:PORT, Apache Spark 4 or Sail), which must read the lake's files at the same paths, or at their s3:// URLs for a lake in object storage; everything else runs here, and the tables are the same (docs/spark.md).
     #[arg(long, value_name = "sc://HOST:PORT", value_parser = crate::spark::parse_engine)]
     pub engine: Option<crate::spark::Endpoint>,
     #[command(flatten)]
@@ -306,7 +312,8 @@ Examples:
 
 #[derive(Args, Debug)]
 pub struct LakeArgs {
-    /// The lake folder.
+    /// The lake folder, or s3://BUCKET/PREFIX (docs/object-storage.md).
+    #[arg(value_name = "DIR|URL")]
     pub dir: PathBuf,
     /// Print the summary as JSON.
     #[arg(long)]
@@ -337,6 +344,71 @@ pub struct BadInput(pub String);
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct Usage(pub String);
+
+/// A lake to read, as `--lake` gives it: a folder, or a lake at a URL copied into the local
+/// cache (crate::lake::store), which stays locked while this is held.
+pub enum OpenedLake {
+    Dir(PathBuf),
+    Staged(crate::lake::store::Staged),
+}
+
+impl OpenedLake {
+    /// The local folder to read.
+    pub fn dir(&self) -> &std::path::Path {
+        match self {
+            OpenedLake::Dir(d) => d,
+            OpenedLake::Staged(s) => &s.dir,
+        }
+    }
+    /// What analyze reads besides the folder: the key, and the URL of a staged lake.
+    pub fn source<'a>(&'a self, key: Option<&'a std::path::Path>) -> crate::metrics::analyze::Source<'a> {
+        let url = match self {
+            OpenedLake::Dir(_) => None,
+            OpenedLake::Staged(s) => Some(&s.url),
+        };
+        crate::metrics::analyze::Source { key, url }
+    }
+}
+
+/// Opens the lake `lake` for reading: a folder as it is; a URL (s3://…) copied into the cache,
+/// which, when the command reads pseudonyms with the key (`needs_key`: analyze, run), needs
+/// the key file named (a lake's key is never kept in the store). A Spark Connect `engine` is
+/// contacted before the copy, so that an unreachable server fails before any work
+/// (docs/spark.md).
+pub fn open_lake(
+    lake: &std::path::Path,
+    key: Option<&std::path::Path>,
+    needs_key: bool,
+    engine: Option<&crate::spark::Endpoint>,
+    quiet: bool,
+) -> Result<OpenedLake> {
+    match crate::lake::store::Place::parse(lake)? {
+        crate::lake::store::Place::Dir(d) => Ok(OpenedLake::Dir(d)),
+        crate::lake::store::Place::Url(url) => {
+            if needs_key && key.is_none() {
+                return Err(Usage(format!(
+                    "the lake {url} is in object storage: name its key file with --key FILE (a lake's key is never \
+                     kept in the store; docs/object-storage.md)"
+                ))
+                .into());
+            }
+            if let Some(e) = engine {
+                drop(crate::spark::Client::connect(e)?);
+            }
+            let staged = crate::lake::store::stage(&url, quiet)?;
+            if crate::say::verbose() {
+                eprintln!(
+                    "lake: {url}: {} parts copied ({} bytes), {} reused from {}",
+                    staged.copied.0,
+                    staged.copied.1,
+                    staged.reused,
+                    staged.dir.display()
+                );
+            }
+            Ok(OpenedLake::Staged(staged))
+        }
+    }
+}
 
 /// Loads the pipeline file a command names.
 fn pipeline(path: &std::path::Path) -> Result<crate::pipeline::Pipeline> {
@@ -390,7 +462,9 @@ pub fn run(cli: Cli) -> Result<()> {
             let lake = a.lake.unwrap_or_else(|| p.lake.clone());
             let out = a.out.unwrap_or_else(|| p.output.clone());
             let t = std::time::Instant::now();
-            let w = crate::metrics::analyze::analyze_with(&p, &lake, &out, a.engine.as_ref())?;
+            let opened = open_lake(&lake, a.key.as_deref(), true, a.engine.as_ref(), cli.quiet)?;
+            let source = opened.source(a.key.as_deref());
+            let w = crate::metrics::analyze::analyze_with(&p, opened.dir(), source, &out, a.engine.as_ref())?;
             crate::say::analyzed(cli.quiet, p.campaigns.len(), &w, &out, t.elapsed().as_secs_f64());
             Ok(())
         }
@@ -505,14 +579,19 @@ fn cmd_run(a: RunCliArgs, quiet: bool) -> Result<()> {
         max_record: a.max_record_mib << 20,
         generated: crate::run::generated_now(),
         engine: a.engine,
+        key: a.key,
     };
     let r = crate::run::run(&p, &args)?;
     bad_inputs(&r.failed, r.ingested + r.unchanged + r.failed.len())
 }
 
 fn cmd_lake(a: LakeArgs, quiet: bool) -> Result<()> {
-    let manifest = crate::lake::open_for_read(&a.dir, quiet)?;
-    let s = summarize(&a.dir, &manifest)?;
+    let opened = open_lake(&a.dir, None, false, None, quiet)?;
+    let manifest = crate::lake::open_for_read(opened.dir(), quiet)?;
+    let mut s = summarize(opened.dir(), &manifest)?;
+    if let OpenedLake::Staged(staged) = &opened {
+        s.lake = staged.url.to_string();
+    }
     if a.json {
         data(format!("{}\n", serde_json::to_string_pretty(&s)?).as_bytes())
     } else {

@@ -606,8 +606,8 @@ pub enum Format {
 /// `rallylens campaigns`.
 #[derive(clap::Args, Debug)]
 pub struct CampaignsArgs {
-    /// The lake to search.
-    #[arg(long, value_name = "DIR")]
+    /// The lake to search: a folder, or s3://BUCKET/PREFIX (docs/object-storage.md).
+    #[arg(long, value_name = "DIR|URL")]
     pub lake: std::path::PathBuf,
     /// The IANA time zone of the days (default UTC), e.g. Europe/London; also passed on to the printed commands.
     #[arg(long, value_name = "ZONE", value_parser = parse_tz)]
@@ -627,7 +627,9 @@ pub fn cmd(a: &CampaignsArgs, quiet: bool) -> Result<Vec<u8>> {
     if !quiet {
         eprintln!("campaigns: reading {} …", a.lake.display());
     }
-    let cands = find(&a.lake, &a.lake.display().to_string(), a.tz.unwrap_or(chrono_tz::UTC))?;
+    // A lake at a URL is read from its copy in the local cache (crate::lake::store).
+    let opened = crate::cli::open_lake(&a.lake, None, false, None, quiet)?;
+    let cands = find(opened.dir(), &a.lake.display().to_string(), a.tz.unwrap_or(chrono_tz::UTC))?;
     if !quiet {
         let n = |k: Kind| cands.iter().filter(|c| c.kind == k).count();
         eprintln!(

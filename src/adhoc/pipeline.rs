@@ -151,6 +151,10 @@ pub fn toml_text(a: &AdhocArgs, at: &Places, path: &dyn Fn(&Path) -> String) -> 
 
 /// `p` made absolute against the working folder (lexically: no symlinks resolved).
 fn absolute(p: &Path) -> PathBuf {
+    // A lake given as a URL (s3://…, docs/object-storage.md) is kept as written.
+    if crate::lake::store::is_url(p) {
+        return p.to_path_buf();
+    }
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 

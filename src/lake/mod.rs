@@ -19,6 +19,7 @@ pub mod commit;
 pub mod manifest;
 pub mod parts;
 pub mod spill;
+pub mod store;
 pub mod summary;
 
 use std::fs::File;

@@ -30,7 +30,16 @@ pub struct Written {
 }
 
 pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
-    analyze_with(p, lake_dir, out, None)
+    analyze_with(p, lake_dir, Source::default(), out, None)
+}
+
+/// What analyze reads besides the lake folder: the key file (None: `DIR.key` beside the
+/// lake), and, for a lake copied from object storage ([`crate::lake::store`]), its URL, where
+/// a remote engine reads the parts (never the local copy).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Source<'a> {
+    pub key: Option<&'a Path>,
+    pub url: Option<&'a crate::lake::store::LakeUrl>,
 }
 
 /// [`analyze`], with the relational part of the steps that can run remotely
@@ -40,6 +49,7 @@ pub fn analyze(p: &Pipeline, lake_dir: &Path, out: &Path) -> Result<Written> {
 pub fn analyze_with(
     p: &Pipeline,
     lake_dir: &Path,
+    source: Source,
     out: &Path,
     engine: Option<&crate::spark::Endpoint>,
 ) -> Result<Written> {
@@ -47,13 +57,18 @@ pub fn analyze_with(
     // Connect first: an unreachable server fails the command before any work.
     let mut remote = engine.map(crate::spark::Client::connect).transpose()?;
     let lake = Lake::open(lake_dir)?;
-    let post_files = lake.post_files.clone();
+    // What a remote engine reads: the posts' parts by URL.
+    let post_files = if remote.is_some() {
+        crate::spark::steps::part_urls(&lake.post_files, lake_dir, source.url)?
+    } else {
+        Vec::new()
+    };
     // Texts and permalinks stay on disk: only `recap_posts` reads them, for a few posts.
     let post_texts = lake.posts.clone();
     // Only the posts the campaigns' metrics read (Lake::materialize_for).
     let lake = lake.materialize_for(&p.campaigns)?;
     clock.mark("lake read");
-    let key = Pseudonymizer::for_lake(lake_dir, None)?;
+    let key = Pseudonymizer::for_lake(lake_dir, source.key)?;
     let site_warning = site_warning(&lake, p.site.as_deref())?;
     // Each campaign's scope is computed once: its posts share the lake's columns and add a
     // few small ones; its actions are gathered from the lake's compact action table (read

@@ -20,6 +20,7 @@ type Span = std::ops::Range<usize>;
 pub struct PipelineFile {
     /// The lake folder. Default: `<output.dir>/lake`. Relative paths are relative to the
     /// pipeline file's folder's parent when the file is in `pipelines/`, else to the file.
+    /// Or a URL, `s3://BUCKET/PREFIX`, read-only (docs/object-storage.md).
     pub lake: Option<PathBuf>,
     pub output: Output,
     /// Export files or folders to ingest (new and changed files only).
@@ -237,7 +238,12 @@ pub(super) fn check(path: &Path, src: &Src, file: PipelineFile) -> Result<Pipeli
     let base = base_dir(path);
     let at = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
     let output = at(&file.output.dir);
-    let lake = file.lake.as_deref().map(at).unwrap_or_else(|| output.join("lake"));
+    // A lake given as a URL (s3://…, docs/object-storage.md) is kept as written.
+    let lake = file
+        .lake
+        .as_deref()
+        .map(|l| if crate::lake::store::is_url(l) { l.to_path_buf() } else { at(l) })
+        .unwrap_or_else(|| output.join("lake"));
     let (mut campaigns, spans) = campaigns(src, &file)?;
     neutral_baselines(src, &campaigns, &spans)?;
     super::key_accounts::apply(src, &file, &at, &mut campaigns)?;

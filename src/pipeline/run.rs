@@ -40,6 +40,9 @@ pub struct RunArgs {
     /// (metrics::analyze::analyze_with); the metrics are the same, so reusing them does not
     /// depend on it.
     pub engine: Option<crate::spark::Endpoint>,
+    /// `--key`: the lake key file (None: `LAKE.key` beside the lake); required for a lake at
+    /// a URL (docs/object-storage.md).
+    pub key: Option<PathBuf>,
 }
 
 /// Another run holds the output folder (exit code 4).
@@ -91,10 +94,19 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
         markdown: PathBuf::new(),
         charts: 0,
     };
+    if crate::lake::store::is_url(&p.lake) && !p.inputs.is_empty() {
+        return Err(crate::cli::Usage(format!(
+            "the pipeline's lake {} is in object storage, which rallylens reads but does not write: ingest into a \
+             local lake and upload it (docs/object-storage.md), or list no [[inputs]] to analyze it as it is",
+            p.lake.display()
+        ))
+        .into());
+    }
     if p.inputs.is_empty() {
         say("ingest: the pipeline lists no inputs; analysing the lake as it is".into());
     } else {
         let mut opts = RunOptions::new(&p.lake);
+        opts.key_file = a.key.clone();
         opts.max_reject_rate = a.max_reject_rate;
         opts.max_record = a.max_record;
         // The run never reads its own output folder (report, charts, metrics) back in.
@@ -115,10 +127,14 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
         say(crate::say::ingest_summary(&report, t.elapsed().as_secs_f64()));
     }
 
-    // 2. analyze, unless nothing it reads changed
-    let manifest = crate::lake::open_for_read(&p.lake, a.quiet)?;
+    // 2. analyze, unless nothing it reads changed. A lake at a URL is read from its copy in
+    // the local cache (crate::lake::store), locked until the run ends. (The engine is not
+    // contacted here: reused metrics need no server, as with a local lake.)
+    let opened = crate::cli::open_lake(&p.lake, a.key.as_deref(), true, None, a.quiet)?;
+    let lake_dir = opened.dir().to_path_buf();
+    let manifest = crate::lake::open_for_read(&lake_dir, a.quiet)?;
     let fp_path = p.output.join(".analyze-fingerprint");
-    let fp = fingerprint(p)?;
+    let fp = fingerprint(p, &lake_dir)?;
     let have_all =
         crate::metrics::registry::names().all(|t| p.output.join("metrics").join(format!("{t}.parquet")).exists())
             && p.output.join("metrics.json").exists();
@@ -135,8 +151,9 @@ pub fn run(p: &Pipeline, a: &RunArgs) -> Result<RunResult> {
         }
         let t = std::time::Instant::now();
         let w = {
-            let _lake_lock = crate::lake::lock(&p.lake, a.quiet)?;
-            crate::metrics::analyze::analyze_with(p, &p.lake, &p.output, a.engine.as_ref())?
+            let _lake_lock = crate::lake::lock(&lake_dir, a.quiet)?;
+            let source = opened.source(a.key.as_deref());
+            crate::metrics::analyze::analyze_with(p, &lake_dir, source, &p.output, a.engine.as_ref())?
         };
         crate::say::analyzed(a.quiet, p.campaigns.len(), &w, &p.output, t.elapsed().as_secs_f64());
         crate::support::write_atomic(&fp_path, format!("{fp}\n").as_bytes())
@@ -239,8 +256,8 @@ pub fn log_ingest(report: &Report, quiet: bool) -> Vec<(String, String)> {
 
 /// What analyze's output depends on: the lake's manifest (every commit rewrites it), the
 /// pipeline's campaigns, ladder, site and published benchmarks, and this rallylens version.
-fn fingerprint(p: &Pipeline) -> Result<String> {
-    let manifest = p.lake.join(crate::lake::manifest::MANIFEST);
+fn fingerprint(p: &Pipeline, lake_dir: &Path) -> Result<String> {
+    let manifest = lake_dir.join(crate::lake::manifest::MANIFEST);
     let bytes = std::fs::read(&manifest).with_context(|| format!("reading {}", manifest.display()))?;
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());

@@ -18,7 +18,8 @@
 //! Readings taken (the local step's are in metrics/hashtags.rs; these say how each is
 //! written in Spark SQL):
 //! - **Files.** The posts are a temporary view of exactly the part files the manifest
-//!   lists as live (as [`crate::metrics::Lake::open`] scans them), read with the lake's types
+//!   lists as live (as [`crate::metrics::Lake::open`] scans them; for a lake in object
+//!   storage, at their URLs there, [`part_urls`]), read with the lake's types
 //!   for the columns used; never a folder or glob, so `_staging/`, `_sources/`, `_rejects/`
 //!   and superseded files are never read. A part written before a column existed reads it
 //!   as null, as locally.
@@ -89,13 +90,12 @@ pub fn hashtag_daily_columns() -> Vec<(&'static str, DataType)> {
 }
 
 /// `hashtag_daily` for `campaigns`, its relational part run by `client` over the posts
-/// part files `post_files` (absolute paths the server can read), finished here like the
-/// local step; the rows received per campaign are said at -v.
-pub fn hashtag_daily(client: &mut Client, post_files: &[PathBuf], campaigns: &[Campaign]) -> Result<LazyFrame> {
+/// part files at `post_files` (URLs the server can read: [`part_urls`]), finished here like
+/// the local step; the rows received per campaign are said at -v.
+pub fn hashtag_daily(client: &mut Client, post_files: &[String], campaigns: &[Campaign]) -> Result<LazyFrame> {
     let mut frames = Vec::new();
     if !post_files.is_empty() {
-        let paths = post_files.iter().map(|p| file_url(p)).collect::<Result<Vec<_>>>()?;
-        client.parquet_view(POSTS_VIEW, POSTS_SCHEMA, paths)?;
+        client.parquet_view(POSTS_VIEW, POSTS_SCHEMA, post_files.to_vec())?;
     }
     for c in campaigns {
         let Some(sql) = (if post_files.is_empty() { None } else { hashtag_daily_sql(c)? }) else { continue };
@@ -125,14 +125,13 @@ pub fn reach_daily_post_columns() -> Vec<(&'static str, DataType)> {
 }
 
 /// `reach_daily` for `scopes`: the post side (own campaign posts per platform and day, and
-/// their sums) run by `client` over the posts part files `post_files`; the actions side
-/// and the finish are the local step's ([`crate::metrics::reach::finish_reach_daily`]).
-pub fn reach_daily(client: &mut Client, post_files: &[PathBuf], scopes: &[crate::metrics::Scope]) -> Result<LazyFrame> {
+/// their sums) run by `client` over the posts part files at `post_files` (URLs: [`part_urls`]);
+/// the actions side and the finish are the local step's ([`crate::metrics::reach::finish_reach_daily`]).
+pub fn reach_daily(client: &mut Client, post_files: &[String], scopes: &[crate::metrics::Scope]) -> Result<LazyFrame> {
     let columns = reach_daily_post_columns();
     let mut frames = Vec::new();
     if !post_files.is_empty() {
-        let paths = post_files.iter().map(|p| file_url(p)).collect::<Result<Vec<_>>>()?;
-        client.parquet_view(POSTS_VIEW, POSTS_SCHEMA, paths)?;
+        client.parquet_view(POSTS_VIEW, POSTS_SCHEMA, post_files.to_vec())?;
     }
     for s in scopes {
         let c = s.campaign;
@@ -243,6 +242,31 @@ pub fn reach_daily_posts_sql(c: &Campaign, reply_targets: &[String]) -> Result<S
            CAST(sum(engagements) AS BIGINT) AS engagements \
          FROM own GROUP BY platform, d"
     ))
+}
+
+/// The URLs the server is told to read the part files `files` of the lake folder `dir` by:
+/// `file://` URLs of their absolute paths for a local lake; for a lake staged from object
+/// storage (`url`, [`crate::lake::store`]), the parts' own URLs in the store, with the scheme
+/// the lake was given with (`s3://` or `s3a://`), never the local copy's paths.
+pub fn part_urls(
+    files: &[PathBuf],
+    dir: &std::path::Path,
+    url: Option<&crate::lake::store::LakeUrl>,
+) -> Result<Vec<String>> {
+    let Some(url) = url else { return files.iter().map(|p| file_url(p)).collect() };
+    files
+        .iter()
+        .map(|p| {
+            let rel =
+                p.strip_prefix(dir).with_context(|| format!("{} is not a part of {}", p.display(), dir.display()))?;
+            let Some(rel) = rel.to_str() else { bail!("the part name {} is not UTF-8", rel.display()) };
+            let u = url.join(rel);
+            if u.chars().any(|c| c.is_control() || matches!(c, '%' | '?' | '#' | ' ')) {
+                bail!("the part URL {u} holds a character (%, ?, #, space, control) that Spark would read differently");
+            }
+            Ok(u)
+        })
+        .collect()
 }
 
 /// An absolute local path as a `file://` URL (what Spark and Sail read without a default
@@ -448,5 +472,24 @@ mod tests {
         assert!(file_url(std::path::Path::new("rel/a.parquet")).unwrap().starts_with("file:///"));
         assert!(file_url(std::path::Path::new("/l/a#b.parquet")).is_err());
         assert!(file_url(std::path::Path::new("/l/100%.parquet")).is_err());
+    }
+
+    #[test]
+    fn parts_of_a_staged_lake_are_read_at_their_store_urls() {
+        let url = match crate::lake::store::Place::parse(std::path::Path::new("s3a://bucket/lakes/demo")).unwrap() {
+            crate::lake::store::Place::Url(u) => u,
+            p => panic!("{p:?}"),
+        };
+        let dir = std::path::Path::new("/cache/lakes/ab12/lake");
+        let files = vec![dir.join("posts/platform=twitter/f1-part-0000.parquet")];
+        assert_eq!(
+            part_urls(&files, dir, Some(&url)).unwrap(),
+            ["s3a://bucket/lakes/demo/posts/platform=twitter/f1-part-0000.parquet"]
+        );
+        assert_eq!(
+            part_urls(&files, dir, None).unwrap(),
+            ["file:///cache/lakes/ab12/lake/posts/platform=twitter/f1-part-0000.parquet"]
+        );
+        assert!(part_urls(&[std::path::PathBuf::from("/elsewhere/a.parquet")], dir, Some(&url)).is_err());
     }
 }

@@ -54,8 +54,8 @@ pub struct SqlArgs {
     /// read from standard input.
     #[arg(value_name = "QUERY", allow_hyphen_values = true)]
     pub query: Option<String>,
-    /// The lake folder: its tables posts, actions, traffic and accounts.
-    #[arg(long, value_name = "DIR", display_order = 10)]
+    /// The lake folder, or s3://BUCKET/PREFIX (docs/object-storage.md): its tables posts, actions, traffic and accounts.
+    #[arg(long, value_name = "DIR|URL", display_order = 10)]
     pub lake: Option<PathBuf>,
     /// A run's metrics folder (OUT/metrics, or OUT itself): every metric table by its name.
     #[arg(long, value_name = "DIR", display_order = 11)]
@@ -309,7 +309,9 @@ pub fn cmd(a: SqlArgs, quiet: bool) -> Result<()> {
     if a.format == Format::Parquet && a.output.is_none() {
         return Err(Usage("--format parquet needs --output FILE (Parquet is not for a terminal)".into()).into());
     }
-    let mut cat = Catalog::open(a.lake.as_deref(), a.metrics.as_deref())?;
+    // A lake at a URL is read from its copy in the local cache (crate::lake::store).
+    let opened = a.lake.as_deref().map(|l| crate::cli::open_lake(l, None, false, None, quiet)).transpose()?;
+    let mut cat = Catalog::open(opened.as_ref().map(|o| o.dir()), a.metrics.as_deref())?;
     let query = match a.query {
         Some(q) => q,
         None if std::io::stdin().is_terminal() && a.output.is_none() => return repl::run(&mut cat, a.format),

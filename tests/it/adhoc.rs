@@ -351,7 +351,7 @@ fn ad_hoc_usage_errors_exit_2_and_say_what_is_missing() {
             "--campaign: 'a b' is not a usable id",
         ),
         (words(&["run", "--input", "x.csv"]), "--campaign <ID>"),
-        (words(&["campaigns"]), "--lake <DIR>"),
+        (words(&["campaigns"]), "--lake <DIR|URL>"),
         (words(&["campaigns", "--lake", "l", "--format", "xml"]), "possible values: table, csv, json"),
     ];
     for (args, says) in &cases {

@@ -17,6 +17,7 @@ mod post_ids;
 mod privacy;
 mod recap;
 mod run;
+mod s3;
 mod server;
 mod spark;
 mod sql;

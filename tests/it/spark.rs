@@ -16,7 +16,7 @@ use polars::prelude::*;
 use crate::common::{s, Workdir};
 
 /// A Sail Spark Connect server of this test; killed when dropped.
-struct Sail {
+pub(crate) struct Sail {
     child: Child,
     port: u16,
     log: PathBuf,
@@ -26,6 +26,12 @@ impl Sail {
     /// Starts `python3 -m pysail spark server` on a free port of 127.0.0.1 and waits until it
     /// accepts connections (60 s at most). Each request it receives is logged (Sail logs them at debug level) to `log`.
     fn start(dir: &Path) -> Sail {
+        Sail::start_with(dir, &[])
+    }
+
+    /// [`Sail::start`] with these variables set in the server's environment (tests/it/s3.rs
+    /// gives it an object store's endpoint and credentials).
+    pub(crate) fn start_with(dir: &Path, env: &[(&str, &str)]) -> Sail {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let log = dir.join("sail.log");
         let out = std::fs::File::create(&log).unwrap();
@@ -33,6 +39,7 @@ impl Sail {
             .args(["-m", "pysail", "spark", "server", "--ip", "127.0.0.1", "--port", &port.to_string()])
             .current_dir(dir)
             .env("RUST_LOG", "sail_spark_connect::server=debug")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
             .stderr(out)
@@ -55,11 +62,11 @@ impl Sail {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("sc://127.0.0.1:{}", self.port)
     }
 
-    fn log_text(&self) -> String {
+    pub(crate) fn log_text(&self) -> String {
         let mut s = String::new();
         std::fs::File::open(&self.log).and_then(|mut f| f.read_to_string(&mut s)).ok();
         s
@@ -79,7 +86,7 @@ fn table(p: &Path) -> DataFrame {
 }
 
 /// The demo lake (data/ through the demo pipeline's inputs) in `w`, and the pipeline.
-fn demo_lake(w: &Workdir) -> (PathBuf, PathBuf) {
+pub(crate) fn demo_lake(w: &Workdir) -> (PathBuf, PathBuf) {
     let pipeline = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/kenya_vs_shell.toml");
     let p = rallylens::pipeline::Pipeline::load(&pipeline).unwrap();
     let lake = w.lake();
