@@ -9,7 +9,8 @@
 //!   compress either), a 4-byte big-endian length, the protobuf bytes.
 //! - The response body is a sequence of such messages; the call's outcome is the
 //!   `grpc-status` trailer (0 is OK), or the same header in a "trailers-only" response
-//!   (an error before any message). `grpc-message` is percent-encoded UTF-8.
+//!   (no message: an error, or a success with nothing to return, which is how Apache Spark
+//!   4 answers a `CreateDataFrameViewCommand`). `grpc-message` is percent-encoded UTF-8.
 //! - A call that ends without `grpc-status` is an error (the server went away mid-stream).
 //!
 //! Responses are read whole before they are decoded: the Spark steps bring back small
@@ -70,9 +71,13 @@ impl Channel {
         if parts.status != hyper::StatusCode::OK {
             bail!("the server answered HTTP {} (is it a Spark Connect server?)", parts.status);
         }
-        // Trailers-only: an error before any message.
-        if let Some(e) = status_error(&parts.headers) {
-            return Err(e);
+        // Trailers-only: the call's outcome in the headers, and no message (an error before
+        // any, or, as Apache Spark answers a command with nothing to return, success).
+        if parts.headers.contains_key("grpc-status") {
+            return match status_error(&parts.headers) {
+                Some(e) => Err(e),
+                None => Ok(Vec::new()),
+            };
         }
         let collected = body.collect().await.context("reading the response")?;
         let trailers = collected.trailers().cloned();
