@@ -19,5 +19,6 @@ mod recap;
 mod run;
 mod server;
 mod spark;
+mod spark4;
 mod sql;
 mod synth;

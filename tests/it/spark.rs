@@ -3,7 +3,8 @@
 //! install pysail`; `.ci/run` installs it), started by the test on a free port and stopped
 //! at the end. On the demo lake, and on a small lake made for reach's rules, the metrics
 //! written are the same bytes as the local engine's, and the server is never sent the
-//! lake's key.
+//! lake's key. The same checks run against Apache Spark 4 in `spark4.rs`; the server and
+//! the checks are shared from here.
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
@@ -15,18 +16,27 @@ use polars::prelude::*;
 
 use crate::common::{s, Workdir};
 
-/// A Sail Spark Connect server of this test; killed when dropped.
-struct Sail {
-    child: Child,
-    port: u16,
-    log: PathBuf,
+/// A Spark Connect server of this test (Sail, or Apache Spark 4: `spark4.rs`); killed when
+/// dropped.
+pub(crate) struct Server {
+    pub child: Child,
+    pub port: u16,
+    pub log: PathBuf,
+    /// What it is, for messages.
+    pub what: &'static str,
 }
 
-impl Sail {
+/// A free port of 127.0.0.1 (bound, then released).
+pub(crate) fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Server {
     /// Starts `python3 -m pysail spark server` on a free port of 127.0.0.1 and waits until it
-    /// accepts connections (60 s at most). Each request it receives is logged (Sail logs them at debug level) to `log`.
-    fn start(dir: &Path) -> Sail {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    /// accepts connections. Each request it receives is logged (Sail logs them at debug
+    /// level) to `log`.
+    pub fn sail(dir: &Path) -> Server {
+        let port = free_port();
         let log = dir.join("sail.log");
         let out = std::fs::File::create(&log).unwrap();
         let child = Command::new("python3")
@@ -38,48 +48,58 @@ impl Sail {
             .stderr(out)
             .spawn()
             .expect("python3 is missing: the Spark test needs Python 3 with pysail (pip install pysail; .ci/run does)");
-        let mut sail = Sail { child, port, log };
+        let mut sail = Server { child, port, log, what: "Sail (pip install pysail; .ci/run does)" };
+        sail.wait_listening(Duration::from_secs(60));
+        sail
+    }
+
+    /// Waits until the server accepts connections on its port; panics with its log if it
+    /// exits first or takes longer than `limit`.
+    pub fn wait_listening(&mut self, limit: Duration) {
         let t = Instant::now();
         loop {
-            if let Some(status) = sail.child.try_wait().unwrap() {
-                panic!(
-                    "the Sail server exited ({status}) before it listened (pip install pysail; .ci/run does):\n{}",
-                    sail.log_text()
-                );
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("the {} server exited ({status}) before it listened:\n{}", self.what, self.log_text());
             }
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return sail;
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
             }
-            assert!(t.elapsed() < Duration::from_secs(60), "Sail did not listen within 60 s:\n{}", sail.log_text());
+            assert!(
+                t.elapsed() < limit,
+                "the {} server did not listen within {} s:\n{}",
+                self.what,
+                limit.as_secs(),
+                self.log_text()
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }
 
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("sc://127.0.0.1:{}", self.port)
     }
 
-    fn log_text(&self) -> String {
+    pub fn log_text(&self) -> String {
         let mut s = String::new();
         std::fs::File::open(&self.log).and_then(|mut f| f.read_to_string(&mut s)).ok();
         s
     }
 }
 
-impl Drop for Sail {
+impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-fn table(p: &Path) -> DataFrame {
+pub(crate) fn table(p: &Path) -> DataFrame {
     let f = std::fs::File::open(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     ParquetReader::new(f).finish().unwrap()
 }
 
 /// The demo lake (data/ through the demo pipeline's inputs) in `w`, and the pipeline.
-fn demo_lake(w: &Workdir) -> (PathBuf, PathBuf) {
+pub(crate) fn demo_lake(w: &Workdir) -> (PathBuf, PathBuf) {
     let pipeline = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/kenya_vs_shell.toml");
     let p = rallylens::pipeline::Pipeline::load(&pipeline).unwrap();
     let lake = w.lake();
@@ -89,12 +109,10 @@ fn demo_lake(w: &Workdir) -> (PathBuf, PathBuf) {
     (lake, pipeline)
 }
 
-#[test]
-fn spark_engine_hashtag_daily_and_reach_daily_equal_local_on_the_demo() {
-    let w = Workdir::new();
-    let (lake, pipeline) = demo_lake(&w);
-    let sail = Sail::start(w.dir.path());
-
+/// Runs analyze of the demo `pipeline` over `lake` once locally (into `local/`) and once
+/// with `--engine url` (into `spark/`), and checks that the two wrote the same bytes; `-v`'s
+/// lines name the server as `shown_url`. Returns the second run's stderr.
+pub(crate) fn demo_equals_local(w: &Workdir, lake: &Path, pipeline: &Path, url: &str, shown_url: &str) -> String {
     w.log(&["--quiet", "analyze", s(&pipeline), "--lake", s(&lake), "--out", s(&w.path("local"))]);
     let err = w.log(&[
         "-v",
@@ -105,10 +123,10 @@ fn spark_engine_hashtag_daily_and_reach_daily_equal_local_on_the_demo() {
         "--out",
         s(&w.path("spark")),
         "--engine",
-        &sail.url(),
+        url,
     ]);
     // -v says what came back from the server, per campaign.
-    assert!(err.contains("hashtag_daily shell: ") && err.contains(&sail.url()), "{err}");
+    assert!(err.contains("hashtag_daily shell: ") && err.contains(shown_url), "{err}");
     assert!(err.contains("reach_daily kenya: ") && err.contains("reach_daily shell: "), "{err}");
 
     // The table computed remotely: the same rows, columns and types as the local engine's,
@@ -146,19 +164,36 @@ fn spark_engine_hashtag_daily_and_reach_daily_equal_local_on_the_demo() {
         std::fs::read(w.path("spark/metrics.json")).unwrap()
     );
 
-    // The server read the posts' part files and was never sent the key (its requests are in
-    // its debug log), nor anything under _sources/, _staging/ or _rejects/.
-    let log = sail.log_text();
-    assert!(log.contains("rallylens_posts"), "Sail's log shows no request of ours:\n{log}");
-    let key = std::fs::read_to_string(rallylens::pseudo::Pseudonymizer::key_path(&lake)).unwrap();
+    err
+}
+
+/// The server read the posts' part files (its log shows `marker`), and was never sent the
+/// lake's key, nor anything under `_sources/`, `_staging/` or `_rejects/`; rallylens' stderr
+/// `err` names none of these either.
+pub(crate) fn server_saw_no_key(server: &Server, lake: &Path, err: &str, marker: &str) {
+    let log = server.log_text();
+    assert!(log.contains(marker), "the {} log shows no request of ours:\n{log}", server.what);
+    let key = std::fs::read_to_string(rallylens::pseudo::Pseudonymizer::key_path(lake)).unwrap();
     let key = key.trim();
     assert!(key.len() >= 32, "the key file holds the key in hex");
-    for (what, text) in [("Sail's log", &log), ("rallylens' stderr", &err)] {
+    for (what, text) in [("the server's log", &log), ("rallylens' stderr", &err.to_string())] {
         assert!(!text.contains(key), "{what} holds the lake's key");
         for bad in [".key", "_sources/", "_staging/", "_rejects/"] {
             assert!(!text.contains(bad), "{what} names {bad}");
         }
     }
+}
+
+#[test]
+fn spark_engine_hashtag_daily_and_reach_daily_equal_local_on_the_demo() {
+    let w = Workdir::new();
+    let (lake, pipeline) = demo_lake(&w);
+    let sail = Server::sail(w.dir.path());
+    let err = demo_equals_local(&w, &lake, &pipeline, &sail.url(), &sail.url());
+
+    // The server read the posts' part files and was never sent the key (its requests are in
+    // its debug log).
+    server_saw_no_key(&sail, &lake, &err, "rallylens_posts");
 }
 
 #[test]
@@ -191,6 +226,13 @@ fn spark_engine_unreachable_is_a_clear_error_before_any_work() {
 #[test]
 fn spark_engine_reach_daily_follows_the_campaign_post_rules() {
     let w = Workdir::new();
+    let lake = reach_rules_lake(&w);
+    let sail = Server::sail(w.dir.path());
+    reach_rules_equal_local(&w, &lake, &sail.url());
+}
+
+/// A lake made for reach's rules (see the test above) in `w`.
+pub(crate) fn reach_rules_lake(w: &Workdir) -> PathBuf {
     let csv = w.path("posts.csv");
     std::fs::write(
         &csv,
@@ -235,7 +277,12 @@ fn spark_engine_reach_daily_follows_the_campaign_post_rules() {
     std::fs::write(&mapping, m).unwrap();
     let lake = w.lake();
     w.log(&["--quiet", "ingest", s(&csv), "--mapping", s(&mapping), "--lake", s(&lake)]);
-    let sail = Sail::start(w.dir.path());
+    lake
+}
+
+/// Analyze of the campaign of [`reach_rules_lake`]'s `lake`, locally and with `--engine
+/// url`: reach_daily's rows are the rules' and the two engines write the same bytes.
+pub(crate) fn reach_rules_equal_local(w: &Workdir, lake: &Path, url: &str) {
     let campaign = [
         "--campaign",
         "c",
@@ -259,7 +306,7 @@ fn spark_engine_reach_daily_follows_the_campaign_post_rules() {
     let local = w.path("local");
     let spark = w.path("spark");
     w.log(&[&["--quiet", "analyze"][..], &campaign, &["--out", s(&local)]].concat());
-    let err = w.log(&[&["-v", "analyze"][..], &campaign, &["--out", s(&spark), "--engine", &sail.url()]].concat());
+    let err = w.log(&[&["-v", "analyze"][..], &campaign, &["--out", s(&spark), "--engine", url]].concat());
 
     let df = table(&local.join("metrics/reach_daily.parquet"));
     let rows: Vec<String> = (0..df.height())
@@ -293,7 +340,13 @@ fn spark_engine_reach_daily_follows_the_campaign_post_rules() {
         ]
     );
     assert!(err.contains("reach_daily c: 7 rows"), "{err}");
-    for n in ["reach_daily.parquet", "reach_window.parquet", "hashtag_daily.parquet"] {
+    let mut names: Vec<String> = std::fs::read_dir(local.join("metrics"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.iter().any(|n| n == "reach_window.parquet") && names.len() > 10, "{names:?}");
+    for n in &names {
         assert_eq!(
             std::fs::read(local.join("metrics").join(n)).unwrap(),
             std::fs::read(spark.join("metrics").join(n)).unwrap(),
