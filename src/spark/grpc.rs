@@ -66,7 +66,8 @@ impl Channel {
             });
             send
         } else {
-            let (send, conn) = builder.handshake(hyper_util::rt::TokioIo::new(tcp)).await.context("HTTP/2 handshake")?;
+            let (send, conn) =
+                builder.handshake(hyper_util::rt::TokioIo::new(tcp)).await.context("HTTP/2 handshake")?;
             tokio::spawn(async move {
                 let _ = conn.await;
             });
@@ -146,13 +147,12 @@ async fn tls_connect(
             found.errors.first().map(|e| format!(": {e}")).unwrap_or_default()
         );
     }
-    let mut config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .context("TLS set-up")?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let mut config =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .context("TLS set-up")?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec()];
     let name = rustls::pki_types::ServerName::try_from(host.to_string())
         .with_context(|| format!("{host:?} is not a host name TLS can check"))?;

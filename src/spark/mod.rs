@@ -119,9 +119,8 @@ impl Endpoint {
             Some((a, p)) => (a, p),
             None => (rest, ""),
         };
-        let port_of = |p: &str| {
-            p.parse::<u16>().with_context(|| format!("engine {shown:?}: port {p:?} is not a number 0-65535"))
-        };
+        let port_of =
+            |p: &str| p.parse::<u16>().with_context(|| format!("engine {shown:?}: port {p:?} is not a number 0-65535"));
         let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
             // An IPv6 address: [ADDRESS] or [ADDRESS]:PORT.
             match v6.split_once(']') {
@@ -224,7 +223,10 @@ impl Client {
             .block_on(grpc::Channel::connect(&endpoint.host, endpoint.port, endpoint.tls, token, CONNECT_TIMEOUT))
             .map_err(|e| scrub(e, endpoint))
             .with_context(|| {
-                format!("connecting to the Spark Connect server at {endpoint}{}", if endpoint.tls { " (TLS)" } else { "" })
+                format!(
+                    "connecting to the Spark Connect server at {endpoint}{}",
+                    if endpoint.tls { " (TLS)" } else { "" }
+                )
             })?;
         Ok(Client { rt, channel, session: uuid_v4(), endpoint: endpoint.clone() })
     }
@@ -396,8 +398,15 @@ mod tests {
         let e = p("sc://[::1]:7").unwrap();
         assert_eq!((e.host.as_str(), e.port, e.to_string().as_str()), ("::1", 7, "sc://[::1]:7"));
         assert_eq!(p("sc://[::1]").unwrap().port, 15002);
-        for bad in ["http://h:1", "sc://:1", "sc://h:99999", "sc://h:1/;use_ssl=yes", "sc://h/;token=", "sc://[::1", "sc://h/x"]
-        {
+        for bad in [
+            "http://h:1",
+            "sc://:1",
+            "sc://h:99999",
+            "sc://h:1/;use_ssl=yes",
+            "sc://h/;token=",
+            "sc://[::1",
+            "sc://h/x",
+        ] {
             assert!(p(bad).is_err(), "{bad}");
         }
     }

@@ -15,7 +15,9 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::common::{s, Workdir};
-use crate::spark::{demo_equals_local, demo_lake, reach_rules_equal_local, reach_rules_lake, server_saw_no_key, Server};
+use crate::spark::{
+    demo_equals_local, demo_lake, reach_rules_equal_local, reach_rules_lake, server_saw_no_key, Server,
+};
 
 /// The Spark 4 to run: its home (with `bin/spark-submit` and the Spark Connect jar) and
 /// version; or why there is none.
@@ -44,7 +46,10 @@ fn spark4() -> Result<(PathBuf, String), String> {
         }
         None => {
             let out = Command::new("python3")
-                .args(["-c", "import os, pyspark; print(pyspark.__version__); print(os.path.dirname(pyspark.__file__))"])
+                .args([
+                    "-c",
+                    "import os, pyspark; print(pyspark.__version__); print(os.path.dirname(pyspark.__file__))",
+                ])
                 .output()
                 .map_err(|e| format!("no python3 ({e})"))?;
             if !out.status.success() {
@@ -86,8 +91,14 @@ impl Server {
             format!("spark.sql.warehouse.dir={}", dir.join("spark-warehouse").display()),
         ];
         let mut cmd = Command::new(home.join("bin/spark-submit"));
-        cmd.args(["--class", "org.apache.spark.sql.connect.service.SparkConnectServer"])
-            .args(["--name", "rallylens-test", "--master", "local[2]", "--driver-memory", "2g"]);
+        cmd.args(["--class", "org.apache.spark.sql.connect.service.SparkConnectServer"]).args([
+            "--name",
+            "rallylens-test",
+            "--master",
+            "local[2]",
+            "--driver-memory",
+            "2g",
+        ]);
         for c in &conf {
             cmd.args(["--conf", c]);
         }
