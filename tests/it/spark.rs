@@ -203,6 +203,19 @@ fn spark_engine_unreachable_is_a_clear_error_before_any_work() {
     let (code, _, err) = w.run(&["analyze", s(&pipeline), "--engine", "http://localhost:15002"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("expected a Spark Connect URL sc://HOST:PORT"), "{err}");
+    // A URL with a token: clap's own messages would quote the value; ours show token=***,
+    // whether the URL is refused or the server is not there.
+    let secret = "Zq7-secret-token";
+    let bad = format!("sc://127.0.0.1:x/;token={secret}");
+    let (code, out, err) = w.run(&["analyze", s(&pipeline), "--engine", &bad]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("token=***") && !err.contains(secret) && !out.contains(secret), "{err}");
+    let absent = format!("{url}/;token={secret}");
+    let (code, out, err) =
+        w.run(&["analyze", s(&pipeline), "--lake", s(&w.lake()), "--out", s(&w.path("o")), "--engine", &absent]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&format!("connecting to the Spark Connect server at {url}")), "{err}");
+    assert!(!err.contains(secret) && !out.contains(secret), "{err}");
 }
 
 /// reach_daily's post side on a lake made for its rules (docs/metrics.md#reach and
@@ -219,7 +232,7 @@ fn spark_engine_reach_daily_follows_the_campaign_post_rules() {
     let w = Workdir::new();
     let lake = reach_rules_lake(&w);
     let sail = Server::sail(w.dir.path());
-    reach_rules_equal_local(&w, &lake, &sail.url());
+    reach_rules_equal_local(&w, &lake, &sail.url(), &[]);
 }
 
 /// A lake made for reach's rules (see the test above) in `w`.
@@ -273,7 +286,8 @@ pub(crate) fn reach_rules_lake(w: &Workdir) -> PathBuf {
 
 /// Analyze of the campaign of [`reach_rules_lake`]'s `lake`, locally and with `--engine
 /// url`: reach_daily's rows are the rules' and the two engines write the same bytes.
-pub(crate) fn reach_rules_equal_local(w: &Workdir, lake: &Path, url: &str) {
+/// `env`: variables of the `--engine` run only.
+pub(crate) fn reach_rules_equal_local(w: &Workdir, lake: &Path, url: &str, env: &[(&str, &Path)]) {
     let campaign = [
         "--campaign",
         "c",
@@ -297,7 +311,10 @@ pub(crate) fn reach_rules_equal_local(w: &Workdir, lake: &Path, url: &str) {
     let local = w.path("local");
     let spark = w.path("spark");
     w.log(&[&["--quiet", "analyze"][..], &campaign, &["--out", s(&local)]].concat());
-    let err = w.log(&[&["-v", "analyze"][..], &campaign, &["--out", s(&spark), "--engine", url]].concat());
+    let args = [&["-v", "analyze"][..], &campaign, &["--out", s(&spark), "--engine", url]].concat();
+    let o = w.cmd().args(&args).envs(env.iter().copied()).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success() && o.stdout.is_empty(), "rallylens {args:?} failed:\n{err}");
 
     let df = table(&local.join("metrics/reach_daily.parquet"));
     let rows: Vec<String> = (0..df.height())
@@ -345,4 +362,126 @@ pub(crate) fn reach_rules_equal_local(w: &Workdir, lake: &Path, url: &str) {
         );
     }
     assert_eq!(std::fs::read(local.join("metrics.json")).unwrap(), std::fs::read(spark.join("metrics.json")).unwrap());
+}
+
+/// A TLS-terminating proxy of this test (Python's `ssl`, ALPN `h2`) in front of a server's
+/// plain port, with a certificate for `localhost` signed by a test authority; returns the
+/// proxy and the authority's PEM file.
+fn tls_proxy(dir: &Path, target: u16) -> (Server, PathBuf) {
+    let openssl = |args: &[&str]| {
+        let o = Command::new("openssl").args(args).current_dir(dir).output().expect("the TLS test needs openssl");
+        assert!(o.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=rallylens test CA"],
+        ]
+        .concat(),
+    );
+    openssl(&[&["req"][..], &ec, &["-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost"]].concat());
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "leaf.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    ]);
+    let script = dir.join("tls_proxy.py");
+    std::fs::write(
+        &script,
+        r#"import asyncio, ssl, sys
+listen, target = int(sys.argv[1]), int(sys.argv[2])
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain("leaf.pem", "leaf.key")
+ctx.set_alpn_protocols(["h2"])
+async def pipe(r, w):
+    try:
+        while data := await r.read(65536):
+            w.write(data)
+            await w.drain()
+    except Exception:
+        pass
+    finally:
+        w.close()
+async def handle(cr, cw):
+    sr, sw = await asyncio.open_connection("127.0.0.1", target)
+    await asyncio.gather(pipe(cr, sw), pipe(sr, cw))
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.1", listen, ssl=ctx)
+    async with server:
+        await server.serve_forever()
+asyncio.run(main())
+"#,
+    )
+    .unwrap();
+    let port = free_port();
+    let log = dir.join("tls_proxy.log");
+    let out = std::fs::File::create(&log).unwrap();
+    let child = Command::new("python3")
+        .arg(&script)
+        .args([port.to_string(), target.to_string()])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .expect("python3");
+    let mut proxy = Server { child, port, log, what: "TLS proxy" };
+    proxy.wait_listening(Duration::from_secs(30));
+    (proxy, dir.join("ca.pem"))
+}
+
+/// `use_ssl=true`: TLS (rustls, ALPN h2) to a server behind a TLS proxy, its authority
+/// trusted through SSL_CERT_FILE, writes the same bytes as the local engine; an authority
+/// that is not trusted fails the handshake, and no message holds the token.
+#[test]
+fn spark_engine_over_tls_equals_local_and_checks_the_certificate() {
+    let w = Workdir::new();
+    let lake = reach_rules_lake(&w);
+    let sail = Server::sail(w.dir.path());
+    let certs = tempfile::tempdir().unwrap();
+    let (proxy, ca) = tls_proxy(certs.path(), sail.port);
+    let token = "tls-test-token-3f9a";
+    let url = format!("sc://localhost:{}/;use_ssl=true;token={token}", proxy.port);
+
+    // Not trusted: the system's roots do not hold the test authority.
+    let (code, out, err) = w.run(&[
+        "analyze",
+        "--campaign",
+        "c",
+        "--start",
+        "2012-10-01",
+        "--end",
+        "2012-10-31",
+        "--lake",
+        s(&lake),
+        "--out",
+        s(&w.path("untrusted")),
+        "--engine",
+        &url,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&format!("sc://localhost:{} (TLS)", proxy.port)) && err.contains("TLS handshake"), "{err}");
+    assert!(!err.contains(token) && !out.contains(token), "{err}");
+
+    // Trusted: the same tables as the local engine's.
+    reach_rules_equal_local(&w, &lake, &url, &[("SSL_CERT_FILE", &ca)]);
 }

@@ -148,7 +148,7 @@ fn apache_spark_4_engine_equals_local_with_a_token() {
     // reach_daily's campaign post rules, and every metric file, on the lake made for them.
     let w2 = Workdir::new();
     let lake2 = reach_rules_lake(&w2);
-    reach_rules_equal_local(&w2, &lake2, &with_token);
+    reach_rules_equal_local(&w2, &lake2, &with_token, &[]);
 
     // Without the token, or with another, the server refuses the first call: analyze fails
     // (exit 1) saying so, and no message holds the token.
