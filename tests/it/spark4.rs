@@ -4,11 +4,12 @@
 //! lake's key — with a server that requires a token (`spark.connect.authenticate.token`),
 //! which the URL's `token=` gives and no message prints.
 //!
-//! The server is Spark's own Spark Connect server from the `pyspark` 4 pip package (it ships
-//! Spark's jars and `spark-submit`), or from `SPARK_HOME` when that is a Spark 4; it needs
-//! Java 17 or newer. `.ci/run` installs `pyspark`. When there is no Spark 4 or no suitable
-//! Java the test says why on stderr and passes without checking anything (as a test of an
-//! optional tool; CI has both).
+//! The server is Spark's own Spark Connect server from `SPARK_HOME` (a Spark 4 binary
+//! distribution, or the folder of the `pyspark` 4 pip package, which ships Spark's jars and
+//! `spark-submit`), else from python3's `pyspark`; it needs Java 17 or newer. `.ci/run`
+//! installs pyspark in a venv of its own (Sail 0.7 refuses to run beside pyspark 4.3) and
+//! sets `SPARK_HOME`. When there is no Spark 4 or no suitable Java the test says why on
+//! stderr and passes without checking anything (CI has both).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -53,7 +54,9 @@ fn spark4() -> Result<(PathBuf, String), String> {
                 .output()
                 .map_err(|e| format!("no python3 ({e})"))?;
             if !out.status.success() {
-                return Err("python3 has no pyspark (pip install 'pyspark>=4,<5'; .ci/run does)".into());
+                return Err("no SPARK_HOME and python3 has no pyspark (pip install 'pyspark>=4,<5' in a venv \
+                            and set SPARK_HOME to its pyspark folder; .ci/run does)"
+                    .into());
             }
             let out = String::from_utf8_lossy(&out.stdout).into_owned();
             let mut lines = out.lines();
