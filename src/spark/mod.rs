@@ -29,7 +29,8 @@
 //!   ([`redact`]), and an error that would quote it (a server echoing the header) has it
 //!   replaced by `***`.
 //! - **Session.** One random (v4) UUID per [`Client`]; `client_type` is
-//!   `rallylens/<version>`; the temporary views a step creates live in that session only.
+//!   `rallylens/<version>`; the temporary views a step creates live in that session only,
+//!   which is released (`ReleaseSession`) when the client is dropped.
 //! - **What is sent.** The SQL text and the paths of the lake's live part files: never the
 //!   lake's key, never a row. The server reads the files itself, so it must see them at the
 //!   same paths (same machine, or a shared file system).
@@ -210,6 +211,10 @@ pub struct Client {
 }
 
 const EXECUTE_PLAN: &str = "/spark.connect.SparkConnectService/ExecutePlan";
+const RELEASE_SESSION: &str = "/spark.connect.SparkConnectService/ReleaseSession";
+
+/// How long releasing the session may take when the client is dropped.
+const RELEASE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How long connecting may take before the server is said to be unreachable.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -240,13 +245,10 @@ impl Client {
     /// server's order.
     fn execute(&mut self, plan: proto::Plan) -> Result<Vec<RecordBatch>> {
         use prost::Message;
-        let client_type = format!("rallylens/{}", env!("CARGO_PKG_VERSION"));
+        let client_type = client_type();
         let request = proto::ExecutePlanRequest {
             session_id: self.session.clone(),
-            user_context: Some(proto::UserContext {
-                user_id: self.endpoint.user_id.clone(),
-                user_name: self.endpoint.user_id.clone(),
-            }),
+            user_context: Some(self.user_context()),
             plan: Some(plan),
             client_type: Some(client_type.clone()),
         };
@@ -268,6 +270,10 @@ impl Client {
             }
         }
         Ok(batches)
+    }
+
+    fn user_context(&self) -> proto::UserContext {
+        proto::UserContext { user_id: self.endpoint.user_id.clone(), user_name: self.endpoint.user_id.clone() }
     }
 
     /// Runs one Spark SQL query; its rows as Arrow record batches.
@@ -296,6 +302,32 @@ impl Client {
         self.execute(proto::Plan { root: None, command: Some(command) })
             .with_context(|| format!("creating the view {name}"))?;
         Ok(())
+    }
+}
+
+/// `rallylens/<version>`: the client type Spark logs.
+fn client_type() -> String {
+    format!("rallylens/{}", env!("CARGO_PKG_VERSION"))
+}
+
+impl Drop for Client {
+    /// Releases the session (best effort, [`RELEASE_TIMEOUT`] at most): the server drops
+    /// its temporary views now instead of at its idle timeout (an hour in Spark). A server
+    /// without `ReleaseSession`, or gone, is no error: the work is done.
+    fn drop(&mut self) {
+        use prost::Message;
+        let request = proto::ReleaseSessionRequest {
+            session_id: self.session.clone(),
+            user_context: Some(self.user_context()),
+            client_type: Some(client_type()),
+        };
+        let (client_type, message) = (client_type(), request.encode_to_vec());
+        let channel = &mut self.channel;
+        // The timer is made inside the runtime (block_on's future), as tokio requires.
+        let _ = self.rt.block_on(async {
+            let call = channel.server_streaming(RELEASE_SESSION, &message, &client_type);
+            tokio::time::timeout(RELEASE_TIMEOUT, call).await
+        });
     }
 }
 

@@ -93,6 +93,19 @@ pub struct ExecutePlanRequest {
     pub client_type: Option<String>,
 }
 
+/// `ReleaseSessionRequest`: ends the session on the server (its temporary views, its
+/// state), as a client does when it is done, rather than leaving it to the server's idle
+/// timeout. `allow_reconnect` (4) left false.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ReleaseSessionRequest {
+    #[prost(string, tag = "1")]
+    pub session_id: String,
+    #[prost(message, optional, tag = "2")]
+    pub user_context: Option<UserContext>,
+    #[prost(string, optional, tag = "3")]
+    pub client_type: Option<String>,
+}
+
 /// `ExecutePlanResponse`: only `arrow_batch` (tag 2 of its `response_type` oneof).
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct ExecutePlanResponse {

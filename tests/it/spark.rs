@@ -185,6 +185,8 @@ fn spark_engine_hashtag_daily_and_reach_daily_equal_local_on_the_demo() {
     // The server read the posts' part files and was never sent the key (its requests are in
     // its debug log).
     server_saw_no_key(&sail, &lake, &err, "rallylens_posts");
+    // The session was released at the end, not left to the server's idle timeout.
+    assert!(sail.log_text().contains("ReleaseSessionRequest"), "no ReleaseSession in Sail's log");
 }
 
 #[test]

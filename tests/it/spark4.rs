@@ -147,6 +147,12 @@ fn apache_spark_4_engine_equals_local_with_a_token() {
     assert!(!err.contains(&token), "{err}");
     // Spark's INFO log names each file it reads: the posts' part files, nothing else.
     server_saw_no_key(&server, &lake, &err, "/lake/posts/platform=");
+    // The session, of the URL's user, was released at the end (not left to Spark's idle
+    // timeout of an hour).
+    assert!(
+        server.log_text().contains("Closing session with userId: rallylens-test and sessionId:"),
+        "Spark's log shows no release of our session"
+    );
 
     // reach_daily's campaign post rules, and every metric file, on the lake made for them.
     let w2 = Workdir::new();
