@@ -113,9 +113,9 @@ pub(crate) fn demo_lake(w: &Workdir) -> (PathBuf, PathBuf) {
 /// with `--engine url` (into `spark/`), and checks that the two wrote the same bytes; `-v`'s
 /// lines name the server as `shown_url`. Returns the second run's stderr.
 pub(crate) fn demo_equals_local(w: &Workdir, lake: &Path, pipeline: &Path, url: &str, shown_url: &str) -> String {
-    w.log(&["--quiet", "analyze", s(&pipeline), "--lake", s(&lake), "--out", s(&w.path("local"))]);
+    w.log(&["--quiet", "analyze", s(pipeline), "--lake", s(lake), "--out", s(&w.path("local"))]);
     let err =
-        w.log(&["-v", "analyze", s(&pipeline), "--lake", s(&lake), "--out", s(&w.path("spark")), "--engine", url]);
+        w.log(&["-v", "analyze", s(pipeline), "--lake", s(lake), "--out", s(&w.path("spark")), "--engine", url]);
     // -v says what came back from the server, per campaign.
     assert!(err.contains("hashtag_daily shell: ") && err.contains(shown_url), "{err}");
     assert!(err.contains("reach_daily kenya: ") && err.contains("reach_daily shell: "), "{err}");
@@ -308,7 +308,7 @@ pub(crate) fn reach_rules_equal_local(w: &Workdir, lake: &Path, url: &str, env: 
         "--url-prefix",
         "https://example.org/campaign",
         "--lake",
-        s(&lake),
+        s(lake),
     ];
     let local = w.path("local");
     let spark = w.path("spark");
