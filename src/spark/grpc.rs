@@ -108,13 +108,8 @@ impl Channel {
         if parts.status != hyper::StatusCode::OK {
             bail!("the server answered HTTP {} (is it a Spark Connect server?)", parts.status);
         }
-        // Trailers-only: the call's outcome in the headers, and no message (an error before
-        // any, or, as Apache Spark answers a command with nothing to return, success).
-        if parts.headers.contains_key("grpc-status") {
-            return match status_error(&parts.headers) {
-                Some(e) => Err(e),
-                None => Ok(Vec::new()),
-            };
+        if let Some(outcome) = trailers_only(&parts.headers) {
+            return outcome;
         }
         let collected = body.collect().await.context("reading the response")?;
         let trailers = collected.trailers().cloned();
@@ -183,6 +178,17 @@ fn split_messages(data: &mut Bytes) -> Result<Vec<Bytes>> {
     Ok(out)
 }
 
+/// The outcome of a "trailers-only" response (its `grpc-status` in the headers): no
+/// message, and an error, or success with nothing to return (how Apache Spark answers a
+/// command such as `CreateDataFrameViewCommand`). None when the headers hold no status:
+/// messages follow.
+fn trailers_only(h: &HeaderMap) -> Option<Result<Vec<Bytes>>> {
+    h.contains_key("grpc-status").then(|| match status_error(h) {
+        Some(e) => Err(e),
+        None => Ok(Vec::new()),
+    })
+}
+
 /// The error a `grpc-status` other than 0 stands for (None when it is 0 or absent).
 fn status_error(h: &HeaderMap) -> Option<anyhow::Error> {
     let code = h.get("grpc-status")?.to_str().unwrap_or("?").trim().to_string();
@@ -246,6 +252,19 @@ mod tests {
         assert!(split_messages(&mut Bytes::from_static(&[0, 0, 0, 0, 3, 1])).is_err());
         assert!(split_messages(&mut Bytes::from_static(&[0, 0])).is_err());
         assert!(split_messages(&mut Bytes::from_static(&[1, 0, 0, 0, 0])).is_err());
+    }
+
+    #[test]
+    fn a_trailers_only_ok_is_success_with_no_message() {
+        let mut h = HeaderMap::new();
+        h.insert("content-type", HeaderValue::from_static("application/grpc"));
+        assert!(trailers_only(&h).is_none(), "no status in the headers: messages follow");
+        h.insert("grpc-status", HeaderValue::from_static("0"));
+        assert!(trailers_only(&h).unwrap().unwrap().is_empty());
+        h.insert("grpc-status", HeaderValue::from_static("16"));
+        h.insert("grpc-message", HeaderValue::from_static("Invalid%20authentication%20token"));
+        let e = trailers_only(&h).unwrap().unwrap_err().to_string();
+        assert_eq!(e, "unauthenticated (gRPC status 16): Invalid authentication token");
     }
 
     #[test]

@@ -138,4 +138,16 @@ mod tests {
         let b = p.encode_to_vec();
         assert_eq!(b, [&[0x0a, 12, 0x52, 10, 0x0a, 8][..], b"SELECT 1"].concat());
     }
+
+    /// ReleaseSessionRequest's fields as Spark 4.3's descriptor numbers them: session_id 1,
+    /// user_context 2 (UserContext.user_id 1), client_type 3.
+    #[test]
+    fn a_session_release_encodes_with_spark_field_numbers() {
+        let r = ReleaseSessionRequest {
+            session_id: "s".into(),
+            user_context: Some(UserContext { user_id: "u".into(), user_name: String::new() }),
+            client_type: Some("c".into()),
+        };
+        assert_eq!(r.encode_to_vec(), [0x0a, 1, b's', 0x12, 3, 0x0a, 1, b'u', 0x1a, 1, b'c']);
+    }
 }

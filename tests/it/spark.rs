@@ -114,8 +114,7 @@ pub(crate) fn demo_lake(w: &Workdir) -> (PathBuf, PathBuf) {
 /// lines name the server as `shown_url`. Returns the second run's stderr.
 pub(crate) fn demo_equals_local(w: &Workdir, lake: &Path, pipeline: &Path, url: &str, shown_url: &str) -> String {
     w.log(&["--quiet", "analyze", s(pipeline), "--lake", s(lake), "--out", s(&w.path("local"))]);
-    let err =
-        w.log(&["-v", "analyze", s(pipeline), "--lake", s(lake), "--out", s(&w.path("spark")), "--engine", url]);
+    let err = w.log(&["-v", "analyze", s(pipeline), "--lake", s(lake), "--out", s(&w.path("spark")), "--engine", url]);
     // -v says what came back from the server, per campaign.
     assert!(err.contains("hashtag_daily shell: ") && err.contains(shown_url), "{err}");
     assert!(err.contains("reach_daily kenya: ") && err.contains("reach_daily shell: "), "{err}");
