@@ -232,7 +232,7 @@ pub struct RunCliArgs {
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096), value_name = "MIB")]
     pub max_record_mib: u64,
     /// Run the relational part of hashtag_daily and the post side of reach_daily on this Spark Connect server (sc://HOST:PORT, Apache Spark 4 or Sail), which must read the lake's files at the same paths, or at their s3:// URLs for a lake in object storage; everything else runs here, and the tables are the same (docs/spark.md).
-    #[arg(long, value_name = "sc://HOST:PORT", value_parser = crate::spark::parse_engine)]
+    #[arg(long, value_name = "sc://HOST:PORT", value_parser = crate::spark::EngineParser)]
     pub engine: Option<crate::spark::Endpoint>,
     /// The pseudonymisation key file (default: DIR.key beside the lake; required for a lake at an s3:// URL).
     #[arg(long, value_name = "FILE")]
@@ -268,7 +268,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
     /// Run the relational part of hashtag_daily and the post side of reach_daily on this Spark Connect server (sc://HOST:PORT, Apache Spark 4 or Sail), which must read the lake's files at the same paths, or at their s3:// URLs for a lake in object storage; everything else runs here, and the tables are the same (docs/spark.md).
-    #[arg(long, value_name = "sc://HOST:PORT", value_parser = crate::spark::parse_engine)]
+    #[arg(long, value_name = "sc://HOST:PORT", value_parser = crate::spark::EngineParser)]
     pub engine: Option<crate::spark::Endpoint>,
     #[command(flatten)]
     pub adhoc: crate::adhoc::pipeline::AdhocArgs,

@@ -9,7 +9,8 @@
 //!   compress either), a 4-byte big-endian length, the protobuf bytes.
 //! - The response body is a sequence of such messages; the call's outcome is the
 //!   `grpc-status` trailer (0 is OK), or the same header in a "trailers-only" response
-//!   (an error before any message). `grpc-message` is percent-encoded UTF-8.
+//!   (no message: an error, or a success with nothing to return, which is how Apache Spark
+//!   4 answers a `CreateDataFrameViewCommand`). `grpc-message` is percent-encoded UTF-8.
 //! - A call that ends without `grpc-status` is an error (the server went away mid-stream).
 //!
 //! Responses are read whole before they are decoded: the Spark steps bring back small
@@ -18,37 +19,71 @@
 use anyhow::{bail, Context, Result};
 use bytes::{Buf, Bytes};
 use http_body_util::{BodyExt, Full};
-use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE, TE, USER_AGENT};
+use hyper::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, TE, USER_AGENT};
 
 /// An HTTP/2 connection to a gRPC server, driven by the caller's tokio runtime.
 pub struct Channel {
     send: hyper::client::conn::http2::SendRequest<Full<Bytes>>,
     authority: String,
+    scheme: &'static str,
+    /// `authorization: Bearer …`, marked sensitive (HPACK never indexes it).
+    authorization: Option<HeaderValue>,
 }
 
 impl Channel {
-    /// Connects to `host:port` (plain HTTP/2, no TLS), giving up after `timeout`. Must run
-    /// inside a tokio runtime (the connection's task is spawned on it).
-    pub async fn connect(host: &str, port: u16, timeout: std::time::Duration) -> Result<Channel> {
+    /// Connects to `host:port` — over TLS when `tls` (the system's trusted roots, or
+    /// `SSL_CERT_FILE`/`SSL_CERT_DIR`; ALPN `h2`), else plain HTTP/2 — giving up after
+    /// `timeout`. Every call then carries `authorization: Bearer <token>` when a token is
+    /// given. Must run inside a tokio runtime (the connection's task is spawned on it).
+    pub async fn connect(
+        host: &str,
+        port: u16,
+        tls: bool,
+        token: Option<&str>,
+        timeout: std::time::Duration,
+    ) -> Result<Channel> {
         let tcp = tokio::time::timeout(timeout, tokio::net::TcpStream::connect((host, port)))
             .await
             .map_err(|_| anyhow::anyhow!("no answer within {} s", timeout.as_secs()))??;
         tcp.set_nodelay(true).ok();
-        let (send, conn) = hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+        let builder = {
+            let mut b = hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new());
             // Spark sends result batches of up to 4 MiB by default: a larger window saves
             // round trips.
-            .initial_stream_window_size(4 << 20)
-            .initial_connection_window_size(8 << 20)
-            .handshake(hyper_util::rt::TokioIo::new(tcp))
-            .await
-            .context("HTTP/2 handshake")?;
-        tokio::spawn(async move {
-            // The connection ends with an error when the server goes away; the call in flight
-            // then reports it.
-            let _ = conn.await;
-        });
+            b.initial_stream_window_size(4 << 20).initial_connection_window_size(8 << 20);
+            b
+        };
+        let send = if tls {
+            let stream = tokio::time::timeout(timeout, tls_connect(host, tcp))
+                .await
+                .map_err(|_| anyhow::anyhow!("no TLS handshake within {} s", timeout.as_secs()))??;
+            let (send, conn) =
+                builder.handshake(hyper_util::rt::TokioIo::new(stream)).await.context("HTTP/2 handshake")?;
+            tokio::spawn(async move {
+                // The connection ends with an error when the server goes away; the call in
+                // flight then reports it.
+                let _ = conn.await;
+            });
+            send
+        } else {
+            let (send, conn) =
+                builder.handshake(hyper_util::rt::TokioIo::new(tcp)).await.context("HTTP/2 handshake")?;
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            send
+        };
         let authority = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
-        Ok(Channel { send, authority })
+        let authorization = match token {
+            Some(t) => {
+                let mut v = HeaderValue::from_str(&format!("Bearer {t}"))
+                    .map_err(|_| anyhow::anyhow!("the token holds a character a header cannot carry"))?;
+                v.set_sensitive(true);
+                Some(v)
+            }
+            None => None,
+        };
+        Ok(Channel { send, authority, scheme: if tls { "https" } else { "http" }, authorization })
     }
 
     /// Calls `path` (`/package.Service/Method`) with one encoded message; the messages of the
@@ -58,21 +93,23 @@ impl Channel {
         body.push(0u8);
         body.extend_from_slice(&u32::try_from(message.len()).context("request too large for gRPC")?.to_be_bytes());
         body.extend_from_slice(message);
-        let request = hyper::Request::post(format!("http://{}{path}", self.authority))
+        let mut request = hyper::Request::post(format!("{}://{}{path}", self.scheme, self.authority))
             .header(CONTENT_TYPE, HeaderValue::from_static("application/grpc"))
             .header(TE, HeaderValue::from_static("trailers"))
             .header(USER_AGENT, HeaderValue::from_str(user_agent).unwrap_or(HeaderValue::from_static("rallylens")))
             .body(Full::new(Bytes::from(body)))
             .context("building the gRPC request")?;
+        if let Some(a) = &self.authorization {
+            request.headers_mut().insert(AUTHORIZATION, a.clone());
+        }
         self.send.ready().await.context("the connection to the server is closed")?;
         let response = self.send.send_request(request).await.context("sending the request")?;
         let (parts, body) = response.into_parts();
         if parts.status != hyper::StatusCode::OK {
             bail!("the server answered HTTP {} (is it a Spark Connect server?)", parts.status);
         }
-        // Trailers-only: an error before any message.
-        if let Some(e) = status_error(&parts.headers) {
-            return Err(e);
+        if let Some(outcome) = trailers_only(&parts.headers) {
+            return outcome;
         }
         let collected = body.collect().await.context("reading the response")?;
         let trailers = collected.trailers().cloned();
@@ -87,6 +124,38 @@ impl Channel {
         }
         split_messages(&mut data)
     }
+}
+
+/// A TLS client connection to `host` over `tcp`: rustls with ring (what the build already
+/// compiles for polars' object store), the system's trusted roots, ALPN `h2` (gRPC).
+async fn tls_connect(
+    host: &str,
+    tcp: tokio::net::TcpStream,
+) -> Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+    use tokio_rustls::rustls;
+    let found = rustls_native_certs::load_native_certs();
+    let mut roots = rustls::RootCertStore::empty();
+    let (added, _) = roots.add_parsable_certificates(found.certs);
+    if added == 0 {
+        bail!(
+            "no trusted certificate authority found on this system (set SSL_CERT_FILE to a PEM file of them){}",
+            found.errors.first().map(|e| format!(": {e}")).unwrap_or_default()
+        );
+    }
+    let mut config =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .context("TLS set-up")?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let name = rustls::pki_types::ServerName::try_from(host.to_string())
+        .with_context(|| format!("{host:?} is not a host name TLS can check"))?;
+    let stream = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .context("TLS handshake")?;
+    Ok(stream)
 }
 
 /// The length-prefixed messages of a response body.
@@ -107,6 +176,17 @@ fn split_messages(data: &mut Bytes) -> Result<Vec<Bytes>> {
         out.push(data.split_to(len));
     }
     Ok(out)
+}
+
+/// The outcome of a "trailers-only" response (its `grpc-status` in the headers): no
+/// message, and an error, or success with nothing to return (how Apache Spark answers a
+/// command such as `CreateDataFrameViewCommand`). None when the headers hold no status:
+/// messages follow.
+fn trailers_only(h: &HeaderMap) -> Option<Result<Vec<Bytes>>> {
+    h.contains_key("grpc-status").then(|| match status_error(h) {
+        Some(e) => Err(e),
+        None => Ok(Vec::new()),
+    })
 }
 
 /// The error a `grpc-status` other than 0 stands for (None when it is 0 or absent).
@@ -172,6 +252,19 @@ mod tests {
         assert!(split_messages(&mut Bytes::from_static(&[0, 0, 0, 0, 3, 1])).is_err());
         assert!(split_messages(&mut Bytes::from_static(&[0, 0])).is_err());
         assert!(split_messages(&mut Bytes::from_static(&[1, 0, 0, 0, 0])).is_err());
+    }
+
+    #[test]
+    fn a_trailers_only_ok_is_success_with_no_message() {
+        let mut h = HeaderMap::new();
+        h.insert("content-type", HeaderValue::from_static("application/grpc"));
+        assert!(trailers_only(&h).is_none(), "no status in the headers: messages follow");
+        h.insert("grpc-status", HeaderValue::from_static("0"));
+        assert!(trailers_only(&h).unwrap().unwrap().is_empty());
+        h.insert("grpc-status", HeaderValue::from_static("16"));
+        h.insert("grpc-message", HeaderValue::from_static("Invalid%20authentication%20token"));
+        let e = trailers_only(&h).unwrap().unwrap_err().to_string();
+        assert_eq!(e, "unauthenticated (gRPC status 16): Invalid authentication token");
     }
 
     #[test]

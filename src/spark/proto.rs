@@ -93,6 +93,19 @@ pub struct ExecutePlanRequest {
     pub client_type: Option<String>,
 }
 
+/// `ReleaseSessionRequest`: ends the session on the server (its temporary views, its
+/// state), as a client does when it is done, rather than leaving it to the server's idle
+/// timeout. `allow_reconnect` (4) left false.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ReleaseSessionRequest {
+    #[prost(string, tag = "1")]
+    pub session_id: String,
+    #[prost(message, optional, tag = "2")]
+    pub user_context: Option<UserContext>,
+    #[prost(string, optional, tag = "3")]
+    pub client_type: Option<String>,
+}
+
 /// `ExecutePlanResponse`: only `arrow_batch` (tag 2 of its `response_type` oneof).
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct ExecutePlanResponse {
@@ -124,5 +137,17 @@ mod tests {
             Plan { root: Some(Relation { sql: Some(Sql { query: "SELECT 1".into() }), read: None }), command: None };
         let b = p.encode_to_vec();
         assert_eq!(b, [&[0x0a, 12, 0x52, 10, 0x0a, 8][..], b"SELECT 1"].concat());
+    }
+
+    /// ReleaseSessionRequest's fields as Spark 4.3's descriptor numbers them: session_id 1,
+    /// user_context 2 (UserContext.user_id 1), client_type 3.
+    #[test]
+    fn a_session_release_encodes_with_spark_field_numbers() {
+        let r = ReleaseSessionRequest {
+            session_id: "s".into(),
+            user_context: Some(UserContext { user_id: "u".into(), user_name: String::new() }),
+            client_type: Some("c".into()),
+        };
+        assert_eq!(r.encode_to_vec(), [0x0a, 1, b's', 0x12, 3, 0x0a, 1, b'u', 0x1a, 1, b'c']);
     }
 }

@@ -12,8 +12,9 @@
 //!   (`unique_actors`, which needs the key-based actor exclusion), and finishes the table
 //!   with the local engine's code ([`crate::metrics::reach::finish_reach_daily`]).
 //!
-//! The tests in `tests/it/spark.rs` require the two engines to write the same tables on the
-//! demo and on a lake made for reach's rules.
+//! The tests in `tests/it/spark.rs` (Sail) and `tests/it/spark4.rs` (Apache Spark 4)
+//! require the remote and the local engine to write the same tables on the demo and on a
+//! lake made for reach's rules.
 //!
 //! Readings taken (the local step's are in metrics/hashtags.rs; these say how each is
 //! written in Spark SQL):

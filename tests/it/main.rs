@@ -20,5 +20,6 @@ mod run;
 mod s3;
 mod server;
 mod spark;
+mod spark4;
 mod sql;
 mod synth;

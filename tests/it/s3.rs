@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::{s, Workdir};
-use crate::spark::{demo_lake, Sail};
+use crate::spark::{demo_lake, Server};
 
 const ACCESS_KEY_ID: &str = "RLTESTACCESSKEYID42";
 const SECRET: &str = "rallylens-test-secret-0f9e8d7c6b5a";
@@ -335,7 +335,7 @@ fn spark_engine_reads_an_s3_lake_at_its_urls_and_agrees_with_local() {
     moto.upload(&lake, BUCKET, "demo", &[]);
     let env = moto.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let sail = Sail::start_with(w.dir.path(), &env);
+    let sail = Server::sail_with(w.dir.path(), &env);
     let url = format!("s3a://{BUCKET}/demo");
 
     w.log(&["--quiet", "analyze", s(&pipeline), "--lake", s(&lake), "--out", s(&w.path("local"))]);

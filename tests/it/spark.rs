@@ -3,7 +3,8 @@
 //! install pysail`; `.ci/run` installs it), started by the test on a free port and stopped
 //! at the end. On the demo lake, and on a small lake made for reach's rules, the metrics
 //! written are the same bytes as the local engine's, and the server is never sent the
-//! lake's key.
+//! lake's key. The same checks run against Apache Spark 4 in `spark4.rs`; the server and
+//! the checks are shared from here.
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
@@ -15,24 +16,33 @@ use polars::prelude::*;
 
 use crate::common::{s, Workdir};
 
-/// A Sail Spark Connect server of this test; killed when dropped.
-pub(crate) struct Sail {
-    child: Child,
-    port: u16,
-    log: PathBuf,
+/// A Spark Connect server of this test (Sail, or Apache Spark 4: `spark4.rs`); killed when
+/// dropped.
+pub(crate) struct Server {
+    pub child: Child,
+    pub port: u16,
+    pub log: PathBuf,
+    /// What it is, for messages.
+    pub what: &'static str,
 }
 
-impl Sail {
+/// A free port of 127.0.0.1 (bound, then released).
+pub(crate) fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Server {
     /// Starts `python3 -m pysail spark server` on a free port of 127.0.0.1 and waits until it
-    /// accepts connections (60 s at most). Each request it receives is logged (Sail logs them at debug level) to `log`.
-    fn start(dir: &Path) -> Sail {
-        Sail::start_with(dir, &[])
+    /// accepts connections (60 s at most). Each request it receives is logged (Sail logs
+    /// them at debug level) to `log`.
+    pub fn sail(dir: &Path) -> Server {
+        Server::sail_with(dir, &[])
     }
 
-    /// [`Sail::start`] with these variables set in the server's environment (tests/it/s3.rs
+    /// [`Server::sail`] with these variables set in the server's environment (tests/it/s3.rs
     /// gives it an object store's endpoint and credentials).
-    pub(crate) fn start_with(dir: &Path, env: &[(&str, &str)]) -> Sail {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    pub fn sail_with(dir: &Path, env: &[(&str, &str)]) -> Server {
+        let port = free_port();
         let log = dir.join("sail.log");
         let out = std::fs::File::create(&log).unwrap();
         let child = Command::new("python3")
@@ -45,42 +55,52 @@ impl Sail {
             .stderr(out)
             .spawn()
             .expect("python3 is missing: the Spark test needs Python 3 with pysail (pip install pysail; .ci/run does)");
-        let mut sail = Sail { child, port, log };
+        let mut sail = Server { child, port, log, what: "Sail (pip install pysail; .ci/run does)" };
+        sail.wait_listening(Duration::from_secs(60));
+        sail
+    }
+
+    /// Waits until the server accepts connections on its port; panics with its log if it
+    /// exits first or takes longer than `limit`.
+    pub fn wait_listening(&mut self, limit: Duration) {
         let t = Instant::now();
         loop {
-            if let Some(status) = sail.child.try_wait().unwrap() {
-                panic!(
-                    "the Sail server exited ({status}) before it listened (pip install pysail; .ci/run does):\n{}",
-                    sail.log_text()
-                );
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("the {} server exited ({status}) before it listened:\n{}", self.what, self.log_text());
             }
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return sail;
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
             }
-            assert!(t.elapsed() < Duration::from_secs(60), "Sail did not listen within 60 s:\n{}", sail.log_text());
+            assert!(
+                t.elapsed() < limit,
+                "the {} server did not listen within {} s:\n{}",
+                self.what,
+                limit.as_secs(),
+                self.log_text()
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }
 
-    pub(crate) fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("sc://127.0.0.1:{}", self.port)
     }
 
-    pub(crate) fn log_text(&self) -> String {
+    pub fn log_text(&self) -> String {
         let mut s = String::new();
         std::fs::File::open(&self.log).and_then(|mut f| f.read_to_string(&mut s)).ok();
         s
     }
 }
 
-impl Drop for Sail {
+impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-fn table(p: &Path) -> DataFrame {
+pub(crate) fn table(p: &Path) -> DataFrame {
     let f = std::fs::File::open(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     ParquetReader::new(f).finish().unwrap()
 }
@@ -96,26 +116,14 @@ pub(crate) fn demo_lake(w: &Workdir) -> (PathBuf, PathBuf) {
     (lake, pipeline)
 }
 
-#[test]
-fn spark_engine_hashtag_daily_and_reach_daily_equal_local_on_the_demo() {
-    let w = Workdir::new();
-    let (lake, pipeline) = demo_lake(&w);
-    let sail = Sail::start(w.dir.path());
-
-    w.log(&["--quiet", "analyze", s(&pipeline), "--lake", s(&lake), "--out", s(&w.path("local"))]);
-    let err = w.log(&[
-        "-v",
-        "analyze",
-        s(&pipeline),
-        "--lake",
-        s(&lake),
-        "--out",
-        s(&w.path("spark")),
-        "--engine",
-        &sail.url(),
-    ]);
+/// Runs analyze of the demo `pipeline` over `lake` once locally (into `local/`) and once
+/// with `--engine url` (into `spark/`), and checks that the two wrote the same bytes; `-v`'s
+/// lines name the server as `shown_url`. Returns the second run's stderr.
+pub(crate) fn demo_equals_local(w: &Workdir, lake: &Path, pipeline: &Path, url: &str, shown_url: &str) -> String {
+    w.log(&["--quiet", "analyze", s(pipeline), "--lake", s(lake), "--out", s(&w.path("local"))]);
+    let err = w.log(&["-v", "analyze", s(pipeline), "--lake", s(lake), "--out", s(&w.path("spark")), "--engine", url]);
     // -v says what came back from the server, per campaign.
-    assert!(err.contains("hashtag_daily shell: ") && err.contains(&sail.url()), "{err}");
+    assert!(err.contains("hashtag_daily shell: ") && err.contains(shown_url), "{err}");
     assert!(err.contains("reach_daily kenya: ") && err.contains("reach_daily shell: "), "{err}");
 
     // The table computed remotely: the same rows, columns and types as the local engine's,
@@ -153,19 +161,38 @@ fn spark_engine_hashtag_daily_and_reach_daily_equal_local_on_the_demo() {
         std::fs::read(w.path("spark/metrics.json")).unwrap()
     );
 
-    // The server read the posts' part files and was never sent the key (its requests are in
-    // its debug log), nor anything under _sources/, _staging/ or _rejects/.
-    let log = sail.log_text();
-    assert!(log.contains("rallylens_posts"), "Sail's log shows no request of ours:\n{log}");
-    let key = std::fs::read_to_string(rallylens::pseudo::Pseudonymizer::key_path(&lake)).unwrap();
+    err
+}
+
+/// The server read the posts' part files (its log shows `marker`), and was never sent the
+/// lake's key, nor anything under `_sources/`, `_staging/` or `_rejects/`; rallylens' stderr
+/// `err` names none of these either.
+pub(crate) fn server_saw_no_key(server: &Server, lake: &Path, err: &str, marker: &str) {
+    let log = server.log_text();
+    assert!(log.contains(marker), "the {} log shows no request of ours:\n{log}", server.what);
+    let key = std::fs::read_to_string(rallylens::pseudo::Pseudonymizer::key_path(lake)).unwrap();
     let key = key.trim();
     assert!(key.len() >= 32, "the key file holds the key in hex");
-    for (what, text) in [("Sail's log", &log), ("rallylens' stderr", &err)] {
+    for (what, text) in [("the server's log", &log), ("rallylens' stderr", &err.to_string())] {
         assert!(!text.contains(key), "{what} holds the lake's key");
         for bad in [".key", "_sources/", "_staging/", "_rejects/"] {
             assert!(!text.contains(bad), "{what} names {bad}");
         }
     }
+}
+
+#[test]
+fn spark_engine_hashtag_daily_and_reach_daily_equal_local_on_the_demo() {
+    let w = Workdir::new();
+    let (lake, pipeline) = demo_lake(&w);
+    let sail = Server::sail(w.dir.path());
+    let err = demo_equals_local(&w, &lake, &pipeline, &sail.url(), &sail.url());
+
+    // The server read the posts' part files and was never sent the key (its requests are in
+    // its debug log).
+    server_saw_no_key(&sail, &lake, &err, "rallylens_posts");
+    // The session was released at the end, not left to the server's idle timeout.
+    assert!(sail.log_text().contains("ReleaseSessionRequest"), "no ReleaseSession in Sail's log");
 }
 
 #[test]
@@ -184,6 +211,19 @@ fn spark_engine_unreachable_is_a_clear_error_before_any_work() {
     let (code, _, err) = w.run(&["analyze", s(&pipeline), "--engine", "http://localhost:15002"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("expected a Spark Connect URL sc://HOST:PORT"), "{err}");
+    // A URL with a token: clap's own messages would quote the value; ours show token=***,
+    // whether the URL is refused or the server is not there.
+    let secret = "Zq7-secret-token";
+    let bad = format!("sc://127.0.0.1:x/;token={secret}");
+    let (code, out, err) = w.run(&["analyze", s(&pipeline), "--engine", &bad]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("token=***") && !err.contains(secret) && !out.contains(secret), "{err}");
+    let absent = format!("{url}/;token={secret}");
+    let (code, out, err) =
+        w.run(&["analyze", s(&pipeline), "--lake", s(&w.lake()), "--out", s(&w.path("o")), "--engine", &absent]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&format!("connecting to the Spark Connect server at {url}")), "{err}");
+    assert!(!err.contains(secret) && !out.contains(secret), "{err}");
 }
 
 /// reach_daily's post side on a lake made for its rules (docs/metrics.md#reach and
@@ -198,6 +238,13 @@ fn spark_engine_unreachable_is_a_clear_error_before_any_work() {
 #[test]
 fn spark_engine_reach_daily_follows_the_campaign_post_rules() {
     let w = Workdir::new();
+    let lake = reach_rules_lake(&w);
+    let sail = Server::sail(w.dir.path());
+    reach_rules_equal_local(&w, &lake, &sail.url(), &[]);
+}
+
+/// A lake made for reach's rules (see the test above) in `w`.
+pub(crate) fn reach_rules_lake(w: &Workdir) -> PathBuf {
     let csv = w.path("posts.csv");
     std::fs::write(
         &csv,
@@ -242,7 +289,13 @@ fn spark_engine_reach_daily_follows_the_campaign_post_rules() {
     std::fs::write(&mapping, m).unwrap();
     let lake = w.lake();
     w.log(&["--quiet", "ingest", s(&csv), "--mapping", s(&mapping), "--lake", s(&lake)]);
-    let sail = Sail::start(w.dir.path());
+    lake
+}
+
+/// Analyze of the campaign of [`reach_rules_lake`]'s `lake`, locally and with `--engine
+/// url`: reach_daily's rows are the rules' and the two engines write the same bytes.
+/// `env`: variables of the `--engine` run only.
+pub(crate) fn reach_rules_equal_local(w: &Workdir, lake: &Path, url: &str, env: &[(&str, &Path)]) {
     let campaign = [
         "--campaign",
         "c",
@@ -261,12 +314,15 @@ fn spark_engine_reach_daily_follows_the_campaign_post_rules() {
         "--url-prefix",
         "https://example.org/campaign",
         "--lake",
-        s(&lake),
+        s(lake),
     ];
     let local = w.path("local");
     let spark = w.path("spark");
     w.log(&[&["--quiet", "analyze"][..], &campaign, &["--out", s(&local)]].concat());
-    let err = w.log(&[&["-v", "analyze"][..], &campaign, &["--out", s(&spark), "--engine", &sail.url()]].concat());
+    let args = [&["-v", "analyze"][..], &campaign, &["--out", s(&spark), "--engine", url]].concat();
+    let o = w.cmd().args(&args).envs(env.iter().copied()).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success() && o.stdout.is_empty(), "rallylens {args:?} failed:\n{err}");
 
     let df = table(&local.join("metrics/reach_daily.parquet"));
     let rows: Vec<String> = (0..df.height())
@@ -300,7 +356,13 @@ fn spark_engine_reach_daily_follows_the_campaign_post_rules() {
         ]
     );
     assert!(err.contains("reach_daily c: 7 rows"), "{err}");
-    for n in ["reach_daily.parquet", "reach_window.parquet", "hashtag_daily.parquet"] {
+    let mut names: Vec<String> = std::fs::read_dir(local.join("metrics"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.iter().any(|n| n == "reach_window.parquet") && names.len() > 10, "{names:?}");
+    for n in &names {
         assert_eq!(
             std::fs::read(local.join("metrics").join(n)).unwrap(),
             std::fs::read(spark.join("metrics").join(n)).unwrap(),
@@ -308,4 +370,126 @@ fn spark_engine_reach_daily_follows_the_campaign_post_rules() {
         );
     }
     assert_eq!(std::fs::read(local.join("metrics.json")).unwrap(), std::fs::read(spark.join("metrics.json")).unwrap());
+}
+
+/// A TLS-terminating proxy of this test (Python's `ssl`, ALPN `h2`) in front of a server's
+/// plain port, with a certificate for `localhost` signed by a test authority; returns the
+/// proxy and the authority's PEM file.
+fn tls_proxy(dir: &Path, target: u16) -> (Server, PathBuf) {
+    let openssl = |args: &[&str]| {
+        let o = Command::new("openssl").args(args).current_dir(dir).output().expect("the TLS test needs openssl");
+        assert!(o.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=rallylens test CA"],
+        ]
+        .concat(),
+    );
+    openssl(&[&["req"][..], &ec, &["-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost"]].concat());
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "leaf.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    ]);
+    let script = dir.join("tls_proxy.py");
+    std::fs::write(
+        &script,
+        r#"import asyncio, ssl, sys
+listen, target = int(sys.argv[1]), int(sys.argv[2])
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain("leaf.pem", "leaf.key")
+ctx.set_alpn_protocols(["h2"])
+async def pipe(r, w):
+    try:
+        while data := await r.read(65536):
+            w.write(data)
+            await w.drain()
+    except Exception:
+        pass
+    finally:
+        w.close()
+async def handle(cr, cw):
+    sr, sw = await asyncio.open_connection("127.0.0.1", target)
+    await asyncio.gather(pipe(cr, sw), pipe(sr, cw))
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.1", listen, ssl=ctx)
+    async with server:
+        await server.serve_forever()
+asyncio.run(main())
+"#,
+    )
+    .unwrap();
+    let port = free_port();
+    let log = dir.join("tls_proxy.log");
+    let out = std::fs::File::create(&log).unwrap();
+    let child = Command::new("python3")
+        .arg(&script)
+        .args([port.to_string(), target.to_string()])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .expect("python3");
+    let mut proxy = Server { child, port, log, what: "TLS proxy" };
+    proxy.wait_listening(Duration::from_secs(30));
+    (proxy, dir.join("ca.pem"))
+}
+
+/// `use_ssl=true`: TLS (rustls, ALPN h2) to a server behind a TLS proxy, its authority
+/// trusted through SSL_CERT_FILE, writes the same bytes as the local engine; an authority
+/// that is not trusted fails the handshake, and no message holds the token.
+#[test]
+fn spark_engine_over_tls_equals_local_and_checks_the_certificate() {
+    let w = Workdir::new();
+    let lake = reach_rules_lake(&w);
+    let sail = Server::sail(w.dir.path());
+    let certs = tempfile::tempdir().unwrap();
+    let (proxy, ca) = tls_proxy(certs.path(), sail.port);
+    let token = "tls-test-token-3f9a";
+    let url = format!("sc://localhost:{}/;use_ssl=true;token={token}", proxy.port);
+
+    // Not trusted: the system's roots do not hold the test authority.
+    let (code, out, err) = w.run(&[
+        "analyze",
+        "--campaign",
+        "c",
+        "--start",
+        "2012-10-01",
+        "--end",
+        "2012-10-31",
+        "--lake",
+        s(&lake),
+        "--out",
+        s(&w.path("untrusted")),
+        "--engine",
+        &url,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&format!("sc://localhost:{} (TLS)", proxy.port)) && err.contains("TLS handshake"), "{err}");
+    assert!(!err.contains(token) && !out.contains(token), "{err}");
+
+    // Trusted: the same tables as the local engine's.
+    reach_rules_equal_local(&w, &lake, &url, &[("SSL_CERT_FILE", &ca)]);
 }
