@@ -255,3 +255,68 @@ pub fn write_table(df: &mut DataFrame, path: &Path) -> Result<()> {
     .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Micros, Post};
+    use crate::pipeline::Pipeline;
+
+    /// [`super::Lake::materialize_for`] keeps the posts of a campaign's window (a day either
+    /// side), own posts, targets' and key accounts' posts (by handle or by an id the lake
+    /// knows for the handle) and press clippings, whenever made; and no other post.
+    #[test]
+    fn analyze_reads_the_posts_its_metrics_read() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("lake");
+        let p = |id: &str, handle: Option<&str>, account: Option<&str>, at: &str| Post {
+            platform: "twitter".into(),
+            post_id: id.into(),
+            origin: "collected",
+            account_id: account.map(str::to_string),
+            account_handle: handle.map(str::to_string),
+            created_at: Micros::parse_iso(at),
+            content_type: "text",
+            ..Default::default()
+        };
+        let old = "2023-01-01T12:00:00Z";
+        let mut owned = p("owned", Some("page"), Some("u-page"), old);
+        owned.origin = "owned";
+        let mut press = p("press", Some("The Times"), None, old);
+        press.platform = "press".into();
+        let mut tagged = p("old-tagged", Some("cat"), Some("u-cat"), old);
+        tagged.hashtags = vec!["makethefuture".into()];
+        let posts = [
+            p("in", Some("bob"), Some("u-bob"), "2024-03-11T12:00:00Z"),
+            // London is UTC+0 in March before the 31st: 03-09 is the day before the start.
+            p("day-before", Some("bob"), Some("u-bob"), "2024-03-09T00:30:00Z"),
+            p("two-days-before", Some("bob"), Some("u-bob"), "2024-03-08T12:00:00Z"),
+            p("day-after", Some("bob"), Some("u-bob"), "2024-03-13T23:30:00Z"),
+            p("two-days-after", Some("bob"), Some("u-bob"), "2024-03-14T12:00:00Z"),
+            p("old-own", Some("Amnesty"), Some("u-amnesty"), old),
+            owned,
+            p("old-target", Some("@shell"), Some("u-shell"), old),
+            // No handle, only the id the lake knows for @Shell (from the row above).
+            p("old-target-id", None, Some("u-shell"), old),
+            p("old-key", Some("Delta"), Some("u-delta"), old),
+            press,
+            tagged,
+            p("no-date", Some("bob"), Some("u-bob"), "not a date"),
+        ];
+        crate::testkit::write_records(&root, "t", &posts, &[], &[], &[]).unwrap();
+        let pipe = Pipeline::parse(
+            std::path::Path::new("p.toml"),
+            "[output]\ndir='o'\n[[campaigns]]\nid='shell'\nstart=2024-03-10\nend=2024-03-12\ntz='Europe/London'\n\
+             hashtags=['makethefuture']\ntargets=['@Shell']\nown_accounts={twitter=['amnesty']}\n\
+             key_accounts=[{platform='twitter', account='@delta'}]\n",
+        )
+        .unwrap();
+        let lake = super::Lake::open(&root).unwrap().materialize_for(&pipe.campaigns).unwrap();
+        let df = lake.posts.collect().unwrap();
+        let mut kept: Vec<&str> = df.column("post_id").unwrap().str().unwrap().iter().flatten().collect();
+        kept.sort();
+        assert_eq!(
+            kept,
+            ["day-after", "day-before", "in", "old-key", "old-own", "old-target", "old-target-id", "owned", "press"]
+        );
+    }
+}
