@@ -30,78 +30,86 @@ fn epoch_day(d: chrono::NaiveDate) -> i32 {
 }
 
 /// The counted actions' distinct actors by key, keys in order (platform code, then day);
-/// keys without a counted action are left out.
+/// keys without a counted action are left out. Every grouping is computed on first use
+/// and kept with the scope ([`Scope::distinct_counts`]).
 pub fn distinct_actors(s: &Scope, by_platform: bool, by_day: bool) -> PolarsResult<Vec<Counted>> {
-    let c = s.campaign;
-    let h = &s.history;
-    count(&s.actions_df, (epoch_day(c.start), epoch_day(c.end)), h.platforms.len(), h.actor_codes.len(), by_platform, by_day)
+    Ok(s.distinct_counts()?.by[usize::from(by_platform) * 2 + usize::from(by_day)].clone())
 }
 
-/// [`distinct_actors`] of a scope's actions frame `df`, window `lo..=hi` (epoch days),
-/// `platforms` platform codes and `n_actors` actor codes.
-fn count(
-    df: &DataFrame,
-    (lo, hi): (i32, i32),
-    platforms: usize,
-    n_actors: usize,
-    by_platform: bool,
-    by_day: bool,
-) -> PolarsResult<Vec<Counted>> {
-    let days = if by_day { (hi - lo + 1).max(1) as usize } else { 1 };
+/// Every grouping's [`Counted`] rows of one scope: `by[2 * by_platform + by_day]`.
+#[derive(Debug, Default)]
+pub struct AllCounts {
+    pub by: [Vec<Counted>; 4],
+}
+
+/// [`AllCounts`] of a scope's actions.
+pub fn all_counts(s: &Scope) -> PolarsResult<AllCounts> {
+    let c = s.campaign;
+    let h = &s.history;
+    count(&s.actions_df, (epoch_day(c.start), epoch_day(c.end)), h.platforms.len(), h.actor_codes.len())
+}
+
+/// [`AllCounts`] of a scope's actions frame `df` (columns `excluded`, `day`, `_platform`,
+/// `_actor`; every row is the campaign's), window `lo..=hi` (epoch days), `platforms`
+/// platform codes and `n_actors` actor codes. One pass over the rows gathers the counted
+/// actions' actors by (platform, day) in a counting sort; each grouping is then a union of
+/// those groups, counted in a bitset over the actor codes.
+fn count(df: &DataFrame, (lo, hi): (i32, i32), platforms: usize, n_actors: usize) -> PolarsResult<AllCounts> {
+    let days = (hi - lo + 1).max(1) as usize;
     // One slot per platform code, and a last one for a null platform.
-    let n_plat = if by_platform { platforms + 1 } else { 1 };
+    let n_plat = platforms + 1;
     let keys = n_plat * days;
-    let excluded = df.column("excluded")?.bool()?;
-    let in_campaign = df.column("in_campaign")?.bool()?;
-    let day = df.column("day")?.date()?.physical().clone();
-    let platform = df.column("_platform")?.u32()?;
-    let actor = df.column("_actor")?.u32()?;
-    let key_of = |((e, i), (d, p)): ((Option<bool>, Option<bool>), (Option<i32>, Option<u32>))| -> Option<usize> {
-        let d = d?;
-        if e != Some(false) || i != Some(true) || d < lo || d > hi {
-            return None;
-        }
-        let slot = if by_platform { p.map_or(n_plat - 1, |p| (p as usize).min(n_plat - 1)) } else { 0 };
-        Some(slot * days + if by_day { (d - lo) as usize } else { 0 })
-    };
-    let rows = || excluded.iter().zip(in_campaign.iter()).zip(day.iter().zip(platform.iter()));
-    // Counting sort of the counted actions' actors by key.
-    let mut start = vec![0usize; keys + 1];
-    for k in rows().filter_map(key_of) {
-        start[k + 1] += 1;
+    let mut excluded = df.column("excluded")?.bool()?.clone();
+    let mut day = df.column("day")?.date()?.physical().clone();
+    let mut platform = df.column("_platform")?.u32()?.clone();
+    let mut actor = df.column("_actor")?.u32()?.clone();
+    // The columns' chunks are read side by side: one chunk each unless they already match.
+    let e: Vec<usize> = excluded.chunk_lengths().collect();
+    let same = e == day.chunk_lengths().collect::<Vec<_>>()
+        && e == platform.chunk_lengths().collect::<Vec<_>>()
+        && e == actor.chunk_lengths().collect::<Vec<_>>();
+    if !same {
+        (excluded, day, platform, actor) = (excluded.rechunk().into_owned(), day.rechunk().into_owned(), platform.rechunk().into_owned(), actor.rechunk().into_owned());
     }
+    // Each counted row's key (usize::MAX: not counted), chunk by chunk.
+    let for_each_row = |f: &mut dyn FnMut(usize, u32)| {
+        for (((e, d), p), a) in excluded.downcast_iter().zip(day.downcast_iter()).zip(platform.downcast_iter()).zip(actor.downcast_iter()) {
+            let (ev, dv, pv, av) = (e.values(), d.values(), p.values(), a.values());
+            let (en, dn, pn, an) = (e.validity(), d.validity(), p.validity(), a.validity());
+            for i in 0..dv.len() {
+                let counted = en.is_none_or(|v| v.get_bit(i)) && !ev.get_bit(i) && dn.is_none_or(|v| v.get_bit(i)) && dv[i] >= lo && dv[i] <= hi;
+                if !counted {
+                    continue;
+                }
+                let slot = if pn.is_none_or(|v| v.get_bit(i)) { (pv[i] as usize).min(n_plat - 1) } else { n_plat - 1 };
+                f(slot * days + (dv[i] - lo) as usize, if an.is_none_or(|v| v.get_bit(i)) { av[i] } else { NONE });
+            }
+        }
+    };
+    let mut start = vec![0usize; keys + 1];
+    for_each_row(&mut |k, _| start[k + 1] += 1);
     for k in 0..keys {
         start[k + 1] += start[k];
     }
     let mut next = start.clone();
     let mut actors = vec![NONE; start[keys]];
-    for (r, a) in rows().zip(actor.iter()) {
-        if let Some(k) = key_of(r) {
-            actors[next[k]] = a.unwrap_or(NONE);
-            next[k] += 1;
-        }
-    }
+    for_each_row(&mut |k, a| {
+        actors[next[k]] = a;
+        next[k] += 1;
+    });
     drop(next);
-    let mut in_key = vec![0u64; n_actors.div_ceil(64)];
-    let mut seen = vec![0u64; if by_platform { 0 } else { n_actors.div_ceil(64) }];
-    let mut null_seen = false;
+    let group = |k: usize| &actors[start[k]..start[k + 1]];
+    let words = n_actors.div_ceil(64);
+    let mut in_key = vec![0u64; words];
     let mut touched: Vec<u32> = Vec::new();
-    let mut out = Vec::new();
-    for k in 0..keys {
-        let group = &actors[start[k]..start[k + 1]];
-        if group.is_empty() {
-            continue;
-        }
-        let (mut distinct, mut new, mut null) = (0i64, 0i64, false);
-        for &a in group {
+    // Adds group k's actors to the bitset; counts the new ones (and a null, once per union).
+    let add = |k: usize, in_key: &mut Vec<u64>, touched: &mut Vec<u32>, null: &mut bool| -> i64 {
+        let mut n = 0;
+        for &a in group(k) {
             if a == NONE {
-                if !null {
-                    null = true;
-                    distinct += 1;
-                    if !by_platform && !null_seen {
-                        null_seen = true;
-                        new += 1;
-                    }
+                if !*null {
+                    *null = true;
+                    n += 1;
                 }
                 continue;
             }
@@ -109,23 +117,55 @@ fn count(
             if in_key[w] & b == 0 {
                 in_key[w] |= b;
                 touched.push(a);
-                distinct += 1;
-                if !by_platform && seen[w] & b == 0 {
-                    seen[w] |= b;
-                    new += 1;
-                }
+                n += 1;
             }
         }
+        n
+    };
+    let clear = |in_key: &mut Vec<u64>, touched: &mut Vec<u32>| {
         for a in touched.drain(..) {
             in_key[a as usize / 64] = 0;
         }
-        let (slot, d) = (k / days, k % days);
-        out.push(Counted {
-            platform: by_platform.then(|| if slot == n_plat - 1 { NO_CODE32 } else { slot as u32 }),
-            day: by_day.then_some(lo + d as i32),
-            actors: distinct,
-            new_actors: new,
-        });
+    };
+    let code = |slot: usize| if slot == n_plat - 1 { NO_CODE32 } else { slot as u32 };
+    let mut out = AllCounts::default();
+    let filled = |k: usize| start[k + 1] > start[k];
+    // (platform, day)
+    for k in 0..keys {
+        if start[k + 1] == start[k] {
+            continue;
+        }
+        let mut null = false;
+        let n = add(k, &mut in_key, &mut touched, &mut null);
+        clear(&mut in_key, &mut touched);
+        out.by[3].push(Counted { platform: Some(code(k / days)), day: Some(lo + (k % days) as i32), actors: n, new_actors: 0 });
+    }
+    // platform
+    for slot in 0..n_plat {
+        if !(0..days).any(|d| filled(slot * days + d)) {
+            continue;
+        }
+        let mut null = false;
+        let n: i64 = (0..days).map(|d| add(slot * days + d, &mut in_key, &mut touched, &mut null)).sum();
+        clear(&mut in_key, &mut touched);
+        out.by[2].push(Counted { platform: Some(code(slot)), day: None, actors: n, new_actors: 0 });
+    }
+    // day, with the actors seen for the first time that day; then the whole window.
+    let mut seen = vec![0u64; words];
+    let (mut seen_touched, mut null_seen, mut total) = (Vec::new(), false, 0i64);
+    for d in 0..days {
+        if !(0..n_plat).any(|slot| filled(slot * days + d)) {
+            continue;
+        }
+        let mut null = false;
+        let n: i64 = (0..n_plat).map(|slot| add(slot * days + d, &mut in_key, &mut touched, &mut null)).sum();
+        clear(&mut in_key, &mut touched);
+        let new: i64 = (0..n_plat).map(|slot| add(slot * days + d, &mut seen, &mut seen_touched, &mut null_seen)).sum();
+        total += new;
+        out.by[1].push(Counted { platform: None, day: Some(lo + d as i32), actors: n, new_actors: new });
+    }
+    if start[keys] > 0 {
+        out.by[0].push(Counted { platform: None, day: None, actors: total, new_actors: 0 });
     }
     Ok(out)
 }
@@ -190,7 +230,7 @@ mod tests {
         let counted =
             df.clone().lazy().filter(col("excluded").not().and(col("day").cast(DataType::Int32).gt_eq(lit(10))).and(col("day").cast(DataType::Int32).lt_eq(lit(12))));
         for (by_platform, by_day) in [(false, false), (true, false), (false, true), (true, true)] {
-            let got = count(&df, (10, 12), 2, 5, by_platform, by_day).unwrap();
+            let got = count(&df, (10, 12), 2, 5).unwrap().by[usize::from(by_platform) * 2 + usize::from(by_day)].clone();
             let mut keys = Vec::new();
             if by_platform {
                 keys.push(col("_platform"));
@@ -217,7 +257,7 @@ mod tests {
             }
         }
         // New actors by day: day 10 {1, 2}; day 11 {null, 3}; day 12 {0} (1 and 2 seen before; null seen on 11).
-        let got = count(&df, (10, 12), 2, 5, false, true).unwrap();
+        let got = count(&df, (10, 12), 2, 5).unwrap().by[1].clone();
         assert_eq!(got.iter().map(|r| (r.day.unwrap(), r.actors, r.new_actors)).collect::<Vec<_>>(), vec![(10, 2, 2), (11, 2, 2), (12, 4, 1)]);
     }
 }

@@ -99,7 +99,8 @@ fn chosen(s: &Scope, kind: &'static str, rank: usize, p: &WindowPost, handle: Op
 fn one(s: &Scope, tr: &DataFrame) -> Result<(Vec<Chosen>, BTreeSet<String>)> {
     let c = s.campaign;
     let mut out = Vec::new();
-    let (voices, posts) = voices(s)?;
+    let all = voices(s)?;
+    let (voices, posts) = (&all.0, &all.1);
     let mut named: BTreeSet<String> = c.targets.iter().cloned().collect();
     named.extend(c.own_accounts.values().flatten().cloned());
     named.extend(c.key_accounts.iter().map(|k| k.account.clone()));

@@ -41,6 +41,10 @@ pub struct Scope<'a> {
     pub actions: LazyFrame,
     /// `actions`, in memory (what [`super::distinct`] reads row by row).
     pub actions_df: DataFrame,
+    /// [`super::distinct::AllCounts`] of `actions`, computed on first use (shared by the clones).
+    pub(crate) distinct: Arc<std::sync::OnceLock<Result<Arc<super::distinct::AllCounts>, String>>>,
+    /// [`super::top_voices::Voices`], computed on first use.
+    pub(crate) voices: Arc<std::sync::OnceLock<Result<Arc<super::top_voices::Voices>, String>>>,
     pub traffic: LazyFrame,
     pub accounts: LazyFrame,
     /// What the lake's actions share across campaigns: the ladder's history (first times of
@@ -207,11 +211,21 @@ impl<'a> Scope<'a> {
             posts: posts.filter(is_press.not()),
             actions: actions_df.clone().lazy(),
             actions_df,
+            distinct: Default::default(),
+            voices: Default::default(),
             traffic,
             accounts: lake.accounts.clone(),
             history,
             reply_targets,
         })
+    }
+
+    /// The distinct actors of the counted actions, every grouping ([`super::distinct`]), computed once.
+    pub fn distinct_counts(&self) -> PolarsResult<Arc<super::distinct::AllCounts>> {
+        self.distinct
+            .get_or_init(|| super::distinct::all_counts(self).map(Arc::new).map_err(|e| e.to_string()))
+            .clone()
+            .map_err(|e| PolarsError::ComputeError(e.into()))
     }
 
     /// `actions`' rows whose verb is `verb` (`_action` holds codes; false for a verb no action has).

@@ -117,9 +117,19 @@ fn received((sum, n): (i64, i64), originals: i64) -> Option<i64> {
 }
 
 /// Every author of a campaign's taking-part collected posts ([`Voice`]s by [`AuthorKey`]),
-/// and the posts they were added up from (also read by the recap's posts,
-/// [`super::recap`]).
-pub(crate) fn voices(s: &Scope) -> PolarsResult<(BTreeMap<AuthorKey, Voice>, Vec<WindowPost>)> {
+/// and the posts they were added up from.
+pub(crate) type Voices = (BTreeMap<AuthorKey, Voice>, Vec<WindowPost>);
+
+/// The scope's [`Voices`], computed on first use and kept with the scope (`top_voices`
+/// and the recap's posts, [`super::recap`], read them).
+pub(crate) fn voices(s: &Scope) -> PolarsResult<std::sync::Arc<Voices>> {
+    s.voices
+        .get_or_init(|| compute_voices(s).map(std::sync::Arc::new).map_err(|e| e.to_string()))
+        .clone()
+        .map_err(|e| PolarsError::ComputeError(e.into()))
+}
+
+fn compute_voices(s: &Scope) -> PolarsResult<Voices> {
     let c = s.campaign;
     let clock = crate::timing::Clock::new(format!("  voices {}: ", c.id));
     let handles: Vec<String> = c.key_accounts.iter().map(|k| k.account.clone()).chain(c.targets.clone()).collect();
@@ -196,10 +206,11 @@ pub(crate) fn shown_handle(c: &crate::schema::Campaign, v: &Voice) -> Option<Str
 
 fn top_voices_one(s: &Scope) -> PolarsResult<DataFrame> {
     let c = s.campaign;
-    let (voices, _) = voices(s)?;
+    let all = voices(s)?;
+    let voices = &all.0;
     // Per platform, ranked.
     let mut by_platform: BTreeMap<&str, Vec<(&AuthorKey, &Voice)>> = BTreeMap::new();
-    for (k, v) in &voices {
+    for (k, v) in voices {
         by_platform.entry(k.0.as_str()).or_default().push((k, v));
     }
     let mut rows: Vec<(String, i64, &Voice)> = Vec::new();
