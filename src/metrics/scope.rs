@@ -4,12 +4,14 @@
 //!   `own` (docs/metrics.md#vocabulary), `member` (tagged, uses a campaign hashtag, links to a campaign URL, or
 //!   mentions/replies to a target), `in_window`, `campaign_post` (= member and in window).
 //! - actions: the campaign's actions only (docs/metrics.md#vocabulary: tagged, answers a campaign post, or derived
-//!   from a collected campaign post; `in_campaign` is kept, always true), with `platform`,
-//!   `action`, `occurred_at`, `_actor` (a dense code per pseudonym, shared by all scopes),
-//!   `day`, `excluded` (the actor is an own account or a target), `rung` (1…K on the
-//!   pipeline's ladder, 0 when the verb is on none), `country` (ISO alpha-2 or null). Every metric but the ladder reads only
-//!   these; the ladder's history (all of the lake's actions) is `history`, the compact
-//!   [`ActionTable`].
+//!   from a collected campaign post; `in_campaign` is kept, always true), with `_platform`,
+//!   `_action` and `_country` (4-byte codes of the history's `platforms`, `verbs` and
+//!   `countries`; [`super::actions::NO_CODE32`] for null: [`Scope::verb_is`],
+//!   [`Scope::platform_name`] decode them), `_actor` (a dense code per pseudonym, shared by
+//!   all scopes), `day`, `excluded` (the actor is an own account or a target). Every metric
+//!   but the ladder reads only these; the ladder's history (the first time of every actor
+//!   on every rung, over all of the lake's actions) is `history.firsts`
+//!   ([`super::actions::Campaigns`]).
 //! - traffic: the pipeline's site only, when it names one (docs/metrics.md#sites).
 //! - press: the posts of platform `press` (clippings, docs/formats.md#press-csv), with the
 //!   same columns as `posts`, which holds every other platform. Clippings are not social
