@@ -848,11 +848,11 @@ mod tests {
         w.close().unwrap();
     }
 
-    #[test]
-    fn codes_posts_and_nulls_across_row_groups_files_and_runs() {
-        let d = tempfile::tempdir().unwrap();
-        let (a, b) = (d.path().join("a.parquet"), d.path().join("b.parquet"));
-        // a: 5 rows in row groups of 2 (3 groups); b: 3 rows (2 groups), no action_key column.
+    /// Two action files (a: 5 rows in row groups of 2, 3 groups; b: 3 rows in 2 groups, no
+    /// action_key column) and the posts they answer: (twitter, 1) row 0, (twitter, 2) row 1,
+    /// (facebook, 1) row 2, and a second row of (twitter, 1), whose key is row 0's.
+    fn two_files(d: &Path) -> ([PathBuf; 2], DataFrame) {
+        let (a, b) = (d.join("a.parquet"), d.join("b.parquet"));
         write(
             &a,
             &[
@@ -873,13 +873,18 @@ mod tests {
             ],
             None,
         );
-        // Posts: (twitter, 1) row 0, (twitter, 2) row 1, (facebook, 1) row 2, and a second
-        // row of (twitter, 1): its key is row 0's.
         let posts = df!(
             "platform" => ["twitter", "twitter", "facebook", "twitter"],
             "post_id" => ["1", "2", "1", "1"],
         )
         .unwrap();
+        ([a, b], posts)
+    }
+
+    #[test]
+    fn codes_posts_and_nulls_across_row_groups_files_and_runs() {
+        let d = tempfile::tempdir().unwrap();
+        let ([a, b], posts) = two_files(d.path());
         // Whatever the threads, codes are first-seen over a's rows then b's.
         let t = ActionTable::read(&[a, b], &posts, &[true; 4]).unwrap();
         assert_eq!(t.len(), 8);
@@ -921,37 +926,11 @@ mod tests {
     #[test]
     fn campaigns_read_is_the_whole_table_filtered() {
         let d = tempfile::tempdir().unwrap();
-        let (a, b) = (d.path().join("a.parquet"), d.path().join("b.parquet"));
-        write(
-            &a,
-            &[
-                ("twitter", Some("bob"), "like", Some(10), Some("1"), None),
-                ("twitter", Some("ann"), "retweet", Some(20), None, Some("kenya")),
-                ("facebook", Some("bob"), "like", None, Some("1"), None),
-                ("facebook", None, "comment", Some(40), Some("9"), None),
-                ("twitter", Some("cat"), "reply", Some(50), None, None),
-            ],
-            Some(&[None, Some("post:2"), None, Some("post:1"), Some("like:x")]),
-        );
-        write(
-            &b,
-            &[
-                ("crm", Some("ann"), "sign_petition", Some(60), None, Some("shell")),
-                ("twitter", Some("dan"), "like", Some(70), Some("2"), Some("kenya")),
-                ("twitter", Some("bob"), "retweet", Some(5), Some("3"), None),
-            ],
-            None,
-        );
-        let posts = df!(
-            "platform" => ["twitter", "twitter", "facebook", "twitter"],
-            "post_id" => ["1", "2", "1", "1"],
-        )
-        .unwrap();
+        let (files, posts) = two_files(d.path());
         let ladder = crate::schema::Ladder::default();
         // kenya: tag kenya, and (twitter, 1) through its second row; shell: tag shell and (facebook, 1).
         let kenya = vec![false, false, false, true];
         let shell = vec![false, false, true, false];
-        let files = [a, b];
         let whole = ActionTable::read(&files, &posts, &[true, false, true, true]).unwrap();
         for threads in [1, 2] {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
@@ -968,8 +947,9 @@ mod tests {
             assert_eq!((got.rows, got.actor_codes.len()), (8, 4));
             assert_eq!((&got.platforms, &got.verbs, &got.countries), (&whole.platforms, &whole.verbs, &whole.countries));
             assert_eq!(got.firsts, FirstTimes::of_table(&whole, &ladder));
-            // bob's first `like` (rung 1) at 10 µs, his first retweet (rung 2) at 5 µs.
-            assert_eq!((got.firsts.row(0)[1], got.firsts.row(0)[2]), (10, 5));
+            // bob's first `like` (rung 1) at 10 µs (one like has no time: 10 is still the
+            // first); no action of his on rung 2; ann's sign_petition (rung 4) at 60.
+            assert_eq!((got.firsts.row(0)[1], got.firsts.row(0)[2], got.firsts.row(1)[4]), (10, NOT_SEEN, 60));
             let rows_of = |k: usize| -> Vec<usize> {
                 let (tag, member) = if k == 0 { ("kenya", &kenya) } else { ("shell", &shell) };
                 let tag = ActionTable::code_of(&whole.tags, tag);
