@@ -98,8 +98,11 @@ impl Lake {
                 .map(|n| col(n.clone()))
                 .collect();
             let mut df = lf.select(cols).collect().map_err(|e| anyhow::anyhow!("reading the {table} table: {e}"))?;
+            crate::timing::Clock::new("").mark(&format!("{table} read ({} chunks)", df.first_col_n_chunks()));
             // One chunk per column (a scan gives one per row group): later expressions
-            // over several columns would each align the chunks again, per campaign.
+            // over several columns would each align the chunks again, per campaign. (The
+            // copy costs the table's size again at the peak, +1 GB at 100 M actions; left in
+            // chunks, the posts cost more than that in the scopes: measured, docs/scale.md.)
             df.rechunk_mut_par();
             if crate::timing::enabled() {
                 // Where a table's memory goes (column names and sizes only, never values).
@@ -117,7 +120,12 @@ impl Lake {
             Ok(df.lazy())
         };
         Ok(Lake {
-            posts: keep(self.posts, "posts", &["text", "permalink", "source_file", "ingested_at"])?,
+            // Nor does any metric read clicks, link clicks or video views.
+            posts: keep(
+                self.posts,
+                "posts",
+                &["text", "permalink", "source_file", "ingested_at", "clicks", "link_clicks", "video_views"],
+            )?,
             // The actions are read into codes by the scopes (actions::ActionTable).
             actions: self.actions,
             traffic: keep(self.traffic, "traffic", &["source_file", "ingested_at"])?,
@@ -143,7 +151,9 @@ impl Lake {
     /// link) carried by one row of a post still reaches its other rows (docs/metrics.md#vocabulary);
     /// a duplicate row that alone carries a mark and lies outside every window is not read.
     pub fn materialize_for(self, campaigns: &[crate::schema::Campaign]) -> Result<Lake> {
+        let clock = crate::timing::Clock::new("  ");
         let keep = relevant_posts(&self, campaigns)?;
+        clock.mark("accounts of the names");
         let posts = self.posts.clone().filter(keep);
         let Lake { actions, traffic, accounts, action_files, post_files, cache, .. } = self;
         Lake { posts, actions, traffic, accounts, action_files, post_files, cache }.materialize()
@@ -183,9 +193,16 @@ fn relevant_posts(lake: &Lake, campaigns: &[crate::schema::Campaign]) -> Result<
     let (mut handles, mut ids) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
     if !names.is_empty() {
         for (table, lf) in [("posts", &lake.posts), ("accounts", &lake.accounts)] {
+            // Lower-cased in the filter (polars' own, not scope::lower): the filter then runs
+            // as each row group is read, and only the few matching rows are kept.
+            let lc = |c: &str| col(c).str().to_lowercase();
             let df = lf
                 .clone()
                 .select([col("account_id"), col("account_handle")])
+                .filter(
+                    one_of(lc("account_handle").str().strip_chars_start(lit("@")), &names.iter().cloned().collect::<Vec<_>>())
+                        .or(one_of(lc("account_id"), &names.iter().cloned().collect::<Vec<_>>())),
+                )
                 .unique(None, UniqueKeepStrategy::Any)
                 .collect()
                 .map_err(|e| anyhow::anyhow!("reading the accounts of the {table} table: {e}"))?;
