@@ -37,6 +37,8 @@ const COLUMNS: [&str; 8] =
     ["platform", "actor_id", "action", "occurred_at", "post_id", "campaign", "country", "action_key"];
 
 /// The lake's actions as codes (see the module docs). Every vector has one entry per action.
+/// Analyze reads [`Campaigns`] instead (never the whole table); this whole-table reader is
+/// what its tests check it against, and a table an analyst may read whole.
 #[derive(Debug, Default)]
 pub struct ActionTable {
     /// Codes into `platforms` ([`NO_CODE`] for null); likewise `verb`, `tag`.
@@ -94,18 +96,9 @@ impl ActionTable {
         clock.mark("post index");
         let units = units_of(files)?;
         let n: usize = units.iter().map(|u| u.rows).sum();
-        let mut t = ActionTable {
-            platform: vec![NO_CODE; n],
-            verb: vec![NO_CODE; n],
-            tag: vec![NO_CODE; n],
-            country: vec![NO_CODE; n],
-            actor: vec![NONE; n],
-            at: vec![NO_TIME; n],
-            post: vec![NONE; n],
-            key_post: vec![NONE; n],
-            post_key,
-            ..Default::default()
-        };
+        let UnitBuf { platform, verb, tag, country, actor, at, post, key_post } = UnitBuf::new(n);
+        let mut t =
+            ActionTable { platform, verb, tag, country, actor, at, post, key_post, post_key, ..Default::default() };
         let runs = runs_of(&units);
         let sizes: Vec<usize> = runs.iter().map(|r| r.iter().map(|u| u.rows).sum()).collect();
         let dicts: Vec<RunDicts> = t
