@@ -92,13 +92,14 @@ impl Lake {
     /// columns are left out (languages are kept: `by_language` reads them).
     pub fn materialize(self) -> Result<Lake> {
         let keep = |lf: LazyFrame, table: &str, drop: &[&str]| -> Result<LazyFrame> {
+            let clock = crate::timing::Clock::new("");
             let cols: Vec<Expr> = table_schema(table)
                 .iter_names()
                 .filter(|n| !drop.contains(&n.as_str()))
                 .map(|n| col(n.clone()))
                 .collect();
             let mut df = lf.select(cols).collect().map_err(|e| anyhow::anyhow!("reading the {table} table: {e}"))?;
-            crate::timing::Clock::new("").mark(&format!("{table} read ({} chunks)", df.first_col_n_chunks()));
+            clock.mark(&format!("{table} read ({} chunks)", df.first_col_n_chunks()));
             // One chunk per column (a scan gives one per row group): later expressions
             // over several columns would each align the chunks again, per campaign. (The
             // copy costs the table's size again at the peak, +1 GB at 100 M actions; left in
@@ -196,12 +197,13 @@ fn relevant_posts(lake: &Lake, campaigns: &[crate::schema::Campaign]) -> Result<
             // Lower-cased in the filter (polars' own, not scope::lower): the filter then runs
             // as each row group is read, and only the few matching rows are kept.
             let lc = |c: &str| col(c).str().to_lowercase();
+            let listed: Vec<String> = names.iter().cloned().collect();
             let df = lf
                 .clone()
                 .select([col("account_id"), col("account_handle")])
                 .filter(
-                    one_of(lc("account_handle").str().strip_chars_start(lit("@")), &names.iter().cloned().collect::<Vec<_>>())
-                        .or(one_of(lc("account_id"), &names.iter().cloned().collect::<Vec<_>>())),
+                    one_of(lc("account_handle").str().strip_chars_start(lit("@")), &listed)
+                        .or(one_of(lc("account_id"), &listed)),
                 )
                 .unique(None, UniqueKeepStrategy::Any)
                 .collect()

@@ -43,21 +43,28 @@ impl Server {
     /// gives it an object store's endpoint and credentials).
     pub fn sail_with(dir: &Path, env: &[(&str, &str)]) -> Server {
         let port = free_port();
-        let log = dir.join("sail.log");
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new("python3")
-            .args(["-m", "pysail", "spark", "server", "--ip", "127.0.0.1", "--port", &port.to_string()])
-            .current_dir(dir)
+        let mut cmd = Command::new("python3");
+        cmd.args(["-m", "pysail", "spark", "server", "--ip", "127.0.0.1", "--port", &port.to_string()])
             .env("RUST_LOG", "sail_spark_connect::server=debug")
-            .envs(env.iter().copied())
+            .envs(env.iter().copied());
+        Server::start(cmd, dir, "sail.log", port, "Sail (pip install pysail; .ci/run does)", Duration::from_secs(60))
+    }
+
+    /// Runs `cmd` in `dir`, its output to `dir/<log>`, as the server `what` that is to
+    /// listen on `port`, and waits until it does (`limit` at most).
+    pub fn start(mut cmd: Command, dir: &Path, log: &str, port: u16, what: &'static str, limit: Duration) -> Server {
+        let log = dir.join(log);
+        let out = std::fs::File::create(&log).unwrap();
+        let child = cmd
+            .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
             .stderr(out)
             .spawn()
-            .expect("python3 is missing: the Spark test needs Python 3 with pysail (pip install pysail; .ci/run does)");
-        let mut sail = Server { child, port, log, what: "Sail (pip install pysail; .ci/run does)" };
-        sail.wait_listening(Duration::from_secs(60));
-        sail
+            .unwrap_or_else(|e| panic!("starting {what}: {e}"));
+        let mut server = Server { child, port, log, what };
+        server.wait_listening(limit);
+        server
     }
 
     /// Waits until the server accepts connections on its port; panics with its log if it
@@ -441,19 +448,9 @@ asyncio.run(main())
     )
     .unwrap();
     let port = free_port();
-    let log = dir.join("tls_proxy.log");
-    let out = std::fs::File::create(&log).unwrap();
-    let child = Command::new("python3")
-        .arg(&script)
-        .args([port.to_string(), target.to_string()])
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(out.try_clone().unwrap())
-        .stderr(out)
-        .spawn()
-        .expect("python3");
-    let mut proxy = Server { child, port, log, what: "TLS proxy" };
-    proxy.wait_listening(Duration::from_secs(30));
+    let mut cmd = Command::new("python3");
+    cmd.arg(&script).args([port.to_string(), target.to_string()]);
+    let proxy = Server::start(cmd, dir, "tls_proxy.log", port, "TLS proxy", Duration::from_secs(30));
     (proxy, dir.join("ca.pem"))
 }
 

@@ -12,7 +12,7 @@
 //! stderr and passes without checking anything (CI has both).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use crate::common::{s, Workdir};
@@ -84,8 +84,6 @@ impl Server {
     /// until it listens. Its log (INFO: the files it reads) goes to `dir/spark.log`.
     fn spark4(dir: &Path, home: &Path, token: &str) -> Server {
         let port = crate::spark::free_port();
-        let log = dir.join("spark.log");
-        let out = std::fs::File::create(&log).unwrap();
         let conf = [
             "spark.connect.grpc.binding.address=127.0.0.1".to_string(),
             format!("spark.connect.grpc.binding.port={port}"),
@@ -107,19 +105,10 @@ impl Server {
         }
         // spark-submit ends by exec'ing java, so the child is the JVM and dropping the
         // server kills it.
-        let child = cmd
-            .current_dir(dir)
-            .env("SPARK_HOME", home)
+        cmd.env("SPARK_HOME", home)
             .env("SPARK_LOCAL_IP", "127.0.0.1")
-            .env("SPARK_CONNECT_AUTHENTICATE_TOKEN", token)
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .expect("starting spark-submit");
-        let mut server = Server { child, port, log, what: "Apache Spark 4" };
-        server.wait_listening(Duration::from_secs(180));
-        server
+            .env("SPARK_CONNECT_AUTHENTICATE_TOKEN", token);
+        Server::start(cmd, dir, "spark.log", port, "Apache Spark 4", Duration::from_secs(180))
     }
 }
 
