@@ -83,8 +83,16 @@ fn bools(df: &DataFrame, c: &str) -> PolarsResult<Vec<bool>> {
     Ok(df.column(c)?.bool()?.iter().map(|v| v == Some(true)).collect())
 }
 
-/// The scope's posts created in the window, with `takes_part` marked.
-pub(crate) fn window_posts(s: &Scope) -> PolarsResult<Vec<WindowPost>> {
+/// The scope's posts created in the window, with `takes_part` marked; computed once per
+/// scope and shared ([`Scope::window_posts`]).
+pub(crate) fn window_posts(s: &Scope) -> PolarsResult<std::sync::Arc<Vec<WindowPost>>> {
+    s.window_posts
+        .get_or_init(|| compute_window_posts(s).map(std::sync::Arc::new).map_err(|e| e.to_string()))
+        .clone()
+        .map_err(|e| PolarsError::ComputeError(e.into()))
+}
+
+fn compute_window_posts(s: &Scope) -> PolarsResult<Vec<WindowPost>> {
     let df = s
         .posts
         .clone()
@@ -108,33 +116,33 @@ pub(crate) fn window_posts(s: &Scope) -> PolarsResult<Vec<WindowPost>> {
             col("campaign_post"),
         ])
         .collect()?;
-    let platform = strs(&df, "platform")?;
-    let post_id = strs(&df, "post_id")?;
+    // The text columns are read where they are: a String is made only for what a post keeps.
+    let text = |c: &str| -> PolarsResult<StringChunked> { Ok(df.column(c)?.str()?.rechunk().into_owned()) };
+    let (platform, post_id) = (text("platform")?, text("post_id")?);
     let campaign_post = bools(&df, "campaign_post")?;
-    let campaign_keys: HashSet<(String, String)> = (0..df.height())
+    let campaign_keys: HashSet<(&str, &str)> = (0..df.height())
         .filter(|&i| campaign_post[i])
         .filter_map(|i| {
-            let (p, id) = (platform[i].as_deref()?, post_id[i].as_deref()?);
-            Some((p.to_string(), join_key(p, id).to_string()))
+            let (p, id) = (platform.get(i)?, post_id.get(i)?);
+            Some((p, join_key(p, id)))
         })
         .collect();
-    let refs = [strs(&df, "in_reply_to_post_id")?, strs(&df, "quoted_post_id")?, strs(&df, "reposted_post_id")?];
-    let (origin, account_id, handle) = (strs(&df, "origin")?, strs(&df, "account_id")?, strs(&df, "handle")?);
+    let refs = [text("in_reply_to_post_id")?, text("quoted_post_id")?, text("reposted_post_id")?];
+    let (origin, account_id, handle) = (text("origin")?, text("account_id")?, text("handle")?);
     let (created_at, followers, shares, engagements) =
         (i64s(&df, "created_at")?, i64s(&df, "followers")?, i64s(&df, "shares")?, i64s(&df, "engagements")?);
     let (repost, reply, own) = (bools(&df, "repost")?, bools(&df, "reply")?, bools(&df, "own")?);
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
-        let Some(p) = platform[i].clone() else { continue };
-        let answers = refs.iter().any(|r| {
-            r[i].as_deref().is_some_and(|id| campaign_keys.contains(&(p.clone(), join_key(&p, id).to_string())))
-        });
+        let Some(p) = platform.get(i) else { continue };
+        let answers =
+            refs.iter().any(|r| r.get(i).is_some_and(|id| campaign_keys.contains(&(p, join_key(p, id)))));
         out.push(WindowPost {
-            collected: origin[i].as_deref() == Some("collected"),
-            account_id: account_id[i].clone(),
-            handle: handle[i].clone().filter(|h| !h.is_empty()),
+            collected: origin.get(i) == Some("collected"),
+            account_id: account_id.get(i).map(String::from),
+            handle: handle.get(i).filter(|h| !h.is_empty()).map(String::from),
             created_at: created_at[i],
-            post_id: post_id[i].clone().unwrap_or_default(),
+            post_id: post_id.get(i).unwrap_or_default().to_string(),
             repost: repost[i],
             reply: reply[i] && !repost[i],
             followers: followers[i],
@@ -142,7 +150,7 @@ pub(crate) fn window_posts(s: &Scope) -> PolarsResult<Vec<WindowPost>> {
             engagements: engagements[i],
             own: own[i],
             takes_part: campaign_post[i] || answers,
-            platform: p,
+            platform: p.to_string(),
         });
     }
     Ok(out)
@@ -280,7 +288,7 @@ fn key_accounts_one(s: &Scope) -> PolarsResult<DataFrame> {
     let who = Who::new(&named, &known_accounts(s, &handles)?);
     clock.mark("known accounts");
     let mut tally = vec![Tally::default(); c.key_accounts.len()];
-    for p in window_posts(s)? {
+    for p in window_posts(s)?.iter() {
         let Some(i) = who.find(&p.platform, p.handle.as_deref(), p.account_id.as_deref()) else { continue };
         let t = &mut tally[i];
         t.followers = max_opt(t.followers, p.followers);

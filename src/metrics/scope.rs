@@ -47,6 +47,9 @@ pub struct Scope<'a> {
     pub(crate) distinct: Arc<std::sync::OnceLock<Result<Arc<super::distinct::AllCounts>, String>>>,
     /// [`super::top_voices::Voices`], computed on first use.
     pub(crate) voices: Arc<std::sync::OnceLock<Result<Arc<super::top_voices::Voices>, String>>>,
+    /// [`super::key_accounts::window_posts`], computed on first use (the key accounts and
+    /// the voices read the same posts).
+    pub(crate) window_posts: Arc<std::sync::OnceLock<Result<Arc<Vec<super::key_accounts::WindowPost>>, String>>>,
     pub traffic: LazyFrame,
     pub accounts: LazyFrame,
     /// What the lake's actions share across campaigns: the ladder's history (first times of
@@ -215,6 +218,7 @@ impl<'a> Scope<'a> {
             actions_df,
             distinct: Default::default(),
             voices: Default::default(),
+            window_posts: Default::default(),
             traffic,
             accounts: lake.accounts.clone(),
             history,
@@ -345,8 +349,10 @@ fn campaign_posts(lake: &super::Lake, c: &Campaign) -> PolarsResult<(DataFrame, 
         .or(col("_m_url").fill_null(lit(false)))
         .or(one_of(col("_lc_reply"), &reply_targets));
     let in_window = col("day").gt_eq(lit(c.start)).and(col("day").lt_eq(lit(c.end))).fill_null(lit(false));
-    let posts = posts
-        .with_columns([
+    // Only the new columns are computed; the lake's are shared with its frame, never copied
+    // (a collect over the whole frame held a second copy of the posts per campaign).
+    let added = posts
+        .select([
             local_day("created_at", tz).alias("day"),
             engagements().alias("engagements"),
             own.fill_null(lit(false)).alias("own"),
@@ -354,9 +360,9 @@ fn campaign_posts(lake: &super::Lake, c: &Campaign) -> PolarsResult<(DataFrame, 
         ])
         .with_column(in_window.alias("in_window"))
         .with_column(col("member").and(col("in_window")).alias("campaign_post"))
-        .drop(cols(["_m_tag", "_m_target", "_m_url", "_lc_handle", "_lc_id", "_lc_reply"]));
-
-    let posts = posts.collect()?;
+        .collect()?;
+    let mut posts = posts_df.drop_many(["_m_tag", "_m_target", "_m_url", "_lc_handle", "_lc_id", "_lc_reply"]);
+    posts.hstack_mut(added.columns())?;
     tm("posts");
     Ok((posts, reply_targets))
 }

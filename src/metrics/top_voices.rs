@@ -118,7 +118,7 @@ fn received((sum, n): (i64, i64), originals: i64) -> Option<i64> {
 
 /// Every author of a campaign's taking-part collected posts ([`Voice`]s by [`AuthorKey`]),
 /// and the posts they were added up from.
-pub(crate) type Voices = (BTreeMap<AuthorKey, Voice>, Vec<WindowPost>);
+pub(crate) type Voices = (BTreeMap<AuthorKey, Voice>, std::sync::Arc<Vec<WindowPost>>);
 
 /// The scope's [`Voices`], computed on first use and kept with the scope (`top_voices`
 /// and the recap's posts, [`super::recap`], read them).
