@@ -84,14 +84,7 @@ fn daily(s: &Scope) -> PolarsResult<[LazyFrame; 4]> {
 
 /// Whether the campaign has any action in its window, excluded actors' included (docs/metrics.md#reach).
 pub fn has_actions(s: &Scope) -> PolarsResult<bool> {
-    let c = s.campaign;
-    let n = s
-        .actions
-        .clone()
-        .filter(col("in_campaign").and(col("day").gt_eq(lit(c.start))).and(col("day").lt_eq(lit(c.end))))
-        .select([len()])
-        .collect()?;
-    Ok(n.column("len")?.u32()?.get(0).unwrap_or(0) > 0)
+    Ok(!s.distinct_counts()?.platforms_acted.is_empty())
 }
 
 /// `campaign_kpis.unique_actors`: distinct actors of the campaign's actions in its window,

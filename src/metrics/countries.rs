@@ -47,42 +47,62 @@ pub fn by_country(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
     let mut out: Vec<(String, Option<String>, Row, bool)> = Vec::new();
     for s in scopes {
         let c = s.campaign;
-        let in_window = |d: Expr| d.clone().gt_eq(lit(c.start)).and(d.lt_eq(lit(c.end))).fill_null(lit(false));
-        let acts = s
-            .actions
-            .clone()
-            .filter(col("in_campaign").and(col("excluded").not()).and(in_window(col("day"))))
-            .select([col("_country"), col("_action"), col("_actor")])
-            .collect()?;
-        let (country, verb, actor) =
-            (acts.column("_country")?.u32()?, acts.column("_action")?.u32()?, acts.column("_actor")?.u32()?);
         // The verbs of VERBS by code; the countries by code.
         let h = &s.history;
         let verb_of: Vec<Option<usize>> = h.verbs.iter().map(|v| VERBS.iter().position(|x| x == v)).collect();
         let name = |code: Option<u32>| code.and_then(|c| h.countries.get(c as usize)).cloned();
         // Counted by country code (the last slot: no country), then named: a code per row is
-        // cheaper than a name per row at tens of millions of actions.
+        // cheaper than a name per row at tens of millions of actions. Each country's actors
+        // are gathered in a counting sort (two passes over the counted actions, read where
+        // they are) and told apart in a bitset over the actor codes.
         let none = h.countries.len();
-        let mut by_code: Vec<(Row, Vec<u32>)> = (0..=none).map(|_| Default::default()).collect();
-        for ((k, v), a) in country.iter().zip(verb.iter()).zip(actor.iter()) {
-            let (r, actors) = &mut by_code[k.map_or(none, |k| (k as usize).min(none))];
+        let slot = |k: Option<u32>| k.map_or(none, |k| (k as usize).min(none));
+        let window = (super::distinct::epoch_day(c.start), super::distinct::epoch_day(c.end));
+        let cols = ["_country", "_action", "_actor"];
+        let mut by_code: Vec<Row> = (0..=none).map(|_| Row::default()).collect();
+        let mut start = vec![0usize; none + 2];
+        super::distinct::for_each_counted(&s.actions_df, window, cols, &mut |_, [k, v, a]| {
+            let r = &mut by_code[slot(k)];
             match v.and_then(|v| verb_of.get(v as usize).copied().flatten()) {
                 Some(k) => r.verbs[k] += 1,
                 None => r.other += 1,
             }
+            if a.is_some() {
+                start[slot(k) + 1] += 1;
+            }
+        })?;
+        for k in 0..=none {
+            start[k + 1] += start[k];
+        }
+        let mut next = start.clone();
+        let mut actors = vec![0u32; start[none + 1]];
+        super::distinct::for_each_counted(&s.actions_df, window, cols, &mut |_, [k, _, a]| {
             if let Some(a) = a {
-                actors.push(a);
+                actors[next[slot(k)]] = a;
+                next[slot(k)] += 1;
+            }
+        })?;
+        let mut seen = vec![0u64; h.actor_codes.len().div_ceil(64)];
+        for (code, r) in by_code.iter_mut().enumerate() {
+            let group = &actors[start[code]..start[code + 1]];
+            for &a in group {
+                let (w, b) = (a as usize / 64, 1u64 << (a % 64));
+                if seen[w] & b == 0 {
+                    seen[w] |= b;
+                    r.actors += 1;
+                }
+            }
+            for &a in group {
+                seen[a as usize / 64] = 0;
             }
         }
+        drop(actors);
         // BTreeMap on Option<String>: None sorts first; moved last below.
         let mut rows: BTreeMap<Option<String>, Row> = BTreeMap::new();
-        for (code, (mut r, mut actors)) in by_code.into_iter().enumerate() {
+        for (code, r) in by_code.into_iter().enumerate() {
             if r.verbs.iter().sum::<i64>() + r.other == 0 {
                 continue;
             }
-            actors.sort_unstable();
-            actors.dedup();
-            r.actors = actors.len();
             rows.insert(name((code < none).then_some(code as u32)), r);
         }
         let visits = s

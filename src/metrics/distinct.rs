@@ -25,7 +25,7 @@ pub struct Counted {
 }
 
 /// Days since 1970-01-01 of a date.
-fn epoch_day(d: chrono::NaiveDate) -> i32 {
+pub(crate) fn epoch_day(d: chrono::NaiveDate) -> i32 {
     (d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
 }
 
@@ -40,13 +40,23 @@ pub fn distinct_actors(s: &Scope, by_platform: bool, by_day: bool) -> PolarsResu
 #[derive(Debug, Default)]
 pub struct AllCounts {
     pub by: [Vec<Counted>; 4],
+    /// The platform codes (None: a null platform) of the campaign's actions in the window,
+    /// the excluded actors' included, in order: whether the campaign has actions at all.
+    pub platforms_acted: Vec<Option<u32>>,
 }
 
 /// [`AllCounts`] of a scope's actions.
 pub fn all_counts(s: &Scope) -> PolarsResult<AllCounts> {
     let c = s.campaign;
     let h = &s.history;
-    count(&s.actions_df, (epoch_day(c.start), epoch_day(c.end)), h.platforms.len(), h.actor_codes.len())
+    let window = (epoch_day(c.start), epoch_day(c.end));
+    let mut all = count(&s.actions_df, window, h.platforms.len(), h.actor_codes.len())?;
+    let mut acted = std::collections::BTreeSet::new();
+    for_each_in_window(&s.actions_df, window, ["_platform"], true, &mut |_, [p]| {
+        acted.insert(p);
+    })?;
+    all.platforms_acted = acted.into_iter().collect();
+    Ok(all)
 }
 
 /// [`AllCounts`] of a scope's actions frame `df` (columns `excluded`, `day`, `_platform`,
@@ -59,35 +69,15 @@ fn count(df: &DataFrame, (lo, hi): (i32, i32), platforms: usize, n_actors: usize
     // One slot per platform code, and a last one for a null platform.
     let n_plat = platforms + 1;
     let keys = n_plat * days;
-    let mut excluded = df.column("excluded")?.bool()?.clone();
-    let mut day = df.column("day")?.date()?.physical().clone();
-    let mut platform = df.column("_platform")?.u32()?.clone();
-    let mut actor = df.column("_actor")?.u32()?.clone();
-    // The columns' chunks are read side by side: one chunk each unless they already match.
-    let e: Vec<usize> = excluded.chunk_lengths().collect();
-    let same = e == day.chunk_lengths().collect::<Vec<_>>()
-        && e == platform.chunk_lengths().collect::<Vec<_>>()
-        && e == actor.chunk_lengths().collect::<Vec<_>>();
-    if !same {
-        (excluded, day, platform, actor) = (excluded.rechunk().into_owned(), day.rechunk().into_owned(), platform.rechunk().into_owned(), actor.rechunk().into_owned());
-    }
-    // Each counted row's key (usize::MAX: not counted), chunk by chunk.
+    // Each counted row's key and actor ([`NONE`] for null).
     let for_each_row = |f: &mut dyn FnMut(usize, u32)| {
-        for (((e, d), p), a) in excluded.downcast_iter().zip(day.downcast_iter()).zip(platform.downcast_iter()).zip(actor.downcast_iter()) {
-            let (ev, dv, pv, av) = (e.values(), d.values(), p.values(), a.values());
-            let (en, dn, pn, an) = (e.validity(), d.validity(), p.validity(), a.validity());
-            for i in 0..dv.len() {
-                let counted = en.is_none_or(|v| v.get_bit(i)) && !ev.get_bit(i) && dn.is_none_or(|v| v.get_bit(i)) && dv[i] >= lo && dv[i] <= hi;
-                if !counted {
-                    continue;
-                }
-                let slot = if pn.is_none_or(|v| v.get_bit(i)) { (pv[i] as usize).min(n_plat - 1) } else { n_plat - 1 };
-                f(slot * days + (dv[i] - lo) as usize, if an.is_none_or(|v| v.get_bit(i)) { av[i] } else { NONE });
-            }
-        }
+        for_each_counted(df, (lo, hi), ["_platform", "_actor"], &mut |d, [p, a]| {
+            let slot = p.map_or(n_plat - 1, |p| (p as usize).min(n_plat - 1));
+            f(slot * days + (d - lo) as usize, a.unwrap_or(NONE))
+        })
     };
     let mut start = vec![0usize; keys + 1];
-    for_each_row(&mut |k, _| start[k + 1] += 1);
+    for_each_row(&mut |k, _| start[k + 1] += 1)?;
     for k in 0..keys {
         start[k + 1] += start[k];
     }
@@ -96,7 +86,7 @@ fn count(df: &DataFrame, (lo, hi): (i32, i32), platforms: usize, n_actors: usize
     for_each_row(&mut |k, a| {
         actors[next[k]] = a;
         next[k] += 1;
-    });
+    })?;
     drop(next);
     let group = |k: usize| &actors[start[k]..start[k + 1]];
     let words = n_actors.div_ceil(64);
@@ -168,6 +158,61 @@ fn count(df: &DataFrame, (lo, hi): (i32, i32), platforms: usize, n_actors: usize
         out.by[0].push(Counted { platform: None, day: None, actors: total, new_actors: 0 });
     }
     Ok(out)
+}
+
+/// Calls `f(day, values)` for each row of a scope's actions frame `df` that counts (not by
+/// an excluded actor, its day in `lo..=hi`, epoch days; every row of the frame is the
+/// campaign's), in order: `values` are the row's entries of the u32 columns `codes` (None
+/// for null). Reads the columns where they are, chunk by chunk, never a filtered copy.
+pub(crate) fn for_each_counted<const N: usize>(
+    df: &DataFrame,
+    window: (i32, i32),
+    codes: [&str; N],
+    f: &mut dyn FnMut(i32, [Option<u32>; N]),
+) -> PolarsResult<()> {
+    for_each_in_window(df, window, codes, false, f)
+}
+
+/// [`for_each_counted`], with the excluded actors' rows too when `excluded_too`.
+fn for_each_in_window<const N: usize>(
+    df: &DataFrame,
+    (lo, hi): (i32, i32),
+    codes: [&str; N],
+    excluded_too: bool,
+    f: &mut dyn FnMut(i32, [Option<u32>; N]),
+) -> PolarsResult<()> {
+    let mut excluded = df.column("excluded")?.bool()?.clone();
+    let mut day = df.column("day")?.date()?.physical().clone();
+    let mut cs: Vec<UInt32Chunked> = codes.iter().map(|c| Ok(df.column(c)?.u32()?.clone())).collect::<PolarsResult<_>>()?;
+    // The columns' chunks are read side by side: one chunk each unless they already match.
+    let e: Vec<usize> = excluded.chunk_lengths().collect();
+    let same = e == day.chunk_lengths().collect::<Vec<_>>()
+        && cs.iter().all(|c| c.chunk_lengths().collect::<Vec<_>>() == e);
+    if !same {
+        excluded = excluded.rechunk().into_owned();
+        day = day.rechunk().into_owned();
+        for c in &mut cs {
+            *c = c.rechunk().into_owned();
+        }
+    }
+    for (k, (e, d)) in excluded.downcast_iter().zip(day.downcast_iter()).enumerate() {
+        let arrays: Vec<_> = cs.iter().map(|c| c.downcast_iter().nth(k).expect("aligned chunks")).collect();
+        let (ev, dv, en, dn) = (e.values(), d.values(), e.validity(), d.validity());
+        for i in 0..dv.len() {
+            let counted = (excluded_too || (en.is_none_or(|v| v.get_bit(i)) && !ev.get_bit(i)))
+                && dn.is_none_or(|v| v.get_bit(i))
+                && dv[i] >= lo
+                && dv[i] <= hi;
+            if counted {
+                let values = std::array::from_fn(|j| {
+                    let a = arrays[j];
+                    a.validity().is_none_or(|v| v.get_bit(i)).then(|| a.values()[i])
+                });
+                f(dv[i], values);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// [`distinct_actors`] as a frame: `_platform` (codes) when `by_platform`, `day` (dates)

@@ -39,19 +39,12 @@ fn post_aggs() -> Vec<Expr> {
 
 /// The platforms on which the campaign has any action in its window, excluded actors
 /// included (docs/metrics.md#reach), as a frame (platform, `_has_actions` = true).
-fn platforms_with_actions(s: &Scope) -> LazyFrame {
-    let c = s.campaign;
-    s.actions
-        .clone()
-        .filter(
-            col("in_campaign")
-                .and(col("day").gt_eq(lit(c.start)))
-                .and(col("day").lt_eq(lit(c.end)))
-                .fill_null(lit(false)),
-        )
-        .select([col("_platform")])
-        .unique(None, UniqueKeepStrategy::Any)
-        .select([s.platform_name(col("_platform")).alias("platform"), lit(true).alias("_has_actions")])
+fn platforms_with_actions(s: &Scope) -> PolarsResult<LazyFrame> {
+    let codes: Vec<Option<u32>> = s.distinct_counts()?.platforms_acted.clone();
+    let n = codes.len();
+    Ok(DataFrame::new(n, vec![Column::new("_platform".into(), codes)])?
+        .lazy()
+        .select([s.platform_name(col("_platform")).alias("platform"), lit(true).alias("_has_actions")]))
 }
 
 /// Posts and actions of one campaign grouped by `by` (its first key is `platform`),
@@ -77,7 +70,7 @@ fn with_actions(s: &Scope, by: &[&str], posts: LazyFrame) -> PolarsResult<LazyFr
     let actors = super::distinct::distinct_frame(s, by.contains(&"platform"), by.contains(&"day"))?.select(named);
     Ok(posts
         .join(actors, keys.clone(), keys, JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns))
-        .join(platforms_with_actions(s), [col("platform")], [col("platform")], JoinArgs::new(JoinType::Left))
+        .join(platforms_with_actions(s)?, [col("platform")], [col("platform")], JoinArgs::new(JoinType::Left))
         .with_columns([
             lit(s.campaign.id.as_str()).alias("campaign"),
             col("posts").fill_null(lit(0i64)),
