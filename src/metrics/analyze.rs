@@ -15,9 +15,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde_json::Value;
 
-use super::registry::{Compute, Done, Group, TABLES};
+use super::registry::{Compute, Done, Group, Table, TABLES};
 use super::{write_table, Lake, Scope};
 use crate::pipeline::Pipeline;
 use crate::pseudo::Pseudonymizer;
@@ -47,6 +48,21 @@ pub struct Source<'a> {
 /// when one is given; every other table, and the finish of those steps, are computed here.
 /// The tables written are the same either way (tests/it/spark.rs).
 pub fn analyze_with(
+    p: &Pipeline,
+    lake_dir: &Path,
+    source: Source,
+    out: &Path,
+    engine: Option<&crate::spark::Endpoint>,
+) -> Result<Written> {
+    // On polars' threads: rayon work started here (the actions' reader, the tables computed
+    // side by side) then runs on the threads polars' queries run on, rather than on rayon's
+    // own pool beside them. The allocator keeps what a thread frees for that thread, so
+    // memory one pool had freed was never reused by the other, and the two pools' threads
+    // (four on two cores) competed: at 100 M actions 9 s and 0.85 GB more (docs/scale.md).
+    polars_core::runtime::THREAD_POOL.install(|| analyze_on_pool(p, lake_dir, source, out, engine))
+}
+
+fn analyze_on_pool(
     p: &Pipeline,
     lake_dir: &Path,
     source: Source,
@@ -93,9 +109,24 @@ pub fn analyze_with(
             }
         }
     }
+    // The tables computed from the scopes alone depend on nothing else: they are computed
+    // two at a time (rayon), so that one table's single-threaded part overlaps another's
+    // (what they share, such as the distinct actors or the voices, is computed once,
+    // whichever asks first). The loop below takes them in the registry's order, so the first
+    // failing table is the one reported, as before.
+    let remote_step = |t: &Table| {
+        remote.is_some() && (t.name == super::hashtags::HASHTAG_DAILY.name || t.name == super::reach::REACH_DAILY.name)
+    };
+    let mut early: Vec<Option<Result<DataFrame>>> = TABLES
+        .par_iter()
+        .map(|t| match t.compute {
+            Compute::Scopes(f) if !remote_step(t) => Some(run(t.name, f(&scopes))),
+            _ => None,
+        })
+        .collect();
     let mut tables: Vec<(&'static str, DataFrame)> = Vec::new();
     let mut json = Value::Null;
-    for t in TABLES {
+    for (i, t) in TABLES.iter().enumerate() {
         let df = match &t.compute {
             Compute::Scopes(_) if t.name == super::hashtags::HASHTAG_DAILY.name && remote.is_some() => {
                 let client = remote.as_mut().expect("checked");
@@ -111,7 +142,7 @@ pub fn analyze_with(
                 })?;
                 run(t.name, Ok(lf))?
             }
-            Compute::Scopes(f) => run(t.name, f(&scopes))?,
+            Compute::Scopes(_) => early[i].take().expect("computed above")?,
             Compute::Group(g, i) => {
                 let (_, frames) = groups.iter_mut().find(|(x, _)| x.name == g.name).expect("computed above");
                 let lf = match frames {
