@@ -91,6 +91,24 @@ pub fn thousands_i64(v: i64) -> String {
     }
 }
 
+/// mimalloc's `mi_option_purge_delay` (its number in `mimalloc.h`, v2 and v3 alike).
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+/// How long memory freed by the binary's allocator (mimalloc) stays unused before it goes
+/// back to the kernel: `ms` milliseconds, or -1 for never. On a VM a page the kernel must
+/// fault in and zero again costs about as much as the copy that fills it (3 ms/MB here), so
+/// keeping freed memory is faster, and returning it bounds the peak to what is live. The
+/// binary keeps it (-1, src/main.rs; ingest is 7 % faster so); analyze returns what stays
+/// unused 200 ms (`metrics::analyze_with`). `MIMALLOC_PURGE_DELAY` (mimalloc's own
+/// variable) set in the environment wins. mimalloc reads the option at each purge
+/// decision, so a stage can set it for what follows. Without mimalloc (the tests) it changes nothing.
+pub fn set_purge_delay(ms: i64) {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets an integer option.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, ms as std::ffi::c_long) };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,23 +144,5 @@ mod tests {
         assert!(lock_file(&p, None, true).unwrap().is_none());
         drop(held);
         assert!(lock_file(&p, None, true).unwrap().is_some());
-    }
-}
-
-/// mimalloc's `mi_option_purge_delay` (its number in `mimalloc.h`, v2 and v3 alike).
-const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
-
-/// How long memory freed by the binary's allocator (mimalloc) stays unused before it goes
-/// back to the kernel: `ms` milliseconds, or -1 for never. On a VM a page the kernel must
-/// fault in and zero again costs about as much as the copy that fills it (3 ms/MB here), so
-/// keeping freed memory is faster, and returning it bounds the peak to what is live. The
-/// binary keeps it (-1, src/main.rs; ingest is 7 % faster so); analyze returns what stays
-/// unused 200 ms (`metrics::analyze_with`). `MIMALLOC_PURGE_DELAY` (mimalloc's own
-/// variable) set in the environment wins. mimalloc reads the option at each purge
-/// decision, so a stage can set it for what follows. Without mimalloc (the tests) it changes nothing.
-pub fn set_purge_delay(ms: i64) {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: sets an integer option.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, ms as std::ffi::c_long) };
     }
 }
