@@ -320,7 +320,8 @@ pub struct Campaigns {
     pub verbs: Vec<String>,
     pub countries: Vec<String>,
     /// [`actor_hash`] of a pseudonym → its code (first-seen order over the whole table,
-    /// as [`ActionTable`]'s).
+    /// as [`ActionTable`]'s). Emptied by [`super::Scope::new_all`] once it has found the
+    /// excluded actors; [`Campaigns::n_actors`] still counts them.
     pub actor_codes: PlHashMap<u128, u32>,
     /// Actions read (the whole table).
     pub rows: usize,
@@ -333,6 +334,11 @@ impl Campaigns {
     /// The code of actor `id` (a pseudonym), if any action has it.
     pub fn actor_code(&self, id: &str) -> Option<u32> {
         self.actor_codes.get(&actor_hash(id)).copied()
+    }
+
+    /// How many distinct actors the lake's actions have (actor codes run 0..this).
+    pub fn n_actors(&self) -> usize {
+        self.firsts.n_actors
     }
 
     /// Reads `files` (the actions table's visible parts) once, keeping for each of `wanted`

@@ -82,7 +82,7 @@ pub fn by_country(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
                 next[slot(k)] += 1;
             }
         })?;
-        let mut seen = vec![0u64; h.actor_codes.len().div_ceil(64)];
+        let mut seen = vec![0u64; h.n_actors().div_ceil(64)];
         for (code, r) in by_code.iter_mut().enumerate() {
             let group = &actors[start[code]..start[code + 1]];
             for &a in group {

@@ -50,7 +50,7 @@ pub fn all_counts(s: &Scope) -> PolarsResult<AllCounts> {
     let c = s.campaign;
     let h = &s.history;
     let window = (epoch_day(c.start), epoch_day(c.end));
-    let mut all = count(&s.actions_df, window, h.platforms.len(), h.actor_codes.len())?;
+    let mut all = count(&s.actions_df, window, h.platforms.len(), h.n_actors())?;
     let mut acted = std::collections::BTreeSet::new();
     for_each_in_window(&s.actions_df, window, ["_platform"], true, &mut |_, [p]| {
         acted.insert(p);
