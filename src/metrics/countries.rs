@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
+use super::actions::NONE;
 use super::Scope;
 
 /// The verbs with a column of their own, in column order.
@@ -60,39 +61,29 @@ pub fn by_country(scopes: &[Scope]) -> PolarsResult<LazyFrame> {
         let window = (super::distinct::epoch_day(c.start), super::distinct::epoch_day(c.end));
         let cols = ["_country", "_action", "_actor"];
         let mut by_code: Vec<Row> = (0..=none).map(|_| Row::default()).collect();
-        let mut start = vec![0usize; none + 2];
-        super::distinct::for_each_counted(&s.actions_df, window, cols, &mut |_, [k, v, a]| {
-            let r = &mut by_code[slot(k)];
-            match v.and_then(|v| verb_of.get(v as usize).copied().flatten()) {
-                Some(k) => r.verbs[k] += 1,
-                None => r.other += 1,
-            }
-            if a.is_some() {
-                start[slot(k) + 1] += 1;
-            }
-        })?;
-        for k in 0..=none {
-            start[k + 1] += start[k];
-        }
-        let mut next = start.clone();
-        let mut actors = vec![0u32; start[none + 1]];
-        super::distinct::for_each_counted(&s.actions_df, window, cols, &mut |_, [k, _, a]| {
-            if let Some(a) = a {
-                actors[next[slot(k)]] = a;
-                next[slot(k)] += 1;
-            }
+        let (start, actors) = super::distinct::gather(none + 1, &mut |first, f| {
+            super::distinct::for_each_counted(&s.actions_df, window, cols, &mut |_, [k, v, a]| {
+                if first {
+                    let r = &mut by_code[slot(k)];
+                    match v.and_then(|v| verb_of.get(v as usize).copied().flatten()) {
+                        Some(k) => r.verbs[k] += 1,
+                        None => r.other += 1,
+                    }
+                }
+                f(slot(k), a.unwrap_or(NONE))
+            })
         })?;
         let mut seen = vec![0u64; h.n_actors().div_ceil(64)];
         for (code, r) in by_code.iter_mut().enumerate() {
             let group = &actors[start[code]..start[code + 1]];
-            for &a in group {
+            for &a in group.iter().filter(|&&a| a != NONE) {
                 let (w, b) = (a as usize / 64, 1u64 << (a % 64));
                 if seen[w] & b == 0 {
                     seen[w] |= b;
                     r.actors += 1;
                 }
             }
-            for &a in group {
+            for &a in group.iter().filter(|&&a| a != NONE) {
                 seen[a as usize / 64] = 0;
             }
         }

@@ -70,24 +70,12 @@ fn count(df: &DataFrame, (lo, hi): (i32, i32), platforms: usize, n_actors: usize
     let n_plat = platforms + 1;
     let keys = n_plat * days;
     // Each counted row's key and actor ([`NONE`] for null).
-    let for_each_row = |f: &mut dyn FnMut(usize, u32)| {
+    let (start, actors) = gather(keys, &mut |_, f| {
         for_each_counted(df, (lo, hi), ["_platform", "_actor"], &mut |d, [p, a]| {
             let slot = p.map_or(n_plat - 1, |p| (p as usize).min(n_plat - 1));
             f(slot * days + (d - lo) as usize, a.unwrap_or(NONE))
         })
-    };
-    let mut start = vec![0usize; keys + 1];
-    for_each_row(&mut |k, _| start[k + 1] += 1)?;
-    for k in 0..keys {
-        start[k + 1] += start[k];
-    }
-    let mut next = start.clone();
-    let mut actors = vec![NONE; start[keys]];
-    for_each_row(&mut |k, a| {
-        actors[next[k]] = a;
-        next[k] += 1;
     })?;
-    drop(next);
     let group = |k: usize| &actors[start[k]..start[k + 1]];
     let words = n_actors.div_ceil(64);
     let mut in_key = vec![0u64; words];
@@ -158,6 +146,28 @@ fn count(df: &DataFrame, (lo, hi): (i32, i32), platforms: usize, n_actors: usize
         out.by[0].push(Counted { platform: None, day: None, actors: total, new_actors: 0 });
     }
     Ok(out)
+}
+
+/// The actors of rows gathered by key, in a counting sort: `walk(first, f)` calls `f(key,
+/// actor)` for each row (key < `keys`; actor [`NONE`] for null), the same rows in the same
+/// order each time; it is called twice, `first` the first time. Gives `start` (key k's
+/// actors are `actors[start[k]..start[k + 1]]`, in row order) and `actors`: 4 bytes a row.
+pub(crate) fn gather(
+    keys: usize,
+    walk: &mut dyn FnMut(bool, &mut dyn FnMut(usize, u32)) -> PolarsResult<()>,
+) -> PolarsResult<(Vec<usize>, Vec<u32>)> {
+    let mut start = vec![0usize; keys + 1];
+    walk(true, &mut |k, _| start[k + 1] += 1)?;
+    for k in 0..keys {
+        start[k + 1] += start[k];
+    }
+    let mut next = start.clone();
+    let mut actors = vec![NONE; start[keys]];
+    walk(false, &mut |k, a| {
+        actors[next[k]] = a;
+        next[k] += 1;
+    })?;
+    Ok((start, actors))
 }
 
 /// Calls `f(day, values)` for each row of a scope's actions frame `df` that counts (not by
